@@ -1,0 +1,90 @@
+import { BitbrainsGridBuilder, type BitbrainsSample } from '../traces/bitbrains';
+import { baselineModels, fittedHoltWinters } from './candidates';
+import { sumSeries } from './cluster-series';
+import { evaluateSeries, type Candidate, type EvaluationWindows, type SeriesEvaluation } from './evaluation';
+import type { Series } from './forecaster';
+import { clusterReport, UserAggregate, type ForecastEvalReport } from './report';
+
+/** A model fitted across many series at once whose inference is batched over them (the LSTM). */
+export interface GlobalModel {
+  readonly name: string;
+  predictBatch(series: Series[], from: number, to: number, horizon: number): Promise<Float64Array[]>;
+}
+
+export interface GlobalModelTrainer {
+  /** Trains on the given series' values strictly before index `until`. */
+  train(series: Series[], until: number, log: (line: string) => void): Promise<GlobalModel>;
+}
+
+export interface ForecastEvalOptions {
+  samples: AsyncIterable<BitbrainsSample> | Iterable<BitbrainsSample>;
+  trainUntilSeconds: number;
+  horizon: number;
+  /** Per-user evaluation covers the first `users` VMs by id; the cluster always sums all. */
+  users: number;
+  global?: GlobalModelTrainer;
+  /** Milliseconds, for train_seconds only (the core reads no clock of its own). */
+  clock: () => number;
+  log: (line: string) => void;
+}
+
+const DAY_STEPS_5MIN = 288;
+
+/**
+ * The forecast-eval benchmark: series from the trace, selection on the last week before
+ * `trainUntil`, a rolling-origin test after it (see EvaluationWindows).
+ */
+export async function runForecastEval(o: ForecastEvalOptions): Promise<ForecastEvalReport> {
+  const builder = new BitbrainsGridBuilder({ metrics: ['cpuUsageMhz'] });
+  for await (const s of o.samples) builder.add(s);
+  const grid = builder.build();
+  const asSeries = (values: Float64Array): Series => ({ startSeconds: grid.startSeconds, stepSeconds: grid.stepSeconds, values });
+  const vmSeries = grid.vmIds.map((id) => asSeries(grid.series.get(id)!.cpuUsageMhz!));
+  o.log(`forecast-eval: ${grid.vmIds.length} VMs x ${grid.steps} steps of ${grid.stepSeconds}s`);
+  const w = windows(grid.startSeconds, grid.stepSeconds, grid.steps, o.trainUntilSeconds, o.horizon);
+  const cluster = sumSeries(vmSeries);
+
+  const t0 = o.clock();
+  const global = o.global ? await o.global.train([cluster, ...vmSeries], w.validationFrom, o.log) : undefined;
+  const trainSeconds = (o.clock() - t0) / 1000;
+
+  const [clusterEval] = await evaluateBatch([cluster], w, global, trainSeconds);
+  o.log(`forecast-eval: cluster chosen ${clusterEval!.chosen}`);
+  const aggregate = new UserAggregate();
+  const evaluated = vmSeries.slice(0, Math.min(o.users, vmSeries.length));
+  const BATCH = 50;
+  for (let b = 0; b < evaluated.length; b += BATCH) {
+    for (const e of await evaluateBatch(evaluated.slice(b, b + BATCH), w, global, trainSeconds)) aggregate.add(e);
+    o.log(`forecast-eval: ${Math.min(b + BATCH, evaluated.length)}/${evaluated.length} VMs evaluated`);
+  }
+  return { cluster: clusterReport(clusterEval!), per_user: aggregate.report(), train_seconds: trainSeconds };
+
+  async function evaluateBatch(batch: Series[], ww: EvaluationWindows, g: GlobalModel | undefined, _train: number): Promise<SeriesEvaluation[]> {
+    const to = ww.testTo - 1;
+    const globalPreds = g ? await g.predictBatch(batch, ww.predFrom, to, ww.horizon) : [];
+    return batch.map((series, k) => {
+      const fitFrom = Math.max(0, ww.validationFrom - 14 * DAY_STEPS_5MIN);
+      const models = [...baselineModels(), fittedHoltWinters(series, fitFrom, ww.validationFrom, ww.horizon)];
+      const candidates: Candidate[] = models.map((m) => ({ name: m.name, pred: m.predictRange(series, ww.predFrom, to, ww.horizon) }));
+      if (g) candidates.push({ name: g.name, pred: globalPreds[k]! });
+      return evaluateSeries(series, candidates, ww);
+    });
+  }
+}
+
+function windows(startSeconds: number, stepSeconds: number, steps: number, trainUntilSeconds: number, horizon: number): EvaluationWindows {
+  const testFrom = Math.ceil((trainUntilSeconds - startSeconds) / stepSeconds);
+  const day = Math.round(86_400 / stepSeconds);
+  if (testFrom < 9 * day) throw new RangeError(`--train-until leaves ${testFrom} steps of training; need at least 9 days (7 of them for selection)`);
+  if (testFrom >= steps - horizon) throw new RangeError('--train-until leaves no test data after it');
+  const validationFrom = testFrom - 7 * day;
+  const calibrationSteps = 7 * day;
+  return {
+    predFrom: Math.max(0, Math.min(validationFrom, testFrom - 1 - calibrationSteps - horizon)),
+    validationFrom,
+    testFrom,
+    testTo: steps,
+    horizon,
+    calibration: { calibrationSteps, recalibrateEvery: day },
+  };
+}

@@ -1,0 +1,107 @@
+import type { Series } from './forecaster';
+import { rollingUpperQuantiles, type RollingCalibration } from './residual-quantiles';
+
+/** A model's median paths for origins [predFrom, testTo) of one series (PointModel layout). */
+export interface Candidate {
+  name: string;
+  pred: Float64Array;
+}
+
+/**
+ * Index windows of one series. Selection scores origins [validationFrom, testFrom) on targets
+ * before testFrom; the test rolls origins testFrom-1 .. testTo-2 so every target is at or after
+ * testFrom; calibration residuals reach back `calibrationSteps` origins from each recalibration.
+ */
+export interface EvaluationWindows {
+  predFrom: number;
+  validationFrom: number;
+  testFrom: number;
+  testTo: number;
+  horizon: number;
+  calibration: RollingCalibration;
+}
+
+/** Sums over test points shared by every candidate, so ratios compare like with like. */
+export interface ModelScore {
+  absError: number;
+  absErrorPersistence: number;
+  absErrorSeasonal: number;
+  coveredP90: number;
+  points: number;
+}
+
+export interface SeriesEvaluation {
+  /** Validation MAE per candidate (training data only). */
+  validationMae: Record<string, number>;
+  /** Candidate with the lowest validation MAE among those beating persistence, else persistence. */
+  chosen: string;
+  test: Record<string, ModelScore>;
+}
+
+export const PERSISTENCE = 'last_value';
+export const SEASONAL_DAILY = 'seasonal_naive_daily';
+
+/**
+ * Selects on validation and scores every candidate on the test window. A point counts only where
+ * the actual and every candidate's forecast are finite.
+ */
+export function evaluateSeries(series: Series, candidates: Candidate[], w: EvaluationWindows): SeriesEvaluation {
+  const byName = new Map(candidates.map((c) => [c.name, c]));
+  const persistence = byName.get(PERSISTENCE);
+  const seasonal = byName.get(SEASONAL_DAILY);
+  if (!persistence || !seasonal) throw new Error(`evaluation needs the ${PERSISTENCE} and ${SEASONAL_DAILY} baselines among the candidates`);
+  if (w.predFrom > w.validationFrom) throw new RangeError('predictions must cover the validation window');
+  const validationMae = scoreValidation(series, candidates, w);
+  const baseline = validationMae[PERSISTENCE]!;
+  let chosen = PERSISTENCE;
+  for (const c of candidates) {
+    const mae = validationMae[c.name]!;
+    if (mae < baseline && mae < validationMae[chosen]!) chosen = c.name;
+  }
+  return { validationMae, chosen, test: scoreTest(series, candidates, persistence, seasonal, w) };
+}
+
+function scoreValidation(series: Series, candidates: Candidate[], w: EvaluationWindows): Record<string, number> {
+  const sums = new Float64Array(candidates.length);
+  let n = 0;
+  const H = w.horizon;
+  for (let o = w.validationFrom; o < w.testFrom; o++) {
+    for (let h = 1; h <= H && o + h < w.testFrom; h++) {
+      const a = series.values[o + h]!;
+      if (!Number.isFinite(a)) continue;
+      const i = (o - w.predFrom) * H + h - 1;
+      if (!candidates.every((c) => Number.isFinite(c.pred[i]!))) continue;
+      candidates.forEach((c, k) => { sums[k]! += Math.abs(a - c.pred[i]!); });
+      n++;
+    }
+  }
+  return Object.fromEntries(candidates.map((c, k) => [c.name, n === 0 ? NaN : sums[k]! / n]));
+}
+
+function scoreTest(series: Series, candidates: Candidate[], persistence: Candidate, seasonal: Candidate, w: EvaluationWindows): Record<string, ModelScore> {
+  const H = w.horizon;
+  const from = w.testFrom - 1;
+  const to = w.testTo - 1;
+  const scores = candidates.map(() => ({ absError: 0, absErrorPersistence: 0, absErrorSeasonal: 0, coveredP90: 0, points: 0 }));
+  if (to <= from) return Object.fromEntries(candidates.map((c, k) => [c.name, scores[k]!]));
+  const uppers = candidates.map((c) => rollingUpperQuantiles(series, c.pred, w.predFrom, from, to, H, w.calibration).p90);
+  for (let o = from; o < to; o++) {
+    for (let h = 1; h <= H && o + h < w.testTo; h++) {
+      const a = series.values[o + h]!;
+      if (!Number.isFinite(a)) continue;
+      const i = (o - w.predFrom) * H + h - 1;
+      if (!candidates.every((c) => Number.isFinite(c.pred[i]!))) continue;
+      const ep = Math.abs(a - persistence.pred[i]!);
+      const es = Math.abs(a - seasonal.pred[i]!);
+      candidates.forEach((c, k) => {
+        const s = scores[k]!;
+        s.absError += Math.abs(a - c.pred[i]!);
+        s.absErrorPersistence += ep;
+        s.absErrorSeasonal += es;
+        if (a <= uppers[k]![(o - from) * H + h - 1]!) s.coveredP90++;
+        s.points++;
+      });
+    }
+  }
+  return Object.fromEntries(candidates.map((c, k) => [c.name, scores[k]!]));
+}
