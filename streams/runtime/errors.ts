@@ -1,0 +1,57 @@
+/**
+ * One error base for the stream runtime. `retriable` tells the retrier whether trying again can
+ * help (a broker timeout can, a bug cannot); `cause` keeps the original error for the log.
+ */
+export class StreamError extends Error {
+  override name = 'StreamError';
+  readonly retriable: boolean;
+
+  constructor(message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** The topology is malformed or a processor touched something it did not declare. Never retried. */
+export class TopologyError extends StreamError {
+  override name = 'TopologyError';
+}
+
+/** Bad configuration of the runtime itself, rejected at construction. Never retried. */
+export class ConfigError extends StreamError {
+  override name = 'ConfigError';
+}
+
+/** A record's bytes could not be turned into a value (framing, schema, validation). */
+export class DecodeError extends StreamError {
+  override name = 'DecodeError';
+}
+
+/**
+ * Another instance now owns this task's transactional id: this instance is a zombie for that
+ * partition and must stop writing to it. Retrying would only fence the rightful owner.
+ */
+export class TaskFencedError extends StreamError {
+  override name = 'TaskFencedError';
+}
+
+/** A processor threw while handling a record; carries where, so the log points at the record. */
+export class ProcessingError extends StreamError {
+  override name = 'ProcessingError';
+  constructor(
+    message: string,
+    readonly where: { processor: string; topic: string; partition: number; offset: string },
+    options: { retriable?: boolean; cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** True only for errors that declare themselves retriable (kafkajs errors carry the same flag). */
+export function isRetriable(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

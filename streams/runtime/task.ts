@@ -1,0 +1,306 @@
+import { ChangeLoggingStore } from './changelogging-store';
+import type { DeadLetter } from './dead-letter-sink';
+import { errorMessage, isRetriable, ProcessingError, TopologyError } from './errors';
+import { TimerQueue } from './timer-queue';
+import {
+  type AnyProcessor,
+  type InputRecordOf,
+  type OutputRecord,
+  type ProcessorContext,
+  RUNTIME_STORE,
+  type StoreMap,
+  type Timer,
+  type TopicDef,
+  type TopicMap,
+  usesEventTime,
+} from './topology';
+import type { KeyValueStore } from './store';
+
+/** A record as it comes off the wire, before decoding. */
+export interface RawRecord {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: number;
+  headers: Record<string, string>;
+}
+
+/** A record to write. No partition means "by key", with Kafka's default partitioner. */
+export interface OutboundMessage {
+  topic: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  timestamp: number;
+  headers: Record<string, string>;
+}
+
+/** What the task decided since the last drain: the runtime writes it in one transaction. */
+export interface TaskEffects {
+  outputs: OutboundMessage[];
+  deadLetters: DeadLetter[];
+  recordsIn: number;
+  late: number;
+}
+
+/** Entries of the runtime store: stream time and timers. */
+export type RuntimeEntry = { kind: 'stream-time'; t: number } | ({ kind: 'timer' } & Timer);
+
+const STREAM_TIME_KEY = 'stream-time';
+const timerKey = (name: string, key: string) => `timer\u0000${name}\u0000${key}`;
+/** A processor scheduling timers into the past from onTimer forever must not hang the task. */
+const MAX_TIMERS_PER_RECORD = 1_000_000;
+
+export interface TaskOptions {
+  processor: AnyProcessor;
+  partition: number;
+  /** One store per declared store name, plus RUNTIME_STORE when the processor uses event time. */
+  stores: ReadonlyMap<string, KeyValueStore<unknown>>;
+}
+
+/**
+ * The processing core of one task (a processor on one input partition), with no IO: it decodes
+ * records, applies the lateness policy, runs the processor, fires due timers and collects the
+ * outputs and dead letters. The Kafka runtime and the test driver both drive it, so what the
+ * driver proves holds on Kafka.
+ */
+export class Task {
+  readonly processor: AnyProcessor;
+  readonly partition: number;
+  private readonly stores: ReadonlyMap<string, KeyValueStore<unknown>>;
+  private readonly runtimeStore: KeyValueStore<RuntimeEntry> | undefined;
+  private readonly inputsByTopic = new Map<string, [string, TopicDef<unknown>]>();
+  private readonly allowedLatenessMs: number;
+  private readonly timers = new TimerQueue();
+  private streamTime = -Infinity;
+  private effects: TaskEffects = emptyEffects();
+
+  constructor(options: TaskOptions) {
+    const { processor, partition, stores } = options;
+    this.processor = processor;
+    this.partition = partition;
+    this.stores = stores;
+    for (const name of Object.keys(processor.stores)) {
+      if (!stores.has(name)) throw new TopologyError(`task ${processor.name}/${partition}: no store given for '${name}'`);
+    }
+    if (usesEventTime(processor)) {
+      const rs = stores.get(RUNTIME_STORE);
+      if (!rs) throw new TopologyError(`task ${processor.name}/${partition}: processor uses event time but has no runtime store`);
+      this.runtimeStore = rs as KeyValueStore<RuntimeEntry>;
+    }
+    for (const [alias, def] of Object.entries(processor.inputs)) this.inputsByTopic.set(def.name, [alias, def]);
+    this.allowedLatenessMs = processor.eventTime?.allowedLatenessMs ?? 0;
+    this.reload();
+  }
+
+  get currentStreamTime(): number {
+    return this.streamTime;
+  }
+
+  get watermark(): number {
+    return this.streamTime - this.allowedLatenessMs;
+  }
+
+  /** Re-read stream time and timers from the runtime store (after a restore or a rollback). */
+  reload(): void {
+    this.streamTime = -Infinity;
+    this.timers.clear();
+    if (!this.runtimeStore) return;
+    for (const [, entry] of this.runtimeStore.entries()) {
+      if (entry.kind === 'stream-time') this.streamTime = entry.t;
+      else this.timers.push({ name: entry.name, key: entry.key, at: entry.at });
+    }
+  }
+
+  /** Takes what was decided since the last call. */
+  drain(): TaskEffects {
+    const out = this.effects;
+    this.effects = emptyEffects();
+    return out;
+  }
+
+  /** Handles one raw record. Throws ProcessingError when the processor fails and its policy is 'fail'. */
+  handle(raw: RawRecord): void {
+    this.effects.recordsIn++;
+    const input = this.inputsByTopic.get(raw.topic);
+    if (!input) throw new TopologyError(`processor '${this.processor.name}' got a record from undeclared topic '${raw.topic}'`);
+    const [alias, def] = input;
+
+    let value: unknown;
+    try {
+      if (raw.value === null) throw new Error('record has no value');
+      value = def.serde.deserialize(raw.value);
+    } catch (err) {
+      this.deadLetter(raw, `decode failed: ${errorMessage(err)}`);
+      return;
+    }
+    const base = {
+      input: alias,
+      topic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      key: raw.key === null ? null : raw.key.toString('utf8'),
+      value,
+      timestamp: raw.timestamp,
+      headers: raw.headers,
+    } as InputRecordOf<TopicMap>;
+    let record = base;
+    try {
+      const extract = this.processor.eventTime?.timestamp;
+      if (extract) record = { ...base, timestamp: extract(base) };
+    } catch (err) {
+      this.deadLetter(raw, `timestamp extraction failed: ${errorMessage(err)}`);
+      return;
+    }
+    if (!Number.isFinite(record.timestamp) || record.timestamp < 0) {
+      this.deadLetter(raw, `invalid event time ${record.timestamp}`);
+      return;
+    }
+    if (record.timestamp < this.watermark) {
+      this.late(raw, record.timestamp);
+      return;
+    }
+
+    this.runScoped(raw, record.timestamp, (ctx) => {
+      this.advanceStreamTime(record.timestamp);
+      this.processor.process(ctx, record);
+    });
+    this.fireDueTimers(raw);
+  }
+
+  private fireDueTimers(cause: RawRecord): void {
+    if (!this.processor.onTimer || !this.runtimeStore) return;
+    let fired = 0;
+    for (let next = this.timers.peek(); next && next.at <= this.watermark; next = this.timers.peek()) {
+      this.timers.pop();
+      const stored = this.runtimeStore.get(timerKey(next.name, next.key));
+      // A cancelled or moved timer surfaces here stale: the store is the truth.
+      if (!stored || stored.kind !== 'timer' || stored.at !== next.at) continue;
+      if (++fired > MAX_TIMERS_PER_RECORD) {
+        throw new ProcessingError(`processor '${this.processor.name}' fired over ${MAX_TIMERS_PER_RECORD} timers for one record: a timer keeps rescheduling itself into the past`, where(this.processor, cause));
+      }
+      const timer = next;
+      this.runScoped(cause, timer.at, (ctx) => {
+        this.runtimeStore!.delete(timerKey(timer.name, timer.key));
+        this.processor.onTimer!(ctx, timer);
+      });
+    }
+  }
+
+  /**
+   * Runs processor code with per-record undo: if it throws and the policy is 'dead-letter', its
+   * store writes and forwards are dropped as if the record had never been seen.
+   */
+  private runScoped(raw: RawRecord, eventTime: number, body: (ctx: ProcessorContext<StoreMap, TopicMap>) => void): void {
+    const scoped = new Map<string, ChangeLoggingStore<unknown>>();
+    for (const [name, store] of this.stores) scoped.set(name, new ChangeLoggingStore(store));
+    const forwards: OutboundMessage[] = [];
+    const streamTimeBefore = this.streamTime;
+    try {
+      body(this.context(eventTime, scoped, forwards));
+    } catch (err) {
+      for (const s of scoped.values()) s.rollback();
+      this.streamTime = streamTimeBefore;
+      if (this.processor.onError === 'dead-letter' && !isRetriable(err) && !(err instanceof TopologyError)) {
+        this.deadLetter(raw, `processing failed: ${errorMessage(err)}`);
+        return;
+      }
+      if (err instanceof TopologyError) throw err;
+      throw new ProcessingError(`processor '${this.processor.name}' failed: ${errorMessage(err)}`, where(this.processor, raw), {
+        retriable: isRetriable(err),
+        cause: err,
+      });
+    }
+    this.effects.outputs.push(...forwards);
+  }
+
+  private context(eventTime: number, stores: Map<string, ChangeLoggingStore<unknown>>, forwards: OutboundMessage[]): ProcessorContext<StoreMap, TopicMap> {
+    const p = this.processor;
+    const runtimeStore = stores.get(RUNTIME_STORE) as KeyValueStore<RuntimeEntry> | undefined;
+    const timers = this.timers;
+    const times = () => ({ streamTime: this.streamTime, watermark: this.watermark });
+    return {
+      processor: p.name,
+      partition: this.partition,
+      eventTime,
+      get streamTime() {
+        return times().streamTime;
+      },
+      get watermark() {
+        return times().watermark;
+      },
+      store(name) {
+        const s = name === RUNTIME_STORE ? undefined : stores.get(name);
+        if (!s) throw new TopologyError(`processor '${p.name}' used undeclared store '${name}'`);
+        return s as KeyValueStore<never>;
+      },
+      forward(output, record: OutputRecord<unknown>) {
+        const def = p.outputs[output];
+        if (!def) throw new TopologyError(`processor '${p.name}' forwarded to undeclared output '${output}'`);
+        forwards.push({
+          topic: def.name,
+          key: record.key === null ? null : Buffer.from(record.key, 'utf8'),
+          value: record.value === null ? null : def.serde.serialize(record.value),
+          timestamp: record.timestamp ?? eventTime,
+          headers: record.headers ?? {},
+        });
+      },
+      schedule(timer) {
+        if (!runtimeStore || !p.onTimer) throw new TopologyError(`processor '${p.name}' scheduled a timer but defines no onTimer`);
+        if (!Number.isFinite(timer.at)) throw new TopologyError(`processor '${p.name}' scheduled timer '${timer.name}' at ${timer.at}`);
+        runtimeStore.put(timerKey(timer.name, timer.key), { kind: 'timer', ...timer });
+        timers.push({ ...timer });
+      },
+      cancel(name, key) {
+        if (!runtimeStore) throw new TopologyError(`processor '${p.name}' cancelled a timer but defines no onTimer`);
+        runtimeStore.delete(timerKey(name, key));
+      },
+    };
+  }
+
+  private advanceStreamTime(t: number): void {
+    if (t <= this.streamTime) return;
+    this.streamTime = t;
+    this.runtimeStore?.put(STREAM_TIME_KEY, { kind: 'stream-time', t });
+  }
+
+  private late(raw: RawRecord, timestamp: number): void {
+    this.effects.late++;
+    const reason = `late record: event time ${timestamp} is before the watermark ${this.watermark} (stream time ${this.streamTime}, allowed lateness ${this.allowedLatenessMs} ms)`;
+    const policy = this.processor.eventTime?.lateRecords ?? 'dead-letter';
+    if (policy === 'dead-letter') {
+      this.deadLetter(raw, reason);
+      return;
+    }
+    const side = this.processor.outputs[policy.sideOutput]!;
+    this.effects.outputs.push({
+      topic: side.name,
+      key: raw.key,
+      value: raw.value,
+      timestamp,
+      headers: { ...raw.headers, 'prm-late-reason': reason, 'prm-source': `${raw.topic}/${raw.partition}/${raw.offset}` },
+    });
+  }
+
+  private deadLetter(raw: RawRecord, reason: string): void {
+    this.effects.deadLetters.push({
+      processor: this.processor.name,
+      sourceTopic: raw.topic,
+      partition: raw.partition,
+      offset: raw.offset,
+      key: raw.key,
+      value: raw.value,
+      timestamp: raw.timestamp,
+      reason,
+    });
+  }
+}
+
+function emptyEffects(): TaskEffects {
+  return { outputs: [], deadLetters: [], recordsIn: 0, late: 0 };
+}
+
+function where(p: AnyProcessor, raw: RawRecord) {
+  return { processor: p.name, topic: raw.topic, partition: raw.partition, offset: raw.offset };
+}

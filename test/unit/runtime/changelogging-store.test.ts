@@ -1,0 +1,36 @@
+import { ChangeLoggingStore } from '../../../streams/runtime/changelogging-store';
+import { InMemoryKeyValueStore } from '../../../streams/runtime/store';
+
+describe('ChangeLoggingStore', () => {
+  it('logs the last value of each key written since the last commit, deletes as tombstones', () => {
+    const store = new ChangeLoggingStore(new InMemoryKeyValueStore<number>());
+    store.put('a', 1);
+    store.put('a', 2);
+    store.put('b', 1);
+    store.delete('b');
+    expect(store.changes()).toEqual([
+      { key: 'a', value: 2 },
+      { key: 'b', value: undefined },
+    ]);
+    store.commit();
+    expect(store.changes()).toEqual([]);
+    expect(store.get('a')).toBe(2);
+  });
+
+  it('rollback puts the store back as of the last commit', () => {
+    const inner = new InMemoryKeyValueStore<number>();
+    const store = new ChangeLoggingStore(inner);
+    store.put('kept', 1);
+    store.put('gone', 1);
+    store.commit();
+    store.put('kept', 5);
+    store.delete('gone');
+    store.put('new', 9);
+    store.rollback();
+    expect([...inner.entries()].sort()).toEqual([
+      ['gone', 1],
+      ['kept', 1],
+    ]);
+    expect(store.changes()).toEqual([]);
+  });
+});
