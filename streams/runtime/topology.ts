@@ -79,7 +79,7 @@ export interface EventTimeOptions<I extends TopicMap, O extends TopicMap> {
   /** Where late records go. Default: the dead-letter topic, with the reason. */
   lateRecords?: 'dead-letter' | { sideOutput: keyof O & string };
   /** Event time of a record; default is the Kafka record timestamp. */
-  timestamp?: (record: InputRecordOf<I>) => number;
+  timestamp?(record: InputRecordOf<I>): number;
 }
 
 /**
