@@ -3,7 +3,7 @@ import type { DeadLetter } from './dead-letter-sink';
 import { TopologyError } from './errors';
 import { InMemoryKeyValueStore, type KeyValueStore } from './store';
 import { type OutboundMessage, Task } from './task';
-import { type AnyProcessor, type ProcessorDef, type StoreMap, storeNames, type TopicMap } from './topology';
+import { type AnyProcessor, erase, type ProcessorDef, type StoreMap, storeNames, type TopicMap } from './topology';
 
 type ValueOf<T> = T extends { serde: { deserialize(b: Buffer): infer V } } ? V : never;
 
@@ -37,7 +37,7 @@ export class ProcessorTestDriver<I extends TopicMap, O extends TopicMap, S exten
   private readonly offsets = new Map<string, number>();
 
   constructor(processor: ProcessorDef<I, O, S>, options: { clock?: ManualClock } = {}) {
-    this.processor = processor as unknown as AnyProcessor;
+    this.processor = erase(processor);
     this.clock = options.clock ?? new ManualClock();
   }
 

@@ -105,13 +105,30 @@ export interface ProcessorDef<I extends TopicMap = TopicMap, O extends TopicMap 
 /** A processor with its types erased, as the runtime holds it. */
 export type AnyProcessor = ProcessorDef<TopicMap, TopicMap, StoreMap>;
 
+/**
+ * Any processor made by defineProcessor, whatever its declared types: what topology and runtime
+ * entry points accept (typed definitions are not assignable to AnyProcessor, by variance).
+ */
+export interface DeclaredProcessor {
+  readonly name: string;
+  readonly inputs: TopicMap;
+  readonly outputs: TopicMap;
+  readonly stores: StoreMap;
+  process(...args: never[]): void;
+}
+
+/** Views a declared processor the way the runtime drives it. */
+export function erase(p: DeclaredProcessor): AnyProcessor {
+  return p as unknown as AnyProcessor;
+}
+
 /** Store the runtime keeps per task for stream time and timers, changelogged like any other. */
 export const RUNTIME_STORE = '__runtime';
 
 const legalName = /^[a-zA-Z0-9._-]+$/;
 
 export function defineProcessor<I extends TopicMap, O extends TopicMap, S extends StoreMap>(def: ProcessorDef<I, O, S>): ProcessorDef<I, O, S> {
-  validateProcessor(def as unknown as AnyProcessor);
+  validateProcessor(erase(def));
   return def;
 }
 
@@ -121,8 +138,9 @@ export interface Topology {
   readonly processors: readonly AnyProcessor[];
 }
 
-export function buildTopology(app: string, processors: readonly AnyProcessor[]): Topology {
+export function buildTopology(app: string, declared: readonly DeclaredProcessor[]): Topology {
   if (!legalName.test(app)) throw new TopologyError(`application id '${app}' must match ${legalName}`);
+  const processors = declared.map(erase);
   const seen = new Set<string>();
   for (const p of processors) {
     validateProcessor(p);
