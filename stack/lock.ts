@@ -1,4 +1,4 @@
-import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { StackStartError } from './errors';
 import { isAlive, sleep } from './process';
@@ -21,11 +21,14 @@ export async function withStackLock<T>(stackDir: string, timeoutMs: number, work
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number(readFileSafe(file));
-      if (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder)) {
+      // An empty file is a holder between creating it and writing its pid: wait, unless that
+      // was long ago (it died in between).
+      const justCreated = holder === 0 && Date.now() - mtimeMs(file) < 5000;
+      if (!justCreated && (!Number.isInteger(holder) || holder <= 0 || !isAlive(holder))) {
         rmSync(file, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new StackStartError(`another 'prm stack' (pid ${holder}) still holds ${file}`);
+      if (Date.now() > deadline) throw new StackStartError(`another 'prm stack' (pid ${holder || 'unknown'}) still holds ${file}`);
       await sleep(250);
     }
   }
@@ -41,5 +44,13 @@ function readFileSafe(file: string): string {
     return readFileSync(file, 'utf8').trim();
   } catch {
     return '';
+  }
+}
+
+function mtimeMs(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }

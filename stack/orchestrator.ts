@@ -135,14 +135,17 @@ async function endpointsOfRunning(config: StackConfig, state: StackState): Promi
   return endpoints;
 }
 
-/** Stops the services this stack started, in reverse start order: SIGTERM, then SIGKILL after the stop timeout. */
-export async function stackDown(config: StackConfig, log: Log): Promise<ServiceReport[]> {
+/**
+ * Stops the services this stack started (or only those named), in reverse start order:
+ * SIGTERM, then SIGKILL after the stop timeout.
+ */
+export async function stackDown(config: StackConfig, log: Log, only?: readonly ServiceName[]): Promise<ServiceReport[]> {
   return withStackLock(config.stackDir, config.stopTimeoutMs * allServices.length, async () => {
     const state = readState(config.stackDir);
     const reports: ServiceReport[] = [];
     for (const spec of [...allServices].reverse()) {
       const record = state[spec.name];
-      if (!record) continue;
+      if (!record || (only && !only.includes(spec.name))) continue;
       const ours = safeIsOurs(spec, config, record.pid);
       const began = Date.now();
       const outcome = ours ? await stopProcess(record.pid, config.stopTimeoutMs) : 'not running';
