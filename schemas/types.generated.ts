@@ -145,9 +145,9 @@ export interface DeadLetter {
   headers?: Array<RecordHeader>;
 }
 
-/** Why a record was dead-lettered. Framing and schema reasons come from decoding; INVALID_VALUE from validation; PROCESSING_FAILED from a processor's non-retriable error. */
-export type DeadLetterReason = 'NULL_VALUE' | 'NO_MAGIC_BYTE' | 'TRUNCATED' | 'UNKNOWN_SCHEMA_ID' | 'WRONG_SCHEMA' | 'MALFORMED' | 'INVALID_VALUE' | 'PROCESSING_FAILED';
-export const DeadLetterReasonSymbols: readonly DeadLetterReason[] = ['NULL_VALUE', 'NO_MAGIC_BYTE', 'TRUNCATED', 'UNKNOWN_SCHEMA_ID', 'WRONG_SCHEMA', 'MALFORMED', 'INVALID_VALUE', 'PROCESSING_FAILED'];
+/** Why a record was dead-lettered. Framing and schema reasons come from decoding; INVALID_VALUE from validation; LATE for a record behind the watermark past the allowed lateness; PROCESSING_FAILED from a processor's non-retriable error. */
+export type DeadLetterReason = 'NULL_VALUE' | 'NO_MAGIC_BYTE' | 'TRUNCATED' | 'UNKNOWN_SCHEMA_ID' | 'WRONG_SCHEMA' | 'MALFORMED' | 'INVALID_VALUE' | 'LATE' | 'PROCESSING_FAILED';
+export const DeadLetterReasonSymbols: readonly DeadLetterReason[] = ['NULL_VALUE', 'NO_MAGIC_BYTE', 'TRUNCATED', 'UNKNOWN_SCHEMA_ID', 'WRONG_SCHEMA', 'MALFORMED', 'INVALID_VALUE', 'LATE', 'PROCESSING_FAILED'];
 
 /** One Kafka record header. */
 export interface RecordHeader {

@@ -1,0 +1,126 @@
+import { BadRecordError } from '../schemas/errors';
+import type { EventSerde } from '../schemas/serde';
+import type { DeadLetter, DeadLetterReason, RecordHeader } from '../schemas/types.generated';
+import type { Clock } from './runtime/clock';
+import type { DeadLetter as RuntimeDeadLetter, DeadLetterMessage, DeadLetterSink } from './runtime/dead-letter-sink';
+
+/** Where a rejected record came from, as read off the wire. */
+export interface DeadLetterSource {
+  topic: string;
+  partition: number;
+  /** Kafka offsets arrive as strings (kafkajs); numbers are accepted too. */
+  offset: string | number;
+  /** Kafka record timestamp in ms, if known. */
+  timestamp?: string | number | null;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** kafkajs-style headers; arrays keep repeated names. */
+  headers?: Readonly<Record<string, Buffer | string | ReadonlyArray<Buffer | string> | undefined>>;
+}
+
+/** Anything with kafkajs's `send` shape: a Producer or a Transaction. */
+export interface RecordSender {
+  send(record: { topic: string; messages: Array<{ key: Buffer | string | null; value: Buffer; headers?: Record<string, string> }> }): Promise<unknown>;
+}
+
+// Messages are capped so one pathological error cannot make the dead letter itself too large.
+const maxMessageChars = 8 * 1024;
+
+/** The DLQ reason for an error: a BadRecordError knows its own; anything else failed in processing. */
+export function deadLetterReason(error: unknown): DeadLetterReason {
+  return error instanceof BadRecordError ? error.reason : 'PROCESSING_FAILED';
+}
+
+/** Builds the DeadLetter event for a rejected record. Pure: the failure time is passed in. */
+export function buildDeadLetter(source: DeadLetterSource, error: unknown, at: { failedAt: number; processor?: string }): DeadLetter {
+  const err = error instanceof Error ? error : new Error(String(error));
+  const timestamp = source.timestamp == null ? null : Number(source.timestamp);
+  return {
+    sourceTopic: source.topic,
+    sourcePartition: source.partition,
+    sourceOffset: Number(source.offset),
+    sourceTimestamp: timestamp === null || !Number.isFinite(timestamp) ? null : new Date(timestamp),
+    processor: at.processor ?? null,
+    failedAt: new Date(at.failedAt),
+    reason: deadLetterReason(error),
+    errorClass: err.name || err.constructor.name,
+    errorMessage: err.message.length > maxMessageChars ? `${err.message.slice(0, maxMessageChars)}… (truncated)` : err.message,
+    schemaId: error instanceof BadRecordError ? (error.schemaId ?? null) : null,
+    key: source.key,
+    value: source.value,
+    headers: headerList(source.headers),
+  };
+}
+
+function headerList(headers: DeadLetterSource['headers']): RecordHeader[] {
+  const out: RecordHeader[] = [];
+  for (const [key, raw] of Object.entries(headers ?? {})) {
+    const values = raw === undefined ? [undefined] : Array.isArray(raw) ? raw : [raw];
+    for (const v of values as Array<Buffer | string | undefined>) out.push({ key, value: v === undefined ? null : Buffer.from(v) });
+  }
+  return out;
+}
+
+export interface DeadLetterPublisherOptions {
+  serde: EventSerde;
+  send: RecordSender['send'];
+  clock: Clock;
+  /** The dead-letter topic; must be one the serde was started with. Default 'prm.dlq'. */
+  topic?: string;
+  /** Name of the processor publishing, recorded on every dead letter. */
+  processor?: string;
+}
+
+/**
+ * Publishes rejected records to the dead-letter topic, keyed by source topic so one topic's
+ * dead letters stay in order. Returns the event it wrote, for logs and metrics.
+ */
+export function createDeadLetterPublisher(options: DeadLetterPublisherOptions) {
+  const { serde, send, clock, processor } = options;
+  const topic = options.topic ?? 'prm.dlq';
+  serde.schemaId(topic); // fail at construction, not at the first bad record
+  return {
+    topic,
+    async publish(source: DeadLetterSource, error: unknown): Promise<DeadLetter> {
+      const letter = buildDeadLetter(source, error, { failedAt: clock.now(), processor });
+      await send({ topic, messages: [{ key: letter.sourceTopic, value: serde.encode(topic, letter) }] });
+      return letter;
+    },
+  };
+}
+
+/** A runtime dead letter, optionally with the error behind it (classified when present). */
+export type RuntimeRejection = RuntimeDeadLetter & { error?: unknown };
+
+/**
+ * The runtime's reasons are sentences; without the error object only their start says what
+ * kind of failure it was.
+ */
+function inferError(letter: RuntimeRejection): unknown {
+  if (letter.error !== undefined) return letter.error;
+  const reason: DeadLetterReason = /^(invalid event time|timestamp extraction failed)/.test(letter.reason) ? 'INVALID_VALUE'
+    : /\blate\b/i.test(letter.reason) ? 'LATE'
+      : /^decode failed/.test(letter.reason) ? 'MALFORMED'
+        : 'PROCESSING_FAILED';
+  return reason === 'PROCESSING_FAILED' ? Object.assign(new Error(letter.reason), { name: 'ProcessingError' })
+    : new BadRecordError(reason, letter.reason);
+}
+
+/**
+ * The stream runtime's DeadLetterSink port writing Avro DeadLetter events (the runtime sends
+ * them inside its transaction).
+ */
+export function avroDeadLetterSink(serde: EventSerde, clock: Clock, topic = 'prm.dlq'): DeadLetterSink {
+  serde.schemaId(topic);
+  return {
+    topic,
+    async encode(letter: RuntimeRejection): Promise<DeadLetterMessage> {
+      const source: DeadLetterSource = {
+        topic: letter.sourceTopic, partition: letter.partition, offset: letter.offset, timestamp: letter.timestamp,
+        key: letter.key, value: letter.value,
+      };
+      const event = buildDeadLetter(source, inferError(letter), { failedAt: clock.now(), processor: letter.processor });
+      return { key: Buffer.from(event.sourceTopic), value: serde.encode(topic, event) };
+    },
+  };
+}
