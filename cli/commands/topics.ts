@@ -1,0 +1,155 @@
+import { writeFileSync } from 'node:fs';
+import { numberFlag, parseFlags } from '../args';
+import type { Command } from '../command';
+import { UsageError } from '../command';
+import type { TopicReport } from '../../schemas/topic-admin';
+import type { TopicSpec } from '../../schemas/topics';
+
+const usage = `
+usage: prm topics list [--prefix P] [--json [FILE]]
+       prm topics create [--prefix P] [--replication-factor N] [--skip-schemas] [--json [FILE]]
+       prm topics check [--prefix P] [--json [FILE]]
+
+PRM's topic catalogue (schemas/topics.ts) against the configured Kafka and schema registry
+(KAFKA_BROKERS, SCHEMA_REGISTRY_URL, else .stack/endpoints.json).
+
+list    prints the catalogue: event, key, partitions, cleanup policy, retention, subject.
+create  creates missing topics, checks existing ones and reports drift in partitions, cleanup
+        policy and retention; registers each value schema under <topic>-value with BACKWARD
+        compatibility (unless --skip-schemas). Idempotent. Existing topics are never altered.
+check   like create but changes nothing: missing topics and drift are reported.
+
+--prefix P               prefix every topic name (a shared cluster, a test run)
+--replication-factor N   for created topics; default min(3, brokers in the cluster)
+--json FILE              also write the result as JSON; a bare --json (or --json -) prints it instead
+Exit code: 0 when every topic exists as catalogued, 1 on drift or missing topics.
+`;
+
+export const command: Command = {
+  name: 'topics',
+  summary: 'list, create or check the Kafka topics and value schemas PRM uses',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseFlags(bareJsonToStdout(argv), {
+      prefix: { type: 'string' },
+      'replication-factor': { type: 'string' },
+      'skip-schemas': { type: 'boolean' },
+      json: { type: 'string' },
+    }, true);
+    const [action, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+    if (action !== 'list' && action !== 'create' && action !== 'check') {
+      throw new UsageError(action ? `unknown action '${action}'` : 'missing action: list, create or check');
+    }
+    const replication = values['replication-factor'] === undefined ? undefined
+      : numberFlag('replication-factor', values['replication-factor'], 1);
+    if (replication !== undefined && (!Number.isInteger(replication) || replication < 1)) {
+      throw new UsageError('--replication-factor must be a positive integer');
+    }
+    // require, not import(): cli/prm.cjs registers tsx for CommonJS only.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { prefixedCatalogue, topicCatalogue } = require('../../schemas/topics') as typeof import('../../schemas/topics');
+    const specs = values.prefix ? prefixedCatalogue(values.prefix) : [...topicCatalogue];
+    const toStdout = values.json === '-';
+
+    if (action === 'list') {
+      if (!toStdout) print(renderTable(catalogueRows(specs)));
+      emitJson(values.json, specs);
+      return 0;
+    }
+    const result = await checkCluster(specs, {
+      create: action === 'create', replicationFactor: replication, registerSchemas: action === 'create' && !values['skip-schemas'],
+    });
+    if (!toStdout) {
+      print(renderTable(reportRows(result.reports, result.schemaIds)));
+      const bad = result.reports.filter((r) => r.outcome === 'drift' || r.outcome === 'missing');
+      print(bad.length === 0 ? `all ${result.reports.length} topics as catalogued` : `${bad.length} of ${result.reports.length} topics differ from the catalogue`);
+    }
+    emitJson(values.json, result);
+    return result.reports.every((r) => r.outcome === 'ok' || r.outcome === 'created') ? 0 : 1;
+  },
+};
+
+interface CheckResult {
+  brokers: string[];
+  reports: TopicReport[];
+  /** Value schema id per topic, when schemas were registered. */
+  schemaIds: Record<string, number>;
+}
+
+async function checkCluster(specs: TopicSpec[], options: { create: boolean; replicationFactor?: number; registerSchemas: boolean }): Promise<CheckResult> {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { Kafka, logLevel } = require('kafkajs') as typeof import('kafkajs');
+  const { resolveEndpoints } = require('../../stack/endpoints') as typeof import('../../stack/endpoints');
+  const { ensureTopics } = require('../../schemas/topic-admin') as typeof import('../../schemas/topic-admin');
+  const { EventSerde } = require('../../schemas/serde') as typeof import('../../schemas/serde');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const endpoints = resolveEndpoints();
+  const kafka = new Kafka({ clientId: 'prm-topics', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const { brokers } = await admin.describeCluster();
+    const replicationFactor = options.replicationFactor ?? Math.min(3, brokers.length);
+    if (replicationFactor > brokers.length) {
+      throw new UsageError(`--replication-factor ${replicationFactor} exceeds the ${brokers.length} broker(s) in the cluster`);
+    }
+    process.stderr.write(`prm topics: ${options.create ? 'creating and checking' : 'checking'} ${specs.length} topics on ${endpoints.kafkaBrokers.join(',')}\n`);
+    const reports = await ensureTopics(admin, specs, { create: options.create, replicationFactor });
+    const schemaIds: Record<string, number> = {};
+    if (options.registerSchemas) {
+      process.stderr.write(`prm topics: registering value schemas at ${endpoints.schemaRegistryUrl}\n`);
+      const serde = await EventSerde.start({ registry: { url: endpoints.schemaRegistryUrl }, topics: specs });
+      for (const spec of specs) schemaIds[spec.name] = serde.schemaId(spec.name);
+    }
+    return { brokers: endpoints.kafkaBrokers, reports, schemaIds };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+function catalogueRows(specs: TopicSpec[]): string[][] {
+  return [
+    ['topic', 'event', 'key', 'partitions', 'cleanup', 'retention', 'value subject'],
+    ...specs.map((s) => [s.name, s.event, s.keyField, String(s.partitions), s.cleanupPolicy, retention(s.retentionMs), `${s.name}-value`]),
+  ];
+}
+
+function reportRows(reports: TopicReport[], schemaIds: Record<string, number>): string[][] {
+  return [
+    ['topic', 'outcome', 'partitions', 'replicas', 'cleanup', 'retention', 'schema id', 'drift'],
+    ...reports.map((r) => [
+      r.topic, r.outcome, String(r.observed?.partitions ?? '-'), String(r.observed?.replicationFactor ?? '-'),
+      r.observed?.configs['cleanup.policy'] ?? '-', r.observed?.configs['retention.ms'] === undefined ? '-' : retention(Number(r.observed.configs['retention.ms'])),
+      schemaIds[r.topic] === undefined ? '-' : String(schemaIds[r.topic]),
+      r.drift.map((d) => `${d.setting} ${d.actual} (want ${d.expected})`).join('; ') || '-',
+    ]),
+  ];
+}
+
+function retention(ms: number): string {
+  if (ms < 0) return 'forever';
+  const day = 86_400_000;
+  return ms % day === 0 ? `${ms / day}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms}ms`;
+}
+
+function renderTable(rows: string[][]): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+}
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** `--json FILE` writes a file; `--json -` or a bare `--json` prints the JSON instead of the table. */
+function emitJson(target: string | undefined, data: unknown): void {
+  if (target === undefined) return;
+  const text = `${JSON.stringify(data, null, 2)}\n`;
+  if (target === '-') process.stdout.write(text);
+  else writeFileSync(target, text);
+}
+
+function bareJsonToStdout(argv: string[]): string[] {
+  return argv.map((arg, i) => (arg === '--json' && (i === argv.length - 1 || argv[i + 1]?.startsWith('-')) ? '--json=-' : arg));
+}
