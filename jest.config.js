@@ -22,7 +22,7 @@ module.exports = {
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/test/setup/integration-timeout.ts'],
     },
   ],
 };

@@ -1,0 +1,100 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { testKafka, testTopics } from '../setup/kafka';
+
+// Exactly-once in the stream runtime rests on these: a committed transaction is visible, an
+// aborted one is not, to a read_committed consumer; offsets can be committed in the transaction.
+
+const kafka: Kafka = testKafka('prm-test-transactions');
+const topics = testTopics(kafka);
+afterAll(() => topics.cleanup());
+
+async function readAll(consumer: Consumer, topic: string, settleMs = 3000): Promise<string[]> {
+  const values: string[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let last = Date.now();
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      values.push(message.value?.toString() ?? '');
+      last = Date.now();
+    },
+  });
+  // Transaction markers take offsets without being records, so "caught up" is told by silence.
+  const started = Date.now();
+  while (Date.now() - last < settleMs || Date.now() - started < settleMs) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  return values;
+}
+
+describe('Kafka transactions with kafkajs', () => {
+  it('shows a committed transaction and hides an aborted one from read_committed consumers', async () => {
+    const topic = await topics.create('tx');
+    const producer = kafka.producer({ transactionalId: `${topic}.producer`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const committed = await producer.transaction();
+      await committed.send({ topic, messages: [{ key: 'k', value: 'committed-1' }, { key: 'k', value: 'committed-2' }] });
+      await committed.commit();
+
+      const aborted = await producer.transaction();
+      await aborted.send({ topic, messages: [{ key: 'k', value: 'aborted-1' }] });
+      await aborted.abort();
+
+      const after = await producer.transaction();
+      await after.send({ topic, messages: [{ key: 'k', value: 'committed-3' }] });
+      await after.commit();
+    } finally {
+      await producer.disconnect();
+    }
+
+    const committedView = await readAll(kafka.consumer({ groupId: `${topic}.rc`, readUncommitted: false }), topic);
+    expect(committedView).toEqual(['committed-1', 'committed-2', 'committed-3']);
+
+    // The aborted record is in the log: a read_uncommitted consumer sees it.
+    const rawView = await readAll(kafka.consumer({ groupId: `${topic}.ru`, readUncommitted: true }), topic);
+    expect(rawView).toEqual(['committed-1', 'committed-2', 'aborted-1', 'committed-3']);
+  });
+
+  it('commits consumed offsets atomically with the produced output (read-process-write)', async () => {
+    const input = await topics.create('tx-in');
+    const output = await topics.create('tx-out');
+    const groupId = `${input}.processor`;
+    const seed = kafka.producer();
+    await seed.connect();
+    await seed.send({ topic: input, messages: [{ value: '1' }, { value: '2' }, { value: '3' }] });
+    await seed.disconnect();
+
+    const producer = kafka.producer({ transactionalId: `${input}.processor`, idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    const consumer = kafka.consumer({ groupId, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topic: input, fromBeginning: true });
+    let processed = 0;
+    await new Promise<void>((resolve, reject) => {
+      consumer
+        .run({
+          autoCommit: false,
+          eachMessage: async ({ topic, partition, message }) => {
+            const tx = await producer.transaction();
+            await tx.send({ topic: output, messages: [{ value: String(Number(message.value?.toString()) * 10) }] });
+            await tx.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: String(Number(message.offset) + 1) }] }] });
+            await tx.commit();
+            if (++processed === 3) resolve();
+          },
+        })
+        .catch(reject);
+    });
+    await consumer.disconnect();
+    await producer.disconnect();
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchOffsets({ groupId, topics: [input] });
+      expect(offsets[0]?.partitions[0]?.offset).toBe('3');
+    } finally {
+      await admin.disconnect();
+    }
+    expect(await readAll(kafka.consumer({ groupId: `${output}.check` }), output)).toEqual(['10', '20', '30']);
+  });
+});
