@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel, Partitioners, type Admin } from 'kafkajs';
+import type { LogFollower } from './follower';
+import { encodeRecord, type LogRecord } from './records';
+
+/** Kafka is unreachable or the topic cannot serve as the registry's log: fatal at start-up. */
+export class KafkaLogError extends Error {
+  override name = 'KafkaLogError';
+}
+
+export interface KafkaLogOptions {
+  brokers: string[];
+  topic: string;
+  follower: LogFollower;
+  log: (line: string) => void;
+  /** Called when the consumer stops for good while serving; the process should exit. */
+  onFatal: (error: Error) => void;
+  /** How long start-up may take to read the topic to its end (default 120 s). */
+  catchUpTimeoutMs?: number;
+}
+
+export interface KafkaLog {
+  append(proposal: string, record: LogRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The registry's log on Kafka: a compacted single-partition topic (one partition gives the one
+ * total order the state machine needs). Every instance consumes it from the beginning in its
+ * own throwaway consumer group, committing nothing, and resolves only once it has read to the
+ * end offset seen at start-up.
+ */
+export async function openKafkaLog({ brokers, topic, follower, log, onFatal, catchUpTimeoutMs = 120_000 }: KafkaLogOptions): Promise<KafkaLog> {
+  const kafka = new Kafka({
+    clientId: 'prm-schema-registry',
+    brokers,
+    connectionTimeout: 3000,
+    retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 3000 },
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => log(`kafkajs ${entry.namespace}: ${entry.log.message}`),
+  });
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+  } catch (err) {
+    throw new KafkaLogError(`cannot reach Kafka at ${brokers.join(',')}: ${rootMessage(err)}`);
+  }
+  // Not idempotent on purpose: a retried send that lands twice is a duplicate the state machine
+  // already ignores (same schema, same config, delete of a deleted subject), and an idempotent
+  // producer would want unbounded retries. One request in flight keeps this instance's writes in order.
+  const producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const consumer = kafka.consumer({ groupId: `prm-schema-registry-${randomUUID()}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+  try {
+    await ensureTopic(admin, topic, log);
+    const [end] = await admin.fetchTopicOffsets(topic);
+    const endOffset = Number(end?.high ?? 0);
+    await producer.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    let caughtUp: () => void = () => undefined;
+    const atEnd = new Promise<void>((resolve) => (caughtUp = resolve));
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) onFatal(new KafkaLogError(`the registry topic consumer stopped: ${rootMessage(payload.error)}`));
+    });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message }) => {
+        follower.apply(Number(message.offset), message.value);
+        if (follower.position >= endOffset) caughtUp();
+      },
+    });
+    if (endOffset === 0) caughtUp();
+    await withTimeout(atEnd, catchUpTimeoutMs, `reading ${topic} to its end offset ${endOffset} took over ${catchUpTimeoutMs} ms`);
+  } catch (err) {
+    await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+    throw err instanceof KafkaLogError ? err : new KafkaLogError(`cannot use Kafka topic ${topic}: ${rootMessage(err)}`);
+  }
+  return {
+    async append(proposal, record) {
+      const { key, value } = encodeRecord(proposal, record);
+      await producer.send({ topic, acks: -1, messages: [{ key, value }] });
+    },
+    async close() {
+      await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
+    },
+  };
+}
+
+async function ensureTopic(admin: Admin, topic: string, log: (line: string) => void): Promise<void> {
+  const created = await admin
+    .createTopics({
+      waitForLeaders: true,
+      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    })
+    .catch((err: unknown) => {
+      // Another instance created it between our calls.
+      if ((err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return false;
+      throw err;
+    });
+  if (created) {
+    log(`created topic ${topic} (1 partition, cleanup.policy=compact)`);
+    return;
+  }
+  const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+  const partitions = metadata.topics[0]?.partitions.length ?? 0;
+  if (partitions !== 1) throw new KafkaLogError(`topic ${topic} has ${partitions} partitions; the registry needs exactly 1 for one order of schemas`);
+  const configs = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 2 /* TOPIC */, name: topic, configNames: ['cleanup.policy'] }] });
+  const policy = configs.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
+  if (!policy.split(',').includes('compact')) {
+    throw new KafkaLogError(`topic ${topic} has cleanup.policy=${policy}; the registry needs a compacted topic or its schemas would expire`);
+  }
+}
+
+/** kafkajs wraps the cause (retries exceeded -> connection error); the innermost says what happened. */
+function rootMessage(err: unknown): string {
+  let current = err as { message?: string; originalError?: unknown; cause?: unknown } | undefined;
+  for (let depth = 0; depth < 5 && current && (current.originalError || current.cause); depth++) {
+    current = (current.originalError ?? current.cause) as typeof current;
+  }
+  return current?.message ?? String(err);
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new KafkaLogError(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,64 @@
+import { isCompatibilityLevel, type CompatibilityLevel } from './compatibility';
+
+/**
+ * What the registry writes to its topic. Records are requests in log order, not decided facts:
+ * every instance applies them with the same state machine (state.ts), so ids, versions and
+ * compatibility verdicts come out the same everywhere without a leader.
+ */
+export type LogRecord =
+  | { kind: 'SCHEMA'; subject: string; schema: string }
+  | { kind: 'DELETE_SUBJECT'; subject: string; permanent: boolean }
+  | { kind: 'CONFIG'; subject: string | null; compatibility: CompatibilityLevel | null };
+
+/** A record as read back: `proposal` lets the instance that wrote it find its outcome. */
+export interface LoggedRecord {
+  proposal: string;
+  record: LogRecord;
+}
+
+const formatVersion = 1;
+
+/**
+ * Key and value bytes for the compacted topic. Schema and delete records carry their unique
+ * proposal id in the key, so compaction never drops them (ids are counted in log order and
+ * must never shift); config records are keyed by subject so only the latest setting is kept.
+ */
+export function encodeRecord(proposal: string, record: LogRecord): { key: Buffer; value: Buffer } {
+  const key =
+    record.kind === 'CONFIG'
+      ? { kind: record.kind, subject: record.subject }
+      : { kind: record.kind, subject: record.subject, proposal };
+  return { key: Buffer.from(JSON.stringify(key)), value: Buffer.from(JSON.stringify({ v: formatVersion, proposal, ...record })) };
+}
+
+/** Reads a value back; anything malformed is reported, never half-applied. */
+export function decodeRecord(value: Buffer): LoggedRecord | Error {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(value.toString('utf8'));
+  } catch (err) {
+    return new Error(`not JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(raw)) return new Error('not a JSON object');
+  const { v, proposal, kind, subject } = raw;
+  if (v !== formatVersion) return new Error(`unknown record format ${JSON.stringify(v)}`);
+  if (typeof proposal !== 'string') return new Error('no proposal id');
+  if (kind === 'SCHEMA' && isSubject(subject) && typeof raw.schema === 'string') {
+    return { proposal, record: { kind, subject, schema: raw.schema } };
+  }
+  if (kind === 'DELETE_SUBJECT' && isSubject(subject) && typeof raw.permanent === 'boolean') {
+    return { proposal, record: { kind, subject, permanent: raw.permanent } };
+  }
+  if (kind === 'CONFIG' && (subject === null || isSubject(subject)) && (raw.compatibility === null || isCompatibilityLevel(raw.compatibility))) {
+    return { proposal, record: { kind, subject, compatibility: raw.compatibility } };
+  }
+  return new Error(`malformed ${String(kind)} record`);
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isSubject(x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0;
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { parseSchema } from './canonical';
+import { isCompatibilityLevel, type CompatibilityLevel } from './compatibility';
+import { invalidCompatibility, invalidSchema, notReady, RegistryError, subjectConfigNotFound } from './errors';
+import type { LogFollower } from './follower';
+import type { LogRecord } from './records';
+import type { Outcome, RegistryState, SubjectVersion } from './state';
+
+/** Where records go: produced to the topic, resolved once they are durable (the Kafka adapter). */
+export type AppendRecord = (proposal: string, record: LogRecord) => Promise<void>;
+
+export interface RegistryServiceOptions {
+  follower: LogFollower;
+  append: AppendRecord;
+  /** How long a write may take to come back through the log before the client gets a 500 (default 30 s). */
+  writeTimeoutMs?: number;
+  /** Proposal ids; injected so tests can name them. */
+  newProposal?: () => string;
+}
+
+/** A schema as clients send it: Confluent's request body for register and lookup. */
+export interface SchemaRequest {
+  schema?: unknown;
+  schemaType?: unknown;
+  references?: unknown;
+}
+
+/**
+ * The registry's operations, over the state the follower keeps. Reads answer from local state;
+ * writes go through the log and answer with what applying them did, so every instance agrees.
+ */
+export class RegistryService {
+  private ready = false;
+  private readonly follower: LogFollower;
+  private readonly append: AppendRecord;
+  private readonly writeTimeoutMs: number;
+  private readonly newProposal: () => string;
+
+  constructor({ follower, append, writeTimeoutMs = 30_000, newProposal = randomUUID }: RegistryServiceOptions) {
+    this.follower = follower;
+    this.append = append;
+    this.writeTimeoutMs = writeTimeoutMs;
+    this.newProposal = newProposal;
+  }
+
+  /** Called once the log has been read to its end at startup; until then every call answers 503. */
+  markReady(): void {
+    this.ready = true;
+  }
+
+  private get state(): RegistryState {
+    if (!this.ready) throw notReady();
+    return this.follower.state;
+  }
+
+  subjects(includeDeleted: boolean): string[] {
+    return this.state.subjectNames(includeDeleted);
+  }
+
+  versions(subject: string, includeDeleted: boolean): number[] {
+    return this.state.versionNumbers(subject, includeDeleted);
+  }
+
+  version(subject: string, version: number | 'latest'): SubjectVersion {
+    return this.state.version(subject, version);
+  }
+
+  schemaById(id: number): string {
+    return this.state.schemaById(id);
+  }
+
+  usesOf(id: number) {
+    return this.state.usesOf(id);
+  }
+
+  lookup(subject: string, body: SchemaRequest): SubjectVersion {
+    const state = this.state;
+    return state.lookup(subject, parseSchema(avroSchemaText(body)).canonical);
+  }
+
+  /** Registers a schema; a schema already live under the subject answers with its id without a write. */
+  async register(subject: string, body: SchemaRequest): Promise<number> {
+    const state = this.state;
+    const { canonical } = parseSchema(avroSchemaText(body));
+    // Answer what the log would answer without writing a record that is bound to be a no-op or refused.
+    const existing = state.liveVersion(subject, canonical);
+    if (existing) return existing.id;
+    const problem = state.registrationProblem(subject, canonical);
+    if (problem) throw problem;
+    const outcome = await this.write({ kind: 'SCHEMA', subject, schema: canonical });
+    if (outcome.kind !== 'registered') throw new Error(`unexpected outcome ${outcome.kind} for a schema record`);
+    return outcome.version.id;
+  }
+
+  async deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
+    if (permanent) this.state.versionNumbers(subject, true);
+    else this.state.versionNumbers(subject);
+    const outcome = await this.write({ kind: 'DELETE_SUBJECT', subject, permanent });
+    if (outcome.kind !== 'deleted') throw new Error(`unexpected outcome ${outcome.kind} for a delete record`);
+    return outcome.versions;
+  }
+
+  compatibility(subject: string | null, defaultToGlobal: boolean): CompatibilityLevel {
+    const state = this.state;
+    if (subject === null) return state.globalCompatibility();
+    const own = state.subjectCompatibility(subject);
+    if (own) return own;
+    // Clients (@kafkajs/confluent-schema-registry among them) read a 404 here as "first registration".
+    if (!defaultToGlobal) throw subjectConfigNotFound(subject);
+    return state.globalCompatibility();
+  }
+
+  async setCompatibility(subject: string | null, body: { compatibility?: unknown }): Promise<CompatibilityLevel> {
+    if (!this.ready) throw notReady();
+    const level = body.compatibility;
+    if (!isCompatibilityLevel(level)) throw invalidCompatibility(level);
+    await this.write({ kind: 'CONFIG', subject, compatibility: level });
+    return level;
+  }
+
+  /** Removes a subject's own level, returning the one it had; the subject falls back to the global level. */
+  async clearCompatibility(subject: string): Promise<CompatibilityLevel> {
+    const previous = this.compatibility(subject, false);
+    await this.write({ kind: 'CONFIG', subject, compatibility: null });
+    return previous;
+  }
+
+  /** Problems of a candidate schema against a subject's version, or against what its level checks. */
+  compatibilityProblems(subject: string, version: number | 'latest' | undefined, body: SchemaRequest): string[] {
+    const state = this.state;
+    const { type } = parseSchema(avroSchemaText(body));
+    return state.compatibilityCheck(subject, type, version);
+  }
+
+  private async write(record: LogRecord): Promise<Exclude<Outcome, { ok: false }>> {
+    const proposal = this.newProposal();
+    const outcome = this.follower.outcomeOf(proposal);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new RegistryError(500, 50002, `the write was not read back from the registry topic within ${this.writeTimeoutMs} ms`)),
+        this.writeTimeoutMs,
+      );
+    });
+    try {
+      const [, result] = await Promise.race([Promise.all([this.append(proposal, record), outcome]), timeout]);
+      if (!result.ok) throw result.error;
+      return result;
+    } catch (err) {
+      this.follower.forget(proposal);
+      if (err instanceof RegistryError) throw err;
+      throw new RegistryError(500, 50001, `could not write to the registry topic: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function avroSchemaText(body: SchemaRequest): unknown {
+  if (body.schemaType !== undefined && body.schemaType !== null && body.schemaType !== 'AVRO') {
+    throw invalidSchema(`schema type ${JSON.stringify(body.schemaType)} is not supported: this registry holds AVRO schemas only`);
+  }
+  if (Array.isArray(body.references) && body.references.length > 0) {
+    throw invalidSchema('schema references are not supported by this registry');
+  }
+  return body.schema;
+}
