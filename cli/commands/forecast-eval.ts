@@ -16,7 +16,7 @@ the same points), skill_seasonal (against daily seasonal naive) and p90 coverage
 
   --users N         evaluate only the first N VMs (by id) per-user; the cluster uses all
   --no-lstm         skip the global LSTM
-  --lstm-epochs E   training epochs (default 6); --lstm-seconds caps training time (default 240)
+  --lstm-epochs E   training epochs (default 4); --lstm-seconds caps training time (default 180)
 `;
 
 export const command: Command = {
@@ -63,13 +63,29 @@ export const command: Command = {
         }
       }
     }
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    const seed = numberFlag('seed', values.seed, 42);
+    const epochs = numberFlag('lstm-epochs', values['lstm-epochs'], 4);
+    const maxSeconds = numberFlag('lstm-seconds', values['lstm-seconds'], 180);
+    const clock = () => performance.now();
+    const global = values['no-lstm'] ? undefined : {
+      async train(series: import('../../models/forecasting/forecaster').Series[], until: number) {
+        /* eslint-disable @typescript-eslint/no-require-imports */
+        const { initTfBackend } = require('../../models/tf/backend') as typeof import('../../models/tf/backend');
+        const { trainLstm } = require('../../models/forecasting/lstm') as typeof import('../../models/forecasting/lstm');
+        /* eslint-enable @typescript-eslint/no-require-imports */
+        await initTfBackend(log);
+        return trainLstm(series, until, { config: { horizon, epochs, seed }, maxSeconds, clock, log });
+      },
+    };
     const report = await runForecastEval({
       samples: samples(),
       trainUntilSeconds: trainUntilMs / 1000,
       horizon,
       users,
-      clock: () => performance.now(),
-      log: (line) => process.stderr.write(`${line}\n`),
+      global,
+      clock,
+      log,
     });
     process.stdout.write(formatReport(report));
     if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
