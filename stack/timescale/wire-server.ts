@@ -41,6 +41,11 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
+interface OpenDatabase {
+  db: PGlite;
+  baseline: SessionBaseline;
+}
+
 type DataListener = (chunk: Buffer) => Promise<void>;
 
 const SYNC_MESSAGE = Buffer.from([0x53, 0, 0, 0, 4]);
@@ -50,6 +55,8 @@ export async function serveOnWire(options: WireServerOptions): Promise<WireServe
   const waiting: Waiting[] = [];
   let active: { socket: Socket; done: Promise<void> } | undefined;
   let closing = false;
+  const ready = options.db.then(async (db): Promise<OpenDatabase> => ({ db, baseline: await readSessionBaseline(db) }));
+  ready.catch(() => undefined); // the caller reports a database that fails to open
 
   const refuse = (socket: Socket, message: string): void => {
     socket.end(errorResponse('53300', message));
@@ -63,7 +70,7 @@ export async function serveOnWire(options: WireServerOptions): Promise<WireServe
     if (next.socket.destroyed) return startNext();
     active = { socket: next.socket, done: Promise.resolve() };
     const current = active;
-    current.done = runSession(next.socket, options.db, log)
+    current.done = runSession(next.socket, ready, log)
       .catch((error: unknown) => log(`session ended with error: ${describe(error)}`))
       .finally(() => {
         if (active === current) active = undefined;
@@ -123,8 +130,8 @@ export async function serveOnWire(options: WireServerOptions): Promise<WireServe
 }
 
 /** Serves one client until it disconnects, then resets the backend for the next one. */
-async function runSession(socket: Socket, dbReady: Promise<PGlite>, log: (line: string) => void): Promise<void> {
-  const db = await dbReady;
+async function runSession(socket: Socket, ready: Promise<OpenDatabase>, log: (line: string) => void): Promise<void> {
+  const { db, baseline } = await ready;
   if (socket.destroyed) return;
   const handler = new PGLiteSocketHandler({ db: handlerView(db), closeOnDetach: true });
   const ended = new Promise<void>((resolve) => {
@@ -166,7 +173,7 @@ async function runSession(socket: Socket, dbReady: Promise<PGlite>, log: (line: 
 
   await ended;
   await inFlight;
-  await resetBackend(db);
+  await resetBackend(db, baseline);
 }
 
 /**
@@ -189,11 +196,22 @@ function handlerView(db: PGlite): UpstreamPGlite {
   return view as unknown as UpstreamPGlite;
 }
 
-async function resetBackend(db: PGlite): Promise<void> {
+async function resetBackend(db: PGlite, baseline: SessionBaseline): Promise<void> {
   // A client that vanished mid-pipeline leaves the backend skipping messages until a Sync.
   await db.execProtocolRaw(SYNC_MESSAGE);
   await db.exec('ROLLBACK');
   await db.exec('DISCARD ALL');
+  // DISCARD ALL resets settings to the backend's boot values, which in PGlite are not what a
+  // fresh connection sees (search_path would become pg_catalog); restore those.
+  for (const { name, setting } of baseline) await db.query('SELECT set_config($1, $2, false)', [name, setting]);
+}
+
+/** The settings PGlite itself sets for its session after boot, as a new client should find them. */
+export type SessionBaseline = ReadonlyArray<{ name: string; setting: string }>;
+
+export async function readSessionBaseline(db: PGlite): Promise<SessionBaseline> {
+  const result = await db.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE source = 'session'`);
+  return result.rows;
 }
 
 /** A FATAL ErrorResponse: what a Postgres server sends a client it will not serve. */
