@@ -165,7 +165,8 @@ async function register(registry: SchemaRegistry, subject: string, schema: AvroC
     return id;
   } catch (err) {
     const status = (err as { status?: number }).status;
-    const message = (err as Error).message;
+    // The client library prefixes registry messages with its client id.
+    const message = (err as Error).message.replace(/^prm - /, '');
     if (status === 409) throw new SchemaIncompatibleError(subject, message, err);
     if (status === 422) throw new ConfigError(`registry rejected the schema for ${subject} as invalid: ${message}`, { cause: err });
     if (status !== undefined && status < 500 && status !== 408) throw new ConfigError(`registering ${subject} failed: ${message}`, { cause: err });
