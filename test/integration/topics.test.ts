@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { main } from '../../cli/main';
+import { deleteSubject } from '../../schemas/registry-http';
+import type { TopicReport } from '../../schemas/topic-admin';
+import { topicCatalogue, valueSubject } from '../../schemas/topics';
+import { resolveEndpoints } from '../../stack/endpoints';
+
+const endpoints = resolveEndpoints({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
+const kafka = new Kafka({ clientId: 'prm-topics-test', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
+const prefix = `test.topics.${randomBytes(4).toString('hex')}.`;
+const names = topicCatalogue.map((t) => `${prefix}${t.name}`);
+const dir = mkdtempSync(join(tmpdir(), 'prm-topics-'));
+
+interface CliResult { reports: TopicReport[]; schemaIds: Record<string, number> }
+
+async function prm(args: string[]): Promise<{ code: number; json: CliResult }> {
+  const file = join(dir, `${Math.random().toString(36).slice(2)}.json`);
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    const code = await main(['topics', ...args, '--prefix', prefix, '--json', file]);
+    return { code, json: JSON.parse(readFileSync(file, 'utf8')) as CliResult };
+  } finally {
+    stdout.mockRestore();
+    stderr.mockRestore();
+  }
+}
+
+let admin: Admin;
+beforeAll(async () => {
+  process.env.KAFKA_BROKERS ??= endpoints.kafkaBrokers.join(',');
+  process.env.SCHEMA_REGISTRY_URL ??= endpoints.schemaRegistryUrl;
+  admin = kafka.admin();
+  await admin.connect();
+});
+afterAll(async () => {
+  const existing = new Set(await admin.listTopics());
+  const mine = names.filter((t) => existing.has(t));
+  if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
+  await admin.disconnect();
+  for (const t of names) await deleteSubject({ url: endpoints.schemaRegistryUrl }, valueSubject(t));
+});
+
+describe('prm topics', () => {
+  it('check reports every topic missing before anything is created (exit 1)', async () => {
+    const { code, json } = await prm(['check']);
+    expect(code).toBe(1);
+    expect(json.reports.map((r) => r.outcome)).toEqual(names.map(() => 'missing'));
+  });
+
+  it('create makes the catalogue and registers the value schemas; a second run changes nothing', async () => {
+    const first = await prm(['create']);
+    expect(first.code).toBe(0);
+    expect(first.json.reports.map((r) => [r.topic, r.outcome])).toEqual(names.map((n) => [n, 'created']));
+    expect(Object.keys(first.json.schemaIds).sort()).toEqual([...names].sort());
+    const profiles = first.json.reports.find((r) => r.topic === `${prefix}prm.user-profiles`);
+    expect(profiles?.observed).toMatchObject({ partitions: 6, configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } });
+
+    const second = await prm(['create']);
+    expect(second.code).toBe(0);
+    expect(second.json.reports.map((r) => r.outcome)).toEqual(names.map(() => 'ok'));
+    expect(second.json.schemaIds).toEqual(first.json.schemaIds);
+  });
+
+  it('reports drift someone introduced (exit 1) without altering the topic', async () => {
+    const dlq = `${prefix}prm.dlq`;
+    await admin.createPartitions({ topicPartitions: [{ topic: dlq, count: 5 }] });
+    const { code, json } = await prm(['check']);
+    expect(code).toBe(1);
+    expect(json.reports.find((r) => r.topic === dlq)).toMatchObject({ outcome: 'drift', drift: [{ setting: 'partitions', expected: '3', actual: '5' }] });
+    expect(json.reports.filter((r) => r.outcome !== 'ok').map((r) => r.topic)).toEqual([dlq]);
+  });
+});
