@@ -31,10 +31,8 @@ export interface ModelScore {
 }
 
 export interface SeriesEvaluation {
-  /** Validation MAE per candidate (training data only). */
+  /** Validation MAE per candidate (training data only): the only input to selection. */
   validationMae: Record<string, number>;
-  /** Candidate with the lowest validation MAE among those beating persistence, else persistence. */
-  chosen: string;
   test: Record<string, ModelScore>;
 }
 
@@ -42,8 +40,8 @@ export const PERSISTENCE = 'last_value';
 export const SEASONAL_DAILY = 'seasonal_naive_daily';
 
 /**
- * Selects on validation and scores every candidate on the test window. A point counts only where
- * the actual and every candidate's forecast are finite.
+ * Scores every candidate on validation (for selection) and on the test window. A point counts
+ * only where the actual and every candidate's forecast are finite.
  */
 export function evaluateSeries(series: Series, candidates: Candidate[], w: EvaluationWindows): SeriesEvaluation {
   const byName = new Map(candidates.map((c) => [c.name, c]));
@@ -51,14 +49,39 @@ export function evaluateSeries(series: Series, candidates: Candidate[], w: Evalu
   const seasonal = byName.get(SEASONAL_DAILY);
   if (!persistence || !seasonal) throw new Error(`evaluation needs the ${PERSISTENCE} and ${SEASONAL_DAILY} baselines among the candidates`);
   if (w.predFrom > w.validationFrom) throw new RangeError('predictions must cover the validation window');
-  const validationMae = scoreValidation(series, candidates, w);
+  return { validationMae: scoreValidation(series, candidates, w), test: scoreTest(series, candidates, persistence, seasonal, w) };
+}
+
+/**
+ * The candidate with the lowest validation MAE among `eligible` (default: all), provided it beats
+ * persistence there; otherwise persistence. Persistence is always eligible.
+ */
+export function chooseModel(validationMae: Record<string, number>, eligible?: ReadonlySet<string>): string {
   const baseline = validationMae[PERSISTENCE]!;
   let chosen = PERSISTENCE;
-  for (const c of candidates) {
-    const mae = validationMae[c.name]!;
-    if (mae < baseline && mae < validationMae[chosen]!) chosen = c.name;
+  for (const [name, mae] of Object.entries(validationMae)) {
+    if (eligible && !eligible.has(name)) continue;
+    if (mae < baseline && mae < validationMae[chosen]!) chosen = name;
   }
-  return { validationMae, chosen, test: scoreTest(series, candidates, persistence, seasonal, w) };
+  return chosen;
+}
+
+/**
+ * Population stage of per-user selection: models whose median validation skill over the users
+ * is below 1. A model that loses to persistence for most users only wins the rest by luck of
+ * one validation week, and it costs more than it saves out of sample.
+ */
+export function eligibleModels(validations: Record<string, number>[]): Set<string> {
+  const eligible = new Set<string>([PERSISTENCE]);
+  const names = new Set(validations.flatMap((v) => Object.keys(v)));
+  for (const name of names) {
+    const skills = validations
+      .map((v) => v[name]! / v[PERSISTENCE]!)
+      .filter(Number.isFinite)
+      .sort((a, b) => a - b);
+    if (skills.length > 0 && skills[Math.floor((skills.length - 1) / 2)]! < 1) eligible.add(name);
+  }
+  return eligible;
 }
 
 function scoreValidation(series: Series, candidates: Candidate[], w: EvaluationWindows): Record<string, number> {

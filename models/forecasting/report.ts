@@ -1,4 +1,4 @@
-import type { ModelScore, SeriesEvaluation } from './evaluation';
+import { chooseModel, eligibleModels, type ModelScore, type SeriesEvaluation } from './evaluation';
 import { quantileOfSorted } from './residual-quantiles';
 
 export interface ClusterModelReport { mae: number; skill: number; skill_seasonal: number; coverage_p90: number }
@@ -10,9 +10,11 @@ export interface ForecastEvalReport {
   per_user: {
     users: number;
     models: Record<string, UserModelReport>;
-    /** `selected`: each user's own validation choice; the counts say which models were picked. */
+    /** `selected`: each user's own validation choice among `eligible`; the counts say which models were picked. */
     chosen: string;
     chosen_counts: Record<string, number>;
+    /** Models whose median validation skill over users beat persistence (the population stage). */
+    eligible: string[];
     /** Users whose persistence error was 0 on the test window (skill undefined), left out of skill. */
     constant_users: number;
   };
@@ -23,52 +25,63 @@ export interface ForecastEvalReport {
 export const SELECTED = 'selected';
 
 export function clusterReport(e: SeriesEvaluation): ForecastEvalReport['cluster'] {
+  const chosen = chooseModel(e.validationMae);
   const models = Object.fromEntries(Object.entries(e.test).map(([name, s]) => [name, {
     mae: s.absError / s.points,
     skill: s.absError / s.absErrorPersistence,
     skill_seasonal: s.absError / s.absErrorSeasonal,
     coverage_p90: s.coveredP90 / s.points,
   }]));
-  return { models, chosen: e.chosen, validation_mae: e.validationMae };
+  return { models, chosen, validation_mae: e.validationMae };
 }
 
-/** Running per-user aggregation, so evaluations can be dropped as soon as each VM is scored. */
+/**
+ * Per-user aggregation. Keeps each user's validation MAEs and test sums (a few numbers per model),
+ * because selection needs the population stage (eligibleModels) before any user's choice.
+ */
 export class UserAggregate {
-  private readonly skills = new Map<string, number[]>();
-  private readonly coverage = new Map<string, { covered: number; points: number }>();
-  private readonly chosenCounts: Record<string, number> = {};
-  private users = 0;
-  private constant = 0;
+  private readonly evaluations: SeriesEvaluation[] = [];
 
   add(e: SeriesEvaluation): void {
-    const chosen = e.test[e.chosen];
-    if (!chosen || chosen.points === 0) return;
-    this.users++;
-    this.chosenCounts[e.chosen] = (this.chosenCounts[e.chosen] ?? 0) + 1;
-    if (chosen.absErrorPersistence === 0) { this.constant++; return; }
-    for (const [name, s] of [...Object.entries(e.test), [SELECTED, chosen] as [string, ModelScore]]) {
-      const list = this.skills.get(name) ?? [];
-      list.push(s.absError / s.absErrorPersistence);
-      this.skills.set(name, list);
-      const c = this.coverage.get(name) ?? { covered: 0, points: 0 };
-      c.covered += s.coveredP90;
-      c.points += s.points;
-      this.coverage.set(name, c);
-    }
+    const anyModel = Object.values(e.test)[0];
+    if (anyModel && anyModel.points > 0) this.evaluations.push(e);
   }
 
   report(): ForecastEvalReport['per_user'] {
+    const eligible = eligibleModels(this.evaluations.map((e) => e.validationMae));
+    const skills = new Map<string, number[]>();
+    const coverage = new Map<string, { covered: number; points: number }>();
+    const chosenCounts: Record<string, number> = {};
+    let constant = 0;
+    for (const e of this.evaluations) {
+      const chosenName = chooseModel(e.validationMae, eligible);
+      chosenCounts[chosenName] = (chosenCounts[chosenName] ?? 0) + 1;
+      const chosen = e.test[chosenName]!;
+      if (chosen.absErrorPersistence === 0) { constant++; continue; }
+      for (const [name, s] of [...Object.entries(e.test), [SELECTED, chosen] as [string, ModelScore]]) {
+        const list = skills.get(name) ?? [];
+        list.push(s.absError / s.absErrorPersistence);
+        skills.set(name, list);
+        const c = coverage.get(name) ?? { covered: 0, points: 0 };
+        c.covered += s.coveredP90;
+        c.points += s.points;
+        coverage.set(name, c);
+      }
+    }
     const models: Record<string, UserModelReport> = {};
-    for (const [name, list] of this.skills) {
+    for (const [name, list] of skills) {
       const sorted = Float64Array.from(list).sort();
-      const c = this.coverage.get(name)!;
+      const c = coverage.get(name)!;
       models[name] = {
         median_skill: quantileOfSorted(sorted, 0.5),
         mean_skill: list.reduce((a, b) => a + b, 0) / list.length,
         coverage_p90: c.covered / c.points,
       };
     }
-    return { users: this.users, models, chosen: SELECTED, chosen_counts: this.chosenCounts, constant_users: this.constant };
+    return {
+      users: this.evaluations.length, models, chosen: SELECTED, chosen_counts: chosenCounts,
+      eligible: [...eligible], constant_users: constant,
+    };
   }
 }
 
@@ -89,6 +102,6 @@ export function formatReport(r: ForecastEvalReport): string {
     lines.push(`${label}${f(m.median_skill).padStart(14)}${f(m.mean_skill).padStart(12)}${f(m.coverage_p90).padStart(9)}`);
   }
   const counts = Object.entries(r.per_user.chosen_counts).sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ');
-  lines.push(`per-user choices: ${counts}`, `train_seconds: ${r.train_seconds.toFixed(1)}`, '');
+  lines.push(`eligible for per-user selection (median validation skill < 1): ${r.per_user.eligible.join(', ')}`, `per-user choices: ${counts}`, `train_seconds: ${r.train_seconds.toFixed(1)}`, '');
   return lines.join('\n');
 }
