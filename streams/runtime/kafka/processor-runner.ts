@@ -1,0 +1,402 @@
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { ChangeLoggingStore } from '../changelogging-store';
+import type { DeadLetterSink } from '../dead-letter-sink';
+import { ConfigError, StreamError, TaskFencedError } from '../errors';
+import { type Logger, silentLogger } from '../logger';
+import { RuntimeMetrics } from '../metrics';
+import { type RetryOptions, withRetry } from '../retry';
+import { jsonSerde, type Serde } from '../serde';
+import { InMemoryKeyValueStore, type KeyValueStore } from '../store';
+import { type RuntimeEntry, Task } from '../task';
+import {
+  type AnyProcessor,
+  changelogTopic,
+  consumerGroupId,
+  type DeclaredProcessor,
+  erase,
+  RUNTIME_STORE,
+  storeNames,
+  transactionalId,
+} from '../topology';
+import { coPartitionedAssigner } from './co-partitioned-assigner';
+import { isFencingError, isRebalanceError } from './fencing';
+import { restoreChangelogs } from './restore';
+import { prepareTopics } from './topics';
+import { chunkBySize } from './transaction-messages';
+
+export interface ProcessorRunnerOptions {
+  app: string;
+  processor: DeclaredProcessor;
+  kafka: Kafka;
+  deadLetters: DeadLetterSink;
+  metrics?: RuntimeMetrics;
+  logger?: Logger;
+  /** Retries of a failed transaction (each after re-fencing and restoring the task). */
+  retry?: RetryOptions;
+  /** Records per transaction; larger batches from a fetch are split. Default 2000. */
+  maxRecordsPerTransaction?: number;
+  /** Consumer session timeout: how long a dead instance holds its partitions. Default 10 s. */
+  sessionTimeoutMs?: number;
+  /** Broker aborts a transaction left open this long by a dead producer. Default 30 s. */
+  transactionTimeoutMs?: number;
+  /** Replication of the changelog topics it creates. Default 1 (the local stack). */
+  replicationFactor?: number;
+  /** Wall clock for restore timing. */
+  now?: () => number;
+}
+
+/** A task that is live on this instance: its processing core, stores, producer and input positions. */
+interface LiveTask {
+  task: Task;
+  stores: Map<string, ChangeLoggingStore<unknown>>;
+  producer: Producer;
+  /** Next offset to process per input topic: what the last commit recorded. */
+  positions: Map<string, bigint>;
+}
+
+const runtimeEntrySerde = jsonSerde<RuntimeEntry>();
+
+/**
+ * Runs one processor on Kafka with exactly-once semantics: a member of the consumer group
+ * `<app>.<processor>`; per owned input partition a task with its own transactional producer
+ * (`<app>.<processor>.<partition>`), restored from the changelogs before it processes; each
+ * chunk of a fetched batch is read, processed and written (outputs, changelog entries, dead
+ * letters and the input offsets) in one transaction.
+ */
+export class ProcessorRunner {
+  readonly stopped: Promise<void>;
+  private readonly p: AnyProcessor;
+  private readonly app: string;
+  private readonly kafka: Kafka;
+  private readonly sink: DeadLetterSink;
+  private readonly metrics: RuntimeMetrics;
+  private readonly log: Logger;
+  private readonly retry: RetryOptions;
+  private readonly maxRecords: number;
+  private readonly sessionTimeoutMs: number;
+  private readonly transactionTimeoutMs: number;
+  private readonly replicationFactor: number;
+  private readonly now: () => number;
+  private readonly groupId: string;
+  private readonly inputs: string[];
+  private readonly labels: { app: string; processor: string };
+  private readonly tasks = new Map<number, LiveTask>();
+  private assigned = new Set<number>();
+  private readonly paused = new Set<number>();
+  private admin?: Admin;
+  private consumer?: Consumer;
+  private stopping = false;
+  private settle!: { resolve: () => void; reject: (err: unknown) => void };
+
+  constructor(options: ProcessorRunnerOptions) {
+    this.p = erase(options.processor);
+    this.app = options.app;
+    this.kafka = options.kafka;
+    this.sink = options.deadLetters;
+    this.metrics = options.metrics ?? new RuntimeMetrics();
+    this.retry = options.retry ?? { retries: 5, initialDelayMs: 200, maxDelayMs: 5000 };
+    this.maxRecords = options.maxRecordsPerTransaction ?? 2000;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
+    this.transactionTimeoutMs = options.transactionTimeoutMs ?? 30_000;
+    this.replicationFactor = options.replicationFactor ?? 1;
+    this.now = options.now ?? Date.now;
+    if (!Number.isInteger(this.maxRecords) || this.maxRecords < 1) throw new ConfigError(`maxRecordsPerTransaction must be a positive integer, got ${this.maxRecords}`);
+    if (this.sessionTimeoutMs < 1000) throw new ConfigError(`sessionTimeoutMs must be at least 1000, got ${this.sessionTimeoutMs}`);
+    this.groupId = consumerGroupId(this.app, this.p.name);
+    this.inputs = Object.values(this.p.inputs).map((t) => t.name);
+    this.labels = { app: this.app, processor: this.p.name };
+    this.log = (options.logger ?? silentLogger).child({ app: this.app, processor: this.p.name });
+    this.stopped = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    // A fatal stop is reported through `stopped`; keep an unobserved rejection from killing the process.
+    this.stopped.catch(() => undefined);
+  }
+
+  /** Joins the group and starts processing; resolves once consuming has started. */
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    this.admin = admin;
+    await admin.connect();
+    const partitions = await prepareTopics(admin, this.app, this.p, this.sink.topic, this.replicationFactor);
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      readUncommitted: false,
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(this.sessionTimeoutMs / 5)),
+      rebalanceTimeout: 60_000,
+      maxBytesPerPartition: 1024 * 1024,
+      maxWaitTimeInMs: 200,
+      partitionAssigners: [coPartitionedAssigner(() => [...this.tasks.keys()])],
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment));
+    consumer.on(consumer.events.CRASH, (e) => {
+      if (!e.payload.restart) this.fail(e.payload.error);
+      else this.log.warn('consumer crashed, kafkajs is restarting it', { err: e.payload.error });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.inputs, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.log.info('processor started', { group: this.groupId, inputs: this.inputs, partitions });
+  }
+
+  /**
+   * Graceful stop: the chunk in flight finishes its transaction (or aborts), the member leaves
+   * the group so its partitions move at once, then the task producers close.
+   */
+  async stop(): Promise<void> {
+    if (this.stopping) return this.stopped;
+    this.stopping = true;
+    await this.shutdown();
+    this.settle.resolve();
+    this.log.info('processor stopped');
+  }
+
+  private onAssignment(assignment: Record<string, number[]>): void {
+    const next = new Set(assignment[this.inputs[0]!] ?? []);
+    for (const p of [...this.tasks.keys()]) if (!next.has(p)) void this.closeTask(p, 'revoked');
+    this.assigned = next;
+    if (this.paused.size > 0 && this.consumer) {
+      this.consumer.resume(this.inputs.map((topic) => ({ topic, partitions: [...this.paused] })));
+      this.paused.clear();
+    }
+    this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const partition = batch.partition;
+    const live = () => !this.stopping && isRunning() && !isStale() && this.assigned.has(partition);
+    for (let i = 0; i < batch.messages.length && live(); i += this.maxRecords) {
+      const chunk = batch.messages.slice(i, i + this.maxRecords);
+      let done: 'processed' | 'repositioned';
+      try {
+        done = await withRetry(() => this.processChunk(batch.topic, partition, chunk, heartbeat, batch.highWatermark), {
+          ...this.retry,
+          onRetry: (err, attempt, delayMs) => this.log.warn('transaction failed, retrying after re-fencing and restoring the task', { err, attempt, delayMs, partition }),
+        });
+      } catch (err) {
+        if (err instanceof TaskFencedError || isFencingError(err)) {
+          this.log.warn('task fenced by a newer owner: pausing it until the next assignment', { partition, err });
+          this.paused.add(partition);
+          this.consumer?.pause(this.inputs.map((topic) => ({ topic, partitions: [partition] })));
+          await this.closeTask(partition, 'fenced');
+          return;
+        }
+        if (isRebalanceError(err)) throw err;
+        this.fail(err);
+        return;
+      }
+      if (done === 'repositioned') return;
+      resolveOffset(chunk[chunk.length - 1]!.offset);
+      await heartbeat();
+    }
+  }
+
+  /** One transaction for one chunk, opening (fencing + restoring) the task first if needed. */
+  private async processChunk(
+    topic: string,
+    partition: number,
+    chunk: KafkaMessage[],
+    heartbeat: () => Promise<void>,
+    highWatermark: string,
+  ): Promise<'processed' | 'repositioned'> {
+    const t = this.tasks.get(partition) ?? (await this.openTask(partition, topic, heartbeat));
+    const position = t.positions.get(topic)!;
+    const todo = chunk.filter((m) => BigInt(m.offset) >= position);
+    if (todo.length === 0) {
+      // Everything here was committed already (by a previous owner, before we fenced it).
+      if (BigInt(chunk[chunk.length - 1]!.offset) + 1n < position) {
+        this.consumer!.seek({ topic, partition, offset: position.toString() });
+        return 'repositioned';
+      }
+      return 'processed';
+    }
+    const next = BigInt(todo[todo.length - 1]!.offset) + 1n;
+    const txn = await t.producer.transaction();
+    try {
+      const latency = this.metrics.processingLatency.labels(this.labels);
+      for (const m of todo) {
+        const started = process.hrtime.bigint();
+        t.task.handle({
+          topic,
+          partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          timestamp: Number(m.timestamp),
+          headers: headersOf(m),
+        });
+        latency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      }
+      const fx = t.task.drain();
+      const messages: Parameters<typeof chunkBySize>[0] = [...fx.outputs];
+      for (const letter of fx.deadLetters) {
+        const encoded = await this.sink.encode(letter);
+        messages.push({ topic: this.sink.topic, key: encoded.key, value: encoded.value, timestamp: letter.timestamp, headers: encoded.headers ?? {} });
+      }
+      for (const [name, store] of t.stores) {
+        const serde = this.storeSerde(name);
+        const log = changelogTopic(this.app, this.p.name, name);
+        for (const c of store.changes()) {
+          messages.push({
+            topic: log,
+            partition,
+            key: Buffer.from(c.key, 'utf8'),
+            value: c.value === undefined ? null : serde.serialize(c.value),
+            timestamp: this.now(),
+            headers: {},
+          });
+        }
+      }
+      for (const send of chunkBySize(messages)) await txn.sendBatch({ topicMessages: send, acks: -1 });
+      await txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
+      await txn.commit();
+      for (const store of t.stores.values()) store.commit();
+      t.positions.set(topic, next);
+      this.metrics.recordsIn.labels(this.labels).inc(fx.recordsIn);
+      this.metrics.recordsOut.labels(this.labels).inc(fx.outputs.length);
+      this.metrics.deadLetters.labels(this.labels).inc(fx.deadLetters.length);
+      this.metrics.lateRecords.labels(this.labels).inc(fx.late);
+      this.metrics.transactions.labels(this.labels).inc();
+      this.metrics.consumerLag.labels({ ...this.labels, topic, partition: String(partition) }).set(Number(BigInt(highWatermark) - next));
+      return 'processed';
+    } catch (err) {
+      await txn.abort().catch(() => undefined);
+      const fenced = isFencingError(err);
+      this.metrics.transactionAborts.labels({ ...this.labels, reason: fenced ? 'fenced' : (err as Error).name ?? 'error' }).inc();
+      // The task's memory may hold writes the aborted transaction never committed: drop it,
+      // and the retry reopens it from the changelog and the committed offsets.
+      await this.closeTask(partition, 'aborted');
+      if (fenced) throw new TaskFencedError(`task ${this.p.name}/${partition} was fenced by a newer owner`, { cause: err });
+      throw err;
+    }
+  }
+
+  /**
+   * Takes ownership of a partition: initialising its transactional id fences any older owner
+   * and settles its open transaction; only then are the changelogs and committed offsets final,
+   * so they are read after that.
+   */
+  private async openTask(partition: number, batchTopic: string, heartbeat: () => Promise<void>): Promise<LiveTask> {
+    const producer = this.kafka.producer({
+      transactionalId: transactionalId(this.app, this.p.name, partition),
+      idempotent: true,
+      maxInFlightRequests: 1,
+      transactionTimeout: this.transactionTimeoutMs,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    try {
+      const fence = await producer.transaction();
+      await fence.abort();
+
+      const stores = new Map<string, ChangeLoggingStore<unknown>>();
+      const targets = storeNames(this.p).map((name) => {
+        const inner: KeyValueStore<unknown> = new InMemoryKeyValueStore<unknown>();
+        stores.set(name, new ChangeLoggingStore(inner));
+        const serde = this.storeSerde(name);
+        return {
+          topic: changelogTopic(this.app, this.p.name, name),
+          partition,
+          apply: (key: string, value: Buffer | null) => (value === null ? inner.delete(key) : inner.put(key, serde.deserialize(value))),
+        };
+      });
+      const restore = await restoreChangelogs({
+        kafka: this.kafka,
+        admin: this.admin!,
+        targets,
+        logger: this.log,
+        now: this.now,
+        heartbeat: () => heartbeat().catch((err: unknown) => this.log.debug('heartbeat during restore failed', { err })),
+      });
+      this.metrics.restoreSeconds.labels(this.labels).observe(restore.durationMs / 1000);
+      this.metrics.restoredRecords.labels(this.labels).inc(restore.records);
+
+      const positions = await this.committedPositions(partition);
+      for (const [topic, offset] of positions) {
+        if (topic !== batchTopic) this.consumer!.seek({ topic, partition, offset: offset.toString() });
+      }
+      const live: LiveTask = { task: new Task({ processor: this.p, partition, stores }), stores, producer, positions };
+      this.tasks.set(partition, live);
+      this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
+      this.log.info('task restored', {
+        event: 'restore',
+        partition,
+        records: restore.records,
+        durationMs: restore.durationMs,
+        keys: Object.fromEntries([...stores].map(([n, s]) => [n, s.size])),
+        positions: Object.fromEntries([...positions].map(([t, o]) => [t, o.toString()])),
+      });
+      return live;
+    } catch (err) {
+      await producer.disconnect().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async committedPositions(partition: number): Promise<Map<string, bigint>> {
+    const admin = this.admin!;
+    const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: this.inputs });
+    const out = new Map<string, bigint>();
+    for (const topic of this.inputs) {
+      const offset = committed.find((c) => c.topic === topic)?.partitions.find((x) => x.partition === partition)?.offset ?? '-1';
+      if (BigInt(offset) >= 0n) {
+        out.set(topic, BigInt(offset));
+      } else {
+        const ends = await admin.fetchTopicOffsets(topic);
+        out.set(topic, BigInt(ends.find((e) => e.partition === partition)?.low ?? '0'));
+      }
+    }
+    return out;
+  }
+
+  private storeSerde(name: string): Serde<unknown> {
+    if (name === RUNTIME_STORE) return runtimeEntrySerde as Serde<unknown>;
+    const def = this.p.stores[name];
+    if (!def) throw new StreamError(`no store '${name}'`);
+    return def.serde;
+  }
+
+  private async closeTask(partition: number, reason: string): Promise<void> {
+    const t = this.tasks.get(partition);
+    if (!t) return;
+    this.tasks.delete(partition);
+    this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
+    for (const topic of this.inputs) this.metrics.consumerLag.remove({ ...this.labels, topic, partition: String(partition) });
+    this.log.info('task closed', { partition, reason });
+    await t.producer.disconnect().catch((err: unknown) => this.log.warn('task producer did not disconnect cleanly', { partition, err }));
+  }
+
+  /** A fatal error: log it with everything known, stop, and reject `stopped`. Never a silent hang. */
+  private fail(err: unknown): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log.error('processor stopped on a fatal error', { event: 'fatal', err });
+    // Not awaited: kafkajs' disconnect waits for the batch handler this may be called from.
+    setImmediate(() => {
+      void this.shutdown().finally(() => this.settle.reject(err));
+    });
+  }
+
+  private async shutdown(): Promise<void> {
+    await this.consumer?.disconnect().catch((err: unknown) => this.log.warn('consumer did not disconnect cleanly', { err }));
+    await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p, 'shutdown')));
+    await this.admin?.disconnect().catch(() => undefined);
+  }
+}
+
+function headersOf(m: KafkaMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.map(String).join(',') : String(v);
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+import { createServer, type Server } from 'node:http';
+import { Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+import type { DeadLetterSink } from '../dead-letter-sink';
+import { ConfigError } from '../errors';
+import { jsonLogger, type Logger } from '../logger';
+import { RuntimeMetrics } from '../metrics';
+import type { RetryOptions } from '../retry';
+import type { Topology } from '../topology';
+import { ProcessorRunner } from './processor-runner';
+
+export interface StreamAppOptions {
+  topology: Topology;
+  /** kafkajs client settings (brokers, SSL/SASL pass through); clientId defaults to the app id. */
+  kafka: KafkaConfig;
+  deadLetters: DeadLetterSink;
+  /** Which processors this instance runs; default all. */
+  processors?: string[];
+  logger?: Logger;
+  metrics?: RuntimeMetrics;
+  retry?: RetryOptions;
+  maxRecordsPerTransaction?: number;
+  sessionTimeoutMs?: number;
+  replicationFactor?: number;
+}
+
+/**
+ * Routes kafkajs' own logs into the structured logger. kafkajs logs every retriable protocol
+ * answer (a rebalance in progress, a fenced epoch) as ERROR; they are warnings here, since what
+ * is really fatal reaches the runtime as a crash or a thrown error and is logged by it.
+ */
+export function kafkajsLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
+      const { message, timestamp: _t, logger: _l, ...fields } = log;
+      if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(`kafkajs: ${message}`, { kafkajsLevel: logLevel[level], ...fields });
+    };
+}
+
+/**
+ * One instance of a PRM application: some or all processors of a topology, sharing a Kafka
+ * client, a metrics registry and a logger. Start more instances to scale out.
+ */
+export class StreamApp {
+  readonly metrics: RuntimeMetrics;
+  readonly runners: ProcessorRunner[];
+  private readonly logger: Logger;
+  private server?: Server;
+
+  constructor(options: StreamAppOptions) {
+    const { topology } = options;
+    this.logger = options.logger ?? jsonLogger();
+    this.metrics = options.metrics ?? new RuntimeMetrics();
+    const chosen = options.processors ?? topology.processors.map((p) => p.name);
+    const unknown = chosen.filter((n) => !topology.processors.some((p) => p.name === n));
+    if (unknown.length > 0) throw new ConfigError(`topology '${topology.app}' has no processor ${unknown.join(', ')}`);
+    const kafka = new Kafka({
+      clientId: topology.app,
+      logLevel: logLevel.WARN,
+      logCreator: kafkajsLogCreator(this.logger.child({ component: 'kafkajs' })),
+      ...options.kafka,
+    });
+    this.runners = topology.processors
+      .filter((p) => chosen.includes(p.name))
+      .map(
+        (processor) =>
+          new ProcessorRunner({
+            app: topology.app,
+            processor,
+            kafka,
+            deadLetters: options.deadLetters,
+            metrics: this.metrics,
+            logger: this.logger,
+            retry: options.retry,
+            maxRecordsPerTransaction: options.maxRecordsPerTransaction,
+            sessionTimeoutMs: options.sessionTimeoutMs,
+            replicationFactor: options.replicationFactor,
+          }),
+      );
+  }
+
+  async start(): Promise<void> {
+    for (const r of this.runners) await r.start();
+  }
+
+  /** Settles when every processor has stopped; rejects with the first fatal error. */
+  get stopped(): Promise<void> {
+    return Promise.all(this.runners.map((r) => r.stopped)).then(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.runners.map((r) => r.stop()));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  /** Serves the metrics as Prometheus text on GET /metrics. Port 0 picks a free one. */
+  async serveMetrics(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = createServer((req, res) => {
+      if (req.url !== '/metrics') {
+        res.writeHead(404).end();
+        return;
+      }
+      this.metrics
+        .text()
+        .then((body) => res.writeHead(200, { 'content-type': this.metrics.registry.contentType }).end(body))
+        .catch((err: unknown) => res.writeHead(500).end(String(err)));
+    });
+    this.server = server;
+    await new Promise<void>((resolve) => server.listen(port, host, resolve));
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+}

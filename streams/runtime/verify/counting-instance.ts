@@ -1,0 +1,42 @@
+// Entry point of one instance of the exactly-once check, run as a child process (so it can be
+// SIGKILLed): `node --require tsx/cjs counting-instance.ts '<json config>'`.
+import { jsonDeadLetterSink } from '../dead-letter-sink';
+import { StreamApp } from '../kafka/stream-app';
+import { jsonLogger } from '../logger';
+import { countingTopology } from './counting-topology';
+
+export interface InstanceConfig {
+  brokers: string[];
+  app: string;
+  input: string;
+  output: string;
+  deadLetterTopic: string;
+  instance: number;
+  sessionTimeoutMs: number;
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as InstanceConfig;
+  const logger = jsonLogger({ fields: { instance: config.instance, pid: process.pid } });
+  const app = new StreamApp({
+    topology: countingTopology(config.app, { input: config.input, output: config.output }),
+    kafka: { brokers: config.brokers, clientId: `${config.app}-${config.instance}` },
+    deadLetters: jsonDeadLetterSink(config.deadLetterTopic),
+    logger,
+    sessionTimeoutMs: config.sessionTimeoutMs,
+  });
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    if (stopping) return;
+    stopping = true;
+    void app.stop().then(() => process.exit(0));
+  });
+  await app.start();
+  logger.info('instance ready', { event: 'ready' });
+  await app.stopped.catch(() => process.exit(1));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${JSON.stringify({ level: 'error', message: 'instance failed to start', event: 'fatal', err: String(err) })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { changelogTopic, consumerGroupId } from '../topology';
+import type { InstanceConfig } from './counting-instance';
+import { InstancePool } from './instances';
+import { type CheckResult, OutputChecker } from './output-checker';
+import { seededRandom } from './random';
+
+export interface ExactlyOnceOptions {
+  brokers: string[];
+  records: number;
+  kills: number;
+  instances: number;
+  partitions?: number;
+  keys?: number;
+  seed?: number;
+  /** Session timeout of the instances: how long a killed one holds its partitions. */
+  sessionTimeoutMs?: number;
+  /** Give up when no new output arrives for this long. */
+  stallTimeoutMs?: number;
+  progress?: (message: string) => void;
+}
+
+/** The facts the check reports. */
+export interface ExactlyOnceReport {
+  recordsProduced: number;
+  recordsLost: number;
+  recordsDuplicated: number;
+  finalCountsCorrect: boolean;
+  restore: { restores: number; maxMs: number; meanMs: number; maxRecords: number };
+  throughputRecordsPerSec: number;
+  killsPerformed: number;
+  instances: number;
+}
+
+interface RestoreEvent {
+  durationMs: number;
+  records: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs the keyed counting topology in child processes, SIGKILLs them at random points of the
+ * stream and restarts them, then reads every committed output and counts what was lost or doubled.
+ */
+export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<ExactlyOnceReport & { check: CheckResult }> {
+  const { brokers, records, kills, instances, partitions = 4, keys = 1000, seed = Date.now() % 2 ** 31, sessionTimeoutMs = 6000, stallTimeoutMs = 120_000 } = options;
+  const say = options.progress ?? (() => undefined);
+  const random = seededRandom(seed);
+  const run = randomUUID().slice(0, 8);
+  const app = `prm-verify-${run}`;
+  const topics = { input: `prm.verify.${run}.input`, output: `prm.verify.${run}.counts`, dlq: `prm.verify.${run}.dlq` };
+  const kafka = new Kafka({ clientId: `${app}-driver`, brokers, logLevel: logLevel.ERROR });
+  const admin = kafka.admin();
+  await admin.connect();
+  const logDir = mkdtempSync(join(tmpdir(), `${app}-`));
+  say(`run ${run} (seed ${seed}): ${records} records, ${keys} keys, ${partitions} partitions, ${instances} instances, ${kills} kills; logs in ${logDir}`);
+
+  const restores: RestoreEvent[] = [];
+  const ready = new Set<number>();
+  const fatal: string[] = [];
+  const pool = new InstancePool(
+    join(__dirname, 'counting-instance.ts'),
+    (instance) => {
+      const config: InstanceConfig = { brokers, app, input: topics.input, output: topics.output, deadLetterTopic: topics.dlq, instance, sessionTimeoutMs };
+      return [JSON.stringify(config)];
+    },
+    logDir,
+    (instance, e) => {
+      if (e.event === 'ready') ready.add(instance);
+      if (e.event === 'restore' && typeof e.durationMs === 'number') restores.push({ durationMs: e.durationMs, records: Number(e.records ?? 0) });
+      if (e.level === 'error') say(`instance ${instance} error: ${JSON.stringify(e).slice(0, 400)}`);
+      if (e.event === 'fatal') {
+        fatal.push(`instance ${instance}: ${JSON.stringify(e.err ?? e.message)}`);
+      }
+    },
+  );
+  const checker = new OutputChecker();
+  const reader = kafka.consumer({ groupId: `${app}-reader`, readUncommitted: false, maxWaitTimeInMs: 200 });
+  const readPositions = new Map<number, bigint>();
+  let lastOutputAt = Date.now();
+  let killsPerformed = 0;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        { topic: topics.input, numPartitions: partitions, replicationFactor: 1 },
+        { topic: topics.output, numPartitions: partitions, replicationFactor: 1 },
+        { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
+      ],
+    });
+    reader.on(reader.events.END_BATCH_PROCESS, (e) => readPositions.set(e.payload.partition, BigInt(e.payload.lastOffset) + 1n));
+    await reader.connect();
+    await reader.subscribe({ topics: [topics.output], fromBeginning: true });
+    await reader.run({
+      eachBatch: async ({ batch }) => {
+        for (const m of batch.messages) {
+          const v = JSON.parse(m.value!.toString()) as { id: number; count: number };
+          checker.output(m.key!.toString(), v.id, v.count);
+        }
+        lastOutputAt = Date.now();
+      },
+    });
+
+    for (let i = 0; i < instances; i++) pool.start(i);
+    while (ready.size < instances) {
+      if (fatal.length > 0) throw new Error(`an instance failed: ${fatal[0]}`);
+      await sleep(50);
+    }
+    const started = Date.now();
+    const produced = produceInputs(kafka, topics.input, records, keys, random, checker);
+
+    // Kill points are fractions of the outputs seen, so every kill lands mid-stream.
+    const killAt = Array.from({ length: kills }, () => Math.floor(records * (0.05 + 0.85 * random()))).sort((a, b) => a - b);
+    while (checker.distinctSeen < records) {
+      if (fatal.length > 0) throw new Error(`an instance failed: ${fatal[0]}`);
+      if (Date.now() - lastOutputAt > stallTimeoutMs) {
+        say(`no new output for ${stallTimeoutMs} ms: stopping with ${records - checker.distinctSeen} ids unseen`);
+        break;
+      }
+      if (killAt.length > 0 && checker.distinctSeen >= killAt[0]!) {
+        killAt.shift();
+        const alive = pool.running();
+        const victim = alive[Math.floor(random() * alive.length)]!;
+        await pool.kill(victim);
+        killsPerformed++;
+        say(`SIGKILL instance ${victim} at ${checker.distinctSeen}/${records} outputs; restarting it`);
+        await sleep(200 + random() * 800);
+        pool.start(victim);
+      }
+      await sleep(50);
+    }
+    await produced;
+    const lastNewOutput = lastOutputAt;
+    // Let anything still in flight (a duplicate, say) land before stopping the instances.
+    await sleep(2000);
+    say('stopping instances gracefully');
+    await pool.stopAll();
+    await waitForEnd(admin, topics.output, readPositions, 30_000);
+    const check = checker.result();
+    const all = restores.filter((r) => r.records > 0);
+    const elapsedSec = Math.max(1, lastNewOutput - started) / 1000;
+    return {
+      recordsProduced: check.produced,
+      recordsLost: check.lost,
+      recordsDuplicated: check.duplicated,
+      finalCountsCorrect: check.finalCountsCorrect,
+      restore: {
+        restores: all.length,
+        maxMs: Math.max(0, ...all.map((r) => r.durationMs)),
+        meanMs: all.length ? Math.round(all.reduce((s, r) => s + r.durationMs, 0) / all.length) : 0,
+        maxRecords: Math.max(0, ...all.map((r) => r.records)),
+      },
+      throughputRecordsPerSec: Math.round(check.produced / elapsedSec),
+      killsPerformed,
+      instances,
+      check,
+    };
+  } finally {
+    await pool.stopAll(5000);
+    await reader.disconnect().catch(() => undefined);
+    await cleanup(admin, app, topics);
+    await admin.disconnect();
+  }
+}
+
+async function produceInputs(kafka: Kafka, topic: string, records: number, keys: number, random: () => number, checker: OutputChecker): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    const batch = 2000;
+    for (let from = 0; from < records; from += batch) {
+      const messages = [];
+      for (let id = from; id < Math.min(records, from + batch); id++) {
+        const key = `k${Math.floor(random() * keys)}`;
+        checker.produced(id, key);
+        messages.push({ key, value: JSON.stringify({ id }) });
+      }
+      await producer.send({ topic, messages, acks: -1 });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Waits until the reader has read every partition of `topic` to its end offset. */
+async function waitForEnd(admin: Admin, topic: string, positions: Map<number, bigint>, timeoutMs: number): Promise<void> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (ends.every((e) => BigInt(e.high) === BigInt(e.low) || (positions.get(e.partition) ?? 0n) >= BigInt(e.high))) return;
+    await sleep(100);
+  }
+  throw new Error(`the output reader did not reach the end of ${topic} in ${timeoutMs} ms`);
+}
+
+async function cleanup(admin: Admin, app: string, topics: { input: string; output: string; dlq: string }): Promise<void> {
+  await admin
+    .deleteTopics({ topics: [topics.input, topics.output, topics.dlq, changelogTopic(app, 'counter', 'counts')] })
+    .catch(() => undefined);
+  await admin.deleteGroups([consumerGroupId(app, 'counter'), `${app}-reader`]).catch(() => undefined);
+}
