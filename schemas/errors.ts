@@ -24,6 +24,13 @@ export class RegistryUnavailableError extends PrmError {
   }
 }
 
+/** A writer schema is being fetched for the first time: try the record again shortly. */
+export class SchemaNotLoadedError extends PrmError {
+  constructor(readonly schemaId: number) {
+    super(`schema ${schemaId} is not loaded yet; fetching it from the registry`, { retriable: true });
+  }
+}
+
 /** The registry refused a schema because it breaks the subject's compatibility rule. */
 export class SchemaIncompatibleError extends PrmError {
   constructor(readonly subject: string, readonly registryMessage: string, cause?: unknown) {

@@ -2,14 +2,14 @@ import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-sc
 import * as avro from 'avsc';
 import { avroOptions, avroType } from './avro';
 import {
-  ConfigError, EncodeError, InvalidRecordError, MalformedRecordError, RegistryUnavailableError, SchemaIncompatibleError, TruncatedRecordError, UnknownSchemaIdError, WrongSchemaError,
+  BadRecordError, ConfigError, EncodeError, InvalidRecordError, MalformedRecordError, RegistryUnavailableError, SchemaNotLoadedError, SchemaIncompatibleError, TruncatedRecordError, UnknownSchemaIdError, WrongSchemaError,
 } from './errors';
 import { eventSchema } from './events';
-import { setSubjectCompatibility, type Compatibility, type RegistryConnection } from './registry-http';
+import { registryRequest, setSubjectCompatibility, type Compatibility, type RegistryConnection } from './registry-http';
 import type { AvroComplexSchema } from './schema-files';
 import { recordKey, valueSubject, type TopicSpec } from './topics';
 import type { EventName, EventTypes } from './types.generated';
-import { validateEvent, type ValidationContext } from './validation';
+import { validateEvent, type ValidationContext, type ValidationLimits } from './validation';
 import { frame, unframe } from './wire-format';
 
 export interface SerdeOptions {
@@ -37,10 +37,12 @@ interface Binding {
  * registers every topic's value schema under `<topic>-value` with the subject's compatibility
  * set, and caches the ids, so `encode` never waits on the network. `decode` reads any writer
  * version into this process's schema for the topic and classifies every failure as a
- * BadRecordError (dead-letter it) or a retriable RegistryUnavailableError (try again).
+ * BadRecordError (dead-letter it) or a retriable error (RegistryUnavailableError,
+ * SchemaNotLoadedError: try again). `topicSerde` adapts a topic to a synchronous serde.
  */
 export class EventSerde {
-  private readonly resolvers = new Map<string, Promise<avro.Resolver | undefined>>();
+  private readonly resolved = new Map<string, Resolution>();
+  private readonly pending = new Map<string, Promise<void>>();
 
   private constructor(private readonly registry: SchemaRegistry, private readonly bindings: ReadonlyMap<string, Binding>) {}
 
@@ -59,7 +61,9 @@ export class EventSerde {
       const schemaId = await register(registry, subject, schema, compatibility);
       bindings.set(spec.name, { spec, schema, type, schemaId });
     }
-    return new EventSerde(registry, bindings);
+    const serde = new EventSerde(registry, bindings);
+    await serde.preload(options.registry);
+    return serde;
   }
 
   /** The schema id this process writes with on a topic. */
@@ -93,11 +97,28 @@ export class EventSerde {
 
   /** Decodes a value read from a topic; see the class comment for the failures. */
   async decode<E extends EventName>(topic: string, value: Buffer | null): Promise<EventTypes[E]> {
+    const { schemaId } = unframe(topic, value);
+    await this.ensureResolved(topic, schemaId);
+    return this.decodeSync<E>(topic, value);
+  }
+
+  /**
+   * Decodes without waiting, for callers that cannot (a synchronous runtime serde). Every
+   * version registered under the topic's subject at start-up is preloaded; a writer schema
+   * seen for the first time throws a retriable SchemaNotLoadedError while it is fetched, so a
+   * retry succeeds (or fails with the record's real problem).
+   */
+  decodeSync<E extends EventName>(topic: string, value: Buffer | null): EventTypes[E] {
     const { type } = this.binding(topic);
     const { schemaId, body } = unframe(topic, value);
-    const resolver = await this.resolver(topic, schemaId);
+    const resolution = this.resolved.get(resolutionKey(topic, schemaId));
+    if (!resolution) {
+      this.ensureResolved(topic, schemaId).catch(() => undefined); // retried on the next attempt
+      throw new SchemaNotLoadedError(schemaId);
+    }
+    if ('failure' in resolution) throw resolution.failure;
     try {
-      return type.fromBuffer(body, resolver) as EventTypes[E];
+      return type.fromBuffer(body, resolution.resolver) as EventTypes[E];
     } catch (err) {
       const message = (err as Error).message;
       if (/truncated/.test(message)) throw new TruncatedRecordError(`Avro body of schema ${schemaId} ends early: ${message}`, schemaId, err);
@@ -107,11 +128,30 @@ export class EventSerde {
 
   /** Decodes and then validates; an invalid value throws InvalidRecordError listing every violation. */
   async read<E extends EventName>(topic: string, value: Buffer | null, context: ValidationContext): Promise<EventTypes[E]> {
-    const decoded = await this.decode<E>(topic, value);
+    const { schemaId } = unframe(topic, value);
+    await this.ensureResolved(topic, schemaId);
+    return this.readSync<E>(topic, value, context);
+  }
+
+  /** decodeSync, then validation. */
+  readSync<E extends EventName>(topic: string, value: Buffer | null, context: ValidationContext): EventTypes[E] {
+    const decoded = this.decodeSync<E>(topic, value);
     const spec = this.binding(topic).spec as unknown as TopicSpec<E>;
     const violations = validateEvent(spec.event, decoded, context);
     if (violations.length > 0) throw new InvalidRecordError(violations, (value as Buffer).readInt32BE(1));
     return decoded;
+  }
+
+  /**
+   * A synchronous value serde for one topic (the stream runtime's `Serde<T>` shape): encodes,
+   * and decodes + validates against `now()` (the runtime's clock or stream time).
+   */
+  topicSerde<E extends EventName>(topic: string, options: { now: () => number; limits?: Partial<ValidationLimits> }) {
+    this.binding(topic);
+    return {
+      serialize: (value: EventTypes[E]): Buffer => this.encode<E>(topic, value),
+      deserialize: (bytes: Buffer): EventTypes[E] => this.readSync<E>(topic, bytes, { now: options.now(), limits: options.limits }),
+    };
   }
 
   private binding(topic: string): Binding {
@@ -120,15 +160,24 @@ export class EventSerde {
     return binding;
   }
 
-  // A writer schema is fetched once per id and its resolver into the topic's reader schema
-  // built once (undefined: the writer is our own schema); a failed lookup is not cached so a registry hiccup can heal.
-  private resolver(topic: string, schemaId: number): Promise<avro.Resolver | undefined> {
-    const key = `${topic}\u0000${schemaId}`;
-    let pending = this.resolvers.get(key);
+  // Each writer schema is fetched once per id and its resolver into the topic's reader schema
+  // built once (undefined: the writer is our own schema). Records that can never be read
+  // (unknown id, wrong schema) are remembered as such; a registry outage is not, so it heals.
+  private ensureResolved(topic: string, schemaId: number): Promise<void> {
+    const key = resolutionKey(topic, schemaId);
+    if (this.resolved.has(key)) return Promise.resolve();
+    let pending = this.pending.get(key);
     if (!pending) {
-      pending = this.buildResolver(topic, schemaId);
-      this.resolvers.set(key, pending);
-      pending.catch(() => this.resolvers.delete(key));
+      pending = this.buildResolver(topic, schemaId)
+        .then(
+          (resolver) => void this.resolved.set(key, { resolver }),
+          (err: unknown) => {
+            if (!(err instanceof BadRecordError)) throw err;
+            this.resolved.set(key, { failure: err });
+          },
+        )
+        .finally(() => this.pending.delete(key));
+      this.pending.set(key, pending);
     }
     return pending;
   }
@@ -154,6 +203,24 @@ export class EventSerde {
       throw new WrongSchemaError(`schema ${schemaId} cannot be read as ${topic}'s ${reader.name}: ${(err as Error).message}`, schemaId, err);
     }
   }
+
+  /** Resolves every version already registered under each topic's subject, so decodeSync rarely waits. */
+  private async preload(registry: RegistryConnection): Promise<void> {
+    for (const topic of this.bindings.keys()) {
+      const subject = encodeURIComponent(valueSubject(topic));
+      const versions = await registryRequest<number[]>(registry, 'GET', `/subjects/${subject}/versions`);
+      for (const version of versions) {
+        const { id } = await registryRequest<{ id: number }>(registry, 'GET', `/subjects/${subject}/versions/${version}`);
+        await this.ensureResolved(topic, id);
+      }
+    }
+  }
+}
+
+type Resolution = { resolver: avro.Resolver | undefined } | { failure: BadRecordError };
+
+function resolutionKey(topic: string, schemaId: number): string {
+  return `${topic}\u0000${schemaId}`;
 }
 
 async function register(registry: SchemaRegistry, subject: string, schema: AvroComplexSchema, compatibility: Compatibility): Promise<number> {

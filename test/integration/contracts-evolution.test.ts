@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { SchemaIncompatibleError } from '../../schemas/errors';
+import { SchemaIncompatibleError, SchemaNotLoadedError } from '../../schemas/errors';
 import { eventSchema } from '../../schemas/events';
 import { deleteSubject, registryRequest, subjectCompatibility } from '../../schemas/registry-http';
 import type { AvroComplexSchema, AvroField } from '../../schemas/schema-files';
@@ -75,6 +75,21 @@ describe('schema evolution under BACKWARD compatibility', () => {
       } });
     });
     await consumer.disconnect();
+
+    // A synchronous consumer (the stream runtime's serde) started before v2 existed: the first
+    // v2 record asks for a retry while the writer schema loads, then decodes.
+    const syncOld = oldSerde.topicSerde<'ExecutionTelemetry'>(spec.name, { now: () => Date.now() });
+    expect(() => syncOld.deserialize(raw[0]!)).toThrow(SchemaNotLoadedError);
+    let syncDecoded: unknown;
+    for (let attempt = 0; attempt < 50 && syncDecoded === undefined; attempt++) {
+      await new Promise((r) => setTimeout(r, 100));
+      try {
+        syncDecoded = syncOld.deserialize(raw[0]!);
+      } catch (err) {
+        if (!(err instanceof SchemaNotLoadedError)) throw err;
+      }
+    }
+    expect(syncDecoded).toEqual({ ...sample, requestId: 'new-1' });
 
     // The consumer still on v1 reads the v2 record: the new field is skipped, the rest intact.
     const oldReadsNew = await oldSerde.read(spec.name, raw[0]!, { now: Date.now() });
