@@ -87,19 +87,22 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
 }
 
 async function ensureTopic(admin: Admin, topic: string, log: (line: string) => void): Promise<void> {
-  const created = await admin
-    .createTopics({
-      waitForLeaders: true,
-      topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
-    })
-    .catch((err: unknown) => {
-      // Another instance created it between our calls.
-      if ((err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return false;
-      throw err;
-    });
-  if (created) {
-    log(`created topic ${topic} (1 partition, cleanup.policy=compact)`);
-    return;
+  // Ask first: kafkajs logs an already-existing topic as an error even when told to go on.
+  if (!(await admin.listTopics()).includes(topic)) {
+    const created = await admin
+      .createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+      })
+      .catch((err: unknown) => {
+        // Another instance created it between our calls.
+        if ((err as { type?: string }).type === 'TOPIC_ALREADY_EXISTS') return false;
+        throw err;
+      });
+    if (created) {
+      log(`created topic ${topic} (1 partition, cleanup.policy=compact)`);
+      return;
+    }
   }
   const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
   const partitions = metadata.topics[0]?.partitions.length ?? 0;

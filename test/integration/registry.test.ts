@@ -181,7 +181,7 @@ describe('PRM schema registry on Kafka', () => {
     }
   });
 
-  it('refuses to start, in one line and with a non-zero exit, on a taken port or unreachable Kafka', async () => {
+  it('refuses to start, in one line and with a non-zero exit, on a taken port, unreachable Kafka, an unfit topic or bad flags', async () => {
     const registryTopic = topics.track(uniqueTopicName('registry'));
     const holder = await start(registryTopic);
     const taken = launch(['--port', new URL(holder.url).port, '--kafka-brokers', brokers(), '--topic', registryTopic]);
@@ -193,6 +193,16 @@ describe('PRM schema registry on Kafka', () => {
     const unreachable = launch(['--port', String(await freePort()), '--kafka-brokers', `127.0.0.1:${deadPort}`]);
     expect(await unreachable.exited).toBe(1);
     expect(unreachable.output()).toMatch(new RegExp(`^schema registry: cannot reach Kafka at 127\\.0\\.0\\.1:${deadPort}: .*ECONNREFUSED`, 'm'));
+
+    // A topic that cannot hold the log: several partitions have no one order; delete policy expires schemas.
+    const split = await topics.create('registry-split', { numPartitions: 2 });
+    const splitRun = launch(['--port', String(await freePort()), '--kafka-brokers', brokers(), '--topic', split]);
+    expect(await splitRun.exited).toBe(1);
+    expect(splitRun.output()).toMatch(/^schema registry: topic \S+ has 2 partitions; the registry needs exactly 1/m);
+    const expiring = await topics.create('registry-expiring', { configEntries: [{ name: 'cleanup.policy', value: 'delete' }] });
+    const expiringRun = launch(['--port', String(await freePort()), '--kafka-brokers', brokers(), '--topic', expiring]);
+    expect(await expiringRun.exited).toBe(1);
+    expect(expiringRun.output()).toMatch(/^schema registry: topic \S+ has cleanup.policy=delete; the registry needs a compacted topic/m);
 
     const bad = launch(['--port', 'eighty', '--kafka-brokers', brokers()]);
     expect(await bad.exited).toBe(2);
