@@ -4,8 +4,8 @@ import { StackConfigError, StackStartError } from './errors';
 import type { Endpoints } from './endpoints';
 import { kafkaService } from './kafka/service';
 import { withStackLock } from './lock';
-import { describePortHolder, isPortFree } from './ports';
-import { isOurs, lastLogLine, sleep, startDetached, stopProcess } from './process';
+import { describePortHolder, isAccepting, isPortFree } from './ports';
+import { causeFromLog, isOurs, sleep, startDetached, stopProcess } from './process';
 import type { ServiceName, ServiceSpec } from './service';
 import { registryService } from './services/registry';
 import { timescaleService } from './services/timescale';
@@ -18,7 +18,7 @@ export interface ServiceReport {
   name: ServiceName;
   /** cold: first start (jars, storage format); warm: a restart on existing state. */
   outcome: 'cold start' | 'warm start' | 'already up' | 'external' | 'failed' | 'stopped' | 'killed' | 'not running';
-  /** Wall time of prepare + launch + readiness, for a start. */
+  /** Wall time of prepare + launch + readiness for a start; of the shutdown for a stop. */
   seconds?: number;
   pid?: number;
   log?: string;
@@ -102,27 +102,42 @@ async function ensureUp(spec: ServiceSpec, config: StackConfig, state: StackStat
   return { name: spec.name, outcome: cold ? 'cold start' : 'warm start', seconds, pid: child.pid, log: logFile };
 }
 
-/** Probes until ready; fails at once if the process dies, or at the readiness timeout. */
+/**
+ * Probes until ready; fails as soon as the process dies, or at the readiness timeout. A probe
+ * runs only once the service accepts connections, and never past the deadline, so a dead or
+ * hung service is reported within a second or so of it happening.
+ */
 async function waitReady(spec: ServiceSpec, config: StackConfig, pid: number, exited: Promise<number | null> | undefined, logFile: string): Promise<void> {
   const deadline = Date.now() + config.readyTimeoutMs;
-  let exitCode: number | null | undefined;
-  void exited?.then((code) => (exitCode = code));
+  const died = new Promise<'died'>((resolve) => {
+    void exited?.then(() => resolve('died'));
+  });
+  const firstPort = spec.ports(config)[0]?.port;
   let lastError = 'no probe finished';
   for (;;) {
-    if (exitCode !== undefined || !isOurs(pid, spec.marker(config))) {
-      const cause = lastLogLine(logFile) || `exit code ${exitCode ?? 'unknown'}`;
-      throw new StackStartError(`${spec.name} exited while starting: ${cause} (log ${logFile})`);
+    if (!isOurs(pid, spec.marker(config))) {
+      throw new StackStartError(`${spec.name} exited while starting: ${causeFromLog(logFile) || 'no output'} (log ${logFile})`);
     }
-    try {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      throw new StackStartError(`${spec.name} not ready after ${config.readyTimeoutMs / 1000} s: ${lastError} (log ${logFile})`);
+    }
+    const attempt = (async () => {
+      if (firstPort !== undefined && !(await isAccepting(firstPort))) throw new Error(`nothing accepts connections on port ${firstPort} yet`);
       await spec.probe(config);
-      return;
-    } catch (err) {
-      lastError = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) {
-      throw new StackStartError(`${spec.name} not ready after ${Math.round(config.readyTimeoutMs / 1000)} s: ${lastError} (log ${logFile})`);
-    }
-    await sleep(500);
+    })().then(
+      () => 'ready' as const,
+      (err: unknown) => {
+        lastError = err instanceof Error ? err.message : String(err);
+        return 'not ready' as const;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), remaining)));
+    const outcome = await Promise.race([attempt, died, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'ready') return;
+    if (outcome === 'not ready') await Promise.race([sleep(500), died]);
   }
 }
 
@@ -148,11 +163,12 @@ export async function stackDown(config: StackConfig, log: Log, only?: readonly S
       if (!record || (only && !only.includes(spec.name))) continue;
       const ours = safeIsOurs(spec, config, record.pid);
       const began = Date.now();
+      if (ours) log(`${spec.name}: stopping pid ${record.pid} (SIGTERM, SIGKILL after ${config.stopTimeoutMs / 1000} s)`);
       const outcome = ours ? await stopProcess(record.pid, config.stopTimeoutMs) : 'not running';
-      if (ours) log(`${spec.name}: ${outcome} in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+      const seconds = (Date.now() - began) / 1000;
       delete state[spec.name];
       writeState(config.stackDir, state);
-      reports.push({ name: spec.name, outcome, pid: record.pid, log: record.log });
+      reports.push({ name: spec.name, outcome, pid: record.pid, log: record.log, ...(ours ? { seconds } : {}) });
     }
     writeEndpoints(config.stackDir, await endpointsOfRunning(config, state));
     return reports;

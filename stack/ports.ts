@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** Whether a service of ours could bind 127.0.0.1:`port` right now. */
 export function isPortFree(port: number): Promise<boolean> {
@@ -9,6 +9,20 @@ export function isPortFree(port: number): Promise<boolean> {
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => {
       server.close(() => resolve(true));
     });
+  });
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:`port` (answers within `timeoutMs`). */
+export function isAccepting(port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
   });
 }
 

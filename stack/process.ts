@@ -88,11 +88,15 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The last non-empty line of a log, to name the cause when a service dies. */
-export function lastLogLine(logFile: string): string {
+/**
+ * The line of a log that best names why a service died: the last exception or error message
+ * (the root cause of a Java "Caused by" chain comes last), not a stack frame; else the last line.
+ */
+export function causeFromLog(logFile: string): string {
   if (!existsSync(logFile)) return '';
   const lines = readFileSync(logFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-  return lines.at(-1) ?? '';
+  const errors = lines.filter((l) => !l.startsWith('at ') && /(Exception|Error)\b|\b(ERROR|FATAL)\b/.test(l));
+  return errors.at(-1) ?? lines.at(-1) ?? '';
 }
 
 export function sleep(ms: number): Promise<void> {
