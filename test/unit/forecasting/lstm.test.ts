@@ -1,0 +1,65 @@
+import type { Series } from '../../../models/forecasting/forecaster';
+import { trainLstm } from '../../../models/forecasting/lstm';
+import { loadLstm, saveLstm, LstmArtifactError } from '../../../models/forecasting/lstm-artifact';
+import { initTfBackend } from '../../../models/tf/backend';
+
+const tiny = { units: 4, warmup: 6, block: 12, batchSize: 8, chunksPerEpoch: 16, epochs: 2, horizon: 3 };
+
+function seriesSet(): Series[] {
+  return [0, 1, 2].map((k) => ({
+    startSeconds: 1_372_636_800,
+    stepSeconds: 3_600,
+    values: Float64Array.from({ length: 24 * 8 }, (_, t) => (t === 50 ? NaN : 100 * (k + 1) * (1.5 + Math.sin((2 * Math.PI * t) / 24)))),
+  }));
+}
+
+describe('global LSTM', () => {
+  beforeAll(async () => { await initTfBackend(); });
+
+  it('trains deterministically for a seed, and another seed gives another model', async () => {
+    const s = seriesSet();
+    const a = await trainLstm(s, 24 * 6, { config: { ...tiny, seed: 7 } });
+    const b = await trainLstm(s, 24 * 6, { config: { ...tiny, seed: 7 } });
+    const c = await trainLstm(s, 24 * 6, { config: { ...tiny, seed: 8 } });
+    const pa = a.predictRange(s[1]!, 24 * 6, 24 * 7, 3);
+    expect(Array.from(b.predictRange(s[1]!, 24 * 6, 24 * 7, 3))).toEqual(Array.from(pa));
+    expect(Array.from(c.predictRange(s[1]!, 24 * 6, 24 * 7, 3))).not.toEqual(Array.from(pa));
+    expect(pa.every(Number.isFinite)).toBe(true);
+  }, 60_000);
+
+  it('batched inference equals one series at a time', async () => {
+    const s = seriesSet();
+    const m = await trainLstm(s, 24 * 6, { config: { ...tiny, epochs: 1 } });
+    const batch = await m.predictBatch(s, 100, 150, 3);
+    s.forEach((x, k) => {
+      const one = m.predictRange(x, 100, 150, 3);
+      one.forEach((v, i) => expect(batch[k]![i]).toBeCloseTo(v, 4));
+    });
+    expect(() => m.predictRange(s[0]!, 100, 150, 4)).toThrow(/trained for 3 steps/);
+  }, 60_000);
+
+  it('saves to a versioned artifact and loads back to the same forecasts; rejects tampering', async () => {
+    const s = seriesSet();
+    const m = await trainLstm(s, 24 * 6, { config: { ...tiny, epochs: 1 } });
+    const artifact = JSON.parse(JSON.stringify(await saveLstm(m, 1_372_636_800 + 24 * 6 * 3_600))) as Awaited<ReturnType<typeof saveLstm>>;
+    expect(artifact.modelVersion).toMatch(/^lstm-[0-9a-f]{8}$/);
+    const loaded = await loadLstm(artifact);
+    expect(Array.from(loaded.predictRange(s[2]!, 150, 170, 3))).toEqual(Array.from(m.predictRange(s[2]!, 150, 170, 3)));
+    const bytes = Buffer.from(artifact.weightDataBase64, 'base64');
+    bytes[10] = bytes[10]! ^ 0xff;
+    await expect(loadLstm({ ...artifact, weightDataBase64: bytes.toString('base64') })).rejects.toThrow(LstmArtifactError);
+  }, 60_000);
+
+  it('never trains on values at or after the cut-off', async () => {
+    const s = seriesSet();
+    const poisoned = s.map((x) => ({ ...x, values: Float64Array.from(x.values, (v, t) => (t >= 24 * 6 ? 1e9 : v)) }));
+    const clean = await trainLstm(s, 24 * 6, { config: { ...tiny, seed: 3 } });
+    const dirty = await trainLstm(poisoned, 24 * 6, { config: { ...tiny, seed: 3 } });
+    expect(Array.from(dirty.predictRange(s[0]!, 100, 120, 3))).toEqual(Array.from(clean.predictRange(s[0]!, 100, 120, 3)));
+  }, 60_000);
+
+  it('rejects bad configuration and too-short data', async () => {
+    await expect(trainLstm(seriesSet(), 24 * 6, { config: { ...tiny, units: 0 } })).rejects.toThrow(/at least 1/);
+    await expect(trainLstm(seriesSet(), 10, { config: tiny })).rejects.toThrow(/steps before the training cut-off/);
+  });
+});
