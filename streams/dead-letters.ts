@@ -106,11 +106,16 @@ function inferError(letter: RuntimeRejection): unknown {
     : new BadRecordError(reason, letter.reason);
 }
 
+/** A DeadLetterSink that also takes the error behind a runtime dead letter. */
+export interface AvroDeadLetterSink extends DeadLetterSink {
+  encode(letter: RuntimeRejection): Promise<DeadLetterMessage>;
+}
+
 /**
  * The stream runtime's DeadLetterSink port writing Avro DeadLetter events (the runtime sends
  * them inside its transaction).
  */
-export function avroDeadLetterSink(serde: EventSerde, clock: Clock, topic = 'prm.dlq'): DeadLetterSink {
+export function avroDeadLetterSink(serde: EventSerde, clock: Clock, topic = 'prm.dlq'): AvroDeadLetterSink {
   serde.schemaId(topic);
   return {
     topic,

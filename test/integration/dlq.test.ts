@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type KafkaMessage } from 'kafkajs';
 import { avroType } from '../../schemas/avro';
-import { BadRecordError } from '../../schemas/errors';
+import { BadRecordError, NoMagicByteError } from '../../schemas/errors';
 import { deleteSubject } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
 import { ensureTopics } from '../../schemas/topic-admin';
 import { findTopic, prefixedCatalogue, valueSubject } from '../../schemas/topics';
 import type { DeadLetter, DeadLetterReason, ExecutionRequest, ExecutionTelemetry } from '../../schemas/types.generated';
 import { frame } from '../../schemas/wire-format';
-import { createDeadLetterPublisher } from '../../streams/dead-letters';
+import { avroDeadLetterSink, createDeadLetterPublisher } from '../../streams/dead-letters';
 import { resolveEndpoints } from '../../stack/endpoints';
 import { sampleEvents } from '../unit/schemas/samples';
 
@@ -147,5 +147,26 @@ describe('dead letters', () => {
     expect(letters).toHaveLength(bad.length);
     const schemaIds = new Map(letters.map((l) => [l.errorMessage, l.schemaId]));
     expect(schemaIds.get('schema id 2000000000 is not in the registry')).toBe(2_000_000_000);
+  });
+});
+
+describe('the stream runtime\'s dead-letter sink', () => {
+  it('encodes runtime dead letters as Avro DeadLetter events, classified by their error or their reason', async () => {
+    const serde = await EventSerde.start({ registry, topics: [requests, dlq] });
+    const failedAt = Date.parse('2026-11-28T06:00:00Z');
+    const sink = avroDeadLetterSink(serde, { now: () => failedAt }, dlq.name);
+    const base = { processor: 'predictor', sourceTopic: requests.name, partition: 3, offset: '77', key: Buffer.from('u'), value: Buffer.from([9, 9]), timestamp: failedAt - 1_000 };
+
+    const withError = await sink.encode({ ...base, reason: 'decode failed: first byte is 0x09', error: new NoMagicByteError(9) });
+    expect(withError.key?.toString()).toBe(requests.name);
+    expect(await serde.read(dlq.name, withError.value, { now: failedAt })).toMatchObject({
+      sourceTopic: requests.name, sourcePartition: 3, sourceOffset: 77, sourceTimestamp: new Date(failedAt - 1_000), processor: 'predictor',
+      failedAt: new Date(failedAt), reason: 'NO_MAGIC_BYTE', errorClass: 'NoMagicByteError', key: base.key, value: base.value,
+    });
+
+    const reasons = await Promise.all([
+      'invalid event time -5', 'record is late by 90000 ms', 'decode failed: not JSON', 'processing failed: boom',
+    ].map(async (reason) => ((await serde.read<'DeadLetter'>(dlq.name, (await sink.encode({ ...base, reason })).value, { now: failedAt })).reason)));
+    expect(reasons).toEqual(['INVALID_VALUE', 'LATE', 'MALFORMED', 'PROCESSING_FAILED']);
   });
 });
