@@ -104,8 +104,8 @@ async function respond(routes: Route[], req: IncomingMessage, res: ServerRespons
     status = error.status;
     payload = { error_code: error.errorCode, message: error.message };
   }
-  // Writes and server errors; a client's 404 on a read is ordinary flow (first registration probes /config).
-  if (method !== 'GET' || status >= 500) log(`${method} ${url.pathname}${url.search} -> ${status}${status >= 400 ? ` ${(payload as { message: string }).message}` : ''}`);
+  // Writes and server errors; a 404 on a read is ordinary flow (first registrations probe /config), a 503 is start-up.
+  if (method !== 'GET' || (status >= 500 && status !== 503)) log(`${method} ${url.pathname}${url.search} -> ${status}${status >= 400 ? ` ${(payload as { message: string }).message}` : ''}`);
   const text = payload instanceof Raw ? payload.text : JSON.stringify(payload);
   res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);

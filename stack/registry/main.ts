@@ -48,8 +48,10 @@ async function main(): Promise<void> {
     log(`${signal}: shutting down`);
     // A stuck broker must not keep the process from exiting when asked.
     setTimeout(() => process.exit(0), 10_000).unref();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    // Requests in flight (a write waiting for its record) finish; idle keep-alive sockets go now.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
     await open.log?.close();
     log('stopped');
     process.exit(0);
