@@ -92,7 +92,7 @@ function meanOf(name: string, members: Candidate[]): Candidate {
 function windows(startSeconds: number, stepSeconds: number, steps: number, trainUntilSeconds: number, horizon: number): EvaluationWindows {
   const testFrom = Math.ceil((trainUntilSeconds - startSeconds) / stepSeconds);
   const day = Math.round(86_400 / stepSeconds);
-  if (testFrom < 9 * day) throw new RangeError(`--train-until leaves ${testFrom} steps of training; need at least 9 days (7 of them for selection)`);
+  if (testFrom < 8 * day) throw new RangeError(`--train-until leaves ${testFrom} steps of training; need at least 8 days (the last 7 for selection)`);
   if (testFrom >= steps - horizon) throw new RangeError('--train-until leaves no test data after it');
   const validationFrom = testFrom - 7 * day;
   const calibrationSteps = 7 * day;
