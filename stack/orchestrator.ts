@@ -73,7 +73,7 @@ async function ensureUp(spec: ServiceSpec, config: StackConfig, state: StackStat
   const known = state[spec.name];
   if (known && safeIsOurs(spec, config, known.pid)) {
     // Ours and running: ready now, or still starting under an earlier `up` that was interrupted.
-    await waitReady(spec, config, known.pid, undefined, logFile);
+    await waitReady(spec, config, known.pid, undefined, logFile, 'quick');
     return { name: spec.name, outcome: 'already up', pid: known.pid, log: logFile };
   }
   delete state[spec.name];
@@ -107,7 +107,14 @@ async function ensureUp(spec: ServiceSpec, config: StackConfig, state: StackStat
  * runs only once the service accepts connections, and never past the deadline, so a dead or
  * hung service is reported within a second or so of it happening.
  */
-async function waitReady(spec: ServiceSpec, config: StackConfig, pid: number, exited: Promise<number | null> | undefined, logFile: string): Promise<void> {
+async function waitReady(
+  spec: ServiceSpec,
+  config: StackConfig,
+  pid: number,
+  exited: Promise<number | null> | undefined,
+  logFile: string,
+  depth: 'full' | 'quick' = 'full',
+): Promise<void> {
   const deadline = Date.now() + config.readyTimeoutMs;
   const died = new Promise<'died'>((resolve) => {
     void exited?.then(() => resolve('died'));
@@ -124,7 +131,7 @@ async function waitReady(spec: ServiceSpec, config: StackConfig, pid: number, ex
     }
     const attempt = (async () => {
       if (firstPort !== undefined && !(await isAccepting(firstPort))) throw new Error(`nothing accepts connections on port ${firstPort} yet`);
-      await spec.probe(config);
+      await spec.probe(config, depth);
     })().then(
       () => 'ready' as const,
       (err: unknown) => {
@@ -187,7 +194,7 @@ export async function stackStatus(config: StackConfig): Promise<StackStatus[]> {
       continue;
     }
     try {
-      await spec.probe(config);
+      await spec.probe(config, 'quick');
       statuses.push({ name: spec.name, up: true, pid: record.pid, ports: record.ports, log: record.log });
     } catch (err) {
       statuses.push({ name: spec.name, up: false, pid: record.pid, ports: record.ports, log: record.log, detail: `running but not ready: ${(err as Error).message}` });

@@ -27,8 +27,11 @@ export interface ServiceSpec {
    */
   prepare(config: StackConfig, log: (line: string) => void): Promise<boolean>;
   launch(config: StackConfig): Launch;
-  /** One readiness attempt; throws with the reason when the service is not ready. */
-  probe(config: StackConfig): Promise<void>;
+  /**
+   * One readiness attempt; throws with the reason when the service is not ready. `full` after a
+   * start proves the service works end to end; `quick` checks that a running one still answers.
+   */
+  probe(config: StackConfig, depth: 'full' | 'quick'): Promise<void>;
   /** What this service contributes to .stack/endpoints.json once up. */
   endpoints(config: StackConfig): Partial<Endpoints>;
 }

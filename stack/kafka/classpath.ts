@@ -23,6 +23,7 @@ export function resolveKafkaClasspath(cacheDir: string, log: (line: string) => v
   requireTool('mvn', ['-v'], 'Maven (mvn) is needed once to fetch the Kafka jars: install maven (apt-get install maven)');
   log(`resolving the Kafka jars with Maven (first start only) from ${kafkaPom}`);
   mkdirSync(cacheDir, { recursive: true });
+  const began = Date.now();
   const result = spawnSync(
     'mvn',
     ['-B', '-q', '-f', kafkaPom, 'dependency:build-classpath', '-Dmdep.includeScope=runtime', `-Dmdep.outputFile=${cached}`],
@@ -32,6 +33,7 @@ export function resolveKafkaClasspath(cacheDir: string, log: (line: string) => v
     const detail = `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n').find((l) => l.includes('ERROR')) ?? result.error?.message ?? `exit ${result.status}`;
     throw new StackConfigError(`Maven could not resolve the Kafka jars from ${kafkaPom}: ${detail.replace(/\u001b\[[0-9;]*m/g, '').trim()}`);
   }
+  log(`jars resolved in ${((Date.now() - began) / 1000).toFixed(1)} s`);
   return readFileSync(cached, 'utf8').trim();
 }
 

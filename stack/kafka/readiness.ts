@@ -7,14 +7,16 @@ const probeTopic = 'prm.stack-probe';
  * consumer group round-trip on a probe topic. Metadata alone is not enough: the transaction
  * and group coordinators live on __transaction_state and __consumer_offsets, which the first
  * client creates and loads, and a processor that starts before that fails its first calls.
+ * `quick` stops after metadata, for a broker that already passed the full probe.
  * Throws on any failure; the caller retries until its deadline.
  */
-export async function probeKafka(kafka: Kafka, probeId: string): Promise<void> {
+export async function probeKafka(kafka: Kafka, probeId: string, depth: 'full' | 'quick' = 'full'): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const cluster = await admin.describeCluster();
     if (cluster.brokers.length === 0) throw new Error('broker reports no brokers in its metadata');
+    if (depth === 'quick') return;
     await admin.createTopics({ topics: [{ topic: probeTopic, numPartitions: 1 }], waitForLeaders: true });
     await roundTrip(kafka, probeId);
     await admin.deleteGroups([`${probeTopic}.${probeId}`]).catch(() => undefined);

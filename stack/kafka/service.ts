@@ -35,6 +35,7 @@ export const kafkaService: ServiceSpec = {
     writeFileSync(properties, serverProperties({ port: config.kafkaPort, controllerPort: config.kafkaControllerPort, logDir: data }));
     if (existsSync(join(data, 'meta.properties'))) return false;
     log(`formatting Kafka storage in ${data}`);
+    const began = Date.now();
     const result = spawnSync(
       'java',
       ['-Xmx256m', `-Dlog4j2.configurationFile=${log4jConfig}`, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties],
@@ -44,6 +45,7 @@ export const kafkaService: ServiceSpec = {
       const why = `${result.stdout}${result.stderr}`.trim().split('\n').at(-1) ?? `exit ${result.status}`;
       throw new StackConfigError(`formatting Kafka storage in ${data} failed: ${why}`);
     }
+    log(`storage formatted in ${((Date.now() - began) / 1000).toFixed(1)} s`);
     return true;
   },
   launch(config) {
@@ -66,7 +68,7 @@ export const kafkaService: ServiceSpec = {
       cwd: home,
     };
   },
-  async probe(config) {
+  async probe(config, depth) {
     const { Kafka, logLevel } = await import('kafkajs');
     const kafka = new Kafka({
       clientId: 'prm-stack-probe',
@@ -75,7 +77,7 @@ export const kafkaService: ServiceSpec = {
       connectionTimeout: 3000,
       retry: { retries: 3, initialRetryTime: 300 },
     });
-    await probeKafka(kafka, String(process.pid));
+    await probeKafka(kafka, String(process.pid), depth);
   },
   endpoints: (config) => ({ kafkaBrokers: [`127.0.0.1:${config.kafkaPort}`] }),
 };
