@@ -16,7 +16,7 @@ the same points), skill_seasonal (against daily seasonal naive) and p90 coverage
 
   --users N         evaluate only the first N VMs (by id) per-user; the cluster uses all
   --no-lstm         skip the global LSTM
-  --lstm-epochs E   training epochs (default 4); --lstm-seconds caps training CPU time (default 300)
+  --lstm-epochs E   training epochs (default 3); --lstm-seconds caps training CPU time (default 240)
   --save-model FILE write the trained LSTM as a versioned JSON artifact (load with loadLstm)
 `;
 
@@ -67,8 +67,8 @@ export const command: Command = {
     }
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const seed = numberFlag('seed', values.seed, 42);
-    const epochs = numberFlag('lstm-epochs', values['lstm-epochs'], 4);
-    const maxSeconds = numberFlag('lstm-seconds', values['lstm-seconds'], 300);
+    const epochs = numberFlag('lstm-epochs', values['lstm-epochs'], 3);
+    const maxSeconds = numberFlag('lstm-seconds', values['lstm-seconds'], 240);
     const clock = () => performance.now();
     // The training cap counts this process's CPU time, so on a busy machine the LSTM still gets
     // the same training (and stays reproducible) instead of being cut short by other work.

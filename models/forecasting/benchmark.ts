@@ -1,7 +1,7 @@
 import { BitbrainsGridBuilder, type BitbrainsSample } from '../traces/bitbrains';
 import { baselineModels, fittedHoltWinters } from './candidates';
 import { sumSeries } from './cluster-series';
-import { evaluateSeries, type Candidate, type EvaluationWindows, type SeriesEvaluation } from './evaluation';
+import { evaluateSeries, PERSISTENCE, scoreValidation, type Candidate, type EvaluationWindows, type SeriesEvaluation } from './evaluation';
 import type { Series } from './forecaster';
 import { clusterReport, UserAggregate, type ForecastEvalReport } from './report';
 
@@ -67,26 +67,28 @@ export async function runForecastEval(o: ForecastEvalOptions): Promise<ForecastE
       const fitFrom = Math.max(0, ww.validationFrom - 14 * DAY_STEPS_5MIN);
       const models = [...baselineModels(), fittedHoltWinters(series, fitFrom, ww.validationFrom, ww.horizon)];
       const candidates: Candidate[] = models.map((m) => ({ name: m.name, pred: m.predictRange(series, ww.predFrom, to, ww.horizon) }));
-      if (g) {
-        candidates.push({ name: g.name, pred: globalPreds[k]! });
-        candidates.push(meanOf('ensemble', candidates.filter((c) => ENSEMBLE_MEMBERS.includes(c.name))));
-      }
+      if (g) candidates.push({ name: g.name, pred: globalPreds[k]! });
+      candidates.push(validationEnsemble(series, candidates, ww));
       return evaluateSeries(series, candidates, ww);
     });
   }
 }
 
 /**
- * Equal-weight mean of persistence, the 3-step median, Holt-Winters and the LSTM: errors of a
- * smoother, a seasonal filter and a learned model partly cancel. Fixed weights, so nothing is fitted
- * on test data; it competes in selection like any other model.
+ * `ensemble`: the equal-weight mean of persistence and the two other models with the lowest
+ * validation MAE on this series. Members are picked on validation data only and the weights are
+ * fixed, so it is a model like any other: it is scored on validation and can lose selection.
  */
-const ENSEMBLE_MEMBERS = ['last_value', 'moving_median_3', 'holt_winters', 'lstm'];
-
-function meanOf(name: string, members: Candidate[]): Candidate {
+function validationEnsemble(series: Series, candidates: Candidate[], w: EvaluationWindows): Candidate {
+  const mae = scoreValidation(series, candidates, w);
+  const best = candidates
+    .filter((c) => c.name !== PERSISTENCE && Number.isFinite(mae[c.name]!))
+    .sort((a, b) => mae[a.name]! - mae[b.name]!)
+    .slice(0, 2);
+  const members = [candidates.find((c) => c.name === PERSISTENCE)!, ...best];
   const pred = new Float64Array(members[0]!.pred.length);
   for (const m of members) for (let i = 0; i < pred.length; i++) pred[i]! += m.pred[i]! / members.length;
-  return { name, pred };
+  return { name: 'ensemble', pred };
 }
 
 function windows(startSeconds: number, stepSeconds: number, steps: number, trainUntilSeconds: number, horizon: number): EvaluationWindows {

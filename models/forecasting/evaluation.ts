@@ -84,7 +84,8 @@ export function eligibleModels(validations: Record<string, number>[]): Set<strin
   return eligible;
 }
 
-function scoreValidation(series: Series, candidates: Candidate[], w: EvaluationWindows): Record<string, number> {
+/** Validation MAE per candidate over origins [validationFrom, testFrom), on points all of them forecast. */
+export function scoreValidation(series: Series, candidates: Candidate[], w: EvaluationWindows): Record<string, number> {
   const sums = new Float64Array(candidates.length);
   let n = 0;
   const H = w.horizon;

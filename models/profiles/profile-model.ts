@@ -93,7 +93,13 @@ export class ProfileModel {
     if (late) { s.lateEvents++; return 'late'; }
     if (s.events === 1) s.firstSeenSeconds = t;
     s.lastSeenSeconds = t;
-    s.last = [t, e.cpuMs ?? NaN, e.peakMemoryMb ?? NaN, e.ioMb ?? NaN, e.durationMs ?? NaN];
+    // In place: a fresh tuple per update would be most of the garbage this hot path makes.
+    const last = s.last;
+    last[0] = t;
+    last[1] = e.cpuMs ?? NaN;
+    last[2] = e.peakMemoryMb ?? NaN;
+    last[3] = e.ioMb ?? NaN;
+    last[4] = e.durationMs ?? NaN;
     return 'recorded';
   }
 

@@ -78,6 +78,7 @@ describe('forecast-eval on the shipped sample', () => {
       expect(m.coverage_p90).toBeGreaterThan(0); // one test day of two series: no tighter bound holds
       expect(m.coverage_p90).toBeLessThanOrEqual(1);
     }
+    expect(report.cluster.models.ensemble).toBeDefined();
     expect(report.per_user.users).toBe(2);
     expect(report.per_user.models.selected).toBeDefined();
     expect(Object.keys(report.cluster.models)).toContain(report.cluster.chosen);
