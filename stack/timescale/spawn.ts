@@ -18,19 +18,24 @@ export interface SpawnOptions {
   port?: number;
   /** How long to wait for `SELECT 1` (a cold start creates the cluster). Default 180 s. */
   readyTimeoutMs?: number;
+  /** How long a second client may wait for the single connection. Default: the server's (30 s). */
+  queueTimeoutMs?: number;
 }
 
 const entry = join(__dirname, 'main.ts');
 
 /** Starts stack/timescale/main.ts and resolves once `SELECT 1` answers; rejects with the server's own error line if it exits. */
-export async function spawnEmbeddedTimescale({ dataDir, port = 0, readyTimeoutMs = 180_000 }: SpawnOptions): Promise<EmbeddedTimescale> {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', entry, '--port', String(port), '--data-dir', dataDir], {
+export async function spawnEmbeddedTimescale({ dataDir, port = 0, readyTimeoutMs = 180_000, queueTimeoutMs }: SpawnOptions): Promise<EmbeddedTimescale> {
+  const args = ['--require', 'tsx/cjs', entry, '--port', String(port), '--data-dir', dataDir];
+  if (queueTimeoutMs !== undefined) args.push('--queue-timeout-ms', String(queueTimeoutMs));
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // 'close', not 'exit': it comes after the last of the output has been read.
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
 
   const stop = async (): Promise<number | null> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');

@@ -59,7 +59,11 @@ export async function serveOnWire(options: WireServerOptions): Promise<WireServe
   ready.catch(() => undefined); // the caller reports a database that fails to open
 
   const refuse = (socket: Socket, message: string): void => {
+    // Read (and drop) what the client sends so its FIN arrives and the socket closes: a
+    // paused socket never finishes closing, which would stall server.close().
+    socket.resume();
     socket.end(errorResponse('53300', message));
+    setTimeout(() => socket.destroy(), 2000).unref();
   };
 
   const startNext = (): void => {

@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { ProtocolFramer, type Framed } from '../../stack/timescale/protocol-framer';
+import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
+import { connectDatabase } from '../../sinks/database';
+import { migrate } from '../../sinks/migrations/runner';
+
+/**
+ * The embedded TimescaleDB server (stack/timescale/main.ts) as a process of its own, on a
+ * fresh data directory: the traps seen on this machine (large messages, reopening a data
+ * directory, one connection at a time), clean shutdown, and bad input.
+ */
+
+const quiet = () => undefined;
+
+function message(type: string, payload: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.write(type, 0, 'latin1');
+  header.writeInt32BE(4 + payload.length, 1);
+  return Buffer.concat([header, payload]);
+}
+
+function startup(): Buffer {
+  const payload = Buffer.concat([Buffer.from([0, 3, 0, 0]), Buffer.from('user\0postgres\0\0', 'latin1')]);
+  const length = Buffer.alloc(4);
+  length.writeInt32BE(4 + payload.length);
+  return Buffer.concat([length, payload]);
+}
+
+const bytesOf = (framed: Framed[]) =>
+  Buffer.concat(framed.flatMap((f) => (f.kind === 'messages' ? [f.bytes] : [])));
+
+describe('protocol framer', () => {
+  it('holds a message split across chunks until it is whole', () => {
+    const query = message('Q', Buffer.from(`SELECT '${'x'.repeat(100_000)}'\0`));
+    const stream = Buffer.concat([startup(), query]);
+    const framer = new ProtocolFramer();
+    const out: Framed[] = [];
+    for (let at = 0; at < stream.length; at += 65_536) out.push(...framer.push(stream.subarray(at, at + 65_536)));
+    expect(bytesOf(out).equals(stream)).toBe(true);
+    expect(framer.bufferedBytes).toBe(0);
+    // Whole messages only: the first chunk yields the startup message and none of the query.
+    const first = new ProtocolFramer().push(stream.subarray(0, 65_536));
+    expect(bytesOf(first).equals(startup())).toBe(true);
+  });
+
+  it('survives one-byte chunks and passes pipelined messages through in order', () => {
+    const stream = Buffer.concat([startup(), message('P', Buffer.from('\0SELECT 1\0\0\0')), message('S', Buffer.alloc(0))]);
+    const framer = new ProtocolFramer();
+    const out: Framed[] = [];
+    for (const byte of stream) out.push(...framer.push(Buffer.from([byte])));
+    expect(bytesOf(out).equals(stream)).toBe(true);
+  });
+
+  it('singles out an SSL request so the server can decline it, then frames the startup message', () => {
+    const ssl = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
+    const out = new ProtocolFramer().push(Buffer.concat([ssl, startup()]));
+    expect(out.map((f) => f.kind)).toEqual(['encryption-request', 'messages']);
+  });
+
+  it('rejects a stream whose length field is impossible', () => {
+    const framer = new ProtocolFramer();
+    framer.push(startup());
+    expect(() => framer.push(Buffer.from([0x51, 0, 0, 0, 1]))).toThrow(/invalid length 1/);
+  });
+});
+
+describe('embedded TimescaleDB server', () => {
+  let dir: string;
+  let dataDir: string;
+  let server: EmbeddedTimescale;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'prm-timescale-'));
+    dataDir = join(dir, 'data');
+    server = await spawnEmbeddedTimescale({ dataDir, queueTimeoutMs: 3000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function client(): Promise<Client> {
+    const c = new Client({ connectionString: server.url });
+    c.on('error', quiet);
+    await c.connect();
+    return c;
+  }
+
+  it('serves PostgreSQL 17 with the timescaledb extension', async () => {
+    const c = await client();
+    try {
+      const { rows } = await c.query<{ v: string; ts: string }>(
+        `SELECT current_setting('server_version') AS v, (SELECT extversion FROM pg_extension WHERE extname = 'timescaledb') AS ts`,
+      );
+      expect(rows[0]?.v).toMatch(/^17\./);
+      expect(rows[0]?.ts).toMatch(/^2\./);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('takes a single parameter and a single statement over 60 KB', async () => {
+    const c = await client();
+    try {
+      const big = 'é'.repeat(150_000); // 300 KB in UTF-8
+      const asParameter = await c.query<{ n: number }>('SELECT octet_length($1::text) AS n', [big]);
+      expect(asParameter.rows[0]?.n).toBe(300_000);
+      const asStatement = await c.query<{ n: number }>(`SELECT octet_length('${big}') AS n`);
+      expect(asStatement.rows[0]?.n).toBe(300_000);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('queues a second client until the first leaves, and hands it a clean session', async () => {
+    const first = await client();
+    await first.query('CREATE TABLE IF NOT EXISTS leftovers (n integer)');
+    await first.query('BEGIN');
+    await first.query('INSERT INTO leftovers VALUES (1)');
+    await first.query('PREPARE stale AS SELECT 1');
+
+    const second = new Client({ connectionString: server.url });
+    second.on('error', quiet);
+    let connected = false;
+    const connecting = second.connect().then(() => (connected = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(connected).toBe(false);
+
+    await first.end(); // leaves its transaction open: the server must roll it back
+    await connecting;
+    try {
+      const { rows } = await second.query<{ n: string }>('SELECT count(*) AS n FROM leftovers');
+      expect(rows[0]?.n).toBe('0');
+      await second.query('PREPARE stale AS SELECT 2'); // would fail if the old session's statement survived
+      const path = await second.query<{ search_path: string }>('SHOW search_path');
+      expect(path.rows[0]?.search_path).toBe('public');
+    } finally {
+      await second.end();
+    }
+  });
+
+  it('refuses a client that waited past the queue timeout with a clear error, and keeps serving', async () => {
+    const first = await client();
+    const second = new Client({ connectionString: server.url });
+    second.on('error', quiet);
+    try {
+      await expect(second.connect()).rejects.toThrow(/serves one connection at a time/);
+    } finally {
+      await first.end();
+    }
+    const third = await client();
+    await third.end();
+  });
+
+  it('runs the migrations from scratch, twice, creating hypertables and continuous aggregates', async () => {
+    const db = await connectDatabase({ url: server.url, log: quiet });
+    try {
+      expect(db.engine).toMatchObject({ kind: 'timescaledb', embedded: true });
+      const first = await migrate(db, { log: quiet });
+      expect(first.applied).toHaveLength(3);
+      const second = await migrate(db, { log: quiet });
+      expect(second.applied).toEqual([]);
+      expect(second.alreadyApplied).toHaveLength(3);
+      const hypertables = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_schema = 'prm'`);
+      expect(hypertables.rows[0]?.n).toBe(9);
+      const aggregates = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'prm'`);
+      expect(aggregates.rows[0]?.n).toBe(4);
+      const jobs = await db.query<{ proc_name: string }>(`SELECT DISTINCT proc_name FROM timescaledb_information.jobs WHERE hypertable_schema = 'prm' ORDER BY 1`);
+      expect(jobs.rows.map((r) => r.proc_name)).toEqual(['policy_compression', 'policy_refresh_continuous_aggregate', 'policy_retention']);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refuses a second server on a taken port with one line naming the port', async () => {
+    const other = join(dir, 'other');
+    await expect(spawnEmbeddedTimescale({ dataDir: other, port: server.port, readyTimeoutMs: 30_000 })).rejects.toThrow(
+      new RegExp(`port ${server.port} on 127.0.0.1 is already in use`),
+    );
+  });
+
+  it('refuses a second server on a data directory in use', async () => {
+    await expect(spawnEmbeddedTimescale({ dataDir, readyTimeoutMs: 30_000 })).rejects.toThrow(/is in use by process \d+/);
+  });
+
+  it('stops cleanly on SIGTERM, and after reopening the directory the first statement can be a hypertable insert', async () => {
+    const c = await client();
+    await c.query('CREATE TABLE reopen_metrics (at timestamptz NOT NULL, pool text NOT NULL, load double precision NOT NULL)');
+    await c.query(`SELECT create_hypertable('reopen_metrics', by_range('at', INTERVAL '1 day'))`);
+    await c.query(`INSERT INTO reopen_metrics VALUES ('2026-03-02T10:00:00Z', 'reopen', 0.5)`);
+    await c.end();
+    expect(await server.stop()).toBe(0);
+    expect(server.output()).toMatch(/stopped cleanly/);
+
+    server = await spawnEmbeddedTimescale({ dataDir, queueTimeoutMs: 3000 });
+    const again = await client();
+    try {
+      await again.query(`INSERT INTO reopen_metrics VALUES ('2026-03-05T10:05:00Z', 'reopen', 0.7)`);
+      const { rows } = await again.query<{ n: number; chunks: number }>(
+        `SELECT count(*)::int AS n, (SELECT count(*)::int FROM show_chunks('reopen_metrics')) AS chunks FROM reopen_metrics`,
+      );
+      expect(rows[0]).toEqual({ n: 2, chunks: 2 });
+    } finally {
+      await again.end();
+    }
+  }, 240_000);
+});
