@@ -31,6 +31,18 @@ describe('ProfileModel', () => {
     expect(slow.quantile(t, 'cpuMs', 0.5, asOf)).toBeLessThan(150);
   });
 
+  it('stays finite for a user who returns after hundreds of half-lives', () => {
+    const model = new ProfileModel({ usageHalfLifeSeconds: HOUR, rateHalfLifeSeconds: HOUR });
+    const s = model.create();
+    for (let i = 0; i < 10; i++) model.update(s, { timeSeconds: T0 + i, cpuMs: 10 });
+    for (let i = 0; i < 10; i++) model.update(s, { timeSeconds: T0 + 500 * HOUR + i, cpuMs: 1_000 });
+    expect(Array.from(s.data).every(Number.isFinite)).toBe(true);
+    expect(model.quantile(s, 'cpuMs', 0.01, s.lastSeenSeconds)).toBeGreaterThan(900);
+    expect(model.effectiveEvents(s, s.lastSeenSeconds)).toBeCloseTo(10, 1);
+    // The old gaps have decayed away; the 500 h return gap is itself recent, one of ten.
+    expect(Math.abs(model.interArrival(s).meanSeconds - 180_000) / 180_000).toBeLessThan(0.01);
+  });
+
   it('recovers hour-of-day arrival rates and inter-arrival statistics', () => {
     const model = new ProfileModel();
     const s = model.create();
