@@ -1,5 +1,6 @@
 import { lastValueModel, seasonalNaiveModel, windowModel } from '../../../models/forecasting/baselines';
 import type { Series } from '../../../models/forecasting/forecaster';
+import { selectingForecaster } from '../../../models/forecasting/selecting-forecaster';
 
 const series = (values: number[], stepSeconds = 300): Series => ({ startSeconds: 0, stepSeconds, values: Float64Array.from(values) });
 
@@ -34,5 +35,23 @@ describe('baseline models', () => {
     expect(() => lastValueModel().predictRange(s, 2, 5, 1)).toThrow(RangeError);
     expect(() => windowModel('mean', 0)).toThrow(RangeError);
     expect(() => seasonalNaiveModel('x', 60).predictRange(s, 0, 1, 1)).toThrow(/shorter than the step/);
+  });
+});
+
+describe('selectingForecaster', () => {
+  it('picks the seasonal model on a seasonal series and persistence on a random walk', () => {
+    const models = [lastValueModel(), seasonalNaiveModel('seasonal_naive_daily', 86_400)];
+    const f = selectingForecaster(models, { windowSeconds: 3 * 86_400 });
+    const seasonal = series(Array.from({ length: 24 * 10 }, (_, t) => 50 + 40 * Math.sin((2 * Math.PI * t) / 24)), 3_600);
+    const q = f.forecast(seasonal, 24 * 9, 6);
+    expect(f.lastChoice()).toBe('seasonal_naive_daily');
+    expect(q).toHaveLength(6);
+    expect(q[5]!.p50).toBeCloseTo(seasonal.values[24 * 9 + 6 - 24]!, 9);
+    let x = 100;
+    let seed = 1;
+    const walk = series(Array.from({ length: 24 * 10 }, () => { seed = (seed * 16807) % 2147483647; x += (seed / 2147483647 - 0.5) * 10; return x; }), 3_600);
+    f.forecast(walk, 24 * 9, 6);
+    expect(f.lastChoice()).toBe('last_value');
+    expect(() => selectingForecaster([windowModel('mean', 3)])).toThrow(/last_value/);
   });
 });
