@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { numberFlag, parseFlags } from '../args';
 import type { Command } from '../command';
 import { UsageError } from '../command';
+import type { SubjectReport } from '../../schemas/subject-check';
 import type { TopicReport } from '../../schemas/topic-admin';
 import type { TopicSpec } from '../../schemas/topics';
 
@@ -17,12 +18,14 @@ list    prints the catalogue: event, key, partitions, cleanup policy, retention,
 create  creates missing topics, checks existing ones and reports drift in partitions, cleanup
         policy and retention; registers each value schema under <topic>-value with BACKWARD
         compatibility (unless --skip-schemas). Idempotent. Existing topics are never altered.
-check   like create but changes nothing: missing topics and drift are reported.
+check   like create but changes nothing: missing topics, drift, and value subjects that are
+        not registered, differ from this checkout's .avsc or are not BACKWARD are reported.
 
 --prefix P               prefix every topic name (a shared cluster, a test run)
 --replication-factor N   for created topics; default min(3, brokers in the cluster)
 --json FILE              also write the result as JSON; a bare --json (or --json -) prints it instead
-Exit code: 0 when every topic exists as catalogued, 1 on drift or missing topics.
+Exit code: 0 when every topic exists as catalogued (and, for check, every subject matches and
+is BACKWARD), 1 otherwise.
 `;
 
 export const command: Command = {
@@ -60,13 +63,15 @@ export const command: Command = {
     const result = await checkCluster(specs, {
       create: action === 'create', replicationFactor: replication, registerSchemas: action === 'create' && !values['skip-schemas'],
     });
+    const badTopics = result.reports.filter((r) => r.outcome === 'drift' || r.outcome === 'missing');
+    const badSubjects = action === 'check' ? result.subjects.filter((s) => s.status !== 'matches' || s.compatibility !== 'BACKWARD') : [];
     if (!toStdout) {
-      print(renderTable(reportRows(result.reports, result.schemaIds)));
-      const bad = result.reports.filter((r) => r.outcome === 'drift' || r.outcome === 'missing');
-      print(bad.length === 0 ? `all ${result.reports.length} topics as catalogued` : `${bad.length} of ${result.reports.length} topics differ from the catalogue`);
+      print(renderTable(reportRows(result.reports, result.subjects)));
+      print(badTopics.length === 0 ? `all ${result.reports.length} topics as catalogued` : `${badTopics.length} of ${result.reports.length} topics differ from the catalogue`);
+      if (badSubjects.length > 0) print(`${badSubjects.length} of ${result.subjects.length} value subjects are not registered as this checkout's schemas with BACKWARD compatibility`);
     }
     emitJson(values.json, result);
-    return result.reports.every((r) => r.outcome === 'ok' || r.outcome === 'created') ? 0 : 1;
+    return badTopics.length === 0 && badSubjects.length === 0 ? 0 : 1;
   },
 };
 
@@ -75,6 +80,7 @@ interface CheckResult {
   reports: TopicReport[];
   /** Value schema id per topic, when schemas were registered. */
   schemaIds: Record<string, number>;
+  subjects: SubjectReport[];
 }
 
 async function checkCluster(specs: TopicSpec[], options: { create: boolean; replicationFactor?: number; registerSchemas: boolean }): Promise<CheckResult> {
@@ -83,6 +89,7 @@ async function checkCluster(specs: TopicSpec[], options: { create: boolean; repl
   const { resolveEndpoints } = require('../../stack/endpoints') as typeof import('../../stack/endpoints');
   const { ensureTopics } = require('../../schemas/topic-admin') as typeof import('../../schemas/topic-admin');
   const { EventSerde } = require('../../schemas/serde') as typeof import('../../schemas/serde');
+  const { checkSubjects } = require('../../schemas/subject-check') as typeof import('../../schemas/subject-check');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const endpoints = resolveEndpoints();
   const kafka = new Kafka({ clientId: 'prm-topics', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -102,7 +109,8 @@ async function checkCluster(specs: TopicSpec[], options: { create: boolean; repl
       const serde = await EventSerde.start({ registry: { url: endpoints.schemaRegistryUrl }, topics: specs });
       for (const spec of specs) schemaIds[spec.name] = serde.schemaId(spec.name);
     }
-    return { brokers: endpoints.kafkaBrokers, reports, schemaIds };
+    const subjects = await checkSubjects({ url: endpoints.schemaRegistryUrl }, specs);
+    return { brokers: endpoints.kafkaBrokers, reports, schemaIds, subjects };
   } finally {
     await admin.disconnect();
   }
@@ -115,13 +123,18 @@ function catalogueRows(specs: TopicSpec[]): string[][] {
   ];
 }
 
-function reportRows(reports: TopicReport[], schemaIds: Record<string, number>): string[][] {
+function reportRows(reports: TopicReport[], subjects: SubjectReport[]): string[][] {
+  const subjectCell = (topic: string) => {
+    const s = subjects.find((x) => x.topic === topic);
+    if (!s || s.status === 'not-registered') return 'not registered';
+    return `v${s.latestVersion} id ${s.latestId} ${s.status === 'matches' ? 'as .avsc' : 'DIFFERS from .avsc'} ${s.compatibility ?? 'default compat'}`;
+  };
   return [
-    ['topic', 'outcome', 'partitions', 'replicas', 'cleanup', 'retention', 'schema id', 'drift'],
+    ['topic', 'outcome', 'partitions', 'replicas', 'cleanup', 'retention', 'value subject', 'drift'],
     ...reports.map((r) => [
       r.topic, r.outcome, String(r.observed?.partitions ?? '-'), String(r.observed?.replicationFactor ?? '-'),
       r.observed?.configs['cleanup.policy'] ?? '-', r.observed?.configs['retention.ms'] === undefined ? '-' : retention(Number(r.observed.configs['retention.ms'])),
-      schemaIds[r.topic] === undefined ? '-' : String(schemaIds[r.topic]),
+      subjectCell(r.topic),
       r.drift.map((d) => `${d.setting} ${d.actual} (want ${d.expected})`).join('; ') || '-',
     ]),
   ];

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { main } from '../../cli/main';
 import { deleteSubject } from '../../schemas/registry-http';
+import type { SubjectReport } from '../../schemas/subject-check';
 import type { TopicReport } from '../../schemas/topic-admin';
 import { topicCatalogue, valueSubject } from '../../schemas/topics';
 import { resolveEndpoints } from '../../stack/endpoints';
@@ -15,7 +16,7 @@ const prefix = `test.topics.${randomBytes(4).toString('hex')}.`;
 const names = topicCatalogue.map((t) => `${prefix}${t.name}`);
 const dir = mkdtempSync(join(tmpdir(), 'prm-topics-'));
 
-interface CliResult { reports: TopicReport[]; schemaIds: Record<string, number> }
+interface CliResult { reports: TopicReport[]; schemaIds: Record<string, number>; subjects: SubjectReport[] }
 
 async function prm(args: string[]): Promise<{ code: number; json: CliResult }> {
   const file = join(dir, `${Math.random().toString(36).slice(2)}.json`);
@@ -50,6 +51,7 @@ describe('prm topics', () => {
     const { code, json } = await prm(['check']);
     expect(code).toBe(1);
     expect(json.reports.map((r) => r.outcome)).toEqual(names.map(() => 'missing'));
+    expect(json.subjects.map((r) => r.status)).toEqual(names.map(() => 'not-registered'));
   });
 
   it('create makes the catalogue and registers the value schemas; a second run changes nothing', async () => {
@@ -64,6 +66,10 @@ describe('prm topics', () => {
     expect(second.code).toBe(0);
     expect(second.json.reports.map((r) => r.outcome)).toEqual(names.map(() => 'ok'));
     expect(second.json.schemaIds).toEqual(first.json.schemaIds);
+
+    const check = await prm(['check']);
+    expect(check.code).toBe(0);
+    expect(check.json.subjects.map((r) => [r.status, r.compatibility, r.latestId])).toEqual(names.map((n) => ['matches', 'BACKWARD', first.json.schemaIds[n]]));
   });
 
   it('reports drift someone introduced (exit 1) without altering the topic', async () => {

@@ -1,3 +1,4 @@
+import { avroType } from '../../../schemas/avro';
 import { eventNames, eventSchema, eventType } from '../../../schemas/events';
 import type { AvroComplexSchema, AvroField, AvroSchemaJson } from '../../../schemas/schema-files';
 import { validateEvent } from '../../../schemas/validation';
@@ -84,5 +85,19 @@ describe('event schemas', () => {
     const metrics = sampleEvents(now).ClusterMetrics;
     expect(type.isValid({ ...metrics, at: new Date(Number.NaN) })).toBe(false);
     expect(type.isValid({ ...metrics, at: now.getTime() })).toBe(false);
+  });
+});
+
+describe('avroType', () => {
+  it('refuses unions it could not tell apart by value, instead of guessing a branch', () => {
+    expect(() => avroType({ type: 'record', name: 'A', fields: [{ name: 'n', type: ['null', 'int', 'double'] }] })).toThrow('ambiguous unwrapped union');
+    expect(() => avroType({ type: 'record', name: 'B', fields: [{ name: 'm', type: ['null', { type: 'map', values: 'int' },
+      { type: 'record', name: 'R', fields: [] }] }] })).toThrow('ambiguous unwrapped union');
+  });
+
+  it('reads old long times into Dates when a field becomes timestamp-millis', () => {
+    const old = avroType({ type: 'record', name: 'T', fields: [{ name: 'at', type: 'long' }] });
+    const current = avroType({ type: 'record', name: 'T', fields: [{ name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }] });
+    expect(current.fromBuffer(old.toBuffer({ at: 1_764_309_600_000 }), current.createResolver(old))).toEqual({ at: new Date(1_764_309_600_000) });
   });
 });

@@ -1,3 +1,4 @@
+import { sameSchema } from '../../../schemas/subject-check';
 import { topicConfigs, topicDrift } from '../../../schemas/topic-admin';
 import { findTopic } from '../../../schemas/topics';
 
@@ -24,5 +25,13 @@ describe('topic drift', () => {
     expect(topicDrift(both, { partitions: 6, replicationFactor: 1, configs: { 'retention.ms': '-1' } }))
       .toEqual([{ setting: 'cleanup.policy', expected: 'compact', actual: '(unknown)' }]);
     expect(topicDrift(requests, { partitions: 6, replicationFactor: 1, configs: { 'cleanup.policy': ' delete ', 'retention.ms': '604800000' } })).toEqual([]);
+  });
+});
+
+describe('sameSchema', () => {
+  it('ignores key order (registries reorder keys) but not content', () => {
+    expect(sameSchema({ type: 'record', name: 'A', fields: [{ name: 'x', type: 'int' }] }, { fields: [{ type: 'int', name: 'x' }], name: 'A', type: 'record' })).toBe(true);
+    expect(sameSchema({ type: 'record', name: 'A', fields: [{ name: 'x', type: 'int' }] }, { type: 'record', name: 'A', fields: [{ name: 'x', type: 'long' }] })).toBe(false);
+    expect(sameSchema({ fields: [{ name: 'a' }, { name: 'b' }] }, { fields: [{ name: 'b' }, { name: 'a' }] })).toBe(false);
   });
 });
