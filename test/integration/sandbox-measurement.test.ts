@@ -1,0 +1,51 @@
+import { createExecutor } from '../../sandbox/executor';
+
+// The executor's figures come from the kernel; these programs know what they use, so the
+// figures can be checked against them.
+const executor = createExecutor();
+
+test('a program that burns ~500 ms of CPU is measured within 20%', async () => {
+  const code = `
+    const start = process.cpuUsage();
+    let x = 0;
+    for (;;) {
+      for (let i = 0; i < 1e5; i++) x += i % 7;
+      const used = process.cpuUsage(start);
+      if (used.user + used.system >= 500000) break;
+    }
+    console.log(x > 0);`;
+  const r = await executor.run({ code, limits: { cpuMs: 5000, wallMs: 20_000 } });
+  expect(r.status).toBe('OK');
+  expect(r.cpu_ms).toBeGreaterThan(400);
+  expect(r.cpu_ms).toBeLessThan(600);
+  expect(r.cpu_user_ms + r.cpu_sys_ms).toBeCloseTo(r.cpu_ms, 0);
+}, 30_000);
+
+test('a program that allocates ~200 MB reports a peak within 20%', async () => {
+  const code = `
+    const keep = [];
+    for (let i = 0; i < 200; i++) keep.push(new Uint8Array(1 << 20).fill(i));
+    console.log(keep.length);`;
+  const r = await executor.run({ code, limits: { memoryMb: 512, wallMs: 20_000 } });
+  expect(r.status).toBe('OK');
+  expect(r.peak_memory_mb).toBeGreaterThan(160);
+  expect(r.peak_memory_mb).toBeLessThan(240);
+}, 30_000);
+
+test('a program that only waits uses wall time but little CPU', async () => {
+  const r = await executor.run({ code: 'setTimeout(() => {}, 300);', limits: { wallMs: 10_000 } });
+  expect(r.status).toBe('OK');
+  expect(r.wall_ms).toBeGreaterThanOrEqual(300);
+  expect(r.cpu_ms).toBeLessThan(r.wall_ms);
+}, 30_000);
+
+test('output bytes are counted from the kernel', async () => {
+  const r = await executor.run({ code: 'process.stdout.write("x".repeat(100000));' });
+  expect(r.status).toBe('OK');
+  expect(r.io_write_bytes).toBeGreaterThanOrEqual(100000);
+  expect(r.stdout.length).toBe(65536);
+}, 30_000);
+
+test('limits are validated', async () => {
+  await expect(executor.run({ code: '', limits: { cpuMs: -1 } })).rejects.toThrow(/cpuMs/);
+});
