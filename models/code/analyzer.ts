@@ -1,0 +1,77 @@
+import { parse, type TSESTree } from '@typescript-eslint/typescript-estree';
+import { createHash } from 'node:crypto';
+import { summarise } from './call-graph';
+import { ConstantFolder } from './evaluate';
+import { unparsedFeatures, type CodeFeatures } from './features';
+import { LruCache } from './lru';
+import { bracketDepth, countLines } from './prescan';
+import { indexProgram } from './program-index';
+import { walkProgram } from './walker';
+
+export interface AnalyzerOptions {
+  /** Sources larger than this (UTF-8 bytes) are refused. Parse time grows linearly with size, so this also bounds it. Default 256 KiB. */
+  maxBytes?: number;
+  /** Deepest bracket nesting accepted; deeper input is refused before the recursive parser sees it. Default 200. */
+  maxNesting?: number;
+  /** Analyses kept, by SHA-256 of the source. Default 1000. */
+  cacheSize?: number;
+}
+
+export interface Analyzer {
+  /** Never throws: refused or unparsable code yields features with `parsed: false` and a reason. */
+  analyze(source: string): CodeFeatures;
+}
+
+export function createAnalyzer({ maxBytes = 256 * 1024, maxNesting = 200, cacheSize = 1000 }: AnalyzerOptions = {}): Analyzer {
+  if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
+  if (!Number.isInteger(maxNesting) || maxNesting <= 0) throw new RangeError(`maxNesting must be a positive integer, got ${maxNesting}`);
+  const cache = new LruCache<string, CodeFeatures>(cacheSize);
+  return {
+    analyze(source) {
+      const key = createHash('sha256').update(source).digest('base64');
+      const hit = cache.get(key);
+      if (hit) return hit;
+      const features = analyzeUncached(source, maxBytes, maxNesting);
+      cache.set(key, features);
+      return features;
+    },
+  };
+}
+
+function analyzeUncached(source: string, maxBytes: number, maxNesting: number): CodeFeatures {
+  const bytes = Buffer.byteLength(source, 'utf8');
+  if (bytes > maxBytes) return unparsedFeatures(bytes, 0, `source is ${bytes} bytes, over the ${maxBytes}-byte limit`);
+  const { lines, loc } = countLines(source);
+  const depth = bracketDepth(source, maxNesting);
+  if (depth > maxNesting) return unparsedFeatures(bytes, lines, `brackets nest deeper than ${maxNesting}`);
+  let program: TSESTree.Program;
+  try {
+    program = parse(source, { loc: false, range: false, comment: false, tokens: false, jsx: false, loggerFn: false, suppressDeprecatedPropertyWarnings: true });
+  } catch (err) {
+    // Deep non-bracket chains (a+a+...+a) can still exhaust the stack in the parser: a
+    // RangeError here is caught like any syntax error.
+    const message = err instanceof RangeError ? 'expression nests too deeply to parse' : `parse error: ${(err as Error).message.split('\n')[0]}`;
+    return unparsedFeatures(bytes, lines, message);
+  }
+  const index = indexProgram(program);
+  const walk = walkProgram(program, index);
+  const fold = new ConstantFolder(index);
+  const graph = summarise(walk.tallies, walk.edges, (fn) => fold.largestArgument(fn));
+  const decisions = walk.tallies.reduce((sum, t) => sum + t.decisions, 0);
+  return {
+    parsed: true,
+    bytes, lines, loc,
+    cyclomatic: 1 + decisions,
+    maxFunctionCyclomatic: 1 + walk.tallies.reduce((m, t) => Math.max(m, t.decisions), 0),
+    ...walk.counts,
+    maxLoopDepth: graph.maxLoopDepth,
+    functions: index.functions.length - 1,
+    recursiveFunctions: graph.recursiveFunctions,
+    mutualRecursion: graph.mutualRecursion,
+    recursionBranching: graph.recursionBranching,
+    recursionArgument: graph.recursionArgument,
+    estimatedTimerDelayMs: graph.estimatedTimerDelayMs,
+    estimatedOps: graph.estimatedOps,
+    estimatedAllocations: graph.estimatedAllocations,
+  };
+}

@@ -1,0 +1,115 @@
+import { join } from 'node:path';
+import type { tf } from '../tf/backend';
+import { featureVector, type CodeFeatures } from './features';
+import { fitLinearBaseline, predictLinear, type LinearBaseline } from './linear-baseline';
+import { coverage, medianAbsLogError, spearman } from './metrics';
+import { defaultMlpOptions, loadMlp, predictMlp, serializeMlp, trainMlp, type MlpOptions, type SerializedMlp } from './quantile-mlp';
+import { fitScaler, splitHeldOut, targets, toVector, type Estimate, type Sample, type Scaler, type Target } from './samples';
+import { seededRandom } from './seeded-random';
+
+export type ModelName = 'quantile-mlp' | 'log-ridge';
+
+export interface TargetScore {
+  /** Rank correlation of the predicted median with the measured value. */
+  spearman: number;
+  /** Median |ln(1 + predicted p50) - ln(1 + measured)|. */
+  median_abs_log_error: number;
+  /** Share of measured values at or below p90 and p99. */
+  coverage_p90: number;
+  coverage_p99: number;
+}
+export type Scores = Record<Target, TargetScore>;
+
+/** Everything needed to estimate, and the evidence for the choice of model. Plain JSON. */
+export interface EstimatorArtifact {
+  format: 'prm-code-estimator/1';
+  selected: ModelName;
+  features: string[];
+  scaler: Scaler;
+  baseline: LinearBaseline;
+  mlp: SerializedMlp;
+  heldOut: Record<ModelName, Scores>;
+  training: { samples: number; heldOut: number; seed: number; heldOutShare: number; backend: string; corpus: Record<string, unknown> };
+}
+
+export interface TrainOptions {
+  seed: number;
+  heldOutShare: number;
+  mlp?: Partial<MlpOptions>;
+  backend: string;
+  corpus: Record<string, unknown>;
+}
+
+/** Builds training samples from analysed programs with measured usage; refused or failed programs are left out. */
+export function toSamples(rows: { id: string; group: string; features: CodeFeatures; y: Record<Target, number> }[]): Sample[] {
+  return rows.filter((r) => r.features.parsed).map((r) => ({ id: r.id, group: r.group, x: toVector(r.features), y: r.y }));
+}
+
+/**
+ * Fits the baseline and the MLP on the training share, scores both on the held-out share, and
+ * selects the MLP only if its mean held-out log error is lower than the baseline's.
+ */
+export async function trainEstimator(samples: Sample[], o: TrainOptions): Promise<EstimatorArtifact> {
+  const { train, test } = splitHeldOut(samples, o.heldOutShare, seededRandom(o.seed));
+  if (train.length < 20 || test.length < 5) throw new RangeError(`too few samples to train (${train.length} train, ${test.length} held out)`);
+  const scaler = fitScaler(train.map((s) => s.x));
+  const baseline = fitLinearBaseline(train, scaler);
+  const mlpOptions = { ...defaultMlpOptions, ...o.mlp, seed: o.mlp?.seed ?? o.seed };
+  const model = await trainMlp(train, scaler, mlpOptions);
+  try {
+    const baselineScores = score(test.map((s) => predictLinear(baseline, scaler, s.x)), test);
+    const mlpScores = score(predictMlp(model, scaler, test.map((s) => s.x)), test);
+    const meanError = (s: Scores) => targets.reduce((sum, t) => sum + s[t].median_abs_log_error, 0) / targets.length;
+    return {
+      format: 'prm-code-estimator/1',
+      selected: meanError(mlpScores) < meanError(baselineScores) ? 'quantile-mlp' : 'log-ridge',
+      features: featureVector.map((f) => f.name),
+      scaler, baseline,
+      mlp: await serializeMlp(model, mlpOptions),
+      heldOut: { 'quantile-mlp': mlpScores, 'log-ridge': baselineScores },
+      training: { samples: train.length, heldOut: test.length, seed: o.seed, heldOutShare: o.heldOutShare, backend: o.backend, corpus: o.corpus },
+    };
+  } finally {
+    model.dispose();
+  }
+}
+
+export function score(predictions: Estimate[], actual: Sample[]): Scores {
+  const out = {} as Scores;
+  for (const t of targets) {
+    const measured = actual.map((s) => s.y[t]);
+    out[t] = {
+      spearman: round(spearman(predictions.map((p) => p[t].p50), measured)),
+      median_abs_log_error: round(medianAbsLogError(predictions.map((p) => p[t].p50), measured)),
+      coverage_p90: round(coverage(predictions.map((p) => p[t].p90), measured)),
+      coverage_p99: round(coverage(predictions.map((p) => p[t].p99), measured)),
+    };
+  }
+  return out;
+}
+
+/** A ready estimator over one artifact; `model` may be forced to score the other one. */
+export interface Estimator {
+  name: ModelName;
+  estimate(features: CodeFeatures[]): Estimate[];
+  dispose(): void;
+}
+
+export async function loadEstimator(artifact: EstimatorArtifact, model: ModelName = artifact.selected): Promise<Estimator> {
+  const expected = featureVector.map((f) => f.name).join(',');
+  if (artifact.format !== 'prm-code-estimator/1' || artifact.features.join(',') !== expected) {
+    throw new Error('code estimator artifact does not match this analyser\'s features: retrain it (npx prm estimate-eval --retrain)');
+  }
+  if (model === 'log-ridge') {
+    return { name: model, estimate: (fs) => fs.map((f) => predictLinear(artifact.baseline, artifact.scaler, toVector(f))), dispose: () => {} };
+  }
+  const net: tf.LayersModel = await loadMlp(artifact.mlp);
+  return { name: model, estimate: (fs) => predictMlp(net, artifact.scaler, fs.map(toVector)), dispose: () => net.dispose() };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
+
+/** Where the shipped artifact lives (retrained by `npx prm estimate-eval --retrain`). */
+export const artifactPath = join(__dirname, 'estimator-model.json');

@@ -1,0 +1,191 @@
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import type { Node, ProgramIndex } from './program-index';
+
+/** How far an evaluation may chase names through initialisers and call sites. */
+const MAX_DEPTH = 12;
+const typedArray = /^(Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64|BigInt64|BigUint64)Array$/;
+
+/**
+ * Folds expressions to numbers where the source makes them constant: literals, arithmetic,
+ * Math helpers, variables with a constant initialiser that is never reassigned, and parameters
+ * of functions whose every visible call passes a constant (the largest is taken, since the
+ * estimate is of work). Also folds lengths: of array and string literals, of `new Array(n)`,
+ * typed arrays, `Array.from({ length: n })`, `s.repeat(n)`, and of variables bound to them.
+ * Everything unknown is `undefined`; evaluation is bounded in depth and never recursive on
+ * the AST beyond MAX_DEPTH, so hostile input cannot blow the stack here.
+ */
+export class ConstantFolder {
+  private readonly paramCache = new Map<string, number | undefined>();
+  private readonly inProgress = new Set<string>();
+
+  constructor(private readonly index: ProgramIndex) {}
+
+  number(expr: Node, fn: number, depth = 0): number | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    const d = depth + 1;
+    switch (expr.type) {
+      case 'Literal':
+        return typeof expr.value === 'number' ? expr.value : undefined;
+      case 'Identifier':
+        return this.name(expr.name, fn, 'number', d);
+      case 'UnaryExpression': {
+        const v = this.number(expr.argument, fn, d);
+        if (v === undefined) return undefined;
+        return expr.operator === '-' ? -v : expr.operator === '+' ? v : expr.operator === '~' ? ~v : undefined;
+      }
+      case 'BinaryExpression': {
+        if (expr.left.type === 'PrivateIdentifier') return undefined;
+        const a = this.number(expr.left, fn, d);
+        const b = a === undefined ? undefined : this.number(expr.right, fn, d);
+        if (a === undefined || b === undefined) return undefined;
+        return finite(arith(expr.operator, a, b));
+      }
+      case 'MemberExpression':
+        if (!expr.computed && expr.property.type === 'Identifier' && expr.property.name === 'length') return this.length(expr.object, fn, d);
+        return undefined;
+      case 'CallExpression':
+        return this.mathCall(expr, fn, d);
+      case 'TSAsExpression':
+      case 'TSNonNullExpression':
+        return this.number(expr.expression, fn, d);
+      default:
+        return undefined;
+    }
+  }
+
+  length(expr: Node, fn: number, depth = 0): number | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    const d = depth + 1;
+    switch (expr.type) {
+      case 'Literal':
+        return typeof expr.value === 'string' ? expr.value.length : undefined;
+      case 'TemplateLiteral':
+        return expr.quasis.reduce((sum, q) => sum + (q.value.cooked ?? q.value.raw).length, 0);
+      case 'ArrayExpression':
+        return expr.elements.length;
+      case 'ObjectExpression':
+        return expr.properties.length;
+      case 'Identifier':
+        return this.name(expr.name, fn, 'length', d);
+      case 'NewExpression':
+      case 'CallExpression': {
+        const callee = expr.callee;
+        const first = expr.arguments[0];
+        if (callee.type === 'Identifier' && (callee.name === 'Array' || typedArray.test(callee.name) || callee.name === 'Set' || callee.name === 'Map')) {
+          if (!first) return 0;
+          return first.type === 'ArrayExpression' || callee.name === 'Set' || callee.name === 'Map' ? this.length(first, fn, d) : this.number(first, fn, d);
+        }
+        if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return undefined;
+        const method = callee.property.name;
+        if (callee.object.type === 'Identifier' && callee.object.name === 'Array' && method === 'from' && first) {
+          if (first.type === 'ObjectExpression') {
+            const prop = first.properties.find((p) => p.type === 'Property' && p.key.type === 'Identifier' && p.key.name === 'length');
+            return prop && prop.type === 'Property' ? this.number(prop.value, fn, d) : undefined;
+          }
+          return this.length(first, fn, d);
+        }
+        if (callee.object.type === 'Identifier' && (callee.object.name === 'Buffer' && (method === 'alloc' || method === 'allocUnsafe')) && first) return this.number(first, fn, d);
+        if (method === 'repeat' && first) {
+          const unit = this.length(callee.object, fn, d);
+          const times = this.number(first, fn, d);
+          return unit === undefined || times === undefined ? undefined : unit * times;
+        }
+        if (['fill', 'map', 'slice', 'reverse', 'sort', 'toSorted', 'concat', 'keys', 'values', 'entries'].includes(method)) return this.length(callee.object, fn, d);
+        return undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** The largest constant any parameter of `fn` receives at a visible call site. */
+  largestArgument(fn: number): number | undefined {
+    let best: number | undefined;
+    this.index.functions[fn]?.params.forEach((_, position) => {
+      const v = this.param(fn, position, 'number', 0);
+      if (v !== undefined && (best === undefined || v > best)) best = v;
+    });
+    return best;
+  }
+
+  /** The value a variable starts with even if it changes later (a loop counter), preferring a declaration in `fn`. */
+  initialNumber(name: string, fn: number): number | undefined {
+    const inits = this.index.initialisers.get(name) ?? [];
+    const ordered = [...inits.filter((i) => i.fn === fn), ...inits.filter((i) => i.fn !== fn)];
+    for (const { init, fn: owner } of ordered) {
+      const v = this.number(init, owner);
+      if (v !== undefined) return v;
+    }
+    return undefined;
+  }
+
+  private name(name: string, fn: number, kind: 'number' | 'length', depth: number): number | undefined {
+    for (let f = fn; f >= 0; f = this.index.functions[f]!.parent) {
+      const position = this.index.functions[f]!.params.indexOf(name);
+      if (position >= 0) return this.param(f, position, kind, depth);
+    }
+    if (kind === 'number' && this.index.reassigned.has(name)) return undefined;
+    let best: number | undefined;
+    for (const { init, fn: owner } of this.index.initialisers.get(name) ?? []) {
+      const v = kind === 'number' ? this.number(init, owner, depth) : this.length(init, owner, depth);
+      if (v !== undefined && (best === undefined || v > best)) best = v;
+    }
+    return best;
+  }
+
+  /** The largest constant passed at any visible call site for this parameter. */
+  private param(fn: number, position: number, kind: 'number' | 'length', depth: number): number | undefined {
+    const key = `${fn}:${position}:${kind}`;
+    if (this.paramCache.has(key)) return this.paramCache.get(key);
+    if (this.inProgress.has(key)) return undefined;
+    this.inProgress.add(key);
+    let best: number | undefined;
+    for (const site of this.index.callsTo.get(fn) ?? []) {
+      const arg = site.args[position];
+      if (!arg) continue;
+      const v = kind === 'number' ? this.number(arg, site.caller, depth) : this.length(arg, site.caller, depth);
+      if (v !== undefined && (best === undefined || v > best)) best = v;
+    }
+    this.inProgress.delete(key);
+    // A result found while some other parameter was mid-evaluation may be partial: cache only
+    // what was computed from a clean start.
+    if (this.inProgress.size === 0) this.paramCache.set(key, best);
+    return best;
+  }
+
+  private mathCall(expr: TSESTree.CallExpression, fn: number, depth: number): number | undefined {
+    const callee = expr.callee;
+    if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return undefined;
+    if (callee.object.type !== 'Identifier' || callee.object.name !== 'Math') return undefined;
+    const args: number[] = [];
+    for (const a of expr.arguments) {
+      const v = this.number(a, fn, depth);
+      if (v === undefined) return undefined;
+      args.push(v);
+    }
+    const f = (Math as unknown as Record<string, unknown>)[callee.property.name];
+    const pure = ['floor', 'ceil', 'round', 'trunc', 'sqrt', 'cbrt', 'log', 'log2', 'log10', 'min', 'max', 'pow', 'abs', 'exp'];
+    return typeof f === 'function' && pure.includes(callee.property.name) ? finite((f as (...xs: number[]) => number)(...args)) : undefined;
+  }
+}
+
+function arith(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+': return a + b;
+    case '-': return a - b;
+    case '*': return a * b;
+    case '/': return a / b;
+    case '%': return a % b;
+    case '**': return a ** b;
+    case '<<': return a << b;
+    case '>>': return a >> b;
+    case '>>>': return a >>> b;
+    case '|': return a | b;
+    case '&': return a & b;
+    default: return undefined;
+  }
+}
+
+function finite(x: number | undefined): number | undefined {
+  return x !== undefined && Number.isFinite(x) ? x : undefined;
+}

@@ -1,0 +1,179 @@
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+
+export type Node = TSESTree.Node;
+
+/** One function in the source: declarations, expressions, arrows, methods. */
+export interface FunctionInfo {
+  /** Name it is called by, when it has one (a method is called by its key, a constructor by its class). */
+  name?: string;
+  params: string[];
+  node: Node;
+  /** Index of the lexically enclosing function; -1 for the program itself. */
+  parent: number;
+}
+
+/** A call to a named user function, with the caller's function index and the argument nodes. */
+export interface CallSite {
+  caller: number;
+  args: Node[];
+}
+
+/**
+ * What one pre-pass over the AST learns before features are computed: the functions, the
+ * call sites of named functions, and variable initialisers (for constant folding).
+ * Index 0 is the program itself, treated as a function with no parameters.
+ */
+export interface ProgramIndex {
+  functions: FunctionInfo[];
+  functionOf: Map<Node, number>;
+  byName: Map<string, number[]>;
+  callsTo: Map<number, CallSite[]>;
+  /** Initialisers of variables by name (all scopes flattened; shadowing is rare in practice). */
+  initialisers: Map<string, { init: Node; fn: number }[]>;
+  /** Variables assigned after their declaration: not constants. */
+  reassigned: Set<string>;
+  /** Functions passed straight to a call (callbacks) or called where defined (IIFEs): they run as part of the caller. */
+  inline: Set<Node>;
+}
+
+const functionTypes = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+export function isFunction(node: Node): node is TSESTree.FunctionLike & (TSESTree.FunctionDeclaration | TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression) {
+  return functionTypes.has(node.type);
+}
+
+/** Child nodes in source order, found generically so every node type is covered. */
+export function childrenOf(node: Node): Node[] {
+  const out: Node[] = [];
+  for (const key in node) {
+    if (key === 'parent' || key === 'loc' || key === 'range' || key === 'decorators' || key === 'typeAnnotation' || key === 'returnType' || key === 'typeParameters' || key === 'typeArguments') continue;
+    const value = (node as unknown as Record<string, unknown>)[key];
+    if (Array.isArray(value)) {
+      for (const v of value) if (isNode(v)) out.push(v);
+    } else if (isNode(value)) {
+      out.push(value);
+    }
+  }
+  return out;
+}
+
+function isNode(value: unknown): value is Node {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+export function calleeName(callee: Node): string | undefined {
+  if (callee.type === 'Identifier') return callee.name;
+  if (callee.type === 'MemberExpression' && !callee.computed && callee.property.type === 'Identifier') return callee.property.name;
+  return undefined;
+}
+
+/** Builds the index in one iterative pass (no recursion: hostile nesting cannot overflow it). */
+export function indexProgram(program: TSESTree.Program): ProgramIndex {
+  const index: ProgramIndex = {
+    functions: [{ params: [], node: program, parent: -1 }],
+    functionOf: new Map([[program as Node, 0]]),
+    byName: new Map(),
+    callsTo: new Map(),
+    initialisers: new Map(),
+    reassigned: new Set(),
+    inline: new Set(),
+  };
+  const calls: { name: string; caller: number; args: Node[] }[] = [];
+  const stack: { node: Node; fn: number; name?: string }[] = [{ node: program, fn: 0 }];
+  while (stack.length > 0) {
+    const { node, fn, name } = stack.pop()!;
+    let inner = fn;
+    if (isFunction(node)) {
+      inner = index.functions.length;
+      const own = node.type === 'FunctionDeclaration' && node.id ? node.id.name : name;
+      index.functions.push({ name: own, params: node.params.map(paramName), node, parent: fn });
+      index.functionOf.set(node, inner);
+      if (own) push(index.byName, own, inner);
+    }
+    const names = namesForChildren(node, name);
+    switch (node.type) {
+      case 'VariableDeclarator':
+        if (node.id.type === 'Identifier' && node.init) push(index.initialisers, node.id.name, { init: node.init, fn: inner });
+        break;
+      case 'AssignmentExpression':
+        if (node.left.type === 'Identifier') index.reassigned.add(node.left.name);
+        break;
+      case 'UpdateExpression':
+        if (node.argument.type === 'Identifier') index.reassigned.add(node.argument.name);
+        break;
+      case 'CallExpression':
+      case 'NewExpression': {
+        const called = calleeName(node.callee);
+        if (called) calls.push({ name: called, caller: inner, args: node.arguments });
+        for (const part of [node.callee, ...node.arguments]) if (isFunction(part)) index.inline.add(part);
+        break;
+      }
+      default:
+        break;
+    }
+    const children = childrenOf(node);
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!;
+      stack.push({ node: child, fn: inner, name: names.get(child) });
+    }
+  }
+  for (const call of calls) {
+    for (const target of index.byName.get(call.name) ?? []) push(index.callsTo, target, { caller: call.caller, args: call.args });
+  }
+  return index;
+}
+
+/** Names that a child function takes from where it is defined: `const f = () => {}`, `{ f() {} }`, class constructors. */
+function namesForChildren(node: Node, ownName: string | undefined): Map<Node, string> {
+  const names = new Map<Node, string>();
+  switch (node.type) {
+    case 'VariableDeclarator':
+      if (node.id.type === 'Identifier' && node.init) names.set(node.init, node.id.name);
+      break;
+    case 'AssignmentExpression': {
+      const name = calleeName(node.left);
+      if (name) names.set(node.right, name);
+      break;
+    }
+    case 'Property':
+    case 'PropertyDefinition': {
+      const name = node.computed ? undefined : keyName(node.key);
+      if (name && node.value) names.set(node.value, name);
+      break;
+    }
+    case 'MethodDefinition': {
+      const name = node.kind === 'constructor' ? ownName : node.computed ? undefined : keyName(node.key);
+      if (name) names.set(node.value, name);
+      break;
+    }
+    case 'ClassDeclaration':
+    case 'ClassExpression': {
+      const name = node.id?.name ?? ownName;
+      if (name) names.set(node.body, name);
+      break;
+    }
+    case 'ClassBody':
+      if (ownName) for (const member of node.body) if (member.type === 'MethodDefinition' && member.kind === 'constructor') names.set(member, ownName);
+      break;
+    default:
+      break;
+  }
+  return names;
+}
+
+function keyName(key: Node): string | undefined {
+  return key.type === 'Identifier' ? key.name : key.type === 'Literal' ? String(key.value) : undefined;
+}
+
+function paramName(param: Node): string {
+  if (param.type === 'Identifier') return param.name;
+  if (param.type === 'AssignmentPattern' && param.left.type === 'Identifier') return param.left.name;
+  if (param.type === 'TSParameterProperty' && param.parameter.type === 'Identifier') return param.parameter.name;
+  return '';
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

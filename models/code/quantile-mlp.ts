@@ -1,0 +1,112 @@
+import { tf } from '../tf/backend';
+import { fromLog, quantileLevels, scale, targets, toLog, type Estimate, type Sample, type Scaler } from './samples';
+
+/**
+ * The learned estimator: a small MLP from scaled features to, per target, the 0.5/0.9/0.99
+ * quantiles of ln(1 + usage), trained with the pinball loss. Quantiles cannot cross: the net
+ * emits the median and two non-negative (softplus) gaps above it.
+ */
+export interface MlpOptions {
+  hidden: number[];
+  epochs: number;
+  learningRate: number;
+  l2: number;
+  seed: number;
+}
+
+export const defaultMlpOptions: MlpOptions = { hidden: [48, 24], epochs: 700, learningRate: 0.01, l2: 1e-3, seed: 7 };
+
+/** The network in serialisable form (tf.io model artifacts with the weights as base64). */
+export interface SerializedMlp {
+  kind: 'quantile-mlp';
+  options: MlpOptions;
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: string;
+}
+
+const outputsPerTarget = quantileLevels.length;
+
+/** Median plus cumulative softplus gaps: [n, targets × 3] raw → the same shape, ordered per target. */
+function toQuantiles(raw: tf.Tensor2D): tf.Tensor2D {
+  const parts: tf.Tensor2D[] = [];
+  for (let t = 0; t < targets.length; t++) {
+    const base = raw.slice([0, t * outputsPerTarget], [-1, 1]);
+    const gaps = tf.softplus(raw.slice([0, t * outputsPerTarget + 1], [-1, outputsPerTarget - 1]));
+    parts.push(tf.concat([base, base.add(tf.cumsum(gaps, 1))], 1) as tf.Tensor2D);
+  }
+  return tf.concat(parts, 1);
+}
+
+function pinball(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const q = toQuantiles(yPred as tf.Tensor2D);
+    // Each target's truth, repeated once per quantile level.
+    const truth = tf.concat(targets.map((_, t) => tf.tile((yTrue as tf.Tensor2D).slice([0, t], [-1, 1]), [1, outputsPerTarget])), 1);
+    const levels = tf.tensor1d(targets.flatMap(() => [...quantileLevels]));
+    const diff = truth.sub(q);
+    return tf.maximum(diff.mul(levels), diff.mul(levels.sub(1))).mean() as tf.Scalar;
+  });
+}
+
+function build(inputs: number, o: MlpOptions): tf.LayersModel {
+  const model = tf.sequential();
+  o.hidden.forEach((units, i) => {
+    model.add(tf.layers.dense({
+      units, activation: 'relu', ...(i === 0 ? { inputShape: [inputs] } : {}),
+      kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + i }),
+      kernelRegularizer: tf.regularizers.l2({ l2: o.l2 }),
+    }));
+  });
+  model.add(tf.layers.dense({ units: targets.length * outputsPerTarget, kernelInitializer: tf.initializers.glorotUniform({ seed: o.seed + 99 }) }));
+  return model;
+}
+
+/** Trains full-batch without shuffling, so a seed gives the same network on the same backend. */
+export async function trainMlp(train: Sample[], scaler: Scaler, options: Partial<MlpOptions> = {}): Promise<tf.LayersModel> {
+  const o = { ...defaultMlpOptions, ...options };
+  const model = build(train[0]!.x.length, o);
+  model.compile({ optimizer: tf.train.adam(o.learningRate), loss: pinball });
+  const x = tf.tensor2d(train.map((s) => scale(scaler, s.x)));
+  const y = tf.tensor2d(train.map((s) => targets.map((t) => toLog(s.y[t]))));
+  try {
+    await model.fit(x, y, { epochs: o.epochs, batchSize: train.length, shuffle: false, verbose: 0 });
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+  return model;
+}
+
+export function predictMlp(model: tf.LayersModel, scaler: Scaler, xs: number[][]): Estimate[] {
+  const values = tf.tidy(() => toQuantiles(model.predict(tf.tensor2d(xs.map((x) => scale(scaler, x)))) as tf.Tensor2D).arraySync());
+  return values.map((row) => {
+    const out = {} as Estimate;
+    targets.forEach((t, i) => {
+      const [p50, p90, p99] = row.slice(i * outputsPerTarget, (i + 1) * outputsPerTarget).map(fromLog) as [number, number, number];
+      out[t] = { p50, p90, p99 };
+    });
+    return out;
+  });
+}
+
+export async function serializeMlp(model: tf.LayersModel, options: MlpOptions): Promise<SerializedMlp> {
+  // Saved from an uncompiled twin: the training config would name a custom loss that a loader
+  // could not resolve, and inference needs only the weights.
+  const twin = build((model.inputs[0]!.shape[1] as number), options);
+  twin.setWeights(model.getWeights());
+  let saved: tf.io.ModelArtifacts | undefined;
+  await twin.save(tf.io.withSaveHandler(async (artifacts) => {
+    saved = artifacts;
+    return { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+  }));
+  if (!saved?.modelTopology || !saved.weightSpecs || !saved.weightData) throw new Error('quantile-mlp: the model produced no artifacts');
+  const data = saved.weightData instanceof ArrayBuffer ? saved.weightData : tf.io.concatenateArrayBuffers(saved.weightData);
+  return { kind: 'quantile-mlp', options, modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs, weightData: Buffer.from(data).toString('base64') };
+}
+
+export async function loadMlp(serialized: SerializedMlp): Promise<tf.LayersModel> {
+  const bytes = Buffer.from(serialized.weightData, 'base64');
+  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
+  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: serialized.modelTopology, weightSpecs: serialized.weightSpecs, weightData }));
+}

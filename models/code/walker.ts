@@ -1,0 +1,277 @@
+import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { builtinModules } from 'node:module';
+import { ConstantFolder } from './evaluate';
+import { calleeName, childrenOf, isFunction, type Node, type ProgramIndex } from './program-index';
+import { loopTrip, UNKNOWN_TRIP } from './loop-trip';
+
+/** Per-function tallies, before the call graph spreads them to callers. */
+export interface FunctionTally {
+  ops: number;
+  allocations: number;
+  timerDelayMs: number;
+  maxLoopDepth: number;
+  decisions: number;
+}
+
+/** A call from one function's body to a named user function, with the weight it runs at. */
+export interface CallEdge {
+  from: number;
+  to: number;
+  weight: number;
+  loopDepth: number;
+}
+
+/** Whole-program counts that need no call graph. */
+export interface Counts {
+  maxNesting: number;
+  loops: number;
+  unboundedLoops: number;
+  maxLoopBound: number;
+  imports: number;
+  externalImports: number;
+  maxArrayLiteral: number;
+  maxStringLiteral: number;
+  maxNumericLiteral: number;
+  maxAllocationSize: number;
+  allocations: number;
+  allocationsInLoops: number;
+  typedArrays: number;
+  mapsAndSets: number;
+  stringOps: number;
+  jsonCalls: number;
+  sortCalls: number;
+  higherOrderCalls: number;
+  regexps: number;
+  classes: number;
+  tryCatch: number;
+  asyncFunctions: number;
+  awaits: number;
+  promises: number;
+  timers: number;
+}
+
+export interface Walk {
+  counts: Counts;
+  tallies: FunctionTally[];
+  edges: CallEdge[];
+}
+
+const loopTypes = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement']);
+const nestingTypes = new Set([...loopTypes, 'IfStatement', 'SwitchStatement', 'TryStatement', 'FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+const typedArray = /^(Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64|BigInt64|BigUint64)Array$|^(Shared)?ArrayBuffer$|^DataView$/;
+const higherOrder = new Set(['map', 'filter', 'reduce', 'reduceRight', 'forEach', 'some', 'every', 'find', 'findIndex', 'findLast', 'flatMap']);
+const sorts = new Set(['sort', 'toSorted']);
+const stringMethods = new Set(['split', 'join', 'replace', 'replaceAll', 'substring', 'substr', 'indexOf', 'lastIndexOf', 'includes', 'charCodeAt', 'charAt', 'codePointAt', 'toUpperCase', 'toLowerCase', 'padStart', 'padEnd', 'trim', 'startsWith', 'endsWith', 'repeat', 'localeCompare', 'match', 'matchAll', 'normalize', 'fromCharCode']);
+const allocatingMethods = new Set(['concat', 'slice', 'map', 'filter', 'split', 'repeat', 'join', 'flat', 'flatMap', 'toSorted', 'from', 'keys', 'values', 'entries', 'stringify', 'parse', 'structuredClone', 'padStart', 'padEnd', 'replace', 'replaceAll', 'push', 'unshift']);
+const timers = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask']);
+const builtins = new Set(builtinModules);
+
+interface Frame {
+  node: Node;
+  /** Function whose tally this node counts toward (inline callbacks count toward their host). */
+  ctx: number;
+  /** Innermost function lexically, for resolving parameter names. */
+  scope: number;
+  weight: number;
+  loopDepth: number;
+  nesting: number;
+}
+
+/**
+ * Walks every function body once, iteratively, weighting each node by the estimated number of
+ * times it runs within its function (the product of enclosing loop trip counts). Callbacks
+ * passed inline (`arr.forEach(x => ...)`, `new Promise(r => ...)`, IIFEs) are walked as part
+ * of the function that passes them, weighted by how often the callee runs them.
+ */
+export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Walk {
+  const fold = new ConstantFolder(index);
+  const counts: Counts = {
+    maxNesting: 0, loops: 0, unboundedLoops: 0, maxLoopBound: 0, imports: 0, externalImports: 0,
+    maxArrayLiteral: 0, maxStringLiteral: 0, maxNumericLiteral: 0, maxAllocationSize: 0, allocations: 0,
+    allocationsInLoops: 0, typedArrays: 0, mapsAndSets: 0, stringOps: 0, jsonCalls: 0, sortCalls: 0,
+    higherOrderCalls: 0, regexps: 0, classes: 0, tryCatch: 0, asyncFunctions: 0, awaits: 0, promises: 0, timers: 0,
+  };
+  const tallies: FunctionTally[] = index.functions.map(() => ({ ops: 0, allocations: 0, timerDelayMs: 0, maxLoopDepth: 0, decisions: 0 }));
+  const edges: CallEdge[] = [];
+
+  const repeatOf = new Map<Node, number>();
+  const elseIfs = new Set<Node>();
+  const stack: Frame[] = [];
+  for (let f = index.functions.length - 1; f >= 0; f--) {
+    const fn = index.functions[f]!.node;
+    if (!index.inline.has(fn)) stack.push({ node: fn, ctx: f, scope: f, weight: 1, loopDepth: 0, nesting: 0 });
+  }
+
+  const allocate = (at: { ctx: number; weight: number; loopDepth: number }, size: number) => {
+    counts.allocations++;
+    if (at.loopDepth > 0) counts.allocationsInLoops++;
+    tallies[at.ctx]!.allocations += at.weight * Math.max(1, size);
+  };
+
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const { node, ctx } = frame;
+    let { scope, weight, loopDepth, nesting } = frame;
+    const tally = tallies[ctx]!;
+
+    if (isFunction(node)) {
+      if (node.async) counts.asyncFunctions++;
+      scope = index.functionOf.get(node) ?? scope;
+      const repeat = repeatOf.get(node) ?? 1;
+      weight *= repeat;
+      if (repeat > 1) loopDepth++;
+    }
+    const here = { ctx, weight, loopDepth };
+    if (nestingTypes.has(node.type) && !elseIfs.has(node)) nesting++;
+    counts.maxNesting = Math.max(counts.maxNesting, nesting);
+    // Work is counted in AST nodes evaluated: each node, weighted by how often it runs.
+    tally.ops += weight;
+
+    switch (node.type) {
+      case 'IfStatement':
+        if (node.alternate?.type === 'IfStatement') elseIfs.add(node.alternate);
+        tally.decisions++;
+        break;
+      case 'ConditionalExpression':
+      case 'CatchClause':
+        tally.decisions++;
+        break;
+      case 'SwitchCase':
+        if (node.test) tally.decisions++;
+        break;
+      case 'LogicalExpression':
+        tally.decisions++;
+        break;
+      case 'AssignmentExpression':
+        if (node.operator === '&&=' || node.operator === '||=' || node.operator === '??=') tally.decisions++;
+        break;
+      case 'TryStatement':
+        counts.tryCatch++;
+        break;
+      case 'ClassDeclaration':
+      case 'ClassExpression':
+        counts.classes++;
+        break;
+      case 'AwaitExpression':
+        counts.awaits++;
+        break;
+      case 'ImportDeclaration':
+        countImport(counts, node.source.value);
+        break;
+      case 'ImportExpression':
+        if (node.source.type === 'Literal' && typeof node.source.value === 'string') countImport(counts, node.source.value);
+        break;
+      case 'ArrayExpression':
+        counts.maxArrayLiteral = Math.max(counts.maxArrayLiteral, node.elements.length);
+        allocate(here, node.elements.length);
+        break;
+      case 'ObjectExpression':
+        allocate(here, node.properties.length);
+        break;
+      case 'TemplateLiteral':
+        counts.maxStringLiteral = Math.max(counts.maxStringLiteral, node.quasis.reduce((s, q) => s + (q.value.cooked ?? q.value.raw).length, 0));
+        if (node.expressions.length > 0) counts.stringOps++;
+        break;
+      case 'Literal':
+        if (typeof node.value === 'string') counts.maxStringLiteral = Math.max(counts.maxStringLiteral, node.value.length);
+        else if (typeof node.value === 'number') counts.maxNumericLiteral = Math.max(counts.maxNumericLiteral, Math.abs(node.value));
+        else if ('regex' in node && node.regex) counts.regexps++;
+        break;
+      case 'NewExpression': {
+        const name = node.callee.type === 'Identifier' ? node.callee.name : '';
+        const size = fold.length(node, scope) ?? 1;
+        if (typedArray.test(name)) counts.typedArrays++;
+        if (/^(Weak)?(Map|Set)$/.test(name)) counts.mapsAndSets++;
+        if (name === 'Promise') counts.promises++;
+        if (name === 'RegExp') counts.regexps++;
+        if (name === 'Array' || typedArray.test(name)) counts.maxAllocationSize = Math.max(counts.maxAllocationSize, size);
+        allocate(here, size);
+        break;
+      }
+      default:
+        break;
+    }
+
+    // Loops and callback-taking calls multiply the weight of what they contain.
+    let childWeight = weight;
+    let childLoopDepth = loopDepth;
+    if (loopTypes.has(node.type)) {
+      counts.loops++;
+      tally.decisions++;
+      const trip = loopTrip(node, fold, scope);
+      if (trip === undefined) counts.unboundedLoops++;
+      else counts.maxLoopBound = Math.max(counts.maxLoopBound, trip);
+      childWeight = weight * Math.max(1, trip ?? UNKNOWN_TRIP);
+      childLoopDepth = loopDepth + 1;
+      tally.maxLoopDepth = Math.max(tally.maxLoopDepth, childLoopDepth);
+    } else if (node.type === 'CallExpression' || node.type === 'NewExpression') {
+      const repeat = callbackRepeat(node, fold, scope, counts, (delay) => { tally.timerDelayMs += weight * delay; });
+      for (const part of [node.callee, ...node.arguments]) if (isFunction(part)) repeatOf.set(part, repeat);
+      if (repeat > 1) tally.maxLoopDepth = Math.max(tally.maxLoopDepth, loopDepth + 1);
+      const name = calleeName(node.callee);
+      if (node.type === 'CallExpression' && name) {
+        if (allocatingMethods.has(name) && node.callee.type === 'MemberExpression') allocate(here, name === 'repeat' ? (fold.length(node, scope) ?? 1) : 1);
+        if (name === 'require' && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') countImport(counts, node.arguments[0].value);
+        if (name === 'from' && node.callee.type === 'MemberExpression') counts.maxAllocationSize = Math.max(counts.maxAllocationSize, fold.length(node, scope) ?? 0);
+      }
+      if (name) for (const to of index.byName.get(name) ?? []) edges.push({ from: ctx, to, weight, loopDepth });
+    }
+
+    const loop = loopTypes.has(node.type);
+    const children = childrenOf(node);
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!;
+      if (isFunction(child) && !index.inline.has(child)) continue; // named: walked as its own root
+      const inBody = loop && isLoopBody(node, child);
+      stack.push({ node: child, ctx, scope, weight: inBody ? childWeight : weight, loopDepth: inBody ? childLoopDepth : loopDepth, nesting });
+    }
+  }
+  return { counts, tallies, edges };
+}
+
+/** How many times a call runs the function it is given, and the delay of timer calls. */
+function callbackRepeat(node: TSESTree.CallExpression | TSESTree.NewExpression, fold: ConstantFolder, scope: number, counts: Counts, addDelay: (ms: number) => void): number {
+  const name = calleeName(node.callee);
+  if (!name) return 1;
+  const receiver = node.callee.type === 'MemberExpression' ? node.callee.object : undefined;
+  if (node.type === 'NewExpression') return 1;
+  if (name === 'then' || (receiver?.type === 'Identifier' && receiver.name === 'Promise')) counts.promises++;
+  if (receiver?.type === 'Identifier' && receiver.name === 'JSON') counts.jsonCalls++;
+  if (timers.has(name) && !receiver) {
+    counts.timers++;
+    const delay = node.arguments[1] ? fold.number(node.arguments[1], scope) : 0;
+    addDelay(Math.max(0, delay ?? 0));
+    return 1;
+  }
+  if (stringMethods.has(name) && receiver) counts.stringOps++;
+  if (!receiver) return 1;
+  const n = fold.length(receiver, scope);
+  if (sorts.has(name)) {
+    counts.sortCalls++;
+    const size = n ?? UNKNOWN_TRIP;
+    return Math.max(1, size * Math.log2(Math.max(2, size)));
+  }
+  if (higherOrder.has(name)) {
+    counts.higherOrderCalls++;
+    return Math.max(1, n ?? UNKNOWN_TRIP);
+  }
+  if (name === 'from' && receiver.type === 'Identifier' && receiver.name === 'Array') return Math.max(1, fold.length(node, scope) ?? UNKNOWN_TRIP);
+  return 1;
+}
+
+function isLoopBody(loop: Node, child: Node): boolean {
+  switch (loop.type) {
+    case 'ForStatement': return child === loop.body || child === loop.test || child === loop.update;
+    case 'WhileStatement':
+    case 'DoWhileStatement': return true;
+    case 'ForInStatement':
+    case 'ForOfStatement': return child === loop.body;
+    default: return false;
+  }
+}
+
+function countImport(counts: Counts, source: string): void {
+  counts.imports++;
+  const bare = source.replace(/^node:/, '').split('/')[0]!;
+  if (!source.startsWith('.') && !source.startsWith('/') && !source.startsWith('node:') && !builtins.has(bare)) counts.externalImports++;
+}
