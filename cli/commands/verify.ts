@@ -93,6 +93,7 @@ const checks: Record<string, Check> = {
           ['keys', facts.keys],
           ['changelog records replayed', facts.records],
           ['restore time (ms)', facts.restoreMs],
+          ['  of which group join (ms)', facts.assignMs],
           ['restore rate (records/s)', facts.recordsPerSec],
           ['store size after restore', facts.storeSize],
           ['restored values correct', facts.valuesCorrect],

@@ -13,6 +13,8 @@ export interface RestoreTarget {
 export interface RestoreResult {
   records: number;
   durationMs: number;
+  /** Of which: until the restore consumer had its partitions (group join), before any data. */
+  assignMs: number;
 }
 
 export interface RestoreOptions {
@@ -61,7 +63,7 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
       if (end > BigInt(o.low)) remaining.set(`${topic}/${t.partition}`, { target: t, end });
     }
   }
-  if (remaining.size === 0) return { records: 0, durationMs: now() - started };
+  if (remaining.size === 0) return { records: 0, durationMs: now() - started, assignMs: 0 };
 
   const wanted = new Map<string, number[]>();
   for (const { target } of remaining.values()) wanted.set(target.topic, [...(wanted.get(target.topic) ?? []), target.partition]);
@@ -90,6 +92,8 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
   // Batches of only transaction markers never reach eachBatch; this event still reports them.
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => reached(e.payload.topic, e.payload.partition, e.payload.lastOffset));
   consumer.on(consumer.events.CRASH, (e) => failed(e.payload.error));
+  let assignedAt = started;
+  consumer.on(consumer.events.GROUP_JOIN, () => (assignedAt = now()));
   let lastBeat = now();
   const timer = setTimeout(() => failed(new StreamError(`restore did not reach the changelog end within ${timeoutMs} ms`, { retriable: true })), timeoutMs);
   try {
@@ -117,5 +121,5 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
     await consumer.disconnect().catch((err: unknown) => logger.warn('restore consumer did not disconnect cleanly', { err }));
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
-  return { records, durationMs: now() - started };
+  return { records, durationMs: now() - started, assignMs: assignedAt - started };
 }

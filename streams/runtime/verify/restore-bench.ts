@@ -15,6 +15,8 @@ export interface RestoreBenchReport {
   keys: number;
   records: number;
   restoreMs: number;
+  /** Of restoreMs: joining the restore consumer's group, before any data is read. */
+  assignMs: number;
   recordsPerSec: number;
   storeSize: number;
   valuesCorrect: boolean;
@@ -68,6 +70,7 @@ export async function runRestoreBench(options: RestoreBenchOptions): Promise<Res
       keys,
       records: result.records,
       restoreMs: result.durationMs,
+      assignMs: result.assignMs,
       recordsPerSec: Math.round(result.records / Math.max(0.001, result.durationMs / 1000)),
       storeSize: store.size,
       valuesCorrect,

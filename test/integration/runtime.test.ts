@@ -1,0 +1,166 @@
+import type { Kafka } from 'kafkajs';
+import { Partitioners } from 'kafkajs';
+import { jsonDeadLetterSink } from '../../streams/runtime/dead-letter-sink';
+import { StreamApp } from '../../streams/runtime/kafka/stream-app';
+import { jsonLogger } from '../../streams/runtime/logger';
+import { changelogTopic, consumerGroupId } from '../../streams/runtime/topology';
+import { countingTopology } from '../../streams/runtime/verify/counting-topology';
+import { testKafka, testTopics } from '../setup/kafka';
+
+jest.setTimeout(240_000);
+
+const kafka = testKafka('prm-runtime-test');
+const topics = testTopics(kafka);
+afterAll(() => topics.cleanup());
+
+interface Out {
+  key: string;
+  id: number;
+  count: number;
+}
+
+/** Reads a topic read_committed from the beginning until `n` records arrived. */
+async function readCommitted(k: Kafka, topic: string, n: number, timeoutMs = 90_000): Promise<Out[]> {
+  const consumer = k.consumer({ groupId: `${topic}.reader.${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const out: Out[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`read ${out.length}/${n} records of ${topic} in ${timeoutMs} ms`)), timeoutMs);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const v = JSON.parse(message.value!.toString()) as { id: number; count: number };
+        out.push({ key: message.key!.toString(), ...v });
+        if (out.length >= n) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  try {
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
+}
+
+async function produce(k: Kafka, topic: string, records: { key: string; value: string }[]): Promise<void> {
+  const producer = k.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({ topic, messages: records, acks: -1 });
+  await producer.disconnect();
+}
+
+/** Per key, the counts in output order must read 1..n. */
+function countsByKey(outputs: Out[]): Map<string, number[]> {
+  const m = new Map<string, number[]>();
+  for (const o of outputs) m.set(o.key, [...(m.get(o.key) ?? []), o.count]);
+  return m;
+}
+
+function events(lines: string[], message: string): Record<string, unknown>[] {
+  return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.message === message);
+}
+
+async function setUp(label: string, partitions: number) {
+  const input = await topics.create(`${label}-in`, { numPartitions: partitions });
+  const output = await topics.create(`${label}-out`, { numPartitions: partitions });
+  const dlq = await topics.create(`${label}-dlq`);
+  const app = `prm-runtime-${label}-${Date.now()}`;
+  topics.track(changelogTopic(app, 'counter', 'counts'));
+  const lines: string[] = [];
+  const newApp = (instance: string) =>
+    new StreamApp({
+      topology: countingTopology(app, { input, output }),
+      kafka: { brokers: process.env.KAFKA_BROKERS!.split(','), clientId: `${app}-${instance}` },
+      deadLetters: jsonDeadLetterSink(dlq),
+      logger: jsonLogger({ write: (l) => void lines.push(l.trim()), fields: { instance } }),
+      sessionTimeoutMs: 6000,
+    });
+  return { input, output, dlq, app, lines, newApp };
+}
+
+describe('stream runtime on Kafka', () => {
+  it('counts exactly once, dead-letters bad records in the transaction, and restores its store after a restart', async () => {
+    const t = await setUp('restart', 2);
+    const first = t.newApp('a');
+    await first.start();
+    const batch1 = Array.from({ length: 300 }, (_, id) => ({ key: `k${id % 7}`, value: JSON.stringify({ id }) }));
+    await produce(kafka, t.input, [...batch1, { key: 'k0', value: '{broken' }]);
+    const out1 = await readCommitted(kafka, t.output, 300);
+    const metrics = await first.metrics.text();
+    expect(metrics).toMatch(/prm_stream_records_in_total\{app="[^"]+",processor="counter"\} 301/);
+    expect(metrics).toMatch(/prm_stream_dead_letters_total\{app="[^"]+",processor="counter"\} 1/);
+    expect(metrics).toContain('prm_stream_processing_latency_seconds_bucket');
+    await first.stop();
+
+    // A new instance of the same app starts from the committed offsets with the restored counts.
+    const second = t.newApp('b');
+    await second.start();
+    const batch2 = Array.from({ length: 70 }, (_, i) => ({ key: `k${i % 7}`, value: JSON.stringify({ id: 300 + i }) }));
+    await produce(kafka, t.input, batch2);
+    const all = await readCommitted(kafka, t.output, 370);
+    await second.stop();
+
+    expect(out1).toHaveLength(300);
+    expect(new Set(all.map((o) => o.id)).size).toBe(370);
+    for (const [, counts] of countsByKey(all)) expect(counts).toEqual(counts.map((_, i) => i + 1));
+    const restored = events(t.lines, 'task restored').filter((e) => e.instance === 'b');
+    expect(restored.map((e) => e.partition).sort()).toEqual([0, 1]);
+    expect(restored.reduce((n, e) => n + Number(e.records), 0)).toBe(7);
+  });
+
+  it('writes the dead letter with source coordinates and the reason', async () => {
+    const t = await setUp('dlq', 1);
+    const app = t.newApp('a');
+    await app.start();
+    await produce(kafka, t.input, [{ key: 'x', value: '{"no-id":1}' }, { key: 'x', value: JSON.stringify({ id: 1 }) }]);
+    await readCommitted(kafka, t.output, 1);
+    const consumer = kafka.consumer({ groupId: `${t.dlq}.reader`, readUncommitted: false });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [t.dlq], fromBeginning: true });
+    const letter = await new Promise<Record<string, unknown>>((resolve) => {
+      void consumer.run({ eachMessage: async ({ message }) => resolve(JSON.parse(message.value!.toString()) as Record<string, unknown>) });
+    });
+    await consumer.disconnect();
+    await app.stop();
+    expect(letter).toMatchObject({ processor: 'counter', sourceTopic: t.input, partition: 0, offset: '0', reason: 'decode failed: JSON value failed validation' });
+    expect(Buffer.from(letter.value as string, 'base64').toString()).toBe('{"no-id":1}');
+  });
+
+  it('rebalance: when one of two instances stops, the survivor restores the moved state from the changelog and counts on', async () => {
+    const t = await setUp('rebalance', 4);
+    const a = t.newApp('a');
+    const b = t.newApp('b');
+    await a.start();
+    await b.start();
+    const keys = 20;
+    const phase1 = Array.from({ length: 400 }, (_, id) => ({ key: `k${id % keys}`, value: JSON.stringify({ id }) }));
+    await produce(kafka, t.input, phase1);
+    await readCommitted(kafka, t.output, 400);
+    const ownedByB = events(t.lines, 'partitions assigned').filter((e) => e.instance === 'b').at(-1)?.partitions as number[];
+    expect(ownedByB.length).toBeGreaterThan(0);
+
+    await b.stop();
+    const phase2 = Array.from({ length: 400 }, (_, i) => ({ key: `k${i % keys}`, value: JSON.stringify({ id: 400 + i }) }));
+    await produce(kafka, t.input, phase2);
+    const all = await readCommitted(kafka, t.output, 800);
+    await a.stop();
+
+    // The partitions b had moved to a, which restored them from their changelogs (non-empty).
+    const restoredByA = events(t.lines, 'task restored').filter((e) => e.instance === 'a' && ownedByB.includes(e.partition as number));
+    expect(restoredByA.map((e) => e.partition).sort()).toEqual([...ownedByB].sort());
+    expect(restoredByA.every((e) => Number(e.records) > 0)).toBe(true);
+    expect(new Set(all.map((o) => o.id)).size).toBe(800);
+    expect(all).toHaveLength(800);
+    for (const [key, counts] of countsByKey(all)) {
+      expect({ key, counts }).toEqual({ key, counts: Array.from({ length: 40 }, (_, i) => i + 1) });
+    }
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteGroups([consumerGroupId(t.app, 'counter')]).catch(() => undefined);
+    await admin.disconnect();
+  });
+});
