@@ -2,7 +2,8 @@ import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-sc
 import * as avro from 'avsc';
 import { avroOptions, avroType } from './avro';
 import {
-  BadRecordError, ConfigError, EncodeError, InvalidRecordError, MalformedRecordError, RegistryUnavailableError, SchemaNotLoadedError, SchemaIncompatibleError, TruncatedRecordError, UnknownSchemaIdError, WrongSchemaError,
+  BadRecordError, ConfigError, EncodeError, InvalidRecordError, MalformedRecordError, RegistryUnavailableError,
+  SchemaIncompatibleError, SchemaNotLoadedError, TruncatedRecordError, UnknownSchemaIdError, WrongSchemaError,
 } from './errors';
 import { eventSchema } from './events';
 import { registryRequest, setSubjectCompatibility, type Compatibility, type RegistryConnection } from './registry-http';
@@ -27,7 +28,6 @@ export interface SerdeOptions {
 
 interface Binding {
   spec: TopicSpec;
-  schema: AvroComplexSchema;
   type: avro.Type;
   schemaId: number;
 }
@@ -59,7 +59,7 @@ export class EventSerde {
       const subject = valueSubject(spec.name);
       await setSubjectCompatibility(options.registry, subject, compatibility);
       const schemaId = await register(registry, subject, schema, compatibility);
-      bindings.set(spec.name, { spec, schema, type, schemaId });
+      bindings.set(spec.name, { spec, type, schemaId });
     }
     const serde = new EventSerde(registry, bindings);
     await serde.preload(options.registry);
@@ -69,10 +69,6 @@ export class EventSerde {
   /** The schema id this process writes with on a topic. */
   schemaId(topic: string): number {
     return this.binding(topic).schemaId;
-  }
-
-  topics(): TopicSpec[] {
-    return [...this.bindings.values()].map((b) => b.spec);
   }
 
   /** Avro-encodes a value in the wire format. Throws EncodeError (naming the bad paths) if it does not fit the schema. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { EncodeError } from '../../schemas/errors';
 import { eventSchema } from '../../schemas/events';
 import { deleteSubject, registryRequest, subjectCompatibility } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
@@ -87,6 +88,9 @@ describe('event contracts on the real registry and broker', () => {
       expect(got?.key).toBe(recordKey(spec, sample));
       expect(got?.schemaId).toBe(serde.schemaId(spec.name));
     }
+    // A value that does not fit its schema never reaches Kafka; the error names the field.
+    expect(() => serde.encode(specs[1]!.name, { ...samples.ExecutionTelemetry, cpuMs: '12' as unknown as number }))
+      .toThrow(expect.objectContaining({ name: EncodeError.name, paths: ['cpuMs'] }));
     const telemetry = received.get(specs[1]!.name)?.value as { startedAt: unknown; endedAt: unknown };
     expect(telemetry.startedAt).toBeInstanceOf(Date);
     expect(telemetry.endedAt).toEqual(samples.ExecutionTelemetry.endedAt);
