@@ -142,8 +142,10 @@ async function fit(seriesList: Series[], until: number, c: LstmConfig, options: 
   const batchesPerEpoch = Math.max(1, Math.round(c.chunksPerEpoch / c.batchSize));
   for (let epoch = 1; epoch <= c.epochs; epoch++) {
     let lossSum = 0;
+    let persistenceSum = 0;
     for (let b = 0; b < batchesPerEpoch; b++) {
       const { x, y, mask } = sampleBatch(usable, until, c, random);
+      persistenceSum += persistenceLoss(y, mask);
       const loss = tf.tidy(() => {
         const xt = tf.tensor3d(x, [c.batchSize, T, FEATURES]);
         const yt = tf.tensor3d(y, [c.batchSize, T, c.horizon]);
@@ -161,10 +163,18 @@ async function fit(seriesList: Series[], until: number, c: LstmConfig, options: 
         return new LstmForecaster(model, c);
       }
     }
-    log(`lstm: epoch ${epoch}/${c.epochs} masked L1 ${(lossSum / batchesPerEpoch).toFixed(4)} (${tf.getBackend()} backend)`);
+    log(`lstm: epoch ${epoch}/${c.epochs} masked L1 ${(lossSum / batchesPerEpoch).toFixed(4)}, persistence ${(persistenceSum / batchesPerEpoch).toFixed(4)} on the same windows (${tf.getBackend()} backend)`);
   }
   optimizer.dispose();
   return new LstmForecaster(model, c);
+}
+
+/** The loss a zero change (persistence) would have on a batch: the bar the model must clear. */
+function persistenceLoss(y: Float32Array, mask: Float32Array): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = 0; i < y.length; i++) if (mask[i]) { sum += Math.abs(y[i]!); n++; }
+  return n === 0 ? 0 : sum / n;
 }
 
 interface Usable { s: Series; last: Int32Array; scale: number }
