@@ -4,7 +4,7 @@ import { SCHEMA, type ColumnType, type TableSpec } from './tables';
 
 /** Rows for one table, with the row type erased so batches for several tables travel together. */
 export interface TableBatch {
-  readonly table: { readonly name: string; readonly timeColumn: string; readonly columns: Readonly<Record<string, ColumnType>> };
+  readonly table: { readonly name: string; readonly timeColumn?: string; readonly columns: Readonly<Record<string, ColumnType>> };
   readonly rows: readonly object[];
 }
 
@@ -101,9 +101,11 @@ function partitionKeeper(db: Database) {
   const ensured = new Set<string>();
   return {
     async ensure(batch: TableBatch): Promise<void> {
+      const timeColumn = batch.table.timeColumn;
+      if (!timeColumn) return;
       const months = new Map<string, Date>();
       for (const row of batch.rows) {
-        const at = (row as Record<string, unknown>)[batch.table.timeColumn];
+        const at = (row as Record<string, unknown>)[timeColumn];
         if (!(at instanceof Date)) continue;
         const key = `${batch.table.name}:${at.getUTCFullYear()}-${at.getUTCMonth()}`;
         if (!ensured.has(key) && !months.has(key)) months.set(key, at);

@@ -22,14 +22,16 @@ const RETRIABLE_SQLSTATES = new Set([
 const RETRIABLE_MESSAGES = [/connection terminated/i, /connection timeout/i, /timeout exceeded when trying to connect/i, /client has encountered a connection error/i];
 
 export function isRetriable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  // Duck-typed, not instanceof: errors raised by node's net module come from another realm
+  // under test runners such as jest, and an AggregateError carries the per-address failures.
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message, errors } = error as { code?: unknown; message?: unknown; errors?: unknown };
   if (typeof code === 'string') {
     if (RETRIABLE_SOCKET_CODES.has(code) || RETRIABLE_SQLSTATES.has(code)) return true;
     if (code.startsWith('08')) return true; // class 08: connection exception
   }
-  if (error instanceof AggregateError) return error.errors.some(isRetriable); // node 20 happy-eyeballs
-  return RETRIABLE_MESSAGES.some((pattern) => pattern.test(error.message));
+  if (Array.isArray(errors) && errors.some(isRetriable)) return true;
+  return typeof message === 'string' && RETRIABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
 
 /** Bad database configuration or an unusable server: reported once, never retried. */

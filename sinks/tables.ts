@@ -8,8 +8,8 @@ export type ColumnType = 'text' | 'timestamptz' | 'integer' | 'bigint' | 'double
 export interface TableSpec<Row> {
   /** Schema-qualified name. */
   name: string;
-  /** The partitioning time column (part of every unique key). */
-  timeColumn: keyof Row & string;
+  /** The partitioning time column (part of every unique key); absent for a plain table. */
+  timeColumn?: keyof Row & string;
   columns: { readonly [K in keyof Row & string]: ColumnType };
 }
 
@@ -288,7 +288,6 @@ export interface ModelVersionRow {
 
 export const modelVersions: TableSpec<ModelVersionRow> = {
   name: `${SCHEMA}.model_versions`,
-  timeColumn: 'trained_at',
   columns: {
     trained_at: 'timestamptz',
     model_name: 'text',

@@ -24,6 +24,7 @@ describe('isRetriable', () => {
     ['an undefined table', withCode('42P01')],
     ['a programming error', new TypeError('cannot read properties of undefined')],
     ['a non-error', 'ECONNREFUSED'],
+    ['a plain object without a code', { message: 'bad' }],
   ])('does not retry %s', (_label, error) => {
     expect(isRetriable(error)).toBe(false);
   });
