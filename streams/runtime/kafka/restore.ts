@@ -72,8 +72,13 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
     groupId,
     partitionAssigners: [fixedAssigner(wanted)],
     readUncommitted: false,
-    maxBytesPerPartition: 16 * 1024 * 1024,
-    maxBytes: 64 * 1024 * 1024,
+    // A throwaway member: a long session keeps a slow, CPU-starved restore from being evicted
+    // (which would restart it from offset 0, since it commits nothing).
+    sessionTimeout: 60_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
     maxWaitTimeInMs: 250,
   });
   let records = 0;
@@ -92,8 +97,8 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
   // Batches of only transaction markers never reach eachBatch; this event still reports them.
   consumer.on(consumer.events.END_BATCH_PROCESS, (e) => reached(e.payload.topic, e.payload.partition, e.payload.lastOffset));
   consumer.on(consumer.events.CRASH, (e) => failed(e.payload.error));
-  let assignedAt = started;
-  consumer.on(consumer.events.GROUP_JOIN, () => (assignedAt = now()));
+  let assignedAt: number | undefined;
+  consumer.on(consumer.events.GROUP_JOIN, () => (assignedAt ??= now()));
   let lastBeat = now();
   const timer = setTimeout(() => failed(new StreamError(`restore did not reach the changelog end within ${timeoutMs} ms`, { retriable: true })), timeoutMs);
   try {
@@ -101,7 +106,7 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
     await consumer.subscribe({ topics: [...wanted.keys()], fromBeginning: true });
     await consumer.run({
       autoCommit: false,
-      eachBatch: async ({ batch }) => {
+      eachBatch: async ({ batch, heartbeat: ownHeartbeat }) => {
         const target = remaining.get(`${batch.topic}/${batch.partition}`)?.target;
         if (!target) return;
         for (const m of batch.messages) {
@@ -109,9 +114,10 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
           target.apply(m.key.toString('utf8'), m.value);
           records++;
         }
-        if (heartbeat && now() - lastBeat > 2000) {
+        if (now() - lastBeat > 2000) {
           lastBeat = now();
-          await heartbeat();
+          await ownHeartbeat();
+          await heartbeat?.();
         }
       },
     });
@@ -121,5 +127,5 @@ export async function restoreChangelogs(options: RestoreOptions): Promise<Restor
     await consumer.disconnect().catch((err: unknown) => logger.warn('restore consumer did not disconnect cleanly', { err }));
     await admin.deleteGroups([groupId]).catch(() => undefined);
   }
-  return { records, durationMs: now() - started, assignMs: assignedAt - started };
+  return { records, durationMs: now() - started, assignMs: (assignedAt ?? started) - started };
 }
