@@ -1,4 +1,4 @@
-import { decodeRecord } from './records';
+import { decodeRecord, UnreadableFormat } from './records';
 import { RegistryState, type Outcome } from './state';
 
 /**
@@ -18,13 +18,17 @@ export class LogFollower {
     return this.nextOffset;
   }
 
+  /** Applies the record at `offset`; throws UnreadableFormat for a record it must not skip. */
   apply(offset: number, value: Buffer | null): void {
     // A rebalance or retry can deliver a record again; applying it twice would break determinism.
     if (offset < this.nextOffset) return;
+    const decoded = value === null ? null : decodeRecord(value);
+    // Not applied, so the position stays before it.
+    if (decoded instanceof UnreadableFormat) throw new UnreadableFormat(`offset ${offset}: ${decoded.message}`);
     this.nextOffset = offset + 1;
-    if (value === null) return;
-    const decoded = decodeRecord(value);
+    if (decoded === null) return;
     if (decoded instanceof Error) {
+      // Every instance skips it alike, so they still agree; no id was ever given to it.
       this.warn(`skipping record at offset ${offset}: ${decoded.message}`);
       return;
     }

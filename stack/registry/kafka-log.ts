@@ -51,8 +51,11 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
   const producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   const consumer = kafka.consumer({ groupId: `prm-schema-registry-${randomUUID()}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
   try {
-    await ensureTopic(admin, topic, log);
-    const [end] = await admin.fetchTopicOffsets(topic);
+    // A topic just created can be unknown to the broker's metadata for a moment (KRaft propagation).
+    const [end] = await retryWhileRetriable(async () => {
+      await ensureTopic(admin, topic, log);
+      return admin.fetchTopicOffsets(topic);
+    });
     const endOffset = Number(end?.high ?? 0);
     await producer.connect();
     await consumer.connect();
@@ -65,7 +68,12 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
-        follower.apply(Number(message.offset), message.value);
+        try {
+          follower.apply(Number(message.offset), message.value);
+        } catch (err) {
+          onFatal(new KafkaLogError(`cannot read topic ${topic}: ${(err as Error).message}; point --topic at another topic or delete this one`));
+          throw err;
+        }
         if (follower.position >= endOffset) caughtUp();
       },
     });
@@ -111,6 +119,17 @@ async function ensureTopic(admin: Admin, topic: string, log: (line: string) => v
   const policy = configs.resources[0]?.configEntries.find((e) => e.configName === 'cleanup.policy')?.configValue ?? '';
   if (!policy.split(',').includes('compact')) {
     throw new KafkaLogError(`topic ${topic} has cleanup.policy=${policy}; the registry needs a compacted topic or its schemas would expire`);
+  }
+}
+
+async function retryWhileRetriable<T>(action: () => Promise<T>, attempts = 10, delayMs = 500): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await action();
+    } catch (err) {
+      if (attempt >= attempts || (err as { retriable?: boolean }).retriable !== true) throw err;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
   }
 }
 

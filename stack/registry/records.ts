@@ -1,14 +1,27 @@
 import { isCompatibilityLevel, type CompatibilityLevel } from './compatibility';
 
 /**
- * What the registry writes to its topic. Records are requests in log order, not decided facts:
- * every instance applies them with the same state machine (state.ts), so ids, versions and
- * compatibility verdicts come out the same everywhere without a leader.
+ * What the registry writes to its topic. Records are requests in log order: every instance
+ * applies them with the same state machine (state.ts), so ids, versions and configuration come
+ * out the same everywhere without a leader.
  */
 export type LogRecord =
-  | { kind: 'SCHEMA'; subject: string; schema: string }
+  | SchemaRecord
   | { kind: 'DELETE_SUBJECT'; subject: string; permanent: boolean }
   | { kind: 'CONFIG'; subject: string | null; compatibility: CompatibilityLevel | null };
+
+/**
+ * A proposed new version of a subject. It carries the version number its writer expects, after
+ * checking compatibility against the versions it saw; it is accepted only if no other version of
+ * the subject came in between (optimistic concurrency). Replaying the log thus never re-runs
+ * compatibility checks, so ids cannot shift when a later release judges compatibility differently.
+ */
+export interface SchemaRecord {
+  kind: 'SCHEMA';
+  subject: string;
+  schema: string;
+  version: number;
+}
 
 /** A record as read back: `proposal` lets the instance that wrote it find its outcome. */
 export interface LoggedRecord {
@@ -16,7 +29,16 @@ export interface LoggedRecord {
   record: LogRecord;
 }
 
-const formatVersion = 1;
+/** Bumped when records change meaning; 1 was a development build whose schema records had no version. */
+const formatVersion = 2;
+
+/**
+ * A record in a format this build does not read. Skipping it would silently shift every later
+ * id, so it stops the registry instead.
+ */
+export class UnreadableFormat extends Error {
+  override name = 'UnreadableFormat';
+}
 
 /**
  * Key and value bytes for the compacted topic. Schema and delete records carry their unique
@@ -41,10 +63,10 @@ export function decodeRecord(value: Buffer): LoggedRecord | Error {
   }
   if (!isObject(raw)) return new Error('not a JSON object');
   const { v, proposal, kind, subject } = raw;
-  if (v !== formatVersion) return new Error(`unknown record format ${JSON.stringify(v)}`);
+  if (v !== formatVersion) return new UnreadableFormat(`record format ${JSON.stringify(v)} is not one this registry reads (it reads ${formatVersion})`);
   if (typeof proposal !== 'string') return new Error('no proposal id');
-  if (kind === 'SCHEMA' && isSubject(subject) && typeof raw.schema === 'string') {
-    return { proposal, record: { kind, subject, schema: raw.schema } };
+  if (kind === 'SCHEMA' && isSubject(subject) && typeof raw.schema === 'string' && isPositiveInt(raw.version)) {
+    return { proposal, record: { kind, subject, schema: raw.schema, version: raw.version } };
   }
   if (kind === 'DELETE_SUBJECT' && isSubject(subject) && typeof raw.permanent === 'boolean') {
     return { proposal, record: { kind, subject, permanent: raw.permanent } };
@@ -57,6 +79,10 @@ export function decodeRecord(value: Buffer): LoggedRecord | Error {
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+function isPositiveInt(x: unknown): x is number {
+  return Number.isSafeInteger(x) && (x as number) > 0;
 }
 
 function isSubject(x: unknown): x is string {

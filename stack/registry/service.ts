@@ -78,18 +78,24 @@ export class RegistryService {
     return state.lookup(subject, parseSchema(avroSchemaText(body)).canonical);
   }
 
-  /** Registers a schema; a schema already live under the subject answers with its id without a write. */
+  /**
+   * Registers a schema; a schema already live under the subject answers with its id without a
+   * write. A proposal that lost a race to another writer on the same subject is planned again
+   * on the newer state: then it is a duplicate, refused as incompatible, or proposed anew.
+   */
   async register(subject: string, body: SchemaRequest): Promise<number> {
-    const state = this.state;
     const { canonical } = parseSchema(avroSchemaText(body));
-    // Answer what the log would answer without writing a record that is bound to be a no-op or refused.
-    const existing = state.liveVersion(subject, canonical);
-    if (existing) return existing.id;
-    const problem = state.registrationProblem(subject, canonical);
-    if (problem) throw problem;
-    const outcome = await this.write({ kind: 'SCHEMA', subject, schema: canonical });
-    if (outcome.kind !== 'registered') throw new Error(`unexpected outcome ${outcome.kind} for a schema record`);
-    return outcome.version.id;
+    for (let attempt = 1; ; attempt++) {
+      const plan = this.state.plan(subject, canonical);
+      if (plan.kind === 'exists') return plan.version.id;
+      try {
+        const outcome = await this.write(plan.record);
+        if (outcome.kind !== 'registered') throw new Error(`unexpected outcome ${outcome.kind} for a schema record`);
+        return outcome.version.id;
+      } catch (err) {
+        if (!(err instanceof StaleProposal) || attempt >= maxProposalAttempts) throw err instanceof StaleProposal ? err.error : err;
+      }
+    }
   }
 
   async deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
@@ -144,15 +150,24 @@ export class RegistryService {
     });
     try {
       const [, result] = await Promise.race([Promise.all([this.append(proposal, record), outcome]), timeout]);
-      if (!result.ok) throw result.error;
+      if (!result.ok) throw result.stale ? new StaleProposal(result.error) : result.error;
       return result;
     } catch (err) {
       this.follower.forget(proposal);
-      if (err instanceof RegistryError) throw err;
+      if (err instanceof RegistryError || err instanceof StaleProposal) throw err;
       throw new RegistryError(500, 50001, `could not write to the registry topic: ${(err as Error).message}`);
     } finally {
       clearTimeout(timer);
     }
+  }
+}
+
+/** A writer loses a race only to another new version of the same subject; past this many the subject is too hot to settle. */
+const maxProposalAttempts = 10;
+
+class StaleProposal extends Error {
+  constructor(readonly error: RegistryError) {
+    super(error.message);
   }
 }
 

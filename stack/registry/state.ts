@@ -10,7 +10,7 @@ import {
   subjectNotSoftDeleted,
   versionNotFound,
 } from './errors';
-import type { LogRecord } from './records';
+import type { LogRecord, SchemaRecord } from './records';
 
 /** One version of a subject as the API shows it. */
 export interface SubjectVersion {
@@ -25,7 +25,10 @@ export type Outcome =
   | { ok: true; kind: 'registered'; version: SubjectVersion; created: boolean }
   | { ok: true; kind: 'deleted'; versions: number[] }
   | { ok: true; kind: 'config'; compatibility: CompatibilityLevel | null }
-  | { ok: false; error: RegistryError };
+  | { ok: false; error: RegistryError; stale?: true };
+
+/** What registering a schema under a subject needs: nothing (it is live there already), or this record written. */
+export type Plan = { kind: 'exists'; version: SubjectVersion } | { kind: 'propose'; record: SchemaRecord };
 
 interface VersionEntry {
   version: number;
@@ -42,8 +45,11 @@ interface VersionEntry {
  *   subject; the same schema under another subject reuses the id (as Confluent does).
  * - A schema already live under the subject is not registered again: the earlier version wins,
  *   so concurrent duplicate registrations dedupe to the first in the log.
- * - Compatibility is checked when the record is applied, against the state at that point in
- *   the log, so two instances racing to register cannot both slip past the rule.
+ * - Compatibility is checked by the writer (plan()) against the versions it has read; its
+ *   record names the version number that implies, and apply() takes it only if the subject got
+ *   no other version in between. A record that lost such a race is refused as stale and its
+ *   writer plans again on the newer state, so two instances cannot both slip past the rule, and
+ *   replaying the log never depends on how compatibility is judged.
  */
 export class RegistryState {
   private readonly schemas: string[] = [];
@@ -56,7 +62,7 @@ export class RegistryState {
   apply(record: LogRecord): Outcome {
     switch (record.kind) {
       case 'SCHEMA':
-        return this.register(record.subject, record.schema);
+        return this.register(record);
       case 'DELETE_SUBJECT':
         return this.deleteSubject(record.subject, record.permanent);
       case 'CONFIG':
@@ -67,9 +73,16 @@ export class RegistryState {
     }
   }
 
-  /** Why `schema` could not be registered under `subject` now; the same check apply() makes. */
-  registrationProblem(subject: string, schema: string): RegistryError | undefined {
-    if (this.liveMatch(subject, schema)) return undefined;
+  /** How to register `schema` under `subject` given the log read so far; throws if it may not be. */
+  plan(subject: string, schema: string): Plan {
+    const existing = this.liveVersion(subject, schema);
+    if (existing) return { kind: 'exists', version: existing };
+    const problem = this.registrationProblem(subject, schema);
+    if (problem) throw problem;
+    return { kind: 'propose', record: { kind: 'SCHEMA', subject, schema, version: this.nextVersion(subject) } };
+  }
+
+  private registrationProblem(subject: string, schema: string): RegistryError | undefined {
     let candidate: Type;
     try {
       candidate = typeOf(schema);
@@ -157,11 +170,17 @@ export class RegistryState {
     return this.schemas.length;
   }
 
-  private register(subject: string, schema: string): Outcome {
+  private register({ subject, schema, version }: SchemaRecord): Outcome {
     const existing = this.liveMatch(subject, schema);
     if (existing) return { ok: true, kind: 'registered', version: this.view(subject, existing), created: false };
-    const problem = this.registrationProblem(subject, schema);
-    if (problem) return { ok: false, error: problem };
+    const expected = this.nextVersion(subject);
+    if (version !== expected) {
+      return {
+        ok: false,
+        stale: true,
+        error: new RegistryError(409, 40901, `subject '${subject}' got version ${expected - 1} while version ${version} was being registered`),
+      };
+    }
     let id = this.idByText.get(schema);
     if (id === undefined) {
       this.schemas.push(schema);
@@ -169,11 +188,16 @@ export class RegistryState {
       this.idByText.set(schema, id);
     }
     const versions = this.subjects.get(subject) ?? [];
-    // Numbering goes on after soft deletes, as Confluent's does: a version number is never reused for another schema.
-    const entry = { version: (versions[versions.length - 1]?.version ?? 0) + 1, id, deleted: false };
+    const entry = { version, id, deleted: false };
     versions.push(entry);
     this.subjects.set(subject, versions);
     return { ok: true, kind: 'registered', version: this.view(subject, entry), created: true };
+  }
+
+  /** Numbering goes on after soft deletes, as Confluent's does: a version number is never reused for another schema. */
+  private nextVersion(subject: string): number {
+    const versions = this.subjects.get(subject) ?? [];
+    return (versions[versions.length - 1]?.version ?? 0) + 1;
   }
 
   private deleteSubject(subject: string, permanent: boolean): Outcome {

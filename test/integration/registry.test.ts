@@ -68,6 +68,20 @@ async function stop(instance: Instance): Promise<number | null> {
   return instance.exited;
 }
 
+/**
+ * topics.create, again on a retriable error: on a loaded machine a new topic is sometimes briefly
+ * unknown to the broker while its leader is awaited ("This server does not host this topic-partition").
+ */
+async function createTopic(label: string, options: Parameters<typeof topics.create>[1] = {}): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await topics.create(label, options);
+    } catch (err) {
+      if (attempt >= 4 || (err as { retriable?: boolean }).retriable !== true) throw err;
+    }
+  }
+}
+
 /** Polls `read` until it returns `expected` or 10 s pass, then returns the last value read. */
 async function eventually<T>(read: () => Promise<T>, expected: T): Promise<T> {
   let value = await read();
@@ -90,7 +104,7 @@ describe('PRM schema registry on Kafka', () => {
     const registryTopic = topics.track(uniqueTopicName('registry'));
     const instance = await start(registryTopic);
     const client = new SchemaRegistry({ host: instance.url });
-    const dataTopic = await topics.create('registry-data');
+    const dataTopic = await createTopic('registry-data');
     const subject = `${dataTopic}-value`;
 
     const first = await client.register(v1, { subject });
@@ -195,14 +209,24 @@ describe('PRM schema registry on Kafka', () => {
     expect(unreachable.output()).toMatch(new RegExp(`^schema registry: cannot reach Kafka at 127\\.0\\.0\\.1:${deadPort}: .*ECONNREFUSED`, 'm'));
 
     // A topic that cannot hold the log: several partitions have no one order; delete policy expires schemas.
-    const split = await topics.create('registry-split', { numPartitions: 2 });
+    const split = await createTopic('registry-split', { numPartitions: 2 });
     const splitRun = launch(['--port', String(await freePort()), '--kafka-brokers', brokers(), '--topic', split]);
     expect(await splitRun.exited).toBe(1);
     expect(splitRun.output()).toMatch(/^schema registry: topic \S+ has 2 partitions; the registry needs exactly 1/m);
-    const expiring = await topics.create('registry-expiring', { configEntries: [{ name: 'cleanup.policy', value: 'delete' }] });
+    const expiring = await createTopic('registry-expiring', { configEntries: [{ name: 'cleanup.policy', value: 'delete' }] });
     const expiringRun = launch(['--port', String(await freePort()), '--kafka-brokers', brokers(), '--topic', expiring]);
     expect(await expiringRun.exited).toBe(1);
     expect(expiringRun.output()).toMatch(/^schema registry: topic \S+ has cleanup.policy=delete; the registry needs a compacted topic/m);
+
+    // A record format it does not read stops it: skipping would shift every later id.
+    const foreign = await createTopic('registry-foreign', { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: foreign, messages: [{ key: 'k', value: JSON.stringify({ v: 1, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"' }) }] });
+    await producer.disconnect();
+    const foreignRun = launch(['--port', String(await freePort()), '--kafka-brokers', brokers(), '--topic', foreign]);
+    expect(await foreignRun.exited).toBe(1);
+    expect(foreignRun.output()).toMatch(/^schema registry: cannot read topic \S+: offset 0: record format 1 is not one this registry reads/m);
 
     const bad = launch(['--port', 'eighty', '--kafka-brokers', brokers()]);
     expect(await bad.exited).toBe(2);

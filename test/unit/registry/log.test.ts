@@ -1,7 +1,7 @@
 import { LogFollower } from '../../../stack/registry/follower';
-import { decodeRecord, encodeRecord, type LogRecord } from '../../../stack/registry/records';
+import { decodeRecord, encodeRecord, UnreadableFormat, type LogRecord } from '../../../stack/registry/records';
 
-const schemaRecord: LogRecord = { kind: 'SCHEMA', subject: 's', schema: '"string"' };
+const schemaRecord: LogRecord = { kind: 'SCHEMA', subject: 's', schema: '"string"', version: 1 };
 
 describe('log records', () => {
   it('round-trip every kind', () => {
@@ -23,9 +23,9 @@ describe('log records', () => {
 
   it.each([
     ['not JSON', '{'],
-    ['an unknown format', JSON.stringify({ v: 2, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"' })],
-    ['a bad compatibility', JSON.stringify({ v: 1, proposal: 'p', kind: 'CONFIG', subject: null, compatibility: 'SOMETIMES' })],
-    ['an empty subject', JSON.stringify({ v: 1, proposal: 'p', kind: 'SCHEMA', subject: '', schema: '"int"' })],
+    ['a bad compatibility', JSON.stringify({ v: 2, proposal: 'p', kind: 'CONFIG', subject: null, compatibility: 'SOMETIMES' })],
+    ['an empty subject', JSON.stringify({ v: 2, proposal: 'p', kind: 'SCHEMA', subject: '', schema: '"int"', version: 1 })],
+    ['a schema without its version', JSON.stringify({ v: 2, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"' })],
   ])('refuse %s', (_what, text) => {
     expect(decodeRecord(Buffer.from(text))).toBeInstanceOf(Error);
   });
@@ -39,6 +39,13 @@ describe('LogFollower', () => {
     follower.apply(1, encodeRecord('mine', schemaRecord).value);
     await expect(mine).resolves.toMatchObject({ ok: true, created: false, version: { id: 1, version: 1 } });
     expect(follower.position).toBe(2);
+  });
+
+  it('stops at a record format it does not read rather than shift later ids', () => {
+    const follower = new LogFollower();
+    const old = Buffer.from(JSON.stringify({ v: 1, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"' }));
+    expect(() => follower.apply(0, old)).toThrow(UnreadableFormat);
+    expect(() => follower.apply(1, old)).toThrow(/offset 1: record format 1 is not one this registry reads/);
   });
 
   it('ignores a redelivered offset and skips malformed records with a warning', () => {
