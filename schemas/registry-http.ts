@@ -22,7 +22,8 @@ export class RegistryResponseError extends Error {
 }
 
 /**
- * The few registry calls the client library does not expose (subject config, deletes).
+ * The few registry calls the client library does not expose (subject config, versions,
+ * deletes); all idempotent.
  * Network failures and 5xx become a retriable RegistryUnavailableError.
  */
 export async function registryRequest<T>(conn: RegistryConnection, method: string, path: string, body?: unknown): Promise<T> {
@@ -30,14 +31,16 @@ export async function registryRequest<T>(conn: RegistryConnection, method: strin
   if (body !== undefined) headers['Content-Type'] = 'application/vnd.schemaregistry.v1+json';
   if (conn.auth) headers.Authorization = `Basic ${Buffer.from(`${conn.auth.username}:${conn.auth.password}`).toString('base64')}`;
   const url = `${conn.url.replace(/\/$/, '')}${path}`;
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(conn.timeoutMs ?? 10_000),
-    });
-  } catch (err) {
-    throw new RegistryUnavailableError(`schema registry ${method} ${url} failed: ${(err as Error).message}`, err);
+  const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+  let res: Response | undefined;
+  // One quick retry: a pooled keep-alive socket the server has just closed fails the first try
+  // ("other side closed"). Every call here is idempotent, so trying again is safe.
+  for (let attempt = 1; !res; attempt++) {
+    try {
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(conn.timeoutMs ?? 10_000) });
+    } catch (err) {
+      if (attempt >= 2) throw new RegistryUnavailableError(`schema registry ${method} ${url} failed: ${(err as Error).message}`, err);
+    }
   }
   const text = await res.text();
   const parsed = text ? (JSON.parse(text) as unknown) : undefined;
