@@ -34,8 +34,8 @@ export const avroOptions = {
 
 export type AvroType = avro.Type;
 
-/** Builds an avsc type from a schema (object or JSON text) with PRM's options. */
-export function avroType(schema: avro.Schema | string): avro.Type {
-  const parsed = typeof schema === 'string' ? (JSON.parse(schema) as avro.Schema) : schema;
-  return avro.Type.forSchema(parsed, { ...avroOptions });
+/** Builds an avsc type from a schema (parsed JSON or JSON text) with PRM's options. */
+export function avroType(schema: object | string): avro.Type {
+  const parsed = typeof schema === 'string' ? (JSON.parse(schema) as unknown) : schema;
+  return avro.Type.forSchema(parsed as avro.Schema, { ...avroOptions });
 }

@@ -23,7 +23,7 @@ export function eventSchema(name: EventName): AvroComplexSchema {
 export function eventType(name: EventName): AvroType {
   let type = typeCache.get(name);
   if (!type) {
-    type = avroType(eventSchema(name) as never);
+    type = avroType(eventSchema(name));
     typeCache.set(name, type);
   }
   return type;

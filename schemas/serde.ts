@@ -55,7 +55,7 @@ export class EventSerde {
     const bindings = new Map<string, Binding>();
     for (const spec of options.topics) {
       const schema = options.schemaOverrides?.[spec.name] ?? eventSchema(spec.event);
-      const type = avroType(schema as avro.Schema);
+      const type = avroType(schema);
       const subject = valueSubject(spec.name);
       await setSubjectCompatibility(options.registry, subject, compatibility);
       const schemaId = await register(registry, subject, schema, compatibility);
