@@ -20,7 +20,8 @@ export interface SchemaRecord {
   kind: 'SCHEMA';
   subject: string;
   schema: string;
-  version: number;
+  /** 'next' only in records of format 1, whose writers named no version: they take the next one. */
+  version: number | 'next';
 }
 
 /** A record as read back: `proposal` lets the instance that wrote it find its outcome. */
@@ -29,8 +30,12 @@ export interface LoggedRecord {
   record: LogRecord;
 }
 
-/** Bumped when records change meaning; 1 was a development build whose schema records had no version. */
+/**
+ * Bumped when records change meaning. Format 1 (the first development build) had no version in
+ * schema records; local stacks still hold such topics, so they are read, never written.
+ */
 const formatVersion = 2;
+const readableFormats: unknown[] = [1, formatVersion];
 
 /**
  * A record in a format this build does not read. Skipping it would silently shift every later
@@ -63,10 +68,10 @@ export function decodeRecord(value: Buffer): LoggedRecord | Error {
   }
   if (!isObject(raw)) return new Error('not a JSON object');
   const { v, proposal, kind, subject } = raw;
-  if (v !== formatVersion) return new UnreadableFormat(`record format ${JSON.stringify(v)} is not one this registry reads (it reads ${formatVersion})`);
+  if (!readableFormats.includes(v)) return new UnreadableFormat(`record format ${JSON.stringify(v)} is not one this registry reads (it reads ${readableFormats.join(', ')})`);
   if (typeof proposal !== 'string') return new Error('no proposal id');
-  if (kind === 'SCHEMA' && isSubject(subject) && typeof raw.schema === 'string' && isPositiveInt(raw.version)) {
-    return { proposal, record: { kind, subject, schema: raw.schema, version: raw.version } };
+  if (kind === 'SCHEMA' && isSubject(subject) && typeof raw.schema === 'string' && (isPositiveInt(raw.version) || (v === 1 && raw.version === undefined))) {
+    return { proposal, record: { kind, subject, schema: raw.schema, version: raw.version ?? 'next' } };
   }
   if (kind === 'DELETE_SUBJECT' && isSubject(subject) && typeof raw.permanent === 'boolean') {
     return { proposal, record: { kind, subject, permanent: raw.permanent } };

@@ -174,7 +174,7 @@ export class RegistryState {
     const existing = this.liveMatch(subject, schema);
     if (existing) return { ok: true, kind: 'registered', version: this.view(subject, existing), created: false };
     const expected = this.nextVersion(subject);
-    if (version !== expected) {
+    if (version !== expected && version !== 'next') {
       return {
         ok: false,
         stale: true,
@@ -188,7 +188,7 @@ export class RegistryState {
       this.idByText.set(schema, id);
     }
     const versions = this.subjects.get(subject) ?? [];
-    const entry = { version, id, deleted: false };
+    const entry = { version: expected, id, deleted: false };
     versions.push(entry);
     this.subjects.set(subject, versions);
     return { ok: true, kind: 'registered', version: this.view(subject, entry), created: true };

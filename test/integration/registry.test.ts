@@ -222,11 +222,11 @@ describe('PRM schema registry on Kafka', () => {
     const foreign = await createTopic('registry-foreign', { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] });
     const producer = kafka.producer();
     await producer.connect();
-    await producer.send({ topic: foreign, messages: [{ key: 'k', value: JSON.stringify({ v: 1, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"' }) }] });
+    await producer.send({ topic: foreign, messages: [{ key: 'k', value: JSON.stringify({ v: 3, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"', version: 1 }) }] });
     await producer.disconnect();
     const foreignRun = launch(['--port', String(await freePort()), '--kafka-brokers', brokers(), '--topic', foreign]);
     expect(await foreignRun.exited).toBe(1);
-    expect(foreignRun.output()).toMatch(/^schema registry: cannot read topic \S+: offset 0: record format 1 is not one this registry reads/m);
+    expect(foreignRun.output()).toMatch(/^schema registry: cannot read topic \S+: offset 0: record format 3 is not one this registry reads/m);
 
     const bad = launch(['--port', 'eighty', '--kafka-brokers', brokers()]);
     expect(await bad.exited).toBe(2);

@@ -43,9 +43,18 @@ describe('LogFollower', () => {
 
   it('stops at a record format it does not read rather than shift later ids', () => {
     const follower = new LogFollower();
-    const old = Buffer.from(JSON.stringify({ v: 1, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"' }));
-    expect(() => follower.apply(0, old)).toThrow(UnreadableFormat);
-    expect(() => follower.apply(1, old)).toThrow(/offset 1: record format 1 is not one this registry reads/);
+    const future = Buffer.from(JSON.stringify({ v: 3, proposal: 'p', kind: 'SCHEMA', subject: 's', schema: '"int"', version: 1 }));
+    expect(() => follower.apply(0, future)).toThrow(UnreadableFormat);
+    expect(() => follower.apply(0, future)).toThrow(/offset 0: record format 3 is not one this registry reads/);
+    expect(follower.position).toBe(0);
+  });
+
+  it('reads format 1 schema records, which named no version, as the next version', () => {
+    const follower = new LogFollower();
+    const old = (schema: string) => Buffer.from(JSON.stringify({ v: 1, proposal: 'p', kind: 'SCHEMA', subject: 's', schema }));
+    follower.apply(0, old('"int"'));
+    follower.apply(1, old('"long"'));
+    expect(follower.state.version('s', 'latest')).toEqual({ subject: 's', version: 2, id: 2, schema: '"long"' });
   });
 
   it('ignores a redelivered offset and skips malformed records with a warning', () => {
