@@ -39,8 +39,13 @@ export interface DatabaseOptions {
   log?: (line: string) => void;
 }
 
-/** How long an idle embedded connection is kept: short, so other processes get their turn. */
+/**
+ * The embedded engine serves one connection at a time, FIFO: processes take turns. A process
+ * lets go of it when idle for a moment, and a busy one recycles it every few seconds, so a
+ * steady writer cannot starve the others (they would be refused after the server's queue timeout).
+ */
 const EMBEDDED_IDLE_MS = 500;
+const EMBEDDED_TURN_SECONDS = 5;
 
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
   const { url, maxConnections = 4, enableTimescale = true, connectAttempts = 30, log = (line) => process.stderr.write(`${line}\n`) } = options;
@@ -82,6 +87,7 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
     connectionString: url,
     max: engine.embedded ? 1 : maxConnections,
     idleTimeoutMillis: engine.embedded ? EMBEDDED_IDLE_MS : 10_000,
+    maxLifetimeSeconds: engine.embedded ? EMBEDDED_TURN_SECONDS : 0,
     connectionTimeoutMillis: 60_000,
   });
   // An idle client whose server went away emits here; without a listener it would crash the process.
