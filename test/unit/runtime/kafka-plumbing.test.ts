@@ -1,0 +1,50 @@
+import { assignTasks } from '../../../streams/runtime/kafka/co-partitioned-assigner';
+import { isFencingError } from '../../../streams/runtime/kafka/fencing';
+import { chunkBySize } from '../../../streams/runtime/kafka/transaction-messages';
+
+describe('assignTasks', () => {
+  it('balances tasks and keeps what members already own', () => {
+    const plan = assignTasks(4, [
+      { id: 'b', owned: [1, 3] },
+      { id: 'a', owned: [] },
+    ]);
+    expect(plan.get('b')).toEqual([1, 3]);
+    expect(plan.get('a')).toEqual([0, 2]);
+  });
+
+  it('gives a lone survivor every task and caps a greedy member at its quota', () => {
+    expect(assignTasks(3, [{ id: 'a', owned: [0] }]).get('a')).toEqual([0, 1, 2]);
+    const plan = assignTasks(4, [
+      { id: 'a', owned: [0, 1, 2, 3] },
+      { id: 'b', owned: [] },
+    ]);
+    expect(plan.get('a')).toEqual([0, 1]);
+    expect(plan.get('b')).toEqual([2, 3]);
+  });
+
+  it('never assigns a task twice, even when two members claim it', () => {
+    const plan = assignTasks(2, [
+      { id: 'a', owned: [0] },
+      { id: 'b', owned: [0] },
+    ]);
+    expect([...plan.values()].flat().sort()).toEqual([0, 1]);
+  });
+});
+
+describe('chunkBySize', () => {
+  it('splits a transaction into sends under the size cap, keeping order and partitions', () => {
+    const msgs = Array.from({ length: 10 }, (_, i) => ({ topic: i % 2 ? 'a' : 'b', key: null, value: Buffer.alloc(100, i), timestamp: i, headers: {}, partition: i % 2 ? undefined : 3 }));
+    const sends = chunkBySize(msgs, 400);
+    expect(sends.length).toBeGreaterThan(2);
+    const flat = sends.flatMap((s) => s.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, ts: m.timestamp, partition: m.partition }))));
+    expect(flat.map((m) => Number(m.ts)).sort((x, y) => x - y)).toEqual([...Array(10).keys()]);
+    expect(flat.filter((m) => m.topic === 'b').every((m) => m.partition === 3)).toBe(true);
+  });
+});
+
+describe('isFencingError', () => {
+  it('finds a fenced epoch through kafkajs wrappers', () => {
+    expect(isFencingError({ name: 'KafkaJSNumberOfRetriesExceeded', cause: { type: 'PRODUCER_FENCED' } })).toBe(true);
+    expect(isFencingError({ type: 'REQUEST_TIMED_OUT', message: 'timeout' })).toBe(false);
+  });
+});
