@@ -14,8 +14,6 @@ export interface RegistryServiceOptions {
   append: AppendRecord;
   /** How long a write may take to come back through the log before the client gets a 500 (default 30 s). */
   writeTimeoutMs?: number;
-  /** Proposal ids; injected so tests can name them. */
-  newProposal?: () => string;
 }
 
 /** A schema as clients send it: Confluent's request body for register and lookup. */
@@ -34,13 +32,11 @@ export class RegistryService {
   private readonly follower: LogFollower;
   private readonly append: AppendRecord;
   private readonly writeTimeoutMs: number;
-  private readonly newProposal: () => string;
 
-  constructor({ follower, append, writeTimeoutMs = 30_000, newProposal = randomUUID }: RegistryServiceOptions) {
+  constructor({ follower, append, writeTimeoutMs = 30_000 }: RegistryServiceOptions) {
     this.follower = follower;
     this.append = append;
     this.writeTimeoutMs = writeTimeoutMs;
-    this.newProposal = newProposal;
   }
 
   /** Called once the log has been read to its end at startup; until then every call answers 503. */
@@ -99,8 +95,8 @@ export class RegistryService {
   }
 
   async deleteSubject(subject: string, permanent: boolean): Promise<number[]> {
-    if (permanent) this.state.versionNumbers(subject, true);
-    else this.state.versionNumbers(subject);
+    // 404 without a write when there is nothing to delete: live versions, or for a permanent delete any.
+    this.state.versionNumbers(subject, permanent);
     const outcome = await this.write({ kind: 'DELETE_SUBJECT', subject, permanent });
     if (outcome.kind !== 'deleted') throw new Error(`unexpected outcome ${outcome.kind} for a delete record`);
     return outcome.versions;
@@ -139,7 +135,7 @@ export class RegistryService {
   }
 
   private async write(record: LogRecord): Promise<Exclude<Outcome, { ok: false }>> {
-    const proposal = this.newProposal();
+    const proposal = randomUUID();
     const outcome = this.follower.outcomeOf(proposal);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
