@@ -125,8 +125,12 @@ export async function serveOnWire(options: WireServerOptions): Promise<WireServe
         refuse(w.socket, 'the embedded TimescaleDB is shutting down');
       }
       if (active) {
-        active.socket.end();
-        await active.done;
+        const { socket, done } = active;
+        socket.end();
+        // A client that does not hang up in turn is cut off, so shutdown cannot stall on it.
+        const cutOff = setTimeout(() => socket.destroy(), 2000);
+        await done;
+        clearTimeout(cutOff);
       }
       await closed;
     },
