@@ -51,7 +51,8 @@ async function isolatedEnv(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.Proces
 }
 
 function errorLines(run: Run): string[] {
-  return run.stderr.split('\n').filter((l) => l.startsWith('prm stack: ') && !/: (starting|formatting|resolving)/.test(l));
+  // Progress lines ("kafka: starting", "kafka: storage formatted in 3 s") are not errors.
+  return run.stderr.split('\n').filter((l) => l.startsWith('prm stack: ') && !/^prm stack: \w+: (starting|formatting|resolving|storage formatted|jars resolved|ready in|stopping)/.test(l));
 }
 
 /** No process left running with the isolated stack folder on its command line. */

@@ -8,6 +8,24 @@ export function testKafka(clientId = 'prm-test'): Kafka {
   return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
 }
 
+/**
+ * Waits until the broker serves every partition of a new topic. The controller reports leaders
+ * (waitForLeaders) a moment before the broker has created the partitions' logs; a produce or
+ * ListOffsets in that window fails with "This server does not host this topic-partition".
+ */
+async function untilHosted(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await admin.fetchTopicOffsets(topic);
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`topic ${topic} not served ${timeoutMs} ms after creation: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 /** A topic name no other test or run uses: `test.<label>.<random>`. */
 export function uniqueTopicName(label: string): string {
   return `test.${label}.${randomBytes(5).toString('hex')}`;
@@ -34,7 +52,20 @@ export function testTopics(kafka: Kafka) {
       const a = await connected();
       created.add(topic);
       await a.createTopics({ topics: [{ numPartitions: 1, ...options, topic }], waitForLeaders: true });
+      await untilHosted(a, topic);
       return topic;
+    },
+    /**
+     * Deletes one of these topics now and waits until it is gone from metadata. Delete through
+     * here, not another admin: a kafkajs client keeps refreshing metadata for the topics it
+     * created, and fails once one of them vanished behind its back.
+     */
+    async delete(topic: string): Promise<void> {
+      const a = await connected();
+      await a.deleteTopics({ topics: [topic], timeout: 30_000 });
+      created.delete(topic);
+      // Deletion is asynchronous on the controller.
+      for (let i = 0; i < 150 && (await a.listTopics()).includes(topic); i++) await new Promise((r) => setTimeout(r, 200));
     },
     /** Names a topic for cleanup that something else (a producer's auto-create, the code under test) creates. */
     track(topic: string): string {
