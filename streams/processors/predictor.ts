@@ -1,0 +1,107 @@
+import type { Analyzer } from '../../models/code/analyzer';
+import type { Estimator } from '../../models/code/estimator';
+import type { ExecutionRequest, PredictedDemand, UserProfile } from '../../schemas/types.generated';
+import { defineProcessor, keyValueStore } from '../runtime/topology';
+import { combineDemand, type ComponentEstimate } from './combine-demand';
+import type { EventTopics } from './event-topics';
+
+const MIB = 1024 * 1024;
+
+export interface PredictorOptions {
+  topics: EventTopics;
+  /** Static analysis with its cache (models/code createAnalyzer). */
+  analyzer: Analyzer;
+  /** The code-complexity estimator (models/code loadEstimator) and the version of its artifact. */
+  estimator: Estimator;
+  estimatorVersion: string;
+  /**
+   * How many of the user's own (decayed) executions the code estimate is worth: with n recent
+   * executions the profile gets n / (n + k) of the weight. Default 5.
+   */
+  codeEvidenceStrength?: number;
+  /** How far behind stream time a request may arrive and still be predicted. Default 1 h. */
+  allowedLatenessMs?: number;
+}
+
+/**
+ * Requests in, one PredictedDemand out per request: the code is analysed inline (the analyser
+ * caches by source hash), estimated by the code model, and mixed with the user's profile from
+ * the profile table, which this processor keeps from the compacted prm.user-profiles topic
+ * (co-partitioned by user id, so the table partition is local to the request partition).
+ */
+export function predictorProcessor(o: PredictorOptions) {
+  const k = o.codeEvidenceStrength ?? 5;
+  if (!(k > 0)) throw new RangeError(`codeEvidenceStrength must be positive, got ${k}`);
+  const codeModel = { name: `code-${o.estimator.name}`, version: o.estimatorVersion };
+  return defineProcessor({
+    name: 'predictor',
+    inputs: {
+      requests: o.topics.topic('prm.requests', 'ExecutionRequest'),
+      profiles: o.topics.topic('prm.user-profiles', 'UserProfile'),
+    },
+    outputs: { predictions: o.topics.topic('prm.demand-predictions', 'PredictedDemand') },
+    stores: { profiles: keyValueStore(o.topics.serde('prm.user-profiles', 'UserProfile')) },
+    eventTime: {
+      allowedLatenessMs: o.allowedLatenessMs ?? 60 * 60 * 1000,
+      timestamp: (r) => (r.input === 'requests' ? r.value.submittedAt.getTime() : r.value.updatedAt.getTime()),
+    },
+    onError: 'dead-letter',
+    process(ctx, record) {
+      if (record.input === 'profiles') {
+        const table = ctx.store('profiles');
+        const current = table.get(record.value.userId);
+        // The table keeps the newest snapshot: a redelivered or reordered older one changes nothing.
+        if (!current || current.updatedAt.getTime() <= record.value.updatedAt.getTime()) table.put(record.value.userId, record.value);
+        return;
+      }
+      const request = record.value;
+      const profile = ctx.store('profiles').get(request.userId);
+      const prediction = predict(request, profile);
+      ctx.forward('predictions', { key: request.userId, value: prediction });
+    },
+  });
+
+  function predict(request: ExecutionRequest, profile: UserProfile | undefined): PredictedDemand {
+    const features = o.analyzer.analyze(request.code);
+    const [estimate] = o.estimator.estimate([features]);
+    if (!estimate) throw new Error(`estimator ${o.estimator.name} returned no estimate`);
+    const code: ComponentEstimate = {
+      source: 'CODE_ANALYSIS',
+      model: codeModel,
+      cpuMs: estimate.cpu_ms,
+      peakMemoryBytes: { p50: estimate.peak_memory_mb.p50 * MIB, p90: estimate.peak_memory_mb.p90 * MIB, p99: estimate.peak_memory_mb.p99 * MIB },
+      durationMs: estimate.duration_ms,
+    };
+    const evidence = profile ? profile.cpuMs.weight : 0;
+    const parts = [{ estimate: code, weight: k / (evidence + k) }];
+    if (profile && evidence > 0) {
+      parts.push({
+        estimate: {
+          source: 'USER_PROFILE',
+          model: { name: 'user-profile', version: `half-life-${profile.halfLifeMs}ms` },
+          cpuMs: quantiles(profile.cpuMs),
+          peakMemoryBytes: quantiles(profile.peakMemoryBytes),
+          ioBytes: quantiles(profile.ioBytes),
+          durationMs: quantiles(profile.durationMs),
+        },
+        weight: evidence / (evidence + k),
+      });
+    }
+    const combined = combineDemand(parts);
+    return {
+      requestId: request.requestId,
+      userId: request.userId,
+      predictedAt: request.submittedAt,
+      submittedAt: request.submittedAt,
+      tier: request.tier,
+      priority: request.priority,
+      deadline: request.deadline ?? null,
+      ...combined,
+      profileObservations: profile?.observations ?? 0,
+    };
+  }
+}
+
+function quantiles(d: { p50: number; p90: number; p99: number }) {
+  return { p50: d.p50, p90: d.p90, p99: d.p99 };
+}

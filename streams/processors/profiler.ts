@@ -1,0 +1,105 @@
+import { ProfileModel } from '../../models/profiles/profile-model';
+import { decodeProfile, encodeProfile } from '../../models/profiles/profile-snapshot';
+import type { ProfileConfig, ProfileState } from '../../models/profiles/user-profile';
+import type { ExecutionTelemetry, ExitStatus } from '../../schemas/types.generated';
+import { DecodeError } from '../runtime/errors';
+import type { Serde } from '../runtime/serde';
+import { defineProcessor, keyValueStore } from '../runtime/topology';
+import type { EventTopics } from './event-topics';
+import { emptyExtras, profileEvent, type ProfileExtras } from './profile-event';
+
+const MIB = 1024 * 1024;
+
+export interface ProfilerOptions {
+  topics: EventTopics;
+  profile?: Partial<ProfileConfig>;
+  /** How far behind stream time telemetry may arrive. Default: the profile's own lateness limit. */
+  allowedLatenessMs?: number;
+}
+
+/** A user's entry in the profile store: the model's state and the figures it does not keep. */
+export interface ProfileEntry {
+  state: ProfileState;
+  extras: ProfileExtras;
+}
+
+/** The model's compact binary form after a length-prefixed JSON header of the extras. */
+export function profileEntrySerde(model: ProfileModel): Serde<ProfileEntry> {
+  return {
+    serialize(entry) {
+      const header = Buffer.from(JSON.stringify(entry.extras), 'utf8');
+      const length = Buffer.alloc(4);
+      length.writeUInt32BE(header.length);
+      return Buffer.concat([length, header, encodeProfile(model, entry.state)]);
+    },
+    deserialize(bytes) {
+      if (bytes.length < 4) throw new DecodeError(`profile entry of ${bytes.length} bytes`);
+      const n = bytes.readUInt32BE(0);
+      if (bytes.length < 4 + n) throw new DecodeError('profile entry header runs past the end');
+      const extras = JSON.parse(bytes.subarray(4, 4 + n).toString('utf8')) as ProfileExtras;
+      return { extras, state: decodeProfile(model, new Uint8Array(bytes.subarray(4 + n))) };
+    },
+  };
+}
+
+const exitField: Record<ExitStatus, keyof ProfileExtras['exits']> = { OK: 'ok', ERROR: 'error', TIMEOUT: 'timeout', OOM: 'oom' };
+
+/**
+ * Telemetry in, the user's rolling profile updated (models/profiles) and its snapshot out on the
+ * compacted prm.user-profiles topic. A redelivered execution changes nothing and emits nothing;
+ * telemetry too old for the profile is dead-lettered with the model's reason.
+ */
+export function profilerProcessor(o: ProfilerOptions) {
+  const model = new ProfileModel(o.profile);
+  return defineProcessor({
+    name: 'profiler',
+    inputs: { telemetry: o.topics.topic('prm.telemetry', 'ExecutionTelemetry') },
+    outputs: { profiles: o.topics.topic('prm.user-profiles', 'UserProfile') },
+    stores: { profiles: keyValueStore(profileEntrySerde(model)) },
+    eventTime: {
+      allowedLatenessMs: o.allowedLatenessMs ?? model.config.maxLatenessSeconds * 1000,
+      timestamp: (r) => r.value.endedAt.getTime(),
+    },
+    onError: 'dead-letter',
+    process(ctx, record) {
+      const t = record.value;
+      const store = ctx.store('profiles');
+      // Copied, not mutated in place: the store must keep the old value if this record is undone.
+      const stored = store.get(t.userId);
+      const entry: ProfileEntry = stored
+        ? { state: { ...stored.state, data: stored.state.data.slice(), last: [...stored.state.last] }, extras: structuredClone(stored.extras) }
+        : { state: model.create(), extras: emptyExtras() };
+      const event = usage(t);
+      const gapMs = entry.state.events > 0 && event.timeSeconds >= entry.state.lastSeenSeconds ? (event.timeSeconds - entry.state.lastSeenSeconds) * 1000 : 0;
+      const outcome = model.update(entry.state, event);
+      if (outcome === 'duplicate') {
+        store.put(t.userId, entry); // counted, not emitted
+        return;
+      }
+      entry.extras.exits[exitField[t.exitStatus]]++;
+      const io = t.ioReadBytes + t.ioWriteBytes;
+      const m = entry.extras.max;
+      m.cpuMs = Math.max(m.cpuMs, t.cpuMs);
+      m.peakMemoryBytes = Math.max(m.peakMemoryBytes, t.peakMemoryBytes);
+      m.ioBytes = Math.max(m.ioBytes, io);
+      m.durationMs = Math.max(m.durationMs, duration(t));
+      m.interArrivalMs = Math.max(m.interArrivalMs, gapMs);
+      store.put(t.userId, entry);
+      ctx.forward('profiles', { key: t.userId, value: profileEvent(model, t.userId, entry.state, entry.extras) });
+    },
+  });
+}
+
+function duration(t: ExecutionTelemetry): number {
+  return Math.max(0, t.endedAt.getTime() - t.startedAt.getTime());
+}
+
+function usage(t: ExecutionTelemetry) {
+  return {
+    timeSeconds: t.startedAt.getTime() / 1000,
+    cpuMs: t.cpuMs,
+    peakMemoryMb: t.peakMemoryBytes / MIB,
+    ioMb: (t.ioReadBytes + t.ioWriteBytes) / MIB,
+    durationMs: duration(t),
+  };
+}
