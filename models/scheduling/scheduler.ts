@@ -1,0 +1,165 @@
+import { DecayingUsage } from './fair-share';
+import { totalCores, type DurationForecast, type JobRequest } from './job';
+
+export interface SchedulerWeights {
+  /** Weight of the tier term (1 for tier 0 down to 0 for the lowest tier). */
+  tier: number;
+  /** Weight of shortest-predicted-first (1 for tiny jobs, 0 at `sizeScaleCoreSeconds`). */
+  size: number;
+  /** Weight of ageing (wait / ageCap, capped at 1). */
+  age: number;
+  /** Weight of the fair-share penalty (0 for an idle user, towards 1 for a heavy one). */
+  fair: number;
+}
+
+export interface SchedulerOptions {
+  /** Number of tiers; tier 0 is the highest. Default 3. */
+  tiers?: number;
+  /** Default tier 1, size 0.75, age 2, fair 0.5: a job waiting `ageCapSeconds` outranks any fresh one. */
+  weights?: Partial<SchedulerWeights>;
+  /** Quantile of the run-time forecast used for size (not the mean); default p90. */
+  sizeQuantile?: keyof DurationForecast;
+  /** Ageing reaches its cap after this wait; default 1800 s. */
+  ageCapSeconds?: number;
+  /** Predicted work (core-seconds) at which the size bonus reaches 0; default 1e6. */
+  sizeScaleCoreSeconds?: number;
+  /** Fair-share usage half-life; default 3600 s. */
+  fairShareHalfLifeSeconds?: number;
+  /** Usage (core-seconds) at which the fair-share penalty is one half; default 3.6e5. */
+  fairShareScaleCoreSeconds?: number;
+  /** Queue bound; arrivals beyond it are rejected. Default 10,000. */
+  maxQueue?: number;
+  /** Largest job the fleet could ever hold (cores, memory per replica and in total). */
+  limits: { instanceCores: number; instanceMemory: number; maxInstances: number };
+  /** A user's size inflation after underestimates decays with this half-life; default 3600 s. */
+  underestimateHalfLifeSeconds?: number;
+  /** Cap on that inflation; default 8. */
+  maxInflation?: number;
+}
+
+export type RejectReason = 'queue_full' | 'replica_too_large' | 'job_too_large' | 'invalid_request';
+
+export type Admission = { admitted: true } | { admitted: false; reason: RejectReason; explanation: string };
+
+export interface QueuedJob {
+  job: JobRequest;
+  forecast: DurationForecast;
+  /** Arrival order: the FIFO tie-break. */
+  seq: number;
+}
+
+export interface ScoredJob extends QueuedJob {
+  score: number;
+}
+
+/**
+ * The priority queue: a job's score is a weighted sum of its tier, how small it is predicted to
+ * be, how long it has waited (capped) and how little its user consumed lately; ties go to the
+ * earlier arrival. Scores change with time (ageing, decay), so `ordered(now)` scores afresh.
+ *
+ * Underestimate guard: when a user's job runs longer than its predicted quantile, that user's
+ * later size predictions are inflated by the overrun ratio (capped, decaying), so optimistic
+ * predictions stop buying priority but are forgiven over time; a running job is never re-queued,
+ * and its real usage is charged to its user's fair share.
+ */
+export class Scheduler {
+  private readonly queue = new Map<string, QueuedJob>();
+  private readonly usage: DecayingUsage;
+  private readonly inflation = new Map<string, { excess: number; at: number }>();
+  private readonly w: SchedulerWeights;
+  private readonly o: Required<Omit<SchedulerOptions, 'weights' | 'limits'>> & Pick<SchedulerOptions, 'limits'>;
+  private seq = 0;
+
+  constructor(options: SchedulerOptions) {
+    this.w = { tier: 1, size: 0.75, age: 2, fair: 0.5, ...options.weights };
+    this.o = {
+      tiers: 3, sizeQuantile: 'p90', ageCapSeconds: 1800, sizeScaleCoreSeconds: 1e6, fairShareHalfLifeSeconds: 3600,
+      fairShareScaleCoreSeconds: 3.6e5, maxQueue: 10_000, underestimateHalfLifeSeconds: 3600, maxInflation: 8, ...options,
+    };
+    if (!Number.isInteger(this.o.tiers) || this.o.tiers < 1) throw new RangeError(`tiers must be a positive integer, got ${this.o.tiers}`);
+    if (!(this.o.ageCapSeconds > 0)) throw new RangeError('ageCapSeconds must be positive');
+    if (!Number.isInteger(this.o.maxQueue) || this.o.maxQueue < 1) throw new RangeError('maxQueue must be a positive integer');
+    if (Object.values(this.w).some((x) => !(x >= 0))) throw new RangeError('weights must be >= 0');
+    this.usage = new DecayingUsage(this.o.fairShareHalfLifeSeconds);
+  }
+
+  /** Admission control: a job is queued or rejected with a reason, never silently dropped. */
+  admit(job: JobRequest, forecast: DurationForecast): Admission {
+    const { instanceCores, instanceMemory, maxInstances } = this.o.limits;
+    if (!(job.cores > 0) || !(job.memory >= 0) || !Number.isInteger(job.replicas) || job.replicas < 1 || !Number.isInteger(job.tier) || job.tier < 0 || job.tier >= this.o.tiers) {
+      return { admitted: false, reason: 'invalid_request', explanation: `job ${job.id}: cores must be > 0, memory >= 0, replicas a positive integer, tier in 0..${this.o.tiers - 1}` };
+    }
+    if (job.cores > instanceCores || job.memory > instanceMemory) {
+      return { admitted: false, reason: 'replica_too_large', explanation: `job ${job.id}: a replica needs ${job.cores} cores / ${job.memory} memory, an instance has ${instanceCores} / ${instanceMemory}` };
+    }
+    const perInstance = Math.min(Math.floor(instanceCores / job.cores + 1e-9), job.memory > 0 ? Math.floor(instanceMemory / job.memory + 1e-9) : Infinity);
+    if (Math.ceil(job.replicas / perInstance) > maxInstances) {
+      return { admitted: false, reason: 'job_too_large', explanation: `job ${job.id}: ${job.replicas} replicas need more than max_instances=${maxInstances}` };
+    }
+    if (this.queue.size >= this.o.maxQueue) {
+      return { admitted: false, reason: 'queue_full', explanation: `job ${job.id}: queue holds its limit of ${this.o.maxQueue} jobs` };
+    }
+    this.queue.set(job.id, { job, forecast, seq: this.seq++ });
+    return { admitted: true };
+  }
+
+  get size(): number {
+    return this.queue.size;
+  }
+
+  /** Cores requested by everything queued. */
+  queuedCores(): number {
+    let c = 0;
+    for (const q of this.queue.values()) c += totalCores(q.job);
+    return c;
+  }
+
+  /** Queued jobs, best first: score descending, then arrival order. */
+  ordered(now: number): ScoredJob[] {
+    const scored: ScoredJob[] = [];
+    for (const q of this.queue.values()) scored.push({ ...q, score: this.score(q, now) });
+    return scored.sort((a, b) => b.score - a.score || a.seq - b.seq);
+  }
+
+  score(q: QueuedJob, now: number): number {
+    const { job } = q;
+    const tier = this.o.tiers === 1 ? 1 : 1 - job.tier / (this.o.tiers - 1);
+    const work = totalCores(job) * q.forecast[this.o.sizeQuantile] * this.inflationOf(job.user, now);
+    const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
+    const age = Math.min(1, Math.max(0, now - job.arrival) / this.o.ageCapSeconds);
+    const used = this.usage.get(job.user, now);
+    const fair = used / (used + this.o.fairShareScaleCoreSeconds);
+    return this.w.tier * tier + this.w.size * size + this.w.age * age - this.w.fair * fair;
+  }
+
+  /** Takes a job out of the queue to run; charges its predicted work to its user at once. */
+  dispatch(id: string, now: number): QueuedJob {
+    const q = this.queue.get(id);
+    if (!q) throw new RangeError(`job ${id} is not queued`);
+    this.queue.delete(id);
+    this.usage.add(q.job.user, totalCores(q.job) * q.forecast.p50, now);
+    return q;
+  }
+
+  /**
+   * A job finished after `actualSeconds`: charge what it used beyond its charged p50, and if it
+   * overran its sized quantile, inflate its user's later size predictions (the guard).
+   */
+  complete(q: QueuedJob, actualSeconds: number, now: number): void {
+    const extra = totalCores(q.job) * (actualSeconds - q.forecast.p50);
+    if (extra > 0) this.usage.add(q.job.user, extra, now);
+    const predicted = q.forecast[this.o.sizeQuantile];
+    if (predicted > 0 && actualSeconds > predicted) {
+      const ratio = Math.min(this.o.maxInflation, actualSeconds / predicted);
+      const current = this.inflationOf(q.job.user, now);
+      if (ratio > current) this.inflation.set(q.job.user, { excess: ratio - 1, at: now });
+    }
+  }
+
+  /** >= 1: how much this user's predictions are currently distrusted. */
+  inflationOf(user: string, now: number): number {
+    const i = this.inflation.get(user);
+    if (!i) return 1;
+    return 1 + i.excess * Math.pow(0.5, Math.max(0, now - i.at) / this.o.underestimateHalfLifeSeconds);
+  }
+}

@@ -1,0 +1,208 @@
+import { seededRandom } from '../forecasting/seeded-random';
+import type { FleetBounds, ScalingPolicy } from '../planning/types';
+import type { JobRequest } from '../scheduling/job';
+import { totalCores } from '../scheduling/job';
+import { bestFit } from '../scheduling/placement';
+import { Scheduler, type QueuedJob, type RejectReason, type SchedulerOptions } from '../scheduling/scheduler';
+import { SizeEstimator } from '../scheduling/size-estimator';
+import type { TraceJob } from '../traces/jobs';
+import { ControlLoop } from './control';
+import { Fleet, type Instance } from './fleet';
+import { delaySummary, type PolicyResult } from './result';
+import { WeightedSamples } from './weighted-samples';
+import { MinHeap } from './min-heap';
+
+export interface JobSimulationOptions extends FleetBounds {
+  /** Jobs to simulate, any order; sorted by (arrival, id) here. */
+  jobs: TraceJob[];
+  /** Completed jobs before the simulated period: they train the run-time predictor. */
+  trainingJobs: TraceJob[];
+  startSeconds: number;
+  instanceCores: number;
+  instanceMemory: number;
+  bootDelaySeconds: number;
+  bootJitterSeconds?: number;
+  controlSeconds?: number;
+  sloDelaySeconds: number;
+  initialInstances: number;
+  seed: number;
+  scheduler?: Omit<SchedulerOptions, 'limits'>;
+}
+
+export interface TierResult {
+  jobs: number;
+  rejected: number;
+  p50_wait_s: number;
+  p95_wait_s: number;
+  p99_wait_s: number;
+  max_wait_s: number;
+}
+
+export interface JobPolicyResult extends PolicyResult {
+  jobs_completed: number;
+  jobs_rejected: Partial<Record<RejectReason, number>>;
+  jobs_unfinished: number;
+  per_tier: Record<string, TierResult>;
+  lowest_tier_max_wait_s: number;
+}
+
+interface Running {
+  q: QueuedJob;
+  job: TraceJob;
+  placement: { bin: Instance; replicas: number }[];
+  endsAt: number;
+  order: number;
+}
+
+/**
+ * Discrete-event simulation of jobs: arrivals are admitted into the priority scheduler, placed by
+ * best-fit on the predicted (requested) cores and memory when room exists, and run for their real
+ * duration. A job's delay is its wait from arrival to start; the SLO counts jobs.
+ */
+export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): JobPolicyResult {
+  const control = o.controlSeconds ?? 60;
+  const jobs = [...o.jobs].sort((a, b) => a.arrival - b.arrival || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const fleet = new Fleet({ instanceCores: o.instanceCores, instanceMemory: o.instanceMemory, bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds, random: seededRandom(o.seed) }, o.startSeconds);
+  fleet.launch(o.startSeconds, o.initialInstances, true);
+  const loop = new ControlLoop(policy, o, fleet);
+  const scheduler = new Scheduler({ ...o.scheduler, limits: { instanceCores: o.instanceCores, instanceMemory: o.instanceMemory, maxInstances: o.maxInstances } });
+  const estimator = new SizeEstimator();
+  for (const j of [...o.trainingJobs].sort((a, b) => a.arrival + a.durationSeconds - (b.arrival + b.durationSeconds))) estimator.observe(j.user, j.durationSeconds);
+  const byId = new Map<string, TraceJob>();
+  // Completions in (end time, start order): a deterministic order for equal end times.
+  const ends = new MinHeap<Running>((a, b) => a.endsAt - b.endsAt || a.order - b.order);
+  let started = 0;
+  const waits = new WeightedSamples();
+  const tierWaits = new Map<number, WeightedSamples>();
+  const tierCounts = new Map<number, { jobs: number; rejected: number }>();
+  const rejected: Partial<Record<RejectReason, number>> = {};
+  let completed = 0;
+  let busyCoreSeconds = 0;
+  let readyCoreSeconds = 0;
+  let reservedCores = 0;
+  let lastT = o.startSeconds;
+  let wBusy = 0;
+  let wReady = 0;
+  let wStart = o.startSeconds;
+  let nextArrival = 0;
+  let nextControl = o.startSeconds + control;
+  const lastArrival = jobs.length > 0 ? jobs[jobs.length - 1]!.arrival : o.startSeconds;
+
+  const advance = (t: number) => {
+    const ready = fleet.readyCount(lastT) * o.instanceCores;
+    busyCoreSeconds += reservedCores * (t - lastT);
+    readyCoreSeconds += ready * (t - lastT);
+    wBusy += reservedCores * (t - lastT);
+    wReady += ready * (t - lastT);
+    lastT = t;
+  };
+
+  while (true) {
+    const tArrival = nextArrival < jobs.length ? jobs[nextArrival]!.arrival : Infinity;
+    const tEnd = ends.peek()?.endsAt ?? Infinity;
+    const tReady = fleet.nextReadyAt(lastT);
+    const busy = nextArrival < jobs.length || ends.size > 0 || scheduler.size > 0;
+    if (!busy) break;
+    const tControl = nextControl;
+    const t = Math.min(tArrival, tEnd, tReady, tControl);
+    advance(t);
+    // Completions first so freed room is visible to this instant's arrivals.
+    while ((ends.peek()?.endsAt ?? Infinity) <= t) {
+      const r = ends.pop()!;
+      for (const p of r.placement) {
+        p.bin.freeCores += r.job.cores * p.replicas;
+        p.bin.freeMemory += r.job.memory * p.replicas;
+        p.bin.running -= 1;
+      }
+      reservedCores -= totalCores(r.job);
+      scheduler.complete(r.q, r.job.durationSeconds, t);
+      estimator.observe(r.job.user, r.job.durationSeconds);
+      completed++;
+    }
+    while (nextArrival < jobs.length && jobs[nextArrival]!.arrival <= t) {
+      const job = jobs[nextArrival++]!;
+      byId.set(job.id, job);
+      const counts = tierCounts.get(job.tier) ?? { jobs: 0, rejected: 0 };
+      tierCounts.set(job.tier, counts);
+      counts.jobs++;
+      const a = scheduler.admit(stripDuration(job), estimator.predict(job.user));
+      if (!a.admitted) {
+        rejected[a.reason] = (rejected[a.reason] ?? 0) + 1;
+        counts.rejected++;
+      }
+    }
+    if (t >= tControl) {
+      const ready = fleet.readyCount(t);
+      loop.step({
+        now: t, ready, booting: fleet.size - ready, instanceCores: o.instanceCores, windowSeconds: t - wStart,
+        // Pending jobs count as load (as the cluster autoscaler sees pending pods): busy cores alone
+        // never exceed capacity, and a job that fits nowhere would then never cause a scale-out.
+        utilization: wReady > 0 ? (wBusy + scheduler.queuedCores() * (t - wStart)) / wReady : scheduler.size > 0 ? 1 : 0, demandCores: reservedCores + scheduler.queuedCores(), backlogCoreSeconds: 0,
+      });
+      wBusy = wReady = 0;
+      wStart = t;
+      nextControl = t + control;
+      if (nextArrival >= jobs.length && ends.size === 0 && scheduler.size === 0) break;
+      if (t > lastArrival + 30 * 86_400) break; // a fleet that can never run what is queued
+    }
+    dispatch(t);
+  }
+  fleet.accrue(lastT);
+  // Jobs still queued at the end waited at least until then; they count, so a policy cannot hide misses.
+  for (const q of scheduler.ordered(lastT)) waits.add(lastT - q.job.arrival, 1);
+
+  function dispatch(t: number): void {
+    if (scheduler.size === 0) return;
+    const ready = fleet.instances.filter((i) => i.readyAt <= t);
+    let freeCores = 0;
+    for (const i of ready) freeCores += i.freeCores;
+    if (freeCores < o.instanceCores * 1e-6) return;
+    for (const q of scheduler.ordered(t)) {
+      if (freeCores < o.instanceCores * 1e-6) break;
+      if (totalCores(q.job) > freeCores + 1e-9) continue;
+      const placement = bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
+      if (placement.length === 0) continue;
+      const job = byId.get(q.job.id)!;
+      scheduler.dispatch(q.job.id, t);
+      for (const p of placement) {
+        p.bin.freeCores -= job.cores * p.replicas;
+        p.bin.freeMemory -= job.memory * p.replicas;
+        p.bin.running += 1;
+      }
+      freeCores -= totalCores(job);
+      reservedCores += totalCores(job);
+      ends.push({ q, job, placement, endsAt: t + job.durationSeconds, order: started++ });
+      const wait = t - job.arrival;
+      waits.add(wait, 1);
+      const tw = tierWaits.get(job.tier) ?? new WeightedSamples();
+      tierWaits.set(job.tier, tw);
+      tw.add(wait, 1);
+    }
+  }
+
+  const perTier: Record<string, TierResult> = {};
+  const tiers = [...tierCounts.keys()].sort((a, b) => a - b);
+  for (const tier of tiers) {
+    const w = tierWaits.get(tier) ?? new WeightedSamples();
+    const c = tierCounts.get(tier)!;
+    perTier[String(tier)] = { jobs: c.jobs, rejected: c.rejected, p50_wait_s: w.quantile(0.5), p95_wait_s: w.quantile(0.95), p99_wait_s: w.quantile(0.99), max_wait_s: w.max() };
+  }
+  const lowest = tiers.length > 0 ? perTier[String(tiers[tiers.length - 1])]! : undefined;
+  return {
+    instance_hours: fleet.instanceHours,
+    mean_utilization: readyCoreSeconds > 0 ? busyCoreSeconds / readyCoreSeconds : 0,
+    ...delaySummary(waits, o.sloDelaySeconds),
+    scale_actions: loop.actions,
+    decisions_by_reason: loop.byReason,
+    example_commands: loop.examples,
+    jobs_completed: completed,
+    jobs_rejected: rejected,
+    jobs_unfinished: scheduler.size + ends.size,
+    per_tier: perTier,
+    lowest_tier_max_wait_s: lowest?.max_wait_s ?? 0,
+  };
+}
+
+function stripDuration(j: TraceJob): JobRequest {
+  return { id: j.id, user: j.user, tier: j.tier, arrival: j.arrival, cores: j.cores, memory: j.memory, replicas: j.replicas };
+}

@@ -1,0 +1,94 @@
+import type { Forecaster, QuantileForecast, Series } from '../../../models/forecasting/forecaster';
+import { proactivePlanner } from '../../../models/planning/proactive-planner';
+import type { ClusterView } from '../../../models/planning/types';
+
+const STEP = 300;
+
+/** A forecaster that returns a fixed path: tests decide exactly what the planner is told. */
+function scripted(path: (origin: number, h: number) => number): Forecaster & { calls: { origin: number; horizon: number }[] } {
+  const calls: { origin: number; horizon: number }[] = [];
+  return {
+    name: 'scripted',
+    calls,
+    forecast(_s: Series, origin: number, horizon: number): QuantileForecast[] {
+      calls.push({ origin, horizon });
+      return Array.from({ length: horizon }, (_, i) => {
+        const v = path(origin, i + 1);
+        return { p50: v, p90: v, p99: v };
+      });
+    },
+  };
+}
+
+function history(level: number, steps = 10): Series {
+  return { startSeconds: 0, stepSeconds: STEP, values: new Float64Array(steps).fill(level) };
+}
+
+function view(now: number, over: Partial<ClusterView> = {}): ClusterView {
+  return { now, ready: 10, booting: 0, instanceCores: 8, windowSeconds: 60, utilization: 0.5, demandCores: 40, backlogCoreSeconds: 0, ...over };
+}
+
+describe('proactivePlanner', () => {
+  it('sizes for the forecast one boot delay ahead, not for now', () => {
+    // Demand is flat at 40 cores until step 12, then 160 cores: a launch at step 11 + 60 s is ready in step 12.
+    const f = scripted((origin, h) => (origin + h >= 12 ? 160 : 40));
+    const p = proactivePlanner({ forecaster: f, history: history(40), bootDelaySeconds: STEP, controlSeconds: 60, headroom: { initial: 1, min: 1 }, warmStartSeconds: 0 });
+    const early = p.decide(view(10 * STEP + 60, { ready: 5 }));
+    expect(early.desired).toBe(5); // 40 cores -> 5 instances: the jump is still beyond the lead time
+    const ahead = p.decide(view(11 * STEP + 60, { ready: 5 }));
+    expect(ahead.desired).toBe(20); // 160 / 8: launched one boot delay before the jump
+    expect(ahead.reason).toBe('forecast');
+    expect(ahead.explanation).toContain('scripted p90 at +300s = 160.0 cores');
+  });
+
+  it('never scales in below what current demand and backlog need', () => {
+    const f = scripted(() => 0); // forecast says demand vanishes
+    const p = proactivePlanner({ forecaster: f, history: history(100), bootDelaySeconds: STEP, controlSeconds: 60, scaleInDelaySeconds: 0, scaleInMaxFraction: 1, warmStartSeconds: 0 });
+    const d = p.decide(view(10 * STEP + 60, { ready: 30, demandCores: 100, backlogCoreSeconds: 8 * STEP * 2 }));
+    // 100 cores now + 2 instances' worth of backlog over the boot delay: 13 + 2 = 15 instances.
+    expect(d.desired).toBe(15);
+    expect(d.explanation).toContain('reactive floor 116.0 cores');
+  });
+
+  it('never goes below the current need on a random walk of demand', () => {
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const f = scripted(() => 10 * rand()); // a forecaster that is often far too low
+    const p = proactivePlanner({ forecaster: f, history: history(50), bootDelaySeconds: STEP, controlSeconds: 60, scaleInDelaySeconds: 0, scaleInMaxFraction: 1, warmStartSeconds: 0 });
+    let ready = 10;
+    for (let k = 1; k <= 200; k++) {
+      const demandCores = 200 * rand();
+      const backlogCoreSeconds = rand() < 0.2 ? 5000 * rand() : 0;
+      const d = p.decide(view(10 * STEP + 60 * k, { ready, demandCores, backlogCoreSeconds }));
+      expect(d.desired).toBeGreaterThanOrEqual(Math.ceil((demandCores + backlogCoreSeconds / STEP) / 8 - 1e-9));
+      ready = d.desired;
+    }
+  });
+
+  it('scales in late and gradually', () => {
+    const f = scripted(() => 8);
+    const p = proactivePlanner({ forecaster: f, history: history(8), bootDelaySeconds: STEP, controlSeconds: 60, scaleInDelaySeconds: 300, scaleInMaxFraction: 0.1, warmStartSeconds: 0, headroom: { initial: 1, min: 1 } });
+    let ready = 20;
+    const desired: number[] = [];
+    for (let k = 0; k < 10; k++) {
+      const d = p.decide(view(10 * STEP + 60 * (k + 1), { ready, demandCores: 8 }));
+      desired.push(d.desired);
+      ready = d.desired;
+    }
+    // First the target must stay low for the whole delay window: the first decisions hold.
+    expect(desired.slice(0, 5)).toEqual([20, 20, 20, 20, 20]);
+    // Then at most 10% (2 instances) per decision.
+    for (let k = 5; k < desired.length; k++) expect(desired[k - 1]! - desired[k]!).toBeLessThanOrEqual(2);
+    expect(desired[desired.length - 1]!).toBeLessThan(20);
+  });
+
+  it('raises its headroom after under-predictions and says so', () => {
+    // The forecaster always says 80 cores, the demand is really 120.
+    const f = scripted(() => 80);
+    const p = proactivePlanner({ forecaster: f, history: history(80, 40), bootDelaySeconds: STEP, controlSeconds: STEP, warmStartSeconds: 0, headroom: { initial: 1, min: 1, minOutcomes: 3, scaling: 'ratio' } });
+    let d = p.decide(view(40 * STEP, { demandCores: 120 }));
+    for (let k = 1; k < 8; k++) d = p.decide(view((40 + k) * STEP, { demandCores: 120, windowSeconds: STEP }));
+    expect(d.explanation).toMatch(/headroom 1\.50/);
+    expect(d.desired).toBe(15); // 80 x 1.5 / 8
+  });
+});
