@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { ProtocolFramer, type Framed } from '../../stack/timescale/protocol-framer';
 import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
-import { connectDatabase } from '../../sinks/database';
-import { migrate } from '../../sinks/migrations/runner';
+import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
 
 /**
  * The embedded TimescaleDB server (stack/timescale/main.ts) as a process of its own, on a
@@ -173,6 +172,29 @@ describe('embedded TimescaleDB server', () => {
       expect(jobs.rows.map((r) => r.proc_name)).toEqual(['policy_compression', 'policy_refresh_continuous_aggregate', 'policy_retention']);
     } finally {
       await db.close();
+    }
+  });
+
+  it('lets two processes\' pools take turns on the single connection, losing and doubling nothing', async () => {
+    const [a, b] = await Promise.all([connectDatabase({ url: server.url, log: quiet }), connectDatabase({ url: server.url, log: quiet })]);
+    try {
+      const write = async (db: Database, pool: string) => {
+        const writer = createBatchWriter(db, { log: quiet, retry: { initialDelayMs: 50, maxDelayMs: 500 } });
+        for (let batch = 0; batch < 10; batch += 1) {
+          const rowsOfBatch = Array.from({ length: 100 }, (_, i) =>
+            rows.clusterMetricsRow({ pool, at: new Date(Date.UTC(2026, 2, 1) + (batch * 100 + i) * 60_000), instancesRunning: i, instancesBooting: 0, cpuCapacityMillicores: 1000, memoryCapacityBytes: 1, cpuUtilization: 0.5, memoryUtilization: 0.5, ioUtilization: 0, queueDepth: 0 }),
+          );
+          await writer.write([batchOf(tables.clusterMetrics, rowsOfBatch)]);
+        }
+      };
+      await Promise.all([write(a, 'turns-a'), write(b, 'turns-b')]);
+      const counts = await a.query<{ pool: string; n: number }>(`SELECT pool, count(*)::int AS n FROM prm.cluster_metrics WHERE pool LIKE 'turns-%' GROUP BY 1 ORDER BY 1`);
+      expect(counts.rows).toEqual([
+        { pool: 'turns-a', n: 1000 },
+        { pool: 'turns-b', n: 1000 },
+      ]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
