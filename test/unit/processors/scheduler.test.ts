@@ -1,0 +1,109 @@
+import type { PredictedDemand, UserTier } from '../../../schemas/types.generated';
+import { ConfigError } from '../../../streams/runtime/errors';
+import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
+import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
+import { schedulerProcessor, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
+import { setup, T0, telemetry } from './fixtures';
+
+const GIB = 1024 ** 3;
+// Six tasks, six one-core instances: partition 0 owns exactly one instance, pool-0.
+const capacity = { pool: 'pool', instances: 6, instanceCores: 1, instanceMemoryBytes: 4 * GIB };
+
+function prediction(requestId: string, tier: UserTier, priority: number, atMs = T0): PredictedDemand {
+  const q = (x: number) => ({ p50: x, p90: 1.5 * x, p99: 2 * x });
+  return {
+    requestId, userId: `user-${requestId}`, predictedAt: new Date(atMs), submittedAt: new Date(atMs), tier, priority, deadline: null,
+    cpuMs: q(1000), peakMemoryBytes: q(100 * 1024 * 1024), ioBytes: q(0), durationMs: q(1000), components: [], profileObservations: 0,
+  };
+}
+
+function scheduler(env = setup()) {
+  return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity }), { clock: env.clock }) };
+}
+
+function finish(driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number) {
+  driver.pipeInput('telemetry', { key: `user-${requestId}`, value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 1000), endedAt: new Date(atMs), cpuMs: 900 }) });
+}
+
+describe('scheduler', () => {
+  it('dispatches in priority order (tier, then requested priority), FIFO among equals, as capacity frees', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('first', 'STANDARD', 5) });
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['first']);
+    for (const [id, tier, priority] of [['free', 'FREE', 9], ['ent-a', 'ENTERPRISE', 3], ['prem', 'PREMIUM', 9], ['ent-b', 'ENTERPRISE', 3], ['ent-hi', 'ENTERPRISE', 8]] as const) {
+      driver.pipeInput('predictions', { key: id, value: prediction(id, tier, priority, T0 + 100) });
+    }
+    expect(driver.readOutput('dispatches')).toEqual([]);
+    expect(driver.store('queue').size).toBe(5);
+    const order: string[] = [];
+    let previous = 'first';
+    for (let i = 1; i <= 5; i++) {
+      finish(driver, previous, T0 + 1000 * i);
+      const out = driver.readOutput('dispatches');
+      expect(out).toHaveLength(1);
+      previous = out[0]!.value!.requestId;
+      order.push(previous);
+    }
+    expect(order).toEqual(['ent-hi', 'ent-a', 'ent-b', 'prem', 'free']);
+    expect(driver.store('queue').size).toBe(0);
+  });
+
+  it('fills the dispatch from the prediction: instance, reservation, wait and an explained score', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'PREMIUM', 5) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'PREMIUM', 5, T0 + 10) });
+    finish(driver, 'a', T0 + 3000);
+    const [first, second] = driver.readOutput('dispatches').map((d) => d.value!);
+    expect(first).toMatchObject({ requestId: 'a', pool: 'pool', instanceId: 'pool-0', queuedMs: 0 });
+    expect(first!.allocation).toEqual({ cpuMillicores: 1000, memoryBytes: 200 * 1024 * 1024, timeoutMs: 6000 });
+    expect(second).toMatchObject({ requestId: 'b', instanceId: 'pool-0', queuedMs: 2990 });
+    expect(second!.dispatchedAt.getTime()).toBe(T0 + 3000);
+    const p = second!.priority;
+    expect(p.aging).toBeGreaterThan(0);
+    expect(p.base + p.aging + p.size + p.deadlineUrgency).toBeCloseTo(second!.priorityScore, 9);
+  });
+
+  it('ignores a redelivered prediction and telemetry of jobs it never dispatched', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'FREE', 0) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'FREE', 0) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'FREE', 0) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'FREE', 0) });
+    finish(driver, 'someone-else', T0 + 500);
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
+    expect(driver.store('queue').size).toBe(1);
+  });
+
+  it('keeps queued jobs across a crash: a task restored from its changelogs dispatches them in order', () => {
+    const env = setup();
+    const { driver: before } = scheduler(env);
+    before.pipeInput('predictions', { key: 'x', value: prediction('running', 'STANDARD', 5) });
+    before.pipeInput('predictions', { key: 'x', value: prediction('low', 'FREE', 1, T0 + 1) });
+    before.pipeInput('predictions', { key: 'x', value: prediction('high', 'ENTERPRISE', 1, T0 + 2) });
+    before.readOutput('dispatches');
+
+    // A new task on another instance: its stores are what the changelogs hold (serde round trip).
+    const { driver: after } = scheduler(env);
+    const copy = <V>(name: 'queue' | 'running' | 'sequence', serde: { serialize(v: V): Buffer; deserialize(b: Buffer): V }) => {
+      for (const [k, v] of (before.store(name) as unknown as { entries(): Iterable<[string, V]> }).entries()) {
+        (after.store(name) as unknown as { put(k: string, v: V): void }).put(k, serde.deserialize(serde.serialize(v)));
+      }
+    };
+    copy('queue', jsonSerde<QueuedEntry>());
+    copy('running', jsonSerde<RunningEntry>());
+    copy('sequence', numberSerde);
+
+    after.pipeInput('predictions', { key: 'x', value: prediction('later', 'FREE', 1, T0 + 3) });
+    expect(after.readOutput('dispatches')).toEqual([]);
+    finish(after, 'running', T0 + 2000);
+    finish(after, 'high', T0 + 4000);
+    finish(after, 'low', T0 + 6000);
+    expect(after.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['high', 'low', 'later']);
+    expect(after.store('sequence').get('next')).toBe(4);
+  });
+
+  it('rejects a pool too small for its tasks', () => {
+    const { topics } = setup();
+    expect(() => schedulerProcessor({ topics, capacity: { ...capacity, instances: 3 } })).toThrow(ConfigError);
+  });
+});
