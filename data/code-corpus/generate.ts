@@ -8,10 +8,18 @@ import { families } from './families';
 import { render, type SizeStyle } from './style';
 import type { CorpusProgram, CorpusRun, Dataset } from './dataset';
 
-export interface GenerateOptions {
+/** One batch of programs: families taken in turn, so each gets an equal share. */
+export interface Batch {
   seed: number;
-  /** Programs to write; families are taken in turn so each gets an equal share. */
   count: number;
+  /** Sizes drawn from this fraction of each family's ranges upwards (see createDraw). */
+  upper: number;
+  /** Prefix of the programs' ids, unique per batch. */
+  prefix: string;
+}
+
+export interface GenerateOptions {
+  batches: Batch[];
   /** Sandbox runs per program; the median of each measure is kept. */
   runs: number;
   /** Programs measured at once. Each job's CPU and memory are its own, but wall time feels the neighbour. */
@@ -40,7 +48,7 @@ interface Planned {
  * seed reuses every entry whose source is unchanged: an interrupted generation resumes.
  */
 export async function generateCorpus(opts: GenerateOptions): Promise<Dataset> {
-  const plan = planPrograms(opts.seed, opts.count);
+  const plan = opts.batches.flatMap((b) => planPrograms(b));
   await mkdir(join(opts.outDir, 'programs'), { recursive: true });
   for (const p of plan) await writeFile(join(opts.outDir, p.file), p.code);
   const journal = join(opts.outDir, 'measurements.jsonl');
@@ -65,7 +73,7 @@ export async function generateCorpus(opts: GenerateOptions): Promise<Dataset> {
   const dataset: Dataset = {
     parameters: {
       generator: 'npx prm corpus',
-      seed: opts.seed, count: opts.count, runs: opts.runs, concurrency: opts.concurrency, limits: opts.limits,
+      batches: opts.batches, runs: opts.runs, concurrency: opts.concurrency, limits: opts.limits,
       node: process.version, platform: `${process.platform}-${process.arch}`,
       generated_at: opts.generatedAt,
       measures: 'sandbox (sandbox/executor.ts): kernel rusage from the start of user code; median of the runs',
@@ -76,14 +84,14 @@ export async function generateCorpus(opts: GenerateOptions): Promise<Dataset> {
   return dataset;
 }
 
-/** The corpus programs for a seed: program i depends only on the seed and i, whatever the count. */
-export function planPrograms(seed: number, count: number): Planned[] {
-  const draw = createDraw(seed);
+/** A batch's programs: program i depends only on the batch's seed, `upper` and i, whatever the count. */
+export function planPrograms({ seed, count, upper, prefix }: Batch): Planned[] {
+  const draw = createDraw(seed, upper);
   return Array.from({ length: count }, (_, i) => {
     const family = families[i % families.length]!;
     const { body, sizes } = family.make(draw);
     const { code, style } = render(body, sizes, draw);
-    const id = `${String(i + 1).padStart(4, '0')}-${family.name}`;
+    const id = `${prefix}${String(i + 1).padStart(4, '0')}-${family.name}`;
     return { id, family: family.name, style, sizes, file: `programs/${id}.js`, code };
   });
 }

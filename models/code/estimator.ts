@@ -2,9 +2,9 @@ import { join } from 'node:path';
 import type { tf } from '../tf/backend';
 import { featureVector, type CodeFeatures } from './features';
 import { fitLinearBaseline, predictLinear, type LinearBaseline } from './linear-baseline';
-import { coverage, medianAbsLogError, spearman } from './metrics';
-import { defaultMlpOptions, loadMlp, predictMlp, serializeMlp, trainMlp, type MlpOptions, type SerializedMlp } from './quantile-mlp';
-import { fitScaler, splitHeldOut, targets, toVector, type Estimate, type Sample, type Scaler, type Target } from './samples';
+import { coverage, medianAbsLogError, quantile, spearman } from './metrics';
+import { defaultMlpOptions, loadMlp, predictMlp, serializeMlp, trainMlp, type Calibration, type MlpOptions, type SerializedMlp } from './quantile-mlp';
+import { fitScaler, splitHeldOut, targets, toLog, toVector, type Estimate, type Sample, type Scaler, type Target } from './samples';
 import { seededRandom } from './seeded-random';
 
 export type ModelName = 'quantile-mlp' | 'log-ridge';
@@ -28,6 +28,7 @@ export interface EstimatorArtifact {
   scaler: Scaler;
   baseline: LinearBaseline;
   mlp: SerializedMlp;
+  mlpCalibration: Calibration;
   heldOut: Record<ModelName, Scores>;
   training: { samples: number; heldOut: number; seed: number; heldOutShare: number; backend: string; corpus: Record<string, unknown> };
 }
@@ -55,10 +56,14 @@ export async function trainEstimator(samples: Sample[], o: TrainOptions): Promis
   const scaler = fitScaler(train.map((s) => s.x));
   const baseline = fitLinearBaseline(train, scaler);
   const mlpOptions = { ...defaultMlpOptions, ...o.mlp, seed: o.mlp?.seed ?? o.seed };
-  const model = await trainMlp(train, scaler, mlpOptions);
+  // The network's own upper quantiles are fitted on data it has seen and come out too narrow;
+  // a slice of the training share it never sees sets how far above p50 they must reach.
+  const { train: fit, test: calibrate } = splitHeldOut(train, 0.2, seededRandom(o.seed + 1));
+  const model = await trainMlp(fit, scaler, mlpOptions);
   try {
+    const calibration = calibrationOf(predictMlp(model, scaler, calibrate.map((s) => s.x)), calibrate);
     const baselineScores = score(test.map((s) => predictLinear(baseline, scaler, s.x)), test);
-    const mlpScores = score(predictMlp(model, scaler, test.map((s) => s.x)), test);
+    const mlpScores = score(predictMlp(model, scaler, test.map((s) => s.x), calibration), test);
     const meanError = (s: Scores) => targets.reduce((sum, t) => sum + s[t].median_abs_log_error, 0) / targets.length;
     return {
       format: 'prm-code-estimator/1',
@@ -66,6 +71,7 @@ export async function trainEstimator(samples: Sample[], o: TrainOptions): Promis
       features: featureVector.map((f) => f.name),
       scaler, baseline,
       mlp: await serializeMlp(model, mlpOptions),
+      mlpCalibration: calibration,
       heldOut: { 'quantile-mlp': mlpScores, 'log-ridge': baselineScores },
       training: { samples: train.length, heldOut: test.length, seed: o.seed, heldOutShare: o.heldOutShare, backend: o.backend, corpus: o.corpus },
     };
@@ -104,7 +110,16 @@ export async function loadEstimator(artifact: EstimatorArtifact, model: ModelNam
     return { name: model, estimate: (fs) => fs.map((f) => predictLinear(artifact.baseline, artifact.scaler, toVector(f))), dispose: () => {} };
   }
   const net: tf.LayersModel = await loadMlp(artifact.mlp);
-  return { name: model, estimate: (fs) => predictMlp(net, artifact.scaler, fs.map(toVector)), dispose: () => net.dispose() };
+  return { name: model, estimate: (fs) => predictMlp(net, artifact.scaler, fs.map(toVector), artifact.mlpCalibration), dispose: () => net.dispose() };
+}
+
+function calibrationOf(predictions: Estimate[], actual: Sample[]): Calibration {
+  const out = {} as Calibration;
+  for (const t of targets) {
+    const gaps = actual.map((s, i) => toLog(s.y[t]) - toLog(predictions[i]![t].p50));
+    out[t] = [Math.max(0, quantile(gaps, 0.9)), Math.max(0, quantile(gaps, 0.99))];
+  }
+  return out;
 }
 
 function round(x: number): number {

@@ -43,7 +43,22 @@ export class ConstantFolder {
       case 'MemberExpression':
         if (!expr.computed && expr.property.type === 'Identifier' && expr.property.name === 'length') return this.length(expr.object, fn, d);
         return undefined;
+      case 'LogicalExpression': {
+        // `+process.argv[2] || 1000`: benchmark programs default their size this way.
+        const left = this.number(expr.left, fn, d);
+        if (expr.operator === '&&') return left === 0 ? 0 : left === undefined ? undefined : this.number(expr.right, fn, d);
+        return left !== undefined && (expr.operator === '??' || left !== 0) ? left : this.number(expr.right, fn, d);
+      }
+      case 'ConditionalExpression': {
+        const a = this.number(expr.consequent, fn, d);
+        const b = this.number(expr.alternate, fn, d);
+        return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+      }
       case 'CallExpression':
+        if (expr.callee.type === 'Identifier' && ['Number', 'parseInt', 'parseFloat'].includes(expr.callee.name) && expr.arguments[0]) {
+          const arg = expr.arguments[0];
+          return arg.type === 'Literal' && typeof arg.value === 'string' ? finite(Number.parseFloat(arg.value)) : this.number(arg, fn, d);
+        }
         return this.mathCall(expr, fn, d);
       case 'TSAsExpression':
       case 'TSNonNullExpression':

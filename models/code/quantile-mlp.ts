@@ -1,5 +1,5 @@
 import { tf } from '../tf/backend';
-import { fromLog, quantileLevels, scale, targets, toLog, type Estimate, type Sample, type Scaler } from './samples';
+import { fromLog, quantileLevels, scale, targets, toLog, type Estimate, type Sample, type Scaler, type Target } from './samples';
 
 /**
  * The learned estimator: a small MLP from scaled features to, per target, the 0.5/0.9/0.99
@@ -14,7 +14,7 @@ export interface MlpOptions {
   seed: number;
 }
 
-export const defaultMlpOptions: MlpOptions = { hidden: [48, 24], epochs: 700, learningRate: 0.01, l2: 1e-3, seed: 7 };
+export const defaultMlpOptions: MlpOptions = { hidden: [32, 16], epochs: 500, learningRate: 0.01, l2: 3e-3, seed: 7 };
 
 /** The network in serialisable form (tf.io model artifacts with the weights as base64). */
 export interface SerializedMlp {
@@ -41,10 +41,8 @@ function toQuantiles(raw: tf.Tensor2D): tf.Tensor2D {
 function pinball(yTrue: tf.Tensor, yPred: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const q = toQuantiles(yPred as tf.Tensor2D);
-    // Each target's truth, repeated once per quantile level.
-    const truth = tf.concat(targets.map((_, t) => tf.tile((yTrue as tf.Tensor2D).slice([0, t], [-1, 1]), [1, outputsPerTarget])), 1);
     const levels = tf.tensor1d(targets.flatMap(() => [...quantileLevels]));
-    const diff = truth.sub(q);
+    const diff = yTrue.sub(q);
     return tf.maximum(diff.mul(levels), diff.mul(levels.sub(1))).mean() as tf.Scalar;
   });
 }
@@ -68,7 +66,8 @@ export async function trainMlp(train: Sample[], scaler: Scaler, options: Partial
   const model = build(train[0]!.x.length, o);
   model.compile({ optimizer: tf.train.adam(o.learningRate), loss: pinball });
   const x = tf.tensor2d(train.map((s) => scale(scaler, s.x)));
-  const y = tf.tensor2d(train.map((s) => targets.map((t) => toLog(s.y[t]))));
+  // Each target's truth repeated once per quantile level, to line up with the outputs.
+  const y = tf.tensor2d(train.map((s) => targets.flatMap((t) => quantileLevels.map(() => toLog(s.y[t])))));
   try {
     await model.fit(x, y, { epochs: o.epochs, batchSize: train.length, shuffle: false, verbose: 0 });
   } finally {
@@ -78,13 +77,19 @@ export async function trainMlp(train: Sample[], scaler: Scaler, options: Partial
   return model;
 }
 
-export function predictMlp(model: tf.LayersModel, scaler: Scaler, xs: number[][]): Estimate[] {
+/** Log-scale gaps above the median that held-out residuals call for, per target: [p90, p99]. */
+export type Calibration = Record<Target, [number, number]>;
+
+/** @param calibration when given, p90 and p99 are widened to at least these gaps above p50 */
+export function predictMlp(model: tf.LayersModel, scaler: Scaler, xs: number[][], calibration?: Calibration): Estimate[] {
   const values = tf.tidy(() => toQuantiles(model.predict(tf.tensor2d(xs.map((x) => scale(scaler, x)))) as tf.Tensor2D).arraySync());
   return values.map((row) => {
     const out = {} as Estimate;
     targets.forEach((t, i) => {
-      const [p50, p90, p99] = row.slice(i * outputsPerTarget, (i + 1) * outputsPerTarget).map(fromLog) as [number, number, number];
-      out[t] = { p50, p90, p99 };
+      const [m, q90, q99] = row.slice(i * outputsPerTarget, (i + 1) * outputsPerTarget) as [number, number, number];
+      const [g90, g99] = calibration?.[t] ?? [0, 0];
+      const p90 = Math.max(q90, m + g90);
+      out[t] = { p50: fromLog(m), p90: fromLog(p90), p99: fromLog(Math.max(q99, m + g99, p90)) };
     });
     return out;
   });

@@ -151,3 +151,9 @@ test('results are cached by source hash', () => {
   expect(a.analyze('const x = 1;')).not.toBe(first);
   expect(a.analyze('const x = 1;')).toEqual(first);
 });
+
+test('sizes defaulted from the command line are folded to their default', () => {
+  const f = analyzer.analyze('const n = +process.argv[2] || 5000;\nconst m = parseInt(process.argv[3]) || 200;\nfor (let i = 0; i < n; i++) for (let j = 0; j < m; j++);');
+  expect(f.maxLoopBound).toBe(5000);
+  expect(f.estimatedOps).toBeGreaterThan(5000 * 200);
+});

@@ -1,0 +1,115 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import type { Command } from '../command';
+import { UsageError } from '../command';
+import { numberFlag, parseFlags } from '../args';
+import type { EstimatorArtifact, ModelName, Scores } from '../../models/code/estimator';
+
+const usage = `
+usage: prm estimate-eval [--json [OUT]] [--retrain [--seed S] [--held-out F] [--epochs E]]
+
+Scores the code estimator on the held-out split of the code corpus (data/code-corpus): for the
+learned model (quantile-mlp) and the gradient-free baseline (log-ridge), per target (cpu_ms,
+peak_memory_mb, duration_ms), the Spearman rank correlation of the predicted median with the
+measured value, the median absolute log error |ln(1+predicted) - ln(1+measured)|, and the
+coverage of p90 and p99. The split is stratified by program family and seeded.
+
+  --retrain      train both models again on the training share, select the learned model only
+                 if its mean held-out log error beats the baseline's, and write the artifact
+                 (models/code/estimator-model.json)
+  --seed S       split and initialisation seed (default 7)
+  --held-out F   held-out share (default 0.25)
+  --epochs E     MLP training epochs (default 700)
+  --json [OUT]   print the report as JSON (or write it to OUT)
+`;
+
+export const command: Command = {
+  name: 'estimate-eval',
+  summary: 'held-out Spearman and log error of the code estimator and its baseline',
+  usage,
+  async run(argv) {
+    const { values, positionals } = parseFlags(argv, {
+      json: { type: 'boolean', default: false },
+      retrain: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      'held-out': { type: 'string' },
+      epochs: { type: 'string' },
+    }, true);
+    const [out, ...extra] = positionals;
+    if (extra.length > 0 || (out !== undefined && !values.json)) throw new UsageError('unexpected argument');
+    const seed = numberFlag('seed', values.seed, 7);
+    const share = numberFlag('held-out', values['held-out'], 0.25);
+    const epochs = numberFlag('epochs', values.epochs, 700);
+    if (!(share > 0 && share < 0.9)) throw new UsageError('--held-out must be in (0, 0.9)');
+    if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError('--epochs must be a positive integer');
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { loadCorpus, measuredPrograms } = require('../../data/code-corpus/dataset') as typeof import('../../data/code-corpus/dataset');
+    const { createAnalyzer } = require('../../models/code/analyzer') as typeof import('../../models/code/analyzer');
+    const est = require('../../models/code/estimator') as typeof import('../../models/code/estimator');
+    const { splitHeldOut } = require('../../models/code/samples') as typeof import('../../models/code/samples');
+    const { seededRandom } = require('../../models/code/seeded-random') as typeof import('../../models/code/seeded-random');
+    const { initTfBackend, tf } = require('../../models/tf/backend') as typeof import('../../models/tf/backend');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+
+    const { dataset, sources } = await loadCorpus();
+    const analyzer = createAnalyzer({ cacheSize: 0 });
+    const rows = measuredPrograms(dataset, sources).map((p) => ({ id: p.id, group: p.group, features: analyzer.analyze(p.source), y: p.y }));
+    const samples = est.toSamples(rows);
+    log(`corpus: ${dataset.programs.length} programs, ${samples.length} measured OK and parsed`);
+    let backend = await initTfBackend(log);
+
+    let artifact: EstimatorArtifact;
+    if (values.retrain) {
+      const options = { seed, heldOutShare: share, mlp: { epochs }, corpus: dataset.parameters };
+      try {
+        artifact = await est.trainEstimator(samples, { ...options, backend });
+      } catch (err) {
+        if (backend === 'cpu') throw err;
+        log(`tfjs: training failed on the ${backend} backend (${(err as Error).message}); retrying on cpu`);
+        await tf.setBackend('cpu');
+        backend = 'cpu';
+        artifact = await est.trainEstimator(samples, { ...options, backend });
+      }
+      await writeFile(est.artifactPath, `${JSON.stringify(artifact)}\n`);
+      log(`wrote ${est.artifactPath} (selected ${artifact.selected})`);
+    } else {
+      artifact = JSON.parse(await readFile(est.artifactPath, 'utf8')) as EstimatorArtifact;
+    }
+
+    // Re-derive the held-out split the artifact was trained against and score both models on it.
+    const { test } = splitHeldOut(samples, artifact.training.heldOutShare, seededRandom(artifact.training.seed));
+    const heldOut = {} as Record<ModelName, Scores>;
+    for (const name of ['quantile-mlp', 'log-ridge'] as const) {
+      const estimator = await est.loadEstimator(artifact, name);
+      const byId = new Map(rows.map((r) => [r.id, r.features]));
+      heldOut[name] = est.score(estimator.estimate(test.map((s) => byId.get(s.id)!)), test);
+      estimator.dispose();
+    }
+    const report = {
+      selected: artifact.selected,
+      samples: { train: artifact.training.samples, held_out: test.length },
+      held_out: heldOut,
+      backend,
+      corpus: dataset.parameters,
+    };
+    if (values.json) {
+      const text = `${JSON.stringify(report, null, 2)}\n`;
+      if (out) await writeFile(out, text);
+      else process.stdout.write(text);
+    } else {
+      process.stdout.write(table(heldOut, artifact.selected, test.length));
+    }
+    return 0;
+  },
+};
+
+function table(scores: Record<ModelName, Scores>, selected: ModelName, n: number): string {
+  const lines = [`held-out programs: ${n}; selected model: ${selected}`, '', 'model          target           spearman  med_abs_log_err  cov_p90  cov_p99'];
+  for (const [model, byTarget] of Object.entries(scores)) {
+    for (const [target, s] of Object.entries(byTarget)) {
+      lines.push(`${model.padEnd(14)} ${target.padEnd(16)} ${s.spearman.toFixed(3).padStart(8)}  ${s.median_abs_log_error.toFixed(3).padStart(15)}  ${s.coverage_p90.toFixed(2).padStart(7)}  ${s.coverage_p99.toFixed(2).padStart(7)}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
