@@ -132,6 +132,14 @@ export class Scheduler {
     return this.w.tier * tier + this.w.size * size + this.w.age * age - this.w.fair * fair;
   }
 
+  /**
+   * A job that has waited the full ageing cap and still does not fit must not be overtaken any
+   * longer: smaller jobs behind it would keep filling every gap (backfill starvation of wide jobs).
+   */
+  mustNotBeOvertaken(q: QueuedJob, now: number): boolean {
+    return now - q.job.arrival >= this.o.ageCapSeconds;
+  }
+
   /** Takes a job out of the queue to run; charges its predicted work to its user at once. */
   dispatch(id: string, now: number): QueuedJob {
     const q = this.queue.get(id);

@@ -159,9 +159,12 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
     if (freeCores < o.instanceCores * 1e-6) return;
     for (const q of scheduler.ordered(t)) {
       if (freeCores < o.instanceCores * 1e-6) break;
-      if (totalCores(q.job) > freeCores + 1e-9) continue;
-      const placement = bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
-      if (placement.length === 0) continue;
+      const placement = totalCores(q.job) > freeCores + 1e-9 ? [] : bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
+      if (placement.length === 0) {
+        // Reserve the room for a job that has waited too long: nothing behind it starts.
+        if (scheduler.mustNotBeOvertaken(q, t)) break;
+        continue;
+      }
       const job = byId.get(q.job.id)!;
       scheduler.dispatch(q.job.id, t);
       for (const p of placement) {

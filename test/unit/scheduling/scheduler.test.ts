@@ -70,6 +70,14 @@ describe('Scheduler', () => {
     expect(s.ordered(100 + 6000)[0]!.job.id).toBe('liar-2');
   });
 
+  it('stops backfilling past a job that has waited the full ageing cap', () => {
+    const s = new Scheduler({ limits, ageCapSeconds: 600 });
+    s.admit(job('wide', { cores: 8, replicas: 4, arrival: 0 }), SHORT);
+    const [q] = s.ordered(0);
+    expect(s.mustNotBeOvertaken(q!, 599)).toBe(false);
+    expect(s.mustNotBeOvertaken(q!, 600)).toBe(true);
+  });
+
   it('rejects with a reason instead of dropping', () => {
     const s = new Scheduler({ limits, maxQueue: 2 });
     expect(s.admit(job('a'), SHORT)).toEqual({ admitted: true });
