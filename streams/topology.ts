@@ -1,0 +1,49 @@
+import type { Analyzer } from '../models/code/analyzer';
+import type { Estimator } from '../models/code/estimator';
+import type { ProfileConfig } from '../models/profiles/user-profile';
+import type { EventTopics } from './processors/event-topics';
+import { forecasterProcessor, type ForecasterProcessorOptions } from './processors/forecaster';
+import { predictorProcessor } from './processors/predictor';
+import { profilerProcessor } from './processors/profiler';
+import { schedulerProcessor, type SchedulerPoolConfig } from './processors/scheduler';
+import { buildTopology, type Topology } from './runtime/topology';
+
+export interface PrmTopologyOptions {
+  /** Application id: prefix of consumer groups, transactional ids and changelog topics. Default 'prm'. */
+  app?: string;
+  topics: EventTopics;
+  analyzer: Analyzer;
+  estimator: Estimator;
+  estimatorVersion: string;
+  profile?: Partial<ProfileConfig>;
+  forecast?: Omit<ForecasterProcessorOptions, 'topics'>;
+  capacity: SchedulerPoolConfig;
+}
+
+/**
+ * PRM's stream processing, top to bottom as the data flows (DESIGN.md):
+ *
+ *   prm.requests ──► predictor ──► prm.demand-predictions ──► scheduler ──► prm.dispatches
+ *                      ▲  [profiles: table of prm.user-profiles]   ▲  [queue, running, sequence]
+ *                      │                                           │
+ *   prm.telemetry ──► profiler ──► prm.user-profiles ──────────────┘ (telemetry frees reservations)
+ *                      [profiles]
+ *
+ *   prm.cluster-metrics ──► forecaster ──► prm.cluster-forecasts
+ *                            [history]
+ *
+ * Every store is changelogged by the runtime; each processor is its own consumer group.
+ */
+export function prmTopology(o: PrmTopologyOptions): Topology {
+  const { topics } = o;
+  return buildTopology(o.app ?? 'prm', [
+    // Requests, with static analysis inline and the user's profile joined, become predictions.
+    predictorProcessor({ topics, analyzer: o.analyzer, estimator: o.estimator, estimatorVersion: o.estimatorVersion }),
+    // Finished executions update the rolling per-user profile the predictor joins.
+    profilerProcessor({ topics, profile: o.profile }),
+    // Pool metrics become load forecasts over the boot lead time.
+    forecasterProcessor({ topics, ...o.forecast }),
+    // Predictions queue by priority and are dispatched as capacity frees.
+    schedulerProcessor({ topics, capacity: o.capacity }),
+  ]);
+}
