@@ -3,7 +3,9 @@ import { Partitioners } from 'kafkajs';
 import { jsonDeadLetterSink } from '../../streams/runtime/dead-letter-sink';
 import { StreamApp } from '../../streams/runtime/kafka/stream-app';
 import { jsonLogger } from '../../streams/runtime/logger';
-import { changelogTopic, consumerGroupId } from '../../streams/runtime/topology';
+import { ProcessingError } from '../../streams/runtime/errors';
+import { jsonSerde } from '../../streams/runtime/serde';
+import { buildTopology, changelogTopic, consumerGroupId, defineProcessor, topic } from '../../streams/runtime/topology';
 import { countingTopology } from '../../streams/runtime/verify/counting-topology';
 import { testKafka, testTopics } from '../setup/kafka';
 
@@ -162,5 +164,52 @@ describe('stream runtime on Kafka', () => {
     await admin.connect();
     await admin.deleteGroups([consumerGroupId(t.app, 'counter')]).catch(() => undefined);
     await admin.disconnect();
+  });
+
+  it('a processor bug stops the processor with the error (no hang) and leaves the record uncommitted', async () => {
+    const input = await topics.create('fatal-in');
+    const output = await topics.create('fatal-out');
+    const dlq = await topics.create('fatal-dlq');
+    const app = `prm-runtime-fatal-${Date.now()}`;
+    const echo = (failOn: number | null) =>
+      buildTopology(app, [
+        defineProcessor({
+          name: 'echo',
+          inputs: { input: topic(input, jsonSerde<{ id: number }>()) },
+          outputs: { output: topic(output, jsonSerde<{ id: number; count: number }>()) },
+          stores: {},
+          process(ctx, r) {
+            if (r.value.id === failOn) throw new TypeError('cannot read properties of undefined');
+            ctx.forward('output', { key: r.key, value: { id: r.value.id, count: 1 } });
+          },
+        }),
+      ]);
+    const lines: string[] = [];
+    const start = async (failOn: number | null) => {
+      const a = new StreamApp({
+        topology: echo(failOn),
+        kafka: { brokers: process.env.KAFKA_BROKERS!.split(',') },
+        deadLetters: jsonDeadLetterSink(dlq),
+        logger: jsonLogger({ write: (l) => void lines.push(l.trim()) }),
+        sessionTimeoutMs: 6000,
+      });
+      await a.start();
+      return a;
+    };
+    const buggy = await start(2);
+    await produce(kafka, input, [1, 2, 3].map((id) => ({ key: 'k', value: JSON.stringify({ id }) })));
+    const err = await buggy.stopped.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ProcessingError);
+    expect((err as ProcessingError).where).toMatchObject({ processor: 'echo', topic: input, offset: '1' });
+    expect(events(lines, 'processor stopped on a fatal error')).toHaveLength(1);
+
+    // The failing chunk was aborted: once fixed, the processor resumes at that record, nothing lost or doubled.
+    const fixed = await start(null);
+    const out = await readCommitted(kafka, output, 3);
+    await fixed.stop();
+    expect(out.map((o) => o.id).sort()).toEqual([1, 2, 3]);
   });
 });

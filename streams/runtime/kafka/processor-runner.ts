@@ -116,6 +116,17 @@ export class ProcessorRunner {
 
   /** Joins the group and starts processing; resolves once consuming has started. */
   async start(): Promise<void> {
+    try {
+      await this.connect();
+    } catch (err) {
+      this.stopping = true;
+      await this.shutdown();
+      this.settle.reject(err);
+      throw err;
+    }
+  }
+
+  private async connect(): Promise<void> {
     const admin = this.kafka.admin();
     this.admin = admin;
     await admin.connect();

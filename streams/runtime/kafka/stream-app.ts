@@ -78,8 +78,14 @@ export class StreamApp {
       );
   }
 
+  /** Starts every processor; if one cannot start, stops those that did and rethrows. */
   async start(): Promise<void> {
-    for (const r of this.runners) await r.start();
+    try {
+      for (const r of this.runners) await r.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
   }
 
   /** Settles when every processor has stopped; rejects with the first fatal error. */
@@ -88,7 +94,8 @@ export class StreamApp {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.runners.map((r) => r.stop()));
+    // A runner that already stopped on a fatal error reports it through `stopped`, not here.
+    await Promise.allSettled(this.runners.map((r) => r.stop()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 

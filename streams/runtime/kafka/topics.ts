@@ -40,7 +40,8 @@ export async function prepareTopics(admin: Admin, app: string, p: AnyProcessor, 
       })),
     });
   }
-  const logMeta = await admin.fetchTopicMetadata({ topics: changelogs });
+  // fetchTopicMetadata with no topics describes every topic in the cluster.
+  const logMeta = changelogs.length === 0 ? { topics: [] } : await admin.fetchTopicMetadata({ topics: changelogs });
   for (const t of logMeta.topics) {
     if (t.partitions.length !== partitions) {
       throw new ConfigError(`changelog ${t.name} has ${t.partitions.length} partitions but the inputs of '${p.name}' have ${partitions}`);
