@@ -3,6 +3,7 @@ import type { Estimator } from '../models/code/estimator';
 import type { ProfileConfig } from '../models/profiles/user-profile';
 import type { EventTopics } from './processors/event-topics';
 import { forecasterProcessor, type ForecasterProcessorOptions } from './processors/forecaster';
+import { plannerProcessor, type PlannerProcessorOptions } from './processors/planner';
 import { predictorProcessor } from './processors/predictor';
 import { profilerProcessor } from './processors/profiler';
 import { schedulerProcessor, type SchedulerPoolConfig } from './processors/scheduler';
@@ -17,6 +18,7 @@ export interface PrmTopologyOptions {
   estimatorVersion: string;
   profile?: Partial<ProfileConfig>;
   forecast?: Omit<ForecasterProcessorOptions, 'topics'>;
+  planner: Omit<PlannerProcessorOptions, 'topics'>;
   capacity: SchedulerPoolConfig;
 }
 
@@ -29,8 +31,9 @@ export interface PrmTopologyOptions {
  *   prm.telemetry ──► profiler ──► prm.user-profiles ──────────────┘ (telemetry frees reservations)
  *                      [profiles]
  *
- *   prm.cluster-metrics ──► forecaster ──► prm.cluster-forecasts
- *                            [history]
+ *   prm.cluster-metrics ──► forecaster ──► prm.cluster-forecasts ──► planner ──► prm.scale-commands
+ *           │                [history]                            ▲  [pools]
+ *           └─────────────────────────────────────────────────────┘ (current fleet size)
  *
  * Every store is changelogged by the runtime; each processor is its own consumer group.
  */
@@ -43,6 +46,8 @@ export function prmTopology(o: PrmTopologyOptions): Topology {
     profilerProcessor({ topics, profile: o.profile }),
     // Pool metrics become load forecasts over the boot lead time.
     forecasterProcessor({ topics, ...o.forecast }),
+    // Forecasts at the boot lead time, with the pool's current size, become scale commands.
+    plannerProcessor({ topics, ...o.planner }),
     // Predictions queue by priority and are dispatched as capacity frees.
     schedulerProcessor({ topics, capacity: o.capacity }),
   ]);
