@@ -11,7 +11,7 @@ usage: prm simulate --trace FILE [--trace FILE ...] --format bitbrains|alibaba-b
                     --train-until ISO [--policy static,reactive,predictive,oracle]
                     [--boot-delay 300] [--instance-cores 8] [--slo-delay 60] [--json OUT]
                     [--control-interval 60] [--seed 1] [--quantile p90] [--coverage 0.95]
-                    [--max-instances 10000] [--sweep]
+                    [--max-instances 10000] [--boot-jitter 0] [--sweep]
 
 Replays a real trace in a deterministic discrete-event simulator under each scaling policy:
   static      a fixed fleet sized for the peak demand before --train-until
@@ -30,6 +30,7 @@ Formats: bitbrains  GWA-T-12 per-VM CSV (gzip ok); each VM is one user, MHz -> c
 
   --quantile Q      forecast quantile the predictive policy sizes for: p50, p90 (default), p99
   --coverage C      share of recent targets its adaptive headroom must cover (default 0.95)
+  --boot-jitter S   each launch takes an extra uniform [0, S) seconds, drawn from --seed
   --sweep           also print the trade-off curve: predictive at several coverages, reactive at
                     several targets, as (instance_hours, slo_miss_fraction) points
 `;
@@ -45,6 +46,7 @@ export const command: Command = {
       'train-until': { type: 'string' },
       policy: { type: 'string' },
       'boot-delay': { type: 'string' },
+      'boot-jitter': { type: 'string' },
       'instance-cores': { type: 'string' },
       'slo-delay': { type: 'string' },
       'control-interval': { type: 'string' },
@@ -68,6 +70,7 @@ export const command: Command = {
     if (quantile !== 'p50' && quantile !== 'p90' && quantile !== 'p99') throw new UsageError(`--quantile must be p50, p90 or p99, got '${quantile}'`);
     const settings = {
       bootDelaySeconds: positive('boot-delay', values['boot-delay'], 300, true),
+      bootJitterSeconds: positive('boot-jitter', values['boot-jitter'], 0, true),
       instanceCores: positive('instance-cores', values['instance-cores'], 8),
       sloDelaySeconds: positive('slo-delay', values['slo-delay'], 60, true),
       controlSeconds: positive('control-interval', values['control-interval'], 60),

@@ -21,6 +21,8 @@ export interface SimulationRunOptions {
   policies: PolicyName[];
   sweep: boolean;
   bootDelaySeconds: number;
+  /** Extra boot time, uniform in [0, jitter), drawn from the seeded generator. */
+  bootJitterSeconds: number;
   instanceCores: number;
   sloDelaySeconds: number;
   controlSeconds: number;
@@ -66,7 +68,7 @@ export async function runSimulation(o: SimulationRunOptions): Promise<Simulation
     controlSeconds: o.controlSeconds, futurePeak: (from, to) => peakBetween(future, from, to),
   };
   const run = (name: PolicyName, s: PolicySettings): PolicyResult => simulateFluid(buildPolicy(name, ctx, s), {
-    demand: future, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds, controlSeconds: o.controlSeconds,
+    demand: future, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds, controlSeconds: o.controlSeconds,
     sloDelaySeconds: o.sloDelaySeconds, minInstances: 1, maxInstances: o.maxInstances, seed: o.seed,
     initialInstances: initialInstances(history, o.instanceCores),
   });
@@ -76,7 +78,7 @@ export async function runSimulation(o: SimulationRunOptions): Promise<Simulation
       simulated_to: iso(future.startSeconds + future.values.length * future.stepSeconds),
     },
     settings: {
-      boot_delay_s: o.bootDelaySeconds, instance_cores: o.instanceCores, slo_delay_s: o.sloDelaySeconds,
+      boot_delay_s: o.bootDelaySeconds, boot_jitter_s: o.bootJitterSeconds, instance_cores: o.instanceCores, slo_delay_s: o.sloDelaySeconds,
       control_interval_s: o.controlSeconds, seed: o.seed, predictive_quantile: o.quantile, predictive_coverage: o.coverage,
     },
     forecaster: { chosen: choice.forecaster.name, validation_mae: choice.validationMae },
@@ -140,13 +142,13 @@ async function runJobSimulation(o: SimulationRunOptions): Promise<SimulationRepo
   const trainingJobs = training.filter((j) => j.arrival + j.durationSeconds <= o.trainUntil);
   const run = (name: PolicyName, s: PolicySettings): JobPolicyResult => simulateJobs(buildPolicy(name, ctx, s), {
     jobs: simulated, trainingJobs, startSeconds: o.trainUntil, instanceCores: o.instanceCores, instanceMemory,
-    bootDelaySeconds: o.bootDelaySeconds, controlSeconds: o.controlSeconds, sloDelaySeconds: o.sloDelaySeconds,
+    bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds, controlSeconds: o.controlSeconds, sloDelaySeconds: o.sloDelaySeconds,
     minInstances: 1, maxInstances: o.maxInstances, seed: o.seed, initialInstances: Math.min(o.maxInstances, initialInstances(history, o.instanceCores)),
   });
   const report: SimulationReport = {
     trace: { format: o.format, files: o.traces, train_until: iso(o.trainUntil), simulated_from: iso(o.trainUntil), simulated_to: iso(end) },
     settings: {
-      boot_delay_s: o.bootDelaySeconds, instance_cores: o.instanceCores, instance_memory: instanceMemory === Infinity ? 'unbounded' : instanceMemory,
+      boot_delay_s: o.bootDelaySeconds, boot_jitter_s: o.bootJitterSeconds, instance_cores: o.instanceCores, instance_memory: instanceMemory === Infinity ? 'unbounded' : instanceMemory,
       slo_delay_s: o.sloDelaySeconds, control_interval_s: o.controlSeconds, seed: o.seed, predictive_quantile: o.quantile, predictive_coverage: o.coverage,
     },
     forecaster: { chosen: choice.forecaster.name, validation_mae: choice.validationMae },
