@@ -89,8 +89,11 @@ export function parseReplayLine(format: TraceFormat, line: string, lineNumber: n
       return s ? deriveBitbrainsRequests(s, random) : [];
     }
     case 'alibaba-batch': {
+      // Each instance of a batch task is its own process on some machine: one request per instance.
       const j = parseAlibabaTaskLine(line, lineNumber);
-      return typeof j === 'string' ? [] : [replayJobOf(j, ALIBABA_MEMORY_UNIT_BYTES)];
+      if (typeof j === 'string') return [];
+      const one = replayJobOf({ ...j, replicas: 1 }, ALIBABA_MEMORY_UNIT_BYTES);
+      return Array.from({ length: j.replicas }, (_, k) => ({ ...one, id: `${j.id}#${k}` }));
     }
     case 'azure-llm': {
       const j = parseAzureLlmLine(line, lineNumber);

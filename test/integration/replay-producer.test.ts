@@ -65,10 +65,10 @@ describe('publishing execution requests', () => {
       '140,150,5,1,1,Running,100,0.01',
     ].join('\n'));
     const jobs = await readReplayTrace(trace, 'alibaba-batch', Infinity, 1);
-    expect(jobs.map((j) => j.id)).toEqual(['4/1', '3/1', '3/2']);
+    expect(jobs.map((j) => j.id)).toEqual(['4/1#0', '4/1#1', '3/1#0', '3/2#0']);
     const start = Date.UTC(2026, 0, 1);
     const summary = await replayRequests({ jobs, speed: 0, start, runId: 'r1', topicPrefix: prefix, progress: () => {} });
-    expect(summary).toMatchObject({ requests: 3, users: 2, firstEventMs: start, lastEventMs: start + 40_000 });
+    expect(summary).toMatchObject({ requests: 4, users: 2, firstEventMs: start, lastEventMs: start + 40_000 });
 
     const producer = await createRequestProducer({ topicPrefix: prefix });
     const direct: ExecutionRequest = {
@@ -79,11 +79,11 @@ describe('publishing execution requests', () => {
     await expect(producer.publishExecutionRequest({ ...direct, priority: 42 })).rejects.toThrow(/priority/);
     await producer.close();
 
-    const got = await readBack(4);
+    const got = await readBack(5);
     const byId = new Map(got.map((g) => [g.value.requestId, g]));
-    expect([...byId.keys()].sort()).toEqual(['direct-1', 'r1/3/1', 'r1/3/2', 'r1/4/1']);
-    expect(byId.get('r1/3/2')).toMatchObject({ key: 'job-3', timestamp: start + 40_000, value: { tier: 'STANDARD', submittedAt: new Date(start + 40_000) } });
-    expect(byId.get('r1/4/1')!.value.code).toContain('for (let i = 0; i < ');
+    expect([...byId.keys()].sort()).toEqual(['direct-1', 'r1/3/1#0', 'r1/3/2#0', 'r1/4/1#0', 'r1/4/1#1']);
+    expect(byId.get('r1/3/2#0')).toMatchObject({ key: 'job-3', timestamp: start + 40_000, value: { tier: 'STANDARD', submittedAt: new Date(start + 40_000) } });
+    expect(byId.get('r1/4/1#1')!.value.code).toContain('for (let i = 0; i < ');
     expect(byId.get('direct-1')).toMatchObject({ key: 'ann', timestamp: start + 1234, value: direct });
   });
 });

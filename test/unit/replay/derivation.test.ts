@@ -28,15 +28,18 @@ describe('bitbrains request derivation', () => {
 
   it('makes valid execution requests whose event times keep the trace gaps', () => {
     const random = derivationRandom(1);
-    const a = parseReplayLine('alibaba-batch', '6459,6524,3,4,2,Terminated,50,0.0079', 2, random)[0]!;
-    expect(a).toMatchObject({ userId: 'job-3', durationMs: 65_000, cores: 1, cpuMs: 65_000 });
+    const instances = parseReplayLine('alibaba-batch', '6459,6524,3,4,2,Terminated,50,0.0079', 2, random);
+    // Two instances of half a core each: two requests of 32.5 CPU-seconds.
+    expect(instances.map((j) => j.id)).toEqual(['3/4#0', '3/4#1']);
+    const a = instances[0]!;
+    expect(a).toMatchObject({ userId: 'job-3', durationMs: 65_000, cores: 0.5, cpuMs: 32_500 });
     const b = parseReplayLine('alibaba-batch', '6500,6524,3,5,1,Terminated,50,0.0079', 3, random)[0]!;
     const shift = Date.UTC(2026, 0, 1) - a.traceTimeMs;
     const [ra, rb] = [toExecutionRequest(a, 'run1', shift), toExecutionRequest(b, 'run1', shift)];
     expect(ra.submittedAt.getTime()).toBe(Date.UTC(2026, 0, 1));
     expect(rb.submittedAt.getTime() - ra.submittedAt.getTime()).toBe(41_000);
-    expect(ra.requestId).toBe('run1/3/4');
+    expect(ra.requestId).toBe('run1/3/4#0');
     expect(validateEvent('ExecutionRequest', ra, { now: Date.UTC(2026, 0, 2) })).toEqual([]);
-    expect(usageByRequest([a], 'run1').get('run1/3/4')).toMatchObject({ durationMs: 65_000, cpuMs: 65_000 });
+    expect(usageByRequest([a], 'run1').get('run1/3/4#0')).toMatchObject({ durationMs: 65_000, cpuMs: 32_500 });
   });
 });
