@@ -86,7 +86,7 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
       const current = view.ready + view.booting;
       const why =
         `${o.forecaster.name} ${quantile} at +${o.bootDelaySeconds}s = ${sized.toFixed(1)} cores x headroom ${factor.toFixed(2)} ` +
-        `(p${Math.round((o.headroom?.coverage ?? 0.95) * 100)} of recent actual/forecast at this time of day, ` +
+        `(p${Math.round((o.headroom?.coverage ?? 0.95) * 100)} of recent forecast errors, ` +
         `${(headroom.underPredictionRate() * 100).toFixed(1)}% under-predicted) = ${proactive} instances; ` +
         `reactive floor ${floorCores.toFixed(1)} cores (demand now + backlog over ${drainSeconds}s) = ${floor}`;
       const reason = floor > proactive ? 'reactive_floor' : 'forecast';
