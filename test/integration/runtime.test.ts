@@ -92,7 +92,8 @@ describe('stream runtime on Kafka', () => {
     const batch1 = Array.from({ length: 300 }, (_, id) => ({ key: `k${id % 7}`, value: JSON.stringify({ id }) }));
     await produce(kafka, t.input, [...batch1, { key: 'k0', value: '{broken' }]);
     const out1 = await readCommitted(kafka, t.output, 300);
-    const metrics = await first.metrics.text();
+    const port = await first.serveMetrics(0);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/prm_stream_records_in_total\{app="[^"]+",processor="counter"\} 301/);
     expect(metrics).toMatch(/prm_stream_dead_letters_total\{app="[^"]+",processor="counter"\} 1/);
     expect(metrics).toContain('prm_stream_processing_latency_seconds_bucket');

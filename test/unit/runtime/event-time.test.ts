@@ -125,4 +125,25 @@ describe('event time on the test driver', () => {
     driver.pipeInput('ticks', { key: 'z', value: { op: 'schedule', at: 10_000 }, timestamp: 400 });
     expect(driver.readOutput('fired').map((r) => [r.key, r.value])).toEqual([['x', 300]]);
   });
+
+  it('takes event time from the record when the processor supplies an extractor, and dead-letters a bad one', () => {
+    const stamped = topic('stamped', jsonSerde<{ at: number }>());
+    const seen = topic('seen', jsonSerde<number>());
+    const p = defineProcessor({
+      name: 'stamped',
+      inputs: { stamped },
+      outputs: { seen },
+      stores: {},
+      eventTime: { allowedLatenessMs: 0, timestamp: (r) => r.value.at },
+      process(ctx) {
+        ctx.forward('seen', { key: null, value: ctx.eventTime });
+      },
+    });
+    const driver = new ProcessorTestDriver(p);
+    driver.pipeInput('stamped', { key: 'a', value: { at: 5000 }, timestamp: 1 });
+    driver.pipeInput('stamped', { key: 'a', value: { at: Number.NaN }, timestamp: 2 });
+    expect(driver.readOutput('seen').map((r) => [r.value, r.timestamp])).toEqual([[5000, 5000]]);
+    expect(driver.streamTime()).toBe(5000);
+    expect(driver.readDeadLetters().map((l) => l.reason)).toEqual([expect.stringMatching(/^invalid event time/)]);
+  });
 });
