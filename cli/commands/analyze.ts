@@ -77,7 +77,12 @@ export const command: Command = {
     const { artifactPath, loadEstimator } = require('../../models/code/estimator') as typeof import('../../models/code/estimator');
     /* eslint-enable @typescript-eslint/no-require-imports */
     await initTfBackend((line) => process.stderr.write(`${line}\n`));
-    const artifact = JSON.parse(await readFile(artifactPath, 'utf8'));
+    let artifact;
+    try {
+      artifact = JSON.parse(await readFile(artifactPath, 'utf8'));
+    } catch (err) {
+      throw new Error(`no trained code estimator at ${artifactPath} (${(err as Error).message}): run 'npx prm estimate-eval --retrain'`);
+    }
     const estimator = await loadEstimator(artifact);
     const [estimate] = estimator.estimate([features]);
     estimator.dispose();

@@ -18,7 +18,7 @@ coverage of p90 and p99. The split is stratified by program family and seeded.
                  (models/code/estimator-model.json)
   --seed S       split and initialisation seed (default 7)
   --held-out F   held-out share (default 0.25)
-  --epochs E     MLP training epochs (default 700)
+  --epochs E     MLP training epochs (default 800)
   --json [OUT]   print the report as JSON (or write it to OUT)
 `;
 
@@ -38,7 +38,7 @@ export const command: Command = {
     if (extra.length > 0 || (out !== undefined && !values.json)) throw new UsageError('unexpected argument');
     const seed = numberFlag('seed', values.seed, 7);
     const share = numberFlag('held-out', values['held-out'], 0.25);
-    const epochs = numberFlag('epochs', values.epochs, 700);
+    const epochs = numberFlag('epochs', values.epochs, 800);
     if (!(share > 0 && share < 0.9)) throw new UsageError('--held-out must be in (0, 0.9)');
     if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError('--epochs must be a positive integer');
     const log = (line: string) => process.stderr.write(`${line}\n`);

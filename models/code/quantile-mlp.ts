@@ -14,7 +14,7 @@ export interface MlpOptions {
   seed: number;
 }
 
-export const defaultMlpOptions: MlpOptions = { hidden: [32, 16], epochs: 500, learningRate: 0.01, l2: 3e-3, seed: 7 };
+export const defaultMlpOptions: MlpOptions = { hidden: [64, 32], epochs: 800, learningRate: 0.01, l2: 1e-3, seed: 7 };
 
 /** The network in serialisable form (tf.io model artifacts with the weights as base64). */
 export interface SerializedMlp {
