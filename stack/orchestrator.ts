@@ -5,7 +5,7 @@ import type { Endpoints } from './endpoints';
 import { kafkaService } from './kafka/service';
 import { withStackLock } from './lock';
 import { describePortHolder, isAccepting, isPortFree } from './ports';
-import { causeFromLog, isOurs, sleep, startDetached, stopProcess } from './process';
+import { causeFromLog, isOurs, logSize, sleep, startDetached, stopProcess } from './process';
 import type { ServiceName, ServiceSpec } from './service';
 import { registryService } from './services/registry';
 import { timescaleService } from './services/timescale';
@@ -87,11 +87,12 @@ async function ensureUp(spec: ServiceSpec, config: StackConfig, state: StackStat
   const cold = await spec.prepare(config, (line) => log(`${spec.name}: ${line}`));
   const launch = spec.launch(config);
   log(`${spec.name}: starting (log ${logFile})`);
+  const logStart = logSize(logFile);
   const child = startDetached(launch.command, launch.args, logFile, launch.cwd, { ...process.env, ...launch.env });
   state[spec.name] = { pid: child.pid, ports: spec.ports(config).map((p) => p.port), log: logFile, startedAt: new Date(began).toISOString() };
   writeState(config.stackDir, state);
   try {
-    await waitReady(spec, config, child.pid, child.exited, logFile);
+    await waitReady(spec, config, child.pid, child.exited, logFile, 'full', logStart);
   } catch (err) {
     await stopProcess(child.pid, 5000);
     delete state[spec.name];
@@ -114,6 +115,7 @@ async function waitReady(
   exited: Promise<number | null> | undefined,
   logFile: string,
   depth: 'full' | 'quick' = 'full',
+  logStart = 0,
 ): Promise<void> {
   const deadline = Date.now() + config.readyTimeoutMs;
   const died = new Promise<'died'>((resolve) => {
@@ -123,7 +125,7 @@ async function waitReady(
   let lastError = 'no probe finished';
   for (;;) {
     if (!isOurs(pid, spec.marker(config))) {
-      throw new StackStartError(`${spec.name} exited while starting: ${causeFromLog(logFile) || 'no output'} (log ${logFile})`);
+      throw new StackStartError(`${spec.name} exited while starting: ${causeFromLog(logFile, logStart) || 'no output'} (log ${logFile})`);
     }
     const remaining = deadline - Date.now();
     if (remaining <= 0) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** A service process started by the stack: it outlives the CLI that started it. */
@@ -7,6 +7,11 @@ export interface Detached {
   pid: number;
   /** Resolves with the exit code if the process ends while this CLI is still watching. */
   exited: Promise<number | null>;
+}
+
+/** Bytes in a log now, so that a new run's failure is read from where that run began. */
+export function logSize(logFile: string): number {
+  return existsSync(logFile) ? statSync(logFile).size : 0;
 }
 
 /**
@@ -91,10 +96,11 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 /**
  * The line of a log that best names why a service died: the last exception or error message
  * (the root cause of a Java "Caused by" chain comes last), not a stack frame; else the last line.
+ * `fromByte` skips what earlier runs appended to the same log.
  */
-export function causeFromLog(logFile: string): string {
+export function causeFromLog(logFile: string, fromByte = 0): string {
   if (!existsSync(logFile)) return '';
-  const lines = readFileSync(logFile, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = readFileSync(logFile).subarray(fromByte).toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
   const errors = lines.filter((l) => !l.startsWith('at ') && /(Exception|Error)\b|\b(ERROR|FATAL)\b/.test(l));
   return errors.at(-1) ?? lines.at(-1) ?? '';
 }

@@ -35,3 +35,11 @@ describe('causeFromLog', () => {
     expect(causeFromLog('/nonexistent/prm.log')).toBe('');
   });
 });
+
+describe('causeFromLog after a restart', () => {
+  it('ignores what earlier runs left in the same log', () => {
+    const earlier = 'java.lang.RuntimeException: an old failure\n';
+    const file = log(`${earlier}starting again\nError: the new failure\n`);
+    expect(causeFromLog(file, Buffer.byteLength(earlier))).toBe('Error: the new failure');
+  });
+});
