@@ -82,6 +82,8 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   let reservedCores = 0;
   let lastT = o.startSeconds;
   let wBusy = 0;
+  let wQueued = 0;
+  let queuedCores = 0;
   let wReady = 0;
   let wStart = o.startSeconds;
   let nextArrival = 0;
@@ -93,6 +95,7 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
     busyCoreSeconds += reservedCores * (t - lastT);
     readyCoreSeconds += ready * (t - lastT);
     wBusy += reservedCores * (t - lastT);
+    wQueued += queuedCores * (t - lastT);
     wReady += ready * (t - lastT);
     lastT = t;
   };
@@ -126,7 +129,8 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       tierCounts.set(job.tier, counts);
       counts.jobs++;
       const a = scheduler.admit(stripDuration(job), estimator.predict(job.user));
-      if (!a.admitted) {
+      if (a.admitted) queuedCores += totalCores(job);
+      else {
         rejected[a.reason] = (rejected[a.reason] ?? 0) + 1;
         counts.rejected++;
       }
@@ -135,11 +139,12 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       const ready = fleet.readyCount(t);
       loop.step({
         now: t, ready, booting: fleet.size - ready, instanceCores: o.instanceCores, windowSeconds: t - wStart,
-        // Pending jobs count as load (as the cluster autoscaler sees pending pods): busy cores alone
-        // never exceed capacity, and a job that fits nowhere would then never cause a scale-out.
-        utilization: wReady > 0 ? (wBusy + scheduler.queuedCores() * (t - wStart)) / wReady : scheduler.size > 0 ? 1 : 0, demandCores: reservedCores + scheduler.queuedCores(), backlogCoreSeconds: 0,
+        // Pending jobs count as load, time-averaged like busy cores (as the cluster autoscaler sees
+        // pending pods): busy cores alone never exceed capacity, so a job that fits nowhere would
+        // otherwise never cause a scale-out.
+        utilization: wReady > 0 ? (wBusy + wQueued) / wReady : scheduler.size > 0 ? 1 : 0, demandCores: reservedCores + queuedCores, backlogCoreSeconds: 0,
       });
-      wBusy = wReady = 0;
+      wBusy = wReady = wQueued = 0;
       wStart = t;
       nextControl = t + control;
       if (nextArrival >= jobs.length && ends.size === 0 && scheduler.size === 0) break;
@@ -173,6 +178,7 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
         p.bin.running += 1;
       }
       freeCores -= totalCores(job);
+      queuedCores -= totalCores(job);
       reservedCores += totalCores(job);
       ends.push({ q, job, placement, endsAt: t + job.durationSeconds, order: started++ });
       const wait = t - job.arrival;
