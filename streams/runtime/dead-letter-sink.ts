@@ -12,6 +12,8 @@ export interface DeadLetter {
   /** Record timestamp (ms). */
   timestamp: number;
   reason: string;
+  /** The error behind the reason, when there is one, so a sink can classify it by type. */
+  error?: unknown;
 }
 
 /** A message ready to be written to Kafka inside the runtime's transaction. */

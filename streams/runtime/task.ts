@@ -132,7 +132,10 @@ export class Task {
       if (raw.value === null) throw new Error('record has no value');
       value = def.serde.deserialize(raw.value);
     } catch (err) {
-      this.deadLetter(raw, `decode failed: ${errorMessage(err)}`);
+      // A registry that is down or a schema still loading is not the record's fault: abort the
+      // batch so it is retried, rather than dead-lettering good records.
+      if (isRetriable(err)) throw err;
+      this.deadLetter(raw, `decode failed: ${errorMessage(err)}`, err);
       return;
     }
     const base = {
@@ -150,7 +153,7 @@ export class Task {
       const extract = this.processor.eventTime?.timestamp;
       if (extract) record = { ...base, timestamp: extract(base) };
     } catch (err) {
-      this.deadLetter(raw, `timestamp extraction failed: ${errorMessage(err)}`);
+      this.deadLetter(raw, `timestamp extraction failed: ${errorMessage(err)}`, err);
       return;
     }
     if (!Number.isFinite(record.timestamp) || record.timestamp < 0) {
@@ -203,7 +206,7 @@ export class Task {
       for (const s of scoped.values()) s.rollback();
       this.streamTime = streamTimeBefore;
       if (this.processor.onError === 'dead-letter' && !isRetriable(err) && !(err instanceof TopologyError)) {
-        this.deadLetter(raw, `processing failed: ${errorMessage(err)}`);
+        this.deadLetter(raw, `processing failed: ${errorMessage(err)}`, err);
         return;
       }
       if (err instanceof TopologyError) throw err;
@@ -283,7 +286,7 @@ export class Task {
     });
   }
 
-  private deadLetter(raw: RawRecord, reason: string): void {
+  private deadLetter(raw: RawRecord, reason: string, error?: unknown): void {
     this.effects.deadLetters.push({
       processor: this.processor.name,
       sourceTopic: raw.topic,
@@ -293,6 +296,7 @@ export class Task {
       value: raw.value,
       timestamp: raw.timestamp,
       reason,
+      error,
     });
   }
 }

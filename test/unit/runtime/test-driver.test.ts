@@ -51,6 +51,20 @@ describe('ProcessorTestDriver on a counting processor', () => {
     expect(driver.store('byUser').get('ann')).toBe(1);
   });
 
+  it('rethrows a retriable decode failure (registry down) instead of dead-lettering a good record', () => {
+    const registryDown = Object.assign(new Error('schema registry unreachable'), { retriable: true });
+    const flaky = defineProcessor({
+      name: 'flaky',
+      inputs: { clicks: topic('clicks', { serialize: () => Buffer.alloc(0), deserialize: (): Click => { throw registryDown; } }) },
+      outputs: {},
+      stores: {},
+      process() {},
+    });
+    const driver = new ProcessorTestDriver(flaky);
+    expect(() => driver.pipeRaw('clicks', { key: 'ann', value: Buffer.from('x') })).toThrow(registryDown);
+    expect(driver.readDeadLetters()).toEqual([]);
+  });
+
   it('keeps state per partition, as tasks do on Kafka', () => {
     const driver = new ProcessorTestDriver(counter);
     driver.pipeInput('clicks', { key: 'ann', value: { page: '/' }, partition: 0 });
