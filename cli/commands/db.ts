@@ -160,19 +160,22 @@ async function sinkCommand(options: SinkRun): Promise<number> {
   }
   const stats = sink.stats();
   const seconds = (Date.now() - startedAt) / 1000;
-  print(renderTable(totalsRows(stats, seconds)));
-  emitJson(options.json, { groupId: options.groupId, topics: sink.topics, seconds, ...stats });
+  // The rate over the busy span (first batch to last commit), not the idle time before Ctrl-C.
+  const busySeconds = stats.firstBatchAt !== null && stats.lastCommitAt !== null ? (stats.lastCommitAt - stats.firstBatchAt) / 1000 : 0;
+  print(renderTable(totalsRows(stats, busySeconds)));
+  emitJson(options.json, { groupId: options.groupId, topics: sink.topics, seconds, busySeconds, ...stats });
   return 0;
 }
 
-function totalsRows(stats: SinkStats, seconds: number): string[][] {
+function totalsRows(stats: SinkStats, busySeconds: number): string[][] {
   return [
     ['records read', String(stats.records)],
     ['rows inserted', String(stats.inserted)],
     ['duplicates skipped', String(stats.duplicates)],
     ['dead-lettered', String(stats.deadLettered)],
     ['batches', String(stats.batches)],
-    ['records/s', seconds > 0 ? String(Math.round(stats.records / seconds)) : '-'],
+    ['busy seconds', busySeconds.toFixed(1)],
+    ['records/s while busy', busySeconds > 0 ? String(Math.round(stats.records / busySeconds)) : '-'],
   ];
 }
 

@@ -43,6 +43,9 @@ export interface SinkStats {
   committed: Record<string, string>;
   /** Set while a write is being retried (the database is unreachable), with the first failure time. */
   stalledSince: number | null;
+  /** When the first batch arrived and the last one was committed (clock ms): the busy span, for rates. */
+  firstBatchAt: number | null;
+  lastCommitAt: number | null;
 }
 
 export interface SinkConsumer {
@@ -78,7 +81,7 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
   const dlqSpec = findTopic(`${prefix}prm.dlq`, catalogue);
 
   const abort = new AbortController();
-  const stats: SinkStats = { records: 0, inserted: 0, duplicates: 0, deadLettered: 0, batches: 0, committed: {}, stalledSince: null };
+  const stats: SinkStats = { records: 0, inserted: 0, duplicates: 0, deadLettered: 0, batches: 0, committed: {}, stalledSince: null, firstBatchAt: null, lastCommitAt: null };
   const writer = createBatchWriter(database, {
     retry: { ...options.writeRetry, signal: abort.signal },
     log: (line) => {
@@ -93,6 +96,7 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
     const target = routes.get(batch.topic);
     if (!target || batch.isEmpty()) return;
+    stats.firstBatchAt ??= clock.now();
     const records: SinkRecord[] = batch.messages.map((m) => ({
       topic: batch.topic, partition: batch.partition, offset: m.offset, timestamp: m.timestamp, key: m.key, value: m.value, headers: m.headers,
     }));
@@ -124,6 +128,7 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
     await (consumer as Consumer).commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset }]);
     resolveOffset(batch.lastOffset());
     stats.committed[`${batch.topic}:${batch.partition}`] = outcome.nextOffset;
+    stats.lastCommitAt = clock.now();
     logger.debug('batch sunk', { topic: batch.topic, partition: batch.partition, ...outcome });
     await heartbeat();
   }
