@@ -222,4 +222,25 @@ describe('sink consumer', () => {
     expect(consumer.stats().inserted).toBe(more);
     expect(await rowCounts()).toEqual({ total: produced, distinct: produced });
   });
+
+  it('stops promptly while stalled, commits nothing of the stalled batch, and a new instance stores it exactly once', async () => {
+    const stalled = sink as SinkConsumer;
+    const before = stalled.stats();
+    await relay.off();
+    const more = 300;
+    await produceGood(more);
+    await until('the sink noticed the outage', () => stalled.stats().stalledSince !== null, 30_000);
+    const stoppingAt = Date.now();
+    await stalled.stop();
+    process.stderr.write(`sink consumer: stopped ${Date.now() - stoppingAt} ms after stop() while stalled\n`);
+    expect(stalled.stats().committed).toEqual(before.committed);
+    expect(stalled.stats().inserted).toBe(before.inserted);
+
+    await relay.on();
+    const next = startSink();
+    await next.start();
+    await until('the new instance caught up', () => caughtUp(next));
+    expect(next.stats()).toMatchObject({ inserted: more, deadLettered: 0 });
+    expect(await rowCounts()).toEqual({ total: produced, distinct: produced });
+  });
 });
