@@ -43,7 +43,10 @@ export const command: Command = {
     const [trace, ...extra] = positionals;
     if (!trace) throw new UsageError('a TRACE file is required');
     if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
-    const { TRACE_FORMATS } = await import('../../streams/executors/replay-workload');
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { TRACE_FORMATS } = require('../../streams/executors/replay-workload') as typeof import('../../streams/executors/replay-workload');
+    const { readReplayTrace, replayRequests } = require('../../streams/executors/replay-run') as typeof import('../../streams/executors/replay-run');
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const format = values.format as (typeof TRACE_FORMATS)[number] | undefined;
     if (!format || !TRACE_FORMATS.includes(format)) throw new UsageError(`--format must be one of ${TRACE_FORMATS.join(', ')}`);
     const speed = numberFlag('speed', values.speed, 60);
@@ -54,7 +57,6 @@ export const command: Command = {
     const start = values.start === undefined ? undefined : Date.parse(values.start);
     if (start !== undefined && !Number.isFinite(start)) throw new UsageError(`--start '${values.start}' is not an ISO time`);
 
-    const { readReplayTrace, replayRequests } = await import('../../streams/executors/replay-run');
     const jobs = await readReplayTrace(trace, format, limit, seed);
     if (jobs.length === 0) throw new UsageError(`${trace} holds no requests in ${format} format`);
     const summary = await replayRequests({ jobs, speed, start, runId: values['run-id'], topicPrefix: values['topic-prefix'] });

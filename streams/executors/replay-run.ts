@@ -6,10 +6,11 @@ import { derivationRandom, parseReplayLine, type ReplayJob, toExecutionRequest, 
 export async function readReplayTrace(path: string, format: TraceFormat, limit: number, seed: number): Promise<ReplayJob[]> {
   const random = derivationRandom(seed);
   const jobs: ReplayJob[] = [];
+  const headerLines = format === 'jobs' ? 0 : 1; // a header does not count against the limit
   let n = 0;
   for await (const line of readLines(path)) {
     n++;
-    if (n > limit + 1) break; // +1: a header line does not count against the limit
+    if (n > limit + headerLines) break;
     if (line.trim() === '') continue;
     jobs.push(...parseReplayLine(format, line, n, random));
   }
