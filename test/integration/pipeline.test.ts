@@ -28,6 +28,11 @@ const catalogue = prefixedCatalogue(prefix).map((t) => ({ ...t, partitions }));
 const names = ['prm.requests', 'prm.user-profiles', 'prm.demand-predictions', 'prm.telemetry', 'prm.dispatches', 'prm.dlq'];
 const specs = names.map((n) => findTopic(`${prefix}${n}`, catalogue));
 const topicName = (n: string) => `${prefix}${n}`;
+// The queue test has topics of its own, so the first test's records are not in its input.
+const queuePrefix = `${prefix}queue.`;
+const queueCatalogue = prefixedCatalogue(queuePrefix).map((t) => ({ ...t, partitions }));
+const queueSpecs = names.map((n) => findTopic(`${queuePrefix}${n}`, queueCatalogue));
+const queueTopic = (n: string) => `${queuePrefix}${n}`;
 const app = `prm-pipeline-${run}`;
 
 let admin: Admin;
@@ -35,12 +40,12 @@ const changelogs: string[] = [];
 beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, specs, { create: true, replicationFactor: 1 });
+  await ensureTopics(admin, [...specs, ...queueSpecs], { create: true, replicationFactor: 1 });
 });
 afterAll(async () => {
-  await admin.deleteTopics({ topics: [...specs.map((s) => s.name), ...changelogs], timeout: 30_000 }).catch(() => undefined);
+  await admin.deleteTopics({ topics: [...specs, ...queueSpecs].map((s) => s.name).concat(changelogs), timeout: 30_000 }).catch(() => undefined);
   await admin.disconnect();
-  for (const s of specs) await deleteSubject(registry, valueSubject(s.name)).catch(() => undefined);
+  for (const s of [...specs, ...queueSpecs]) await deleteSubject(registry, valueSubject(s.name)).catch(() => undefined);
 });
 
 /** Reads a topic read_committed until `n` records arrived; returns the decoded values. */
@@ -70,6 +75,27 @@ async function readCommitted<T>(topic: string, n: number, decode: (b: Buffer) =>
   return out;
 }
 
+function request(i: number, now: number): ExecutionRequest {
+  return {
+    requestId: `req-${i}`,
+    userId: `user-${i % 37}`,
+    tier: (['FREE', 'STANDARD', 'PREMIUM', 'ENTERPRISE'] as const)[i % 4]!,
+    priority: i % 10,
+    language: 'JAVASCRIPT',
+    code: `let s = 0; for (let i = 0; i < ${(i % 13) * 1000}; i++) s += i; console.log(s);`,
+    submittedAt: new Date(now + i),
+    deadline: null,
+    resourceHints: null,
+  };
+}
+
+async function send(serde: EventSerde, topic: string, values: Parameters<EventSerde['message']>[1][]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  await producer.send({ topic, acks: -1, messages: values.map((v) => serde.message(topic, v)) });
+  await producer.disconnect();
+}
+
 describe('predictor and scheduler on Kafka, exactly once', () => {
   it('gives every request exactly one PredictedDemand and one JobDispatch', async () => {
     const serde = await EventSerde.start({ registry, topics: specs });
@@ -89,21 +115,8 @@ describe('predictor and scheduler on Kafka, exactly once', () => {
     await stream.start();
     try {
       const now = Date.now();
-      const requests: ExecutionRequest[] = Array.from({ length: 400 }, (_, i) => ({
-        requestId: `req-${i}`,
-        userId: `user-${i % 37}`,
-        tier: (['FREE', 'STANDARD', 'PREMIUM', 'ENTERPRISE'] as const)[i % 4]!,
-        priority: i % 10,
-        language: 'JAVASCRIPT',
-        code: `let s = 0; for (let i = 0; i < ${(i % 13) * 1000}; i++) s += i; console.log(s);`,
-        submittedAt: new Date(now + i),
-        deadline: null,
-        resourceHints: null,
-      }));
-      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-      await producer.connect();
-      await producer.send({ topic: topicName('prm.requests'), acks: -1, messages: requests.map((r) => serde.message(topicName('prm.requests'), r)) });
-      await producer.disconnect();
+      const requests = Array.from({ length: 400 }, (_, i) => request(i, now));
+      await send(serde, topicName('prm.requests'), requests);
 
       const predictions = await readCommitted(topicName('prm.demand-predictions'), requests.length, (b) => serde.decodeSync<'PredictedDemand'>(topicName('prm.demand-predictions'), b));
       const dispatches = await readCommitted(topicName('prm.dispatches'), requests.length, (b) => serde.decodeSync<'JobDispatch'>(topicName('prm.dispatches'), b));
@@ -113,6 +126,84 @@ describe('predictor and scheduler on Kafka, exactly once', () => {
       for (const p of predictions) expect(p.cpuMs.p50 <= p.cpuMs.p90 && p.cpuMs.p90 <= p.cpuMs.p99).toBe(true);
     } finally {
       await stream.stop();
+    }
+  });
+});
+
+describe('the scheduler queue on Kafka', () => {
+  it('keeps queued jobs across a restart of the scheduler: restored from the changelog, dispatched as telemetry frees capacity', async () => {
+    const serde = await EventSerde.start({ registry, topics: queueSpecs });
+    const topics = registryTopics(serde, queueCatalogue, () => Date.now());
+    const queueApp = `${app}-queue`;
+    // One one-core instance per task: one job runs per partition, the rest queue.
+    const scheduler = schedulerProcessor({ topics, capacity: { pool: 'small', tasks: partitions, instances: partitions, instanceCores: 1, instanceMemoryBytes: 1024 ** 3 } });
+    const topology = buildTopology(queueApp, [scheduler]);
+    for (const s of storeNames(erase(scheduler))) changelogs.push(changelogTopic(queueApp, 'scheduler', s));
+    const newStream = () =>
+      new StreamApp({ topology, kafka: { brokers: endpoints.kafkaBrokers }, deadLetters: avroDeadLetterSink(serde, systemClock, queueTopic('prm.dlq')), sessionTimeoutMs: 6000, logger: silentLogger });
+    const dispatchTopic = queueTopic('prm.dispatches');
+    const seen: string[] = [];
+    const consumer = kafka.consumer({ groupId: `${dispatchTopic}.queue-reader`, readUncommitted: false, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [dispatchTopic], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.push(serde.decodeSync<'JobDispatch'>(dispatchTopic, message.value!).requestId) });
+    try {
+      await queueSurvivesRestart();
+    } finally {
+      await consumer.disconnect();
+    }
+
+    async function queueSurvivesRestart() {
+    const until = async (n: number) => {
+      const deadline = Date.now() + 120_000;
+      while (seen.length < n) {
+        if (Date.now() > deadline) throw new Error(`saw ${seen.length}/${n} dispatches`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+
+    const now = Date.now();
+    const q = (x: number) => ({ p50: x, p90: 2 * x, p99: 3 * x });
+    const predictions = Array.from({ length: 12 }, (_, i) => {
+      const r = request(1000 + i, now);
+      return {
+        requestId: `queued-${i}`, userId: r.userId, predictedAt: r.submittedAt, submittedAt: r.submittedAt, tier: r.tier, priority: r.priority,
+        deadline: null, cpuMs: q(800), peakMemoryBytes: q(64 * 1024 * 1024), ioBytes: q(0), durationMs: q(1000), components: [], profileObservations: 0,
+      };
+    });
+    const byUser = new Map(predictions.map((p) => [p.requestId, p.userId]));
+    const first = newStream();
+    await first.start();
+    await send(serde, queueTopic('prm.demand-predictions'), predictions);
+    await until(1);
+    await new Promise((r) => setTimeout(r, 3000)); // let the rest be consumed and committed as queued
+    const beforeRestart = seen.length;
+    // Every prediction was consumed and committed before the stop: the queued ones now live only in the changelog.
+    expect(await first.metrics.text()).toMatch(/prm_stream_records_in_total\{app="[^"]+",processor="scheduler"\} 12\b/);
+    await first.stop();
+    expect(beforeRestart).toBeLessThanOrEqual(partitions);
+
+    const second = newStream();
+    await second.start();
+    try {
+      // Finish whatever runs, one at a time, until every queued job was dispatched.
+      let finished = 0;
+      while (finished < predictions.length) {
+        await until(finished + 1);
+        const id = seen[finished]!;
+        const t = Date.now();
+        await send(serde, queueTopic('prm.telemetry'), [{
+          requestId: id, userId: byUser.get(id)!, instanceId: 'small-0', startedAt: new Date(t - 500), endedAt: new Date(t), cpuMs: 400,
+          peakMemoryBytes: 32 * 1024 * 1024, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'OK', exitCode: 0,
+          allocated: { cpuMillicores: 800, memoryBytes: 192 * 1024 * 1024, timeoutMs: 3000 },
+        }]);
+        finished++;
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      expect([...seen].sort()).toEqual(predictions.map((p) => p.requestId).sort());
+    } finally {
+      await second.stop();
+    }
     }
   });
 });
