@@ -9,8 +9,8 @@ export function testKafka(clientId = 'prm-test'): Kafka {
 }
 
 /**
- * Waits until the broker serves every partition of a new topic. The controller reports leaders
- * (waitForLeaders) a moment before the broker has created the partitions' logs; a produce or
+ * Waits until the broker serves every partition of a new topic: the controller has committed
+ * it a moment before the broker knows it and has created the partitions' logs; a produce or
  * ListOffsets in that window fails with "This server does not host this topic-partition".
  */
 async function untilHosted(admin: Admin, topic: string, timeoutMs = 30_000): Promise<void> {
@@ -51,7 +51,10 @@ export function testTopics(kafka: Kafka) {
       const topic = uniqueTopicName(label);
       const a = await connected();
       created.add(topic);
-      await a.createTopics({ topics: [{ numPartitions: 1, ...options, topic }], waitForLeaders: true });
+      // Not waitForLeaders: kafkajs then asks the broker for the topic's metadata once, and a
+      // broker whose metadata cache is a moment behind the KRaft controller answers
+      // "does not host this topic-partition", which kafkajs does not retry there.
+      await a.createTopics({ topics: [{ numPartitions: 1, ...options, topic }] });
       await untilHosted(a, topic);
       return topic;
     },
