@@ -18,12 +18,12 @@ export interface BenchRow {
  * 64 KB made by concatenating corpus programs, each wrapped in its own block so their
  * declarations do not clash. The clock is injected so this stays a pure function of its inputs.
  */
-export function benchAnalyzer(create: (o: AnalyzerOptions) => Analyzer, programs: string[], now: () => number, repeats = 3): BenchRow[] {
+export function benchAnalyzer(create: (o: AnalyzerOptions) => Analyzer, programs: string[], now: () => number, repeats = 1): BenchRow[] {
   const analyzer = create({ cacheSize: 0 });
   const rows: BenchRow[] = [time('corpus', programs)];
   for (const kb of [8, 16, 32, 64]) {
     const built: string[] = [];
-    for (let start = 0; built.length < 40; start += 7) {
+    for (let start = 0; built.length < 20; start += 7) {
       let text = '';
       for (let i = start; Buffer.byteLength(text) < kb * 1024 - 2048; i++) text += `{\n${programs[i % programs.length]}\n}\n`;
       built.push(text);
