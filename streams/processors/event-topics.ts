@@ -8,6 +8,13 @@ import { DecodeError } from '../runtime/errors';
 import type { Serde } from '../runtime/serde';
 import { topic, type TopicDef } from '../runtime/topology';
 
+/**
+ * Allowed lateness for processors that must handle every record whatever its event time (each
+ * request gets a prediction, each prediction a dispatch, a table update is never dropped): the
+ * watermark then never passes a record. Event time still stamps their outputs.
+ */
+export const NEVER_LATE_MS = Number.MAX_SAFE_INTEGER;
+
 /** Turns a catalogue topic into a runtime topic of its event type. */
 export interface EventTopics {
   topic<E extends EventName>(catalogueName: string, event: E): TopicDef<EventTypes[E]>;

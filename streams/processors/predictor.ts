@@ -3,7 +3,7 @@ import type { Estimator } from '../../models/code/estimator';
 import type { ExecutionRequest, PredictedDemand, UserProfile } from '../../schemas/types.generated';
 import { defineProcessor, keyValueStore } from '../runtime/topology';
 import { combineDemand, type ComponentEstimate } from './combine-demand';
-import type { EventTopics } from './event-topics';
+import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 
 const MIB = 1024 * 1024;
 
@@ -19,8 +19,6 @@ export interface PredictorOptions {
    * executions the profile gets n / (n + k) of the weight. Default 5.
    */
   codeEvidenceStrength?: number;
-  /** How far behind stream time a request may arrive and still be predicted. Default 1 h. */
-  allowedLatenessMs?: number;
 }
 
 /**
@@ -42,7 +40,8 @@ export function predictorProcessor(o: PredictorOptions) {
     outputs: { predictions: o.topics.topic('prm.demand-predictions', 'PredictedDemand') },
     stores: { profiles: keyValueStore(o.topics.serde('prm.user-profiles', 'UserProfile')) },
     eventTime: {
-      allowedLatenessMs: o.allowedLatenessMs ?? 60 * 60 * 1000,
+      // A compacted profile topic replayed from the start is old by nature, and every request must be predicted.
+      allowedLatenessMs: NEVER_LATE_MS,
       timestamp: (r) => (r.input === 'requests' ? r.value.submittedAt.getTime() : r.value.updatedAt.getTime()),
     },
     onError: 'dead-letter',

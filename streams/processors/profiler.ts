@@ -5,7 +5,7 @@ import type { ExecutionTelemetry, ExitStatus } from '../../schemas/types.generat
 import { DecodeError } from '../runtime/errors';
 import type { Serde } from '../runtime/serde';
 import { defineProcessor, keyValueStore } from '../runtime/topology';
-import type { EventTopics } from './event-topics';
+import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 import { emptyExtras, profileEvent, type ProfileExtras } from './profile-event';
 
 const MIB = 1024 * 1024;
@@ -13,8 +13,6 @@ const MIB = 1024 * 1024;
 export interface ProfilerOptions {
   topics: EventTopics;
   profile?: Partial<ProfileConfig>;
-  /** How far behind stream time telemetry may arrive. Default: the profile's own lateness limit. */
-  allowedLatenessMs?: number;
 }
 
 /** A user's entry in the profile store: the model's state and the figures it does not keep. */
@@ -57,7 +55,9 @@ export function profilerProcessor(o: ProfilerOptions) {
     outputs: { profiles: o.topics.topic('prm.user-profiles', 'UserProfile') },
     stores: { profiles: keyValueStore(profileEntrySerde(model)) },
     eventTime: {
-      allowedLatenessMs: o.allowedLatenessMs ?? model.config.maxLatenessSeconds * 1000,
+      // Lateness is judged per user by the profile model (older than that user's last event by more
+      // than maxLatenessSeconds), not per partition, where one busy user would make others late.
+      allowedLatenessMs: NEVER_LATE_MS,
       timestamp: (r) => r.value.endedAt.getTime(),
     },
     onError: 'dead-letter',

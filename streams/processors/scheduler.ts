@@ -5,7 +5,7 @@ import type { JobDispatch, PredictedDemand, UserTier } from '../../schemas/types
 import { ConfigError } from '../runtime/errors';
 import { jsonSerde, numberSerde } from '../runtime/serde';
 import { defineProcessor, keyValueStore, type ProcessorContext } from '../runtime/topology';
-import type { EventTopics } from './event-topics';
+import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 
 const MIB = 1024 * 1024;
 
@@ -34,7 +34,6 @@ export interface SchedulerProcessorOptions {
   capacity: SchedulerPoolConfig;
   /** Queue bound per task; a prediction arriving at a full queue is dead-lettered. Default 10,000. */
   maxQueue?: number;
-  allowedLatenessMs?: number;
 }
 
 /** A queued job as stored: what the scheduler needs to rebuild its queue after a restore. */
@@ -94,7 +93,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       sequence: keyValueStore(numberSerde),
     },
     eventTime: {
-      allowedLatenessMs: o.allowedLatenessMs ?? 60 * 60 * 1000,
+      allowedLatenessMs: NEVER_LATE_MS, // every prediction is queued and dispatched
       timestamp: (r) => (r.input === 'predictions' ? r.value.predictedAt.getTime() : r.value.endedAt.getTime()),
     },
     onError: 'dead-letter',

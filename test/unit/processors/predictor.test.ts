@@ -69,6 +69,14 @@ describe('predictor', () => {
     expect(p!.ioBytes.p50).toBeGreaterThan(0);
   });
 
+  it('predicts a request however late it arrives: every request gets its prediction', () => {
+    const { driver } = predictor();
+    driver.pipeInput('requests', { key: 'ann', value: request({ requestId: 'now', userId: 'ann' }) });
+    driver.pipeInput('requests', { key: 'ann', value: request({ requestId: 'hours-late', userId: 'ann', submittedAt: new Date(T0 - 5 * 3_600_000) }) });
+    expect(driver.readOutput('predictions').map((o) => [o.value!.requestId, o.timestamp])).toEqual([['now', T0], ['hours-late', T0 - 5 * 3_600_000]]);
+    expect(driver.readDeadLetters()).toEqual([]);
+  });
+
   it('dead-letters a request whose bytes are not a valid request and goes on', () => {
     const { driver } = predictor();
     driver.pipeRaw('requests', { key: 'ann', value: Buffer.from([1, 2, 3]) });

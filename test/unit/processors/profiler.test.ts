@@ -71,7 +71,7 @@ describe('profiler', () => {
     clock.set(T0 + 3 * 60 * minute);
     driver.pipeInput('telemetry', { key: 'ann', value: telemetry({ requestId: 'new', userId: 'ann', startedAt: new Date(T0 + 3 * 60 * minute - 1000), cpuMs: 10 }) });
     driver.pipeInput('telemetry', { key: 'ann', value: telemetry({ requestId: 'old', userId: 'ann', startedAt: new Date(T0), cpuMs: 10 }) });
-    expect(driver.readDeadLetters().map((l) => l.reason)).toEqual([expect.stringMatching(/late record/)]);
+    expect(driver.readDeadLetters().map((l) => l.reason)).toEqual([expect.stringMatching(/older than the last one/)]);
     expect(driver.store('profiles').get('ann')!.state.events).toBe(1);
   });
 });
