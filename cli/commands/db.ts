@@ -6,7 +6,8 @@ import type { SinkStats } from '../../sinks/consumers';
 
 const usage = `
 usage: prm db migrate [--json [FILE]]
-       prm db sink [--topics T1,T2] [--prefix P] [--group G] [--from-latest] [--progress SECONDS] [--json FILE]
+       prm db sink [--topics T1,T2] [--prefix P] [--group G] [--from-latest] [--progress SECONDS]
+                   [--max-future-skew SECONDS] [--json FILE]
 
 PRM's history database (DATABASE_URL, else the local stack's; TimescaleDB or plain PostgreSQL).
 
@@ -26,6 +27,8 @@ sink     migrates, then runs the sink consumer until Ctrl-C: reads the catalogue
                    Default prm-sinks
 --from-latest      a group without committed offsets starts at the end (default: the beginning)
 --progress S       seconds between progress lines; default 5
+--max-future-skew S  accept event times up to S seconds ahead of this machine's clock (a
+                   simulation running ahead); default 600, later ones are dead-lettered
 --json FILE        migrate: write the report as JSON (a bare --json prints it instead of the table);
                    sink: write the final totals as JSON
 `;
@@ -42,11 +45,12 @@ export const command: Command = {
       group: { type: 'string' },
       'from-latest': { type: 'boolean' },
       progress: { type: 'string' },
+      'max-future-skew': { type: 'string' },
     }, true);
     const [action, ...extra] = positionals;
     if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
     if (action === 'migrate') {
-      for (const flag of ['topics', 'prefix', 'group', 'from-latest', 'progress'] as const) {
+      for (const flag of ['topics', 'prefix', 'group', 'from-latest', 'progress', 'max-future-skew'] as const) {
         if (values[flag] !== undefined) throw new UsageError(`--${flag} is for 'prm db sink'`);
       }
       return migrateCommand(values.json);
@@ -55,9 +59,12 @@ export const command: Command = {
       if (values.json === '-') throw new UsageError("'prm db sink' needs --json FILE (stdout carries the totals table)");
       const progressSeconds = numberFlag('progress', values.progress, 5);
       if (!(progressSeconds > 0)) throw new UsageError('--progress must be a positive number of seconds');
+      const skewSeconds = values['max-future-skew'] === undefined ? undefined : numberFlag('max-future-skew', values['max-future-skew'], 0);
+      if (skewSeconds !== undefined && !(skewSeconds >= 0)) throw new UsageError('--max-future-skew must be a number of seconds, 0 or more');
       const topics = values.topics === undefined ? undefined : parseTopics(values.topics);
       if (values.group !== undefined && values.group.trim() === '') throw new UsageError('--group must not be empty');
-      return sinkCommand({ topics, prefix: values.prefix ?? '', groupId: values.group ?? 'prm-sinks', fromBeginning: !values['from-latest'], progressSeconds, json: values.json });
+      return sinkCommand({ topics, prefix: values.prefix ?? '', groupId: values.group ?? 'prm-sinks', fromBeginning: !values['from-latest'], progressSeconds, json: values.json,
+        maxFutureSkewMs: skewSeconds === undefined ? undefined : skewSeconds * 1000 });
     }
     throw new UsageError(action ? `unknown action '${action}'` : 'missing action: migrate or sink');
   },
@@ -102,6 +109,7 @@ interface SinkRun {
   fromBeginning: boolean;
   progressSeconds: number;
   json: string | undefined;
+  maxFutureSkewMs: number | undefined;
 }
 
 async function sinkCommand(options: SinkRun): Promise<number> {
@@ -128,6 +136,7 @@ async function sinkCommand(options: SinkRun): Promise<number> {
   const sink = createSinkConsumer({
     kafka, registry: { url: endpoints.schemaRegistryUrl }, database: db, topics: options.topics, prefix: options.prefix,
     groupId: options.groupId, fromBeginning: options.fromBeginning, logger,
+    validationLimits: options.maxFutureSkewMs === undefined ? undefined : { maxFutureSkewMs: options.maxFutureSkewMs },
   });
 
   const startedAt = Date.now();

@@ -1,5 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { RegistryConnection } from '../../schemas/registry-http';
+import type { ValidationLimits } from '../../schemas/validation';
 import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
 import { createDeadLetterPublisher } from '../../streams/dead-letters';
@@ -29,6 +30,11 @@ export interface SinkConsumerOptions {
   /** Heartbeats sent while a write is stalled, so the group keeps the partitions. Default 3000 ms. */
   heartbeatIntervalMs?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Validation of decoded events against `clock`. A simulation whose event times run ahead of
+   * the wall clock raises `maxFutureSkewMs`, or its events are dead-lettered as INVALID_VALUE.
+   */
+  validationLimits?: Partial<ValidationLimits>;
   clock?: Clock;
   logger?: Logger;
 }
@@ -106,7 +112,7 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
     let outcome;
     try {
       outcome = await sinkBatch(target.route, records, {
-        decode: (topic, value) => serde.read(topic, value, { now: clock.now() }),
+        decode: (topic, value) => serde.read(topic, value, { now: clock.now(), limits: options.validationLimits }),
         write: (batches) => writer.write(batches),
         deadLetter: async (record, error) => {
           const letter = await deadLetters.publish(record, error);
