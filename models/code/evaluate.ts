@@ -3,6 +3,8 @@ import type { Node, ProgramIndex } from './program-index';
 
 /** How far an evaluation may chase names through initialisers and call sites. */
 const MAX_DEPTH = 12;
+/** Declarations of one name that are looked at (a name declared in hundreds of scopes is not a constant). */
+const MAX_INITIALISERS = 16;
 const typedArray = /^(Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|Float64|BigInt64|BigUint64)Array$/;
 
 /**
@@ -16,6 +18,7 @@ const typedArray = /^(Int8|Uint8|Uint8Clamped|Int16|Uint16|Int32|Uint32|Float32|
  */
 export class ConstantFolder {
   private readonly paramCache = new Map<string, number | undefined>();
+  private readonly nameCache = new Map<string, number | undefined>();
   private readonly inProgress = new Set<string>();
 
   constructor(private readonly index: ProgramIndex) {}
@@ -140,11 +143,19 @@ export class ConstantFolder {
       if (position >= 0) return this.param(f, position, kind, depth);
     }
     if (kind === 'number' && this.index.reassigned.has(name)) return undefined;
+    // Memoised per name: without it, sources that reuse a name in many scopes (n, i, size)
+    // re-evaluate every initialiser at every mention, which grows exponentially with depth.
+    const key = `${name}:${kind}`;
+    if (this.nameCache.has(key)) return this.nameCache.get(key);
+    if (this.inProgress.has(key)) return undefined;
+    this.inProgress.add(key);
     let best: number | undefined;
-    for (const { init, fn: owner } of this.index.initialisers.get(name) ?? []) {
+    for (const { init, fn: owner } of (this.index.initialisers.get(name) ?? []).slice(0, MAX_INITIALISERS)) {
       const v = kind === 'number' ? this.number(init, owner, depth) : this.length(init, owner, depth);
       if (v !== undefined && (best === undefined || v > best)) best = v;
     }
+    this.inProgress.delete(key);
+    this.nameCache.set(key, best);
     return best;
   }
 
@@ -162,9 +173,7 @@ export class ConstantFolder {
       if (v !== undefined && (best === undefined || v > best)) best = v;
     }
     this.inProgress.delete(key);
-    // A result found while some other parameter was mid-evaluation may be partial: cache only
-    // what was computed from a clean start.
-    if (this.inProgress.size === 0) this.paramCache.set(key, best);
+    this.paramCache.set(key, best);
     return best;
   }
 
