@@ -1,4 +1,8 @@
-/** One `prm` subcommand. Each lives in its own file under cli/commands and is listed in main.ts. */
+/**
+ * One `prm` subcommand: `cli/commands/<name>.ts` exporting `command`, found by main.ts by file.
+ * Load heavy project modules lazily with `require(...)` inside `run`, not `await import(...)`:
+ * cli/prm.cjs registers tsx for CommonJS only, and an ESM import of a `.ts` file is not resolved.
+ */
 export interface Command {
   name: string;
   /** One line for `prm --help`. */

@@ -48,7 +48,7 @@ export const command: Command = {
     const { createAnalyzer } = require('../../models/code/analyzer') as typeof import('../../models/code/analyzer');
     const est = require('../../models/code/estimator') as typeof import('../../models/code/estimator');
     const { splitHeldOut } = require('../../models/code/samples') as typeof import('../../models/code/samples');
-    const { seededRandom } = require('../../models/code/seeded-random') as typeof import('../../models/code/seeded-random');
+    const { seededRandom } = require('../../models/seeded-random') as typeof import('../../models/seeded-random');
     const { initTfBackend, tf } = require('../../models/tf/backend') as typeof import('../../models/tf/backend');
     /* eslint-enable @typescript-eslint/no-require-imports */
 

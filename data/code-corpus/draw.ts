@@ -1,4 +1,4 @@
-import { seededRandom } from '../../models/code/seeded-random';
+import { seededRandom } from '../../models/seeded-random';
 
 /** Seeded draws for the corpus generator: the same seed writes the same corpus. */
 export interface Draw {

@@ -5,7 +5,7 @@ import { fitLinearBaseline, predictLinear, type LinearBaseline } from './linear-
 import { coverage, medianAbsLogError, quantile, spearman } from './metrics';
 import { defaultMlpOptions, loadMlp, predictMlp, serializeMlp, trainMlp, type Calibration, type MlpOptions, type SerializedMlp } from './quantile-mlp';
 import { fitScaler, splitHeldOut, targets, toLog, toVector, type Estimate, type Sample, type Scaler, type Target } from './samples';
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '../seeded-random';
 
 export type ModelName = 'quantile-mlp' | 'log-ridge';
 

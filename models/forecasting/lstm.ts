@@ -3,7 +3,7 @@ import type { GlobalModel } from './benchmark';
 import type { Series } from './forecaster';
 import { FEATURES, seriesScale, writeFeatures } from './lstm-features';
 import { checkRange, lastFiniteIndex, type PointModel } from './point-model';
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '../seeded-random';
 
 /** Shape and training schedule of the global LSTM. */
 export interface LstmConfig {

@@ -1,4 +1,4 @@
-import { seededRandom } from '../forecasting/seeded-random';
+import { seededRandom } from '../seeded-random';
 import { ProfileModel } from './profile-model';
 import { encodeProfile, snapshotProfile } from './profile-snapshot';
 import type { ProfileState, UsageEvent } from './user-profile';

@@ -3,7 +3,7 @@ import { ControlLoop } from './control';
 import { Fleet } from './fleet';
 import { delaySummary, type PolicyResult } from './result';
 import { WeightedSamples } from './weighted-samples';
-import { seededRandom } from '../forecasting/seeded-random';
+import { seededRandom } from '../seeded-random';
 import type { Series } from '../forecasting/forecaster';
 
 export interface FluidSimulationOptions extends FleetBounds {

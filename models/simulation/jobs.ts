@@ -1,4 +1,4 @@
-import { seededRandom } from '../forecasting/seeded-random';
+import { seededRandom } from '../seeded-random';
 import type { FleetBounds, ScalingPolicy } from '../planning/types';
 import type { JobRequest } from '../scheduling/job';
 import { totalCores } from '../scheduling/job';

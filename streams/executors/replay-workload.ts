@@ -1,4 +1,4 @@
-import { seededRandom } from '../../models/forecasting/seeded-random';
+import { seededRandom } from '../../models/seeded-random';
 import { parseAlibabaTaskLine } from '../../models/traces/alibaba';
 import { parseAzureLlmLine } from '../../models/traces/azure-llm';
 import { type BitbrainsSample, parseBitbrainsLine } from '../../models/traces/bitbrains';

@@ -2,7 +2,7 @@ import { lastValueModel } from '../../../models/forecasting/baselines';
 import type { Series } from '../../../models/forecasting/forecaster';
 import { fitHoltWinters, holtWintersModel } from '../../../models/forecasting/holt-winters';
 import { quantileForecaster } from '../../../models/forecasting/quantile-forecaster';
-import { seededRandom } from '../../../models/forecasting/seeded-random';
+import { seededRandom } from '../../../models/seeded-random';
 
 const STEP = 3_600;
 const DAY_STEPS = 24;

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../models/forecasting/seeded-random';
+import { seededRandom } from '../../../models/seeded-random';
 import { LogHistogramLayout } from '../../../models/profiles/log-histogram';
 
 function exactQuantile(xs: number[], q: number): number {

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../models/forecasting/seeded-random';
+import { seededRandom } from '../../../models/seeded-random';
 import { dayOfWeek, ProfileModel } from '../../../models/profiles/profile-model';
 import { decodeProfile, encodeProfile, restoreProfile, snapshotProfile, ProfileSnapshotError } from '../../../models/profiles/profile-snapshot';
 import { ProfileInputError, type UsageEvent } from '../../../models/profiles/user-profile';
