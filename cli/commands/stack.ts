@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { parseFlags } from '../args';
+import { bareJsonToStdout, emitJson, print } from '../output';
 import type { Command } from '../command';
 import { UsageError } from '../command';
 import { StackError } from '../../stack/errors';
@@ -76,22 +76,6 @@ export const command: Command = {
     }
   },
 };
-
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-/** `--json FILE` writes a file; `--json -` or a bare `--json` prints the JSON instead of the table. */
-function emitJson(target: string | undefined, data: unknown): void {
-  if (target === undefined) return;
-  const text = `${JSON.stringify(data, null, 2)}\n`;
-  if (target === '-') process.stdout.write(text);
-  else writeFileSync(target, text);
-}
-
-function bareJsonToStdout(argv: string[]): string[] {
-  return argv.map((arg, i) => (arg === '--json' && (i === argv.length - 1 || argv[i + 1]?.startsWith('-')) ? '--json=-' : arg));
-}
 
 function parseOnly(raw: string): Name[] {
   const names = raw.split(',').map((s) => s.trim()).filter(Boolean);

@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import { numberFlag, parseFlags } from '../args';
+import { bareJsonToStdout, emitJson, print, renderTable } from '../output';
 import type { Command } from '../command';
 import { UsageError } from '../command';
 import type { SubjectReport } from '../../schemas/subject-check';
@@ -146,23 +146,3 @@ function retention(ms: number): string {
   return ms % day === 0 ? `${ms / day}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms}ms`;
 }
 
-function renderTable(rows: string[][]): string {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
-}
-
-function print(text: string): void {
-  process.stdout.write(`${text}\n`);
-}
-
-/** `--json FILE` writes a file; `--json -` or a bare `--json` prints the JSON instead of the table. */
-function emitJson(target: string | undefined, data: unknown): void {
-  if (target === undefined) return;
-  const text = `${JSON.stringify(data, null, 2)}\n`;
-  if (target === '-') process.stdout.write(text);
-  else writeFileSync(target, text);
-}
-
-function bareJsonToStdout(argv: string[]): string[] {
-  return argv.map((arg, i) => (arg === '--json' && (i === argv.length - 1 || argv[i + 1]?.startsWith('-')) ? '--json=-' : arg));
-}
