@@ -36,6 +36,7 @@ export interface ProgramIndex {
   inline: Set<Node>;
 }
 
+const namingTypes = new Set(['VariableDeclarator', 'AssignmentExpression', 'Property', 'PropertyDefinition', 'MethodDefinition', 'ClassDeclaration', 'ClassExpression', 'ClassBody']);
 const functionTypes = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
 
 export function isFunction(node: Node): node is TSESTree.FunctionLike & (TSESTree.FunctionDeclaration | TSESTree.FunctionExpression | TSESTree.ArrowFunctionExpression) {
@@ -105,7 +106,8 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
       case 'NewExpression': {
         const called = calleeName(node.callee);
         if (called) calls.push({ name: called, caller: inner, args: node.arguments });
-        for (const part of [node.callee, ...node.arguments]) if (isFunction(part)) index.inline.add(part);
+        if (isFunction(node.callee)) index.inline.add(node.callee);
+        for (const arg of node.arguments) if (isFunction(arg)) index.inline.add(arg);
         break;
       }
       default:
@@ -114,7 +116,7 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
     const children = childrenOf(node);
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i]!;
-      stack.push({ node: child, fn: inner, name: names.get(child) });
+      stack.push({ node: child, fn: inner, name: names?.get(child) });
     }
   }
   for (const call of calls) {
@@ -123,8 +125,12 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
   return index;
 }
 
-/** Names that a child function takes from where it is defined: `const f = () => {}`, `{ f() {} }`, class constructors. */
-function namesForChildren(node: Node, ownName: string | undefined): Map<Node, string> {
+/**
+ * Names that a child function takes from where it is defined: `const f = () => {}`, `{ f() {} }`,
+ * class constructors. Undefined for the many node types that name nothing, so no map is built per node.
+ */
+function namesForChildren(node: Node, ownName: string | undefined): Map<Node, string> | undefined {
+  if (!namingTypes.has(node.type)) return undefined;
   const names = new Map<Node, string>();
   switch (node.type) {
     case 'VariableDeclarator':

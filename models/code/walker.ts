@@ -102,10 +102,10 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
     if (!index.inline.has(fn)) stack.push({ node: fn, ctx: f, scope: f, weight: 1, loopDepth: 0, nesting: 0 });
   }
 
-  const allocate = (at: { ctx: number; weight: number; loopDepth: number }, size: number) => {
+  const allocate = (tally: FunctionTally, weight: number, loopDepth: number, size: number) => {
     counts.allocations++;
-    if (at.loopDepth > 0) counts.allocationsInLoops++;
-    tallies[at.ctx]!.allocations += at.weight * Math.max(1, size);
+    if (loopDepth > 0) counts.allocationsInLoops++;
+    tally.allocations += weight * Math.max(1, size);
   };
 
   while (stack.length > 0) {
@@ -121,7 +121,6 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
       weight *= repeat;
       if (repeat > 1) loopDepth++;
     }
-    const here = { ctx, weight, loopDepth };
     if (nestingTypes.has(node.type) && !elseIfs.has(node)) nesting++;
     counts.maxNesting = Math.max(counts.maxNesting, nesting);
     // Work is counted in AST nodes evaluated: each node, weighted by how often it runs.
@@ -163,10 +162,10 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
         break;
       case 'ArrayExpression':
         counts.maxArrayLiteral = Math.max(counts.maxArrayLiteral, node.elements.length);
-        allocate(here, node.elements.length);
+        allocate(tally, weight, loopDepth, node.elements.length);
         break;
       case 'ObjectExpression':
-        allocate(here, node.properties.length);
+        allocate(tally, weight, loopDepth, node.properties.length);
         break;
       case 'TemplateLiteral':
         counts.maxStringLiteral = Math.max(counts.maxStringLiteral, node.quasis.reduce((s, q) => s + (q.value.cooked ?? q.value.raw).length, 0));
@@ -185,7 +184,7 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
         if (name === 'Promise') counts.promises++;
         if (name === 'RegExp') counts.regexps++;
         if (name === 'Array' || typedArray.test(name)) counts.maxAllocationSize = Math.max(counts.maxAllocationSize, size);
-        allocate(here, size);
+        allocate(tally, weight, loopDepth, size);
         break;
       }
       default:
@@ -206,11 +205,12 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
       tally.maxLoopDepth = Math.max(tally.maxLoopDepth, childLoopDepth);
     } else if (node.type === 'CallExpression' || node.type === 'NewExpression') {
       const repeat = callbackRepeat(node, fold, scope, counts, (delay) => { tally.timerDelayMs += weight * delay; });
-      for (const part of [node.callee, ...node.arguments]) if (isFunction(part)) repeatOf.set(part, repeat);
+      if (isFunction(node.callee)) repeatOf.set(node.callee, repeat);
+      for (const arg of node.arguments) if (isFunction(arg)) repeatOf.set(arg, repeat);
       if (repeat > 1) tally.maxLoopDepth = Math.max(tally.maxLoopDepth, loopDepth + 1);
       const name = calleeName(node.callee);
       if (node.type === 'CallExpression' && name) {
-        if (allocatingMethods.has(name) && node.callee.type === 'MemberExpression') allocate(here, name === 'repeat' ? (fold.length(node, scope) ?? 1) : 1);
+        if (allocatingMethods.has(name) && node.callee.type === 'MemberExpression') allocate(tally, weight, loopDepth, name === 'repeat' ? (fold.length(node, scope) ?? 1) : 1);
         if (name === 'require' && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') countImport(counts, node.arguments[0].value);
         if (name === 'from' && node.callee.type === 'MemberExpression') counts.maxAllocationSize = Math.max(counts.maxAllocationSize, fold.length(node, scope) ?? 0);
       }
