@@ -52,6 +52,16 @@ export interface ScoredJob extends QueuedJob {
   score: number;
 }
 
+interface UserTerms {
+  inflation: number;
+  fair: number;
+}
+
+/** Best first: score descending, then arrival order (FIFO ties); a total order, so deterministic. */
+function byRank(a: ScoredJob, b: ScoredJob): number {
+  return b.score - a.score || a.seq - b.seq;
+}
+
 /**
  * The priority queue: a job's score is a weighted sum of its tier, how small it is predicted to
  * be, how long it has waited (capped) and how little its user consumed lately; ties go to the
@@ -116,20 +126,56 @@ export class Scheduler {
 
   /** Queued jobs, best first: score descending, then arrival order. */
   ordered(now: number): ScoredJob[] {
+    const users = new Map<string, UserTerms>();
     const scored: ScoredJob[] = [];
-    for (const q of this.queue.values()) scored.push({ ...q, score: this.score(q, now) });
-    return scored.sort((a, b) => b.score - a.score || a.seq - b.seq);
+    for (const q of this.queue.values()) scored.push({ ...q, score: this.scoreWith(q, now, users) });
+    return scored.sort(byRank);
+  }
+
+  /**
+   * The part of `ordered(now)` a dispatch pass can act on, in the same order, without scoring and
+   * sorting the whole queue at every event (a long queue made that quadratic). `mightFit` must be
+   * a necessary condition for placing a job, and must stay false for the whole pass (room only
+   * shrinks while dispatching). A job that cannot fit and may still be overtaken changes nothing
+   * in a pass, so it is left out; of those that cannot fit and must not be overtaken, only the
+   * best-ranked matters: it ends the pass, so it comes last and everything ranked below it is cut.
+   */
+  dispatchable(now: number, mightFit: (q: QueuedJob) => boolean): ScoredJob[] {
+    const users = new Map<string, UserTerms>();
+    const candidates: ScoredJob[] = [];
+    let stopper: ScoredJob | undefined;
+    for (const q of this.queue.values()) {
+      const fits = mightFit(q);
+      if (!fits && !this.mustNotBeOvertaken(q, now)) continue;
+      const s = { ...q, score: this.scoreWith(q, now, users) };
+      if (fits) candidates.push(s);
+      else if (!stopper || byRank(s, stopper) < 0) stopper = s;
+    }
+    if (!stopper) return candidates.sort(byRank);
+    const last = stopper;
+    const head = candidates.filter((s) => byRank(s, last) < 0).sort(byRank);
+    head.push(last);
+    return head;
   }
 
   score(q: QueuedJob, now: number): number {
+    return this.scoreWith(q, now, new Map());
+  }
+
+  /** `users` memoises the per-user terms (inflation, fair share) for one instant. */
+  private scoreWith(q: QueuedJob, now: number, users: Map<string, UserTerms>): number {
     const { job } = q;
+    let u = users.get(job.user);
+    if (!u) {
+      const used = this.usage.get(job.user, now);
+      u = { inflation: this.inflationOf(job.user, now), fair: used / (used + this.o.fairShareScaleCoreSeconds) };
+      users.set(job.user, u);
+    }
     const tier = this.o.tiers === 1 ? 1 : 1 - job.tier / (this.o.tiers - 1);
-    const work = totalCores(job) * q.forecast[this.o.sizeQuantile] * this.inflationOf(job.user, now);
+    const work = totalCores(job) * q.forecast[this.o.sizeQuantile] * u.inflation;
     const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
     const age = Math.min(1, Math.max(0, now - job.arrival) / this.o.ageCapSeconds);
-    const used = this.usage.get(job.user, now);
-    const fair = used / (used + this.o.fairShareScaleCoreSeconds);
-    return this.w.tier * tier + this.w.size * size + this.w.age * age - this.w.fair * fair;
+    return this.w.tier * tier + this.w.size * size + this.w.age * age - this.w.fair * u.fair;
   }
 
   /**

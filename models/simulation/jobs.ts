@@ -160,9 +160,21 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
     if (scheduler.size === 0) return;
     const ready = fleet.instances.filter((i) => i.readyAt <= t);
     let freeCores = 0;
-    for (const i of ready) freeCores += i.freeCores;
+    let maxFreeCores = 0;
+    let maxFreeMemory = 0;
+    for (const i of ready) {
+      freeCores += i.freeCores;
+      maxFreeCores = Math.max(maxFreeCores, i.freeCores);
+      maxFreeMemory = Math.max(maxFreeMemory, i.freeMemory);
+    }
     if (freeCores < o.instanceCores * 1e-6) return;
-    for (const q of scheduler.ordered(t)) {
+    // Necessary for bestFit to place a job (same rounding as its per-bin count), and room only
+    // shrinks during this pass, so a job failing it now fails it for the rest of the pass.
+    const roomCores = freeCores;
+    const mightFit = (q: QueuedJob) => totalCores(q.job) <= roomCores + 1e-9
+      && Math.floor(maxFreeCores / q.job.cores + 1e-9) >= 1
+      && (q.job.memory <= 0 || Math.floor(maxFreeMemory / q.job.memory + 1e-9) >= 1);
+    for (const q of scheduler.dispatchable(t, mightFit)) {
       if (freeCores < o.instanceCores * 1e-6) break;
       const placement = totalCores(q.job) > freeCores + 1e-9 ? [] : bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
       if (placement.length === 0) {

@@ -89,4 +89,24 @@ describe('Scheduler', () => {
     expect(s.admit(job('bad', { tier: 7 }), SHORT)).toMatchObject({ admitted: false, reason: 'invalid_request' });
     expect(s.size).toBe(2);
   });
+  it('dispatchable keeps the order of ordered(), leaves out jobs that cannot act, and ends at the first starved wide job', () => {
+    const s = new Scheduler({ limits, ageCapSeconds: 600 });
+    s.admit(job('old-wide', { tier: 2, cores: 8, arrival: 0 }), SHORT);
+    s.admit(job('old-wider', { tier: 2, cores: 8, replicas: 2, arrival: 0 }), SHORT);
+    s.admit(job('gold', { tier: 0, arrival: 500 }), SHORT);
+    s.admit(job('gold-wide', { tier: 0, cores: 6, arrival: 500 }), SHORT);
+    s.admit(job('silver', { tier: 1, arrival: 500 }), LONG);
+    s.admit(job('bronze', { tier: 2, arrival: 700 }), SHORT);
+    const small = (q: { job: JobRequest }) => q.job.cores <= 2;
+    const at = 1000;
+    const full = s.ordered(at).map((q) => q.job.id);
+    const stop = full.indexOf('old-wide') < full.indexOf('old-wider') ? 'old-wide' : 'old-wider';
+    const expected = full.slice(0, full.indexOf(stop) + 1).filter((id) => id === stop || !id.includes('wide'));
+    expect(s.dispatchable(at, small).map((q) => q.job.id)).toEqual(expected);
+    expect(expected[expected.length - 1]).toBe(stop);
+    expect(expected).not.toContain('gold-wide');
+    // Before the wide jobs age past the cap nothing stops the pass: all fitting jobs, in order.
+    expect(s.dispatchable(550, small).map((q) => q.job.id)).toEqual(s.ordered(550).map((q) => q.job.id).filter((id) => !id.includes('wide')));
+    expect(s.dispatchable(at, () => true).map((q) => q.job.id)).toEqual(full);
+  });
 });
