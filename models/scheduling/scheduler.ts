@@ -142,19 +142,25 @@ export class Scheduler {
    */
   dispatchable(now: number, mightFit: (q: QueuedJob) => boolean): ScoredJob[] {
     const users = new Map<string, UserTerms>();
-    const candidates: ScoredJob[] = [];
-    let stopper: ScoredJob | undefined;
+    const fits: QueuedJob[] = [];
+    // Two passes without an object per job: in a long queue most jobs are starved or ranked
+    // below the stopper, and allocating for each of them at every event dominated the run.
+    let stopScore = -Infinity;
+    let stopper: QueuedJob | undefined;
     for (const q of this.queue.values()) {
-      const fits = mightFit(q);
-      if (!fits && !this.mustNotBeOvertaken(q, now)) continue;
-      const s = { ...q, score: this.scoreWith(q, now, users) };
-      if (fits) candidates.push(s);
-      else if (!stopper || byRank(s, stopper) < 0) stopper = s;
+      if (mightFit(q)) fits.push(q);
+      else if (this.mustNotBeOvertaken(q, now)) {
+        const score = this.scoreWith(q, now, users);
+        if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) [stopScore, stopper] = [score, q];
+      }
     }
-    if (!stopper) return candidates.sort(byRank);
-    const last = stopper;
-    const head = candidates.filter((s) => byRank(s, last) < 0).sort(byRank);
-    head.push(last);
+    const head: ScoredJob[] = [];
+    for (const q of fits) {
+      const score = this.scoreWith(q, now, users);
+      if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) head.push({ ...q, score });
+    }
+    head.sort(byRank);
+    if (stopper) head.push({ ...stopper, score: stopScore });
     return head;
   }
 
