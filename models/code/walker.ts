@@ -1,6 +1,7 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { builtinModules } from 'node:module';
 import { ConstantFolder } from './evaluate';
+import type { CodeFeatures } from './features';
 import { calleeName, childrenOf, isFunction, type Node, type ProgramIndex } from './program-index';
 import { loopTrip, UNKNOWN_TRIP } from './loop-trip';
 
@@ -22,33 +23,35 @@ export interface CallEdge {
 }
 
 /** Whole-program counts that need no call graph. */
-export interface Counts {
-  maxNesting: number;
-  loops: number;
-  unboundedLoops: number;
-  maxLoopBound: number;
-  imports: number;
-  externalImports: number;
-  maxArrayLiteral: number;
-  maxStringLiteral: number;
-  maxNumericLiteral: number;
-  maxAllocationSize: number;
-  allocations: number;
-  allocationsInLoops: number;
-  typedArrays: number;
-  mapsAndSets: number;
-  stringOps: number;
-  jsonCalls: number;
-  sortCalls: number;
-  higherOrderCalls: number;
-  regexps: number;
-  classes: number;
-  tryCatch: number;
-  asyncFunctions: number;
-  awaits: number;
-  promises: number;
-  timers: number;
-}
+/** The features the walk counts directly; the rest come from the call graph and the folder. */
+export type Counts = Pick<
+  CodeFeatures,
+  | 'maxNesting'
+  | 'loops'
+  | 'unboundedLoops'
+  | 'maxLoopBound'
+  | 'imports'
+  | 'externalImports'
+  | 'maxArrayLiteral'
+  | 'maxStringLiteral'
+  | 'maxNumericLiteral'
+  | 'maxAllocationSize'
+  | 'allocations'
+  | 'allocationsInLoops'
+  | 'typedArrays'
+  | 'mapsAndSets'
+  | 'stringOps'
+  | 'jsonCalls'
+  | 'sortCalls'
+  | 'higherOrderCalls'
+  | 'regexps'
+  | 'classes'
+  | 'tryCatch'
+  | 'asyncFunctions'
+  | 'awaits'
+  | 'promises'
+  | 'timers'
+>;
 
 export interface Walk {
   counts: Counts;
