@@ -29,6 +29,9 @@ function topic<E extends EventName>(spec: TopicSpec<E>): TopicSpec {
  */
 export const userKeyedPartitions = 6;
 
+/** Partition count of the topics keyed by pool: a pool's metrics, forecasts, scale commands and dispatches. */
+export const poolKeyedPartitions = 3;
+
 /** Every topic PRM uses. The dead-letter topic is last so creation order reads like the flow. */
 export const topicCatalogue: readonly TopicSpec[] = [
   topic({ name: 'prm.requests', event: 'ExecutionRequest', keyField: 'userId', partitions: userKeyedPartitions,
@@ -41,14 +44,20 @@ export const topicCatalogue: readonly TopicSpec[] = [
     cleanupPolicy: 'compact', retentionMs: -1, purpose: 'latest behaviour profile per user (table)' }),
   topic({ name: 'prm.demand-predictions', event: 'PredictedDemand', keyField: 'userId', partitions: userKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 7 * day, purpose: 'predicted demand per request with quantiles' }),
-  topic({ name: 'prm.cluster-metrics', event: 'ClusterMetrics', keyField: 'pool', partitions: 3,
+  topic({ name: 'prm.cluster-metrics', event: 'ClusterMetrics', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 3 * day, purpose: 'periodic state of each instance pool' }),
-  topic({ name: 'prm.cluster-forecasts', event: 'ClusterLoadForecast', keyField: 'pool', partitions: 3,
+  // The scheduler's view of the fleet: its input partitions are the user-keyed ones, so each pool
+  // sample is copied to every partition (a broadcast; see streams/processors/fleet.ts).
+  topic({ name: 'prm.fleet', event: 'ClusterMetrics', keyField: 'pool', partitions: userKeyedPartitions,
+    cleanupPolicy: 'delete', retentionMs: 1 * day, purpose: 'pool metrics broadcast to every scheduler partition' }),
+  topic({ name: 'prm.cluster-forecasts', event: 'ClusterLoadForecast', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 3 * day, purpose: 'load forecasts over the boot lead-time horizon' }),
-  topic({ name: 'prm.scale-commands', event: 'ScaleCommand', keyField: 'pool', partitions: 3,
+  topic({ name: 'prm.scale-commands', event: 'ScaleCommand', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 30 * day, purpose: 'scale-out / scale-in decisions with reasons' }),
-  topic({ name: 'prm.dispatches', event: 'JobDispatch', keyField: 'requestId', partitions: userKeyedPartitions,
-    cleanupPolicy: 'delete', retentionMs: 7 * day, purpose: 'jobs handed to instances' }),
+  // Keyed by pool and partitioned like the scale commands, so one pool's executor reads its jobs and
+  // its resizes in one task, in order.
+  topic({ name: 'prm.dispatches', event: 'JobDispatch', keyField: 'pool', partitions: poolKeyedPartitions,
+    cleanupPolicy: 'delete', retentionMs: 7 * day, purpose: 'jobs handed to a pool\'s instances' }),
   topic({ name: 'prm.model-updates', event: 'ModelUpdated', keyField: 'modelName', partitions: 1,
     cleanupPolicy: 'compact', retentionMs: -1, purpose: 'latest version of each model (table)' }),
   topic({ name: 'prm.dlq', event: 'DeadLetter', keyField: 'sourceTopic', partitions: 3,

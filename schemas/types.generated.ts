@@ -235,13 +235,13 @@ export interface ResourceAllocation {
   timeoutMs: number;
 }
 
-/** The scheduler hands a queued job to an instance. Keyed by request_id on prm.dispatches; executors run it. */
+/** The scheduler hands a queued job to an instance. Keyed by pool on prm.dispatches (partitioned like prm.scale-commands); the pool's executor runs it. */
 export interface JobDispatch {
-  /** The execution request dispatched; the partition key. */
+  /** The execution request dispatched. */
   requestId: string;
   /** The user who submitted it. */
   userId: string;
-  /** The instance pool the job runs in. */
+  /** The instance pool the job runs in; the partition key. */
   pool: string;
   /** The instance chosen to run the job. */
   instanceId: string;

@@ -12,7 +12,10 @@ const MIB = 1024 * 1024;
 /** The instances the scheduler places jobs on, and how a prediction becomes a reservation. */
 export interface SchedulerPoolConfig {
   pool: string;
-  /** Instances in the pool; each scheduler task owns those whose index is its partition modulo `tasks`. */
+  /**
+   * Instances assumed running until the pool's first prm.fleet sample says how many there are.
+   * Each scheduler task places jobs on its part of the running instances (see `taskBins`).
+   */
   instances: number;
   instanceCores: number;
   instanceMemoryBytes: number;
@@ -52,6 +55,12 @@ export interface QueuedEntry {
   seq: number;
 }
 
+/** What the scheduler keeps of the pool's latest prm.fleet sample. */
+export interface FleetEntry {
+  instancesRunning: number;
+  atMs: number;
+}
+
 /** A dispatched job holding capacity until its telemetry arrives. */
 export interface RunningEntry {
   instanceId: string;
@@ -64,14 +73,15 @@ const tierRank: Record<UserTier, number> = { ENTERPRISE: 0, PREMIUM: 1, STANDARD
 const prioritiesPerTier = 10;
 
 /**
- * Predictions in, a durable priority queue per task, JobDispatch out when a job fits an
- * instance; telemetry of a dispatched job frees its reservation. Everything the queue is lives
+ * Predictions in, a durable priority queue per task, JobDispatch out when a job fits this task's
+ * part of the running instances; telemetry of a dispatched job frees its reservation, and the
+ * pool's samples on prm.fleet (broadcast to every task) resize that part as instances come and go. Everything the queue is lives
  * in changelogged stores (the queue, the running reservations and the admission counter), so
  * a restored task dispatches exactly what the crashed one would have. Ordering and placement
  * are models/scheduling's: its score (tier, predicted size, ageing) with FIFO ties, best fit.
  */
 export function schedulerProcessor(o: SchedulerProcessorOptions) {
-  const c = checkCapacity(o.capacity);
+  const c = checkSchedulerPool(o.capacity);
   const maxQueue = o.maxQueue ?? 10_000;
   const scheduler = () =>
     new Scheduler({
@@ -85,16 +95,19 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     inputs: {
       predictions: o.topics.topic('prm.demand-predictions', 'PredictedDemand'),
       telemetry: o.topics.topic('prm.telemetry', 'ExecutionTelemetry'),
+      fleet: o.topics.topic('prm.fleet', 'ClusterMetrics'),
     },
     outputs: { dispatches: o.topics.topic('prm.dispatches', 'JobDispatch') },
     stores: {
       queue: keyValueStore(jsonSerde<QueuedEntry>()),
       running: keyValueStore(jsonSerde<RunningEntry>()),
       sequence: keyValueStore(numberSerde),
+      fleet: keyValueStore(jsonSerde<FleetEntry>()),
     },
     eventTime: {
       allowedLatenessMs: NEVER_LATE_MS, // every prediction is queued and dispatched
-      timestamp: (r) => (r.input === 'predictions' ? r.value.predictedAt.getTime() : r.value.endedAt.getTime()),
+      timestamp: (r) =>
+        r.input === 'predictions' ? r.value.predictedAt.getTime() : r.input === 'telemetry' ? r.value.endedAt.getTime() : r.value.at.getTime(),
     },
     onError: 'dead-letter',
     process(ctx, record) {
@@ -107,8 +120,14 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         const seq = ctx.store('sequence').get('next') ?? 0;
         ctx.store('sequence').put('next', seq + 1);
         queue.put(id, queued(record.value, seq));
-      } else {
+      } else if (record.input === 'telemetry') {
         ctx.store('running').delete(record.value.requestId);
+      } else {
+        if (record.value.pool !== c.pool) return;
+        const fleet = ctx.store('fleet');
+        const known = fleet.get(c.pool);
+        if (known && known.atMs > record.value.at.getTime()) return; // an older sample, overtaken
+        fleet.put(c.pool, { instancesRunning: record.value.instancesRunning, atMs: record.value.at.getTime() });
       }
       dispatchWhatFits(ctx);
     },
@@ -137,7 +156,10 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const queue = ctx.store('queue');
     if (queue.size === 0) return;
     const running = ctx.store('running');
-    const bins = instancesOf(ctx.partition);
+    const bins = taskBins(ctx.partition, ctx.store('fleet').get(c.pool)?.instancesRunning ?? c.instances, c);
+    if (bins.length === 0) return;
+    const widest = Math.max(...bins.map((b) => b.freeCores));
+    const roomiest = Math.max(...bins.map((b) => b.freeMemory));
     for (const [, r] of running.entries()) {
       const bin = bins.find((b) => b.id === r.instanceId);
       if (bin) {
@@ -157,15 +179,19 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const now = ctx.eventTime / 1000;
     const byId = new Map(entries.map((e) => [e.requestId, e]));
     for (const job of s.ordered(now)) {
-      const [placed] = bestFit(bins, job.job.cores, job.job.memory, 1, c.instanceCores, c.instanceMemoryBytes);
+      // A job bigger than this task's share of an instance reserves the whole share: the pool
+      // runs it on a whole instance, and the reservation still throttles this task.
+      const cores = Math.min(job.job.cores, widest);
+      const memory = Math.min(job.job.memory, roomiest);
+      const [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
       if (!placed) continue;
-      placed.bin.freeCores -= job.job.cores;
-      placed.bin.freeMemory -= job.job.memory;
+      placed.bin.freeCores -= cores;
+      placed.bin.freeMemory -= memory;
       const entry = byId.get(job.job.id)!;
       const priority = breakdown(s, job, now);
       s.dispatch(job.job.id, now);
       queue.delete(entry.requestId);
-      running.put(entry.requestId, { instanceId: placed.bin.id, cores: entry.cores, memoryBytes: entry.memoryBytes });
+      running.put(entry.requestId, { instanceId: placed.bin.id, cores, memoryBytes: memory });
       const dispatch: JobDispatch = {
         requestId: entry.requestId,
         userId: entry.userId,
@@ -177,15 +203,31 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         priorityScore: job.score,
         priority,
       };
-      ctx.forward('dispatches', { key: entry.requestId, value: dispatch });
+      ctx.forward('dispatches', { key: c.pool, value: dispatch });
     }
   }
 
-  function instancesOf(partition: number): (Bin & { id: string })[] {
-    const bins: (Bin & { id: string })[] = [];
-    for (let i = partition; i < c.instances; i += c.tasks) bins.push({ id: `${c.pool}-${i}`, freeCores: c.instanceCores, freeMemory: c.instanceMemoryBytes });
+}
+
+/**
+ * The part of the running instances scheduler task `partition` places jobs on, so that the tasks
+ * never reserve the same capacity twice. With at least as many instances as tasks, task p owns
+ * the whole instances whose index is p modulo the task count; with fewer, the tasks share: task
+ * p gets an equal fraction of instance p modulo the instance count. Every task always has some
+ * capacity, so no user's partition waits for the fleet to outgrow the task count.
+ */
+export function taskBins(partition: number, instancesRunning: number, c: Required<SchedulerPoolConfig>): (Bin & { id: string })[] {
+  const n = Math.max(0, Math.floor(instancesRunning));
+  const bins: (Bin & { id: string })[] = [];
+  if (n >= c.tasks) {
+    for (let i = partition; i < n; i += c.tasks) bins.push({ id: `${c.pool}-${i}`, freeCores: c.instanceCores, freeMemory: c.instanceMemoryBytes });
     return bins;
   }
+  if (n === 0) return bins;
+  const instance = partition % n;
+  const sharers = Math.floor((c.tasks - 1 - instance) / n) + 1; // tasks q < tasks with q % n === instance
+  bins.push({ id: `${c.pool}-${instance}`, freeCores: c.instanceCores / sharers, freeMemory: c.instanceMemoryBytes / sharers });
+  return bins;
 }
 
 /**
@@ -216,16 +258,14 @@ function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, Number.isFinite(x) ? x : hi));
 }
 
-function checkCapacity(p: SchedulerPoolConfig): Required<SchedulerPoolConfig> {
+export function checkSchedulerPool(p: SchedulerPoolConfig): Required<SchedulerPoolConfig> {
   const c: Required<SchedulerPoolConfig> = {
     tasks: userKeyedPartitions, minCores: 0.1, maxCoresPerJob: 1, minMemoryBytes: 64 * MIB,
     timeoutFactor: 3, minTimeoutMs: 1000, maxTimeoutMs: 5 * 60_000, ...p,
   };
   if (!/^[a-zA-Z0-9._-]+$/.test(c.pool)) throw new ConfigError(`pool name '${c.pool}' must match [a-zA-Z0-9._-]+`);
   if (!Number.isInteger(c.tasks) || c.tasks < 1) throw new ConfigError(`tasks must be a positive integer, got ${c.tasks}`);
-  if (!Number.isInteger(c.instances) || c.instances < c.tasks) {
-    throw new ConfigError(`the pool needs at least one instance per scheduler task (${c.tasks}), got ${c.instances}`);
-  }
+  if (!Number.isInteger(c.instances) || c.instances < 1) throw new ConfigError(`instances must be a positive integer, got ${c.instances}`);
   if (!(c.instanceCores > 0) || !(c.instanceMemoryBytes > 0)) throw new ConfigError('instanceCores and instanceMemoryBytes must be positive');
   if (!(c.minCores > 0 && c.minCores <= c.maxCoresPerJob && c.minCores <= c.instanceCores)) throw new ConfigError('need 0 < minCores <= maxCoresPerJob and <= instanceCores');
   if (!(c.minMemoryBytes > 0 && c.minMemoryBytes <= c.instanceMemoryBytes)) throw new ConfigError('need 0 < minMemoryBytes <= instanceMemoryBytes');

@@ -34,6 +34,7 @@ export interface OutboundMessage {
   value: Buffer | null;
   timestamp: number;
   headers: Record<string, string>;
+  partition?: number;
 }
 
 /** What the task decided since the last drain: the runtime writes it in one transaction. */
@@ -247,6 +248,7 @@ export class Task {
           value: record.value === null ? null : def.serde.serialize(record.value),
           timestamp: record.timestamp ?? eventTime,
           headers: record.headers ?? {},
+          ...(record.partition === undefined ? {} : { partition: record.partition }),
         });
       },
       schedule(timer) {

@@ -21,6 +21,8 @@ export interface ReadRecord<V> {
   value: V | null;
   timestamp: number;
   headers: Record<string, string>;
+  /** Set when the processor chose the partition itself. */
+  partition?: number;
 }
 
 /**
@@ -84,6 +86,7 @@ export class ProcessorTestDriver<I extends TopicMap, O extends TopicMap, S exten
       value: m.value === null ? null : (def.serde.deserialize(m.value) as ValueOf<O[N]>),
       timestamp: m.timestamp,
       headers: m.headers,
+      ...(m.partition === undefined ? {} : { partition: m.partition }),
     }));
   }
 

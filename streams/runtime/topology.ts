@@ -48,6 +48,11 @@ export interface OutputRecord<V> {
   /** Event time of the output; defaults to the event time being handled. */
   timestamp?: number;
   headers?: Record<string, string>;
+  /**
+   * Partition to write to, instead of the producer's hash of the key: for a broadcast, one copy
+   * per partition of a topic co-partitioned with another processor's inputs.
+   */
+  partition?: number;
 }
 
 /** An event-time timer: fires once the watermark reaches `at`. One per (name, key): scheduling again moves it. */

@@ -6,7 +6,7 @@ import type { OutboundMessage } from '../task';
  * batch over the broker's message.max.bytes (1 MiB by default) is refused. So a transaction's
  * messages go out in sends of at most `maxBytes`, in order.
  */
-export function chunkBySize(messages: (OutboundMessage & { partition?: number })[], maxBytes = 768 * 1024): TopicMessages[][] {
+export function chunkBySize(messages: OutboundMessage[], maxBytes = 768 * 1024): TopicMessages[][] {
   const sends: TopicMessages[][] = [];
   let current = new Map<string, Message[]>();
   let size = 0;

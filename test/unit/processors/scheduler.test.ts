@@ -1,8 +1,8 @@
-import type { PredictedDemand, UserTier } from '../../../schemas/types.generated';
+import type { ClusterMetrics, PredictedDemand, UserTier } from '../../../schemas/types.generated';
 import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
-import { schedulerProcessor, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
+import { checkSchedulerPool, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
@@ -102,8 +102,48 @@ describe('scheduler', () => {
     expect(after.store('sequence').get('next')).toBe(4);
   });
 
-  it('rejects a pool too small for its tasks', () => {
+  it('follows the fleet: a prm.fleet sample with more instances lets queued jobs run, other pools and older samples change nothing', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'STANDARD', 5, T0 + 10) });
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
+    driver.pipeInput('fleet', { key: 'other', value: fleetSample('other', 12, T0 + 20) });
+    expect(driver.readOutput('dispatches')).toEqual([]);
+    driver.pipeInput('fleet', { key: 'pool', value: fleetSample('pool', 12, T0 + 30) });
+    const [b] = driver.readOutput('dispatches').map((d) => d.value!);
+    expect(b).toMatchObject({ requestId: 'b', instanceId: 'pool-6' });
+    driver.pipeInput('fleet', { key: 'pool', value: fleetSample('pool', 1, T0 + 25) });
+    expect(driver.store('fleet').get('pool')).toEqual({ instancesRunning: 12, atMs: T0 + 30 });
+  });
+
+  it('splits the running instances between tasks: whole ones when there are enough, equal shares when there are fewer', () => {
+    const c = checkSchedulerPool({ ...capacity, instanceCores: 8, tasks: 6 });
+    expect(taskBins(0, 13, c).map((b) => b.id)).toEqual(['pool-0', 'pool-6', 'pool-12']);
+    expect(taskBins(5, 13, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-5', 8], ['pool-11', 8]]);
+    expect(taskBins(1, 4, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-1', 4]]);
+    expect(taskBins(2, 4, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-2', 8]]);
+    expect(taskBins(3, 0, c)).toEqual([]);
+    for (let n = 1; n <= 14; n++) {
+      const perInstance = new Map<string, number>();
+      for (let p = 0; p < 6; p++) {
+        const bins = taskBins(p, n, c);
+        expect(bins.length).toBeGreaterThan(0); // every task has capacity
+        for (const b of bins) perInstance.set(b.id, (perInstance.get(b.id) ?? 0) + b.freeCores);
+      }
+      expect(perInstance.size).toBe(n);
+      for (const cores of perInstance.values()) expect(cores).toBeCloseTo(8); // nothing reserved twice, nothing idle
+    }
+  });
+
+  it('rejects a pool with no instances', () => {
     const { topics } = setup();
-    expect(() => schedulerProcessor({ topics, capacity: { ...capacity, instances: 3 } })).toThrow(ConfigError);
+    expect(() => schedulerProcessor({ topics, capacity: { ...capacity, instances: 0 } })).toThrow(ConfigError);
   });
 });
+
+function fleetSample(pool: string, instancesRunning: number, atMs: number): ClusterMetrics {
+  return {
+    pool, at: new Date(atMs), instancesRunning, instancesBooting: 0, cpuCapacityMillicores: instancesRunning * 1000,
+    memoryCapacityBytes: instancesRunning * 4 * GIB, cpuUtilization: 0.5, memoryUtilization: 0.5, ioUtilization: 0, queueDepth: 0,
+  };
+}
