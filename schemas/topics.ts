@@ -58,6 +58,8 @@ export const topicCatalogue: readonly TopicSpec[] = [
   // its resizes in one task, in order.
   topic({ name: 'prm.dispatches', event: 'JobDispatch', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 7 * day, purpose: 'jobs handed to a pool\'s instances' }),
+  topic({ name: 'prm.pool-clock', event: 'PoolClock', keyField: 'pool', partitions: poolKeyedPartitions,
+    cleanupPolicy: 'delete', retentionMs: 1 * day, purpose: 'time of simulated pools during a replay' }),
   topic({ name: 'prm.model-updates', event: 'ModelUpdated', keyField: 'modelName', partitions: 1,
     cleanupPolicy: 'compact', retentionMs: -1, purpose: 'latest version of each model (table)' }),
   topic({ name: 'prm.dlq', event: 'DeadLetter', keyField: 'sourceTopic', partitions: 3,

@@ -297,6 +297,16 @@ export interface ModelUpdated {
   artifactUri: string;
 }
 
+/** The time of a simulated cluster, published by a replay so a simulated pool's time passes while no job arrives (jobs end, samples are taken, booting instances become ready). Keyed by pool on prm.pool-clock. A real pool lives in real time and needs none. */
+export interface PoolClock {
+  /** The simulated pool whose time this is; the partition key. */
+  pool: string;
+  /** The pool's time: no job dispatched before it is still to come, as far as the replay knows. */
+  at: Date;
+  /** Who publishes the clock (the replay run id). */
+  source: string;
+}
+
 /** The predictor's estimate of what one request will use, with uncertainty, and what the scheduler needs to queue it. Keyed by user_id on prm.demand-predictions. */
 export interface PredictedDemand {
   /** The execution request predicted. */
@@ -465,6 +475,7 @@ export interface EventTypes {
   ExecutionTelemetry: ExecutionTelemetry;
   JobDispatch: JobDispatch;
   ModelUpdated: ModelUpdated;
+  PoolClock: PoolClock;
   PredictedDemand: PredictedDemand;
   ScaleCommand: ScaleCommand;
   UserProfile: UserProfile;
@@ -482,6 +493,7 @@ export const eventSchemaFiles: Readonly<Record<EventName, string>> = {
   ExecutionTelemetry: 'execution-telemetry.avsc',
   JobDispatch: 'job-dispatch.avsc',
   ModelUpdated: 'model-updated.avsc',
+  PoolClock: 'pool-clock.avsc',
   PredictedDemand: 'predicted-demand.avsc',
   ScaleCommand: 'scale-command.avsc',
   UserProfile: 'user-profile.avsc',

@@ -150,6 +150,11 @@ const rules: Rules = {
     c.between('ioUtilization', v.ioUtilization, 0, 1);
     c.atLeast('queueDepth', v.queueDepth);
   },
+  PoolClock(v, c) {
+    c.id('pool', v.pool);
+    c.id('source', v.source);
+    c.eventTime('at', v.at);
+  },
   CodeFeatures(v, c) {
     c.id('requestId', v.requestId);
     c.id('userId', v.userId);

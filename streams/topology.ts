@@ -2,6 +2,7 @@ import type { Analyzer } from '../models/code/analyzer';
 import type { Estimator } from '../models/code/estimator';
 import type { ProfileConfig } from '../models/profiles/user-profile';
 import type { EventTopics } from './processors/event-topics';
+import { fleetBroadcastProcessor } from './processors/fleet';
 import { forecasterProcessor, type ForecasterProcessorOptions } from './processors/forecaster';
 import { plannerProcessor, type PlannerProcessorOptions } from './processors/planner';
 import { predictorProcessor } from './processors/predictor';
@@ -33,7 +34,8 @@ export interface PrmTopologyOptions {
  *
  *   prm.cluster-metrics ──► forecaster ──► prm.cluster-forecasts ──► planner ──► prm.scale-commands
  *           │                [history]                            ▲  [pools]
- *           └─────────────────────────────────────────────────────┘ (current fleet size)
+ *           ├─────────────────────────────────────────────────────┘ (current fleet size)
+ *           └──► fleet-broadcast ──► prm.fleet (a copy per scheduler partition) ──► scheduler [fleet]
  *
  * Every store is changelogged by the runtime; each processor is its own consumer group.
  */
@@ -48,6 +50,8 @@ export function prmTopology(o: PrmTopologyOptions): Topology {
     forecasterProcessor({ topics, ...o.forecast }),
     // Forecasts at the boot lead time, with the pool's current size, become scale commands.
     plannerProcessor({ topics, ...o.planner }),
+    // Each pool's samples reach every scheduler task, so each knows the fleet it places jobs on.
+    fleetBroadcastProcessor({ topics, partitions: o.capacity.tasks }),
     // Predictions queue by priority and are dispatched as capacity frees.
     schedulerProcessor({ topics, capacity: o.capacity }),
   ]);

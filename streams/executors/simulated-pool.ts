@@ -15,7 +15,12 @@ export interface SimulatedPoolOptions {
    * (see `usageFromWorkload`); undefined falls back to `allocatedUsage`.
    */
   usage?(dispatch: JobDispatch): JobUsage | undefined;
-  /** How far behind stream time a dispatch may arrive. Default 0: dispatches come in order. */
+  /**
+   * How far behind stream time a dispatch may arrive. Default 0: dispatches come in order. A live
+   * replay, where dispatches from several scheduler tasks interleave with the replay's
+   * prm.pool-clock, takes NEVER_LATE_MS: a dispatch behind the pool's time then starts at the
+   * pool's time, as a job reaching a real cluster late would.
+   */
   allowedLatenessMs?: number;
 }
 
@@ -35,9 +40,10 @@ export function allocatedUsage(d: JobDispatch): JobUsage {
  * remove idle ones; every `sampleIntervalMs` of event time a ClusterMetrics sample describes the
  * pool. The whole pool is one store entry, keyed by pool name.
  *
- * Deployment: one pool is one task, so both inputs must reach the same single task: run it on
- * single-partition dispatch and scale-command topics (a replay catalogue), as the runtime refuses
- * inputs that are not co-partitioned.
+ * Time: the pool's own events happen when its time passes them. Its time is the latest of its
+ * inputs' event times: dispatches, scale commands, and the replay's prm.pool-clock, which keeps
+ * time passing (jobs ending, samples, boots) while no job arrives. All three inputs are keyed by
+ * pool and co-partitioned, so one task holds the whole pool.
  */
 export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
   const c = o.config;
@@ -68,23 +74,26 @@ export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
     inputs: {
       dispatches: o.topics.topic('prm.dispatches', 'JobDispatch'),
       scaleCommands: o.topics.topic('prm.scale-commands', 'ScaleCommand'),
+      clock: o.topics.topic('prm.pool-clock', 'PoolClock'),
     },
     outputs,
     stores,
     eventTime: {
       allowedLatenessMs: o.allowedLatenessMs ?? 0,
-      timestamp: (r) => (r.input === 'dispatches' ? r.value.dispatchedAt.getTime() : r.value.issuedAt.getTime()),
+      timestamp: (r) =>
+        r.input === 'dispatches' ? r.value.dispatchedAt.getTime() : r.input === 'scaleCommands' ? r.value.issuedAt.getTime() : r.value.at.getTime(),
     },
     process(ctx, record) {
       if (record.value.pool !== c.pool) return; // another pool's executor serves it
       const state = load(ctx);
       emit(ctx, advanceTo(state, c, ctx.eventTime));
+      const now = state.now; // the event time, or the pool's own if the record arrived behind it
       if (record.input === 'dispatches') {
         const d = record.value;
         const job: PoolJob = { requestId: d.requestId, userId: d.userId, preferredInstance: d.instanceId, allocation: d.allocation, usage: usageOf(d) };
-        emit(ctx, dispatch(state, c, job, ctx.eventTime));
-      } else {
-        emit(ctx, applyScale(state, c, record.value, ctx.eventTime));
+        emit(ctx, dispatch(state, c, job, now));
+      } else if (record.input === 'scaleCommands') {
+        emit(ctx, applyScale(state, c, record.value, now));
       }
       ctx.store('pools').put(c.pool, state);
     },

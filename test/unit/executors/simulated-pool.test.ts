@@ -39,6 +39,26 @@ function pool(usage: Record<string, JobUsage>) {
 const usage = (durationMs: number, cpuMs = durationMs): JobUsage => ({ durationMs, cpuMs, peakMemoryBytes: 100e6, ioReadBytes: 1000, ioWriteBytes: 500 });
 
 describe('simulated VM pool', () => {
+  it('lets time pass on the replay clock alone, and starts a dispatch behind its time at its time', () => {
+    const clock = new ManualClock(T0);
+    const topics = localTopics(() => clock.now());
+    const driver = new ProcessorTestDriver(
+      simulatedPoolProcessor({ topics, config, usage: () => usage(10_000), allowedLatenessMs: Number.MAX_SAFE_INTEGER }), { clock },
+    );
+    const tick = (at: number) => driver.pipeInput('clock', { key: 'default', value: { pool: 'default', at: new Date(at), source: 'test' }, timestamp: at });
+    driver.pipeInput('dispatches', { key: 'default', value: dispatchOf('a', T0), timestamp: T0 });
+    tick(T0 + 5_000);
+    expect(driver.readOutput('telemetry')).toHaveLength(0);
+    tick(T0 + 31_000);
+    expect(driver.readOutput('telemetry').map((t) => t.value!.endedAt.getTime())).toEqual([T0 + 10_000]);
+    expect(driver.readOutput('metrics').map((m) => m.value!.at.getTime())).toEqual([T0 + 30_000]);
+    driver.pipeInput('dispatches', { key: 'default', value: dispatchOf('late', T0 + 20_000), timestamp: T0 + 20_000 });
+    tick(T0 + 50_000);
+    const [late] = driver.readOutput('telemetry').map((t) => t.value!);
+    expect(late!.startedAt.getTime()).toBe(T0 + 31_000);
+    expect(late!.endedAt.getTime()).toBe(T0 + 41_000);
+  });
+
   it('runs a dispatched job for its duration and emits telemetry at its end in event time', () => {
     const { driver } = pool({ a: usage(10_000, 8_000) });
     driver.pipeInput('dispatches', { key: 'a', value: dispatchOf('a', T0), timestamp: T0 });

@@ -29,6 +29,7 @@ export function sampleEvents(now: Date): { [K in EventName]: EventTypes[K] } {
       pool: 'default', at: t(-1_000), instancesRunning: 8, instancesBooting: 2, cpuCapacityMillicores: 16_000,
       memoryCapacityBytes: 64 * 1024 ** 3, cpuUtilization: 0.625, memoryUtilization: 0.4, ioUtilization: 0.125, queueDepth: 17,
     },
+    PoolClock: { pool: 'default', at: t(-1_000), source: 'replay-1' },
     CodeFeatures: {
       requestId: 'req-1', userId: 'user-7', analyzedAt: t(-5_000), language: 'TYPESCRIPT', parseStatus: 'OK',
       codeBytes: 96, lines: 3, cyclomaticComplexity: 2, maxNestingDepth: 1, loopCount: 1, maxLoopNesting: 1,
