@@ -244,6 +244,20 @@ export const migrations: Migration[] = [
               'plain PostgreSQL has no compression or job scheduler: raw rows are kept (drop old monthly partitions to reclaim space) and aggregates are refreshed by refreshAggregates()',
           },
   },
+  {
+    id: 4,
+    name: 'model artifacts',
+    transactional: true,
+    // Artifacts live beside their versions, so any instance that reaches the database can load
+    // the version prm.model-updates announces (artifactUri db://prm.model_artifacts/<model>/<version>).
+    plan: () => ({
+      statements: [
+        `CREATE TABLE IF NOT EXISTS ${S}.model_artifacts (
+          model_name text NOT NULL, version text NOT NULL, format text NOT NULL, body jsonb NOT NULL,
+          stored_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (model_name, version))`,
+      ],
+    }),
+  },
 ];
 
 /** What plain PostgreSQL needs to run the same SQL: a time_bucket over date_bin, and partition upkeep. */

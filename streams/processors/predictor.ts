@@ -1,5 +1,9 @@
+import { performance } from 'node:perf_hooks';
 import type { Analyzer } from '../../models/code/analyzer';
 import type { Estimator } from '../../models/code/estimator';
+import type { CodeFeatures as AnalyzedFeatures } from '../../models/code/features';
+import { CODE_MODEL_NAME } from '../../models/training/artifact';
+import { codeFeaturesEvent } from '../../models/training/code-features-event';
 import type { ExecutionRequest, PredictedDemand, UserProfile } from '../../schemas/types.generated';
 import { defineProcessor, keyValueStore } from '../runtime/topology';
 import { combineDemand, type ComponentEstimate } from './combine-demand';
@@ -15,6 +19,12 @@ export interface PredictorOptions {
   estimator: Estimator;
   estimatorVersion: string;
   /**
+   * The estimator to use for the next request, when versions are swapped while running (a
+   * streams/trainer EstimatorRegistry's `current`). Read per request; `estimator` and
+   * `estimatorVersion` are then unused.
+   */
+  currentEstimator?: () => { estimator: Estimator; version: string };
+  /**
    * How many of the user's own (decayed) executions the code estimate is worth: with n recent
    * executions the profile gets n / (n + k) of the weight. Default 5.
    */
@@ -26,18 +36,25 @@ export interface PredictorOptions {
  * caches by source hash), estimated by the code model, and mixed with the user's profile from
  * the profile table, which this processor keeps from the compacted prm.user-profiles topic
  * (co-partitioned by user id, so the table partition is local to the request partition).
+ * The analysis also goes out as CodeFeatures on prm.code-features, which the trainer joins
+ * with the measured telemetry by request id. The code model's component names the version
+ * that made it, so a swapped-in version shows on the next prediction.
  */
 export function predictorProcessor(o: PredictorOptions) {
   const k = o.codeEvidenceStrength ?? 5;
   if (!(k > 0)) throw new RangeError(`codeEvidenceStrength must be positive, got ${k}`);
-  const codeModel = { name: `code-${o.estimator.name}`, version: o.estimatorVersion };
+  const fixed = { estimator: o.estimator, version: o.estimatorVersion };
+  const currentEstimator = o.currentEstimator ?? (() => fixed);
   return defineProcessor({
     name: 'predictor',
     inputs: {
       requests: o.topics.topic('prm.requests', 'ExecutionRequest'),
       profiles: o.topics.topic('prm.user-profiles', 'UserProfile'),
     },
-    outputs: { predictions: o.topics.topic('prm.demand-predictions', 'PredictedDemand') },
+    outputs: {
+      predictions: o.topics.topic('prm.demand-predictions', 'PredictedDemand'),
+      codeFeatures: o.topics.topic('prm.code-features', 'CodeFeatures'),
+    },
     stores: { profiles: keyValueStore(o.topics.serde('prm.user-profiles', 'UserProfile')) },
     eventTime: {
       // A compacted profile topic replayed from the start is old by nature, and every request must be predicted.
@@ -55,18 +72,22 @@ export function predictorProcessor(o: PredictorOptions) {
       }
       const request = record.value;
       const profile = ctx.store('profiles').get(request.userId);
-      const prediction = predict(request, profile);
+      const started = performance.now();
+      const features = o.analyzer.analyze(request.code);
+      const parseMs = performance.now() - started;
+      const prediction = predict(request, features, profile);
+      ctx.forward('codeFeatures', { key: request.userId, value: codeFeaturesEvent(request, features, parseMs) });
       ctx.forward('predictions', { key: request.userId, value: prediction });
     },
   });
 
-  function predict(request: ExecutionRequest, profile: UserProfile | undefined): PredictedDemand {
-    const features = o.analyzer.analyze(request.code);
-    const [estimate] = o.estimator.estimate([features]);
-    if (!estimate) throw new Error(`estimator ${o.estimator.name} returned no estimate`);
+  function predict(request: ExecutionRequest, features: AnalyzedFeatures, profile: UserProfile | undefined): PredictedDemand {
+    const { estimator, version } = currentEstimator();
+    const [estimate] = estimator.estimate([features]);
+    if (!estimate) throw new Error(`estimator ${estimator.name} returned no estimate`);
     const code: ComponentEstimate = {
       source: 'CODE_ANALYSIS',
-      model: codeModel,
+      model: { name: CODE_MODEL_NAME, version },
       cpuMs: estimate.cpu_ms,
       peakMemoryBytes: { p50: estimate.peak_memory_mb.p50 * MIB, p90: estimate.peak_memory_mb.p90 * MIB, p99: estimate.peak_memory_mb.p99 * MIB },
       durationMs: estimate.duration_ms,

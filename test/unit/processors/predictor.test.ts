@@ -22,7 +22,7 @@ describe('predictor', () => {
       }
       expect(value!.cpuMs.p50).toBeGreaterThan(0);
       expect(value!.profileObservations).toBe(0);
-      expect(value!.components).toEqual([expect.objectContaining({ source: 'CODE_ANALYSIS', weight: 1, model: { name: 'code-log-ridge', version: 'test-1' } })]);
+      expect(value!.components).toEqual([expect.objectContaining({ source: 'CODE_ANALYSIS', weight: 1, model: { name: 'code-estimator', version: 'test-1' } })]);
       expect(value!.predictedAt.getTime()).toBe(T0);
     }
     expect(out[1]!.value).toMatchObject({ tier: 'PREMIUM', priority: 9 });

@@ -1,0 +1,145 @@
+import { CODE_MODEL_NAME, serializeArtifact, versionName, type TrainedEstimatorArtifact } from '../../models/training/artifact';
+import { defaultCodeTrainingOptions, trainCodeCandidate, type CodeTrainingOptions, type CurrentVersion } from '../../models/training/code-estimator';
+import type { HeldOutMetrics } from '../../models/training/compare';
+import { loadTrainedEstimator } from '../../models/training/load';
+import type { ModelUpdated } from '../../schemas/types.generated';
+import { refreshAggregates } from '../../sinks/aggregates';
+import type { Database } from '../../sinks/database';
+import { predictionErrorByVersion, readCodeTrainingRows, recordPredictionErrors, windowBuckets, type VersionError, type Window } from './history';
+import { digest, getArtifact, latestPromoted, putArtifact, recordVersion } from './model-store';
+import type { ModelUpdatePublisher } from './publisher';
+
+export interface TrainerOptions extends Omit<CodeTrainingOptions, 'backend'> {
+  /** Length of the event-time window read, ending at the cycle's `now`. */
+  windowMs: number;
+}
+
+export const defaultTrainerOptions: TrainerOptions = { ...defaultCodeTrainingOptions, windowMs: 24 * 3_600_000 };
+
+export interface TrainerDeps {
+  /** A migrated database (migrate()). */
+  db: Database;
+  /** Where promoted versions are announced. */
+  publisher: Pick<ModelUpdatePublisher, 'publish'>;
+  /** The version in use when none has been promoted yet (model-store shippedEstimator()). */
+  shipped: { version: string; artifact: TrainedEstimatorArtifact };
+  /** The TensorFlow.js backend in use (initTfBackend), recorded in artifacts. */
+  backend: string;
+  options?: Partial<TrainerOptions>;
+  log?: (line: string) => void;
+}
+
+export interface ModelCycleResult {
+  model: string;
+  status: 'promoted' | 'not-promoted' | 'skipped';
+  reason: string;
+  currentVersion: string;
+  /** The version trained this cycle (absent when skipped). */
+  candidateVersion?: string;
+  algorithm?: string;
+  trainingRows?: number;
+  heldOutRows?: number;
+  /** Both versions on the same held-out rows; `current` absent when it could be scored on none. */
+  candidateMetrics?: HeldOutMetrics;
+  currentMetrics?: HeldOutMetrics;
+  update?: ModelUpdated;
+}
+
+export interface TrainingCycleResult {
+  window: Window;
+  /** Rows added to prm.prediction_errors this cycle (executions of the window with a stored prediction). */
+  predictionErrorRows: number;
+  /** Requests and successful executions per hour of the window. */
+  buckets: { bucket: Date; requests: number; executions: number }[];
+  models: ModelCycleResult[];
+  /** CPU error of every model version over the window (from prm.prediction_errors). */
+  errorsByVersion: VersionError[];
+}
+
+/**
+ * One training cycle at `now` over the window [now - windowMs, now):
+ * 1. prediction errors of the window's executions into prm.prediction_errors (idempotent);
+ * 2. the code estimator retrained on the window's features joined with measured usage, and
+ *    validated against the current version (latest promoted, else shipped) on the same
+ *    held-out rows;
+ * 3. the candidate's artifact stored (prm.model_artifacts) and its version recorded with its
+ *    validation (prm.model_versions), promoted or not;
+ * 4. ModelUpdated published only when the candidate is better, for processors to swap it in.
+ * The cluster-load forecaster is not retrained here: its processor takes no model to swap.
+ */
+export async function runTrainingCycle(deps: TrainerDeps, now: Date): Promise<TrainingCycleResult> {
+  const o = { ...defaultTrainerOptions, ...deps.options };
+  const log = deps.log ?? (() => undefined);
+  const window: Window = { from: new Date(now.getTime() - o.windowMs), to: now };
+
+  const predictionErrorRows = await recordPredictionErrors(deps.db, window);
+  await refreshAggregates(deps.db, { from: window.from, to: window.to, names: ['prm.prediction_error_hourly'] });
+  log(`trainer: ${predictionErrorRows} prediction error rows recorded for ${window.from.toISOString()} .. ${window.to.toISOString()}`);
+
+  const code = await codeEstimatorCycle(deps, o, window, now, log);
+  return {
+    window,
+    predictionErrorRows,
+    buckets: await windowBuckets(deps.db, window),
+    models: [code],
+    errorsByVersion: await predictionErrorByVersion(deps.db, window),
+  };
+}
+
+async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: Window, now: Date, log: (line: string) => void): Promise<ModelCycleResult> {
+  const promoted = await latestPromoted(deps.db, CODE_MODEL_NAME);
+  const current = promoted ? { version: promoted.version, artifact: await getArtifact(deps.db, promoted.artifactUri) } : deps.shipped;
+  const rows = await readCodeTrainingRows(deps.db, window, { name: CODE_MODEL_NAME, version: current.version });
+  log(`trainer: ${CODE_MODEL_NAME}: ${rows.length} requests with features and telemetry in the window; current version ${current.version}`);
+
+  const currentVersion: CurrentVersion = current.artifact.inputs === 'code-features-event'
+    ? { version: current.version, inputs: 'code-features-event', estimator: await loadTrainedEstimator(current.artifact) }
+    : { version: current.version, inputs: current.artifact.inputs };
+  let outcome;
+  try {
+    outcome = await trainCodeCandidate(rows, currentVersion, { ...o, backend: deps.backend });
+  } finally {
+    if (currentVersion.inputs === 'code-features-event') currentVersion.estimator.dispose();
+  }
+  if (outcome.status === 'skipped') {
+    log(`trainer: ${CODE_MODEL_NAME}: skipped (${outcome.reason})`);
+    return { model: CODE_MODEL_NAME, status: 'skipped', reason: outcome.reason, currentVersion: current.version };
+  }
+
+  const version = versionName(now, digest(serializeArtifact(outcome.artifact)));
+  const artifactUri = await putArtifact(deps.db, CODE_MODEL_NAME, version, outcome.artifact);
+  const update: ModelUpdated = {
+    modelName: CODE_MODEL_NAME,
+    version,
+    algorithm: outcome.artifact.estimator.selected,
+    trainedAt: now,
+    windowStart: window.from,
+    windowEnd: window.to,
+    trainingRows: outcome.trainingRows,
+    validationMetrics: metricMap(outcome.candidate),
+    // The bar a candidate must clear is the version in use, on the same rows.
+    baselineMetrics: outcome.current ? metricMap(outcome.current) : {},
+    promoted: outcome.decision.promoted,
+    artifactUri,
+  };
+  await recordVersion(deps.db, update);
+  if (update.promoted) await deps.publisher.publish(update);
+  log(`trainer: ${CODE_MODEL_NAME}: ${version} ${update.promoted ? 'promoted' : 'not promoted'} (${outcome.decision.reason})`);
+  return {
+    model: CODE_MODEL_NAME,
+    status: update.promoted ? 'promoted' : 'not-promoted',
+    reason: outcome.decision.reason,
+    currentVersion: current.version,
+    candidateVersion: version,
+    algorithm: update.algorithm,
+    trainingRows: outcome.trainingRows,
+    heldOutRows: outcome.heldOutRows,
+    candidateMetrics: outcome.candidate,
+    currentMetrics: outcome.current,
+    update,
+  };
+}
+
+function metricMap(m: HeldOutMetrics): Record<string, number> {
+  return { ...m };
+}

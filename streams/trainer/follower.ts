@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer, Kafka } from 'kafkajs';
+import { CODE_MODEL_NAME } from '../../models/training/artifact';
+import { loadTrainedEstimator } from '../../models/training/load';
+import type { RegistryConnection } from '../../schemas/registry-http';
+import { EventSerde } from '../../schemas/serde';
+import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
+import type { ModelUpdated } from '../../schemas/types.generated';
+import type { Queryable } from '../../sinks/database';
+import { jsonLogger, type Logger } from '../runtime/logger';
+import { getArtifact } from './model-store';
+import type { EstimatorRegistry } from './registry';
+
+export interface ModelFollowerOptions {
+  kafka: Kafka;
+  registry: RegistryConnection;
+  /** Where artifacts are loaded from (prm.model_artifacts). */
+  database: Queryable;
+  /** The registry the predictor reads its estimator from. */
+  estimators: EstimatorRegistry;
+  prefix?: string;
+  logger?: Logger;
+}
+
+export interface ModelFollower {
+  readonly topic: string;
+  /** Connects and reads prm.model-updates from the beginning; resolves once running. */
+  start(): Promise<void>;
+  /** Resolves once every announcement on the topic at start-up has been applied (the predictor then starts on the latest version). */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+  /** Versions applied, oldest first. */
+  applied(): readonly string[];
+}
+
+/**
+ * Follows prm.model-updates and swaps each newly promoted code-estimator version into the
+ * registry: loads its artifact from the database, builds the estimator, swaps it in. Every
+ * instance reads the whole compacted topic with a consumer group of its own (it commits
+ * nothing), so each learns the latest version at start-up and every later one as it comes.
+ * A version that cannot be loaded is logged and skipped: the predictor keeps the one it has.
+ */
+export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
+  const logger = o.logger ?? jsonLogger().child({ component: 'model-follower' });
+  const spec = findTopic(`${o.prefix ?? ''}prm.model-updates`, prefixedCatalogue(o.prefix ?? '', topicCatalogue));
+  const applied: string[] = [];
+  let consumer: Consumer | undefined;
+  let newestApplied = -Infinity;
+  let markCaughtUp: () => void = () => undefined;
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+
+  const apply = async (update: ModelUpdated) => {
+    if (update.modelName !== CODE_MODEL_NAME || !update.promoted) return;
+    // A replay of the topic may hold older announcements before compaction has removed them.
+    if (update.trainedAt.getTime() <= newestApplied) return;
+    try {
+      const artifact = await getArtifact(o.database, update.artifactUri);
+      const estimator = await loadTrainedEstimator(artifact);
+      o.estimators.swap({ estimator, version: update.version });
+      newestApplied = update.trainedAt.getTime();
+      applied.push(update.version);
+      logger.info('code estimator swapped in', { version: update.version, algorithm: update.algorithm, artifactUri: update.artifactUri });
+    } catch (error) {
+      logger.error('model version not applied', { version: update.version, artifactUri: update.artifactUri, error: (error as Error).message });
+    }
+  };
+
+  return {
+    topic: spec.name,
+    async start() {
+      const serde = await EventSerde.start({ registry: o.registry, topics: [spec] });
+      const admin = o.kafka.admin();
+      await admin.connect();
+      const ends = new Map<number, bigint>();
+      try {
+        for (const p of await admin.fetchTopicOffsets(spec.name)) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high) - 1n);
+      } finally {
+        await admin.disconnect();
+      }
+      if (ends.size === 0) markCaughtUp();
+      consumer = o.kafka.consumer({ groupId: `${o.prefix ?? ''}prm.model-follower.${randomUUID()}` });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          try {
+            await apply(await serde.read<'ModelUpdated'>(spec.name, message.value, { now: Date.now() }));
+          } catch (error) {
+            logger.error('unreadable model update skipped', { partition, offset: message.offset, error: (error as Error).message });
+          }
+          const end = ends.get(partition);
+          if (end !== undefined && BigInt(message.offset) >= end) {
+            ends.delete(partition);
+            if (ends.size === 0) markCaughtUp();
+          }
+        },
+      });
+    },
+    caughtUp: () => caughtUp,
+    async stop() {
+      await consumer?.disconnect();
+      consumer = undefined;
+    },
+    applied: () => [...applied],
+  };
+}

@@ -1,0 +1,8 @@
+/** The trainer (retraining from history, ModelUpdated) and the model follower processors swap versions with. */
+export { runTrainingCycle, defaultTrainerOptions, type TrainerDeps, type TrainerOptions, type TrainingCycleResult, type ModelCycleResult } from './cycle';
+export { startTrainingLoop, type TrainingLoop, type TrainingLoopOptions } from './loop';
+export { createModelUpdatePublisher, type ModelUpdatePublisher } from './publisher';
+export { createModelFollower, type ModelFollower, type ModelFollowerOptions } from './follower';
+export { createEstimatorRegistry, type ActiveEstimator, type EstimatorRegistry } from './registry';
+export { shippedEstimator, getArtifact, putArtifact, latestPromoted } from './model-store';
+export { recordPredictionErrors, readCodeTrainingRows, predictionErrorByVersion, type Window } from './history';
