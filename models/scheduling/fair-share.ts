@@ -20,4 +20,15 @@ export class DecayingUsage {
   add(user: string, amount: number, now: number): void {
     this.usage.set(user, { value: this.get(user, now) + amount, at: now });
   }
+
+  /** The user's usage as last written (not decayed to now), to persist it. */
+  snapshot(user: string): { value: number; at: number } | undefined {
+    const u = this.usage.get(user);
+    return u && { ...u };
+  }
+
+  /** Puts back what `snapshot` returned: decay resumes from `at`. */
+  restore(user: string, value: number, at: number): void {
+    this.usage.set(user, { value, at });
+  }
 }

@@ -52,6 +52,17 @@ export interface ScoredJob extends QueuedJob {
   score: number;
 }
 
+/**
+ * What the scheduler remembers of a user beyond its queued jobs: decayed usage (fair share) and
+ * the underestimate guard's inflation, each as last written; decay resumes from those times.
+ */
+export interface UserState {
+  usage: number;
+  usageAt: number;
+  inflationExcess: number;
+  inflationAt: number;
+}
+
 interface UserTerms {
   inflation: number;
   fair: number;
@@ -113,6 +124,11 @@ export class Scheduler {
     return { admitted: true };
   }
 
+  /** A queued job by id. */
+  queued(id: string): QueuedJob | undefined {
+    return this.queue.get(id);
+  }
+
   get size(): number {
     return this.queue.size;
   }
@@ -162,6 +178,17 @@ export class Scheduler {
     head.sort(byRank);
     if (stopper) head.push({ ...stopper, score: stopScore });
     return head;
+  }
+
+  /**
+   * The queued jobs `keep` accepts, in `ordered(now)` order, scoring and sorting only those: a
+   * dispatch pass that skips jobs which cannot fit need not rank the rest of a long queue.
+   */
+  orderedWhere(now: number, keep: (q: QueuedJob) => boolean): ScoredJob[] {
+    const users = new Map<string, UserTerms>();
+    const scored: ScoredJob[] = [];
+    for (const q of this.queue.values()) if (keep(q)) scored.push({ ...q, score: this.scoreWith(q, now, users) });
+    return scored.sort(byRank);
   }
 
   score(q: QueuedJob, now: number): number {
@@ -214,6 +241,20 @@ export class Scheduler {
       const current = this.inflationOf(q.job.user, now);
       if (ratio > current) this.inflation.set(q.job.user, { excess: ratio - 1, at: now });
     }
+  }
+
+  /** The user's fair-share and guard state, to persist it; undefined for a user never charged nor inflated. */
+  userState(user: string): UserState | undefined {
+    const u = this.usage.snapshot(user);
+    const i = this.inflation.get(user);
+    if (!u && !i) return undefined;
+    return { usage: u?.value ?? 0, usageAt: u?.at ?? 0, inflationExcess: i?.excess ?? 0, inflationAt: i?.at ?? 0 };
+  }
+
+  /** Puts back a user's state from `userState` (after a restart): fair share and the guard carry on. */
+  restoreUser(user: string, s: UserState): void {
+    if (s.usage > 0) this.usage.restore(user, s.usage, s.usageAt);
+    if (s.inflationExcess > 0) this.inflation.set(user, { excess: s.inflationExcess, at: s.inflationAt });
   }
 
   /** >= 1: how much this user's predictions are currently distrusted. */

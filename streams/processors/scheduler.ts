@@ -1,5 +1,6 @@
+import { randomInt } from 'node:crypto';
 import { bestFit, type Bin } from '../../models/scheduling/placement';
-import { Scheduler, type QueuedJob } from '../../models/scheduling/scheduler';
+import { Scheduler, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
 import type { JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
@@ -66,7 +67,38 @@ export interface RunningEntry {
   instanceId: string;
   cores: number;
   memoryBytes: number;
+  /**
+   * What the model charged the job's user at dispatch, so its telemetry can settle the real usage
+   * and feed the underestimate guard. Absent in entries written before it was kept.
+   */
+  charged?: { userId: string; cores: number; durationP50Ms: number; durationP90Ms: number };
 }
+
+/**
+ * The in-memory scheduling model of one task, kept in step with its stores so a record costs a
+ * bounded amount of work instead of re-admitting the whole queue. It is trusted only while the
+ * `sequence` store still holds the owner and stamp it last wrote: a task dropped and restored
+ * after an abort (its stores back at the last commit), or moved to another instance and back,
+ * finds a different stamp or owner there and rebuilds from the stores.
+ */
+interface TaskModel {
+  owner: number;
+  stamp: number;
+  model: Scheduler;
+  /** The queued jobs by request id: the queue store, plus a new arrival not yet written to it. */
+  entries: Map<string, QueuedEntry>;
+  /** Reserved cores and memory per instance id, over every running job. */
+  reserved: Map<string, { cores: number; memory: number }>;
+  bins: (Bin & { id: string })[];
+  /** Largest share of an instance this task has, before reservations: what a big job reserves. */
+  widest: number;
+  roomiest: number;
+  /** After a rebuild every queued job gets a chance, not only the record's own. */
+  fullPassDue: boolean;
+}
+
+const OWNER_KEY = 'model-owner';
+const STAMP_KEY = 'model-stamp';
 
 // Tier first, then requested priority within the tier: models/scheduling ranks tier 0 highest.
 const tierRank: Record<UserTier, number> = { ENTERPRISE: 0, PREMIUM: 1, STANDARD: 2, FREE: 3 };
@@ -76,9 +108,15 @@ const prioritiesPerTier = 10;
  * Predictions in, a durable priority queue per task, JobDispatch out when a job fits this task's
  * part of the running instances; telemetry of a dispatched job frees its reservation, and the
  * pool's samples on prm.fleet (broadcast to every task) resize that part as instances come and go. Everything the queue is lives
- * in changelogged stores (the queue, the running reservations and the admission counter), so
- * a restored task dispatches exactly what the crashed one would have. Ordering and placement
- * are models/scheduling's: its score (tier, predicted size, ageing) with FIFO ties, best fit.
+ * in changelogged stores (the queue, the running reservations, the admission counter and each
+ * user's fair-share and underestimate state), so a restored task dispatches exactly what the
+ * crashed one would have. Ordering and placement are models/scheduling's: its score (tier,
+ * predicted size, ageing, fair share) with FIFO ties, best fit.
+ *
+ * Work per record is bounded: the model lives in memory between records (see TaskModel). At the
+ * end of every record no queued job fits, so a new prediction can only dispatch itself, and only
+ * freed or added capacity (telemetry, a fleet sample) makes a pass over the queue, which ranks
+ * only the jobs that might fit the largest free share.
  */
 export function schedulerProcessor(o: SchedulerProcessorOptions) {
   const c = checkSchedulerPool(o.capacity);
@@ -89,8 +127,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       maxQueue,
       limits: { instanceCores: c.instanceCores, instanceMemory: c.instanceMemoryBytes, maxInstances: c.instances },
     });
+  const models = new Map<number, TaskModel>();
 
-  return defineProcessor({
+  const processor = defineProcessor({
     name: 'scheduler',
     inputs: {
       predictions: o.topics.topic('prm.demand-predictions', 'PredictedDemand'),
@@ -103,6 +142,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       running: keyValueStore(jsonSerde<RunningEntry>()),
       sequence: keyValueStore(numberSerde),
       fleet: keyValueStore(jsonSerde<FleetEntry>()),
+      users: keyValueStore(jsonSerde<UserState>()),
     },
     eventTime: {
       allowedLatenessMs: NEVER_LATE_MS, // every prediction is queued and dispatched
@@ -111,27 +151,188 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     },
     onError: 'dead-letter',
     process(ctx, record) {
-      if (record.input === 'predictions') {
-        const queue = ctx.store('queue');
-        const id = record.value.requestId;
-        // A redelivered prediction must not queue or dispatch the job twice.
-        if (queue.get(id) || ctx.store('running').get(id)) return;
-        if (queue.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; ${id} not admitted`);
-        const seq = ctx.store('sequence').get('next') ?? 0;
-        ctx.store('sequence').put('next', seq + 1);
-        queue.put(id, queued(record.value, seq));
-      } else if (record.input === 'telemetry') {
-        ctx.store('running').delete(record.value.requestId);
-      } else {
-        if (record.value.pool !== c.pool) return;
-        const fleet = ctx.store('fleet');
-        const known = fleet.get(c.pool);
-        if (known && known.atMs > record.value.at.getTime()) return; // an older sample, overtaken
-        fleet.put(c.pool, { instancesRunning: record.value.instancesRunning, atMs: record.value.at.getTime() });
+      const t = taskModel(ctx);
+      try {
+        if (record.input === 'predictions') admit(ctx, t, record.value);
+        else if (record.input === 'telemetry') release(ctx, t, record.value.requestId, (record.value.endedAt.getTime() - record.value.startedAt.getTime()) / 1000);
+        else if (record.value.pool === c.pool) follow(ctx, t, record.value.instancesRunning, record.value.at.getTime());
+        t.stamp++;
+        ctx.store('sequence').put(STAMP_KEY, t.stamp);
+      } catch (err) {
+        // The runtime undoes this record's store writes; the model cannot follow, so it is rebuilt.
+        models.delete(ctx.partition);
+        throw err;
       }
-      dispatchWhatFits(ctx);
     },
   });
+  type Ctx = ProcessorContext<typeof processor.stores, typeof processor.outputs>;
+  return processor;
+
+  function taskModel(ctx: Ctx): TaskModel {
+    const sequence = ctx.store('sequence');
+    const known = models.get(ctx.partition);
+    if (known && sequence.get(OWNER_KEY) === known.owner && sequence.get(STAMP_KEY) === known.stamp) return known;
+    const model = scheduler();
+    for (const [user, state] of ctx.store('users').entries()) model.restoreUser(user, state);
+    const entries = new Map<string, QueuedEntry>();
+    for (const e of [...ctx.store('queue').entries()].map(([, v]) => v).sort((a, b) => a.seq - b.seq)) {
+      admitToModel(model, e);
+      entries.set(e.requestId, e);
+    }
+    const reserved = new Map<string, { cores: number; memory: number }>();
+    for (const [, r] of ctx.store('running').entries()) reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
+    const t: TaskModel = { owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], widest: 0, roomiest: 0, fullPassDue: true };
+    resize(t, ctx.partition, ctx.store('fleet').get(c.pool)?.instancesRunning ?? c.instances);
+    sequence.put(OWNER_KEY, t.owner);
+    sequence.put(STAMP_KEY, t.stamp);
+    models.set(ctx.partition, t);
+    return t;
+  }
+
+  function admit(ctx: Ctx, t: TaskModel, p: PredictedDemand): void {
+    const id = p.requestId;
+    // A redelivered prediction must not queue or dispatch the job twice.
+    if (t.entries.has(id) || ctx.store('running').get(id)) return;
+    if (t.entries.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; ${id} not admitted`);
+    const sequence = ctx.store('sequence');
+    const seq = sequence.get('next') ?? 0;
+    sequence.put('next', seq + 1);
+    const entry = queued(p, seq);
+    admitToModel(t.model, entry);
+    t.entries.set(id, entry);
+    dispatchWhatFits(ctx, t, id);
+    // Written only if it stays queued: a job dispatched at once never touches the queue's changelog.
+    if (t.entries.has(id)) ctx.store('queue').put(id, entry);
+  }
+
+  function release(ctx: Ctx, t: TaskModel, id: string, actualSeconds: number): void {
+    const running = ctx.store('running');
+    const r = running.get(id);
+    if (!r) return; // not ours, or already released: no capacity changes
+    running.delete(id);
+    reserve(t.reserved, r.instanceId, -r.cores, -r.memoryBytes);
+    const bin = t.bins.find((b) => b.id === r.instanceId);
+    if (bin) {
+      bin.freeCores += r.cores;
+      bin.freeMemory += r.memoryBytes;
+    }
+    if (r.charged && Number.isFinite(actualSeconds)) {
+      const { userId, cores, durationP50Ms, durationP90Ms } = r.charged;
+      const now = ctx.eventTime / 1000;
+      t.model.complete(
+        { job: { id, user: userId, tier: 0, arrival: now, cores, memory: 0, replicas: 1 }, forecast: { p50: durationP50Ms / 1000, p90: durationP90Ms / 1000 }, seq: 0 },
+        Math.max(0, actualSeconds),
+        now,
+      );
+      saveUser(ctx, t, userId);
+    }
+    dispatchWhatFits(ctx, t);
+  }
+
+  function follow(ctx: Ctx, t: TaskModel, instancesRunning: number, atMs: number): void {
+    const fleet = ctx.store('fleet');
+    const known = fleet.get(c.pool);
+    if (known && known.atMs > atMs) return; // an older sample, overtaken
+    fleet.put(c.pool, { instancesRunning, atMs });
+    resize(t, ctx.partition, instancesRunning);
+    dispatchWhatFits(ctx, t);
+  }
+
+  /** This task's bins for `instancesRunning` instances, less what running jobs hold on them. */
+  function resize(t: TaskModel, partition: number, instancesRunning: number): void {
+    t.bins = taskBins(partition, instancesRunning, c);
+    t.widest = Math.max(...t.bins.map((b) => b.freeCores));
+    t.roomiest = Math.max(...t.bins.map((b) => b.freeMemory));
+    for (const b of t.bins) {
+      const r = t.reserved.get(b.id);
+      if (r) {
+        b.freeCores -= r.cores;
+        b.freeMemory -= r.memory;
+      }
+    }
+  }
+
+  /**
+   * Dispatches, best ranked first, every queued job that fits. With `arrived`, only that job can
+   * (nothing else fitted after the previous record and no room was added), unless a rebuild is
+   * owed a full pass.
+   */
+  function dispatchWhatFits(ctx: Ctx, t: TaskModel, arrived?: string): void {
+    if (t.entries.size === 0 || t.bins.length === 0) return;
+    const now = ctx.eventTime / 1000;
+    let candidates: ScoredJob[];
+    if (arrived !== undefined && !t.fullPassDue) {
+      const q = t.model.queued(arrived)!;
+      candidates = mightFit(t, q) ? [{ ...q, score: t.model.score(q, now) }] : [];
+    } else {
+      t.fullPassDue = false;
+      candidates = t.model.orderedWhere(now, (q) => mightFit(t, q));
+    }
+    const queue = ctx.store('queue');
+    const running = ctx.store('running');
+    for (const job of candidates) {
+      // A job bigger than this task's share of an instance reserves the whole share: the pool
+      // runs it on a whole instance, and the reservation still throttles this task.
+      const cores = Math.min(job.job.cores, t.widest);
+      const memory = Math.min(job.job.memory, t.roomiest);
+      const [placed] = bestFit(t.bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
+      if (!placed) continue;
+      placed.bin.freeCores -= cores;
+      placed.bin.freeMemory -= memory;
+      reserve(t.reserved, placed.bin.id, cores, memory);
+      const entry = t.entries.get(job.job.id)!;
+      const priority = breakdown(t.model, job, now);
+      t.model.dispatch(job.job.id, now);
+      t.entries.delete(entry.requestId);
+      if (entry.requestId !== arrived) queue.delete(entry.requestId);
+      running.put(entry.requestId, {
+        instanceId: placed.bin.id, cores, memoryBytes: memory,
+        charged: { userId: entry.userId, cores: entry.cores, durationP50Ms: entry.durationP50Ms, durationP90Ms: entry.durationP90Ms },
+      });
+      saveUser(ctx, t, entry.userId);
+      const dispatch: JobDispatch = {
+        requestId: entry.requestId,
+        userId: entry.userId,
+        pool: c.pool,
+        instanceId: placed.bin.id,
+        dispatchedAt: new Date(ctx.eventTime),
+        allocation: { cpuMillicores: Math.round(entry.cores * 1000), memoryBytes: Math.round(entry.memoryBytes), timeoutMs: entry.timeoutMs },
+        queuedMs: Math.max(0, ctx.eventTime - entry.submittedAtMs),
+        priorityScore: job.score,
+        priority,
+      };
+      ctx.forward('dispatches', { key: c.pool, value: dispatch });
+    }
+  }
+
+  /**
+   * A necessary condition for placing the job in this pass (room only shrinks while dispatching),
+   * with slack over bestFit's rounding so it never refuses a job that would fit.
+   */
+  function mightFit(t: TaskModel, q: QueuedJob): boolean {
+    const cores = Math.min(q.job.cores, t.widest);
+    const memory = Math.min(q.job.memory, t.roomiest);
+    let coresFit = false;
+    let memoryFits = memory <= 0;
+    for (const b of t.bins) {
+      if (cores <= b.freeCores * (1 + 1e-6)) coresFit = true;
+      if (memory <= b.freeMemory * (1 + 1e-6)) memoryFits = true;
+    }
+    return coresFit && memoryFits;
+  }
+
+  function saveUser(ctx: Ctx, t: TaskModel, user: string): void {
+    const state = t.model.userState(user);
+    if (state) ctx.store('users').put(user, state);
+  }
+
+  function admitToModel(model: Scheduler, e: QueuedEntry): void {
+    const admission = model.admit(
+      { id: e.requestId, user: e.userId, tier: tierIndex(e), arrival: e.submittedAtMs / 1000, cores: e.cores, memory: e.memoryBytes, replicas: 1 },
+      { p50: e.durationP50Ms / 1000, p90: e.durationP90Ms / 1000 },
+    );
+    if (!admission.admitted) throw new Error(admission.explanation);
+  }
 
   function queued(p: PredictedDemand, seq: number): QueuedEntry {
     const cores = clamp(p.cpuMs.p50 / Math.max(1, p.durationMs.p50), c.minCores, Math.min(c.maxCoresPerJob, c.instanceCores));
@@ -149,64 +350,16 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       seq,
     };
   }
+}
 
-  type Ctx = ProcessorContext<ReturnType<typeof schedulerProcessor>['stores'], ReturnType<typeof schedulerProcessor>['outputs']>;
-
-  function dispatchWhatFits(ctx: Ctx): void {
-    const queue = ctx.store('queue');
-    if (queue.size === 0) return;
-    const running = ctx.store('running');
-    const bins = taskBins(ctx.partition, ctx.store('fleet').get(c.pool)?.instancesRunning ?? c.instances, c);
-    if (bins.length === 0) return;
-    const widest = Math.max(...bins.map((b) => b.freeCores));
-    const roomiest = Math.max(...bins.map((b) => b.freeMemory));
-    for (const [, r] of running.entries()) {
-      const bin = bins.find((b) => b.id === r.instanceId);
-      if (bin) {
-        bin.freeCores -= r.cores;
-        bin.freeMemory -= r.memoryBytes;
-      }
-    }
-    const entries = [...queue.entries()].map(([, e]) => e).sort((a, b) => a.seq - b.seq);
-    const s = scheduler();
-    for (const e of entries) {
-      const admission = s.admit(
-        { id: e.requestId, user: e.userId, tier: tierIndex(e), arrival: e.submittedAtMs / 1000, cores: e.cores, memory: e.memoryBytes, replicas: 1 },
-        { p50: e.durationP50Ms / 1000, p90: e.durationP90Ms / 1000 },
-      );
-      if (!admission.admitted) throw new Error(admission.explanation);
-    }
-    const now = ctx.eventTime / 1000;
-    const byId = new Map(entries.map((e) => [e.requestId, e]));
-    for (const job of s.ordered(now)) {
-      // A job bigger than this task's share of an instance reserves the whole share: the pool
-      // runs it on a whole instance, and the reservation still throttles this task.
-      const cores = Math.min(job.job.cores, widest);
-      const memory = Math.min(job.job.memory, roomiest);
-      const [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
-      if (!placed) continue;
-      placed.bin.freeCores -= cores;
-      placed.bin.freeMemory -= memory;
-      const entry = byId.get(job.job.id)!;
-      const priority = breakdown(s, job, now);
-      s.dispatch(job.job.id, now);
-      queue.delete(entry.requestId);
-      running.put(entry.requestId, { instanceId: placed.bin.id, cores, memoryBytes: memory });
-      const dispatch: JobDispatch = {
-        requestId: entry.requestId,
-        userId: entry.userId,
-        pool: c.pool,
-        instanceId: placed.bin.id,
-        dispatchedAt: new Date(ctx.eventTime),
-        allocation: { cpuMillicores: Math.round(entry.cores * 1000), memoryBytes: Math.round(entry.memoryBytes), timeoutMs: entry.timeoutMs },
-        queuedMs: Math.max(0, ctx.eventTime - entry.submittedAtMs),
-        priorityScore: job.score,
-        priority,
-      };
-      ctx.forward('dispatches', { key: c.pool, value: dispatch });
-    }
+function reserve(reserved: Map<string, { cores: number; memory: number }>, instanceId: string, cores: number, memory: number): void {
+  const r = reserved.get(instanceId);
+  if (r) {
+    r.cores += cores;
+    r.memory += memory;
+  } else {
+    reserved.set(instanceId, { cores, memory });
   }
-
 }
 
 /**

@@ -102,6 +102,73 @@ describe('scheduler', () => {
     expect(after.store('sequence').get('next')).toBe(4);
   });
 
+  it('keeps each user\'s fair share in a store: after a rebuild from the changelogs a heavy user still yields to a light one', () => {
+    const ofUser = (requestId: string, userId: string, atMs: number) => ({ ...prediction(requestId, 'STANDARD', 5, atMs), userId });
+    const env = setup();
+    const { driver: before } = scheduler(env);
+    before.pipeInput('predictions', { key: 'heavy', value: ofUser('h1', 'heavy', T0) });
+    // Same tier, priority and arrival: only fair share ranks light's job above heavy's earlier one.
+    before.pipeInput('predictions', { key: 'heavy', value: ofUser('h2', 'heavy', T0 + 100) });
+    before.pipeInput('predictions', { key: 'light', value: ofUser('l1', 'light', T0 + 100) });
+    expect(before.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['h1']);
+    expect(before.store('users').get('heavy')!.usage).toBeCloseTo(1); // one core for its predicted p50 of 1 s
+
+    const restored = (stores: readonly ('queue' | 'running' | 'sequence' | 'fleet' | 'users')[]) => {
+      const { driver } = scheduler(env); // a new processor instance: nothing in memory
+      for (const name of stores) {
+        const serde = name === 'sequence' ? numberSerde : jsonSerde<unknown>();
+        for (const [k, v] of (before.store(name) as unknown as { entries(): Iterable<[string, unknown]> }).entries()) {
+          (driver.store(name) as unknown as { put(k: string, v: unknown): void }).put(k, serde.deserialize(serde.serialize(v as never)));
+        }
+      }
+      driver.pipeInput('telemetry', { key: 'heavy', value: telemetry({ requestId: 'h1', userId: 'heavy', startedAt: new Date(T0 + 1000), endedAt: new Date(T0 + 2000) }) });
+      return driver.readOutput('dispatches').map((d) => d.value!.requestId);
+    };
+    expect(restored(['queue', 'running', 'sequence', 'fleet', 'users'])).toEqual(['l1']);
+    // Without the users store the rebuilt model has forgotten heavy's usage: FIFO puts h2 first.
+    expect(restored(['queue', 'running', 'sequence', 'fleet'])).toEqual(['h2']);
+  });
+
+  it('settles a finished job\'s real usage with its user and remembers an underestimate', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('slow', 'STANDARD', 5) });
+    // Predicted p50 1 s, p90 1.5 s; it ran 6 s: 5 core-seconds more, and a 4x underestimate.
+    driver.pipeInput('telemetry', { key: 'x', value: telemetry({ requestId: 'slow', userId: 'user-slow', startedAt: new Date(T0), endedAt: new Date(T0 + 6000) }) });
+    const state = driver.store('users').get('user-slow')!;
+    expect(state.usage).toBeCloseTo(1 * 0.5 ** (6 / 3600) + 5, 6); // the dispatch charge has decayed for 6 s (half-life 1 h)
+    expect(state.inflationExcess).toBeCloseTo(3);
+  });
+
+  it('keeps its in-memory model per task: two tasks of one partition (an old and a new owner) do not share it', () => {
+    const { topics, clock } = setup();
+    const processor = schedulerProcessor({ topics, capacity });
+    const a = new ProcessorTestDriver(processor, { clock });
+    const b = new ProcessorTestDriver(processor, { clock });
+    a.pipeInput('predictions', { key: 'x', value: prediction('a1', 'STANDARD', 5) });
+    b.pipeInput('predictions', { key: 'x', value: prediction('b1', 'STANDARD', 5) });
+    a.pipeInput('predictions', { key: 'x', value: prediction('a2', 'STANDARD', 5, T0 + 1) });
+    expect(a.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a1']);
+    expect(b.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['b1']);
+    expect([...a.store('queue').entries()].map(([id]) => id)).toEqual(['a2']);
+    finish(b, 'b1', T0 + 2000);
+    expect(b.readOutput('dispatches')).toEqual([]); // a2 is a's, not b's
+    finish(a, 'a1', T0 + 2000);
+    expect(a.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a2']);
+  });
+
+  it('dead-letters a prediction beyond the queue bound and carries on from its stores', () => {
+    const { topics, clock } = setup();
+    const driver = new ProcessorTestDriver(schedulerProcessor({ topics, capacity, maxQueue: 1 }), { clock });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'STANDARD', 5, T0 + 1) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('c', 'STANDARD', 5, T0 + 2) });
+    expect(driver.readDeadLetters().map((l) => l.reason)).toEqual([expect.stringContaining('holds its limit of 1 jobs; c not admitted')]);
+    finish(driver, 'a', T0 + 1000);
+    finish(driver, 'b', T0 + 2000);
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a', 'b']);
+    expect(driver.store('queue').size).toBe(0);
+  });
+
   it('follows the fleet: a prm.fleet sample with more instances lets queued jobs run, other pools and older samples change nothing', () => {
     const { driver } = scheduler();
     driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
