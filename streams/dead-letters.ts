@@ -1,4 +1,4 @@
-import { BadRecordError } from '../schemas/errors';
+import { BadRecordError, NullValueError } from '../schemas/errors';
 import type { EventSerde } from '../schemas/serde';
 import type { DeadLetter, DeadLetterReason, RecordHeader } from '../schemas/types.generated';
 import type { Clock } from './runtime/clock';
@@ -25,6 +25,14 @@ export interface RecordSender {
 
 // Messages are capped so one pathological error cannot make the dead letter itself too large.
 const maxMessageChars = 8 * 1024;
+/**
+ * Raw bytes kept per dead letter. A record just under the broker's message.max.bytes (1 MiB by
+ * default) wrapped with its failure would be over it: the dead-letter write, and with it the
+ * processor's transaction, would fail on every retry. Longer keys and values keep their first
+ * bytes, and the message says so; the whole record stays readable at its source offset.
+ */
+export const maxDeadLetterValueBytes = 512 * 1024;
+export const maxDeadLetterKeyBytes = 16 * 1024;
 
 /** The DLQ reason for an error: a BadRecordError knows its own; anything else failed in processing. */
 export function deadLetterReason(error: unknown): DeadLetterReason {
@@ -35,6 +43,9 @@ export function deadLetterReason(error: unknown): DeadLetterReason {
 export function buildDeadLetter(source: DeadLetterSource, error: unknown, at: { failedAt: number; processor?: string }): DeadLetter {
   const err = error instanceof Error ? error : new Error(String(error));
   const timestamp = source.timestamp == null ? null : Number(source.timestamp);
+  const message = err.message.length > maxMessageChars ? `${err.message.slice(0, maxMessageChars)}… (truncated)` : err.message;
+  const cuts = [cut('key', source.key, maxDeadLetterKeyBytes), cut('value', source.value, maxDeadLetterValueBytes)];
+  const notes = cuts.flatMap((c) => (c.note ? [c.note] : []));
   return {
     sourceTopic: source.topic,
     sourcePartition: source.partition,
@@ -44,12 +55,17 @@ export function buildDeadLetter(source: DeadLetterSource, error: unknown, at: { 
     failedAt: new Date(at.failedAt),
     reason: deadLetterReason(error),
     errorClass: err.name || err.constructor.name,
-    errorMessage: err.message.length > maxMessageChars ? `${err.message.slice(0, maxMessageChars)}… (truncated)` : err.message,
+    errorMessage: notes.length === 0 ? message : `${message} [${notes.join('; ')}]`,
     schemaId: error instanceof BadRecordError ? (error.schemaId ?? null) : null,
-    key: source.key,
-    value: source.value,
+    key: cuts[0]!.bytes,
+    value: cuts[1]!.bytes,
     headers: headerList(source.headers),
   };
+}
+
+function cut(what: string, bytes: Buffer | null, max: number): { bytes: Buffer | null; note?: string } {
+  if (bytes === null || bytes.length <= max) return { bytes };
+  return { bytes: bytes.subarray(0, max), note: `${what} cut to its first ${max} of ${bytes.length} bytes` };
 }
 
 function headerList(headers: DeadLetterSource['headers']): RecordHeader[] {
@@ -97,6 +113,8 @@ export type RuntimeRejection = RuntimeDeadLetter & { error?: unknown };
  * kind of failure it was.
  */
 function inferError(letter: RuntimeRejection): unknown {
+  // The runtime refuses a tombstone before any serde sees it, with a plain error.
+  if (letter.value === null && /^decode failed/.test(letter.reason)) return new NullValueError(letter.sourceTopic);
   if (letter.error !== undefined) return letter.error;
   const reason: DeadLetterReason = /^(invalid event time|timestamp extraction failed)/.test(letter.reason) ? 'INVALID_VALUE'
     : /\blate\b/i.test(letter.reason) ? 'LATE'

@@ -1,7 +1,7 @@
 import { eventType } from '../../../schemas/events';
 import { InvalidRecordError, NoMagicByteError } from '../../../schemas/errors';
 import { validateEvent } from '../../../schemas/validation';
-import { buildDeadLetter, deadLetterReason } from '../../../streams/dead-letters';
+import { buildDeadLetter, deadLetterReason, maxDeadLetterKeyBytes, maxDeadLetterValueBytes } from '../../../streams/dead-letters';
 
 const failedAt = Date.parse('2026-11-28T06:00:00Z');
 const source = {
@@ -43,5 +43,17 @@ describe('dead letters', () => {
     const letter = buildDeadLetter(source, new Error('x'.repeat(20_000)), { failedAt });
     expect(letter.errorMessage.length).toBeLessThan(8_300);
     expect(letter.errorMessage.endsWith('(truncated)')).toBe(true);
+  });
+
+  it('keep only the first bytes of a value or key so large that the dead letter would not fit the broker', () => {
+    // A record just under the broker's 1 MiB limit: wrapped with its failure, it would be over it.
+    const value = Buffer.alloc(1_048_400, 7);
+    const key = Buffer.alloc(20_000, 1);
+    const letter = buildDeadLetter({ ...source, key, value }, new InvalidRecordError(['code is 1048000 bytes, over the 262144-byte limit'], 3), { failedAt });
+    // Buffer.equals: jest's deep equality walks half a megabyte byte by byte.
+    expect(letter.value?.equals(value.subarray(0, maxDeadLetterValueBytes))).toBe(true);
+    expect(letter.key?.equals(key.subarray(0, maxDeadLetterKeyBytes))).toBe(true);
+    expect(letter.errorMessage).toBe(`code is 1048000 bytes, over the 262144-byte limit [key cut to its first ${maxDeadLetterKeyBytes} of 20000 bytes; value cut to its first ${maxDeadLetterValueBytes} of 1048400 bytes]`);
+    expect(eventType('DeadLetter').toBuffer(letter).length).toBeLessThan(maxDeadLetterValueBytes + maxDeadLetterKeyBytes + 1024);
   });
 });
