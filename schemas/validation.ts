@@ -25,6 +25,13 @@ export interface ValidationContext {
 const hoursPerWeek = 168;
 const maxIdLength = 256;
 
+/**
+ * Ceilings on measured usage, far above any real job (31 years of CPU, 1 PiB of memory, 2^53 bytes
+ * of I/O) and far below where the profile's statistics break: a finite but absurd 1e300 ms squares
+ * to Infinity in the variance, and that user's profile would be NaN from then on.
+ */
+const usageCeilings = { cpuMs: 1e12, peakMemoryBytes: 2 ** 50, ioBytes: Number.MAX_SAFE_INTEGER };
+
 /** Collects violations as readable sentences naming the field and the offending value. */
 class Checker {
   readonly violations: string[] = [];
@@ -132,10 +139,10 @@ const rules: Rules = {
     c.id('instanceId', v.instanceId);
     c.eventTime('endedAt', v.endedAt);
     if (c.time('startedAt', v.startedAt)) c.notBefore('endedAt', v.endedAt, 'startedAt', v.startedAt);
-    c.atLeast('cpuMs', v.cpuMs);
-    c.atLeast('peakMemoryBytes', v.peakMemoryBytes);
-    c.atLeast('ioReadBytes', v.ioReadBytes);
-    c.atLeast('ioWriteBytes', v.ioWriteBytes);
+    c.between('cpuMs', v.cpuMs, 0, usageCeilings.cpuMs);
+    c.between('peakMemoryBytes', v.peakMemoryBytes, 0, usageCeilings.peakMemoryBytes);
+    c.between('ioReadBytes', v.ioReadBytes, 0, usageCeilings.ioBytes);
+    c.between('ioWriteBytes', v.ioWriteBytes, 0, usageCeilings.ioBytes);
     c.allocation('allocated', v.allocated);
   },
   ClusterMetrics(v, c) {

@@ -11,6 +11,14 @@ describe('validateEvent', () => {
     expect(validateEvent('ExecutionTelemetry', t, ctx)).toEqual(['cpuMs is NaN', 'peakMemoryBytes is -1, below 0', 'ioReadBytes is infinite']);
   });
 
+  it('rejects usage too large for any real job, which would overflow the profile statistics', () => {
+    const t = { ...samples().ExecutionTelemetry, cpuMs: 1e300, peakMemoryBytes: 2 ** 51, ioWriteBytes: 2 ** 60 };
+    expect(validateEvent('ExecutionTelemetry', t, ctx)).toEqual([
+      'cpuMs is 1e+300, above 1000000000000', 'peakMemoryBytes is 2251799813685248, above 1125899906842624', 'ioWriteBytes is 1152921504606847000, above 9007199254740991',
+    ]);
+    expect(validateEvent('ExecutionTelemetry', { ...t, cpuMs: 1e12, peakMemoryBytes: 2 ** 50, ioWriteBytes: 2 ** 40 }, ctx)).toEqual([]);
+  });
+
   it('rejects an event time far in the future but accepts clock skew within the limit', () => {
     const r = samples().ExecutionRequest;
     expect(validateEvent('ExecutionRequest', { ...r, submittedAt: new Date(now.getTime() + 5 * 60_000), deadline: null }, ctx)).toEqual([]);
