@@ -6,3 +6,4 @@ export { createModelFollower, type ModelFollower, type ModelFollowerOptions } fr
 export { createEstimatorRegistry, type ActiveEstimator, type EstimatorRegistry } from './registry';
 export { shippedEstimator, getArtifact, putArtifact, latestPromoted } from './model-store';
 export { recordPredictionErrors, readCodeTrainingRows, predictionErrorByVersion, type Window } from './history';
+export { connectTrainer, type TrainerService, type TrainerServiceOptions } from './service';

@@ -1,0 +1,51 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { initTfBackend } from '../../models/tf/backend';
+import type { RegistryConnection } from '../../schemas/registry-http';
+import { connectDatabase, type Database } from '../../sinks/database';
+import { migrate } from '../../sinks/migrations/runner';
+import type { TrainerDeps, TrainerOptions } from './cycle';
+import { shippedEstimator } from './model-store';
+import { createModelUpdatePublisher, type ModelUpdatePublisher } from './publisher';
+
+export interface TrainerServiceOptions {
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  registry: RegistryConnection;
+  /** Topic-name prefix (a test run, a shared cluster). Default ''. */
+  prefix?: string;
+  options?: Partial<TrainerOptions>;
+  log?: (line: string) => void;
+}
+
+export interface TrainerService {
+  deps: TrainerDeps;
+  db: Database;
+  close(): Promise<void>;
+}
+
+/** Everything a training cycle needs, connected: the migrated database, the TensorFlow.js backend, the shipped version, the ModelUpdated publisher. */
+export async function connectTrainer(o: TrainerServiceOptions): Promise<TrainerService> {
+  const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const db = await connectDatabase({ url: o.databaseUrl, log });
+  let publisher: ModelUpdatePublisher | undefined;
+  try {
+    await migrate(db, { log });
+    const backend = await initTfBackend(log);
+    const shipped = await shippedEstimator();
+    const kafka = new Kafka({ clientId: 'prm-trainer', brokers: o.kafkaBrokers, logLevel: logLevel.NOTHING });
+    publisher = await createModelUpdatePublisher({ kafka, registry: o.registry, prefix: o.prefix });
+    const connected = publisher;
+    return {
+      deps: { db, publisher: connected, shipped, backend, options: o.options, log },
+      db,
+      async close() {
+        await connected.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await publisher?.close().catch(() => undefined);
+    await db.close();
+    throw error;
+  }
+}

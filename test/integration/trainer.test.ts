@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Admin, Kafka } from 'kafkajs';
+import { Client } from 'pg';
+import { createAnalyzer } from '../../models/code/analyzer';
+import { CODE_MODEL_NAME } from '../../models/training/artifact';
+import { loadTrainedEstimator } from '../../models/training/load';
+import { initTfBackend } from '../../models/tf/backend';
+import { deleteSubject } from '../../schemas/registry-http';
+import { ensureTopics } from '../../schemas/topic-admin';
+import { findTopic, prefixedCatalogue, valueSubject, type TopicSpec } from '../../schemas/topics';
+import type { CodeFeatures, ExecutionTelemetry, PredictedDemand, Quantiles } from '../../schemas/types.generated';
+import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
+import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
+import { localTopics } from '../../streams/processors/event-topics';
+import { predictorProcessor } from '../../streams/processors/predictor';
+import { ManualClock } from '../../streams/runtime/clock';
+import { silentLogger } from '../../streams/runtime/logger';
+import { ProcessorTestDriver } from '../../streams/runtime/test-driver';
+import {
+  createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, getArtifact, recordPredictionErrors, runTrainingCycle, shippedEstimator,
+  type ModelUpdatePublisher, type TrainerDeps,
+} from '../../streams/trainer';
+import { testKafka } from '../setup/kafka';
+import { T0, windowRows } from '../unit/training/rows';
+
+/**
+ * The trainer on the real stack, on both engines (an embedded TimescaleDB of this file's own,
+ * and a fresh database on the system PostgreSQL): history in, a better code estimator out,
+ * announced on prm.model-updates, loadable from the database, and swapped into a predictor by
+ * the model follower; retraining on the same window promotes nothing.
+ */
+
+const registry = { url: process.env.SCHEMA_REGISTRY_URL ?? '' };
+const run = randomBytes(4).toString('hex');
+const base = T0;
+const now = new Date(base + 2 * 3_600_000);
+const MIB = 1024 * 1024;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const q = (p50: number): Quantiles => ({ p50, p90: p50 * 1.5, p99: p50 * 2 });
+
+interface EngineUnderTest {
+  db: Database;
+  cleanup(): Promise<void>;
+}
+
+async function timescale(): Promise<EngineUnderTest> {
+  const dir = mkdtempSync(join(tmpdir(), 'prm-trainer-'));
+  const server: EmbeddedTimescale = await spawnEmbeddedTimescale({ dataDir: join(dir, 'data') });
+  const db = await connectDatabase({ url: server.url, log: () => undefined });
+  return {
+    db,
+    async cleanup() {
+      await db.close();
+      await server.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function plain(): Promise<EngineUnderTest> {
+  const adminUrl = process.env.PLAIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `prm_trainer_${run}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const db = await connectDatabase({ url: url.toString(), log: () => undefined });
+  return {
+    db,
+    async cleanup() {
+      await db.close();
+      const dropper = new Client({ connectionString: adminUrl });
+      await dropper.connect();
+      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await dropper.end();
+    },
+  };
+}
+
+/**
+ * 100 requests over the first 100 minutes: their features, their measured usage (which follows
+ * the code), and the predictions the shipped version made for them: 20 ms for everything.
+ */
+function history(shippedVersion: string) {
+  const window = windowRows(100, 3).map((r) => ({ ...r, requestId: `${run}-${r.requestId}`, userId: `${run}-${r.userId}` }));
+  const features: CodeFeatures[] = window.map((r) => ({
+    requestId: r.requestId, userId: r.userId, analyzedAt: r.analyzedAt, language: 'JAVASCRIPT', parseStatus: 'OK',
+    codeBytes: r.features.codeBytes, lines: r.features.lines, cyclomaticComplexity: r.features.cyclomaticComplexity,
+    maxNestingDepth: r.features.maxNestingDepth, loopCount: r.features.loopCount, maxLoopNesting: r.features.maxLoopNesting,
+    functionCount: r.features.functionCount, recursiveFunctionCount: r.features.recursiveFunctionCount, importCount: r.features.importCount,
+    externalDependencies: [], literalBytes: 0, parseMs: 0.5,
+  }));
+  const telemetry: ExecutionTelemetry[] = window.map((r) => ({
+    requestId: r.requestId, userId: r.userId, instanceId: 'vm-1',
+    startedAt: new Date(r.analyzedAt.getTime() + 1000), endedAt: new Date(r.analyzedAt.getTime() + 1000 + Math.round(r.durationMs)),
+    cpuMs: r.cpuMs, peakMemoryBytes: r.peakMemoryBytes, ioReadBytes: 100, ioWriteBytes: 50, exitStatus: 'OK', exitCode: 0,
+    allocated: { cpuMillicores: 1000, memoryBytes: 2 ** 31, timeoutMs: 30_000 },
+  }));
+  const code = { source: 'CODE_ANALYSIS' as const, model: { name: CODE_MODEL_NAME, version: shippedVersion }, weight: 1, cpuMs: q(20), peakMemoryBytes: q(40 * MIB), ioBytes: q(0), durationMs: q(25) };
+  const predictions: PredictedDemand[] = window.map((r) => ({
+    requestId: r.requestId, userId: r.userId, predictedAt: r.analyzedAt, submittedAt: r.analyzedAt, tier: 'STANDARD', priority: 5, deadline: null,
+    cpuMs: q(20), peakMemoryBytes: q(40 * MIB), ioBytes: q(0), durationMs: q(25), components: [code], profileObservations: 0,
+  }));
+  return { features, telemetry, predictions };
+}
+
+describe.each([
+  ['TimescaleDB', timescale],
+  ['plain PostgreSQL', plain],
+] as const)('trainer on %s', (engineName, start) => {
+  const prefix = `test.trainer.${run}.${engineName === 'TimescaleDB' ? 'ts' : 'pg'}.`;
+  const spec: TopicSpec = findTopic(`${prefix}prm.model-updates`, prefixedCatalogue(prefix));
+  let kafka: Kafka;
+  let admin: Admin;
+  let engine: EngineUnderTest;
+  let db: Database;
+  let publisher: ModelUpdatePublisher;
+  let deps: TrainerDeps;
+  let shipped: Awaited<ReturnType<typeof shippedEstimator>>;
+  let data: ReturnType<typeof history>;
+
+  beforeAll(async () => {
+    kafka = testKafka(`prm-test-trainer-${run}`);
+    admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, [spec], { create: true, replicationFactor: 1 });
+    engine = await start();
+    db = engine.db;
+    await migrate(db, { log: () => undefined });
+    shipped = await shippedEstimator();
+    data = history(shipped.version);
+    await createBatchWriter(db, { log: () => undefined }).write([
+      batchOf(tables.codeFeatures, data.features.map(rows.codeFeaturesRow)),
+      batchOf(tables.executionTelemetry, data.telemetry.map(rows.telemetryRow)),
+      batchOf(tables.demandPredictions, data.predictions.map(rows.predictionRow)),
+    ]);
+    publisher = await createModelUpdatePublisher({ kafka, registry, prefix });
+    deps = { db, publisher, shipped, backend: await initTfBackend(), options: { windowMs: 3 * 3_600_000, epochs: 150, seed: 5 } };
+  }, 240_000);
+
+  afterAll(async () => {
+    await publisher?.close();
+    await engine?.cleanup();
+    await admin?.deleteTopics({ topics: [spec.name], timeout: 30_000 }).catch(() => undefined);
+    await deleteSubject(registry, valueSubject(spec.name)).catch(() => undefined);
+    await admin?.disconnect();
+  }, 60_000);
+
+  const countRows = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
+  const topicEnd = async () => Number((await admin.fetchTopicOffsets(spec.name))[0]!.high);
+
+  it('records prediction errors per request, model version and quantity, as the pure mapping does, and only once', async () => {
+    const window = { from: new Date(base), to: now };
+    // The cycle would insert them too; done first here to check the rows against predictionErrorRows.
+    expect(await recordPredictionErrors(db, window)).toBe(100 * 2 * 4);
+    expect(await recordPredictionErrors(db, window)).toBe(0);
+    const [prediction, telemetry] = [data.predictions[7]!, data.telemetry[7]!];
+    const stored = await db.query<{ model_name: string; model_version: string; quantity: string; predicted_p50: number; predicted_p90: number; actual: number }>(
+      `SELECT model_name, model_version, quantity, predicted_p50, predicted_p90, actual FROM prm.prediction_errors WHERE request_id = $1 ORDER BY model_name, quantity`,
+      [prediction.requestId],
+    );
+    const expected = rows.predictionErrorRows(prediction, telemetry)
+      .map((r) => ({ model_name: r.model_name, model_version: r.model_version, quantity: r.quantity, predicted_p50: r.predicted_p50, predicted_p90: r.predicted_p90, actual: r.actual }))
+      .sort((a, b) => a.model_name.localeCompare(b.model_name) || a.quantity.localeCompare(b.quantity));
+    expect(stored.rows).toHaveLength(8);
+    stored.rows.forEach((row, i) => {
+      const want = expected[i]!;
+      expect([row.model_name, row.model_version, row.quantity]).toEqual([want.model_name, want.model_version, want.quantity]);
+      expect(row.predicted_p50).toBeCloseTo(want.predicted_p50, 6);
+      expect(row.predicted_p90).toBeCloseTo(want.predicted_p90, 6);
+      expect(row.actual).toBeCloseTo(want.actual, 6);
+    });
+  });
+
+  it('retrains the code estimator, promotes it over the shipped version, stores and announces it, and a follower swaps it into the predictor', async () => {
+    const before = await topicEnd();
+    const result = await runTrainingCycle(deps, now);
+    const [code] = result.models;
+    expect(code).toMatchObject({ model: CODE_MODEL_NAME, status: 'promoted', currentVersion: shipped.version, trainingRows: 75, heldOutRows: 25 });
+    expect(code!.currentMetrics!.rows).toBe(25);
+    expect(code!.candidateMetrics!.pinball_log_mean).toBeLessThan(code!.currentMetrics!.pinball_log_mean);
+    expect(result.buckets.map((b) => [b.bucket.getTime(), b.requests, b.executions])).toEqual([[base, 60, 60], [base + 3_600_000, 40, 40]]);
+    expect(result.errorsByVersion).toEqual(expect.arrayContaining([expect.objectContaining({ modelName: CODE_MODEL_NAME, modelVersion: shipped.version, samples: 100 })]));
+    const update = code!.update!;
+    expect(update.artifactUri).toBe(`db://prm.model_artifacts/${CODE_MODEL_NAME}/${update.version}`);
+
+    // Recorded with its validation, and announced once on the compacted topic.
+    const version = await db.query<{ promoted: boolean; training_rows: string; validation_metrics: Record<string, number> }>(
+      `SELECT promoted, training_rows, validation_metrics FROM prm.model_versions WHERE model_name = $1 AND version = $2`, [CODE_MODEL_NAME, update.version],
+    );
+    expect(version.rows[0]).toMatchObject({ promoted: true, training_rows: '75' });
+    expect(version.rows[0]!.validation_metrics.pinball_log_mean).toBeCloseTo(code!.candidateMetrics!.pinball_log_mean, 9);
+    expect(await topicEnd()).toBe(before + 1);
+
+    // Loadable by any instance from the database alone.
+    const artifact = await getArtifact(db, update.artifactUri);
+    const loaded = await loadTrainedEstimator(artifact);
+    expect(loaded.name).toBe(update.algorithm);
+    loaded.dispose();
+
+    // A predictor started on the shipped version picks the new one up from the topic, without a restart.
+    const estimators = createEstimatorRegistry({ estimator: await loadTrainedEstimator(shipped.artifact), version: shipped.version });
+    const clock = new ManualClock(now.getTime());
+    const predictor = new ProcessorTestDriver(
+      predictorProcessor({ topics: localTopics(() => clock.now()), analyzer: createAnalyzer(), estimator: estimators.current().estimator, estimatorVersion: shipped.version, currentEstimator: estimators.current }),
+      { clock },
+    );
+    const request = (requestId: string) => ({
+      requestId, userId: 'ann', tier: 'STANDARD' as const, priority: 5, language: 'JAVASCRIPT' as const, submittedAt: now, deadline: null, resourceHints: null,
+      code: 'let s = 0;\nfor (let i = 0; i < 1000; i++) {\n  for (let j = 0; j < 1000; j++) s += i * j;\n}\nconsole.log(s);\n',
+    });
+    predictor.pipeInput('requests', { key: 'ann', value: request('before-swap') });
+    const follower = createModelFollower({ kafka, registry, database: db, estimators, prefix, logger: silentLogger });
+    await follower.start();
+    try {
+      await follower.caughtUp();
+      expect(follower.applied()).toEqual([update.version]);
+      expect(estimators.current().version).toBe(update.version);
+      predictor.pipeInput('requests', { key: 'ann', value: request('after-swap') });
+      const [beforeSwap, afterSwap] = predictor.readOutput('predictions').map((o) => o.value!);
+      expect(beforeSwap!.components[0]!.model).toEqual({ name: CODE_MODEL_NAME, version: shipped.version });
+      expect(afterSwap!.components[0]!.model).toEqual({ name: CODE_MODEL_NAME, version: update.version });
+      expect(rows.predictionRow(afterSwap!).model_versions).toEqual({ [CODE_MODEL_NAME]: update.version });
+    } finally {
+      await follower.stop();
+      estimators.current().estimator.dispose();
+    }
+  });
+
+  it('retrained on the same window, the candidate is no better: recorded as not promoted, nothing announced', async () => {
+    const promoted = await db.query<{ version: string }>(`SELECT version FROM prm.model_versions WHERE promoted`);
+    const before = await topicEnd();
+    const result = await runTrainingCycle(deps, new Date(now.getTime() + 1000));
+    const [code] = result.models;
+    expect(code).toMatchObject({ status: 'not-promoted', currentVersion: promoted.rows[0]!.version });
+    expect(code!.currentMetrics!.rows).toBe(25);
+    expect(code!.candidateMetrics!.pinball_log_mean).toBeGreaterThanOrEqual(code!.currentMetrics!.pinball_log_mean);
+    expect(await countRows(`SELECT count(*) AS n FROM prm.model_versions WHERE model_name = $1 AND NOT promoted AND version = $2`, [CODE_MODEL_NAME, code!.candidateVersion])).toBe(1);
+    await sleep(500);
+    expect(await topicEnd()).toBe(before);
+  });
+});

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { artifactPath, type EstimatorArtifact } from '../../../models/code/estimator';
+import { createAnalyzer } from '../../../models/code/analyzer';
+import {
+  artifactUri, parseArtifact, parseArtifactUri, serializeArtifact, versionName, wrapEstimatorArtifact,
+} from '../../../models/training/artifact';
+import { codeFeaturesEvent, eventView, featuresFromEvent } from '../../../models/training/code-features-event';
+import { loadTrainedEstimator } from '../../../models/training/load';
+
+const shipped = JSON.parse(readFileSync(artifactPath, 'utf8')) as EstimatorArtifact;
+const analyzer = createAnalyzer({ cacheSize: 0 });
+const program = 'const xs = [];\nfor (let i = 0; i < 100000; i++) { for (let j = 0; j < 20; j++) xs.push(i * j); }\nconsole.log(xs.length);\n';
+
+describe('model artifacts', () => {
+  it('round-trips through its stored text and refuses what is not an artifact', () => {
+    const artifact = wrapEstimatorArtifact(shipped, 'code-features-event');
+    expect(parseArtifact(serializeArtifact(artifact))).toEqual(artifact);
+    expect(parseArtifact(JSON.parse(serializeArtifact(artifact)))).toEqual(artifact);
+    expect(() => parseArtifact(shipped)).toThrow(/not a prm-trained-code-estimator/);
+    expect(() => parseArtifact({ ...artifact, inputs: 'pixels' })).toThrow(/unknown estimator inputs/);
+    expect(() => parseArtifact({ ...artifact, estimator: {} })).toThrow(/no prm-code-estimator/);
+  });
+
+  it('names versions by training time and digest, and addresses them by URI', () => {
+    expect(versionName(new Date(Date.UTC(2026, 10, 28, 8, 30, 5, 123)), 'abcdef0123456789')).toBe('20261128T083005Z-abcdef01');
+    const uri = artifactUri('code-estimator', '20261128T083005Z-abcdef01');
+    expect(uri).toBe('db://prm.model_artifacts/code-estimator/20261128T083005Z-abcdef01');
+    expect(parseArtifactUri(uri)).toEqual({ modelName: 'code-estimator', version: '20261128T083005Z-abcdef01' });
+    expect(() => parseArtifactUri('file:///tmp/model.json')).toThrow(/not a model artifact URI/);
+  });
+
+  it('feeds a model retrained on the event view only what the event keeps, and the shipped model everything', async () => {
+    const features = analyzer.analyze(program);
+    expect(features.estimatedOps).toBeGreaterThan(1e6);
+    const view = eventView(features);
+    expect(view).toMatchObject({ parsed: true, loops: 2, estimatedOps: 0, maxLoopBound: 0 });
+    expect(eventView(view)).toEqual(view);
+    const event = codeFeaturesEvent({ requestId: 'r', userId: 'u', submittedAt: new Date(0), language: 'JAVASCRIPT' }, features, 1);
+    expect(featuresFromEvent(event)).toEqual(view);
+
+    const full = await loadTrainedEstimator(wrapEstimatorArtifact(shipped, 'analyzer'));
+    const masked = await loadTrainedEstimator(wrapEstimatorArtifact(shipped, 'code-features-event'));
+    try {
+      expect(masked.estimate([features])).toEqual(full.estimate([view]));
+      expect(full.estimate([features])[0]!.cpu_ms.p50).toBeGreaterThan(full.estimate([view])[0]!.cpu_ms.p50);
+    } finally {
+      full.dispose();
+      masked.dispose();
+    }
+  });
+});
