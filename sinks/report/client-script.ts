@@ -1,8 +1,8 @@
 /**
  * The report's charts, drawn in the browser from the embedded JSON as SVG. Every text from the
  * data goes in through textContent or setAttribute, never markup, so it cannot inject anything.
- * Each chart element gets data-points = the number of data points it plotted (0 and a visible
- * "no data" when there were none): the browser test reads that.
+ * Each chart element gets data-points = the number of data points it plotted: the browser test
+ * reads that. Charts with nothing to plot come with the page as "no data" and data-points="0".
  */
 export const CLIENT_SCRIPT = String.raw`
 (function () {
@@ -137,6 +137,15 @@ export const CLIENT_SCRIPT = String.raw`
       if (step && pen && values.length) d += 'H' + x(values[values.length - 1][0] + (o.stepMs || 0)).toFixed(1) + 'V' + prevY;
       return d;
     }
+    /** The stretches without a gap (null) of a series. */
+    function runs(values) {
+      var out = [], current = [];
+      values.forEach(function (p) {
+        if (p[1] === null) { if (current.length) out.push(current); current = []; } else current.push(p);
+      });
+      if (current.length) out.push(current);
+      return out;
+    }
     o.series.forEach(function (s) {
       var y = (s.axis || 'left') === 'right' ? yr : yl;
       var present = s.values.filter(function (p) { return p[1] !== null; });
@@ -147,7 +156,9 @@ export const CLIENT_SCRIPT = String.raw`
           'L' + lower.slice().reverse().map(function (p) { return x(p[0]).toFixed(1) + ' ' + y(p[1]).toFixed(1); }).join('L') + 'Z';
         svg('path', { d: d, fill: s.color, 'fill-opacity': 0.35, stroke: 'none' }, g);
       } else if (s.fill) {
-        svg('path', { d: path(s.values, y, s.step) + 'V' + y(0).toFixed(1) + 'H' + x(present[0][0]).toFixed(1) + 'Z', fill: s.color, 'fill-opacity': 0.45, stroke: 'none' }, g);
+        runs(s.values).forEach(function (run) {
+          svg('path', { d: path(run, y, s.step) + 'V' + y(0).toFixed(1) + 'H' + x(run[0][0]).toFixed(1) + 'Z', fill: s.color, 'fill-opacity': 0.45, stroke: 'none' }, g);
+        });
       }
       if (!s.lower) {
         svg('path', { d: path(s.values, y, s.step), fill: 'none', stroke: s.fill ? 'none' : s.color, 'stroke-width': s.width || 2,
@@ -185,8 +196,6 @@ export const CLIENT_SCRIPT = String.raw`
 
   function drawClusterDemand(container) {
     var c = data.cluster;
-    var active = c.some(function (p) { return p.requests > 0 || p.executedCores > 0; });
-    if (!active) return finish(container, 0);
     var t = function (f) { return c.map(function (p) { return [p.t, f(p)]; }); };
     legend(container, [
       { name: 'predicted p50..p90', color: COLORS.band, kind: 'area' },
@@ -210,7 +219,6 @@ export const CLIENT_SCRIPT = String.raw`
   function drawUsers(container) {
     var total = 0;
     var shown = data.users.filter(function (u) { return u.points.length > 0; });
-    if (shown.length === 0) return finish(container, 0);
     legend(container, [
       { name: 'predicted p50..p90', color: COLORS.band, kind: 'area' },
       { name: 'predicted p50', color: COLORS.predicted },
@@ -242,8 +250,6 @@ export const CLIENT_SCRIPT = String.raw`
 
   function drawInstances(container) {
     var c = data.cluster;
-    var hasPool = c.some(function (p) { return p.instancesRunning !== null; });
-    if (!hasPool && !c.some(function (p) { return p.executedCores > 0; })) return finish(container, 0);
     var t = function (f) { return c.map(function (p) { return [p.t, f(p)]; }); };
     var hasForecast = c.some(function (p) { return p.forecastCores !== null; });
     var items = [
@@ -275,7 +281,6 @@ export const CLIENT_SCRIPT = String.raw`
 
   function drawQueueDelay(container) {
     var rows = data.queueDelay;
-    if (rows.length === 0) return finish(container, 0);
     var keys = [['p50Ms', 'p50', '#93c5fd'], ['p95Ms', 'p95', '#3b82f6'], ['p99Ms', 'p99', '#1e3a8a']];
     legend(container, keys.map(function (k) { return { name: k[1], color: k[2], kind: 'area' }; }));
     var W = 1100, H = 300, m = { top: 20, right: 20, bottom: 44, left: 64 };
@@ -310,7 +315,6 @@ export const CLIENT_SCRIPT = String.raw`
 
   function drawModelError(container) {
     var rows = data.predictionError;
-    if (rows.length === 0) return finish(container, 0);
     var models = [];
     rows.forEach(function (r) { if (models.indexOf(r.model) < 0) models.push(r.model); });
     var colorOf = function (model) { return PALETTE[models.indexOf(model) % PALETTE.length]; };
@@ -343,7 +347,8 @@ export const CLIENT_SCRIPT = String.raw`
   var draw = { 'cluster-demand': drawClusterDemand, 'user-demand': drawUsers, 'instances': drawInstances, 'queue-delay': drawQueueDelay, 'model-error': drawModelError };
   Array.prototype.forEach.call(document.querySelectorAll('[data-chart]'), function (container) {
     var fn = draw[container.getAttribute('data-chart')];
-    if (!fn) return;
+    // Charts without data were rendered as "no data" with the page.
+    if (!fn || container.getAttribute('data-points') === '0') return;
     container.textContent = '';
     try {
       fn(container);

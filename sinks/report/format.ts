@@ -12,9 +12,14 @@ export function percent(share: number | null | undefined, digits = 1): string {
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
   if (Math.abs(ms) < 1000) return `${Math.round(ms)} ms`;
-  if (Math.abs(ms) < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  if (Math.abs(ms) < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
+  if (Math.abs(ms) < 60_000) return `${tenths(ms / 1000)} s`;
+  if (Math.abs(ms) < 3_600_000) return `${tenths(ms / 60_000)} min`;
+  return `${tenths(ms / 3_600_000)} h`;
+}
+
+/** One decimal, none when it is zero: 1 min, 1.5 min. */
+function tenths(x: number): string {
+  return x.toFixed(1).replace(/\.0$/, '');
 }
 
 /** UTC wall time, HH:MM:SS. */

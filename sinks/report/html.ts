@@ -20,10 +20,11 @@ export function renderReport(data: ReportData, meta: ReportMeta): string {
     ['requests', String(t.requests), `${t.users} users`],
     ['executions', String(t.telemetry), `${t.failedExecutions} failed`],
     ['instance-hours', fixed(t.instanceHours, 2), t.peakInstances === null ? undefined : `peak ${t.peakInstances} instances`],
-    ['mean CPU utilisation', percent(t.meanCpuUtilization), `${t.metricsSamples} samples`],
+    ['CPU utilisation', percent(t.meanCpuUtilization), `mean of ${t.metricsSamples} samples`],
     ['scale out / in', `${t.scaleOuts} / ${t.scaleIns}`, `${data.scaleCommands.length} commands`],
     ['CPU error (p50 MAE)', t.maeCpuMsP50 === null ? '–' : `${fixed(t.maeCpuMsP50)} ms`, `p90 coverage ${percent(t.coverageP90)}`],
   ];
+  const charts = chartsWithData(data);
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -46,34 +47,34 @@ ${kpis.map(([name, value, detail]) => `  <div class="kpi"><div class="kpi-name">
 <section class="card">
   <h2>Cluster demand: predicted vs actual</h2>
   <p class="note">CPU of the requests submitted in each ${escapeHtml(duration(scope.bucketMs))} bucket, as cores (CPU ms ÷ bucket ms): the predictions' p50 and p90 against what those same requests used. The dashed line is CPU as executed, spread over each execution's run time.</p>
-  <div class="chart" data-chart="cluster-demand"><p class="empty">drawing…</p></div>
+  ${chart('cluster-demand', charts)}
 </section>
 
 <section class="card">
   <h2>Predicted vs actual CPU, busiest users</h2>
-  <p class="note">Mean CPU per request in ${escapeHtml(duration(scope.userBucketMs))} buckets of submission time, for the ${data.users.length} users with the most requests.</p>
-  <div class="chart" data-chart="user-demand"><p class="empty">drawing…</p></div>
+  <p class="note">Mean CPU per request in ${escapeHtml(duration(scope.userBucketMs))} buckets of submission time, for the ${data.users.length} users with the most requests (an execution compared with the prediction the scheduler used).</p>
+  ${chart('user-demand', charts)}
   ${usersTable(data)}
 </section>
 
 <section class="card">
   <h2>Instances vs demand, with scale commands</h2>
   <p class="note">Pool capacity and executed demand in cores (left axis), instances (right axis). Markers are scale commands: hover for the reason.</p>
-  <div class="chart" data-chart="instances"><p class="empty">drawing…</p></div>
+  ${chart('instances', charts)}
   ${scaleTable(data)}
 </section>
 
 <section class="card">
   <h2>Queue delay by tier</h2>
   <p class="note">Time from submission to dispatch, per dispatch.</p>
-  <div class="chart" data-chart="queue-delay"><p class="empty">drawing…</p></div>
+  ${chart('queue-delay', charts)}
   ${queueTable(data)}
 </section>
 
 <section class="card">
   <h2>Prediction error by model version</h2>
   <p class="note">Each component model's own CPU estimate, and the combined prediction, against the execution's CPU, in the order versions were first used: a retrained model shows up as a new version.</p>
-  <div class="chart" data-chart="model-error"><p class="empty">drawing…</p></div>
+  ${chart('model-error', charts)}
   ${errorTable(data)}
 </section>
 <footer>PRM run report · data also in report.json</footer>
@@ -83,6 +84,25 @@ ${kpis.map(([name, value, detail]) => `  <div class="kpi"><div class="kpi-name">
 </body>
 </html>
 `;
+}
+
+export type ChartName = 'cluster-demand' | 'user-demand' | 'instances' | 'queue-delay' | 'model-error';
+
+/** Which charts have anything to draw; the others say "no data" (with data-points="0") and the script skips them. */
+export function chartsWithData(data: ReportData): Record<ChartName, boolean> {
+  return {
+    'cluster-demand': data.cluster.some((p) => p.requests > 0 || p.executedCores > 0),
+    'user-demand': data.users.some((u) => u.points.length > 0),
+    instances: data.cluster.some((p) => p.instancesRunning !== null || p.executedCores > 0),
+    'queue-delay': data.queueDelay.length > 0,
+    'model-error': data.predictionError.length > 0,
+  };
+}
+
+function chart(name: ChartName, charts: Record<ChartName, boolean>): string {
+  return charts[name]
+    ? `<div class="chart" data-chart="${name}"><p class="empty">drawing…</p></div>`
+    : `<div class="chart" data-chart="${name}" data-points="0"><p class="empty">no data</p></div>`;
 }
 
 /** Text for HTML content and quoted attribute values. */
@@ -155,9 +175,9 @@ main { max-width: 1180px; margin: 0 auto; padding: 24px 20px 40px; }
 header h1 { font-size: 24px; margin: 0 0 4px; }
 .sub { color: var(--muted); margin: 2px 0; }
 code { font: 12.5px ui-monospace, "DejaVu Sans Mono", monospace; background: #e2e8f0; padding: 1px 5px; border-radius: 4px; }
-.kpis { display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; margin: 18px 0; }
+.kpis { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 12px; margin: 18px 0; }
 .kpi { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 12px 14px; }
-.kpi-name { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .04em; }
+.kpi-name { color: var(--muted); font-size: 11.5px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; text-transform: uppercase; letter-spacing: .04em; }
 .kpi-value { font-size: 24px; font-weight: 650; margin-top: 2px; font-variant-numeric: tabular-nums; }
 .kpi-detail { color: var(--muted); font-size: 12px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px 14px; margin: 0 0 16px; }
@@ -178,11 +198,11 @@ code { font: 12.5px ui-monospace, "DejaVu Sans Mono", monospace; background: #e2
 .swatch.dashed { border-top-style: dashed; }
 .swatch.dotted { border-top-style: dotted; }
 .swatch.marker { width: 0; height: 12px; border-top: 0; border-left: 2px dashed var(--c); }
-.multiples { display: grid; grid-template-columns: repeat(3, 1fr); gap: 10px 14px; }
+.multiples { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 10px 14px; }
 .multiple { border: 1px solid var(--line); border-radius: 8px; padding: 6px 6px 2px; }
-.multiple-head { display: flex; justify-content: space-between; gap: 8px; font-size: 12.5px; padding: 0 4px; }
+.multiple-head { display: flex; flex-direction: column; font-size: 12.5px; padding: 0 4px; min-width: 0; }
 .multiple-head .user { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
-.muted { color: var(--muted); white-space: nowrap; }
+.muted { color: var(--muted); font-size: 12px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .empty { color: var(--muted); font-style: italic; text-align: center; padding: 28px 0; margin: 0; background: #f8fafc; border-radius: 8px; }
 table { border-collapse: collapse; width: 100%; margin-top: 10px; font-size: 12.5px; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); }
