@@ -7,3 +7,4 @@ export { createEstimatorRegistry, type ActiveEstimator, type EstimatorRegistry }
 export { shippedEstimator, getArtifact, putArtifact, latestPromoted } from './model-store';
 export { recordPredictionErrors, readCodeTrainingRows, predictionErrorByVersion, type Window } from './history';
 export { connectTrainer, type TrainerService, type TrainerServiceOptions } from './service';
+export { followCodeModels, type FollowedCodeModels } from './follow';

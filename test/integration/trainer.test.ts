@@ -20,7 +20,7 @@ import { ManualClock } from '../../streams/runtime/clock';
 import { silentLogger } from '../../streams/runtime/logger';
 import { ProcessorTestDriver } from '../../streams/runtime/test-driver';
 import {
-  createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, getArtifact, recordPredictionErrors, runTrainingCycle, shippedEstimator,
+  createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, followCodeModels, getArtifact, recordPredictionErrors, runTrainingCycle, shippedEstimator,
   type ModelUpdatePublisher, type TrainerDeps,
 } from '../../streams/trainer';
 import { testKafka } from '../setup/kafka';
@@ -243,5 +243,14 @@ describe.each([
     expect(await countRows(`SELECT count(*) AS n FROM prm.model_versions WHERE model_name = $1 AND NOT promoted AND version = $2`, [CODE_MODEL_NAME, code!.candidateVersion])).toBe(1);
     await sleep(500);
     expect(await topicEnd()).toBe(before);
+
+    // An instance starting now (on any machine with the database) begins on the promoted version, not the rejected one.
+    const followed = await followCodeModels({ kafka, registry, database: db, prefix, logger: silentLogger });
+    try {
+      expect(followed.estimators.current().version).toBe(promoted.rows[0]!.version);
+      expect(followed.estimators.history()).toEqual([shipped.version, promoted.rows[0]!.version]);
+    } finally {
+      await followed.stop();
+    }
   });
 });
