@@ -168,5 +168,9 @@ describe('the stream runtime\'s dead-letter sink', () => {
       'invalid event time -5', 'record is late by 90000 ms', 'decode failed: not JSON', 'processing failed: boom',
     ].map(async (reason) => ((await serde.read<'DeadLetter'>(dlq.name, (await sink.encode({ ...base, reason })).value, { now: failedAt })).reason)));
     expect(reasons).toEqual(['INVALID_VALUE', 'LATE', 'MALFORMED', 'PROCESSING_FAILED']);
+
+    // The runtime refuses a tombstone itself, with a plain Error: still a NULL_VALUE dead letter.
+    const tombstone = await sink.encode({ ...base, value: null, reason: 'decode failed: record has no value', error: new Error('record has no value') });
+    expect(await serde.read(dlq.name, tombstone.value, { now: failedAt })).toMatchObject({ reason: 'NULL_VALUE', errorClass: 'NullValueError', value: null });
   });
 });
