@@ -58,7 +58,75 @@ const profiles: Bench = {
   },
 };
 
-const BENCHES: Record<string, Bench> = { profiles };
+const pipeline: Bench = {
+  summary: 'the decision path on Kafka (exactly-once): throughput, latency, ratio to a raw loop',
+  usage: `prm bench pipeline [--rate 5000] [--duration 20] [--backlog 200000] [--users 2000] [--novel-code 0]
+                   [--estimator quantile-mlp|log-ridge] [--max-records N] [--seed 1] [--keep] [--json FILE]
+  --rate R          requests/s offered in the latency phase (default 5000)
+  --duration S      seconds each phase measures (default 20)
+  --backlog N       requests published first and drained as fast as possible by the throughput
+                    phases (pipeline, raw loop with and without transactions; default 200000)
+  --users U         distinct users, Zipf-distributed activity (default 2000)
+  --novel-code F    share of requests with first-seen code, missing the analyser's cache (default 0)
+  --estimator M     the shipped code estimator's model the predictor runs (default: the artifact's choice)
+  --max-records N   records per transaction (default the runtime's, 2000)
+  --keep            keep the run's topics, groups and schema subjects (default: deleted)
+Runs on the configured Kafka (KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else the local stack), on topics
+prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      rate: { type: 'string' }, duration: { type: 'string' }, backlog: { type: 'string' }, users: { type: 'string' },
+      'novel-code': { type: 'string' }, estimator: { type: 'string' }, 'max-records': { type: 'string' }, seed: { type: 'string' },
+      keep: { type: 'boolean' }, json: { type: 'string' },
+    });
+    const rate = numberFlag('rate', values.rate, 5000);
+    const duration = numberFlag('duration', values.duration, 20);
+    const backlog = numberFlag('backlog', values.backlog, 200_000);
+    const users = numberFlag('users', values.users, 2000);
+    const novelCode = numberFlag('novel-code', values['novel-code'], 0);
+    const maxRecords = values['max-records'] === undefined ? undefined : numberFlag('max-records', values['max-records'], 2000);
+    if (!(rate > 0)) throw new UsageError('--rate must be positive');
+    if (!(duration >= 1)) throw new UsageError('--duration must be at least 1 second');
+    for (const [name, v] of [['backlog', backlog], ['users', users], ['max-records', maxRecords ?? 1]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer`);
+    }
+    if (!(novelCode >= 0 && novelCode <= 1)) throw new UsageError('--novel-code must be between 0 and 1');
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    const { artifactPath } = require('../../models/code/estimator') as typeof import('../../models/code/estimator');
+    const { resolveEndpoints } = require('../../stack/endpoints') as typeof import('../../stack/endpoints');
+    const { runPipelineBench } = require('../../streams/bench/pipeline-bench') as typeof import('../../streams/bench/pipeline-bench');
+    const { renderTable, print, emitJson } = require('../output') as typeof import('../output');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const estimator = values.estimator ?? (JSON.parse(readFileSync(artifactPath, 'utf8')) as { selected: string }).selected;
+    if (estimator !== 'quantile-mlp' && estimator !== 'log-ridge') throw new UsageError('--estimator must be quantile-mlp or log-ridge');
+    const endpoints = resolveEndpoints({ DATABASE_URL: 'unused', ...process.env });
+    const report = await runPipelineBench({
+      brokers: endpoints.kafkaBrokers, registryUrl: endpoints.schemaRegistryUrl, rate, durationSeconds: duration, backlog, users, novelCode,
+      estimator, maxRecordsPerTransaction: maxRecords, seed: numberFlag('seed', values.seed, 1), keep: values.keep === true,
+      log: (line) => process.stderr.write(`${line}\n`),
+    });
+    const cell = (x: number | null, digits = 0) => (x === null || !Number.isFinite(x) ? '-' : x.toLocaleString('en', { maximumFractionDigits: digits }));
+    const ratio = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+    print(renderTable([
+      ['phase', 'offered/s', 'achieved/s', 'p50 ms', 'p99 ms', 'vs raw EOS', 'vs raw plain', 'CPU ms/1000', 'load 1m'],
+      ...report.phases.map((p) => [
+        p.phase + (p.sustained === false ? ' (not sustained)' : ''),
+        p.offeredPerSecond === null ? 'backlog' : cell(p.offeredPerSecond),
+        cell(p.achievedPerSecond), cell(p.p50Ms, 1), cell(p.p99Ms, 1), ratio(p.ratioToRawEos), ratio(p.ratioToRawPlain),
+        cell(p.cpuMsPer1000, 1), `${p.loadAverage.start[0]!.toFixed(2)}->${p.loadAverage.end[0]!.toFixed(2)}`,
+      ]),
+    ]));
+    print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ` +
+      `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
+      `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);
+    print(report.goals.map((g) => `goal ${g.goal}: ${g.measured} -> ${g.met ? 'met' : 'MISSED'}`).join('\n'));
+    emitJson(values.json, report);
+    return 0;
+  },
+};
+
+const BENCHES: Record<string, Bench> = { profiles, pipeline };
 
 const usage = `usage: prm bench <name> [options]
 
@@ -69,7 +137,7 @@ ${Object.values(BENCHES).map((b) => b.usage).join('\n\n')}`;
 
 export const command: Command = {
   name: 'bench',
-  summary: 'Benchmarks that print a table and write JSON (profiles, ...)',
+  summary: 'Benchmarks that print a table and write JSON (profiles, pipeline)',
   usage,
   async run(argv) {
     const [name, ...rest] = argv;

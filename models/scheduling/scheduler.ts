@@ -69,7 +69,7 @@ interface UserTerms {
 }
 
 /** Best first: score descending, then arrival order (FIFO ties); a total order, so deterministic. */
-function byRank(a: ScoredJob, b: ScoredJob): number {
+export function byRank(a: ScoredJob, b: ScoredJob): number {
   return b.score - a.score || a.seq - b.seq;
 }
 
@@ -181,14 +181,19 @@ export class Scheduler {
   }
 
   /**
-   * The queued jobs `keep` accepts, in `ordered(now)` order, scoring and sorting only those: a
-   * dispatch pass that skips jobs which cannot fit need not rank the rest of a long queue.
+   * The queued jobs `keep` accepts and their scores at `now`, side by side and not sorted: a
+   * dispatch pass that skips jobs which cannot fit need not rank, nor copy, a long queue.
    */
-  orderedWhere(now: number, keep: (q: QueuedJob) => boolean): ScoredJob[] {
+  scoredWhere(now: number, keep: (q: QueuedJob) => boolean): { jobs: QueuedJob[]; scores: number[] } {
     const users = new Map<string, UserTerms>();
-    const scored: ScoredJob[] = [];
-    for (const q of this.queue.values()) if (keep(q)) scored.push({ ...q, score: this.scoreWith(q, now, users) });
-    return scored.sort(byRank);
+    const jobs: QueuedJob[] = [];
+    const scores: number[] = [];
+    for (const q of this.queue.values()) {
+      if (!keep(q)) continue;
+      jobs.push(q);
+      scores.push(this.scoreWith(q, now, users));
+    }
+    return { jobs, scores };
   }
 
   score(q: QueuedJob, now: number): number {

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { bestFit, type Bin } from '../../models/scheduling/placement';
-import { Scheduler, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
+import { byRank, Scheduler, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
 import type { JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
@@ -260,49 +260,70 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function dispatchWhatFits(ctx: Ctx, t: TaskModel, arrived?: string): void {
     if (t.entries.size === 0 || t.bins.length === 0) return;
     const now = ctx.eventTime / 1000;
-    let candidates: ScoredJob[];
     if (arrived !== undefined && !t.fullPassDue) {
       const q = t.model.queued(arrived)!;
-      candidates = mightFit(t, q) ? [{ ...q, score: t.model.score(q, now) }] : [];
-    } else {
-      t.fullPassDue = false;
-      candidates = t.model.orderedWhere(now, (q) => mightFit(t, q));
+      if (mightFit(t, q)) place(ctx, t, { ...q, score: t.model.score(q, now) }, now, arrived);
+      return;
     }
-    const queue = ctx.store('queue');
-    const running = ctx.store('running');
-    for (const job of candidates) {
-      // A job bigger than this task's share of an instance reserves the whole share: the pool
-      // runs it on a whole instance, and the reservation still throttles this task.
-      const cores = Math.min(job.job.cores, t.widest);
-      const memory = Math.min(job.job.memory, t.roomiest);
-      const [placed] = bestFit(t.bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
-      if (!placed) continue;
-      placed.bin.freeCores -= cores;
-      placed.bin.freeMemory -= memory;
-      reserve(t.reserved, placed.bin.id, cores, memory);
-      const entry = t.entries.get(job.job.id)!;
-      const priority = breakdown(t.model, job, now);
-      t.model.dispatch(job.job.id, now);
-      t.entries.delete(entry.requestId);
-      if (entry.requestId !== arrived) queue.delete(entry.requestId);
-      running.put(entry.requestId, {
-        instanceId: placed.bin.id, cores, memoryBytes: memory,
-        charged: { userId: entry.userId, cores: entry.cores, durationP50Ms: entry.durationP50Ms, durationP90Ms: entry.durationP90Ms },
-      });
-      saveUser(ctx, t, entry.userId);
-      const dispatch: JobDispatch = {
-        requestId: entry.requestId,
-        userId: entry.userId,
-        pool: c.pool,
-        instanceId: placed.bin.id,
-        dispatchedAt: new Date(ctx.eventTime),
-        allocation: { cpuMillicores: Math.round(entry.cores * 1000), memoryBytes: Math.round(entry.memoryBytes), timeoutMs: entry.timeoutMs },
-        queuedMs: Math.max(0, ctx.eventTime - entry.submittedAtMs),
-        priorityScore: job.score,
-        priority,
-      };
-      ctx.forward('dispatches', { key: c.pool, value: dispatch });
+    t.fullPassDue = false;
+    const { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
+    // In rank order, each job that fits is placed. Freed room usually admits a job or two, so
+    // pick the best remaining job that might still fit a few times before sorting them all.
+    for (let picks = 0; jobs.length > 0; picks++) {
+      if (picks === 8) {
+        const ranked = jobs.map((q, i) => ({ ...q, score: scores[i]! })).sort(byRank);
+        for (const job of ranked) place(ctx, t, job, now, arrived);
+        return;
+      }
+      let best = -1;
+      for (let i = 0; i < jobs.length; i++) {
+        const better = best < 0 || scores[i]! > scores[best]! || (scores[i] === scores[best] && jobs[i]!.seq < jobs[best]!.seq);
+        if (better && mightFit(t, jobs[i]!)) best = i;
+      }
+      if (best < 0) return;
+      const job = { ...jobs[best]!, score: scores[best]! };
+      // Order among the rest does not matter: each pick scans them all.
+      jobs[best] = jobs[jobs.length - 1]!;
+      scores[best] = scores[scores.length - 1]!;
+      jobs.pop();
+      scores.pop();
+      place(ctx, t, job, now, arrived);
     }
+  }
+
+  /** Dispatches the job if it fits this task's bins now; `arrived` is a job not yet in the queue store. */
+  function place(ctx: Ctx, t: TaskModel, job: ScoredJob, now: number, arrived: string | undefined): void {
+    // A job bigger than this task's share of an instance reserves the whole share: the pool
+    // runs it on a whole instance, and the reservation still throttles this task.
+    const cores = Math.min(job.job.cores, t.widest);
+    const memory = Math.min(job.job.memory, t.roomiest);
+    const [placed] = bestFit(t.bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
+    if (!placed) return;
+    placed.bin.freeCores -= cores;
+    placed.bin.freeMemory -= memory;
+    reserve(t.reserved, placed.bin.id, cores, memory);
+    const entry = t.entries.get(job.job.id)!;
+    const priority = breakdown(t.model, job, now);
+    t.model.dispatch(job.job.id, now);
+    t.entries.delete(entry.requestId);
+    if (entry.requestId !== arrived) ctx.store('queue').delete(entry.requestId);
+    ctx.store('running').put(entry.requestId, {
+      instanceId: placed.bin.id, cores, memoryBytes: memory,
+      charged: { userId: entry.userId, cores: entry.cores, durationP50Ms: entry.durationP50Ms, durationP90Ms: entry.durationP90Ms },
+    });
+    saveUser(ctx, t, entry.userId);
+    const dispatch: JobDispatch = {
+      requestId: entry.requestId,
+      userId: entry.userId,
+      pool: c.pool,
+      instanceId: placed.bin.id,
+      dispatchedAt: new Date(ctx.eventTime),
+      allocation: { cpuMillicores: Math.round(entry.cores * 1000), memoryBytes: Math.round(entry.memoryBytes), timeoutMs: entry.timeoutMs },
+      queuedMs: Math.max(0, ctx.eventTime - entry.submittedAtMs),
+      priorityScore: job.score,
+      priority,
+    };
+    ctx.forward('dispatches', { key: c.pool, value: dispatch });
   }
 
   /**

@@ -1,0 +1,40 @@
+/** Nearest-rank quantile of unsorted samples (copied and sorted); NaN when there are none. */
+export function quantile(samples: ArrayLike<number>, q: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = Float64Array.from(samples).sort();
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+/**
+ * Records per second in steady state, from the arrival times (ms, ascending) of the records
+ * read: the first and last `trim` of them are left out, so start-up (group join, task restore)
+ * and the tail of a drained backlog do not count. NaN with too few records to tell.
+ */
+export function steadyRate(arrivalsMs: ArrayLike<number>, trim = 0.1): number {
+  const n = arrivalsMs.length;
+  const from = Math.floor(n * trim);
+  const to = Math.max(from, Math.ceil(n * (1 - trim)) - 1);
+  const spanMs = arrivalsMs[to]! - arrivalsMs[from]!;
+  if (n < 20 || !(spanMs > 0)) return NaN;
+  return ((to - from) * 1000) / spanMs;
+}
+
+/** A growable Float64 series: millions of samples without an array of boxed numbers. */
+export class Series {
+  private data = new Float64Array(1024);
+  length = 0;
+
+  push(x: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = x;
+  }
+
+  values(): Float64Array {
+    return this.data.subarray(0, this.length);
+  }
+}

@@ -1,0 +1,33 @@
+import { findTopic, prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
+
+/** What the bench parent tells a worker process to run. */
+export interface WorkerConfig {
+  mode: 'pipeline' | 'raw-eos' | 'raw-plain';
+  brokers: string[];
+  registryUrl: string;
+  /** Topic prefix of the run (the pipeline's catalogue). */
+  prefix: string;
+  /** Application id: consumer groups, transactional ids, changelogs. */
+  app: string;
+  /** Partitions of the user-keyed topics: the scheduler's task count. */
+  partitions: number;
+  /** Code estimator of the shipped artifact the predictor uses. */
+  estimator: string;
+  maxRecordsPerTransaction?: number;
+  /** Raw loop: where it reads the requests and writes its records, and their size. */
+  rawInTopic: string;
+  rawOutTopic: string;
+  rawValueBytes: number;
+}
+
+/**
+ * The run's topics: the whole catalogue under its prefix, so whatever the processors declare
+ * (their inputs and outputs change as PRM grows) exists and has a schema.
+ */
+export function benchTopicSpecs(prefix: string): TopicSpec[] {
+  return prefixedCatalogue(prefix);
+}
+
+export function benchTopic(prefix: string, catalogueName: string): TopicSpec {
+  return findTopic(`${prefix}${catalogueName}`, benchTopicSpecs(prefix));
+}

@@ -1,0 +1,142 @@
+/**
+ * The system under test of `prm bench pipeline`, in a process of its own so that the load
+ * generator and the reader (the parent) never share its event loop:
+ *
+ *   node --require tsx/cjs streams/bench/worker.ts '<WorkerConfig as JSON>'
+ *
+ * It writes `{"event":"ready"}` on stdout once consuming, and on SIGTERM stops gracefully and
+ * writes `{"event":"stopped","cpuSeconds":...}` before exiting.
+ */
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
+import { createAnalyzer } from '../../models/code/analyzer';
+import { artifactPath, loadEstimator, type ModelName } from '../../models/code/estimator';
+import { initTfBackend } from '../../models/tf/backend';
+import { EventSerde } from '../../schemas/serde';
+import { prefixedCatalogue } from '../../schemas/topics';
+import { avroDeadLetterSink } from '../dead-letters';
+import { registryTopics } from '../processors/event-topics';
+import { predictorProcessor } from '../processors/predictor';
+import { schedulerProcessor } from '../processors/scheduler';
+import { systemClock } from '../runtime/clock';
+import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
+import { jsonLogger } from '../runtime/logger';
+import { buildTopology } from '../runtime/topology';
+import { benchTopicSpecs, type WorkerConfig } from './worker-config';
+
+const logger = jsonLogger({ level: 'warn', fields: { component: 'bench-worker' } });
+
+function say(event: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+}
+
+async function startPipeline(c: WorkerConfig): Promise<() => Promise<void>> {
+  const catalogue = prefixedCatalogue(c.prefix);
+  const serde = await EventSerde.start({ registry: { url: c.registryUrl }, topics: benchTopicSpecs(c.prefix) });
+  const topics = registryTopics(serde, catalogue, () => Date.now());
+  await initTfBackend((line) => logger.info(line));
+  const artifact = JSON.parse(readFileSync(artifactPath, 'utf8')) as Parameters<typeof loadEstimator>[0];
+  const estimator = await loadEstimator(artifact, c.estimator as ModelName);
+  const topology = buildTopology(c.app, [
+    predictorProcessor({ topics, analyzer: createAnalyzer(), estimator, estimatorVersion: `shipped-${estimator.name}` }),
+    // One instance per scheduler task, each far larger than the run can fill: the bench
+    // measures the decision path, not a queue waiting for capacity (no executor frees any).
+    schedulerProcessor({ topics, capacity: { pool: 'bench', instances: c.partitions, tasks: c.partitions, instanceCores: 1e9, instanceMemoryBytes: 2 ** 60 } }),
+  ]);
+  const app = new StreamApp({
+    topology,
+    kafka: { brokers: c.brokers, clientId: c.app },
+    deadLetters: avroDeadLetterSink(serde, systemClock, `${c.prefix}prm.dlq`),
+    logger,
+    maxRecordsPerTransaction: c.maxRecordsPerTransaction,
+  });
+  await app.start();
+  return async () => {
+    await app.stop();
+    estimator.dispose();
+  };
+}
+
+/**
+ * The ceiling: consume the same requests, write one same-sized record per request, nothing in
+ * between. With `transactional`, the way the runtime does it: a transactional producer per input
+ * partition and one transaction (records and offsets) per chunk; without, an idempotent producer
+ * and an offset commit after each chunk's send (at-least-once).
+ */
+async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<() => Promise<void>> {
+  const kafka = new Kafka({ clientId: c.app, brokers: c.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger) });
+  const groupId = `${c.app}.raw`;
+  const value = Buffer.alloc(c.rawValueBytes, 7);
+  // The same consumer settings as the runtime's ProcessorRunner.
+  const consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 200 });
+  const producers = new Map<number, Producer>();
+  const producerFor = async (partition: number): Promise<Producer> => {
+    const known = producers.get(partition);
+    if (known) return known;
+    const producer = transactional
+      ? kafka.producer({ transactionalId: `${c.app}.raw.${partition}`, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+      : kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    producers.set(partition, producer);
+    return producer;
+  };
+  const maxRecords = c.maxRecordsPerTransaction ?? 2000;
+  await consumer.connect();
+  await consumer.subscribe({ topics: [c.rawInTopic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 1,
+    eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const producer = await producerFor(batch.partition);
+      for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += maxRecords) {
+        const chunk = batch.messages.slice(i, i + maxRecords);
+        const last = chunk[chunk.length - 1]!.offset;
+        const next = (BigInt(last) + 1n).toString();
+        // Keyed by one pool like the scheduler's dispatches, stamped with the request's time.
+        const messages = chunk.map((m) => ({ key: 'bench', value, timestamp: m.timestamp }));
+        const offsets = [{ topic: batch.topic, partition: batch.partition, offset: next }];
+        if (transactional) {
+          const txn = await producer.transaction();
+          try {
+            await txn.send({ topic: c.rawOutTopic, acks: -1, messages });
+            await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next }] }] });
+            await txn.commit();
+          } catch (err) {
+            await txn.abort().catch(() => undefined);
+            throw err;
+          }
+        } else {
+          await producer.send({ topic: c.rawOutTopic, acks: -1, messages });
+          await consumer.commitOffsets(offsets);
+        }
+        resolveOffset(last);
+        await heartbeat();
+      }
+    },
+  });
+  return async () => {
+    await consumer.disconnect();
+    await Promise.all([...producers.values()].map((p) => p.disconnect()));
+  };
+}
+
+async function main(): Promise<void> {
+  const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
+  const stop = config.mode === 'pipeline' ? await startPipeline(config) : await startRawLoop(config, config.mode === 'raw-eos');
+  say({ event: 'ready' });
+  process.once('SIGTERM', () => {
+    void stop()
+      .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
+      .finally(() => {
+        const cpu = process.cpuUsage();
+        say({ event: 'stopped', cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+        process.exit(0);
+      });
+  });
+}
+
+main().catch((err: unknown) => {
+  logger.error('bench worker failed', { err });
+  process.exit(1);
+});
