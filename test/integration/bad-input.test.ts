@@ -108,11 +108,28 @@ function goodMetrics(at: number): ClusterMetrics {
   };
 }
 
+/**
+ * Creates the run's topics and waits until the broker serves all of them: right after a create,
+ * a loaded broker may still answer "does not host this topic-partition" for a moment.
+ */
+async function createTopics(): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureTopics(admin, catalogue, { create: true, replicationFactor: 1 });
+      await admin.fetchTopicMetadata({ topics: catalogue.map((t) => t.name) });
+      return;
+    } catch (err) {
+      if (attempt >= 10 || !/does not host this topic-partition/.test(String(err))) throw err;
+      await sleep(500);
+    }
+  }
+}
+
 beforeAll(async () => {
   const started = Date.now();
   admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, catalogue, { create: true, replicationFactor: 1 });
+  await createTopics();
   serde = await EventSerde.start({ registry, topics: catalogue });
   const topology = prmTopology({
     app,
@@ -122,8 +139,9 @@ beforeAll(async () => {
     estimatorVersion: 'test',
     forecast: { stepMs: 1000, horizonMs: 3000, windowMs: 60_000, historyMs: 120_000 },
     planner: { minInstances: 1, maxInstances: 8, bootDelaySeconds: 2 },
-    // One 2-core instance per scheduler task: about two jobs run per partition, the rest queue.
-    capacity: { pool, tasks: partitions, instances: partitions, instanceCores: 2, instanceMemoryBytes: 4 * 1024 * MiB },
+    // One 2-core instance per scheduler task: about two jobs run per partition, the rest queue. Its
+    // 1 GiB is also the most a memory bomb is allowed before the sandbox kills it.
+    capacity: { pool, tasks: partitions, instances: partitions, instanceCores: 2, instanceMemoryBytes: 1024 * MiB },
   });
   for (const p of topology.processors) {
     for (const s of storeNames(erase(p))) changelogs.push(changelogTopic(app, p.name, s));
