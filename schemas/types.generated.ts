@@ -65,8 +65,10 @@ export interface ClusterMetrics {
   memoryUtilization: number;
   /** Fraction of provisioned I/O bandwidth in use over the sample interval, 0 to 1. */
   ioUtilization: number;
-  /** Jobs waiting in the scheduler's queue for this pool. */
+  /** Jobs dispatched to this pool and waiting for room on an instance. */
   queueDepth: number;
+  /** Largest of the fractions of CPU and of memory capacity reserved by the running jobs' allocations, 0 to 1: what the scheduler places against, so a pool full of reservations is full however idle its CPUs are. */
+  reservedFraction?: number;
 }
 
 /** Static-analysis features of one request's code, computed under size and time limits. Keyed by user_id on prm.code-features; kept for retraining the code-complexity model. */

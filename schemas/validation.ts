@@ -156,6 +156,7 @@ const rules: Rules = {
     c.between('memoryUtilization', v.memoryUtilization, 0, 1);
     c.between('ioUtilization', v.ioUtilization, 0, 1);
     c.atLeast('queueDepth', v.queueDepth);
+    if (v.reservedFraction !== undefined) c.between('reservedFraction', v.reservedFraction, 0, 1);
   },
   PoolClock(v, c) {
     c.id('pool', v.pool);

@@ -8,7 +8,7 @@ import { plannerProcessor, type PlannerProcessorOptions } from './processors/pla
 import { predictorProcessor } from './processors/predictor';
 import { profilerProcessor } from './processors/profiler';
 import { schedulerProcessor, type SchedulerPoolConfig } from './processors/scheduler';
-import { buildTopology, type Topology } from './runtime/topology';
+import { buildTopology, type DeclaredProcessor, type Topology } from './runtime/topology';
 
 export interface PrmTopologyOptions {
   /** Application id: prefix of consumer groups, transactional ids and changelog topics. Default 'prm'. */
@@ -21,6 +21,8 @@ export interface PrmTopologyOptions {
   forecast?: Omit<ForecasterProcessorOptions, 'topics'>;
   planner: Omit<PlannerProcessorOptions, 'topics'>;
   capacity: SchedulerPoolConfig;
+  /** Executors run beside PRM's processors: the simulated pool of a replay. Default none. */
+  executors?: readonly DeclaredProcessor[];
 }
 
 /**
@@ -54,5 +56,6 @@ export function prmTopology(o: PrmTopologyOptions): Topology {
     fleetBroadcastProcessor({ topics, partitions: o.capacity.tasks }),
     // Predictions queue by priority and are dispatched as capacity frees.
     schedulerProcessor({ topics, capacity: o.capacity }),
+    ...(o.executors ?? []),
   ]);
 }

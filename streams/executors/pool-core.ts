@@ -14,6 +14,14 @@ export interface PoolConfig extends ScalerBounds {
   sampleIntervalMs: number;
   /** Instances ready when the pool first sees an event. */
   initialInstances: number;
+  /**
+   * What the allocated CPU means. 'limit' (default): a hard cap, a job wanting more runs longer.
+   * 'request': a scheduling reservation only, as a Kubernetes CPU request without a limit: the job
+   * runs at the CPU it wants, up to its instance's cores (contention between jobs is not modelled).
+   * A replay takes 'request', or an under-predicted job would be throttled and its measured usage,
+   * which the profiles learn from, would confirm the under-prediction.
+   */
+  cpuAllocation?: 'limit' | 'request';
 }
 
 /** What a job really uses when it runs unconstrained: the trace's truth, or a prediction. */
@@ -141,7 +149,7 @@ export function dispatch(state: PoolState, c: PoolConfig, job: PoolJob, now: num
     return effects;
   }
   state.waiting.push(job);
-  startWaiting(state, now, effects);
+  startWaiting(state, c, now, effects);
   return effects;
 }
 
@@ -150,7 +158,7 @@ function fits(inst: SimInstance, job: PoolJob, now: number): boolean {
 }
 
 /** Starts waiting jobs in arrival order while they fit somewhere (no overtaking: a big head job waits, the rest queue behind it). */
-function startWaiting(state: PoolState, now: number, effects: PoolEffects): void {
+function startWaiting(state: PoolState, c: PoolConfig, now: number, effects: PoolEffects): void {
   while (state.waiting.length > 0) {
     const job = state.waiting[0]!;
     const preferred = state.instances.find((i) => i.id === job.preferredInstance && fits(i, job, now));
@@ -160,7 +168,7 @@ function startWaiting(state: PoolState, now: number, effects: PoolEffects): void
       .sort((a, b) => a.freeCpuMillicores - b.freeCpuMillicores || a.id.localeCompare(b.id))[0];
     if (!inst) return;
     state.waiting.shift();
-    const run = start(job, inst, now);
+    const run = start(job, inst, now, c);
     state.running.push(run);
     effects.timers.push({ name: 'job-end', key: run.requestId, at: run.endsAt });
   }
@@ -171,8 +179,8 @@ function startWaiting(state: PoolState, now: number, effects: PoolEffects): void
  * wanting more runs longer; past the wall-clock limit it is killed (TIMEOUT); a peak above the
  * memory limit kills it when its memory gets there, growing linearly (OOM).
  */
-export function plannedRun(job: PoolJob, startedAt: number): { endsAt: number; exitStatus: ExitStatus; cpuRate: number } {
-  const cores = job.allocation.cpuMillicores / 1000;
+export function plannedRun(job: PoolJob, startedAt: number, c?: Pick<PoolConfig, 'cpuAllocation' | 'instanceCpuMillicores'>): { endsAt: number; exitStatus: ExitStatus; cpuRate: number } {
+  const cores = c?.cpuAllocation === 'request' ? c.instanceCpuMillicores / 1000 : job.allocation.cpuMillicores / 1000;
   const u = job.usage;
   const wall = Math.max(u.durationMs, cores > 0 ? u.cpuMs / cores : Infinity, 0);
   const cpuRate = wall > 0 ? u.cpuMs / wall : 0;
@@ -189,11 +197,11 @@ export function plannedRun(job: PoolJob, startedAt: number): { endsAt: number; e
   return { endsAt: startedAt + Math.round(runFor), exitStatus, cpuRate };
 }
 
-function start(job: PoolJob, inst: SimInstance, now: number): RunningJob {
+function start(job: PoolJob, inst: SimInstance, now: number, c: PoolConfig): RunningJob {
   inst.freeCpuMillicores -= job.allocation.cpuMillicores;
   inst.freeMemoryBytes -= job.allocation.memoryBytes;
   inst.jobs++;
-  const plan = plannedRun(job, now);
+  const plan = plannedRun(job, now, c);
   const wall = Math.max(1, job.usage.durationMs);
   return { ...job, instanceId: inst.id, startedAt: now, endsAt: plan.endsAt, exitStatus: plan.exitStatus, cpuRate: plan.cpuRate, ioRate: (job.usage.ioReadBytes + job.usage.ioWriteBytes) / wall };
 }
@@ -221,7 +229,7 @@ function accountWork(state: PoolState, run: RunningJob, to: number): void {
 }
 
 /** A job ends: its telemetry, its room freed, waiting jobs started. */
-function endJob(state: PoolState, requestId: string, now: number, effects: PoolEffects): void {
+function endJob(state: PoolState, c: PoolConfig, requestId: string, now: number, effects: PoolEffects): void {
   const k = state.running.findIndex((r) => r.requestId === requestId);
   if (k < 0) return;
   const run = state.running[k]!;
@@ -234,7 +242,7 @@ function endJob(state: PoolState, requestId: string, now: number, effects: PoolE
     inst.jobs--;
   }
   effects.telemetry.push(telemetryOf(run, run.exitStatus === 'OK' ? 0 : run.exitStatus === 'ERROR' ? 1 : null));
-  startWaiting(state, now, effects);
+  startWaiting(state, c, now, effects);
 }
 
 /**
@@ -254,8 +262,8 @@ export function advanceTo(state: PoolState, c: PoolConfig, now: number): PoolEff
     const at = Math.min(endAt, bootAt, state.nextSampleAt);
     if (at > now) break;
     state.now = Math.max(state.now, at);
-    if (ending && endAt === at) endJob(state, ending.requestId, at, effects);
-    else if (bootAt === at) startWaiting(state, at, effects);
+    if (ending && endAt === at) endJob(state, c, ending.requestId, at, effects);
+    else if (bootAt === at) startWaiting(state, c, at, effects);
     else sample(state, c, at, effects);
   }
   state.now = Math.max(state.now, now);
@@ -289,7 +297,7 @@ export function applyScale(state: PoolState, c: PoolConfig, command: ScaleComman
     }
     state.instances = state.instances.filter((i) => !victims.has(i.id));
   }
-  if (c.bootDelayMs === 0) startWaiting(state, now, effects);
+  if (c.bootDelayMs === 0) startWaiting(state, c, now, effects);
   return effects;
 }
 
@@ -302,6 +310,8 @@ function sample(state: PoolState, c: PoolConfig, now: number, effects: PoolEffec
   const cpuCapacity = ready.length * c.instanceCpuMillicores;
   const memCapacity = ready.length * c.instanceMemoryBytes;
   const memUsed = state.running.reduce((s, r) => s + Math.min(r.usage.peakMemoryBytes, r.allocation.memoryBytes), 0);
+  const cpuReserved = ready.reduce((s, i) => s + c.instanceCpuMillicores - i.freeCpuMillicores, 0);
+  const memReserved = ready.reduce((s, i) => s + c.instanceMemoryBytes - i.freeMemoryBytes, 0);
   const clamp = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);
   effects.metrics.push({
     pool: c.pool, at: new Date(now),
@@ -311,6 +321,7 @@ function sample(state: PoolState, c: PoolConfig, now: number, effects: PoolEffec
     memoryUtilization: memCapacity > 0 ? clamp(memUsed / memCapacity) : 0,
     ioUtilization: ready.length > 0 ? clamp((state.sampleIoBytes / (interval / 1000)) / (ready.length * c.instanceIoBytesPerSecond)) : 0,
     queueDepth: state.waiting.length,
+    reservedFraction: ready.length > 0 ? clamp(Math.max(cpuReserved / cpuCapacity, memReserved / memCapacity)) : 0,
   });
   state.sampleSince = now;
   state.sampleCpuMs = 0;

@@ -64,7 +64,7 @@ export function forecasterProcessor(o: ForecasterProcessorOptions) {
         h.sums.push(0);
         h.counts.push(0);
       }
-      h.sums[index]! += coresInUse(m);
+      h.sums[index]! += coresDemanded(m);
       h.counts[index]! += 1;
       const drop = Math.max(0, h.sums.length - maxSteps);
       if (drop > 0) {
@@ -104,8 +104,12 @@ export function forecasterProcessor(o: ForecasterProcessorOptions) {
   }
 }
 
-function coresInUse(m: ClusterMetrics): number {
-  return (m.cpuUtilization * m.cpuCapacityMillicores) / 1000;
+/**
+ * The pool's load in cores: what its jobs use, or what they reserve if that is more, since the
+ * scheduler places jobs against reservations and a pool full of them takes no more work.
+ */
+export function coresDemanded(m: ClusterMetrics): number {
+  return (Math.max(m.cpuUtilization, m.reservedFraction ?? 0) * m.cpuCapacityMillicores) / 1000;
 }
 
 function finite(x: number): number {

@@ -150,7 +150,8 @@ function metricsOf(m: ClusterMetrics): NonNullable<PlannerState['metrics']> {
     instancesRunning: m.instancesRunning,
     instancesBooting: m.instancesBooting,
     coresPerInstance: m.instancesRunning > 0 ? m.cpuCapacityMillicores / 1000 / m.instancesRunning : 1,
-    utilization: m.cpuUtilization,
+    // Reserved capacity counts as used: see coresDemanded in the forecaster.
+    utilization: Math.max(m.cpuUtilization, m.reservedFraction ?? 0),
     queueDepth: m.queueDepth,
   };
 }

@@ -117,7 +117,19 @@ export class ProcessorRunner {
   /** Joins the group and starts processing; resolves once consuming has started. */
   async start(): Promise<void> {
     try {
-      await this.connect();
+      // Topics just created may not have their leaders known to every broker yet: a retriable
+      // answer ("does not host this topic-partition") is retried from a clean slate.
+      await withRetry(
+        async () => {
+          try {
+            await this.connect();
+          } catch (err) {
+            await this.shutdown();
+            throw err;
+          }
+        },
+        { ...this.retry, onRetry: (err, attempt, delayMs) => this.log.warn('could not start, retrying', { err, attempt, delayMs }) },
+      );
     } catch (err) {
       this.stopping = true;
       await this.shutdown();

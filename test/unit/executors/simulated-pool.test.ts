@@ -39,6 +39,15 @@ function pool(usage: Record<string, JobUsage>) {
 const usage = (durationMs: number, cpuMs = durationMs): JobUsage => ({ durationMs, cpuMs, peakMemoryBytes: 100e6, ioReadBytes: 1000, ioWriteBytes: 500 });
 
 describe('simulated VM pool', () => {
+  it('reports the capacity reserved by running jobs beside what they use', () => {
+    const { driver } = pool({ a: usage(60_000, 30_000) });
+    driver.pipeInput('dispatches', { key: 'default', value: dispatchOf('a', T0), timestamp: T0 });
+    driver.pipeInput('dispatches', { key: 'other', value: { ...dispatchOf('z', T0 + 31_000), pool: 'other' }, timestamp: T0 + 31_000 });
+    const [m] = driver.readOutput('metrics').map((r) => r.value!);
+    expect(m!.reservedFraction).toBeCloseTo(0.25); // 1 of 4 cores (memory: 1 of 8 GiB)
+    expect(m!.cpuUtilization).toBeCloseTo(0.125); // the job uses half its core
+  });
+
   it('lets time pass on the replay clock alone, and starts a dispatch behind its time at its time', () => {
     const clock = new ManualClock(T0);
     const topics = localTopics(() => clock.now());
@@ -124,6 +133,11 @@ describe('a job under its allocation', () => {
     ({ requestId: 'r', userId: 'u', preferredInstance: 'i', allocation: { cpuMillicores, memoryBytes, timeoutMs }, usage: u });
   it('runs longer when it wants more CPU than allocated', () => {
     expect(plannedRun(job(usage(1000, 4000), 2000), 0)).toMatchObject({ endsAt: 2000, exitStatus: 'OK', cpuRate: 2 });
+  });
+  it('runs at the CPU it wants when the allocation is a request, up to its instance', () => {
+    const request = { cpuAllocation: 'request' as const, instanceCpuMillicores: 4000 };
+    expect(plannedRun(job(usage(1000, 4000), 500), 0, request)).toMatchObject({ endsAt: 1000, exitStatus: 'OK', cpuRate: 4 });
+    expect(plannedRun(job(usage(1000, 8000), 500), 0, request)).toMatchObject({ endsAt: 2000, cpuRate: 4 });
   });
   it('is killed at its wall-clock limit', () => {
     expect(plannedRun(job(usage(90_000)), 0)).toMatchObject({ endsAt: 60_000, exitStatus: 'TIMEOUT' });

@@ -27,7 +27,7 @@ export function sampleEvents(now: Date): { [K in EventName]: EventTypes[K] } {
     },
     ClusterMetrics: {
       pool: 'default', at: t(-1_000), instancesRunning: 8, instancesBooting: 2, cpuCapacityMillicores: 16_000,
-      memoryCapacityBytes: 64 * 1024 ** 3, cpuUtilization: 0.625, memoryUtilization: 0.4, ioUtilization: 0.125, queueDepth: 17,
+      memoryCapacityBytes: 64 * 1024 ** 3, cpuUtilization: 0.625, memoryUtilization: 0.4, ioUtilization: 0.125, queueDepth: 17, reservedFraction: 0.75,
     },
     PoolClock: { pool: 'default', at: t(-1_000), source: 'replay-1' },
     CodeFeatures: {

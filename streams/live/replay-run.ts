@@ -1,0 +1,154 @@
+import { Kafka, logLevel } from 'kafkajs';
+import { ensureTopics } from '../../schemas/topic-admin';
+import { prefixedCatalogue } from '../../schemas/topics';
+import type { Database } from '../../sinks/database';
+import type { Connection } from '../../stack/connection';
+import { readReplayTrace, replayRequests } from '../executors/replay-run';
+import { type ReplayJob, type TraceFormat, usageByRequest } from '../executors/replay-workload';
+import type { Logger } from '../runtime/logger';
+import { startPipeline, type PoolShape, type RunningPipeline } from './pipeline';
+import { startPoolClock } from './pool-clock';
+import { countRun, progressLine, type RunCounts } from './run-progress';
+
+export interface LiveReplayOptions {
+  /** Names the run: its request ids, pool, topics and application id. Default from the start time. */
+  runId?: string;
+  connection: Connection;
+  database: Database;
+  trace: string;
+  format: TraceFormat;
+  /** Trace ms per wall ms. */
+  speed: number;
+  /** Replay only the first this many ms of the trace (event time). Default all of it. */
+  traceSpanMs?: number;
+  pool: Omit<PoolShape, 'pool'>;
+  logger: Logger;
+  /** Progress lines (a bar), one per second. */
+  progress(line: string): void;
+  /** Stops waiting for the run to finish (Ctrl-C): what has finished is reported. */
+  signal?: AbortSignal;
+  /** Wall ms to wait after the last request for running jobs to finish. Default: as long as the trace's longest job needs. */
+  drainTimeoutMs?: number;
+}
+
+export interface LiveReplayResult {
+  runId: string;
+  pool: string;
+  topicPrefix: string;
+  app: string;
+  requests: number;
+  users: number;
+  counts: RunCounts;
+  /** Event-time window of the run: first request to the pool's last tick. */
+  fromMs: number;
+  toMs: number;
+  wallMs: number;
+  finished: boolean;
+  /** The processors, still running: the caller stops them (or keeps them for more traffic). */
+  pipeline: RunningPipeline;
+}
+
+/**
+ * A replay through the whole live pipeline: its own topics (`runs.<run id>.prm.*`) and
+ * application id, so a run's event times (the trace's, moved to end about now) never meet
+ * another run's in a processor's stream time; the history database is shared, and the run's
+ * rows are told apart by their request ids and pool name. Requests are published at `speed`
+ * times the trace's pace while a clock keeps the simulated pool's time passing; the run ends
+ * when every request's telemetry is in the database (or the drain times out, or `signal` aborts).
+ */
+export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult> {
+  const wallStarted = Date.now();
+  const runId = o.runId ?? defaultRunId(wallStarted);
+  const topicPrefix = `runs.${runId}.`;
+  const app = `prm-${runId}`;
+  const pool: PoolShape = { ...o.pool, pool: runId };
+  const jobs = clip(await readReplayTrace(o.trace, o.format, Infinity, 1), o.traceSpanMs);
+  if (jobs.length === 0) throw new Error(`${o.trace} holds no ${o.format} requests`);
+  const first = jobs[0]!.traceTimeMs;
+  const spanMs = jobs[jobs.length - 1]!.traceTimeMs - first;
+  const longestJobMs = Math.max(...jobs.map((j) => j.durationMs));
+
+  const kafka = new Kafka({ ...o.connection.kafka, clientId: app, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, prefixedCatalogue(topicPrefix), { create: true, replicationFactor: 1 });
+  } finally {
+    await admin.disconnect();
+  }
+  const usage = usageByRequest(jobs, runId);
+  const pipeline = await startPipeline({
+    connection: o.connection, app, topicPrefix, pool, simulatePool: true, usage: (d) => usage.get(d.requestId),
+    database: o.database, logger: o.logger,
+  });
+
+  // Event times end about now even after the drain, so none is ever ahead of the wall clock
+  // (validation refuses events from the future): the trace is moved back by its span plus the drain.
+  const drainEventMs = longestJobMs + 10 * 60_000;
+  const wallStart = Date.now();
+  const start = wallStart - spanMs - drainEventMs;
+  const replayNow = () => start + (Date.now() - wallStart) * o.speed;
+  const clock = await startPoolClock({
+    kafka, serde: pipeline.serde, topic: pipeline.topicName('prm.pool-clock'), pool: runId, source: runId,
+    now: replayNow, lagMs: 1500 * o.speed,
+  });
+  let counts: RunCounts = { requests: 0, predictions: 0, dispatches: 0, telemetry: 0 };
+  const report = async () => {
+    counts = await countRun(o.database, runId);
+    o.progress(progressLine(counts, jobs.length, replayNow()));
+  };
+  const ticker = setInterval(() => void report().catch(() => undefined), 1000);
+  let finished = false;
+  try {
+    const replayed = replayRequests({ jobs, speed: o.speed, start, runId, topicPrefix, progress: () => undefined });
+    await Promise.race([replayed, aborted(o.signal), pipelineFailure(pipeline)]);
+    const drainDeadline = Date.now() + (o.drainTimeoutMs ?? (drainEventMs / o.speed) + 120_000);
+    while (!o.signal?.aborted && Date.now() < drainDeadline) {
+      await report();
+      if (counts.telemetry >= jobs.length) {
+        finished = true;
+        break;
+      }
+      await Promise.race([sleep(1000), pipelineFailure(pipeline)]);
+    }
+    await report();
+  } finally {
+    clearInterval(ticker);
+    await clock.stop();
+  }
+  return {
+    runId, pool: runId, topicPrefix, app, requests: jobs.length, users: new Set(jobs.map((j) => j.userId)).size, counts,
+    fromMs: start, toMs: Math.max(start, clock.last), wallMs: Date.now() - wallStarted, finished, pipeline,
+  };
+}
+
+/** `run-YYYYMMDD-HHMMSS` of a wall time: sortable, and a valid pool name and topic prefix. */
+export function defaultRunId(wallMs: number): string {
+  return `run-${new Date(wallMs).toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}`;
+}
+
+/** The jobs submitted within the first `spanMs` of the trace. */
+function clip(jobs: ReplayJob[], spanMs: number | undefined): ReplayJob[] {
+  if (spanMs === undefined || jobs.length === 0) return jobs;
+  const end = jobs[0]!.traceTimeMs + spanMs;
+  return jobs.filter((j) => j.traceTimeMs <= end);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** Rejects when a processor stops on a fatal error, so a run does not wait for a dead pipeline. */
+function pipelineFailure(pipeline: RunningPipeline): Promise<never> {
+  return pipeline.stopped.then(() => {
+    throw new Error('the pipeline stopped');
+  });
+}
