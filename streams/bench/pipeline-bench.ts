@@ -9,7 +9,7 @@ import { corpusDir, type Dataset } from '../../data/code-corpus/dataset';
 import { eventType } from '../../schemas/events';
 import { deleteSubject } from '../../schemas/registry-http';
 import { ensureTopics } from '../../schemas/topic-admin';
-import { userKeyedPartitions, valueSubject } from '../../schemas/topics';
+import { type TopicSpec, userKeyedPartitions, valueSubject } from '../../schemas/topics';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
 import { quantile, Series, steadyRate } from './stats';
@@ -35,7 +35,7 @@ export interface PipelineBenchOptions {
   log(line: string): void;
 }
 
-export type PhaseName = 'raw-plain' | 'raw-eos' | 'pipeline-max' | 'pipeline-latency' | 'pipeline-latency-sustainable';
+export type PhaseName = 'raw-plain' | 'raw-eos' | 'pipeline-max' | 'raw-eos-latency' | 'pipeline-latency' | 'pipeline-latency-sustainable';
 
 export interface PhaseResult {
   phase: PhaseName;
@@ -108,9 +108,9 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     maxRecordsPerTransaction: o.maxRecordsPerTransaction, rawInTopic: `${p}prm.requests`, rawOutTopic, rawValueBytes: Math.round(dispatchBytes),
   });
   try {
-    await ensureTopics(admin, benchTopicSpecs(prefix), { create: true, replicationFactor: 1 });
+    await createTopics(admin, benchTopicSpecs(prefix));
     const dispatchPartitions = benchTopic(prefix, 'prm.dispatches').partitions;
-    await admin.createTopics({ topics: ['raw-eos', 'raw-plain'].map((t) => ({ topic: `${prefix}${t}`, numPartitions: dispatchPartitions, replicationFactor: 1 })), waitForLeaders: true });
+    await createRawTopics(admin, [`${prefix}raw-eos`, `${prefix}raw-plain`], dispatchPartitions);
 
     o.log(`bench pipeline: run ${runId}, ${cpus().length} cpus, load ${loadAverageStart.map((x) => x.toFixed(2)).join(' ')}`);
     const producer = await createRequestProducer({ brokers: o.brokers, registryUrl: o.registryUrl, topicPrefix: prefix, clientId: `prm-bench-${runId}` });
@@ -130,11 +130,16 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
 
     // Each latency phase on topics of its own: its reader sees only its own dispatches.
     const latencyPhase = async (phase: PhaseName, p: string, rate: number) => {
-      await ensureTopics(admin, benchTopicSpecs(p), { create: true, replicationFactor: 1 });
+      await createTopics(admin, benchTopicSpecs(p));
       const latencyProducer = await createRequestProducer({ brokers: o.brokers, registryUrl: o.registryUrl, topicPrefix: p, clientId: `prm-bench-${runId}` });
       producers.push(latencyProducer);
-      return ratePhase(kafka, o, phase, worker('pipeline', p, `${p}app`), p, latencyProducer, mix, rate);
+      if (phase !== 'raw-eos-latency') return ratePhase(kafka, o, phase, worker('pipeline', p, `${p}app`), `${p}prm.dispatches`, latencyProducer, mix, rate);
+      await createRawTopics(admin, [`${p}raw-eos`], dispatchPartitions);
+      return ratePhase(kafka, o, phase, worker('raw-eos', p, `${p}raw-eos`, `${p}raw-eos`), `${p}raw-eos`, latencyProducer, mix, rate);
     };
+    // The ceiling's latency first: one exactly-once hop, where the pipeline has two.
+    const rawLatency = await latencyPhase('raw-eos-latency', `${prefix}rawlat.`, o.rate);
+    phases.push(rawLatency);
     const latency = await latencyPhase('pipeline-latency', latencyPrefix, o.rate);
     phases.push(latency);
     if (!latency.sustained) {
@@ -145,7 +150,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     }
   } finally {
     await Promise.all(producers.map((p) => p.close().catch(() => undefined)));
-    if (!o.keep) await cleanUp(admin, o, prefix, [prefix, latencyPrefix, `${prefix}lat2.`].flatMap((p) => benchTopicSpecs(p).map((s) => s.name)));
+    if (!o.keep) await cleanUp(admin, o, prefix, [prefix, `${prefix}rawlat.`, latencyPrefix, `${prefix}lat2.`].flatMap((p) => benchTopicSpecs(p).map((s) => s.name)));
     await admin.disconnect();
   }
   const report: PipelineBenchReport = {
@@ -167,6 +172,27 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   };
   report.goals = goals(report);
   return report;
+}
+
+/** Creates catalogue topics and waits until every partition has a leader: a loaded broker takes a while. */
+async function createTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  await ensureTopics(admin, specs, { create: true, replicationFactor: 1 });
+  await waitForLeaders(admin, specs.map((s) => s.name));
+}
+
+/** Creates plain topics (the raw loop's output) the same way. */
+async function createRawTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
+  await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })), waitForLeaders: false });
+  await waitForLeaders(admin, topics);
+}
+
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const { topics: meta } = await admin.fetchTopicMetadata({ topics }).catch(() => ({ topics: [] as { partitions: { leader: number }[] }[] }));
+    if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    if (attempt >= 120) throw new Error(`topics ${topics.join(', ')} have no leaders after 60 s`);
+    await sleep(500);
+  }
 }
 
 async function corpusPrograms(): Promise<string[]> {
@@ -333,12 +359,12 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
  * time it is handed to the producer; latency is the time until its dispatch is readable.
  */
 async function ratePhase(
-  kafka: Kafka, o: PipelineBenchOptions, phase: PhaseName, config: WorkerConfig, prefix: string, producer: RequestProducer, mix: RequestMix, rate: number,
+  kafka: Kafka, o: PipelineBenchOptions, phase: PhaseName, config: WorkerConfig, outTopic: string, producer: RequestProducer, mix: RequestMix, rate: number,
 ): Promise<PhaseResult> {
   const start = loadavg();
   const warmupMs = Math.min(5000, (o.durationSeconds * 1000) / 4);
   o.log(`bench pipeline: phase ${phase}: ${rate} requests/s, a warm-up (at least ${(warmupMs / 1000).toFixed(1)} s, until dispatches keep up) + ${o.durationSeconds} s measured`);
-  const reader = await startReader(kafka, `${prefix}prm.dispatches`, `${config.app}.reader`);
+  const reader = await startReader(kafka, outTopic, `${config.app}.reader`);
   const worker = startWorker(config, o.log);
   let cpuSeconds = NaN;
   let sent = 0;
@@ -400,7 +426,9 @@ async function ratePhase(
   o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained)'}`);
   return {
     phase,
-    description: `predictor + scheduler, exactly-once, ${rate} requests/s offered`,
+    description: config.mode === 'pipeline'
+      ? `predictor + scheduler, exactly-once, ${rate} requests/s offered`
+      : `raw kafkajs consume->produce, one transaction per chunk, ${rate} requests/s offered`,
     offeredPerSecond: rate,
     achievedPerSecond: round(achieved, 0),
     p50Ms: round(p50), p99Ms: round(p99), maxMs: round(quantile(measured, 1)),
