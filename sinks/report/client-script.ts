@@ -170,14 +170,16 @@ export const CLIENT_SCRIPT = String.raw`
       });
       points += present.length;
     });
+    // Many commands would hide the lines under them: thinner, fainter markers then.
+    var dense = (o.markers || []).length > 40, r = dense ? 4 : 6;
     (o.markers || []).forEach(function (mk) {
       var mx = x(mk.t);
       var mg = svg('g', { class: 'marker' }, g);
-      svg('line', { x1: mx, x2: mx, y1: m.top, y2: m.top + ih, stroke: mk.color, 'stroke-width': 1.5, 'stroke-dasharray': '4 3' }, mg);
-      var up = mk.up;
-      svg('path', { d: up ? 'M' + (mx - 6) + ' ' + (m.top + 10) + 'L' + mx + ' ' + m.top + 'L' + (mx + 6) + ' ' + (m.top + 10) + 'Z'
-                        : 'M' + (mx - 6) + ' ' + m.top + 'L' + mx + ' ' + (m.top + 10) + 'L' + (mx + 6) + ' ' + m.top + 'Z', fill: mk.color }, mg);
-      svg('rect', { x: mx - 6, y: m.top, width: 12, height: ih, fill: 'transparent' }, mg);
+      svg('line', { x1: mx, x2: mx, y1: m.top, y2: m.top + ih, stroke: mk.color, 'stroke-width': dense ? 1 : 1.5,
+        'stroke-opacity': dense ? 0.4 : 1, 'stroke-dasharray': dense ? 'none' : '4 3' }, mg);
+      svg('path', { d: mk.up ? 'M' + (mx - r) + ' ' + (m.top + 10) + 'L' + mx + ' ' + m.top + 'L' + (mx + r) + ' ' + (m.top + 10) + 'Z'
+                           : 'M' + (mx - r) + ' ' + m.top + 'L' + mx + ' ' + (m.top + 10) + 'L' + (mx + r) + ' ' + m.top + 'Z', fill: mk.color }, mg);
+      svg('rect', { x: mx - r, y: m.top, width: 2 * r, height: ih, fill: 'transparent' }, mg);
       tooltip(mg, mk.title);
       points += 1;
     });

@@ -20,12 +20,21 @@ export interface WrittenReport {
   data: ReportData;
 }
 
-export async function writeRunReport(db: Queryable, scope: ReportScope, outDir: string, title = `PRM run ${scope.runId}`): Promise<WrittenReport> {
+/**
+ * Reads the run's report data and writes outDir/report.html and outDir/report.json (creating
+ * outDir). `meta` titles the page (default "PRM run <run id>") and adds note lines under it.
+ */
+export async function writeRunReport(
+  db: Queryable,
+  scope: ReportScope,
+  outDir: string,
+  meta: { title?: string; notes?: string[] } = {},
+): Promise<WrittenReport> {
   const data = await loadReportData(db, scope);
   await mkdir(outDir, { recursive: true });
   const htmlPath = join(outDir, 'report.html');
   const jsonPath = join(outDir, 'report.json');
-  await writeFile(htmlPath, renderReport(data, { title, generatedAt: new Date() }));
+  await writeFile(htmlPath, renderReport(data, { title: meta.title ?? `PRM run ${scope.runId}`, notes: meta.notes, generatedAt: new Date() }));
   await writeFile(jsonPath, `${JSON.stringify(data, null, 2)}\n`);
   return { htmlPath, jsonPath, summary: summarizeReport(data), data };
 }

@@ -302,12 +302,15 @@ describe.each([
   it('writes report.html and report.json for the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'prm-report-'));
     try {
-      const written = await writeRunReport(engine.db, scope, dir);
-      expect(written.htmlPath).toBe(join(dir, 'report.html'));
+      const written = await writeRunReport(engine.db, scope, join(dir, 'runs', runId), { notes: ['replayed <trace>'] });
+      expect(written.htmlPath).toBe(join(dir, 'runs', runId, 'report.html'));
+      expect(written.jsonPath).toBe(join(dir, 'runs', runId, 'report.json'));
       const html = readFileSync(written.htmlPath, 'utf8');
+      expect(html).toContain(`<title>PRM run ${runId}</title>`);
+      expect(html).toContain('replayed &#60;trace&#62;');
       expect(html).toContain(`data-chart="cluster-demand"`);
       expect(html).not.toContain('<b>growing</b>');
-      expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))).toEqual(JSON.parse(JSON.stringify(written.data)));
+      expect(JSON.parse(readFileSync(written.jsonPath, 'utf8'))).toEqual(JSON.parse(JSON.stringify(written.data)));
       expect(written.summary).toContain('PREMIUM');
     } finally {
       rmSync(dir, { recursive: true, force: true });
