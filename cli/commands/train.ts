@@ -8,10 +8,13 @@ const usage = `
 usage: prm train [--once | --every SECONDS] [--window HOURS] [--at TIME] [--prefix P]
                  [--seed S] [--epochs E] [--min-rows N] [--json [FILE]]
 
-Retrains PRM's models from the history database and announces better ones. Each cycle:
-records the prediction errors of the window's executions per model version
+Retrains PRM's models from the history database and announces better ones. The command first
+records the analyser's features of the requests on prm.requests not yet recorded
+(prm.request_features; consumer group <prefix>prm.trainer.features), and keeps doing so with
+--every. Each cycle: records the prediction errors of the window's executions per model version
 (prm.prediction_errors), retrains the code estimator on the window's code features joined with
-the measured telemetry (same model family as the shipped one: quantile MLP or log-ridge,
+the measured telemetry (the analyser's features when the window has enough of them, else the
+part prm.code-features keeps; same model family as the shipped one: quantile MLP or log-ridge,
 whichever is better on an inner split; seeded), validates it against the version in use on the
 same held-out rows (the latest quarter of the window), stores its artifact and validation
 (prm.model_artifacts, prm.model_versions), and publishes ModelUpdated on prm.model-updates only
@@ -72,6 +75,9 @@ export const command: Command = {
       databaseUrl: endpoints.databaseUrl, kafkaBrokers: endpoints.kafkaBrokers, registry: { url: endpoints.schemaRegistryUrl }, prefix: values.prefix, options,
     });
     try {
+      await service.recorder.start();
+      await service.recorder.caughtUp();
+      process.stderr.write(`train: analyser features of ${service.recorder.recorded()} new requests recorded\n`);
       if (everySeconds === undefined) {
         const result = await trainer.runTrainingCycle(service.deps, at ?? new Date());
         if (values.json !== '-') print(report(result));
@@ -111,9 +117,9 @@ function report(r: TrainingCycleResult): string {
       `${r.buckets.reduce((s, b) => s + b.executions, 0)} successful executions, ${r.predictionErrorRows} prediction error rows added`,
     '',
     renderTable([
-      ['model', 'current', 'current pinball', 'candidate', 'candidate pinball', 'held-out rows', 'promoted', 'why'],
+      ['model', 'features', 'current', 'current pinball', 'candidate', 'candidate pinball', 'held-out rows', 'promoted', 'why'],
       ...r.models.map((m) => [
-        m.model, m.currentVersion, fixed(m.currentMetrics?.pinball_log_mean), m.candidateVersion ?? '-', fixed(m.candidateMetrics?.pinball_log_mean),
+        m.model, m.inputs, m.currentVersion, fixed(m.currentMetrics?.pinball_log_mean), m.candidateVersion ?? '-', fixed(m.candidateMetrics?.pinball_log_mean),
         String(m.currentMetrics?.rows ?? m.candidateMetrics?.rows ?? 0), m.status === 'promoted' ? 'yes' : 'no', m.reason,
       ]),
     ]),

@@ -1,14 +1,18 @@
+import type { CodeFeatures } from '../code/features';
 import { toVector, type Estimate, type Sample, type Target } from '../code/samples';
-import { featuresFromEvent, type EventFigures } from './code-features-event';
 
 const MIB = 1024 * 1024;
 
-/** One request of the training window: its stored code features joined with its measured telemetry. */
+/**
+ * One request of the training window: its code's features joined with its measured telemetry.
+ * The features are the analyser's, or their event view when only the event was kept (the
+ * window says which: see TrainingWindow).
+ */
 export interface TrainingRow {
   requestId: string;
   userId: string;
   analyzedAt: Date;
-  features: EventFigures;
+  features: CodeFeatures;
   cpuMs: number;
   peakMemoryBytes: number;
   durationMs: number;
@@ -21,14 +25,14 @@ export function measured(row: TrainingRow): Record<Target, number> {
   return { cpu_ms: row.cpuMs, peak_memory_mb: row.peakMemoryBytes / MIB, duration_ms: row.durationMs };
 }
 
-/** A training sample of the event view. One group: the window is one population, split by time instead. */
+/** A training sample. One group: the window is one population, split by time instead. */
 export function toSample(row: TrainingRow): Sample {
-  return { id: row.requestId, group: 'window', x: toVector(featuresFromEvent(row.features)), y: measured(row) };
+  return { id: row.requestId, group: 'window', x: toVector(row.features), y: measured(row) };
 }
 
 /** Rows whose code parsed: the only ones with structural features to learn from. */
 export function usableRows(rows: readonly TrainingRow[]): TrainingRow[] {
-  return rows.filter((r) => r.features.parseStatus === 'OK' && Number.isFinite(r.cpuMs) && r.cpuMs >= 0);
+  return rows.filter((r) => r.features.parsed && Number.isFinite(r.cpuMs) && r.cpuMs >= 0);
 }
 
 /**

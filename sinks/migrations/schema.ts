@@ -258,7 +258,32 @@ export const migrations: Migration[] = [
       ],
     }),
   },
+  {
+    id: 5,
+    name: 'analysed request features',
+    transactional: true,
+    // The analyser's full features of each request (prm.code-features carries only part of
+    // them), recorded by the trainer from prm.requests so the code estimator can be retrained
+    // on the same inputs it is served with.
+    plan: (engine) => ({ statements: timeSeriesTable(engine, requestFeatures) }),
+  },
+  {
+    id: 6,
+    name: 'reserved capacity of cluster samples',
+    transactional: true,
+    plan: () => ({
+      statements: [`ALTER TABLE ${S}.cluster_metrics ADD COLUMN IF NOT EXISTS reserved_fraction double precision NOT NULL DEFAULT 0`],
+    }),
+  },
 ];
+
+const requestFeatures: TimeSeriesTable = {
+  name: `${S}.request_features`,
+  timeColumn: 'analyzed_at',
+  chunkInterval: '7 days',
+  body: `analyzed_at timestamptz NOT NULL, request_id text NOT NULL, user_id text NOT NULL, features jsonb NOT NULL,
+    UNIQUE (request_id, analyzed_at)`,
+};
 
 /** What plain PostgreSQL needs to run the same SQL: a time_bucket over date_bin, and partition upkeep. */
 function plainSupport(): string[] {

@@ -1,11 +1,14 @@
 import { CODE_MODEL_NAME, serializeArtifact, versionName, type TrainedEstimatorArtifact } from '../../models/training/artifact';
-import { defaultCodeTrainingOptions, trainCodeCandidate, type CodeTrainingOptions, type CurrentVersion } from '../../models/training/code-estimator';
+import { defaultCodeTrainingOptions, trainCodeCandidate, type CodeTrainingOptions, type TrainingWindow } from '../../models/training/code-estimator';
+import { usableRows } from '../../models/training/dataset';
 import type { HeldOutMetrics } from '../../models/training/compare';
 import { loadTrainedEstimator } from '../../models/training/load';
 import type { ModelUpdated } from '../../schemas/types.generated';
 import { refreshAggregates } from '../../sinks/aggregates';
 import type { Database } from '../../sinks/database';
-import { predictionErrorByVersion, readCodeTrainingRows, recordPredictionErrors, windowBuckets, type VersionError, type Window } from './history';
+import {
+  predictionErrorByVersion, readAnalyzedTrainingRows, readEventTrainingRows, recordPredictionErrors, windowBuckets, type VersionError, type Window,
+} from './history';
 import { digest, getArtifact, latestPromoted, putArtifact, recordVersion } from './model-store';
 import type { ModelUpdatePublisher } from './publisher';
 
@@ -34,6 +37,8 @@ export interface ModelCycleResult {
   status: 'promoted' | 'not-promoted' | 'skipped';
   reason: string;
   currentVersion: string;
+  /** What the window's features were: the analyser's (prm.request_features) or the event view (prm.code-features). */
+  inputs: TrainingWindow['inputs'];
   /** The version trained this cycle (absent when skipped). */
   candidateVersion?: string;
   algorithm?: string;
@@ -59,9 +64,10 @@ export interface TrainingCycleResult {
 /**
  * One training cycle at `now` over the window [now - windowMs, now):
  * 1. prediction errors of the window's executions into prm.prediction_errors (idempotent);
- * 2. the code estimator retrained on the window's features joined with measured usage, and
- *    validated against the current version (latest promoted, else shipped) on the same
- *    held-out rows;
+ * 2. the code estimator retrained on the window's features joined with measured usage (the
+ *    analyser's features recorded by the feature recorder when the window has enough of them,
+ *    else the event view from prm.code-features), and validated against the current version
+ *    (latest promoted, else shipped) on the same held-out rows;
  * 3. the candidate's artifact stored (prm.model_artifacts) and its version recorded with its
  *    validation (prm.model_versions), promoted or not;
  * 4. ModelUpdated published only when the candidate is better, for processors to swap it in.
@@ -89,21 +95,22 @@ export async function runTrainingCycle(deps: TrainerDeps, now: Date): Promise<Tr
 async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: Window, now: Date, log: (line: string) => void): Promise<ModelCycleResult> {
   const promoted = await latestPromoted(deps.db, CODE_MODEL_NAME);
   const current = promoted ? { version: promoted.version, artifact: await getArtifact(deps.db, promoted.artifactUri) } : deps.shipped;
-  const rows = await readCodeTrainingRows(deps.db, window, { name: CODE_MODEL_NAME, version: current.version });
-  log(`trainer: ${CODE_MODEL_NAME}: ${rows.length} requests with features and telemetry in the window; current version ${current.version}`);
+  const analysed = await readAnalyzedTrainingRows(deps.db, window);
+  const training: TrainingWindow = usableRows(analysed).length >= o.minRows
+    ? { inputs: 'analyzer', rows: analysed }
+    : { inputs: 'code-features-event', rows: await readEventTrainingRows(deps.db, window, { name: CODE_MODEL_NAME, version: current.version }) };
+  log(`trainer: ${CODE_MODEL_NAME}: ${training.rows.length} requests with features (${training.inputs}) and telemetry in the window; current version ${current.version}`);
 
-  const currentVersion: CurrentVersion = current.artifact.inputs === 'code-features-event'
-    ? { version: current.version, inputs: 'code-features-event', estimator: await loadTrainedEstimator(current.artifact) }
-    : { version: current.version, inputs: current.artifact.inputs };
+  const estimator = await loadTrainedEstimator(current.artifact);
   let outcome;
   try {
-    outcome = await trainCodeCandidate(rows, currentVersion, { ...o, backend: deps.backend });
+    outcome = await trainCodeCandidate(training, { version: current.version, inputs: current.artifact.inputs, estimator }, { ...o, backend: deps.backend });
   } finally {
-    if (currentVersion.inputs === 'code-features-event') currentVersion.estimator.dispose();
+    estimator.dispose();
   }
   if (outcome.status === 'skipped') {
     log(`trainer: ${CODE_MODEL_NAME}: skipped (${outcome.reason})`);
-    return { model: CODE_MODEL_NAME, status: 'skipped', reason: outcome.reason, currentVersion: current.version };
+    return { model: CODE_MODEL_NAME, status: 'skipped', reason: outcome.reason, currentVersion: current.version, inputs: training.inputs };
   }
 
   const version = versionName(now, digest(serializeArtifact(outcome.artifact)));
@@ -130,6 +137,7 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
     status: update.promoted ? 'promoted' : 'not-promoted',
     reason: outcome.decision.reason,
     currentVersion: current.version,
+    inputs: training.inputs,
     candidateVersion: version,
     algorithm: update.algorithm,
     trainingRows: outcome.trainingRows,

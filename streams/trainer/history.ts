@@ -1,4 +1,6 @@
+import type { CodeFeatures } from '../../models/code/features';
 import type { Estimate } from '../../models/code/samples';
+import { featuresFromEvent } from '../../models/training/code-features-event';
 import type { TrainingRow } from '../../models/training/dataset';
 import type { Queryable } from '../../sinks/database';
 
@@ -81,12 +83,12 @@ interface RecordedComponent {
 }
 
 /**
- * The code estimator's training window: each request analysed in the window with its features
- * and the measured usage of its (latest) successful execution, and, when the code-estimator
- * version `currentVersion` predicted it, that prediction (from the stored PredictedDemand's
- * CODE_ANALYSIS component).
+ * The code estimator's training window from prm.code-features (the event view): each request
+ * analysed in the window with its features and the measured usage of its (latest) successful
+ * execution, and, when the code-estimator version `codeModel` predicted it, that prediction
+ * (from the stored PredictedDemand's CODE_ANALYSIS component).
  */
-export async function readCodeTrainingRows(db: Queryable, window: Window, codeModel: { name: string; version: string }): Promise<TrainingRow[]> {
+export async function readEventTrainingRows(db: Queryable, window: Window, codeModel: { name: string; version: string }): Promise<TrainingRow[]> {
   const result = await db.query<TrainingRowRecord>(
     `SELECT DISTINCT ON (f.request_id)
             f.request_id, f.user_id, f.analyzed_at, f.parse_status, f.code_bytes, f.lines, f.cyclomatic_complexity,
@@ -111,7 +113,7 @@ export async function readCodeTrainingRows(db: Queryable, window: Window, codeMo
     requestId: r.request_id,
     userId: r.user_id,
     analyzedAt: r.analyzed_at,
-    features: {
+    features: featuresFromEvent({
       parseStatus: r.parse_status,
       codeBytes: r.code_bytes,
       lines: r.lines,
@@ -122,12 +124,44 @@ export async function readCodeTrainingRows(db: Queryable, window: Window, codeMo
       functionCount: r.function_count,
       recursiveFunctionCount: r.recursive_function_count,
       importCount: r.import_count,
-    },
+    }),
     cpuMs: r.cpu_ms,
     peakMemoryBytes: Number(r.peak_memory_bytes),
     durationMs: r.duration_ms,
     ...(r.recorded ? { recorded: estimateOf(r.recorded) } : {}),
   }));
+}
+
+/**
+ * The code estimator's training window from prm.request_features (the analyser's features,
+ * recorded from the requests' code): each request analysed in the window with the measured
+ * usage of its (latest) successful execution.
+ */
+export async function readAnalyzedTrainingRows(db: Queryable, window: Window): Promise<TrainingRow[]> {
+  const result = await db.query<{ request_id: string; user_id: string; analyzed_at: Date; features: CodeFeatures; cpu_ms: number; peak_memory_bytes: string; duration_ms: number }>(
+    `SELECT DISTINCT ON (f.request_id) f.request_id, f.user_id, f.analyzed_at, f.features,
+            t.cpu_ms, t.peak_memory_bytes, EXTRACT(EPOCH FROM t.ended_at - t.started_at)::double precision * 1000 AS duration_ms
+       FROM prm.request_features f
+       JOIN prm.execution_telemetry t ON t.request_id = f.request_id AND t.ended_at >= f.analyzed_at AND t.exit_status = 'OK'
+      WHERE f.analyzed_at >= $1 AND f.analyzed_at < $2
+      ORDER BY f.request_id, t.ended_at DESC`,
+    [window.from, window.to],
+  );
+  return result.rows.map((r) => ({
+    requestId: r.request_id, userId: r.user_id, analyzedAt: r.analyzed_at, features: r.features,
+    cpuMs: r.cpu_ms, peakMemoryBytes: Number(r.peak_memory_bytes), durationMs: r.duration_ms,
+  }));
+}
+
+/** Stores the analyser's features of requests (idempotent: a request already there is skipped). */
+export async function recordRequestFeatures(db: Queryable, analysed: readonly { requestId: string; userId: string; analyzedAt: Date; features: CodeFeatures }[]): Promise<number> {
+  if (analysed.length === 0) return 0;
+  const result = await db.query(
+    `INSERT INTO prm.request_features (analyzed_at, request_id, user_id, features)
+     SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::jsonb[]) ON CONFLICT DO NOTHING`,
+    [analysed.map((a) => a.analyzedAt), analysed.map((a) => a.requestId), analysed.map((a) => a.userId), analysed.map((a) => JSON.stringify(a.features))],
+  );
+  return result.rowCount ?? 0;
 }
 
 const MIB = 1024 * 1024;

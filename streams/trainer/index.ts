@@ -5,6 +5,7 @@ export { createModelUpdatePublisher, type ModelUpdatePublisher } from './publish
 export { createModelFollower, type ModelFollower, type ModelFollowerOptions } from './follower';
 export { createEstimatorRegistry, type ActiveEstimator, type EstimatorRegistry } from './registry';
 export { shippedEstimator, getArtifact, putArtifact, latestPromoted } from './model-store';
-export { recordPredictionErrors, readCodeTrainingRows, predictionErrorByVersion, type Window } from './history';
+export { recordPredictionErrors, readAnalyzedTrainingRows, readEventTrainingRows, recordRequestFeatures, predictionErrorByVersion, type Window } from './history';
+export { createFeatureRecorder, type FeatureRecorder, type FeatureRecorderOptions } from './feature-recorder';
 export { connectTrainer, type TrainerService, type TrainerServiceOptions } from './service';
 export { followCodeModels, type FollowedCodeModels } from './follow';

@@ -4,6 +4,7 @@ import type { RegistryConnection } from '../../schemas/registry-http';
 import { connectDatabase, type Database } from '../../sinks/database';
 import { migrate } from '../../sinks/migrations/runner';
 import type { TrainerDeps, TrainerOptions } from './cycle';
+import { createFeatureRecorder, type FeatureRecorder } from './feature-recorder';
 import { shippedEstimator } from './model-store';
 import { createModelUpdatePublisher, type ModelUpdatePublisher } from './publisher';
 
@@ -20,10 +21,16 @@ export interface TrainerServiceOptions {
 export interface TrainerService {
   deps: TrainerDeps;
   db: Database;
+  /** Not started: start it (and await caughtUp() before a one-off cycle) to record the analyser's features of new requests. */
+  recorder: FeatureRecorder;
+  /** Stops the recorder if started, closes the publisher and the database. */
   close(): Promise<void>;
 }
 
-/** Everything a training cycle needs, connected: the migrated database, the TensorFlow.js backend, the shipped version, the ModelUpdated publisher. */
+/**
+ * Everything a training cycle needs, connected: the migrated database, the TensorFlow.js
+ * backend, the shipped version, the ModelUpdated publisher, and the feature recorder.
+ */
 export async function connectTrainer(o: TrainerServiceOptions): Promise<TrainerService> {
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const db = await connectDatabase({ url: o.databaseUrl, log });
@@ -35,10 +42,13 @@ export async function connectTrainer(o: TrainerServiceOptions): Promise<TrainerS
     const kafka = new Kafka({ clientId: 'prm-trainer', brokers: o.kafkaBrokers, logLevel: logLevel.NOTHING });
     publisher = await createModelUpdatePublisher({ kafka, registry: o.registry, prefix: o.prefix });
     const connected = publisher;
+    const recorder = createFeatureRecorder({ kafka, registry: o.registry, database: db, prefix: o.prefix });
     return {
       deps: { db, publisher: connected, shipped, backend, options: o.options, log },
       db,
+      recorder,
       async close() {
+        await recorder.stop();
         await connected.close();
         await db.close();
       },

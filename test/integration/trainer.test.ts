@@ -23,6 +23,8 @@ import {
   createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, followCodeModels, getArtifact, recordPredictionErrors, runTrainingCycle, shippedEstimator,
   type ModelUpdatePublisher, type TrainerDeps,
 } from '../../streams/trainer';
+import { createRequestProducer } from '../../streams/producer';
+import { createFeatureRecorder } from '../../streams/trainer';
 import { testKafka } from '../setup/kafka';
 import { T0, windowRows } from '../unit/training/rows';
 
@@ -90,9 +92,9 @@ function history(shippedVersion: string) {
   const window = windowRows(100, 3).map((r) => ({ ...r, requestId: `${run}-${r.requestId}`, userId: `${run}-${r.userId}` }));
   const features: CodeFeatures[] = window.map((r) => ({
     requestId: r.requestId, userId: r.userId, analyzedAt: r.analyzedAt, language: 'JAVASCRIPT', parseStatus: 'OK',
-    codeBytes: r.features.codeBytes, lines: r.features.lines, cyclomaticComplexity: r.features.cyclomaticComplexity,
-    maxNestingDepth: r.features.maxNestingDepth, loopCount: r.features.loopCount, maxLoopNesting: r.features.maxLoopNesting,
-    functionCount: r.features.functionCount, recursiveFunctionCount: r.features.recursiveFunctionCount, importCount: r.features.importCount,
+    codeBytes: r.figures.codeBytes, lines: r.figures.lines, cyclomaticComplexity: r.figures.cyclomaticComplexity,
+    maxNestingDepth: r.figures.maxNestingDepth, loopCount: r.figures.loopCount, maxLoopNesting: r.figures.maxLoopNesting,
+    functionCount: r.figures.functionCount, recursiveFunctionCount: r.figures.recursiveFunctionCount, importCount: r.figures.importCount,
     externalDependencies: [], literalBytes: 0, parseMs: 0.5,
   }));
   const telemetry: ExecutionTelemetry[] = window.map((r) => ({
@@ -115,6 +117,7 @@ describe.each([
 ] as const)('trainer on %s', (engineName, start) => {
   const prefix = `test.trainer.${run}.${engineName === 'TimescaleDB' ? 'ts' : 'pg'}.`;
   const spec: TopicSpec = findTopic(`${prefix}prm.model-updates`, prefixedCatalogue(prefix));
+  const requestsSpec: TopicSpec = { ...findTopic(`${prefix}prm.requests`, prefixedCatalogue(prefix)), partitions: 2 };
   let kafka: Kafka;
   let admin: Admin;
   let engine: EngineUnderTest;
@@ -128,7 +131,7 @@ describe.each([
     kafka = testKafka(`prm-test-trainer-${run}`);
     admin = kafka.admin();
     await admin.connect();
-    await ensureTopics(admin, [spec], { create: true, replicationFactor: 1 });
+    await ensureTopics(admin, [spec, requestsSpec], { create: true, replicationFactor: 1 });
     engine = await start();
     db = engine.db;
     await migrate(db, { log: () => undefined });
@@ -146,8 +149,8 @@ describe.each([
   afterAll(async () => {
     await publisher?.close();
     await engine?.cleanup();
-    await admin?.deleteTopics({ topics: [spec.name], timeout: 30_000 }).catch(() => undefined);
-    await deleteSubject(registry, valueSubject(spec.name)).catch(() => undefined);
+    await admin?.deleteTopics({ topics: [spec.name, requestsSpec.name], timeout: 30_000 }).catch(() => undefined);
+    for (const s of [spec, requestsSpec]) await deleteSubject(registry, valueSubject(s.name)).catch(() => undefined);
     await admin?.disconnect();
   }, 60_000);
 
@@ -252,5 +255,51 @@ describe.each([
     } finally {
       await followed.stop();
     }
+  });
+
+  it('records the analyser\'s features from prm.requests and retrains on them when the window has enough', async () => {
+    // A day later: 80 loop programs, run on a machine five times slower than the shipped model expects.
+    const dayLater = base + 86_400_000;
+    const analyzer = createAnalyzer();
+    const reference = await loadTrainedEstimator(shipped.artifact);
+    const requests = Array.from({ length: 80 }, (_, i) => ({
+      requestId: `${run}-p${i}`, userId: `${run}-u${i % 4}`, tier: 'STANDARD' as const, priority: 5, language: 'JAVASCRIPT' as const,
+      submittedAt: new Date(dayLater + i * 60_000), deadline: null, resourceHints: null,
+      code: `let s = 0;\nfor (let i = 0; i < ${[10, 100, 1000, 10_000, 100_000][i % 5]}; i++) {\n  for (let j = 0; j < ${[1, 10, 100][i % 3]}; j++) s += i * j;\n}\nconsole.log(s);\n`,
+    }));
+    const producer = await createRequestProducer({ brokers: process.env.KAFKA_BROKERS!.split(','), registryUrl: registry.url, topicPrefix: prefix });
+    await producer.publishExecutionRequests(requests);
+    await producer.close();
+    const telemetry: ExecutionTelemetry[] = requests.map((r) => {
+      const [estimate] = reference.estimate([analyzer.analyze(r.code)]);
+      const cpuMs = estimate!.cpu_ms.p50 * 5;
+      const startedAt = new Date(r.submittedAt.getTime() + 1000);
+      return {
+        requestId: r.requestId, userId: r.userId, instanceId: 'vm-2', startedAt, endedAt: new Date(startedAt.getTime() + Math.round(cpuMs) + 10),
+        cpuMs, peakMemoryBytes: Math.round(estimate!.peak_memory_mb.p50 * MIB), ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'OK', exitCode: 0,
+        allocated: { cpuMillicores: 1000, memoryBytes: 2 ** 31, timeoutMs: 60_000 },
+      };
+    });
+    reference.dispose();
+    await createBatchWriter(db, { log: () => undefined }).write([batchOf(tables.executionTelemetry, telemetry.map(rows.telemetryRow))]);
+
+    const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix, logger: silentLogger });
+    await recorder.start();
+    try {
+      await recorder.caughtUp();
+    } finally {
+      await recorder.stop();
+    }
+    expect(recorder.recorded()).toBe(80);
+    const stored = await db.query<{ features: { parsed: boolean; estimatedOps: number } }>(`SELECT features FROM prm.request_features WHERE request_id = $1`, [requests[4]!.requestId]);
+    expect(stored.rows[0]!.features).toMatchObject({ parsed: true, estimatedOps: analyzer.analyze(requests[4]!.code).estimatedOps });
+
+    const result = await runTrainingCycle(deps, new Date(dayLater + 2 * 3_600_000));
+    const [code] = result.models;
+    expect(code).toMatchObject({ status: 'promoted', inputs: 'analyzer', trainingRows: 60, heldOutRows: 20 });
+    // The version in use (trained on the event view) is re-run on every held-out request.
+    expect(code!.currentMetrics!.rows).toBe(20);
+    expect(code!.candidateMetrics!.mae_log_cpu_ms).toBeLessThan(code!.currentMetrics!.mae_log_cpu_ms);
+    expect((await getArtifact(db, code!.update!.artifactUri)).inputs).toBe('analyzer');
   });
 });

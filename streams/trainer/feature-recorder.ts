@@ -1,0 +1,104 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import { createAnalyzer, type Analyzer } from '../../models/code/analyzer';
+import type { RegistryConnection } from '../../schemas/registry-http';
+import { EventSerde } from '../../schemas/serde';
+import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
+import type { Queryable } from '../../sinks/database';
+import { jsonLogger, type Logger } from '../runtime/logger';
+import { recordRequestFeatures } from './history';
+
+export interface FeatureRecorderOptions {
+  kafka: Kafka;
+  registry: RegistryConnection;
+  /** A migrated database: rows go to prm.request_features. */
+  database: Queryable;
+  prefix?: string;
+  /** Consumer group; instances in one group share the partitions. Default '<prefix>prm.trainer.features'. */
+  groupId?: string;
+  analyzer?: Analyzer;
+  logger?: Logger;
+}
+
+export interface FeatureRecorder {
+  /** Connects and reads prm.requests (from the beginning for a new group); resolves once running. */
+  start(): Promise<void>;
+  /** Resolves once every request on the topic at start-up is recorded (call after start). */
+  caughtUp(): Promise<void>;
+  stop(): Promise<void>;
+  recorded(): number;
+}
+
+/**
+ * The analyser's full features of every request into prm.request_features, which the trainer
+ * joins with telemetry: prm.code-features keeps only part of them, and a model can only be
+ * retrained on the features it is served with. Reads prm.requests, analyses each request's
+ * code as the predictor does, writes a partition batch in one statement and commits its
+ * offsets only after, so a crash replays a batch that stores nothing twice. Requests that do
+ * not decode or validate are skipped (the predictor dead-letters them).
+ */
+export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorder {
+  const logger = o.logger ?? jsonLogger().child({ component: 'feature-recorder' });
+  const spec = findTopic(`${o.prefix ?? ''}prm.requests`, prefixedCatalogue(o.prefix ?? '', topicCatalogue));
+  const analyzer = o.analyzer ?? createAnalyzer();
+  let consumer: Consumer | undefined;
+  let count = 0;
+  const ends = new Map<number, bigint>();
+  let markCaughtUp: () => void = () => undefined;
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+  const reached = (partition: number, offset: string) => {
+    const end = ends.get(partition);
+    if (end !== undefined && BigInt(offset) >= end) {
+      ends.delete(partition);
+      if (ends.size === 0) markCaughtUp();
+    }
+  };
+
+  return {
+    async start() {
+      const serde = await EventSerde.start({ registry: o.registry, topics: [spec] });
+      const groupId = o.groupId ?? `${o.prefix ?? ''}prm.trainer.features`;
+      const admin = o.kafka.admin();
+      await admin.connect();
+      try {
+        const committed = await admin.fetchOffsets({ groupId, topics: [spec.name] });
+        const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+        for (const p of await admin.fetchTopicOffsets(spec.name)) {
+          const from = done.get(p.partition) ?? -1n;
+          if (BigInt(p.high) > BigInt(p.low) && BigInt(p.high) > from) ends.set(p.partition, BigInt(p.high) - 1n);
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      if (ends.size === 0) markCaughtUp();
+      consumer = o.kafka.consumer({ groupId });
+      await consumer.connect();
+      await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch, heartbeat }) => {
+          const analysed = [];
+          for (const message of batch.messages) {
+            try {
+              const request = await serde.read<'ExecutionRequest'>(spec.name, message.value, { now: Date.now() });
+              analysed.push({ requestId: request.requestId, userId: request.userId, analyzedAt: request.submittedAt, features: analyzer.analyze(request.code) });
+            } catch (error) {
+              logger.warn('request not recorded', { partition: batch.partition, offset: message.offset, error: (error as Error).message });
+            }
+            await heartbeat();
+          }
+          count += await recordRequestFeatures(o.database, analysed);
+          if (batch.isEmpty()) return;
+          const last = batch.lastOffset();
+          await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          reached(batch.partition, last);
+        },
+      });
+    },
+    caughtUp: () => caughtUp,
+    async stop() {
+      await consumer?.disconnect();
+      consumer = undefined;
+    },
+    recorded: () => count,
+  };
+}
