@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { batchOf, connectDatabase, createBatchWriter, migrate, tables, type Database } from '../../sinks';
+import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
 import { loadReportData, writeRunReport, type ReportData } from '../../sinks/report';
 import type {
   ClusterLoadForecastRow,
@@ -72,11 +72,12 @@ function dispatch(run: string, id: string, user: string, dispatchedS: number, qu
   };
 }
 
+/** Through the sink's own mapping, so columns added to cluster_metrics later get their defaults. */
 function metrics(inPool: string, atS: number, running: number): ClusterMetricsRow {
-  return {
-    at: at(atS), pool: inPool, instances_running: running, instances_booting: running === 3 ? 1 : 0, cpu_capacity_millicores: 2000 * running,
-    memory_capacity_bytes: 2 ** 32, cpu_utilization: 0.5, memory_utilization: 0.3, io_utilization: 0.1, queue_depth: 0,
-  };
+  return rows.clusterMetricsRow({
+    at: at(atS), pool: inPool, instancesRunning: running, instancesBooting: running === 3 ? 1 : 0, cpuCapacityMillicores: 2000 * running,
+    memoryCapacityBytes: 2 ** 32, cpuUtilization: 0.5, memoryUtilization: 0.3, ioUtilization: 0.1, queueDepth: 0,
+  });
 }
 
 function forecast(inPool: string, metric: string, issuedS: number, targetS: number, p50: number): ClusterLoadForecastRow {
