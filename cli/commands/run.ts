@@ -1,0 +1,103 @@
+import { numberFlag, parseFlags } from '../args';
+import type { Command } from '../command';
+import { UsageError } from '../command';
+
+const usage = `
+usage: prm run [--processors P1,P2] [--app ID] [--topic-prefix P] [--pool NAME] [--simulate-pool]
+               [--instance-cores N] [--instance-memory-gib N] [--boot-delay S] [--min-instances N]
+               [--max-instances N] [--metrics-port PORT]
+
+Runs PRM's processors on Kafka until Ctrl-C or SIGTERM (which finish the transaction in flight,
+leave the consumer groups and close cleanly). Connection from the environment:
+KAFKA_BROKERS, KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM (plain, scram-sha-256,
+scram-sha-512), KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, SCHEMA_REGISTRY_URL,
+SCHEMA_REGISTRY_USERNAME, SCHEMA_REGISTRY_PASSWORD, DATABASE_URL; else the local stack's.
+
+Scaling out: start the same command in more processes with the same --app. Each processor is a
+consumer group; its partitions and their state (restored from the changelogs) spread over the
+instances, so two instances of the predictor each take half of prm.requests:
+  npx prm run --processors predictor &      # instance 1
+  npx prm run --processors predictor &      # instance 2
+  npx prm run --processors profiler,forecaster,planner,fleet-broadcast,scheduler,sink
+
+  --processors P   some of: predictor, profiler, forecaster, planner, fleet-broadcast, scheduler,
+                   sink (the history sink into DATABASE_URL), and with --simulate-pool
+                   simulated-pool-<pool>; default all
+  --app ID         application id: consumer groups, transactional ids, changelogs (default prm)
+  --topic-prefix P prefix of every topic name (a shared cluster; default none)
+  --pool NAME      the instance pool planned and scheduled for (default replay)
+  --simulate-pool  run a simulated pool for the pool (replays; needs prm.pool-clock ticks)
+  --instance-cores N, --instance-memory-gib N, --boot-delay S, --min-instances N,
+  --max-instances N   the pool's shape (defaults 8, 32, 120, 1, 24)
+  --metrics-port P serve Prometheus metrics on 127.0.0.1:P/metrics
+`;
+
+export const command: Command = {
+  name: 'run',
+  summary: 'run some or all of the processors on Kafka (one instance; start more to scale out)',
+  usage,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      processors: { type: 'string' },
+      app: { type: 'string' },
+      'topic-prefix': { type: 'string' },
+      pool: { type: 'string' },
+      'simulate-pool': { type: 'boolean' },
+      'instance-cores': { type: 'string' },
+      'instance-memory-gib': { type: 'string' },
+      'boot-delay': { type: 'string' },
+      'min-instances': { type: 'string' },
+      'max-instances': { type: 'string' },
+      'metrics-port': { type: 'string' },
+    });
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
+    const { connectDatabase, migrate } = require('../../sinks') as typeof import('../../sinks');
+    const { defaultPool, processorNames, startPipeline } = require('../../streams/live/pipeline') as typeof import('../../streams/live/pipeline');
+    const { jsonLogger } = require('../../streams/runtime/logger') as typeof import('../../streams/runtime/logger');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const pool = {
+      ...defaultPool,
+      pool: values.pool ?? defaultPool.pool,
+      instanceCores: numberFlag('instance-cores', values['instance-cores'], defaultPool.instanceCores),
+      instanceMemoryBytes: numberFlag('instance-memory-gib', values['instance-memory-gib'], defaultPool.instanceMemoryBytes / 1024 ** 3) * 1024 ** 3,
+      bootDelayMs: numberFlag('boot-delay', values['boot-delay'], defaultPool.bootDelayMs / 1000) * 1000,
+      minInstances: numberFlag('min-instances', values['min-instances'], defaultPool.minInstances),
+      maxInstances: numberFlag('max-instances', values['max-instances'], defaultPool.maxInstances),
+    };
+    pool.initialInstances = Math.min(pool.maxInstances, Math.max(pool.minInstances, defaultPool.initialInstances));
+    const simulatePool = values['simulate-pool'] === true;
+    const all = processorNames(pool, simulatePool);
+    const processors = values.processors?.split(',').map((p) => p.trim()).filter(Boolean) ?? all;
+    const unknown = processors.filter((p) => !all.includes(p));
+    if (unknown.length > 0) throw new UsageError(`unknown processor ${unknown.join(', ')}: choose from ${all.join(', ')}`);
+
+    const connection = connectionFromEnv();
+    const logger = jsonLogger();
+    const database = processors.includes('sink') ? await connectDatabase({ url: connection.databaseUrl }) : undefined;
+    if (database) await migrate(database);
+    const pipeline = await startPipeline({
+      connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, database, logger,
+    });
+    if (values['metrics-port'] !== undefined) {
+      const port = await pipeline.app.serveMetrics(numberFlag('metrics-port', values['metrics-port'], 0));
+      process.stderr.write(`prm run: metrics on http://127.0.0.1:${port}/metrics\n`);
+    }
+    process.stderr.write(`prm run: running ${processors.join(', ')}; Ctrl-C to stop\n`);
+    const signalled = new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    let code = 0;
+    try {
+      await Promise.race([signalled, pipeline.stopped]);
+    } catch (err) {
+      process.stderr.write(`prm run: a processor stopped: ${(err as Error).message}\n`);
+      code = 1;
+    } finally {
+      await pipeline.stop();
+      await database?.close();
+    }
+    return code;
+  },
+};
