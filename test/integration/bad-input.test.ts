@@ -18,7 +18,7 @@ import { createRequestProducer, type RequestProducer } from '../../streams/produ
 import { systemClock } from '../../streams/runtime/clock';
 import { StreamApp } from '../../streams/runtime/kafka/stream-app';
 import { silentLogger } from '../../streams/runtime/logger';
-import { changelogTopic, erase, storeNames } from '../../streams/runtime/topology';
+import { changelogTopic, consumerGroupId, erase, storeNames } from '../../streams/runtime/topology';
 import { prmTopology } from '../../streams/topology';
 import { corpus, type BadInputCase, type CaseContext, type CaseRecord, type CaseTopic } from '../bad-input/corpus';
 import { analyzer, opsEstimator } from '../unit/processors/fixtures';
@@ -309,6 +309,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await admin.deleteTopics({ topics: catalogue.map((s) => s.name).concat(changelogs), timeout: 30_000 }).catch(() => undefined);
+  const groups = [`${app}.reader`, `${app}.executor`, ...new Set([...readers.values()].flat().map((p) => consumerGroupId(app, p)))];
+  await admin.deleteGroups(groups).catch(() => undefined);
   await admin.disconnect();
   for (const s of catalogue) await deleteSubject(registry, valueSubject(s.name)).catch(() => undefined);
 });
