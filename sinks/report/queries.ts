@@ -21,6 +21,8 @@ import type {
 const S = SCHEMA;
 const DEFAULT_TOP_USERS = 6;
 const CLUSTER_BUCKETS = 120;
+/** More points than a chart can show; also bounds the work of a mistaken bucketMs. */
+const MAX_BUCKETS = 5000;
 const USER_BUCKETS = 40;
 const ROUND_WIDTHS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
 
@@ -53,6 +55,7 @@ export async function loadReportData(db: Queryable, scope: ReportScope): Promise
   if (!(to > from)) throw new RangeError(`report window must end after it starts: ${scope.from.toISOString()} .. ${scope.to.toISOString()}`);
   const bucketMs = scope.bucketMs ?? bucketWidthMs(to - from, CLUSTER_BUCKETS);
   if (!(Number.isFinite(bucketMs) && bucketMs >= 1)) throw new RangeError(`bucketMs must be a positive number, got ${bucketMs}`);
+  if ((to - from) / bucketMs > MAX_BUCKETS) throw new RangeError(`${bucketMs} ms buckets split the window into more than ${MAX_BUCKETS}: use wider ones`);
   const userBucketMs = Math.max(bucketMs, bucketWidthMs(to - from, USER_BUCKETS));
   const topUsers = scope.topUsers ?? DEFAULT_TOP_USERS;
   const pattern = runIdPattern(scope.runId);
@@ -167,7 +170,8 @@ async function loadCluster(db: Queryable, pattern: string, scope: ReportScope, b
         FROM params,
           (SELECT started_at, ended_at, cpu_ms, EXTRACT(EPOCH FROM ended_at - started_at)::float8 * 1000 AS duration_ms
            FROM ${S}.execution_telemetry WHERE request_id ${OF_RUN}) x,
-          LATERAL generate_series(time_bucket(params.w, x.started_at, params.t0), x.ended_at, params.w) AS s(bucket)
+          -- Only the buckets of the window: a long execution with small buckets would otherwise make many rows.
+          LATERAL generate_series(time_bucket(params.w, GREATEST(x.started_at, params.t0), params.t0), LEAST(x.ended_at, params.t1), params.w) AS s(bucket)
         GROUP BY s.bucket),
       arrived AS (
         SELECT time_bucket(params.w, pred.submitted_at, params.t0) AS bucket, count(*)::int AS requests,

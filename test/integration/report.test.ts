@@ -116,6 +116,9 @@ function runRows(run: string, scale10 = 1) {
       telemetry(run, 'r2', 'u1', 80, 100, 200 * scale10, 'ERROR'),
       telemetry(run, 'r3', 'u2', 320, 325, 50 * scale10),
       telemetry(run, 'r4', 'u2', 390, 510, 400 * scale10),
+      // Executions across the window's edges (no request or prediction rows): only their part inside counts.
+      telemetry(run, 'r8', 'u3', -30, 30, 60 * scale10),
+      telemetry(run, 'r9', 'u3', 570, 630, 120 * scale10),
     ],
     dispatches: [
       dispatch(run, 'r1', 'u1', 30, 100 * scale10), dispatch(run, 'r2', 'u1', 80, 200 * scale10), dispatch(run, 'r5', 'u1', 450, 300 * scale10),
@@ -220,7 +223,7 @@ describe.each([
   it('counts only the run and its pool', () => {
     const t = data.totals;
     expect({ requests: t.requests, users: t.users, predictions: t.predictions, dispatches: t.dispatches, telemetry: t.telemetry, failed: t.failedExecutions })
-      .toEqual({ requests: 7, users: 2, predictions: 5, dispatches: 7, telemetry: 4, failed: 1 });
+      .toEqual({ requests: 7, users: 2, predictions: 5, dispatches: 7, telemetry: 6, failed: 1 });
     // Samples at 0..540 s, each lasting until the next: (1+1+2+2+3+3+2+2+1) × 60 s; the last (540 s) adds nothing.
     expect(t.instanceHours).toBeCloseTo((17 * 60) / 3600, 9);
     expect(t).toMatchObject({ meanCpuUtilization: 0.5, peakInstances: 3, metricsSamples: 10, scaleOuts: 1, scaleIns: 1 });
@@ -228,7 +231,7 @@ describe.each([
     expect(t.maeCpuMsP50).toBeCloseTo(45, 9);
     expect(t.coverageP90).toBeCloseTo(0.75, 9);
     expect(t.firstSubmittedAt).toBe(at(5).getTime());
-    expect(t.lastEndedAt).toBe(at(510).getTime());
+    expect(t.lastEndedAt).toBe(at(630).getTime());
   });
 
   it('gives queue delay percentiles per tier, most entitled tier first', () => {
@@ -262,8 +265,9 @@ describe.each([
     expect(data.scope.bucketMs).toBe(60_000);
     expect(data.cluster.map((p) => p.t)).toEqual(running.map((_, i) => at(i * 60).getTime()));
     const perMinute = (cpuMs: number) => cpuMs / 60_000;
-    // r1 runs 30..90 s (100 ms of CPU, half in each minute), r2 80..100 s, r3 320..325 s, r4 390..510 s (400 ms: 100, 200, 100).
-    expect(data.cluster.map((p) => round(p.executedCores * 60_000))).toEqual([50, 250, 0, 0, 0, 50, 100, 200, 100, 0]);
+    // r1 runs 30..90 s (100 ms of CPU, half in each minute), r2 80..100 s, r3 320..325 s, r4 390..510 s (400 ms: 100, 200, 100),
+    // r8 −30..30 s and r9 570..630 s (half of each inside the window).
+    expect(data.cluster.map((p) => round(p.executedCores * 60_000))).toEqual([80, 250, 0, 0, 0, 50, 100, 200, 100, 60]);
     expect(data.cluster.map((p) => round(p.arrivedCores * 60_000))).toEqual([100, 200, 0, 0, 0, 50, 400, 0, 0, 0]);
     expect(data.cluster.map((p) => round(p.predictedP50Cores * 60_000))).toEqual([80, 260, 0, 0, 0, 50, 300, 0, 0, 0]);
     expect(data.cluster[6]?.predictedP90Cores).toBeCloseTo(perMinute(350), 12);
@@ -293,6 +297,11 @@ describe.each([
       [at(300).getTime(), 1, 50, 60, 50, 1000, 5000],
       [at(360).getTime(), 1, 300, 350, 400, 1000, 120_000],
     ]);
+  });
+
+  it('refuses a window that ends before it starts, and buckets too small for it', async () => {
+    await expect(loadReportData(engine.db, { ...scope, to: scope.from })).rejects.toThrow(/must end after it starts/);
+    await expect(loadReportData(engine.db, { ...scope, bucketMs: 100 })).rejects.toThrow(/more than 5000/);
   });
 
   it('keeps only the top users asked for', async () => {
