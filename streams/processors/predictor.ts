@@ -36,9 +36,9 @@ export interface PredictorOptions {
  * caches by source hash), estimated by the code model, and mixed with the user's profile from
  * the profile table, which this processor keeps from the compacted prm.user-profiles topic
  * (co-partitioned by user id, so the table partition is local to the request partition).
- * The analysis also goes out as CodeFeatures on prm.code-features, which the trainer joins
- * with the measured telemetry by request id. The code model's component names the version
- * that made it, so a swapped-in version shows on the next prediction.
+ * The analysis also goes out as CodeFeatures on prm.code-features (history the trainer can
+ * join with the measured telemetry by request id). The code model's component names the
+ * version that made it, so a swapped-in version shows on the next prediction.
  */
 export function predictorProcessor(o: PredictorOptions) {
   const k = o.codeEvidenceStrength ?? 5;

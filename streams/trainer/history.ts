@@ -184,7 +184,10 @@ export async function windowBuckets(db: Queryable, window: Window): Promise<{ bu
   return result.rows.map((r) => ({ bucket: r.bucket, requests: Number(r.requests), executions: Number(r.executions) }));
 }
 
-/** Error of each model version over the window, hour by hour merged (time_bucket over prm.prediction_errors): the tracking per version. */
+/**
+ * CPU-time error of each model version over the window, from prm.prediction_errors: hourly
+ * buckets (time_bucket, as the prediction_error_hourly aggregate keeps them) summed per version.
+ */
 export interface VersionError {
   modelName: string;
   modelVersion: string;
