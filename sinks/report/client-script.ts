@@ -124,11 +124,14 @@ export const CLIENT_SCRIPT = String.raw`
     if (right) label(g, 0, 0, o.rightLabel, { class: 'axis-label', 'text-anchor': 'middle', transform: 'translate(' + (W - 12) + ' ' + (m.top + ih / 2) + ') rotate(90)' });
 
     var points = 0;
+    // A bucket's value is drawn at its middle (lines), or across it (steps).
+    var half = (o.stepMs || 0) / 2;
+    var xm = function (t) { return x(t + half); };
     function path(values, y, step) {
       var d = '', pen = false, prevY = 0;
       values.forEach(function (p) {
         if (p[1] === null) { pen = false; return; }
-        var px = x(p[0]).toFixed(1), py = y(p[1]).toFixed(1);
+        var px = (step ? x(p[0]) : xm(p[0])).toFixed(1), py = y(p[1]).toFixed(1);
         if (!pen) d += 'M' + px + ' ' + py;
         else if (step) d += 'H' + px + 'V' + py;
         else d += 'L' + px + ' ' + py;
@@ -152,8 +155,8 @@ export const CLIENT_SCRIPT = String.raw`
       if (present.length === 0) return;
       if (s.lower) {
         var lower = s.lower.filter(function (p) { return p[1] !== null; });
-        var d = 'M' + present.map(function (p) { return x(p[0]).toFixed(1) + ' ' + y(p[1]).toFixed(1); }).join('L') +
-          'L' + lower.slice().reverse().map(function (p) { return x(p[0]).toFixed(1) + ' ' + y(p[1]).toFixed(1); }).join('L') + 'Z';
+        var d = 'M' + present.map(function (p) { return xm(p[0]).toFixed(1) + ' ' + y(p[1]).toFixed(1); }).join('L') +
+          'L' + lower.slice().reverse().map(function (p) { return xm(p[0]).toFixed(1) + ' ' + y(p[1]).toFixed(1); }).join('L') + 'Z';
         svg('path', { d: d, fill: s.color, 'fill-opacity': 0.35, stroke: 'none' }, g);
       } else if (s.fill) {
         runs(s.values).forEach(function (run) {
@@ -165,7 +168,7 @@ export const CLIENT_SCRIPT = String.raw`
           'stroke-dasharray': s.dash || 'none', 'stroke-linejoin': 'round' }, g);
       }
       if (s.dots) present.forEach(function (p) {
-        var dot = svg('circle', { cx: x(p[0]).toFixed(1), cy: y(p[1]).toFixed(1), r: 3, fill: s.color }, g);
+        var dot = svg('circle', { cx: xm(p[0]).toFixed(1), cy: y(p[1]).toFixed(1), r: 3, fill: s.color }, g);
         tooltip(dot, s.name + ' at ' + clock(p[0], true) + ': ' + fmt(p[1]) + (o.unit ? ' ' + o.unit : ''));
       });
       points += present.length;
@@ -206,7 +209,7 @@ export const CLIENT_SCRIPT = String.raw`
       { name: 'executed (as run)', color: COLORS.executed, kind: 'dashed' },
     ]);
     var n = timeChart(container, {
-      from: scope.from, to: scope.to, leftLabel: 'CPU cores', unit: 'cores', ariaLabel: 'cluster demand, predicted vs actual',
+      from: scope.from, to: scope.to, stepMs: scope.bucketMs, leftLabel: 'CPU cores', unit: 'cores', ariaLabel: 'cluster demand, predicted vs actual',
       series: [
         { name: 'predicted p90', color: COLORS.band, values: t(function (p) { return p.predictedP90Cores; }), lower: t(function (p) { return p.predictedP50Cores; }) },
         { name: 'predicted p50', color: COLORS.predicted, values: t(function (p) { return p.predictedP50Cores; }) },
@@ -236,7 +239,7 @@ export const CLIENT_SCRIPT = String.raw`
         (u.coverageP90 === null ? '–' : Math.round(u.coverageP90 * 100) + '%'));
       var v = function (f) { return u.points.map(function (p) { return [p.t, f(p)]; }); };
       var n = timeChart(cell, {
-        width: 380, height: 220, from: scope.from, to: scope.to, xTicks: 4, yTicks: 4, leftLabel: 'CPU ms / request', unit: 'ms',
+        width: 380, height: 220, from: scope.from, to: scope.to, stepMs: scope.userBucketMs, xTicks: 4, yTicks: 4, leftLabel: 'CPU ms / request', unit: 'ms',
         ariaLabel: 'predicted vs actual CPU of user ' + (i + 1),
         series: [
           { name: 'predicted p90', color: COLORS.band, values: v(function (p) { return p.predictedCpuMsP90; }), lower: v(function (p) { return p.predictedCpuMsP50; }) },
