@@ -68,9 +68,9 @@ export interface TrainingCycleResult {
  *    analyser's features recorded by the feature recorder when the window has enough of them,
  *    else the event view from prm.code-features), and validated against the current version
  *    (latest promoted, else shipped) on the same held-out rows;
- * 3. the candidate's artifact stored (prm.model_artifacts) and its version recorded with its
- *    validation (prm.model_versions), promoted or not;
- * 4. ModelUpdated published only when the candidate is better, for processors to swap it in.
+ * 3. the candidate's artifact stored (prm.model_artifacts);
+ * 4. ModelUpdated published only when the candidate is better, for processors to swap it in;
+ * 5. its version recorded with its validation (prm.model_versions), promoted or not.
  * The cluster-load forecaster is not retrained here: its processor takes no model to swap.
  */
 export async function runTrainingCycle(deps: TrainerDeps, now: Date): Promise<TrainingCycleResult> {
@@ -129,8 +129,10 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
     promoted: outcome.decision.promoted,
     artifactUri,
   };
-  await recordVersion(deps.db, update);
+  // A promoted version is recorded only once announced: if publishing fails, the next cycle
+  // still measures against the version the processors actually use.
   if (update.promoted) await deps.publisher.publish(update);
+  await recordVersion(deps.db, update);
   log(`trainer: ${CODE_MODEL_NAME}: ${version} ${update.promoted ? 'promoted' : 'not promoted'} (${outcome.decision.reason})`);
   return {
     model: CODE_MODEL_NAME,

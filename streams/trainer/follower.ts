@@ -7,6 +7,7 @@ import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
 import type { ModelUpdated } from '../../schemas/types.generated';
 import type { Queryable } from '../../sinks/database';
+import { retry } from '../../sinks/retry';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { getArtifact } from './model-store';
 import type { EstimatorRegistry } from './registry';
@@ -38,7 +39,9 @@ export interface ModelFollower {
  * registry: loads its artifact from the database, builds the estimator, swaps it in. Every
  * instance reads the whole compacted topic with a consumer group of its own (it commits
  * nothing), so each learns the latest version at start-up and every later one as it comes.
- * A version that cannot be loaded is logged and skipped: the predictor keeps the one it has.
+ * Loading retries while the database is unreachable (a minute at most, so a follower
+ * never stalls for good); a version that still cannot be loaded is logged and skipped: the
+ * predictor keeps the one it has.
  */
 export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
   const logger = o.logger ?? jsonLogger().child({ component: 'model-follower' });
@@ -54,7 +57,10 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
     // A replay of the topic may hold older announcements before compaction has removed them.
     if (update.trainedAt.getTime() <= newestApplied) return;
     try {
-      const artifact = await getArtifact(o.database, update.artifactUri);
+      const artifact = await retry(() => getArtifact(o.database, update.artifactUri), {
+        maxAttempts: 15,
+        onRetry: (error, attempt) => logger.warn('model artifact not loaded yet; retrying', { artifactUri: update.artifactUri, attempt, error: (error as Error).message }),
+      });
       const estimator = await loadTrainedEstimator(artifact);
       o.estimators.swap({ estimator, version: update.version });
       newestApplied = update.trainedAt.getTime();
