@@ -48,6 +48,8 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
   const spec = findTopic(`${o.prefix ?? ''}prm.model-updates`, prefixedCatalogue(o.prefix ?? '', topicCatalogue));
   const applied: string[] = [];
   let consumer: Consumer | undefined;
+  // Each instance's own group, thrown away on stop (it never commits, so it holds nothing).
+  const groupId = `${o.prefix ?? ''}prm.model-follower.${randomUUID()}`;
   let newestApplied = -Infinity;
   let markCaughtUp: () => void = () => undefined;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
@@ -84,7 +86,7 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
         await admin.disconnect();
       }
       if (ends.size === 0) markCaughtUp();
-      consumer = o.kafka.consumer({ groupId: `${o.prefix ?? ''}prm.model-follower.${randomUUID()}` });
+      consumer = o.kafka.consumer({ groupId });
       await consumer.connect();
       await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
       await consumer.run({
@@ -105,8 +107,13 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
     },
     caughtUp: () => caughtUp,
     async stop() {
-      await consumer?.disconnect();
+      if (!consumer) return;
+      await consumer.disconnect();
       consumer = undefined;
+      const admin = o.kafka.admin();
+      await admin.connect();
+      await admin.deleteGroups([groupId]).catch((error: Error) => logger.warn('follower group not deleted', { groupId, error: error.message }));
+      await admin.disconnect();
     },
     applied: () => [...applied],
   };

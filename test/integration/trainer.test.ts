@@ -150,6 +150,7 @@ describe.each([
     await publisher?.close();
     await engine?.cleanup();
     await admin?.deleteTopics({ topics: [spec.name, requestsSpec.name], timeout: 30_000 }).catch(() => undefined);
+    await admin?.deleteGroups([`${prefix}prm.trainer.features`]).catch(() => undefined);
     for (const s of [spec, requestsSpec]) await deleteSubject(registry, valueSubject(s.name)).catch(() => undefined);
     await admin?.disconnect();
   }, 60_000);
