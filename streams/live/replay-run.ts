@@ -87,7 +87,8 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
   const drainEventMs = longestJobMs + 10 * 60_000;
   const wallStart = Date.now();
   const start = wallStart - spanMs - drainEventMs;
-  const replayNow = () => start + (Date.now() - wallStart) * o.speed;
+  // Once the replay's time catches up with the wall clock it passes at the wall clock's pace.
+  const replayNow = () => Math.min(start + (Date.now() - wallStart) * o.speed, Date.now() - 1000);
   const clock = await startPoolClock({
     kafka, serde: pipeline.serde, topic: pipeline.topicName('prm.pool-clock'), pool: runId, source: runId,
     now: replayNow, lagMs: 1500 * o.speed,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../../sinks/database';
+import { runIdPattern } from '../../sinks/report';
 import { SCHEMA } from '../../sinks/tables';
 
 /** How far a replay run has got, counted in the history database (what the sink made durable). */
@@ -9,14 +10,9 @@ export type RunCounts = {
   telemetry: number;
 };
 
-/** LIKE pattern of a run's request ids (`<runId>/<job id>`), the run id's wildcards escaped. */
-export function runIdPattern(runId: string): string {
-  return `${runId.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`;
-}
-
 export async function countRun(db: Queryable, runId: string): Promise<RunCounts> {
   const pattern = runIdPattern(runId);
-  const count = (table: string) => `(SELECT count(*) FROM ${SCHEMA}.${table} WHERE request_id LIKE $1)::int`;
+  const count = (table: string) => `(SELECT count(*) FROM ${SCHEMA}.${table} WHERE request_id LIKE $1 ESCAPE '\\')::int`;
   const { rows } = await db.query<RunCounts>(
     `SELECT ${count('execution_requests')} AS requests, ${count('demand_predictions')} AS predictions,
             ${count('job_dispatches')} AS dispatches, ${count('execution_telemetry')} AS telemetry`,
