@@ -75,6 +75,7 @@ export function clusterMetricsRow(event: ClusterMetrics): ClusterMetricsRow {
     memory_utilization: event.memoryUtilization,
     io_utilization: event.ioUtilization,
     queue_depth: event.queueDepth,
+    reserved_fraction: event.reservedFraction ?? 0,
   };
 }
 

@@ -101,6 +101,7 @@ export interface ClusterMetricsRow {
   memory_utilization: number;
   io_utilization: number;
   queue_depth: number;
+  reserved_fraction: number;
 }
 
 export const clusterMetrics: TableSpec<ClusterMetricsRow> = {
@@ -117,6 +118,7 @@ export const clusterMetrics: TableSpec<ClusterMetricsRow> = {
     memory_utilization: 'double precision',
     io_utilization: 'double precision',
     queue_depth: 'integer',
+    reserved_fraction: 'double precision',
   },
 };
 
