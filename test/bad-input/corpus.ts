@@ -43,8 +43,10 @@ export type Expected =
   | { kind: 'dispatched-once'; times: number }
   /** Telemetry accepted: the user's profile is emitted `profiles` times in all (duplicates emit nothing). */
   | { kind: 'profiled'; profiles: number; deadLetters?: { processors: string[]; reason: DeadLetterReason; message: RegExp; records: number[] } }
-  /** A prediction or profile accepted off its topic and handled: the scheduler dispatches it / the predictor keeps it. */
+  /** A prediction accepted off its topic and handled: the scheduler dispatches it. */
   | { kind: 'dispatched' }
+  /** A record inside every limit, however odd: no processor dead-letters it, and the good records after it still flow. */
+  | { kind: 'accepted' }
   /** Hostile code: dispatched, run by the real sandbox under its allocation, stopped with one of these statuses and the reason. */
   | { kind: 'sandboxed'; status: ExitStatus[]; reason: RegExp }
   /** A flood from one user: the other users' jobs on its partition are overtaken by at most this many flood jobs. */
@@ -66,6 +68,10 @@ export interface CaseContext {
   topic(name: CaseTopic): string;
   /** Wall-clock time the corpus is built at (validation measures future skew against the clock). */
   now: number;
+  /** The partition a key lands on in the run's topics. */
+  partitionOf(key: string): number;
+  /** The pool of the good traffic's metrics. */
+  goodPool: string;
 }
 
 const KiB = 1024;
@@ -320,6 +326,16 @@ export const corpus: BadInputCase[] = [
   { name: 'metrics-nan-memory', input: 'memoryUtilization NaN',
     build: (ctx) => [metricsRecord(ctx, { ...sampleEvents(new Date(ctx.now)).ClusterMetrics, pool: 'pool', memoryUtilization: Number.NaN })],
     expected: { kind: 'dead-letter', reason: 'INVALID_VALUE', message: /^memoryUtilization is NaN$/ } },
+  { name: 'metrics-nine-minutes-ahead', input: 'a pool sample stamped 9 minutes ahead (a skewed clock, inside the 10-minute future tolerance), then one on time',
+    build: (ctx) => {
+      // A pool of its own on the other partition, so the good pool's samples are not caught up in it.
+      const skewed = ['skewed-a', 'skewed-b', 'skewed-c', 'skewed-d'].find((p) => ctx.partitionOf(p) !== ctx.partitionOf(ctx.goodPool))!;
+      const sample = { ...sampleEvents(new Date(ctx.now)).ClusterMetrics, pool: skewed };
+      return [metricsRecord(ctx, { ...sample, at: new Date(ctx.now + 9 * 60_000) }), metricsRecord(ctx, { ...sample, at: new Date(ctx.now) })];
+    },
+    expected: { kind: 'accepted' },
+    knownDefect: 'the forecaster\'s stream time jumps 9 minutes ahead with the first sample; its allowed lateness is one step, so ' +
+      'every on-time sample of any pool on that partition is dead-lettered LATE until real time catches up, and no forecast is issued' },
   { name: 'forged-profile-nan', input: 'a UserProfile with a NaN EWMA written to the profile table',
     build: (ctx) => {
       const p: UserProfile = { ...sampleEvents(new Date(ctx.now)).UserProfile, userId: 'user.forged-profile-nan' };

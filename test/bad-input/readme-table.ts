@@ -26,6 +26,7 @@ function outcome(e: Expected, topic: string): string {
     case 'profiled': return `${e.profiles} profile snapshot(s) for the user${e.deadLetters ? `; record(s) ${e.deadLetters.records.join(', ')} dead-lettered ` +
       `\`${e.deadLetters.reason}\` by ${e.deadLetters.processors.join(', ')}, ${pattern(e.deadLetters.message)}` : ''}`;
     case 'dispatched': return 'accepted and dispatched once (allocation clamped to the instance)';
+    case 'accepted': return 'accepted: no processor dead-letters it, and the good records after it are not dead-lettered either';
     case 'sandboxed': return `dispatched; the real sandbox stops it: ${e.status.join(' or ')}, reason ${pattern(e.reason)}`;
     case 'fair-share': return `every flooded request predicted once; each other user's job on the partition overtaken by at most ${e.maxOvertakes} flood jobs`;
   }
@@ -34,7 +35,7 @@ function outcome(e: Expected, topic: string): string {
 // Only the records' topics are read here, so the values need not be real Avro.
 const placeholderSerde = { encode: () => Buffer.alloc(0), schemaId: () => 0 } as unknown as EventSerde;
 const rows = corpus.map((c, i) => {
-  const topic = c.build({ serde: placeholderSerde, topic: (n) => n, now: Date.now() })[0]!.topic;
+  const topic = c.build({ serde: placeholderSerde, topic: (n) => n, now: Date.now(), partitionOf: (key) => key.length % 2, goodPool: 'pool' })[0]!.topic;
   const defect = c.knownDefect ? ` — **known defect** (\`test.failing\`): ${c.knownDefect}` : '';
   return `| ${i + 1} | \`${c.name}\` | \`${topic}\` | ${c.input.replace(/\|/g, '\\|')} | ${outcome(c.expected, topic)}${defect} |`;
 });

@@ -63,7 +63,8 @@ const victims: ExecutionRequest[] = [];
 const sent: Sent[] = [];
 const crashed: string[] = [];
 let floodPartition = -1;
-let badMetricsAt = 0;
+/** Event times of the good pool samples sent after the corpus. */
+let afterMetrics = [0, 0];
 let runSeconds = 0;
 let stream: StreamApp;
 /** Processors by the (prefixed) topics they read: every one of them must dead-letter a bad record there. */
@@ -76,13 +77,20 @@ const changelogs: string[] = [];
 const count = <T>(xs: T[], pred: (x: T) => boolean) => xs.reduce((n, x) => n + (pred(x) ? 1 : 0), 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
+/**
+ * Waits until `done`, a processor crash or the timeout; says which. Never throws: what did not
+ * happen in time fails the assertions about it, each on its own.
+ */
+async function waitFor(what: string, done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    if (crashed.length > 0) throw new Error(`a processor crashed: ${crashed.join('; ')}`);
+    if (Date.now() > deadline || crashed.length > 0) {
+      process.stderr.write(`bad-input: gave up waiting for ${what}${crashed.length > 0 ? ' (a processor crashed)' : ''}\n`);
+      return false;
+    }
     await sleep(200);
   }
+  return true;
 }
 
 /** The partition Kafka's default partitioner gives a key on a `partitions`-partition topic. */
@@ -227,8 +235,7 @@ beforeAll(async () => {
     await good('before', 16);
 
     // The corpus, with good requests between every few cases.
-    const ctx: CaseContext = { serde, topic: (n: CaseTopic) => topicName(n), now: Date.now() };
-    badMetricsAt = Date.now();
+    const ctx: CaseContext = { serde, topic: (n: CaseTopic) => topicName(n), now: Date.now(), partitionOf, goodPool: pool };
     for (const [i, c] of corpus.entries()) {
       const records = c.build(ctx);
       for (const r of records) if (r.request) requestsById.set(r.request.requestId, r.request);
@@ -250,6 +257,7 @@ beforeAll(async () => {
     }
 
     // After: more good requests and metrics that continue the series.
+    afterMetrics = [t0 - 25_000, t0];
     await metrics(t0 - 25_000, 25);
     await good('after', 16);
 
@@ -338,6 +346,7 @@ function settled(s: Sent): boolean {
     case 'dead-letter':
       return s.error !== undefined || s.records.every((r, i) => lettersOf(s, i).length >= readersOf(r.topic).length);
     case 'rejected-at-producer':
+    case 'accepted':
       return true;
     case 'predicted':
     case 'dispatched-once':
@@ -361,6 +370,8 @@ function check(s: Sent): void {
   const predictions = (id: string) => seen.predictions.filter((p) => p.requestId === id);
   const dispatches = (id: string) => seen.dispatches.filter((d) => d.requestId === id);
   if (e.kind !== 'rejected-at-producer') expect(s.error).toBeUndefined();
+  // Only these two kinds expect dead letters, and check them record by record themselves.
+  if (e.kind !== 'dead-letter' && e.kind !== 'profiled') s.records.forEach((_, i) => expect({ record: i, letters: lettersOf(s, i) }).toEqual({ record: i, letters: [] }));
   switch (e.kind) {
     case 'dead-letter':
       s.records.forEach((r, i) => {
@@ -390,7 +401,6 @@ function check(s: Sent): void {
         const features = analyzer.analyze(r.request!.code);
         if (e.analysis) expect({ parsed: features.parsed, reason: features.reason }).toEqual({ parsed: false, reason: expect.stringMatching(e.analysis) });
         else expect(features).toMatchObject({ parsed: true });
-        expect(lettersOf(s, s.records.indexOf(r))).toHaveLength(0);
       }
       break;
     case 'dispatched-once':
@@ -398,8 +408,10 @@ function check(s: Sent): void {
       expect(dispatches(ids[0]!)).toHaveLength(1);
       expect(predictions(ids[0]!).length).toBeGreaterThanOrEqual(1);
       break;
+    case 'accepted':
+      expect(s.written).toHaveLength(s.records.length);
+      break;
     case 'dispatched':
-      expect(lettersOf(s, 0)).toHaveLength(0);
       expect(dispatches(`bad.${s.c.name}`)).toHaveLength(1);
       break;
     case 'profiled': {
@@ -452,15 +464,14 @@ describe('the bad-input corpus on the live pipeline', () => {
     else test(`${name}: ${outcome}`, () => check(sentOf(name)));
   }
 
-  it('dead-letters nothing the corpus did not expect: good records around the bad ones all went through', () => {
-    const expected = new Set<string>();
+  it('dead-letters none of the good records around the bad ones', () => {
+    // Each case's own check says which of its records must be dead-lettered and how.
+    const caseRecords = new Set<string>();
     for (const s of sent) {
-      const e = s.c.expected;
-      const indexes = e.kind === 'dead-letter' ? s.records.map((_, i) => i) : e.kind === 'profiled' ? e.deadLetters?.records ?? [] : [];
-      for (const i of indexes) for (const l of lettersOf(s, i)) expected.add(`${l.processor}:${l.sourceTopic}:${l.sourcePartition}:${l.sourceOffset}`);
+      s.written.forEach((w, i) => w && caseRecords.add(`${topicName(s.records[i]!.topic)}:${w.partition}:${w.offset}`));
     }
-    const unexpected = seen.deadLetters.filter((l) => !expected.has(`${l.processor}:${l.sourceTopic}:${l.sourcePartition}:${l.sourceOffset}`));
-    expect(unexpected.map((l) => ({ processor: l.processor, topic: l.sourceTopic, reason: l.reason, message: l.errorMessage }))).toEqual([]);
+    const good = seen.deadLetters.filter((l) => !caseRecords.has(`${l.sourceTopic}:${l.sourcePartition}:${l.sourceOffset}`));
+    expect(good.map((l) => ({ processor: l.processor, topic: l.sourceTopic, reason: l.reason, message: l.errorMessage }))).toEqual([]);
   });
 
   it('handled the flood: every flooded request predicted once and dispatched at most once', () => {
@@ -481,8 +492,9 @@ describe('the bad-input corpus on the live pipeline', () => {
     }
   });
 
-  it('kept forecasting from the good pool metrics after the bad ones', () => {
-    expect(seen.forecasts.some((f) => f.pool === pool && f.issuedAt.getTime() >= badMetricsAt - 25_000)).toBe(true);
+  it('kept forecasting from the good pool metrics sent after the bad ones', () => {
+    const [from, to] = afterMetrics as [number, number];
+    expect(seen.forecasts.filter((f) => f.pool === pool && f.issuedAt.getTime() > from && f.issuedAt.getTime() < to).length).toBeGreaterThan(10);
   });
 
   it('crashed no processor: all five ran to the end and each read its input', async () => {
