@@ -200,6 +200,21 @@ export class Scheduler {
     return this.scoreWith(q, now, new Map());
   }
 
+  /**
+   * The best-ranked job that cannot fit and has waited too long to be overtaken again
+   * (`mustNotBeOvertaken`): no job ranked below it may start until it has.
+   */
+  stopper(now: number, cannotFit: (q: QueuedJob) => boolean): ScoredJob | undefined {
+    const users = new Map<string, UserTerms>();
+    let best: ScoredJob | undefined;
+    for (const q of this.queue.values()) {
+      if (!this.mustNotBeOvertaken(q, now) || !cannotFit(q)) continue;
+      const score = this.scoreWith(q, now, users);
+      if (!best || score > best.score || (score === best.score && q.seq < best.seq)) best = { ...q, score };
+    }
+    return best;
+  }
+
   /** `users` memoises the per-user terms (inflation, fair share) for one instant. */
   private scoreWith(q: QueuedJob, now: number, users: Map<string, UserTerms>): number {
     const { job } = q;

@@ -9,6 +9,8 @@ import { defineProcessor, keyValueStore, type ProcessorContext } from '../runtim
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 
 const MIB = 1024 * 1024;
+/** Event seconds between full dispatch passes at the latest, however quiet the task. */
+const FULL_PASS_EVERY_SECONDS = 60;
 
 /** The instances the scheduler places jobs on, and how a prediction becomes a reservation. */
 export interface SchedulerPoolConfig {
@@ -95,6 +97,10 @@ interface TaskModel {
   roomiest: number;
   /** After a rebuild every queued job gets a chance, not only the record's own. */
   fullPassDue: boolean;
+  /** The starved wide job of the last full pass, if any: nothing ranked below it starts (see Scheduler.stopper). */
+  stopper?: ScoredJob;
+  /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
+  lastFullPass: number;
 }
 
 const OWNER_KEY = 'model-owner';
@@ -181,7 +187,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     }
     const reserved = new Map<string, { cores: number; memory: number }>();
     for (const [, r] of ctx.store('running').entries()) reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
-    const t: TaskModel = { owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], widest: 0, roomiest: 0, fullPassDue: true };
+    const t: TaskModel = { owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity };
     resize(t, ctx.partition, ctx.store('fleet').get(c.pool)?.instancesRunning ?? c.instances);
     sequence.put(OWNER_KEY, t.owner);
     sequence.put(STAMP_KEY, t.stamp);
@@ -260,13 +266,19 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function dispatchWhatFits(ctx: Ctx, t: TaskModel, arrived?: string): void {
     if (t.entries.size === 0 || t.bins.length === 0) return;
     const now = ctx.eventTime / 1000;
-    if (arrived !== undefined && !t.fullPassDue) {
+    if (arrived !== undefined && !t.fullPassDue && now - t.lastFullPass < FULL_PASS_EVERY_SECONDS) {
       const q = t.model.queued(arrived)!;
-      if (mightFit(t, q)) place(ctx, t, { ...q, score: t.model.score(q, now) }, now, arrived);
+      const job = { ...q, score: t.model.score(q, now) };
+      if (mightFit(t, q) && (!t.stopper || byRank(job, t.stopper) < 0)) place(ctx, t, job, now, arrived);
       return;
     }
     t.fullPassDue = false;
-    const { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
+    t.lastFullPass = now;
+    // A wide job that waited past the ageing cap is not overtaken by smaller ones any more, or
+    // they would fill every gap it needs (backfill starvation): only jobs ranked above it start.
+    t.stopper = t.model.stopper(now, (q) => !mightFit(t, q));
+    const stopper = t.stopper;
+    const { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q) && (!stopper || byRank({ ...q, score: t.model.score(q, now) }, stopper) < 0));
     // In rank order, each job that fits is placed. Freed room usually admits a job or two, so
     // pick the best remaining job that might still fit a few times before sorting them all.
     for (let picks = 0; jobs.length > 0; picks++) {

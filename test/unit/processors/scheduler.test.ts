@@ -6,6 +6,7 @@ import { checkSchedulerPool, schedulerProcessor, taskBins, type QueuedEntry, typ
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
 // Six tasks, six one-core instances: partition 0 owns exactly one instance, pool-0.
 const capacity = { pool: 'pool', instances: 6, instanceCores: 1, instanceMemoryBytes: 4 * GIB };
 
@@ -167,6 +168,29 @@ describe('scheduler', () => {
     finish(driver, 'b', T0 + 2000);
     expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a', 'b']);
     expect(driver.store('queue').size).toBe(0);
+  });
+
+  it('does not let small jobs overtake a wide one for ever: past the ageing cap they wait until it has started', () => {
+    const { driver, clock } = scheduler();
+    const sized = (id: string, memoryMiB: number, atMs: number): PredictedDemand => {
+      const p = prediction(id, 'STANDARD', 5, atMs);
+      // 0.1 cores each: memory (4 GiB on the task's instance) is what fills up.
+      return { ...p, cpuMs: { p50: 100, p90: 150, p99: 200 }, peakMemoryBytes: { p50: memoryMiB * MIB, p90: memoryMiB * MIB, p99: memoryMiB * MIB } };
+    };
+    driver.pipeInput('predictions', { key: 'x', value: sized('small-1', 1024, T0) });
+    driver.pipeInput('predictions', { key: 'x', value: sized('wide', 4096, T0 + 10) });
+    driver.pipeInput('predictions', { key: 'x', value: sized('small-2', 1024, T0 + 20) });
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['small-1', 'small-2']);
+    // Half an hour later the wide job has waited the ageing cap: a fresh small job no longer jumps it.
+    clock.set(T0 + 2_000_000);
+    driver.pipeInput('predictions', { key: 'x', value: sized('small-3', 1024, T0 + 1_801_000) });
+    expect(driver.readOutput('dispatches')).toEqual([]);
+    finish(driver, 'small-1', T0 + 1_802_000);
+    expect(driver.readOutput('dispatches')).toEqual([]); // small-2 still holds 1 GiB of the 4
+    finish(driver, 'small-2', T0 + 1_803_000);
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['wide']);
+    finish(driver, 'wide', T0 + 1_900_000);
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['small-3']);
   });
 
   it('follows the fleet: a prm.fleet sample with more instances lets queued jobs run, other pools and older samples change nothing', () => {
