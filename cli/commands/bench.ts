@@ -61,7 +61,7 @@ const profiles: Bench = {
 const pipeline: Bench = {
   summary: 'the decision path on Kafka (exactly-once): throughput, latency, ratio to a raw loop',
   usage: `prm bench pipeline [--rate 5000] [--duration 20] [--backlog 200000] [--users 2000] [--novel-code 0]
-                   [--estimator quantile-mlp|log-ridge] [--max-records N] [--seed 1] [--keep] [--json FILE]
+                   [--estimator quantile-mlp|log-ridge] [--max-records N] [--instances 1] [--seed 1] [--keep] [--json FILE]
   --rate R          requests/s offered in the latency phase (default 5000)
   --duration S      seconds each phase measures (default 20)
   --backlog N       requests published first and drained as fast as possible by the throughput
@@ -70,13 +70,14 @@ const pipeline: Bench = {
   --novel-code F    share of requests with first-seen code, missing the analyser's cache (default 0)
   --estimator M     the shipped code estimator's model the predictor runs (default: the artifact's choice)
   --max-records N   records per transaction (default the runtime's, 2000)
+  --instances N     processes per system under test, one consumer group (default 1; the raw loop gets as many)
   --keep            keep the run's topics, groups and schema subjects (default: deleted)
 Runs on the configured Kafka (KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else the local stack), on topics
 prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
   async run(argv) {
     const { values } = parseFlags(argv, {
       rate: { type: 'string' }, duration: { type: 'string' }, backlog: { type: 'string' }, users: { type: 'string' },
-      'novel-code': { type: 'string' }, estimator: { type: 'string' }, 'max-records': { type: 'string' }, seed: { type: 'string' },
+      'novel-code': { type: 'string' }, estimator: { type: 'string' }, 'max-records': { type: 'string' }, instances: { type: 'string' }, seed: { type: 'string' },
       keep: { type: 'boolean' }, json: { type: 'string' },
     });
     const rate = numberFlag('rate', values.rate, 5000);
@@ -85,9 +86,10 @@ prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
     const users = numberFlag('users', values.users, 2000);
     const novelCode = numberFlag('novel-code', values['novel-code'], 0);
     const maxRecords = values['max-records'] === undefined ? undefined : numberFlag('max-records', values['max-records'], 2000);
+    const instances = numberFlag('instances', values.instances, 1);
     if (!(rate > 0)) throw new UsageError('--rate must be positive');
     if (!(duration >= 1)) throw new UsageError('--duration must be at least 1 second');
-    for (const [name, v] of [['backlog', backlog], ['users', users], ['max-records', maxRecords ?? 1]] as const) {
+    for (const [name, v] of [['backlog', backlog], ['users', users], ['max-records', maxRecords ?? 1], ['instances', instances]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer`);
     }
     if (!(novelCode >= 0 && novelCode <= 1)) throw new UsageError('--novel-code must be between 0 and 1');
@@ -103,7 +105,7 @@ prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
     const endpoints = resolveEndpoints({ DATABASE_URL: 'unused', ...process.env });
     const report = await runPipelineBench({
       brokers: endpoints.kafkaBrokers, registryUrl: endpoints.schemaRegistryUrl, rate, durationSeconds: duration, backlog, users, novelCode,
-      estimator, maxRecordsPerTransaction: maxRecords, seed: numberFlag('seed', values.seed, 1), keep: values.keep === true,
+      estimator, maxRecordsPerTransaction: maxRecords, instances, seed: numberFlag('seed', values.seed, 1), keep: values.keep === true,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const cell = (x: number | null, digits = 0) => (x === null || !Number.isFinite(x) ? '-' : x.toLocaleString('en', { maximumFractionDigits: digits }));
@@ -117,7 +119,7 @@ prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
         cell(p.cpuMsPer1000, 1), `${p.loadAverage.start[0]!.toFixed(2)}->${p.loadAverage.end[0]!.toFixed(2)}`,
       ]),
     ]));
-    print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ` +
+    print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${instances} process(es) per system under test; ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);
     print(report.goals.map((g) => `goal ${g.goal}: ${g.measured} -> ${g.met ? 'met' : 'MISSED'}`).join('\n'));

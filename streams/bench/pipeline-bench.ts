@@ -29,6 +29,8 @@ export interface PipelineBenchOptions {
   /** The shipped code estimator's model the predictor runs ('quantile-mlp' is the artifact's choice). */
   estimator: string;
   maxRecordsPerTransaction?: number;
+  /** Worker processes per system under test (scale-out in one consumer group). */
+  instances: number;
   seed: number;
   /** Keep the run's topics, subjects and groups for inspection. */
   keep: boolean;
@@ -159,11 +161,11 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     machine: { cpus: cpus().length, loadAverageStart, loadAverageEnd: loadavg() },
     options: {
       rate: o.rate, durationSeconds: o.durationSeconds, backlog: o.backlog, users: o.users, novelCode: o.novelCode, estimator: o.estimator,
-      maxRecordsPerTransaction: o.maxRecordsPerTransaction, seed: o.seed, keep: o.keep,
+      maxRecordsPerTransaction: o.maxRecordsPerTransaction, instances: o.instances, seed: o.seed, keep: o.keep,
     },
     setup: {
       partitions,
-      systemUnderTest: 'one child process per phase (StreamApp with predictor + scheduler, or the raw loop); this process publishes and reads; broker on the same machine',
+      systemUnderTest: `${o.instances} child process(es) per phase in one consumer group (StreamApp with predictor + scheduler, or the raw loop); this process publishes and reads; broker on the same machine`,
       scheduler: `pool 'bench': ${partitions} instances, one per scheduler task, each larger than a run can fill, so capacity never queues a job (no executor frees it)`,
       requestBytes: round(requestBytes), dispatchBytes: round(dispatchBytes),
     },
@@ -265,17 +267,29 @@ interface Worker {
   stop(): Promise<number>;
 }
 
-function startWorker(config: WorkerConfig, log: (line: string) => void): Worker {
+/**
+ * `instances` worker processes of one system under test, in one consumer group: partitions (and
+ * with them the state) split between them, as when a processor is scaled out.
+ */
+function startWorkers(config: WorkerConfig, instances: number, log: (line: string) => void): Worker {
+  const workers = Array.from({ length: instances }, (_, i) => startWorker(config, instances === 1 ? config.mode : `${config.mode}#${i}`, log));
+  return {
+    ready: Promise.all(workers.map((w) => w.ready)).then(() => undefined),
+    stop: async () => (await Promise.all(workers.map((w) => w.stop()))).reduce((a, b) => a + b, 0),
+  };
+}
+
+function startWorker(config: WorkerConfig, label: string, log: (line: string) => void): Worker {
   // PRM_BENCH_CPU_PROFILE_DIR=dir: each worker writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.PRM_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PRM_BENCH_CPU_PROFILE_DIR] : [];
   const child: ChildProcess = spawn(process.execPath, [...profile, '--require', require.resolve('tsx/cjs'), join(__dirname, 'worker.ts'), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => log(`  [${config.mode}] ${line}`));
+  createInterface({ input: child.stderr! }).on('line', (line) => log(`  [${label}] ${line}`));
   const events = createInterface({ input: child.stdout! });
   let onStopped: (cpuSeconds: number) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`bench worker (${config.mode}) exited with code ${code}`)));
+    child.once('exit', (code) => reject(new Error(`bench worker (${label}) exited with code ${code}`)));
     events.on('line', (line) => {
       const e = JSON.parse(line) as { event: string; cpuSeconds?: number };
       if (e.event === 'ready') resolve();
@@ -305,7 +319,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   const start = loadavg();
   o.log(`bench pipeline: phase ${phase}: draining ${o.backlog} requests (at most ${o.durationSeconds} s of output)`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`);
-  const worker = startWorker(config, o.log);
+  const worker = startWorkers(config, o.instances, o.log);
   let cpuSeconds = NaN;
   try {
     await worker.ready;
@@ -365,7 +379,7 @@ async function ratePhase(
   const warmupMs = Math.min(5000, (o.durationSeconds * 1000) / 4);
   o.log(`bench pipeline: phase ${phase}: ${rate} requests/s, a warm-up (at least ${(warmupMs / 1000).toFixed(1)} s, until dispatches keep up) + ${o.durationSeconds} s measured`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`);
-  const worker = startWorker(config, o.log);
+  const worker = startWorkers(config, o.instances, o.log);
   let cpuSeconds = NaN;
   let sent = 0;
   let windowStart = 0;
