@@ -17,6 +17,8 @@ export interface PrmTopologyOptions {
   analyzer: Analyzer;
   estimator: Estimator;
   estimatorVersion: string;
+  /** The estimator in use now, read per request: a model follower's hot-swapped version. Default the fixed one above. */
+  currentEstimator?: () => { estimator: Estimator; version: string };
   profile?: Partial<ProfileConfig>;
   forecast?: Omit<ForecasterProcessorOptions, 'topics'>;
   planner: Omit<PlannerProcessorOptions, 'topics'>;
@@ -30,6 +32,7 @@ export interface PrmTopologyOptions {
  *
  *   prm.requests ──► predictor ──► prm.demand-predictions ──► scheduler ──► prm.dispatches
  *                      ▲  [profiles: table of prm.user-profiles]   ▲  [queue, running, sequence]
+ *                      ├──► prm.code-features (the trainer's history of what was analysed)
  *                      │                                           │
  *   prm.telemetry ──► profiler ──► prm.user-profiles ──────────────┘ (telemetry frees reservations)
  *                      [profiles]
@@ -45,7 +48,9 @@ export function prmTopology(o: PrmTopologyOptions): Topology {
   const { topics } = o;
   return buildTopology(o.app ?? 'prm', [
     // Requests, with static analysis inline and the user's profile joined, become predictions.
-    predictorProcessor({ topics, analyzer: o.analyzer, estimator: o.estimator, estimatorVersion: o.estimatorVersion }),
+    predictorProcessor({
+      topics, analyzer: o.analyzer, estimator: o.estimator, estimatorVersion: o.estimatorVersion, currentEstimator: o.currentEstimator,
+    }),
     // Finished executions update the rolling per-user profile the predictor joins.
     profilerProcessor({ topics, profile: o.profile }),
     // Pool metrics become load forecasts over the boot lead time.

@@ -21,8 +21,9 @@ instances, so two instances of the predictor each take half of prm.requests:
   npx prm run --processors profiler,forecaster,planner,fleet-broadcast,scheduler,sink
 
   --processors P   some of: predictor, profiler, forecaster, planner, fleet-broadcast, scheduler,
-                   sink (the history sink into DATABASE_URL), and with --simulate-pool
-                   simulated-pool-<pool>; default all
+                   sink (the history sink into DATABASE_URL), trainer (retrains the code estimator
+                   every 5 minutes on the last 24 h; the predictor hot-swaps promoted versions),
+                   and with --simulate-pool simulated-pool-<pool>; default all
   --app ID         application id: consumer groups, transactional ids, changelogs (default prm)
   --topic-prefix P prefix of every topic name (a shared cluster; default none)
   --pool NAME      the instance pool planned and scheduled for (default replay)
@@ -74,7 +75,8 @@ export const command: Command = {
 
     const connection = connectionFromEnv();
     const logger = jsonLogger();
-    const database = processors.includes('sink') ? await connectDatabase({ url: connection.databaseUrl }) : undefined;
+    const needsDatabase = processors.some((p) => p === 'sink' || p === 'trainer' || p === 'predictor');
+    const database = needsDatabase ? await connectDatabase({ url: connection.databaseUrl }) : undefined;
     if (database) await migrate(database);
     const pipeline = await startPipeline({
       connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, database, logger,

@@ -122,12 +122,19 @@ async function runLive(o: LiveRun): Promise<number> {
       connection, database: db, trace: o.workload, format: o.format, speed: o.speed, traceSpanMs: o.traceSpanMs,
       pool: defaultPool, logger, signal: abort.signal,
       progress: (line) => process.stderr.write(tty ? `\r${line}` : `${line}\n`),
+      onTrainingCycle: (result) => {
+        for (const m of result.models.filter((x) => x.status === 'promoted')) {
+          process.stderr.write(`${tty ? '\n' : ''}prm start: trainer promoted ${m.model} ${m.candidateVersion} over ${m.currentVersion} (${m.reason}); the predictor swaps it in\n`);
+        }
+      },
     });
     if (tty) process.stderr.write('\n');
     try {
       await refreshAggregates(db).catch(() => undefined);
       const scope = { runId: run.runId, pool: run.pool, from: new Date(run.fromMs), to: new Date(run.toMs + 1) };
-      const written = await writeRunReport(db, scope, runDir);
+      const written = await writeRunReport(db, scope, runDir, {
+        notes: [`workload ${o.workload} (${o.format}) replayed at ${o.speed}x`, `pipeline log ${logPath}`],
+      });
       process.stdout.write(`${written.summary}\n`);
       process.stdout.write(
         `run ${run.runId}: ${run.counts.telemetry}/${run.requests} requests from ${run.users} users finished in ${(run.wallMs / 1000).toFixed(0)} s` +

@@ -1,8 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { Kafka, logLevel } from 'kafkajs';
 import { createAnalyzer } from '../../models/code/analyzer';
-import { artifactPath, loadEstimator, type Estimator } from '../../models/code/estimator';
-import { initTfBackend } from '../../models/tf/backend';
+import type { Estimator } from '../../models/code/estimator';
 import { EventSerde } from '../../schemas/serde';
 import { prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
 import type { JobDispatch } from '../../schemas/types.generated';
@@ -18,6 +16,7 @@ import { ConfigError } from '../runtime/errors';
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import type { Logger } from '../runtime/logger';
 import { prmTopology } from '../topology';
+import { connectTrainer, followCodeModels, startTrainingLoop, type FollowedCodeModels, type TrainingCycleResult } from '../trainer';
 
 const GIB = 1024 ** 3;
 
@@ -42,9 +41,24 @@ export const defaultPool: PoolShape = {
   minInstances: 1, maxInstances: 24, initialInstances: 2, minTimeoutMs: 30 * 60_000, maxTimeoutMs: 2 * 3600_000,
 };
 
-/** Every processor a pipeline can run, by name; `sink` is the history sink consumer. */
+/**
+ * Every processor a pipeline can run, by name. Beside the stream processors: `sink`, the history
+ * sink consumer, and `trainer`, which records the analysed features of requests and retrains
+ * the code estimator on the history's window, announcing better versions on prm.model-updates.
+ */
 export function processorNames(pool: PoolShape, simulatePool: boolean): string[] {
-  return ['predictor', 'profiler', 'forecaster', 'planner', 'fleet-broadcast', 'scheduler', ...(simulatePool ? [simulatedPoolName(pool)] : []), 'sink'];
+  return ['predictor', 'profiler', 'forecaster', 'planner', 'fleet-broadcast', 'scheduler', ...(simulatePool ? [simulatedPoolName(pool)] : []), 'sink', 'trainer'];
+}
+
+/** When the trainer runs a cycle, and on what window. */
+export interface TrainerSchedule {
+  /** Wall ms between the end of a cycle and the start of the next. */
+  everyMs: number;
+  /** The cycle's `now`, the end of its window: the event time of a replay. Default the wall clock. */
+  now?: () => Date;
+  /** Event-time window read. Default 24 h. */
+  windowMs?: number;
+  onCycle?(result: TrainingCycleResult): void;
 }
 
 export function simulatedPoolName(pool: PoolShape): string {
@@ -64,8 +78,10 @@ export interface PipelineOptions {
   usage?(dispatch: JobDispatch): JobUsage | undefined;
   /** Which processors this instance runs (see `processorNames`); default all. */
   processors?: readonly string[];
-  /** Required when the sink runs: a migrated history database. */
+  /** Required when the predictor, the sink or the trainer runs: a migrated history database. */
   database?: Database;
+  /** Default: a cycle every 5 minutes on the last 24 h. */
+  trainer?: TrainerSchedule;
   logger: Logger;
 }
 
@@ -94,13 +110,20 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   const unknown = chosen.filter((n) => !all.includes(n));
   if (unknown.length > 0) throw new ConfigError(`no processor ${unknown.join(', ')}: choose from ${all.join(', ')}`);
   const runsSink = chosen.includes('sink');
-  if (runsSink && !o.database) throw new ConfigError('the sink needs a database');
+  const runsTrainer = chosen.includes('trainer');
+  if ((runsSink || runsTrainer || chosen.includes('predictor')) && !o.database) {
+    throw new ConfigError('the predictor (model versions), the sink and the trainer need a database');
+  }
 
   const catalogue = prefixedCatalogue(prefix);
   const serde = await EventSerde.start({ registry: o.connection.registry, topics: catalogue });
   const topics = registryTopics(serde, catalogue, () => Date.now());
-  const streamProcessors = chosen.filter((n) => n !== 'sink');
-  const estimator = streamProcessors.includes('predictor') ? await shippedEstimator(o.logger) : undefined;
+  const streamProcessors = chosen.filter((n) => n !== 'sink' && n !== 'trainer');
+  const kafka = new Kafka({ ...o.connection.kafka, clientId: app, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(o.logger.child({ component: 'kafkajs' })) });
+  // The predictor starts on the latest promoted code estimator and follows prm.model-updates.
+  const models: FollowedCodeModels | undefined = streamProcessors.includes('predictor')
+    ? await followCodeModels({ kafka, registry: o.connection.registry, database: o.database!, prefix, logger: o.logger })
+    : undefined;
   const p = o.pool;
   const poolConfig: PoolConfig = {
     pool: p.pool, instanceCpuMillicores: p.instanceCores * 1000, instanceMemoryBytes: p.instanceMemoryBytes,
@@ -114,8 +137,9 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     topics,
     analyzer: createAnalyzer(),
     // Processors this instance does not run are still declared (names, topics); an idle estimator stands in.
-    estimator: estimator?.estimator ?? unusedEstimator,
-    estimatorVersion: estimator?.version ?? 'unused',
+    estimator: models?.estimators.current().estimator ?? unusedEstimator,
+    estimatorVersion: models?.estimators.current().version ?? 'unused',
+    currentEstimator: models?.estimators.current,
     forecast: { stepMs: 60_000, horizonMs: Math.max(10 * 60_000, 2 * p.bootDelayMs) },
     // A job waiting in the pool stands for half a minute of a core: enough for a backlog to add an instance.
     planner: { minInstances: p.minInstances, maxInstances: p.maxInstances, bootDelaySeconds: p.bootDelayMs / 1000, coreSecondsPerQueuedJob: 30 },
@@ -139,14 +163,15 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   let sink: SinkConsumer | undefined;
   if (runsSink) {
     const logger = o.logger.child({ component: 'sink' });
-    const kafka = new Kafka({ ...o.connection.kafka, clientId: `${app}-sink`, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger) });
     sink = createSinkConsumer({ kafka, registry: o.connection.registry, database: o.database!, prefix, groupId: `${app}.sink`, logger });
   }
-  await stream.start();
+  const stopTrainer: (() => Promise<void>)[] = [];
   try {
+    await stream.start();
     await sink?.start();
+    if (runsTrainer) stopTrainer.push(await startTrainer(o, prefix));
   } catch (err) {
-    await stream.stop();
+    await Promise.allSettled([stream.stop(), sink?.stop(), ...stopTrainer.map((s) => s()), models?.stop()]);
     throw err;
   }
   return {
@@ -157,18 +182,32 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     topicName: (name) => `${prefix}${name}`,
     stopped: stream.stopped,
     async stop() {
-      await Promise.allSettled([stream.stop(), sink?.stop()]);
-      estimator?.estimator.dispose();
+      await Promise.allSettled([stream.stop(), sink?.stop(), ...stopTrainer.map((s) => s())]);
+      await models?.stop();
     },
   };
 }
 
-/** The code estimator shipped with the repository (models/code/estimator-model.json). */
-async function shippedEstimator(logger: Logger): Promise<{ estimator: Estimator; version: string }> {
-  await initTfBackend((line) => logger.info(line));
-  const artifact = JSON.parse(await readFile(artifactPath, 'utf8')) as Parameters<typeof loadEstimator>[0];
-  const estimator = await loadEstimator(artifact);
-  return { estimator, version: `shipped-${artifact.selected}` };
+/** The trainer: the feature recorder and a training loop; returns how to stop both. */
+async function startTrainer(o: PipelineOptions, prefix: string): Promise<() => Promise<void>> {
+  const log = (line: string) => o.logger.info(line, { component: 'trainer' });
+  const brokers = o.connection.kafka.brokers;
+  if (!Array.isArray(brokers)) throw new ConfigError('the trainer needs a list of brokers');
+  const trainer = await connectTrainer({
+    databaseUrl: o.connection.databaseUrl, kafkaBrokers: brokers, registry: o.connection.registry, prefix, log,
+    options: o.trainer?.windowMs === undefined ? undefined : { windowMs: o.trainer.windowMs },
+  });
+  await trainer.recorder.start();
+  const loop = startTrainingLoop(trainer.deps, {
+    everyMs: o.trainer?.everyMs ?? 5 * 60_000,
+    now: o.trainer?.now,
+    onCycle: (result) => o.trainer?.onCycle?.(result),
+    onError: (err) => o.logger.warn('training cycle failed; the next runs on schedule', { err }),
+  });
+  return async () => {
+    await loop.stop();
+    await trainer.close();
+  };
 }
 
 const unusedEstimator: Estimator = {

@@ -6,6 +6,7 @@ import type { Connection } from '../../stack/connection';
 import { readReplayTrace, replayRequests } from '../executors/replay-run';
 import { type ReplayJob, type TraceFormat, usageByRequest } from '../executors/replay-workload';
 import type { Logger } from '../runtime/logger';
+import type { TrainingCycleResult } from '../trainer';
 import { startPipeline, type PoolShape, type RunningPipeline } from './pipeline';
 import { startPoolClock } from './pool-clock';
 import { countRun, progressLine, type RunCounts } from './run-progress';
@@ -29,6 +30,9 @@ export interface LiveReplayOptions {
   signal?: AbortSignal;
   /** Wall ms to wait after the last request for running jobs to finish. Default: as long as the trace's longest job needs. */
   drainTimeoutMs?: number;
+  /** Wall ms between training cycles (each on the last 24 h of the replay's event time). Default 20 s. */
+  trainEveryMs?: number;
+  onTrainingCycle?(result: TrainingCycleResult): void;
 }
 
 export interface LiveReplayResult {
@@ -77,9 +81,12 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     await admin.disconnect();
   }
   const usage = usageByRequest(jobs, runId);
+  // The replay's clock starts once the pipeline is up; until then the trainer has nothing to read.
+  let replayNow = () => Date.now();
   const pipeline = await startPipeline({
     connection: o.connection, app, topicPrefix, pool, simulatePool: true, usage: (d) => usage.get(d.requestId),
     database: o.database, logger: o.logger,
+    trainer: { everyMs: o.trainEveryMs ?? 20_000, now: () => new Date(replayNow()), onCycle: o.onTrainingCycle },
   });
 
   // Event times end about now even after the drain, so none is ever ahead of the wall clock
@@ -88,7 +95,7 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
   const wallStart = Date.now();
   const start = wallStart - spanMs - drainEventMs;
   // Once the replay's time catches up with the wall clock it passes at the wall clock's pace.
-  const replayNow = () => Math.min(start + (Date.now() - wallStart) * o.speed, Date.now() - 1000);
+  replayNow = () => Math.min(start + (Date.now() - wallStart) * o.speed, Date.now() - 1000);
   const clock = await startPoolClock({
     kafka, serde: pipeline.serde, topic: pipeline.topicName('prm.pool-clock'), pool: runId, source: runId,
     now: replayNow, lagMs: 1500 * o.speed,
