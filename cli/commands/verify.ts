@@ -103,7 +103,120 @@ const checks: Record<string, Check> = {
       return facts.valuesCorrect && facts.storeSize === facts.keys ? 0 : 1;
     },
   },
+  faults: {
+    summary: 'SIGKILL each processor type, restart the broker and registry, stop the database; count lost and duplicated',
+    async run(argv) {
+      const { values } = parseFlags(argv, {
+        requests: { type: 'string' },
+        faults: { type: 'string' },
+        kills: { type: 'string' },
+        'db-outage-seconds': { type: 'string' },
+        rate: { type: 'string' },
+        speed: { type: 'string' },
+        'drain-timeout': { type: 'string' },
+        keep: { type: 'boolean' },
+        json: { type: 'string' },
+      });
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { allFaults, runFaults } = require('../../streams/verify-faults/faults') as typeof import('../../streams/verify-faults/faults');
+      const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      exitOnInterrupt();
+      const faults = values.faults?.split(',').map((f) => f.trim()).filter(Boolean) ?? allFaults;
+      const unknown = faults.filter((f) => !allFaults.includes(f));
+      if (unknown.length > 0) throw new UsageError(`unknown fault ${unknown.join(', ')}: choose from ${allFaults.join(', ')}`);
+      const report = await runFaults({
+        connection: connectionFromEnv(),
+        requests: positiveInt('requests', values.requests, 600),
+        faults,
+        killsPerType: positiveInt('kills', values.kills, 2),
+        dbOutageSeconds: positiveInt('db-outage-seconds', values['db-outage-seconds'], 60),
+        rate: positiveInt('rate', values.rate, 5),
+        speed: positiveInt('speed', values.speed, 180, 2),
+        drainTimeoutMs: positiveInt('drain-timeout', values['drain-timeout'], 240) * 1000,
+        keep: values.keep === true,
+        say,
+      });
+      process.stdout.write(faultsTable(report));
+      writeJson(values.json, report);
+      const clean = Object.values(report.faults).every((f) => f.lost === 0 && f.duplicated === 0 && f.recovered_in_s !== null);
+      return clean && report.totals.lost === 0 && report.totals.duplicated === 0 && report.totals.drained ? 0 : 1;
+    },
+  },
+  soak: {
+    summary: 'steady load for a while (default 30 min): memory of each process flat, consumer lag bounded',
+    async run(argv) {
+      const { values } = parseFlags(argv, {
+        minutes: { type: 'string' },
+        rate: { type: 'string' },
+        'sample-seconds': { type: 'string' },
+        speed: { type: 'string' },
+        'max-rss-slope': { type: 'string' },
+        'max-lag': { type: 'string' },
+        keep: { type: 'boolean' },
+        json: { type: 'string' },
+      });
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const { runSoak } = require('../../streams/verify-faults/soak') as typeof import('../../streams/verify-faults/soak');
+      const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      exitOnInterrupt();
+      const minutes = numberFlag('minutes', values.minutes, 30);
+      if (!(minutes > 0)) throw new UsageError(`--minutes must be positive, got ${minutes}`);
+      const report = await runSoak({
+        connection: connectionFromEnv(),
+        minutes,
+        rate: numberFlag('rate', values.rate, 5),
+        sampleSeconds: positiveInt('sample-seconds', values['sample-seconds'], 10),
+        speed: positiveInt('speed', values.speed, 30, 2),
+        maxRssSlopeMiBPerHour: numberFlag('max-rss-slope', values['max-rss-slope'], 50),
+        maxLag: values['max-lag'] === undefined ? undefined : positiveInt('max-lag', values['max-lag'], 0, 0),
+        keep: values.keep === true,
+        say,
+      });
+      const rows = [['process', 'RSS start MiB', 'RSS end MiB', 'RSS slope MiB/h (2nd half)', 'heap slope MiB/h', 'max lag (2nd half)', 'flat']];
+      for (const [name, p] of Object.entries(report.processes)) {
+        rows.push([name, String(p.rssStartMiB), String(p.rssEndMiB), String(p.rssSlopeMiBPerHour), String(p.heapSlopeMiBPerHour ?? '-'), String(p.maxLagSecondHalf), String(p.flat)]);
+      }
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      process.stdout.write(`${rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n\n`);
+      process.stdout.write(
+        table([
+          ['minutes / rate (req/s) / event speed', `${report.minutes} / ${report.rate} / x${report.speed.toFixed(0)}`],
+          ['requests published / finished', `${report.requests} / ${report.finished}`],
+          ['memory flat (every process)', report.memoryFlat],
+          ['max total lag, second half', report.maxLagSecondHalf],
+          ['lag bound', report.lagBound],
+          ['lag bounded', report.lagBounded],
+        ]),
+      );
+      writeJson(values.json, report);
+      return report.memoryFlat && report.lagBounded ? 0 : 1;
+    },
+  },
 };
+
+/** Ctrl-C ends the run at once; the processor processes it started go with it (their exit hook). */
+function exitOnInterrupt(): void {
+  const exit = () => process.exit(130);
+  process.once('SIGINT', exit);
+  process.once('SIGTERM', exit);
+}
+
+function faultsTable(report: import('../../streams/verify-faults/faults').FaultsReport): string {
+  const rows = [['fault', 'injections', 'requests', 'lost', 'duplicated', 'recovered_in_s', 'outage_s']];
+  for (const [name, f] of Object.entries(report.faults)) {
+    rows.push([name, String(f.injections), String(f.requests), String(f.lost), String(f.duplicated), f.recovered_each_s.map((s) => (s === null ? 'never' : s)).join(' / '), String(f.outage_s)]);
+  }
+  const t = report.totals;
+  rows.push(['total', '', String(t.requests), String(t.lost), String(t.duplicated), '', '']);
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
+  const stages = Object.entries(t.stages).map(([s, v]) => `${s} lost ${v.lost} duplicated ${v.duplicated}`).join('; ');
+  return `${lines.join('\n')}\n\nper stage: ${stages}\nrequests written twice by the producer: ${t.requestsDoubled}; failed sends: ${t.failedSends}; ` +
+    `outputs of unknown requests: ${t.foreignOutputs}\ndrained: ${t.drained} (${t.drainSeconds} s); wall time ${t.wallSeconds} s; ` +
+    `processes that exited by themselves: ${t.unexpectedExits.length === 0 ? 'none' : t.unexpectedExits.join('; ')}\n`;
+}
 
 export const command: Command = {
   name: 'verify',
@@ -126,12 +239,36 @@ prm verify restore [--keys N] [--json FILE]
   Writes N distinct keys to a compacted changelog (in transactions, like the runtime) and times
   restoring them into a store with the runtime's restore path. Default 1000000 keys.
 
+prm verify faults [--requests N] [--faults F1,F2] [--kills K] [--db-outage-seconds S] [--rate R]
+                  [--speed X] [--drain-timeout S] [--keep] [--json FILE]
+  Runs every processor type as its own 'prm run' process on fresh topics, with traffic from the
+  bundled workload (R requests/s, default 5) and a simulated pool whose time passes X times as
+  fast as the wall clock (default 180). Each fault gets its own phase, injected in the middle of
+  its share of the N requests (default 600): kill-<type> SIGKILLs that processor K times
+  (default 2) and restarts it (types: predictor, profiler, forecaster, planner, fleet-broadcast,
+  scheduler, simulated-pool, sink); broker-restart and registry-restart stop and start the local
+  stack's service; db-outage stops its database for S seconds (default 60). Then it drains and
+  counts per request, read_committed: one prediction, one dispatch, one telemetry record and one
+  row in execution_telemetry. A request is lost or duplicated when any stage lost or doubled
+  it, and counts under the fault of its phase. recovered_in_s: seconds from the fault's end (the
+  kill; the service back up) until every affected processor committed progress again. Exit 1
+  on any loss, duplicate or unrecovered fault. Default faults: all of them.
+
+prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max-rss-slope MIB_PER_H]
+                [--max-lag N] [--keep] [--json FILE]
+  The same pipeline (one process per processor type) under R requests/s (default 5) for M
+  minutes (default 30; not for CI). Every S seconds (default 10) it samples each process's RSS
+  and V8 heap and each consumer group's lag. Memory is flat when no process's RSS grows faster
+  than MIB_PER_H (default 50) over the second half (least squares); lag is bounded when the
+  total lag over the second half stays under N (default 4 minutes of traffic, at least 100).
+  Exit 1 otherwise.
+
 Kafka comes from KAFKA_BROKERS or the local stack ('npx prm stack up').
 `,
   async run(argv) {
     const [name, ...rest] = argv;
     const check = name === undefined ? undefined : checks[name];
-    if (!check) throw new UsageError(name ? `unknown check '${name}'` : 'which check? (exactly-once, restore)');
+    if (!check) throw new UsageError(name ? `unknown check '${name}'` : `which check? (${Object.keys(checks).join(', ')})`);
     return check.run(rest);
   },
 };

@@ -1,0 +1,140 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const prmEntry = join(__dirname, '..', '..', 'cli', 'prm.cjs');
+const heapProbe = join(__dirname, 'heap-probe.ts');
+const sinkEntry = join(__dirname, 'sink-process.ts');
+
+/** What `prm run` needs besides the processor: the same for every process of one run. */
+export interface RunFlags {
+  app: string;
+  topicPrefix: string;
+  pool: string;
+  /** Extra `prm run` flags (the pool's shape). */
+  extra: string[];
+}
+
+export interface ProcessorSample {
+  rssBytes: number;
+  /** From the heap probe, when the process has reported one. */
+  heapUsedBytes?: number;
+}
+
+/**
+ * One `prm run --processors <name>` child process per processor type, as an operator would run
+ * them, so a SIGKILL hits exactly one type. Each child's stderr goes to `<logDir>/<name>.log`.
+ */
+export class ProcessorProcesses {
+  private readonly children = new Map<string, ChildProcess>();
+  private readonly logs = new Map<string, WriteStream>();
+  private readonly ready = new Map<string, boolean>();
+  private readonly heap = new Map<string, number>();
+  private readonly exits: string[] = [];
+
+  constructor(
+    private readonly flags: RunFlags,
+    private readonly logDir: string,
+    private readonly say: (line: string) => void,
+    /** Load the heap probe into each child (the soak's memory samples). */
+    private readonly probeHeap = false,
+  ) {
+    // However the driver ends (an error, Ctrl-C via process.exit), no processor outlives it.
+    process.once('exit', () => {
+      for (const child of this.children.values()) child.kill('SIGKILL');
+    });
+  }
+
+  start(name: string): void {
+    if (this.children.has(name)) throw new Error(`${name} is already running`);
+    const { app, topicPrefix, pool, extra } = this.flags;
+    const preload = ['--require', require.resolve('tsx/cjs'), ...(this.probeHeap ? ['--require', heapProbe] : [])];
+    // `prm run --processors sink` exits at once (see sink-process.ts): the sink runs from its own entry.
+    const args = name === 'sink'
+      ? [...preload, sinkEntry, app, topicPrefix, pool]
+      : [...preload, prmEntry, 'run', '--processors', name, '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', ...extra];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
+    let log = this.logs.get(name);
+    if (!log) {
+      log = createWriteStream(join(this.logDir, `${name}.log`), { flags: 'a' });
+      this.logs.set(name, log);
+    }
+    const sink = log;
+    this.ready.set(name, false);
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      if (line.startsWith('prm run: running')) this.ready.set(name, true);
+      if (line.startsWith('{"event":"heap"')) {
+        this.heap.set(name, (JSON.parse(line) as { heapUsed: number }).heapUsed);
+        return;
+      }
+      sink.write(`${line}\n`);
+    });
+    child.on('exit', (code, signal) => {
+      if (this.children.get(name) !== child) return;
+      this.children.delete(name);
+      if (signal !== 'SIGKILL' && signal !== 'SIGTERM') {
+        const why = `${name} exited by itself (code ${code}, signal ${signal}); see ${join(this.logDir, `${name}.log`)}`;
+        this.exits.push(why);
+        this.say(why);
+      }
+    });
+    this.children.set(name, child);
+  }
+
+  /** Processes that ended without being told to (a processor that gave up is a finding). */
+  get unexpectedExits(): readonly string[] {
+    return this.exits;
+  }
+
+  isReady(name: string): boolean {
+    return this.ready.get(name) === true;
+  }
+
+  async waitReady(names: readonly string[], timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!names.every((n) => this.isReady(n))) {
+      const dead = names.filter((n) => !this.children.has(n));
+      if (dead.length > 0) throw new Error(`${dead.join(', ')} exited while starting; logs in ${this.logDir}`);
+      if (Date.now() > deadline) throw new Error(`${names.filter((n) => !this.isReady(n)).join(', ')} not running after ${timeoutMs / 1000} s; logs in ${this.logDir}`);
+      await sleep(100);
+    }
+  }
+
+  /** SIGKILL: no shutdown hooks, the open transaction left hanging, like a crashed pod. */
+  async kill(name: string): Promise<void> {
+    await this.signal(name, 'SIGKILL', 0);
+  }
+
+  async stopAll(graceMs = 30_000): Promise<void> {
+    await Promise.all([...this.children.keys()].map((n) => this.signal(n, 'SIGTERM', graceMs)));
+    for (const log of this.logs.values()) log.end();
+  }
+
+  /** Resident memory from /proc (the whole process: V8 heap, TensorFlow, buffers). */
+  sample(name: string): ProcessorSample | undefined {
+    const pid = this.children.get(name)?.pid;
+    if (pid === undefined) return undefined;
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
+      return { rssBytes: kib * 1024, heapUsedBytes: this.heap.get(name) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async signal(name: string, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+    const child = this.children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(signal);
+    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,152 @@
+import type { Connection } from '../../stack/connection';
+import { groupPosition } from './group-progress';
+import { Harness } from './harness';
+import { bundledWorkload } from './traffic';
+
+export interface SoakOptions {
+  connection: Connection;
+  minutes: number;
+  /** Requests per wall second. */
+  rate: number;
+  /** Seconds between samples. */
+  sampleSeconds: number;
+  /** Event ms per wall ms; slowed down for long soaks (see Harness). Default 30. */
+  speed?: number;
+  /** Flat: RSS may grow at most this many MiB per hour over the second half. Default 50. */
+  maxRssSlopeMiBPerHour?: number;
+  /** Bounded: total lag over the second half may not exceed this many records. Default: 60 s of traffic. */
+  maxLag?: number;
+  keep?: boolean;
+  workload?: string;
+  say(line: string): void;
+}
+
+export interface SoakSample {
+  /** Seconds since the traffic started. */
+  t: number;
+  /** Resident MiB per processor type. */
+  rssMiB: Record<string, number>;
+  heapMiB: Record<string, number>;
+  /** Records behind, per consumer group (processor type). */
+  lag: Record<string, number>;
+  totalLag: number;
+  requests: number;
+  finished: number;
+}
+
+export interface SoakProcessFacts {
+  rssStartMiB: number;
+  rssEndMiB: number;
+  /** Least-squares slope of RSS over the second half, MiB per hour. */
+  rssSlopeMiBPerHour: number;
+  heapSlopeMiBPerHour: number | null;
+  maxLagSecondHalf: number;
+  flat: boolean;
+}
+
+export interface SoakReport {
+  runId: string;
+  minutes: number;
+  rate: number;
+  speed: number;
+  requests: number;
+  finished: number;
+  processes: Record<string, SoakProcessFacts>;
+  memoryFlat: boolean;
+  maxLagSecondHalf: number;
+  lagBound: number;
+  lagBounded: boolean;
+  samples: SoakSample[];
+}
+
+/**
+ * The pipeline under steady load for a while (not in CI): one process per processor type as in
+ * the fault suite, requests at a constant rate, and every few seconds each process's resident
+ * memory and V8 heap and each consumer group's lag. Memory is flat when no process's RSS grows
+ * faster than the threshold over the second half (the first half is warm-up: JIT, caches, stores
+ * filling to their windows); lag is bounded when the second half's total never exceeds the bound.
+ */
+export async function runSoak(o: SoakOptions): Promise<SoakReport> {
+  const wallMs = o.minutes * 60_000;
+  const h = new Harness({
+    connection: o.connection, kind: 'soak', rate: o.rate, speed: o.speed ?? 30, maxWallMs: wallMs + 10 * 60_000,
+    workload: o.workload ?? bundledWorkload, probeHeap: true, say: o.say,
+  });
+  const samples: SoakSample[] = [];
+  try {
+    await h.start();
+    h.traffic.label = 'soak';
+    h.traffic.allow(Infinity);
+    const started = Date.now();
+    while (Date.now() - started < wallMs) {
+      await sleep(o.sampleSeconds * 1000);
+      const s = await sample(h, (Date.now() - started) / 1000);
+      samples.push(s);
+      const rss = Object.values(s.rssMiB).reduce((a, b) => a + b, 0);
+      o.say(`t=${s.t.toFixed(0)} s  requests ${s.requests}  finished ${s.finished}  RSS total ${rss.toFixed(0)} MiB  lag ${s.totalLag}`);
+    }
+  } finally {
+    await h.stop(o.keep === true);
+  }
+  const second = samples.filter((s) => s.t >= (wallMs / 1000) / 2);
+  const processes: Record<string, SoakProcessFacts> = {};
+  const maxSlope = o.maxRssSlopeMiBPerHour ?? 50;
+  for (const type of h.types) {
+    const rss = second.filter((s) => s.rssMiB[type] !== undefined).map((s) => [s.t, s.rssMiB[type]!] as const);
+    const heap = second.filter((s) => s.heapMiB[type] !== undefined).map((s) => [s.t, s.heapMiB[type]!] as const);
+    const rssSlope = slopePerHour(rss);
+    processes[type] = {
+      rssStartMiB: samples.find((s) => s.rssMiB[type] !== undefined)?.rssMiB[type] ?? 0,
+      rssEndMiB: samples.at(-1)?.rssMiB[type] ?? 0,
+      rssSlopeMiBPerHour: round(rssSlope),
+      heapSlopeMiBPerHour: heap.length >= 2 ? round(slopePerHour(heap)) : null,
+      maxLagSecondHalf: Math.max(0, ...second.map((s) => s.lag[type] ?? 0)),
+      flat: rssSlope <= maxSlope,
+    };
+  }
+  const maxLag = Math.max(0, ...second.map((s) => s.totalLag));
+  const lagBound = o.maxLag ?? Math.max(100, 60 * o.rate * 4);
+  const last = samples.at(-1);
+  return {
+    runId: h.runId, minutes: o.minutes, rate: o.rate, speed: h.speed, requests: last?.requests ?? 0, finished: last?.finished ?? 0,
+    processes, memoryFlat: Object.values(processes).every((p) => p.flat), maxLagSecondHalf: maxLag, lagBound, lagBounded: maxLag <= lagBound, samples,
+  };
+}
+
+async function sample(h: Harness, t: number): Promise<SoakSample> {
+  const rssMiB: Record<string, number> = {};
+  const heapMiB: Record<string, number> = {};
+  const lag: Record<string, number> = {};
+  for (const type of h.types) {
+    const s = h.processes.sample(type);
+    if (s) {
+      rssMiB[type] = round(s.rssBytes / 2 ** 20);
+      if (s.heapUsedBytes !== undefined) heapMiB[type] = round(s.heapUsedBytes / 2 ** 20);
+    }
+    const position = await groupPosition(h.admin, h.groupOf(type)).catch(() => undefined);
+    if (position) lag[type] = position.lag;
+  }
+  const finished = await h.telemetryRows().then((rows) => rows.size).catch(() => -1);
+  return { t: round(t), rssMiB, heapMiB, lag, totalLag: Object.values(lag).reduce((a, b) => a + b, 0), requests: h.traffic.sent, finished };
+}
+
+/** Least-squares slope of (seconds, MiB) points, in MiB per hour; 0 for fewer than two points. */
+export function slopePerHour(points: readonly (readonly [number, number])[]): number {
+  if (points.length < 2) return 0;
+  const n = points.length;
+  const mx = points.reduce((s, [x]) => s + x, 0) / n;
+  const my = points.reduce((s, [, y]) => s + y, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 3600;
+}
+
+const round = (x: number) => Math.round(x * 10) / 10;
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,44 @@
+import { connectionFromEnv } from '../../stack/connection';
+import { allFaults, type FaultsReport, runFaults } from '../../streams/verify-faults/faults';
+
+jest.setTimeout(900_000);
+
+// The CI-sized `prm verify faults`: every processor type in its own process, each SIGKILLed once
+// mid-stream and restarted, the broker and the registry restarted, the database stopped for 60 s.
+// The broker, registry and database are the shared local stack's: they come back on the same
+// ports with the same endpoints file.
+it('loses and doubles no request under kills, a broker and registry restart and a 60 s database outage', async () => {
+  const started = Date.now();
+  const report: FaultsReport = await runFaults({
+    connection: connectionFromEnv(),
+    requests: 300,
+    faults: allFaults,
+    killsPerType: 1,
+    dbOutageSeconds: 60,
+    rate: 5,
+    say: (line) => process.stderr.write(`[faults] ${line}\n`),
+  });
+  const rows = Object.entries(report.faults).map(([name, f]) => ({ fault: name, requests: f.requests, lost: f.lost, duplicated: f.duplicated, recovered_in_s: f.recovered_in_s, outage_s: f.outage_s }));
+  process.stderr.write(`[faults] ${((Date.now() - started) / 1000).toFixed(0)} s\n${JSON.stringify({ faults: rows, totals: report.totals }, null, 2)}\n`);
+
+  expect(Object.keys(report.faults).sort()).toEqual([...allFaults].sort());
+  for (const [name, f] of Object.entries(report.faults)) {
+    // Each fault met traffic of its own, and the pipeline came back from it.
+    expect({ name, hadRequests: f.requests > 0, recovered: f.recovered_in_s !== null }).toEqual({ name, hadRequests: true, recovered: true });
+    expect({ name, lost: f.lost, duplicated: f.duplicated }).toEqual({ name, lost: 0, duplicated: 0 });
+  }
+  expect(report.totals.drained).toBe(true);
+  expect({ lost: report.totals.lost, duplicated: report.totals.duplicated, stages: report.totals.stages }).toEqual({
+    lost: 0,
+    duplicated: 0,
+    stages: {
+      predictions: { lost: 0, duplicated: 0 },
+      dispatches: { lost: 0, duplicated: 0 },
+      telemetry: { lost: 0, duplicated: 0 },
+      telemetryRows: { lost: 0, duplicated: 0 },
+    },
+  });
+  expect(report.totals.requests).toBeGreaterThanOrEqual(300);
+  expect(report.totals.foreignOutputs).toBe(0);
+  expect(report.totals.unexpectedExits).toEqual([]);
+});
