@@ -56,7 +56,8 @@ describe('scheduler', () => {
     finish(driver, 'a', T0 + 3000);
     const [first, second] = driver.readOutput('dispatches').map((d) => d.value!);
     expect(first).toMatchObject({ requestId: 'a', pool: 'pool', instanceId: 'pool-0', queuedMs: 0 });
-    expect(first!.allocation).toEqual({ cpuMillicores: 1000, memoryBytes: 200 * 1024 * 1024, timeoutMs: 6000 });
+    // Memory: the p90 (150 MiB) plus 15%.
+    expect(first!.allocation).toEqual({ cpuMillicores: 1000, memoryBytes: Math.round(150 * 1.15 * 1024 * 1024), timeoutMs: 6000 });
     expect(second).toMatchObject({ requestId: 'b', instanceId: 'pool-0', queuedMs: 2990 });
     expect(second!.dispatchedAt.getTime()).toBe(T0 + 3000);
     const p = second!.priority;
