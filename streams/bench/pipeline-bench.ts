@@ -147,9 +147,10 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     const latency = await latencyPhase('pipeline-latency', latencyPrefix, o.rate);
     phases.push(latency);
     if (!latency.sustained) {
-      // Report what it does sustain: 80% of the throughput it reached on the backlog.
-      const sustainable = Math.max(10, Math.floor((max.result.achievedPerSecond * 0.8) / 10) * 10);
-      o.log(`bench pipeline: ${o.rate}/s was not sustained; measuring latency at ${sustainable}/s (80% of the measured maximum)`);
+      // Report what it does sustain: 60% of the throughput it reached on the backlog, leaving
+      // room to catch up after start-up (tasks open, the analyser's cache is cold).
+      const sustainable = Math.max(10, Math.floor((max.result.achievedPerSecond * 0.6) / 10) * 10);
+      o.log(`bench pipeline: ${o.rate}/s was not sustained; measuring latency at ${sustainable}/s (60% of the measured maximum)`);
       phases.push(await latencyPhase('pipeline-latency-sustainable', `${prefix}lat2.`, sustainable));
     }
   } finally {
@@ -242,9 +243,21 @@ interface Reader {
 }
 
 /** Reads a topic read_committed from the start, noting when each record became readable. */
-async function startReader(kafka: Kafka, topic: string, groupId: string): Promise<Reader> {
+async function startReader(kafka: Kafka, topic: string, groupId: string, log: (line: string) => void): Promise<Reader> {
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxWaitTimeInMs: 50, maxBytesPerPartition: 4 * 1024 * 1024 });
-  const r: Reader = { arrivals: new Series(), latencies: new Series(), stamps: new Series(), bytes: 0, stop: () => consumer.disconnect() };
+  let stopping = false;
+  // kafkajs restarts a crashed consumer by itself; once stopping, a restart would outlive the run.
+  consumer.on(consumer.events.CRASH, (e) => {
+    log(`  reader of ${topic} crashed (${e.payload.error.message})${e.payload.restart && !stopping ? ', restarting' : ''}`);
+  });
+  const r: Reader = {
+    arrivals: new Series(), latencies: new Series(), stamps: new Series(), bytes: 0,
+    stop: async () => {
+      stopping = true;
+      await consumer.stop().catch(() => undefined);
+      await consumer.disconnect();
+    },
+  };
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -306,7 +319,7 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
         if (child.exitCode !== null) return resolve(NaN);
         let cpu = NaN;
         onStopped = (s) => (cpu = s);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.once('exit', () => {
           clearTimeout(timer);
           resolve(cpu);
@@ -320,7 +333,7 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
 async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseName, config: WorkerConfig, outTopic: string): Promise<{ result: PhaseResult; meanBytes: number }> {
   const start = loadavg();
   o.log(`bench pipeline: phase ${phase}: draining ${o.backlog} requests (at most ${o.durationSeconds} s of output)`);
-  const reader = await startReader(kafka, outTopic, `${config.app}.reader`);
+  const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
   let cpuSeconds = NaN;
   try {
@@ -380,12 +393,13 @@ async function ratePhase(
   const start = loadavg();
   const warmupMs = Math.min(5000, (o.durationSeconds * 1000) / 4);
   o.log(`bench pipeline: phase ${phase}: ${rate} requests/s, a warm-up (at least ${(warmupMs / 1000).toFixed(1)} s, until dispatches keep up) + ${o.durationSeconds} s measured`);
-  const reader = await startReader(kafka, outTopic, `${config.app}.reader`);
+  const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
   let cpuSeconds = NaN;
   let sent = 0;
   let windowStart = 0;
   let windowEnd = 0;
+  let caughtUp = false;
   try {
     await worker.ready;
     const began = Date.now();
@@ -411,6 +425,7 @@ async function ratePhase(
       offer();
       await sleep(5);
     }
+    caughtUp = reader.arrivals.length >= sent - rate * 0.2;
     windowStart = Date.now();
     windowEnd = windowStart + o.durationSeconds * 1000;
     while (Date.now() < windowEnd) {
@@ -438,9 +453,11 @@ async function ratePhase(
   const inWindow = arrivals.filter((t) => t >= windowStart && t < windowEnd).length;
   const achieved = inWindow / o.durationSeconds;
   const dispatched = arrivals.length;
-  const sustained = dispatched >= sent && achieved >= 0.95 * rate;
+  // Kept up: caught up after its start, every request dispatched, output at the offered rate.
+  const sustained = caughtUp && dispatched >= sent && achieved >= 0.95 * rate;
   const p50 = quantile(measured, 0.5);
   const p99 = quantile(measured, 0.99);
+  if (!caughtUp) o.log(`  ${phase}: dispatches never caught up with the offered rate in the 60 s warm-up`);
   o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}`);
   return {
     phase,
@@ -479,14 +496,21 @@ function goals(r: PipelineBenchReport): PipelineBenchReport['goals'] {
 }
 
 async function cleanUp(admin: Admin, o: PipelineBenchOptions, prefix: string, subjectsOf: string[]): Promise<void> {
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix));
-    if (groups.length > 0) await admin.deleteGroups(groups);
-    for (const name of subjectsOf) await deleteSubject({ url: o.registryUrl }, valueSubject(name)).catch(() => undefined);
-    o.log(`bench pipeline: deleted ${topics.length} topics, ${groups.length} consumer groups and the run's schema subjects`);
-  } catch (err) {
-    o.log(`bench pipeline: clean-up incomplete (${(err as Error).message}); topics start with ${prefix}`);
-  }
+  const problems: string[] = [];
+  const attempt = async <T>(what: string, step: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await step();
+    } catch (err) {
+      problems.push(`${what}: ${(err as Error).message}`);
+      return fallback;
+    }
+  };
+  const topics = await attempt('list topics', async () => (await admin.listTopics()).filter((t) => t.startsWith(prefix)), [] as string[]);
+  if (topics.length > 0) await attempt('delete topics', () => admin.deleteTopics({ topics, timeout: 30_000 }), undefined);
+  const groups = await attempt('list groups', async () => (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix)), [] as string[]);
+  // One by one: a group still being left by a stopped member refuses, and must not stop the rest.
+  for (const g of groups) await attempt(`delete group ${g}`, () => admin.deleteGroups([g]), undefined);
+  for (const name of subjectsOf) await deleteSubject({ url: o.registryUrl }, valueSubject(name)).catch(() => undefined);
+  o.log(`bench pipeline: deleted ${topics.length} topics, ${groups.length} consumer groups and the run's schema subjects under ${prefix}` +
+    (problems.length > 0 ? ` (not all: ${problems.join('; ')})` : ''));
 }
