@@ -204,18 +204,21 @@ function exitOnInterrupt(): void {
 }
 
 function faultsTable(report: import('../../streams/verify-faults/faults').FaultsReport): string {
-  const rows = [['fault', 'injections', 'requests', 'lost', 'duplicated', 'recovered_in_s', 'outage_s']];
+  const rows = [['fault', 'injections', 'requests', 'lost', 'duplicated', 'recovered_in_s', 'outage_s', 'processes that gave up']];
   for (const [name, f] of Object.entries(report.faults)) {
-    rows.push([name, String(f.injections), String(f.requests), String(f.lost), String(f.duplicated), f.recovered_each_s.map((s) => (s === null ? 'never' : s)).join(' / '), String(f.outage_s)]);
+    rows.push([
+      name, String(f.injections), String(f.requests), String(f.lost), String(f.duplicated),
+      f.recovered_each_s.map((s) => (s === null ? 'never' : s)).join(' / '), String(f.outage_s), f.crashed.join(', ') || '-',
+    ]);
   }
   const t = report.totals;
-  rows.push(['total', '', String(t.requests), String(t.lost), String(t.duplicated), '', '']);
+  rows.push(['total', '', String(t.requests), String(t.lost), String(t.duplicated), '', '', '']);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   const lines = rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd());
   const stages = Object.entries(t.stages).map(([s, v]) => `${s} lost ${v.lost} duplicated ${v.duplicated}`).join('; ');
   return `${lines.join('\n')}\n\nper stage: ${stages}\nrequests written twice by the producer: ${t.requestsDoubled}; failed sends: ${t.failedSends}; ` +
     `outputs of unknown requests: ${t.foreignOutputs}\ndrained: ${t.drained} (${t.drainSeconds} s); wall time ${t.wallSeconds} s; ` +
-    `processes that exited by themselves: ${t.unexpectedExits.length === 0 ? 'none' : t.unexpectedExits.join('; ')}\n`;
+    `event time x${t.speed.toFixed(0)}\nprocesses that exited by themselves (restarted): ${t.unexpectedExits.length === 0 ? 'none' : t.unexpectedExits.join('; ')}\n`;
 }
 
 export const command: Command = {

@@ -44,6 +44,8 @@ export interface FaultResult {
   recovered_each_s: (number | null)[];
   /** How long the fault itself lasted (a service down), worst over the injections; 0 for a SIGKILL, whose restart is immediate. */
   outage_s: number;
+  /** Processes that exited by themselves during the fault (each restarted, as a supervisor would). */
+  crashed: string[];
   /** Where requests were lost or doubled. */
   stages: Tally['stages'];
   /** A few of the request ids lost or doubled, to look up. */
@@ -53,7 +55,7 @@ export interface FaultResult {
 export interface FaultsReport {
   runId: string;
   faults: Record<string, FaultResult>;
-  totals: Tally & { drained: boolean; drainSeconds: number; wallSeconds: number; unexpectedExits: string[]; failedSends: number; foreignOutputs: number };
+  totals: Tally & { drained: boolean; drainSeconds: number; wallSeconds: number; unexpectedExits: string[]; failedSends: number; foreignOutputs: number; speed: number };
   /** Requests published before the first fault and after the last (no fault of their own). */
   calm: Tally;
 }
@@ -63,6 +65,7 @@ interface Phase {
   fault: string;
   recoveredS: number | undefined;
   outageS: number;
+  crashed: string[];
 }
 
 /**
@@ -104,8 +107,10 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
       const half = h.traffic.attempted + perPhase / 2;
       h.traffic.allow(perPhase);
       await waitFor(() => h.traffic.attempted >= half, 120_000, 'traffic stalled');
+      const exitsBefore = h.processes.unexpectedExits.length;
       await inject(h, stack, phase, o, say);
       await h.traffic.quotaUsed();
+      phase.crashed = h.processes.unexpectedExits.slice(exitsBefore).map((e) => e.name);
     }
     h.traffic.label = 'calm';
     h.traffic.allow(Math.ceil(perPhase / 2));
@@ -145,7 +150,7 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
     for (const phase of phases) {
       const t = tally(byLabel.get(phase.label) ?? []);
       const r = (faults[phase.fault] ??= {
-        injections: 0, requests: 0, lost: 0, duplicated: 0, recovered_in_s: 0, recovered_each_s: [], outage_s: 0, stages: tally([]).stages, examples: [],
+        injections: 0, requests: 0, lost: 0, duplicated: 0, recovered_in_s: 0, recovered_each_s: [], outage_s: 0, crashed: [], stages: tally([]).stages, examples: [],
       });
       r.injections++;
       r.requests += t.requests;
@@ -163,6 +168,7 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
       r.recovered_each_s.push(phase.recoveredS === undefined ? null : round(phase.recoveredS));
       r.recovered_in_s = r.recovered_each_s.includes(null) ? null : Math.max(...(r.recovered_each_s as number[]));
       r.outage_s = Math.max(r.outage_s, round(phase.outageS));
+      r.crashed.push(...phase.crashed);
     }
     const all = [...h.traffic.labelOf.keys()];
     const known = new Set(all);
@@ -172,12 +178,13 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
       faults,
       totals: {
         ...tally(all.map(countsOf)), drained, drainSeconds: round(drainSeconds), wallSeconds: round((Date.now() - began) / 1000),
-        unexpectedExits: [...h.processes.unexpectedExits], failedSends: h.traffic.failedSends, foreignOutputs,
+        unexpectedExits: h.processes.unexpectedExits.map((e) => `${e.name}: ${e.why}`), speed: h.speed, failedSends: h.traffic.failedSends, foreignOutputs,
       },
       calm: tally(byLabel.get('calm') ?? []),
     };
   } finally {
-    await h.stop(o.keep === true);
+    // A failing cleanup must not hide why the run failed.
+    await h.stop(o.keep === true).catch((err: unknown) => o.say(`cleanup failed: ${(err as Error).message}`));
   }
 }
 
@@ -188,9 +195,9 @@ function planPhases(faults: readonly string[], killsPerType: number): Phase[] {
   // Kills round-robin over the types, so a type's second kill meets a pipeline others have since shaken.
   const kills = faults.filter((f) => f.startsWith('kill-'));
   for (let round = 1; round <= killsPerType; round++) {
-    for (const f of kills) phases.push({ label: `${f}#${round}`, fault: f, recoveredS: undefined, outageS: 0 });
+    for (const f of kills) phases.push({ label: `${f}#${round}`, fault: f, recoveredS: undefined, outageS: 0, crashed: [] });
   }
-  for (const f of faults.filter((x) => !x.startsWith('kill-'))) phases.push({ label: `${f}#1`, fault: f, recoveredS: undefined, outageS: 0 });
+  for (const f of faults.filter((x) => !x.startsWith('kill-'))) phases.push({ label: `${f}#1`, fault: f, recoveredS: undefined, outageS: 0, crashed: [] });
   return phases;
 }
 

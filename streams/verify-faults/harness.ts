@@ -59,6 +59,7 @@ export class Harness {
   readonly processes: ProcessorProcesses;
   readonly eventNow: () => number;
   readonly speed: number;
+  // Set by start(), in this order; stop() copes with a start that failed part way.
   admin!: Admin;
   database!: Database;
   reader!: OutputsReader;
@@ -147,6 +148,7 @@ export class Harness {
     await this.admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
     const groups = [...this.types.map((t) => this.groupOf(t)), `${this.app}.verify-reader`];
     await this.admin.deleteGroups(groups).catch(() => undefined);
+    if (!this.database) return;
     const pattern = runIdPattern(this.runId);
     for (const table of ['execution_requests', 'execution_telemetry', 'demand_predictions', 'job_dispatches', 'prediction_errors', 'code_features']) {
       await this.database.query(`DELETE FROM ${SCHEMA}.${table} WHERE request_id LIKE $1`, [pattern]).catch(() => undefined);

@@ -22,6 +22,13 @@ export interface ProcessorSample {
   heapUsedBytes?: number;
 }
 
+export interface UnexpectedExit {
+  name: string;
+  /** Wall ms. */
+  at: number;
+  why: string;
+}
+
 /**
  * One `prm run --processors <name>` child process per processor type, as an operator would run
  * them, so a SIGKILL hits exactly one type. Each child's stderr goes to `<logDir>/<name>.log`.
@@ -31,7 +38,8 @@ export class ProcessorProcesses {
   private readonly logs = new Map<string, WriteStream>();
   private readonly ready = new Map<string, boolean>();
   private readonly heap = new Map<string, number>();
-  private readonly exits: string[] = [];
+  private readonly exits: UnexpectedExit[] = [];
+  private stopping = false;
 
   constructor(
     private readonly flags: RunFlags,
@@ -73,17 +81,21 @@ export class ProcessorProcesses {
     child.on('exit', (code, signal) => {
       if (this.children.get(name) !== child) return;
       this.children.delete(name);
-      if (signal !== 'SIGKILL' && signal !== 'SIGTERM') {
-        const why = `${name} exited by itself (code ${code}, signal ${signal}); see ${join(this.logDir, `${name}.log`)}`;
-        this.exits.push(why);
-        this.say(why);
-      }
+      if (this.stopping || signal === 'SIGKILL' || signal === 'SIGTERM') return;
+      const why = `${name} exited by itself (code ${code}, signal ${signal})`;
+      this.exits.push({ name, at: Date.now(), why });
+      // As a supervisor would (systemd Restart=always, a Kubernetes pod): the run goes on and the
+      // exit is reported, since a processor that gives up is a finding in itself.
+      this.say(`${why}; restarting it (log ${join(this.logDir, `${name}.log`)})`);
+      setTimeout(() => {
+        if (!this.stopping && !this.children.has(name)) this.start(name);
+      }, 1000);
     });
     this.children.set(name, child);
   }
 
-  /** Processes that ended without being told to (a processor that gave up is a finding). */
-  get unexpectedExits(): readonly string[] {
+  /** Processes that ended without being told to, each restarted a second later. */
+  get unexpectedExits(): readonly UnexpectedExit[] {
     return this.exits;
   }
 
@@ -107,6 +119,7 @@ export class ProcessorProcesses {
   }
 
   async stopAll(graceMs = 30_000): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.children.keys()].map((n) => this.signal(n, 'SIGTERM', graceMs)));
     for (const log of this.logs.values()) log.end();
   }

@@ -86,7 +86,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
       o.say(`t=${s.t.toFixed(0)} s  requests ${s.requests}  finished ${s.finished}  RSS total ${rss.toFixed(0)} MiB  lag ${s.totalLag}`);
     }
   } finally {
-    await h.stop(o.keep === true);
+    // A failing cleanup must not hide why the run failed.
+    await h.stop(o.keep === true).catch((err: unknown) => o.say(`cleanup failed: ${(err as Error).message}`));
   }
   const second = samples.filter((s) => s.t >= (wallMs / 1000) / 2);
   const processes: Record<string, SoakProcessFacts> = {};
