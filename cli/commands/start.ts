@@ -22,9 +22,11 @@ Runs PRM end to end on this machine with no configuration:
      the scale commands, queue delay by tier, prediction error by model version.
 The last line printed is the path of the HTML report.
 
-  --speed N          trace seconds per wall second (default 120: the 6-hour workload in 3 minutes)
+  --speed N          trace seconds per wall second (default 60). Every 100 ms the pipeline takes
+                     to hand a job's telemetry back is speed/10 s of the trace's time: at high
+                     speeds short jobs hold their reservations visibly longer than they run
   --duration SPAN    replay only the first SPAN of the workload's time, e.g. 90m, 2h, 3600s
-                     (default all of it); a longer workload goes further: see --workload
+                     (default 3h: about 3 minutes at 60x; 6h replays all of it)
   --workload FILE    another trace instead of the bundled one (with --format: jobs,
                      bitbrains, alibaba-batch, azure-llm; see 'prm replay --help')
   --keep-running     after the report, keep the processors running until Ctrl-C (publish more with
@@ -48,9 +50,9 @@ export const command: Command = {
       'keep-running': { type: 'boolean' },
       'report-dir': { type: 'string' },
     });
-    const speed = numberFlag('speed', values.speed, 120);
+    const speed = numberFlag('speed', values.speed, 60);
     if (!(speed >= 1)) throw new UsageError('--speed must be at least 1');
-    const traceSpanMs = values.duration === undefined ? undefined : parseSpan(values.duration);
+    const traceSpanMs = parseSpan(values.duration ?? '3h');
     if (values.format !== undefined && values.workload === undefined) throw new UsageError('--format goes with --workload');
     const workload = values.workload ?? join(__dirname, '..', '..', 'data', 'workload', 'workload.jsonl');
     const format = values.format ?? 'jobs';
@@ -80,7 +82,7 @@ interface LiveRun {
   workload: string;
   format: import('../../streams/executors/replay-workload').TraceFormat;
   speed: number;
-  traceSpanMs: number | undefined;
+  traceSpanMs: number;
   keepRunning: boolean;
   reportDir: string;
 }

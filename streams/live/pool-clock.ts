@@ -13,10 +13,11 @@ export interface PoolClockOptions {
   now(): number;
   /**
    * How far the pool's clock trails the replay's time, in event ms: a dispatch still in the
-   * pipeline for up to this long reaches the pool before its time has passed it.
+   * pipeline for up to this long reaches the pool before its time has passed it, at the cost of
+   * every job's end being seen that much later.
    */
   lagMs: number;
-  /** Wall ms between ticks. Default 250. */
+  /** Wall ms between ticks: at speed S a job's end is seen up to S times this late. Default 250. */
   everyMs?: number;
 }
 

@@ -29,19 +29,19 @@ const connection = connectionFromEnv();
 const kafka = new Kafka({ ...connection.kafka, clientId: 'prm-live-test', logLevel: logLevel.NOTHING });
 
 /**
- * Two steady hours, then a third in which the arrival rate triples over the hour: the ramp the
- * planner must scale ahead of. Jobs of 1 core for 2-60 s with 0.25-2 GiB; a user's jobs are alike.
+ * A steady hour, then half an hour in which the arrival rate triples: the ramp the planner must
+ * scale ahead of. Jobs of 1 core for 2-60 s with 0.25-2 GiB; a user's jobs are alike.
  */
 function workload(): { lines: string[]; rampStart: number } {
   const random = seededRandom(7);
   const t0 = 1_800_000_000;
-  const steady = Math.round(REQUESTS * 0.4);
+  const steady = Math.round(REQUESTS * 0.5);
   const arrivals: number[] = [];
-  for (let i = 0; i < steady; i++) arrivals.push(t0 + random() * 2 * HOUR);
-  // Rate rising linearly from the steady rate to 3x over the third hour: inverse-CDF sampling.
+  for (let i = 0; i < steady; i++) arrivals.push(t0 + random() * HOUR);
+  // Rate rising linearly from the steady rate to 3x over the next half hour: inverse-CDF sampling.
   for (let i = steady; i < REQUESTS; i++) {
     const u = random();
-    arrivals.push(t0 + 2 * HOUR + HOUR * ((-1 + Math.sqrt(1 + 8 * u)) / 2));
+    arrivals.push(t0 + HOUR + (HOUR / 2) * ((-1 + Math.sqrt(1 + 8 * u)) / 2));
   }
   arrivals.sort((a, b) => a - b);
   const lines = arrivals.map((arrival, i) => {
@@ -52,7 +52,7 @@ function workload(): { lines: string[]; rampStart: number } {
       memory: 0.25 + ((user * 31) % 8) / 4, duration_s: size * (0.8 + 0.4 * random()), replicas: 1,
     });
   });
-  return { lines, rampStart: (t0 + 2 * HOUR) * 1000 };
+  return { lines, rampStart: (t0 + HOUR) * 1000 };
 }
 
 let db: Database;
@@ -68,7 +68,8 @@ beforeAll(async () => {
   const { lines, rampStart } = workload();
   writeFileSync(join(dir, 'jobs.jsonl'), `${lines.join('\n')}\n`);
   run = await liveReplay({
-    connection, database: db, trace: join(dir, 'jobs.jsonl'), format: 'jobs', speed: 120,
+    // 40x: every 100 ms the pipeline takes to hand a job's telemetry back is 4 s of event time.
+    connection, database: db, trace: join(dir, 'jobs.jsonl'), format: 'jobs', speed: 40,
     pool: { ...defaultPool, minInstances: 1, initialInstances: 2, maxInstances: 40 },
     logger: silentLogger, progress: (line) => process.stderr.write(`${line}\n`),
     trainEveryMs: 10_000, onTrainingCycle: (result) => cycles.push(result),
@@ -160,7 +161,7 @@ describe('the live pipeline, end to end on the real stack', () => {
       [run.pool],
     );
     expect(commands.rows.length).toBeGreaterThan(0);
-    const peakStart = rampStartMs + 0.5 * HOUR * 1000;
+    const peakStart = rampStartMs + 0.25 * HOUR * 1000;
     const before = commands.rows.filter((c) => c.issued_at.getTime() < peakStart);
     expect(before.length).toBeGreaterThan(0);
     // Each scale-out asks for capacity one boot delay ahead of when it is needed.
