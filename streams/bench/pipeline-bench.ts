@@ -10,6 +10,7 @@ import { eventType } from '../../schemas/events';
 import { deleteSubject } from '../../schemas/registry-http';
 import { ensureTopics } from '../../schemas/topic-admin';
 import { type TopicSpec, userKeyedPartitions, valueSubject } from '../../schemas/topics';
+import type { ExecutionRequest } from '../../schemas/types.generated';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
 import { quantile, Series, steadyRate } from './stats';
@@ -208,25 +209,65 @@ async function corpusPrograms(): Promise<string[]> {
 /** Publishes `n` requests as fast as the producer allows; returns their mean encoded size (bytes). */
 const requestType = eventType('ExecutionRequest');
 
+/**
+ * Publishes batches without waiting for each, at most `limit` at a time; the first failure is
+ * rethrown by the next call (a rejection nobody awaits would kill the run before its clean-up).
+ */
+class Publisher {
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private failure: unknown;
+
+  constructor(private readonly producer: RequestProducer, private readonly limit: number) {}
+
+  get busy(): boolean {
+    this.check();
+    return this.inFlight.size >= this.limit;
+  }
+
+  publish(batch: ExecutionRequest[]): void {
+    this.check();
+    const p: Promise<unknown> = this.producer
+      .publishExecutionRequests(batch)
+      .catch((err: unknown) => {
+        this.failure ??= err;
+      })
+      .finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
+  }
+
+  /** Resolves when a slot is free. */
+  async slot(): Promise<void> {
+    while (this.busy) await Promise.race(this.inFlight);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
+    this.check();
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+}
+
 async function prefill(producer: RequestProducer, mix: RequestMix, n: number, log: (line: string) => void): Promise<number> {
   const started = Date.now();
   let sent = 0;
   let bytes = 0;
-  const inFlight = new Set<Promise<unknown>>();
+  const publisher = new Publisher(producer, 4);
   let lastLog = started;
   while (sent < n) {
     const batch = Array.from({ length: Math.min(1000, n - sent) }, () => mix.next(Date.now()));
     for (const r of batch) bytes += requestType.toBuffer(r).length + 5; // + the registry's wire-format frame
     sent += batch.length;
-    const p = producer.publishExecutionRequests(batch).finally(() => inFlight.delete(p));
-    inFlight.add(p);
-    if (inFlight.size >= 4) await Promise.race(inFlight);
+    publisher.publish(batch);
+    await publisher.slot();
     if (Date.now() - lastLog > 2000) {
       lastLog = Date.now();
       log(`  backlog: ${sent}/${n} requests published`);
     }
   }
-  await Promise.all(inFlight);
+  await publisher.drain();
   const seconds = (Date.now() - started) / 1000;
   log(`  backlog: ${n} requests published in ${seconds.toFixed(1)} s (${Math.round(n / seconds)}/s)`);
   return bytes / Math.max(1, n);
@@ -259,21 +300,30 @@ async function startReader(kafka: Kafka, topic: string, groupId: string, log: (l
     },
   };
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  await consumer.run({
-    eachBatch: async ({ batch }) => {
-      const now = Date.now();
-      for (const m of batch.messages) {
-        const stamp = Number(m.timestamp);
-        r.arrivals.push(now);
-        r.latencies.push(now - stamp);
-        r.stamps.push(stamp);
-        r.bytes += m.value?.length ?? 0;
-      }
-    },
-  });
-  await joined;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          const stamp = Number(m.timestamp);
+          r.arrivals.push(now);
+          r.latencies.push(now - stamp);
+          r.stamps.push(stamp);
+          r.bytes += m.value?.length ?? 0;
+        }
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`reader of ${topic} did not join its group in 60 s`)), 60_000);
+    });
+    await Promise.race([joined, timeout]).finally(() => clearTimeout(timer));
+  } catch (err) {
+    await r.stop().catch(() => undefined);
+    throw err;
+  }
   return r;
 }
 
@@ -403,16 +453,15 @@ async function ratePhase(
   try {
     await worker.ready;
     const began = Date.now();
-    const inFlight = new Set<Promise<unknown>>();
+    const publisher = new Publisher(producer, 8);
     let lastLog = began;
     const offer = (): void => {
       const due = Math.floor(((Date.now() - began) * rate) / 1000) - sent;
-      if (due > 0 && inFlight.size < 8) {
+      if (due > 0 && !publisher.busy) {
         const now = Date.now();
         const batch = Array.from({ length: Math.min(due, 5000) }, () => mix.next(now));
         sent += batch.length;
-        const p = producer.publishExecutionRequests(batch).finally(() => inFlight.delete(p));
-        inFlight.add(p);
+        publisher.publish(batch);
       }
       if (Date.now() - lastLog >= 2000) {
         lastLog = Date.now();
@@ -432,7 +481,7 @@ async function ratePhase(
       offer();
       await sleep(5);
     }
-    await Promise.all(inFlight);
+    await publisher.drain();
     // Let what was sent be dispatched: until all are, nothing moves for 15 s, or 30 s passed (a
     // rate it cannot sustain leaves a backlog that could take minutes: the phase says so).
     let last = -1;
