@@ -30,7 +30,10 @@ export interface LiveReplayOptions {
   signal?: AbortSignal;
   /** Wall ms to wait after the last request for running jobs to finish. Default: as long as the trace's longest job needs. */
   drainTimeoutMs?: number;
-  /** Wall ms between training cycles (each on the last 24 h of the replay's event time). Default 20 s. */
+  /**
+   * Wall ms between training cycles (each on the last 24 h of the replay's event time). Default
+   * 30 s: a cycle trains in this process and holds its event loop for seconds.
+   */
   trainEveryMs?: number;
   onTrainingCycle?(result: TrainingCycleResult): void;
 }
@@ -86,12 +89,14 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
   const pipeline = await startPipeline({
     connection: o.connection, app, topicPrefix, pool, simulatePool: true, usage: (d) => usage.get(d.requestId),
     database: o.database, logger: o.logger,
-    trainer: { everyMs: o.trainEveryMs ?? 20_000, now: () => new Date(replayNow()), onCycle: o.onTrainingCycle },
+    trainer: { everyMs: o.trainEveryMs ?? 30_000, now: () => new Date(replayNow()), onCycle: o.onTrainingCycle },
   });
 
   // Event times end about now even after the drain, so none is ever ahead of the wall clock
-  // (validation refuses events from the future): the trace is moved back by its span plus the drain.
-  const drainEventMs = longestJobMs + 10 * 60_000;
+  // (validation refuses events from the future): the trace is moved back by its span plus the
+  // drain. The drain may take as long again as the replay (a backlog built up at a fast pace);
+  // past that, the replay's time has caught up with the wall clock and passes at its pace.
+  const drainEventMs = Math.max(longestJobMs + 10 * 60_000, spanMs);
   const wallStart = Date.now();
   const start = wallStart - spanMs - drainEventMs;
   // Once the replay's time catches up with the wall clock it passes at the wall clock's pace.

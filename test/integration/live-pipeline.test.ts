@@ -72,7 +72,7 @@ beforeAll(async () => {
     connection, database: db, trace: join(dir, 'jobs.jsonl'), format: 'jobs', speed: 40,
     pool: { ...defaultPool, minInstances: 1, initialInstances: 2, maxInstances: 40 },
     logger: silentLogger, progress: (line) => process.stderr.write(`${line}\n`),
-    trainEveryMs: 10_000, onTrainingCycle: (result) => cycles.push(result),
+    trainEveryMs: 20_000, onTrainingCycle: (result) => cycles.push(result),
   });
   // The trace's times moved to the run's: the ramp in event time.
   const firstArrival = JSON.parse(lines[0]!).arrival * 1000;
