@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Analyzer } from '../../models/code/analyzer';
 import type { Estimator } from '../../models/code/estimator';
 import type { CodeFeatures as AnalyzedFeatures } from '../../models/code/features';
+import type { Estimate } from '../../models/code/samples';
 import { CODE_MODEL_NAME } from '../../models/training/artifact';
 import { codeFeaturesEvent } from '../../models/training/code-features-event';
 import type { ExecutionRequest, PredictedDemand, UserProfile } from '../../schemas/types.generated';
@@ -45,6 +46,10 @@ export function predictorProcessor(o: PredictorOptions) {
   if (!(k > 0)) throw new RangeError(`codeEvidenceStrength must be positive, got ${k}`);
   const fixed = { estimator: o.estimator, version: o.estimatorVersion };
   const currentEstimator = o.currentEstimator ?? (() => fixed);
+  // The analyser hands back the same features object for the same source (its cache by hash):
+  // the estimate of one object under one estimator version is computed once. A neural estimator
+  // costs about a millisecond a call, most of the predictor's time on repeated code.
+  const estimates = new WeakMap<AnalyzedFeatures, { version: string; estimate: Estimate }>();
   return defineProcessor({
     name: 'predictor',
     inputs: {
@@ -81,10 +86,19 @@ export function predictorProcessor(o: PredictorOptions) {
     },
   });
 
-  function predict(request: ExecutionRequest, features: AnalyzedFeatures, profile: UserProfile | undefined): PredictedDemand {
+  /** The estimate of a features object under the current estimator version (see `estimates`). */
+  function estimateOf(features: AnalyzedFeatures): { estimate: Estimate; version: string } {
     const { estimator, version } = currentEstimator();
+    const known = estimates.get(features);
+    if (known?.version === version) return known;
     const [estimate] = estimator.estimate([features]);
     if (!estimate) throw new Error(`estimator ${estimator.name} returned no estimate`);
+    estimates.set(features, { version, estimate });
+    return { estimate, version };
+  }
+
+  function predict(request: ExecutionRequest, features: AnalyzedFeatures, profile: UserProfile | undefined): PredictedDemand {
+    const { estimate, version } = estimateOf(features);
     const code: ComponentEstimate = {
       source: 'CODE_ANALYSIS',
       model: { name: CODE_MODEL_NAME, version },

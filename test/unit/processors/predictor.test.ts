@@ -28,6 +28,24 @@ describe('predictor', () => {
     expect(out[1]!.value).toMatchObject({ tier: 'PREMIUM', priority: 9 });
   });
 
+  it('estimates each distinct program once per estimator version, however often it is submitted', () => {
+    const { clock, topics } = setup();
+    const calls: number[] = [];
+    const counting = { ...opsEstimator, estimate: (fs: Parameters<typeof opsEstimator.estimate>[0]) => (calls.push(fs.length), opsEstimator.estimate(fs)) };
+    let version = 'v1';
+    const p = predictorProcessor({ topics, analyzer, estimator: counting, estimatorVersion: 'v1', currentEstimator: () => ({ estimator: counting, version }) });
+    const driver = new ProcessorTestDriver(p, { clock });
+    const send = (id: string, code: string) => driver.pipeInput('requests', { key: 'ann', value: request({ requestId: id, userId: 'ann', code }) });
+    send('a', 'console.log(41);');
+    send('b', 'console.log(41);');
+    send('c', 'console.log(42);');
+    expect(calls).toEqual([1, 1]);
+    version = 'v2';
+    send('d', 'console.log(41);');
+    expect(calls).toEqual([1, 1, 1]);
+    expect(driver.readOutput('predictions').map((o) => o.value!.components[0]!.model.version)).toEqual(['v1', 'v1', 'v1', 'v2']);
+  });
+
   it('predicts more for code that does more work', () => {
     const { driver } = predictor();
     driver.pipeInput('requests', { key: 'ann', value: request({ requestId: 'small', userId: 'ann', code: 'console.log(1);' }) });
