@@ -44,7 +44,7 @@ export interface FaultResult {
   recovered_each_s: (number | null)[];
   /** How long the fault itself lasted (a service down), worst over the injections; 0 for a SIGKILL, whose restart is immediate. */
   outage_s: number;
-  /** Processes that exited by themselves during the fault (each restarted, as a supervisor would). */
+  /** Processes that exited by themselves during the fault (each restarted, as a supervisor would), and stack services that did (restarted too). */
   crashed: string[];
   /** Where requests were lost or doubled. */
   stages: Tally['stages'];
@@ -110,7 +110,7 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
       const exitsBefore = h.processes.unexpectedExits.length;
       await inject(h, stack, phase, o, say);
       await h.traffic.quotaUsed();
-      phase.crashed = h.processes.unexpectedExits.slice(exitsBefore).map((e) => e.name);
+      phase.crashed.push(...h.processes.unexpectedExits.slice(exitsBefore).map((e) => e.name));
     }
     h.traffic.label = 'calm';
     h.traffic.allow(Math.ceil(perPhase / 2));
@@ -225,6 +225,7 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
     await stack.stop('kafka');
     await stack.start('kafka');
     phase.outageS = (Date.now() - down) / 1000;
+    await restoreStack(stack, phase, say);
     h.traffic.resume();
     await recoverAll(h, allGroups, phase);
     say(`${phase.label}: broker down and back in ${phase.outageS.toFixed(1)} s; every processor committing again after ${fmt(phase.recoveredS)}`);
@@ -239,6 +240,7 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
     say(`${phase.label}: database stopped; back in ${(remaining / 1000).toFixed(0)} s`);
     await sleep(Math.max(0, remaining));
     await stack.start('timescale');
+    await restoreStack(stack, phase, say);
     const up = Date.now();
     phase.outageS = (up - down) / 1000;
     phase.recoveredS = await waitForProgress(h.admin, base, up, RECOVERY_TIMEOUT_MS);
@@ -249,8 +251,17 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
   await stack.stop('registry');
   await stack.start('registry');
   phase.outageS = (Date.now() - down) / 1000;
+  await restoreStack(stack, phase, say);
   await recoverAll(h, allGroups, phase);
   say(`${phase.label}: registry down and back in ${phase.outageS.toFixed(1)} s; every processor committing again after ${fmt(phase.recoveredS)}`);
+}
+
+/** A stack service that died while another was away (the registry without its broker) is a finding; it is started again. */
+async function restoreStack(stack: StackControl, phase: Phase, say: (line: string) => void): Promise<void> {
+  const restarted = await stack.restoreAll();
+  if (restarted.length === 0) return;
+  say(`${phase.label}: ${restarted.join(', ')} had exited during the fault; started again`);
+  phase.crashed.push(...restarted.map((s) => `stack ${s}`));
 }
 
 /** Recovery after a service is back: the baseline is read then (nothing commits while the broker is away). */

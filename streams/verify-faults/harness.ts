@@ -11,7 +11,7 @@ import { SCHEMA } from '../../sinks/tables';
 import type { Connection } from '../../stack/connection';
 import { startPoolClock, type RunningPoolClock } from '../live/pool-clock';
 import { consumerGroupId } from '../runtime/topology';
-import { OutputsReader } from './outputs-reader';
+import { ForkedOutputsReader } from './forked-outputs-reader';
 import { ProcessorProcesses } from './processor-processes';
 import { eventClock, Traffic, workloadJobs } from './traffic';
 
@@ -62,7 +62,7 @@ export class Harness {
   // Set by start(), in this order; stop() copes with a start that failed part way.
   admin!: Admin;
   database!: Database;
-  reader!: OutputsReader;
+  reader!: ForkedOutputsReader;
   traffic!: Traffic;
   private clock: RunningPoolClock | undefined;
   private kafka: Kafka;
@@ -105,7 +105,7 @@ export class Harness {
     this.database = await connectDatabase({ url: connection.databaseUrl, log: () => undefined });
     await migrate(this.database);
     const serde = await EventSerde.start({ registry: connection.registry, topics: catalogue });
-    this.reader = new OutputsReader(connection, serde, this.topicPrefix, `${this.app}.verify-reader`);
+    this.reader = new ForkedOutputsReader(this.topicPrefix, `${this.app}.verify-reader`);
     await this.reader.start();
 
     const started = Date.now();

@@ -8,13 +8,10 @@ export type CountedTopic = (typeof countedTopics)[number];
 
 /**
  * Reads the run's request, prediction, dispatch and telemetry topics read_committed (what a
- * downstream consumer would see: aborted writes of a killed processor never show) and counts the
- * records per request id. A record decoded to no request id of this run is counted as foreign.
+ * downstream consumer would see: aborted writes of a killed processor never show) and hands on
+ * the request id of every record. Runs in its own process (outputs-reader-process.ts).
  */
 export class OutputsReader {
-  readonly counts = new Map<CountedTopic, Map<string, number>>(countedTopics.map((t) => [t, new Map()]));
-  /** Wall ms of the last record read, per topic. */
-  readonly lastReadAt = new Map<CountedTopic, number>();
   private consumer: Consumer | undefined;
 
   constructor(
@@ -22,6 +19,8 @@ export class OutputsReader {
     private readonly serde: EventSerde,
     private readonly topicPrefix: string,
     private readonly groupId: string,
+    /** The request ids of each batch read. */
+    private readonly onRead: (topic: CountedTopic, requestIds: string[]) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -36,31 +35,23 @@ export class OutputsReader {
     await consumer.connect();
     await consumer.subscribe({ topics: [...byName.keys()], fromBeginning: true });
     await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        const name = byName.get(topic)!;
-        const value = await this.serde.decode<'ExecutionRequest'>(topic, message.value);
-        const counts = this.counts.get(name)!;
-        counts.set(value.requestId, (counts.get(value.requestId) ?? 0) + 1);
-        this.lastReadAt.set(name, Date.now());
+      // eachBatch, not eachMessage: kafkajs heartbeats after every message of eachMessage, and a
+      // heartbeat racing disconnect() after a broker restart reopens a socket nothing closes
+      // (the process, a jest worker, then never exits). Batches here are small and quick.
+      eachBatch: async ({ batch }) => {
+        const ids: string[] = [];
+        for (const message of batch.messages) ids.push((await this.serde.decode<'ExecutionRequest'>(batch.topic, message.value)).requestId);
+        if (ids.length > 0) this.onRead(byName.get(batch.topic)!, ids);
       },
     });
   }
 
-  count(topic: CountedTopic, requestId: string): number {
-    return this.counts.get(topic)!.get(requestId) ?? 0;
-  }
-
-  /** Resolves once no record has arrived for `quietMs` (everything committed has been read). */
-  async settle(quietMs: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const last = Math.max(0, ...this.lastReadAt.values());
-      if (Date.now() - last >= quietMs) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
-
   async stop(): Promise<void> {
-    await this.consumer?.disconnect().catch(() => undefined);
+    const consumer = this.consumer;
+    if (!consumer) return;
+    // Nothing in flight when the connections close (see run()).
+    consumer.pause(countedTopics.map((t) => ({ topic: `${this.topicPrefix}${t}` })));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await consumer.disconnect().catch(() => undefined);
   }
 }

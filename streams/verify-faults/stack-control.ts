@@ -18,6 +18,11 @@ export interface StackControl {
   readonly restartable: ReadonlySet<ServiceName>;
   stop(service: ServiceName): Promise<void>;
   start(service: ServiceName): Promise<void>;
+  /**
+   * Starts every restartable service that is no longer up (one that gave up while another was
+   * away) and returns their names: the stack is left as the run found it, and the deaths reported.
+   */
+  restoreAll(): Promise<ServiceName[]>;
 }
 
 export function localStackControl(connection: Connection, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): StackControl {
@@ -59,6 +64,15 @@ export function localStackControl(connection: Connection, log: (line: string) =>
       check(service);
       try {
         await stackUp(config, (line) => log(`stack: ${line}`), [service]);
+      } finally {
+        restoreEndpoints();
+      }
+    },
+    async restoreAll() {
+      if (restartable.size === 0) return [];
+      try {
+        const reports = await stackUp(config, (line) => log(`stack: ${line}`), [...restartable]);
+        return reports.filter((r) => r.outcome === 'cold start' || r.outcome === 'warm start').map((r) => r.name);
       } finally {
         restoreEndpoints();
       }
