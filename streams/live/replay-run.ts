@@ -106,7 +106,8 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     // No lag: a dispatch arriving after the pool's time passed its own starts at the pool's time,
     // as a job reaching a cluster late does. A lag would hold every reservation that much longer
     // (a 3-minute lag on 15-second jobs cut the pool's throughput twelvefold).
-    now: replayNow, lagMs: 0, everyMs: 50,
+    // Ticks every 100 ms: each is a transaction of the pool's whole state.
+    now: replayNow, lagMs: 0, everyMs: 100,
   });
   let counts: RunCounts = { requests: 0, predictions: 0, dispatches: 0, telemetry: 0 };
   const report = async () => {
