@@ -14,6 +14,11 @@ export interface SoakOptions {
   speed?: number;
   /** Flat: RSS may grow at most this many MiB per hour over the second half. Default 50. */
   maxRssSlopeMiBPerHour?: number;
+  /**
+   * Growth over the second half that is noise, not a leak (RSS moves by tens of MiB with GC and
+   * allocator timing): a short soak allows this many MiB over its second half. Default 32.
+   */
+  rssNoiseMiB?: number;
   /** Bounded: total lag over the second half may not exceed this many records. Default: 60 s of traffic. */
   maxLag?: number;
   keep?: boolean;
@@ -53,6 +58,8 @@ export interface SoakReport {
   finished: number;
   processes: Record<string, SoakProcessFacts>;
   memoryFlat: boolean;
+  /** The RSS slope allowed: the threshold, or the noise over the second half when that is larger. */
+  allowedRssSlopeMiBPerHour: number;
   maxLagSecondHalf: number;
   lagBound: number;
   lagBounded: boolean;
@@ -91,7 +98,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   }
   const second = samples.filter((s) => s.t >= (wallMs / 1000) / 2);
   const processes: Record<string, SoakProcessFacts> = {};
-  const maxSlope = o.maxRssSlopeMiBPerHour ?? 50;
+  const halfHours = o.minutes / 60 / 2;
+  const maxSlope = round(Math.max(o.maxRssSlopeMiBPerHour ?? 50, (o.rssNoiseMiB ?? 32) / halfHours));
   for (const type of h.types) {
     const rss = second.filter((s) => s.rssMiB[type] !== undefined).map((s) => [s.t, s.rssMiB[type]!] as const);
     const heap = second.filter((s) => s.heapMiB[type] !== undefined).map((s) => [s.t, s.heapMiB[type]!] as const);
@@ -110,7 +118,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const last = samples.at(-1);
   return {
     runId: h.runId, minutes: o.minutes, rate: o.rate, speed: h.speed, requests: last?.requests ?? 0, finished: last?.finished ?? 0,
-    processes, memoryFlat: Object.values(processes).every((p) => p.flat), maxLagSecondHalf: maxLag, lagBound, lagBounded: maxLag <= lagBound, samples,
+    processes, memoryFlat: Object.values(processes).every((p) => p.flat), allowedRssSlopeMiBPerHour: maxSlope, maxLagSecondHalf: maxLag, lagBound, lagBounded: maxLag <= lagBound, samples,
   };
 }
 
