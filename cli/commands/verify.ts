@@ -224,7 +224,7 @@ function faultsTable(report: import('../../streams/verify-faults/faults').Faults
 
 export const command: Command = {
   name: 'verify',
-  summary: 'end-to-end checks against the configured Kafka (exactly-once under SIGKILL, restore time)',
+  summary: 'end-to-end checks: exactly-once under SIGKILL, restore time, the fault suite, the soak',
   usage: `
 usage: prm verify <check> [options]
 
