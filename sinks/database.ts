@@ -110,6 +110,10 @@ class PooledDatabase implements Database {
   async session<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A checked-out client whose server goes away emits 'error'; unheard, it kills the process.
+    // The query in flight fails too, and the client is discarded below.
+    const onError = (error: Error) => (broken = error);
+    client.on('error', onError);
     try {
       return await work(wrap(client));
     } catch (error) {
@@ -117,6 +121,7 @@ class PooledDatabase implements Database {
       throw error;
     } finally {
       // A client that failed may hold a dead socket or an aborted transaction: discard it.
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -49,7 +49,12 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
   // already ignores (same schema, same config, delete of a deleted subject), and an idempotent
   // producer would want unbounded retries. One request in flight keeps this instance's writes in order.
   const producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  const consumer = kafka.consumer({ groupId: `prm-schema-registry-${randomUUID()}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
+  // The log's reader outlives a broker restart: after its retries it is restarted, not stopped
+  // (writes fail meanwhile, and callers get a 5xx to retry).
+  const consumer = kafka.consumer({
+    groupId: `prm-schema-registry-${randomUUID()}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false,
+    retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => true },
+  });
   try {
     // A topic just created can be unknown to the broker's metadata for a moment (KRaft propagation).
     const [end] = await retryWhileRetriable(async () => {

@@ -163,7 +163,8 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   let sink: SinkConsumer | undefined;
   if (runsSink) {
     const logger = o.logger.child({ component: 'sink' });
-    sink = createSinkConsumer({ kafka, registry: o.connection.registry, database: o.database!, prefix, groupId: `${app}.sink`, logger });
+    // The processors' session timeout: a killed sink's partitions move in seconds, not kafkajs' 30.
+    sink = createSinkConsumer({ kafka, registry: o.connection.registry, database: o.database!, prefix, groupId: `${app}.sink`, logger, sessionTimeoutMs: 10_000 });
   }
   const stopTrainer: (() => Promise<void>)[] = [];
   try {
@@ -180,7 +181,8 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     catalogue,
     serde,
     topicName: (name) => `${prefix}${name}`,
-    stopped: stream.stopped,
+    // With no stream processor here (a sink or trainer instance), nothing stops on its own.
+    stopped: streamProcessors.length > 0 ? stream.stopped : new Promise<void>(() => undefined),
     async stop() {
       await Promise.allSettled([stream.stop(), sink?.stop(), ...stopTrainer.map((s) => s())]);
       await models?.stop();

@@ -57,6 +57,9 @@ export class StreamApp {
       clientId: topology.app,
       logLevel: logLevel.WARN,
       logCreator: kafkajsLogCreator(this.logger.child({ component: 'kafkajs' })),
+      // kafkajs' default budget (5 retries, ~30 s in all) gives up on a broker that is restarting;
+      // a processor should wait it out: about two minutes of retries before a fatal stop.
+      retry: { retries: 15, initialRetryTime: 300, maxRetryTime: 10_000 },
       ...options.kafka,
     });
     this.runners = topology.processors
