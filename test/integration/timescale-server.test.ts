@@ -5,6 +5,7 @@ import { Client } from 'pg';
 import { ProtocolFramer, type Framed } from '../../stack/timescale/protocol-framer';
 import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
 import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
+import { hypertables as schemaHypertables, migrations } from '../../sinks/migrations/schema';
 
 /**
  * The embedded TimescaleDB server (stack/timescale/main.ts) as a process of its own, on a
@@ -160,12 +161,13 @@ describe('embedded TimescaleDB server', () => {
     try {
       expect(db.engine).toMatchObject({ kind: 'timescaledb', embedded: true });
       const first = await migrate(db, { log: quiet });
-      expect(first.applied).toHaveLength(3);
+      expect(first.applied).toHaveLength(migrations.length);
       const second = await migrate(db, { log: quiet });
       expect(second.applied).toEqual([]);
-      expect(second.alreadyApplied).toHaveLength(3);
+      expect(second.alreadyApplied).toHaveLength(migrations.length);
+      // The catalogue's time-series tables and the trainer's request features.
       const hypertables = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM timescaledb_information.hypertables WHERE hypertable_schema = 'prm'`);
-      expect(hypertables.rows[0]?.n).toBe(9);
+      expect(hypertables.rows[0]?.n).toBe(schemaHypertables.length + 1);
       const aggregates = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM timescaledb_information.continuous_aggregates WHERE view_schema = 'prm'`);
       expect(aggregates.rows[0]?.n).toBe(4);
       const jobs = await db.query<{ proc_name: string }>(`SELECT DISTINCT proc_name FROM timescaledb_information.jobs WHERE hypertable_schema = 'prm' ORDER BY 1`);
