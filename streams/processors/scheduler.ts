@@ -284,7 +284,13 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     // they would fill every gap it needs (backfill starvation): only jobs ranked above it start.
     t.stopper = t.model.stopper(now, (q) => !mightFit(t, q));
     const stopper = t.stopper;
-    const { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q) && (!stopper || byRank({ ...q, score: t.model.score(q, now) }, stopper) < 0));
+    let { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
+    if (stopper) {
+      // Scored once: keep those ranked above the stopper.
+      const above = jobs.map((q, i) => byRank({ ...q, score: scores[i]! }, stopper) < 0);
+      jobs = jobs.filter((_, i) => above[i]);
+      scores = scores.filter((_, i) => above[i]);
+    }
     // In rank order, each job that fits is placed. Freed room usually admits a job or two, so
     // pick the best remaining job that might still fit a few times before sorting them all.
     for (let picks = 0; jobs.length > 0; picks++) {

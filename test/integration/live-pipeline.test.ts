@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { seededRandom } from '../../models/seeded-random';
 import { EventSerde } from '../../schemas/serde';
@@ -14,6 +12,7 @@ import { defaultPool } from '../../streams/live/pipeline';
 import { liveReplay, type LiveReplayResult } from '../../streams/live/replay-run';
 import { silentLogger } from '../../streams/runtime/logger';
 import type { TrainingCycleResult } from '../../streams/trainer';
+import { headlessChromium, pointsOf } from '../support/chromium';
 
 jest.setTimeout(900_000);
 
@@ -175,12 +174,7 @@ describe('the live pipeline, end to end on the real stack', () => {
   it("writes the run's report, whose charts a real browser draws with the run's data", async () => {
     const written = await writeRunReport(db, { runId: run.runId, pool: run.pool, from: new Date(run.fromMs), to: new Date(run.toMs + 1) }, join(dir, 'report'));
     expect(written.data.totals.requests).toBe(REQUESTS);
-    const { stdout } = await promisify(execFile)(
-      process.env.CHROMIUM ?? '/usr/bin/chromium',
-      ['--headless', '--no-sandbox', '--disable-gpu', `--user-data-dir=${join(dir, 'chromium')}`, '--dump-dom', `file://${written.htmlPath}`],
-      { timeout: 90_000, maxBuffer: 64 * 2 ** 20 },
-    );
-    const charts = [...stdout.matchAll(/<[a-z]+ [^>]*data-chart="([^"]*)"[^>]*>/g)].map((m) => [m[1], Number(/data-points="(\d+)"/.exec(m[0])?.[1] ?? 0)] as const);
+    const charts = pointsOf(await headlessChromium(dir, 'report', ['--dump-dom', `file://${written.htmlPath}`]), 'data-chart');
     expect(charts.map(([name]) => name)).toEqual(['cluster-demand', 'user-demand', 'instances', 'queue-delay', 'model-error']);
     for (const [, points] of charts) expect(points).toBeGreaterThan(0);
   });

@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { renderReport, type ReportData } from '../../sinks/report';
+import { CHROMIUM, headlessChromium, pointsOf } from '../support/chromium';
 import { decodePng } from '../unit/report/png';
 import { emptyReport, HOSTILE, sampleReport } from '../unit/report/sample-data';
 
@@ -14,9 +13,7 @@ import { emptyReport, HOSTILE, sampleReport } from '../unit/report/sample-data';
  * above an empty report's).
  */
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const CHARTS = ['cluster-demand', 'user-demand', 'instances', 'queue-delay', 'model-error'];
-const run = promisify(execFile);
 let dir: string;
 
 beforeAll(() => {
@@ -28,13 +25,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function chromium(name: string, args: string[]): Promise<string> {
-  const { stdout } = await run(
-    CHROMIUM,
-    ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--user-data-dir=${join(dir, `profile-${name}`)}`, ...args],
-    { timeout: 90_000, maxBuffer: 64 * 2 ** 20 },
-  );
-  return stdout;
+function chromium(name: string, args: string[]): Promise<string> {
+  return headlessChromium(dir, name, args);
 }
 
 function writeReport(name: string, data: ReportData): string {
@@ -43,13 +35,6 @@ function writeReport(name: string, data: ReportData): string {
   return `file://${path}`;
 }
 
-/** data-points of each element with data-chart (or data-user), in document order. */
-function pointsOf(dom: string, attribute: 'data-chart' | 'data-user'): Array<[string, number | null]> {
-  return [...dom.matchAll(new RegExp(`<[a-z]+ [^>]*${attribute}="([^"]*)"[^>]*>`, 'g'))].map((m) => {
-    const points = /data-points="(\d+)"/.exec(m[0]);
-    return [m[1] ?? '', points ? Number(points[1]) : null];
-  });
-}
 
 /** Share of pixels that are neither the page background nor a card's white (within a small tolerance). */
 function inkShare(png: Buffer): number {
