@@ -32,3 +32,88 @@ export class DecayingUsage {
     this.usage.set(user, { value, at });
   }
 }
+
+/** A user's decayed usage of both resources, as last written, to persist it. */
+export interface UsageSnapshot {
+  coreSeconds?: { value: number; at: number };
+  memorySeconds?: { value: number; at: number };
+}
+
+/**
+ * Fair share relative to the other active users, in the manner of dominant-resource fairness: a
+ * user's decayed usage of each resource (core-seconds, memory-seconds; a running job is charged
+ * its predicted work when it starts) is compared with the mean of the users that have work
+ * queued, and the resource where the user stands highest decides. The penalty is d / (1 + d) for
+ * that dominant ratio d: 0 for a user given nothing lately, 1/2 for one at the mean, towards 1
+ * for one holding nearly everything.
+ *
+ * Being a ratio, it does not depend on how large jobs are: a flood of tiny jobs ranks behind a
+ * newcomer as surely as a flood of large ones (an absolute scale in core-seconds left short jobs
+ * unpenalised). It only ranks jobs and never holds capacity back, so a lone user, at the mean of
+ * itself, still gets the whole cluster. Old usage counts for less than recent usage, as both decay.
+ */
+export class FairShare {
+  private readonly cores: DecayingUsage;
+  private readonly memory: DecayingUsage;
+  /** Queued jobs per user: the users who compete for the next dispatch. */
+  private readonly queued = new Map<string, number>();
+
+  constructor(halfLifeSeconds: number) {
+    this.cores = new DecayingUsage(halfLifeSeconds);
+    this.memory = new DecayingUsage(halfLifeSeconds);
+  }
+
+  enqueued(user: string): void {
+    this.queued.set(user, (this.queued.get(user) ?? 0) + 1);
+  }
+
+  dequeued(user: string): void {
+    const n = (this.queued.get(user) ?? 0) - 1;
+    if (n > 0) this.queued.set(user, n);
+    else this.queued.delete(user);
+  }
+
+  charge(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
+    if (coreSeconds > 0) this.cores.add(user, coreSeconds, now);
+    if (memorySeconds > 0) this.memory.add(user, memorySeconds, now);
+  }
+
+  /**
+   * The penalty of each user at `now`, in [0, 1). The means over the active users are taken once,
+   * so a pass over the queue costs one sweep of its users; a user scored without queued work (a
+   * what-if score) is counted among them.
+   */
+  penalties(now: number): (user: string) => number {
+    let coreSum = 0;
+    let memorySum = 0;
+    for (const user of this.queued.keys()) {
+      coreSum += this.cores.get(user, now);
+      memorySum += this.memory.get(user, now);
+    }
+    const active = this.queued.size;
+    return (user) => {
+      const c = this.cores.get(user, now);
+      const m = this.memory.get(user, now);
+      const counted = this.queued.has(user);
+      const n = counted ? active : active + 1;
+      const dominant = Math.max(ratio(c, (coreSum + (counted ? 0 : c)) / n), ratio(m, (memorySum + (counted ? 0 : m)) / n));
+      return dominant / (1 + dominant);
+    };
+  }
+
+  snapshot(user: string): UsageSnapshot | undefined {
+    const coreSeconds = this.cores.snapshot(user);
+    const memorySeconds = this.memory.snapshot(user);
+    return coreSeconds || memorySeconds ? { coreSeconds, memorySeconds } : undefined;
+  }
+
+  restore(user: string, s: UsageSnapshot): void {
+    if (s.coreSeconds && s.coreSeconds.value > 0) this.cores.restore(user, s.coreSeconds.value, s.coreSeconds.at);
+    if (s.memorySeconds && s.memorySeconds.value > 0) this.memory.restore(user, s.memorySeconds.value, s.memorySeconds.at);
+  }
+}
+
+/** x over the mean, 0 when nobody used the resource (0 / 0: everyone is equal). */
+function ratio(x: number, mean: number): number {
+  return mean > 0 ? x / mean : 0;
+}

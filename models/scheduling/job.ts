@@ -23,3 +23,7 @@ export interface DurationForecast {
 export function totalCores(j: JobRequest): number {
   return j.cores * j.replicas;
 }
+
+export function totalMemory(j: JobRequest): number {
+  return j.memory * j.replicas;
+}

@@ -1,5 +1,5 @@
-import { DecayingUsage } from './fair-share';
-import { totalCores, type DurationForecast, type JobRequest } from './job';
+import { FairShare } from './fair-share';
+import { totalCores, totalMemory, type DurationForecast, type JobRequest } from './job';
 
 export interface SchedulerWeights {
   /** Weight of the tier term (1 for tier 0 down to 0 for the lowest tier). */
@@ -8,7 +8,10 @@ export interface SchedulerWeights {
   size: number;
   /** Weight of ageing (wait / ageCap, capped at 1). */
   age: number;
-  /** Weight of the fair-share penalty (0 for an idle user, towards 1 for a heavy one). */
+  /**
+   * Weight of the fair-share penalty: 0 for a user given nothing lately, 1/2 at the mean of the
+   * users with queued work, towards 1 for one holding nearly everything (see FairShare).
+   */
   fair: number;
 }
 
@@ -25,8 +28,6 @@ export interface SchedulerOptions {
   sizeScaleCoreSeconds?: number;
   /** Fair-share usage half-life; default 3600 s. */
   fairShareHalfLifeSeconds?: number;
-  /** Usage (core-seconds) at which the fair-share penalty is one half; default 3.6e5. */
-  fairShareScaleCoreSeconds?: number;
   /** Queue bound; arrivals beyond it are rejected. Default 10,000. */
   maxQueue?: number;
   /** Largest job the fleet could ever hold (cores, memory per replica and in total). */
@@ -57,16 +58,23 @@ export interface ScoredJob extends QueuedJob {
  * the underestimate guard's inflation, each as last written; decay resumes from those times.
  */
 export interface UserState {
+  /** Core-seconds. */
   usage: number;
   usageAt: number;
   inflationExcess: number;
   inflationAt: number;
+  /** Memory-seconds (in the jobs' memory unit); absent in states written before it was kept. */
+  memoryUsage?: number;
+  memoryUsageAt?: number;
 }
 
 interface UserTerms {
   inflation: number;
   fair: number;
 }
+
+/** The per-user terms at one instant, each user's worked out once (memoised). */
+type TermsAt = (user: string) => UserTerms;
 
 /** Best first: score descending, then arrival order (FIFO ties); a total order, so deterministic. */
 export function byRank(a: ScoredJob, b: ScoredJob): number {
@@ -75,7 +83,8 @@ export function byRank(a: ScoredJob, b: ScoredJob): number {
 
 /**
  * The priority queue: a job's score is a weighted sum of its tier, how small it is predicted to
- * be, how long it has waited (capped) and how little its user consumed lately; ties go to the
+ * be, how long it has waited (capped) and how little its user consumed lately compared with the
+ * other users waiting (FairShare: relative, so it holds for small jobs as for large); ties go to the
  * earlier arrival. Scores change with time (ageing, decay), so `ordered(now)` scores afresh.
  *
  * Underestimate guard: when a user's job runs longer than its predicted quantile, that user's
@@ -85,7 +94,7 @@ export function byRank(a: ScoredJob, b: ScoredJob): number {
  */
 export class Scheduler {
   private readonly queue = new Map<string, QueuedJob>();
-  private readonly usage: DecayingUsage;
+  private readonly fair: FairShare;
   private readonly inflation = new Map<string, { excess: number; at: number }>();
   private readonly w: SchedulerWeights;
   private readonly o: Required<Omit<SchedulerOptions, 'weights' | 'limits'>> & Pick<SchedulerOptions, 'limits'>;
@@ -95,13 +104,13 @@ export class Scheduler {
     this.w = { tier: 1, size: 0.75, age: 2, fair: 0.5, ...options.weights };
     this.o = {
       tiers: 3, sizeQuantile: 'p90', ageCapSeconds: 1800, sizeScaleCoreSeconds: 1e6, fairShareHalfLifeSeconds: 3600,
-      fairShareScaleCoreSeconds: 3.6e5, maxQueue: 10_000, underestimateHalfLifeSeconds: 3600, maxInflation: 8, ...options,
+      maxQueue: 10_000, underestimateHalfLifeSeconds: 3600, maxInflation: 8, ...options,
     };
     if (!Number.isInteger(this.o.tiers) || this.o.tiers < 1) throw new RangeError(`tiers must be a positive integer, got ${this.o.tiers}`);
     if (!(this.o.ageCapSeconds > 0)) throw new RangeError('ageCapSeconds must be positive');
     if (!Number.isInteger(this.o.maxQueue) || this.o.maxQueue < 1) throw new RangeError('maxQueue must be a positive integer');
     if (Object.values(this.w).some((x) => !(x >= 0))) throw new RangeError('weights must be >= 0');
-    this.usage = new DecayingUsage(this.o.fairShareHalfLifeSeconds);
+    this.fair = new FairShare(this.o.fairShareHalfLifeSeconds);
   }
 
   /** Admission control: a job is queued or rejected with a reason, never silently dropped. */
@@ -121,6 +130,7 @@ export class Scheduler {
       return { admitted: false, reason: 'queue_full', explanation: `job ${job.id}: queue holds its limit of ${this.o.maxQueue} jobs` };
     }
     this.queue.set(job.id, { job, forecast, seq: this.seq++ });
+    this.fair.enqueued(job.user);
     return { admitted: true };
   }
 
@@ -142,7 +152,7 @@ export class Scheduler {
 
   /** Queued jobs, best first: score descending, then arrival order. */
   ordered(now: number): ScoredJob[] {
-    const users = new Map<string, UserTerms>();
+    const users = this.termsAt(now);
     const scored: ScoredJob[] = [];
     for (const q of this.queue.values()) scored.push({ ...q, score: this.scoreWith(q, now, users) });
     return scored.sort(byRank);
@@ -157,7 +167,7 @@ export class Scheduler {
    * best-ranked matters: it ends the pass, so it comes last and everything ranked below it is cut.
    */
   dispatchable(now: number, mightFit: (q: QueuedJob) => boolean): ScoredJob[] {
-    const users = new Map<string, UserTerms>();
+    const users = this.termsAt(now);
     const fits: QueuedJob[] = [];
     // Two passes without an object per job: in a long queue most jobs are starved or ranked
     // below the stopper, and allocating for each of them at every event dominated the run.
@@ -185,7 +195,7 @@ export class Scheduler {
    * dispatch pass that skips jobs which cannot fit need not rank, nor copy, a long queue.
    */
   scoredWhere(now: number, keep: (q: QueuedJob) => boolean): { jobs: QueuedJob[]; scores: number[] } {
-    const users = new Map<string, UserTerms>();
+    const users = this.termsAt(now);
     const jobs: QueuedJob[] = [];
     const scores: number[] = [];
     for (const q of this.queue.values()) {
@@ -197,7 +207,7 @@ export class Scheduler {
   }
 
   score(q: QueuedJob, now: number): number {
-    return this.scoreWith(q, now, new Map());
+    return this.scoreWith(q, now, this.termsAt(now));
   }
 
   /**
@@ -205,7 +215,7 @@ export class Scheduler {
    * (`mustNotBeOvertaken`): no job ranked below it may start until it has.
    */
   stopper(now: number, cannotFit: (q: QueuedJob) => boolean): ScoredJob | undefined {
-    const users = new Map<string, UserTerms>();
+    const users = this.termsAt(now);
     let best: ScoredJob | undefined;
     for (const q of this.queue.values()) {
       if (!this.mustNotBeOvertaken(q, now) || !cannotFit(q)) continue;
@@ -215,15 +225,23 @@ export class Scheduler {
     return best;
   }
 
-  /** `users` memoises the per-user terms (inflation, fair share) for one instant. */
-  private scoreWith(q: QueuedJob, now: number, users: Map<string, UserTerms>): number {
+  /** The per-user terms (inflation, fair share) at `now`, each user's computed once. */
+  private termsAt(now: number): TermsAt {
+    const penalty = this.fair.penalties(now);
+    const users = new Map<string, UserTerms>();
+    return (user) => {
+      let u = users.get(user);
+      if (!u) {
+        u = { inflation: this.inflationOf(user, now), fair: penalty(user) };
+        users.set(user, u);
+      }
+      return u;
+    };
+  }
+
+  private scoreWith(q: QueuedJob, now: number, users: TermsAt): number {
     const { job } = q;
-    let u = users.get(job.user);
-    if (!u) {
-      const used = this.usage.get(job.user, now);
-      u = { inflation: this.inflationOf(job.user, now), fair: used / (used + this.o.fairShareScaleCoreSeconds) };
-      users.set(job.user, u);
-    }
+    const u = users(job.user);
     const tier = this.o.tiers === 1 ? 1 : 1 - job.tier / (this.o.tiers - 1);
     const work = totalCores(job) * q.forecast[this.o.sizeQuantile] * u.inflation;
     const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
@@ -244,7 +262,8 @@ export class Scheduler {
     const q = this.queue.get(id);
     if (!q) throw new RangeError(`job ${id} is not queued`);
     this.queue.delete(id);
-    this.usage.add(q.job.user, totalCores(q.job) * q.forecast.p50, now);
+    this.fair.dequeued(q.job.user);
+    this.fair.charge(q.job.user, totalCores(q.job) * q.forecast.p50, totalMemory(q.job) * q.forecast.p50, now);
     return q;
   }
 
@@ -253,8 +272,8 @@ export class Scheduler {
    * overran its sized quantile, inflate its user's later size predictions (the guard).
    */
   complete(q: QueuedJob, actualSeconds: number, now: number): void {
-    const extra = totalCores(q.job) * (actualSeconds - q.forecast.p50);
-    if (extra > 0) this.usage.add(q.job.user, extra, now);
+    const overrun = actualSeconds - q.forecast.p50;
+    if (overrun > 0) this.fair.charge(q.job.user, totalCores(q.job) * overrun, totalMemory(q.job) * overrun, now);
     const predicted = q.forecast[this.o.sizeQuantile];
     if (predicted > 0 && actualSeconds > predicted) {
       const ratio = Math.min(this.o.maxInflation, actualSeconds / predicted);
@@ -265,15 +284,20 @@ export class Scheduler {
 
   /** The user's fair-share and guard state, to persist it; undefined for a user never charged nor inflated. */
   userState(user: string): UserState | undefined {
-    const u = this.usage.snapshot(user);
+    const u = this.fair.snapshot(user);
     const i = this.inflation.get(user);
     if (!u && !i) return undefined;
-    return { usage: u?.value ?? 0, usageAt: u?.at ?? 0, inflationExcess: i?.excess ?? 0, inflationAt: i?.at ?? 0 };
+    const state: UserState = { usage: u?.coreSeconds?.value ?? 0, usageAt: u?.coreSeconds?.at ?? 0, inflationExcess: i?.excess ?? 0, inflationAt: i?.at ?? 0 };
+    if (u?.memorySeconds) [state.memoryUsage, state.memoryUsageAt] = [u.memorySeconds.value, u.memorySeconds.at];
+    return state;
   }
 
   /** Puts back a user's state from `userState` (after a restart): fair share and the guard carry on. */
   restoreUser(user: string, s: UserState): void {
-    if (s.usage > 0) this.usage.restore(user, s.usage, s.usageAt);
+    this.fair.restore(user, {
+      coreSeconds: { value: s.usage, at: s.usageAt },
+      memorySeconds: s.memoryUsage !== undefined ? { value: s.memoryUsage, at: s.memoryUsageAt ?? s.usageAt } : undefined,
+    });
     if (s.inflationExcess > 0) this.inflation.set(user, { excess: s.inflationExcess, at: s.inflationAt });
   }
 

@@ -232,7 +232,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       const { userId, cores, durationP50Ms, durationP90Ms } = r.charged;
       const now = ctx.eventTime / 1000;
       t.model.complete(
-        { job: { id, user: userId, tier: 0, arrival: now, cores, memory: 0, replicas: 1 }, forecast: { p50: durationP50Ms / 1000, p90: durationP90Ms / 1000 }, seq: 0 },
+        { job: { id, user: userId, tier: 0, arrival: now, cores, memory: r.memoryBytes, replicas: 1 }, forecast: { p50: durationP50Ms / 1000, p90: durationP90Ms / 1000 }, seq: 0 },
         Math.max(0, actualSeconds),
         now,
       );

@@ -43,7 +43,7 @@ describe('Scheduler', () => {
     expect(q.score).toBeCloseTo(t.ordered(600).find((x) => x.job.id === 'old-bronze')!.score, 9);
   });
 
-  it('lowers a heavy user by fair share, and forgives it as usage decays', () => {
+  it('lowers a heavy user by its share of recent usage, and forgives old usage as newer usage outweighs it', () => {
     const s = new Scheduler({ limits, fairShareHalfLifeSeconds: 600 });
     s.admit(job('heavy-1', { user: 'heavy', cores: 8 }), LONG);
     s.dispatch('heavy-1', 0); // charges 8 x 5000 core-seconds to 'heavy'
@@ -54,7 +54,73 @@ describe('Scheduler', () => {
       const o = s.ordered(t);
       return o.find((x) => x.job.id === 'light-1')!.score - o.find((x) => x.job.id === 'heavy-2')!.score;
     };
-    expect(gap(6000)).toBeLessThan(gap(0) / 100);
+    // Shares are relative: the clock alone does not move them, as everyone's usage decays alike.
+    expect(gap(6000)).toBeCloseTo(gap(0), 9);
+    // Ten half-lives on, heavy's 40,000 core-seconds count for 39; light was given 100 a half-life ago (50 now).
+    s.admit(job('light-0', { user: 'light', arrival: 5400 }), { p50: 100, p90: 100 });
+    s.dispatch('light-0', 5400);
+    expect(gap(6000)).toBeLessThan(0);
+    expect(s.ordered(6000)[0]!.job.id).toBe('heavy-2');
+  });
+
+  describe('fair share is relative to the other waiting users', () => {
+    /**
+     * Runs the queue on `slots` equal slots: at each step the best-ranked job starts, the oldest
+     * running one ends first. Returns the start order.
+     */
+    function drain(s: Scheduler, slots: number, from: number, step: number): string[] {
+      const started: string[] = [];
+      const running: string[] = [];
+      for (let now = from; s.size > 0; now += step) {
+        if (running.length >= slots) running.shift();
+        const [best] = s.ordered(now);
+        s.dispatch(best!.job.id, now);
+        running.push(best!.job.id);
+        started.push(best!.job.id);
+      }
+      return started;
+    }
+
+    it.each([
+      ['tiny', { cores: 0.1, memory: 0.01 }, { p50: 0.01, p90: 0.02 }],
+      ['large', { cores: 8, memory: 16 }, { p50: 5000, p90: 20000 }],
+    ] as const)('does not let a flood of %s jobs starve a second user who comes later', (_, size, forecast) => {
+      const s = new Scheduler({ limits });
+      for (let i = 0; i < 60; i++) s.admit(job(`flood-${i}`, { user: 'flooder', arrival: i / 1000, ...size }), forecast);
+      // Two of the flood start at once; a minute later another user asks for the same kind of job twice.
+      s.dispatch('flood-0', 0);
+      s.dispatch('flood-1', 0);
+      s.admit(job('other-a', { user: 'other', arrival: 60, ...size }), forecast);
+      s.admit(job('other-b', { user: 'other', arrival: 60, ...size }), forecast);
+      const order = drain(s, 2, 61, 0.01);
+      // Both of the other user's jobs start before any more of the flood: its share is far below the flooder's.
+      expect(order.slice(0, 2)).toEqual(['other-a', 'other-b']);
+      expect(order.slice(2)).toEqual(Array.from({ length: 58 }, (_, i) => `flood-${i + 2}`));
+    });
+
+    it('does not slow a lone user: its jobs start in the order, and as often, as with no fair share at all', () => {
+      const sizes = [SHORT, LONG, { p50: 1, p90: 2 }, { p50: 300, p90: 900 }];
+      const build = (fair: number) => {
+        const s = new Scheduler({ limits, weights: { fair } });
+        for (let i = 0; i < 40; i++) s.admit(job(`job-${i}`, { user: 'alone', arrival: i, tier: i % 3, cores: 1 + (i % 4) }), sizes[i % 4]!);
+        return s;
+      };
+      const withFairShare = drain(build(0.5), 4, 40, 1);
+      expect(withFairShare).toHaveLength(40); // one start per free slot: nothing held back
+      expect(withFairShare).toEqual(drain(build(0), 4, 40, 1));
+    });
+
+    it('penalises by the dominant resource: a memory-heavy user ranks behind a core-heavy one of the same core use', () => {
+      const s = new Scheduler({ limits });
+      s.admit(job('cores-0', { user: 'cores', cores: 4, memory: 1 }), SHORT);
+      s.admit(job('memory-0', { user: 'memory', cores: 4, memory: 16 }), SHORT);
+      s.dispatch('cores-0', 0);
+      s.dispatch('memory-0', 0);
+      // Admitted first, so on core use alone FIFO would rank it first.
+      s.admit(job('memory-1', { user: 'memory', arrival: 1 }), SHORT);
+      s.admit(job('cores-1', { user: 'cores', arrival: 1 }), SHORT);
+      expect(s.ordered(1).map((q) => q.job.id)).toEqual(['cores-1', 'memory-1']);
+    });
   });
 
   it('guards against underestimates: an overrunning user loses its size bonus for a while, not forever', () => {

@@ -1,0 +1,69 @@
+import { FairShare } from '../../../models/scheduling/fair-share';
+
+describe('FairShare', () => {
+  it('is 0 for a user given nothing, 1/2 at the mean of the waiting users, towards 1 for one holding nearly all', () => {
+    const f = new FairShare(3600);
+    for (const u of ['idle', 'even-a', 'even-b', 'hog']) f.enqueued(u);
+    f.charge('even-a', 10, 0, 0);
+    f.charge('even-b', 10, 0, 0);
+    f.charge('hog', 1000, 0, 0);
+    const p = f.penalties(0);
+    expect(p('idle')).toBe(0);
+    // The mean of the four is 255 core-seconds: the hog holds 3.9 times it, the others 0.04 times.
+    const penalty = (d: number) => d / (1 + d);
+    expect(p('hog')).toBeCloseTo(penalty(1000 / 255), 12);
+    expect(p('even-a')).toBeCloseTo(penalty(10 / 255), 12);
+    expect(p('even-b')).toBe(p('even-a'));
+  });
+
+  it('gives a lone user 1/2 whatever it used, and nobody anything when nobody used anything', () => {
+    const f = new FairShare(3600);
+    f.enqueued('alone');
+    expect(f.penalties(0)('alone')).toBe(0);
+    f.charge('alone', 1e-6, 0, 0);
+    expect(f.penalties(0)('alone')).toBeCloseTo(0.5, 12);
+    f.charge('alone', 1e9, 0, 0);
+    expect(f.penalties(0)('alone')).toBeCloseTo(0.5, 12);
+  });
+
+  it('does not depend on how large the jobs are: scaling everyone\'s usage leaves every penalty as it was', () => {
+    const penalties = (scale: number) => {
+      const f = new FairShare(3600);
+      for (const [u, used, at] of [['a', 3, 0], ['b', 40, 100], ['c', 0.5, 900]] as const) {
+        f.enqueued(u);
+        f.charge(u, used * scale, used * scale * 2, at);
+      }
+      const p = f.penalties(1000);
+      return ['a', 'b', 'c'].map(p);
+    };
+    const unit = penalties(1);
+    for (const scale of [1e-6, 1e6]) penalties(scale).forEach((x, i) => expect(x).toBeCloseTo(unit[i]!, 12));
+  });
+
+  it('compares only with users that still wait, and counts a user scored without queued work among them', () => {
+    const f = new FairShare(3600);
+    f.enqueued('a');
+    f.enqueued('gone');
+    f.charge('a', 10, 0, 0);
+    f.charge('gone', 1000, 0, 0);
+    f.dequeued('gone');
+    // 'gone' has nothing queued: 'a' is compared with itself alone.
+    expect(f.penalties(0)('a')).toBeCloseTo(0.5, 12);
+    // A what-if score of 'gone': the mean of 'a' and 'gone' is 505, it holds 1000.
+    expect(f.penalties(0)('gone')).toBeCloseTo(1000 / 505 / (1 + 1000 / 505), 12);
+  });
+
+  it('survives a snapshot and restore of both resources', () => {
+    const f = new FairShare(600);
+    f.enqueued('a');
+    f.enqueued('b');
+    f.charge('a', 5, 0, 0);
+    f.charge('b', 5, 50, 0);
+    const g = new FairShare(600);
+    g.enqueued('a');
+    g.enqueued('b');
+    for (const u of ['a', 'b']) g.restore(u, f.snapshot(u)!);
+    expect(['a', 'b'].map(g.penalties(600))).toEqual(['a', 'b'].map(f.penalties(600)));
+    expect(f.penalties(600)('b')).toBeGreaterThan(f.penalties(600)('a'));
+  });
+});
