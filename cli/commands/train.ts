@@ -2,11 +2,13 @@ import type { Command } from '../command';
 import { UsageError } from '../command';
 import { numberFlag, parseFlags } from '../args';
 import { bareJsonToStdout, emitJson, print, renderTable } from '../output';
+import { defaultForecastGrid } from '../../models/training/forecast-model';
 import type { TrainingCycleResult } from '../../streams/trainer/cycle';
 
 const usage = `
 usage: prm train [--once | --every SECONDS] [--window HOURS] [--at TIME] [--prefix P]
-                 [--seed S] [--epochs E] [--min-rows N] [--json [FILE]]
+                 [--seed S] [--epochs E] [--min-rows N] [--forecast-step S] [--forecast-horizon S]
+                 [--json [FILE]]
 
 Retrains PRM's models from the history database and announces better ones. The command first
 records the analyser's features of the requests on prm.requests not yet recorded
@@ -19,9 +21,16 @@ whichever is better on an inner split; seeded), validates it against the version
 same held-out rows (the latest quarter of the window), stores its artifact and validation
 (prm.model_artifacts, prm.model_versions), and publishes ModelUpdated on prm.model-updates only
 when it is better. Running predictors swap a published version in without restarting.
+The cluster-load forecaster likewise: per-pool Holt-Winters weights (damped trend, daily season)
+fitted on each pool's load in the window on the forecaster's grid (time_bucket over
+prm.cluster_metrics), beside the baselines the forecaster always selects among; scored against
+the version in use on the latest quarter of the window; announced when better; running
+forecasters swap it in.
 
-Promotion metric: pinball loss of ln(1 + usage) at p50/p90/p99, mean over CPU time, peak memory
-and duration (lower is better); the candidate must be strictly lower.
+Promotion metrics (lower is better; the candidate must be lower on the same held-out data):
+code estimator, pinball loss of ln(1 + usage) at p50/p90/p99, mean over CPU time, peak memory
+and duration; forecaster, MAE of the p50 load forecast over 1..horizon steps, 2% better at least.
+Exit status 3 when no model could be trained (too little history in the window).
 
   --once         one cycle, then exit (the default)
   --every S      a cycle now and then every S seconds after the previous one ended, until Ctrl-C
@@ -32,12 +41,14 @@ and duration (lower is better); the candidate must be strictly lower.
   --seed S       training seed (default 7)
   --epochs E     MLP training epochs (default 400)
   --min-rows N   fewest usable requests in the window to train at all (default 40)
+  --forecast-step S     the forecaster processor's grid in seconds (default 300)
+  --forecast-horizon S  how far ahead it forecasts in seconds (default 1800)
   --json [FILE]  the cycle results as JSON (to FILE, or instead of the table)
 `;
 
 export const command: Command = {
   name: 'train',
-  summary: 'retrain the code estimator from history, validate against the version in use, announce a better one',
+  summary: 'retrain the code estimator and the load forecaster from history, validate against the versions in use, announce better ones',
   usage,
   async run(argv) {
     const { values } = parseFlags(bareJsonToStdout(argv), {
@@ -49,6 +60,8 @@ export const command: Command = {
       seed: { type: 'string' },
       epochs: { type: 'string' },
       'min-rows': { type: 'string' },
+      'forecast-step': { type: 'string' },
+      'forecast-horizon': { type: 'string' },
       json: { type: 'string' },
     });
     if (values.once && values.every !== undefined) throw new UsageError('--once and --every exclude each other');
@@ -64,7 +77,13 @@ export const command: Command = {
     const minRows = numberFlag('min-rows', values['min-rows'], 40);
     if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError('--epochs must be a positive integer');
     if (!Number.isInteger(minRows) || minRows < 40) throw new UsageError('--min-rows must be an integer of at least 40 (the inner split needs 20 training rows)');
-    const options = { windowMs: windowHours * 3_600_000, seed: numberFlag('seed', values.seed, 7), epochs, minRows };
+    const stepSeconds = numberFlag('forecast-step', values['forecast-step'], 300);
+    const horizonSeconds = numberFlag('forecast-horizon', values['forecast-horizon'], 1800);
+    if (!(stepSeconds >= 1) || !(horizonSeconds >= stepSeconds)) throw new UsageError('--forecast-step must be at least 1 s and --forecast-horizon at least one step');
+    const options = {
+      windowMs: windowHours * 3_600_000, seed: numberFlag('seed', values.seed, 7), epochs, minRows,
+      forecastGrid: { ...defaultForecastGrid, stepMs: stepSeconds * 1000, horizonMs: horizonSeconds * 1000 },
+    };
 
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { resolveEndpoints } = require('../../stack/endpoints') as typeof import('../../stack/endpoints');
@@ -82,7 +101,7 @@ export const command: Command = {
         const result = await trainer.runTrainingCycle(service.deps, at ?? new Date());
         if (values.json !== '-') print(report(result));
         emitJson(values.json, result);
-        return result.models.some((m) => m.status === 'skipped') ? 3 : 0;
+        return result.models.every((m) => m.status === 'skipped') ? 3 : 0;
       }
       const results: TrainingCycleResult[] = [];
       await new Promise<void>((resolve) => {
@@ -117,10 +136,10 @@ function report(r: TrainingCycleResult): string {
       `${r.buckets.reduce((s, b) => s + b.executions, 0)} successful executions, ${r.predictionErrorRows} prediction error rows added`,
     '',
     renderTable([
-      ['model', 'features', 'current', 'current pinball', 'candidate', 'candidate pinball', 'held-out rows', 'promoted', 'why'],
+      ['model', 'inputs', 'metric', 'current', 'current score', 'candidate', 'candidate score', 'held out', 'promoted', 'why'],
       ...r.models.map((m) => [
-        m.model, m.inputs, m.currentVersion, fixed(m.currentMetrics?.pinball_log_mean), m.candidateVersion ?? '-', fixed(m.candidateMetrics?.pinball_log_mean),
-        String(m.currentMetrics?.rows ?? m.candidateMetrics?.rows ?? 0), m.status === 'promoted' ? 'yes' : 'no', m.reason,
+        m.model, m.inputs, m.score?.metric ?? '-', m.currentVersion, fixed(m.score?.current), m.candidateVersion ?? '-', fixed(m.score?.candidate),
+        String(m.heldOutRows ?? 0), m.status === 'promoted' ? 'yes' : 'no', m.reason,
       ]),
     ]),
   ];

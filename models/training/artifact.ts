@@ -35,7 +35,7 @@ export function parseArtifact(body: unknown): TrainedEstimatorArtifact {
   return value as unknown as TrainedEstimatorArtifact;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

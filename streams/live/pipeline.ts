@@ -16,7 +16,8 @@ import { ConfigError } from '../runtime/errors';
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import type { Logger } from '../runtime/logger';
 import { prmTopology } from '../topology';
-import { connectTrainer, followCodeModels, startTrainingLoop, type FollowedCodeModels, type TrainingCycleResult } from '../trainer';
+import { defaultForecastGrid, type ForecastGrid } from '../../models/training/forecast-model';
+import { connectTrainer, followModels, startTrainingLoop, type FollowedModels, type TrainingCycleResult } from '../trainer';
 
 const GIB = 1024 ** 3;
 
@@ -120,9 +121,10 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   const topics = registryTopics(serde, catalogue, () => Date.now());
   const streamProcessors = chosen.filter((n) => n !== 'sink' && n !== 'trainer');
   const kafka = new Kafka({ ...o.connection.kafka, clientId: app, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(o.logger.child({ component: 'kafkajs' })) });
-  // The predictor starts on the latest promoted code estimator and follows prm.model-updates.
-  const models: FollowedCodeModels | undefined = streamProcessors.includes('predictor')
-    ? await followCodeModels({ kafka, registry: o.connection.registry, database: o.database!, prefix, logger: o.logger })
+  // The predictor and the forecaster start on the latest promoted versions of their models and follow prm.model-updates.
+  const follow = { codeEstimator: streamProcessors.includes('predictor'), forecaster: streamProcessors.includes('forecaster') && o.database !== undefined };
+  const models: FollowedModels | undefined = follow.codeEstimator || follow.forecaster
+    ? await followModels({ kafka, registry: o.connection.registry, database: o.database!, prefix, logger: o.logger, follow })
     : undefined;
   const p = o.pool;
   const poolConfig: PoolConfig = {
@@ -137,10 +139,10 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     topics,
     analyzer: createAnalyzer(),
     // Processors this instance does not run are still declared (names, topics); an idle estimator stands in.
-    estimator: models?.estimators.current().estimator ?? unusedEstimator,
-    estimatorVersion: models?.estimators.current().version ?? 'unused',
-    currentEstimator: models?.estimators.current,
-    forecast: { stepMs: 60_000, horizonMs: Math.max(10 * 60_000, 2 * p.bootDelayMs) },
+    estimator: models?.estimators?.current().estimator ?? unusedEstimator,
+    estimatorVersion: models?.estimators?.current().version ?? 'unused',
+    currentEstimator: models?.estimators?.current,
+    forecast: { ...forecastGrid(p), currentModels: models?.forecasts?.current },
     // A job waiting in the pool stands for half a minute of a core: enough for a backlog to add an instance.
     planner: { minInstances: p.minInstances, maxInstances: p.maxInstances, bootDelaySeconds: p.bootDelayMs / 1000, coreSecondsPerQueuedJob: 30 },
     capacity: {
@@ -197,7 +199,8 @@ async function startTrainer(o: PipelineOptions, prefix: string): Promise<() => P
   if (!Array.isArray(brokers)) throw new ConfigError('the trainer needs a list of brokers');
   const trainer = await connectTrainer({
     databaseUrl: o.connection.databaseUrl, kafkaBrokers: brokers, registry: o.connection.registry, prefix, log,
-    options: o.trainer?.windowMs === undefined ? undefined : { windowMs: o.trainer.windowMs },
+    // The forecaster's models are fitted on the grid this pipeline's forecaster runs on.
+    options: { forecastGrid: forecastGrid(o.pool), ...(o.trainer?.windowMs === undefined ? {} : { windowMs: o.trainer.windowMs }) },
   });
   await trainer.recorder.start();
   const loop = startTrainingLoop(trainer.deps, {
@@ -210,6 +213,14 @@ async function startTrainer(o: PipelineOptions, prefix: string): Promise<() => P
     await loop.stop();
     await trainer.close();
   };
+}
+
+/**
+ * The forecaster's grid for a pool: one-minute steps (a replay at 60x moves a step a second),
+ * forecasting two boot delays ahead so the planner can act one boot delay before the need.
+ */
+function forecastGrid(pool: PoolShape): ForecastGrid {
+  return { ...defaultForecastGrid, stepMs: 60_000, horizonMs: Math.max(10 * 60_000, 2 * pool.bootDelayMs) };
 }
 
 const unusedEstimator: Estimator = {

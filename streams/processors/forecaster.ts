@@ -1,6 +1,9 @@
-import { baselineModels } from '../../models/forecasting/candidates';
-import type { Series } from '../../models/forecasting/forecaster';
+import type { Forecaster, Series } from '../../models/forecasting/forecaster';
 import { selectingForecaster } from '../../models/forecasting/selecting-forecaster';
+import {
+  BASELINE_FORECAST_VERSION, defaultForecastGrid, forecastModelsFor, type ForecastModelArtifact,
+} from '../../models/training/forecast-model';
+import { defaultValidationLimits } from '../../schemas/validation';
 import type { ClusterLoadForecast, ClusterMetrics } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
 import { jsonSerde } from '../runtime/serde';
@@ -17,9 +20,23 @@ export interface ForecasterProcessorOptions {
   windowMs?: number;
   /** History kept per pool (must cover the window and the weekly season of the baselines to use it). Default 8 days. */
   historyMs?: number;
-  /** Version reported for the forecasting model. */
-  modelVersion?: string;
+  /**
+   * The forecaster version in use now, read per forecast: a model follower's hot-swapped one
+   * (trainer-fitted weights added to the baselines). Default: the baselines alone.
+   */
+  currentModels?: () => ActiveForecastModels;
+  /**
+   * Default: validation's future tolerance. A sample stamped up to that far ahead (a skewed
+   * clock) is valid and advances stream time; with any less lateness, every on-time sample of
+   * the partition after it would be dropped as late.
+   */
   allowedLatenessMs?: number;
+}
+
+/** A forecaster version: its fitted models (none for the baselines alone) and its name. */
+export interface ActiveForecastModels {
+  version: string;
+  artifact?: ForecastModelArtifact;
 }
 
 /** A pool's load on the grid: sums and counts per step, so several samples in a step average. */
@@ -35,21 +52,34 @@ export interface LoadHistory {
  * selecting forecaster (per-pool model choice among the baselines, calibrated quantiles).
  */
 export function forecasterProcessor(o: ForecasterProcessorOptions) {
-  const stepMs = o.stepMs ?? 5 * 60_000;
-  const horizon = Math.ceil((o.horizonMs ?? 30 * 60_000) / stepMs);
-  const windowMs = o.windowMs ?? 2 * 86_400_000;
+  const stepMs = o.stepMs ?? defaultForecastGrid.stepMs;
+  const horizon = Math.ceil((o.horizonMs ?? defaultForecastGrid.horizonMs) / stepMs);
+  const windowMs = o.windowMs ?? defaultForecastGrid.windowMs;
   const maxSteps = Math.ceil((o.historyMs ?? 8 * 86_400_000) / stepMs);
   if (!(stepMs >= 1000) || !(horizon >= 1) || !(windowMs > 0)) throw new ConfigError('forecaster: need stepMs >= 1000, horizonMs > 0 and windowMs > 0');
   if (maxSteps < horizon + 2) throw new ConfigError('forecaster: historyMs must cover more than the horizon');
-  const forecaster = selectingForecaster(baselineModels(), { windowSeconds: windowMs / 1000 });
-  const version = o.modelVersion ?? 'baselines-1';
+  const baselines: ActiveForecastModels = { version: BASELINE_FORECAST_VERSION };
+  const currentModels = o.currentModels ?? (() => baselines);
+  // Per pool, the selecting forecaster of the version in use; rebuilt when a new version arrives.
+  const forecasters = new Map<string, { version: string; forecaster: Forecaster & { lastChoice(): string | undefined } }>();
+  const forecasterFor = (pool: string) => {
+    const active = currentModels();
+    // Weights fitted on another grid would forecast nonsense on this one: the baselines then.
+    const usable = active.artifact === undefined || active.artifact.stepSeconds === stepMs / 1000 ? active : baselines;
+    let entry = forecasters.get(pool);
+    if (entry?.version !== usable.version) {
+      entry = { version: usable.version, forecaster: selectingForecaster(forecastModelsFor(usable.artifact, pool), { windowSeconds: windowMs / 1000 }) };
+      forecasters.set(pool, entry);
+    }
+    return entry;
+  };
 
   return defineProcessor({
     name: 'forecaster',
     inputs: { metrics: o.topics.topic('prm.cluster-metrics', 'ClusterMetrics') },
     outputs: { forecasts: o.topics.topic('prm.cluster-forecasts', 'ClusterLoadForecast') },
     stores: { history: keyValueStore(jsonSerde<LoadHistory>()) },
-    eventTime: { allowedLatenessMs: o.allowedLatenessMs ?? stepMs, timestamp: (r) => r.value.at.getTime() },
+    eventTime: { allowedLatenessMs: o.allowedLatenessMs ?? Math.max(stepMs, defaultValidationLimits.maxFutureSkewMs), timestamp: (r) => r.value.at.getTime() },
     onError: 'dead-letter',
     process(ctx, record) {
       const m = record.value;
@@ -84,6 +114,7 @@ export function forecasterProcessor(o: ForecasterProcessorOptions) {
       stepSeconds: stepMs / 1000,
       values: Float64Array.from(h.sums, (s, i) => (h.counts[i]! > 0 ? s / h.counts[i]! : NaN)),
     };
+    const { version, forecaster } = forecasterFor(pool);
     const points = forecaster.forecast(series, origin, horizon);
     const originMs = h.startMs + origin * stepMs;
     return {

@@ -7,17 +7,25 @@ import type { ModelUpdated } from '../../schemas/types.generated';
 import { refreshAggregates } from '../../sinks/aggregates';
 import type { Database } from '../../sinks/database';
 import {
-  predictionErrorByVersion, readAnalyzedTrainingRows, readEventTrainingRows, recordPredictionErrors, windowBuckets, type VersionError, type Window,
+  BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, decideForecastPromotion, defaultForecastGrid, fitForecastCandidate, forecastTrainingOptions,
+  parseForecastArtifact, scoreForecastVersion, type ForecastGrid, type ForecastMetrics, type ForecastTrainingOptions,
+} from '../../models/training/forecast-model';
+import {
+  predictionErrorByVersion, readAnalyzedTrainingRows, readClusterLoadSeries, readEventTrainingRows, recordPredictionErrors, windowBuckets, type VersionError, type Window,
 } from './history';
-import { digest, getArtifact, latestPromoted, putArtifact, recordVersion } from './model-store';
+import { digest, getArtifact, getArtifactBody, latestPromoted, putArtifact, recordVersion } from './model-store';
 import type { ModelUpdatePublisher } from './publisher';
 
 export interface TrainerOptions extends Omit<CodeTrainingOptions, 'backend'> {
   /** Length of the event-time window read, ending at the cycle's `now`. */
   windowMs: number;
+  /** The cluster forecaster's grid (the forecaster processor's): its models are fitted and scored on it. */
+  forecastGrid: ForecastGrid;
+  /** Overrides of the forecaster's training (held-out share, promotion bar). */
+  forecastTraining?: Partial<ForecastTrainingOptions>;
 }
 
-export const defaultTrainerOptions: TrainerOptions = { ...defaultCodeTrainingOptions, windowMs: 24 * 3_600_000 };
+export const defaultTrainerOptions: TrainerOptions = { ...defaultCodeTrainingOptions, windowMs: 24 * 3_600_000, forecastGrid: defaultForecastGrid };
 
 export interface TrainerDeps {
   /** A migrated database (migrate()). */
@@ -32,21 +40,25 @@ export interface TrainerDeps {
   log?: (line: string) => void;
 }
 
-export interface ModelCycleResult {
+/** One model's cycle; `Metrics` is how versions of that model are scored. */
+export interface ModelCycleResult<Metrics = HeldOutMetrics | ForecastMetrics> {
   model: string;
   status: 'promoted' | 'not-promoted' | 'skipped';
   reason: string;
   currentVersion: string;
-  /** What the window's features were: the analyser's (prm.request_features) or the event view (prm.code-features). */
-  inputs: TrainingWindow['inputs'];
+  /** What the model learnt from: the analyser's features (prm.request_features), their event view (prm.code-features), or the pools' load (prm.cluster_metrics). */
+  inputs: TrainingWindow['inputs'] | 'cluster-load';
   /** The version trained this cycle (absent when skipped). */
   candidateVersion?: string;
   algorithm?: string;
   trainingRows?: number;
+  /** Held-out requests (code estimator) or forecast points (forecaster) both versions were scored on. */
   heldOutRows?: number;
   /** Both versions on the same held-out rows; `current` absent when it could be scored on none. */
-  candidateMetrics?: HeldOutMetrics;
-  currentMetrics?: HeldOutMetrics;
+  candidateMetrics?: Metrics;
+  currentMetrics?: Metrics;
+  /** The metric promotion compares, lower is better, for both versions. */
+  score?: { metric: string; candidate: number; current?: number };
   update?: ModelUpdated;
 }
 
@@ -56,7 +68,7 @@ export interface TrainingCycleResult {
   predictionErrorRows: number;
   /** Requests and successful executions per hour of the window. */
   buckets: { bucket: Date; requests: number; executions: number }[];
-  models: ModelCycleResult[];
+  models: [code: ModelCycleResult<HeldOutMetrics>, forecaster: ModelCycleResult<ForecastMetrics>];
   /** CPU error of every model version over the window (from prm.prediction_errors). */
   errorsByVersion: VersionError[];
 }
@@ -70,8 +82,10 @@ export interface TrainingCycleResult {
  *    (latest promoted, else shipped) on the same held-out rows;
  * 3. the candidate's artifact stored (prm.model_artifacts);
  * 4. ModelUpdated published only when the candidate is better, for processors to swap it in;
- * 5. its version recorded with its validation (prm.model_versions), promoted or not.
- * The cluster-load forecaster is not retrained here: its processor takes no model to swap.
+ * 5. its version recorded with its validation (prm.model_versions), promoted or not;
+ * 6. the same for the cluster-load forecaster: per-pool Holt-Winters weights fitted on the
+ *    window's load (time_bucket on the forecaster's grid), scored against the version in use
+ *    on the held-out end of the window, announced only when its error is lower.
  */
 export async function runTrainingCycle(deps: TrainerDeps, now: Date): Promise<TrainingCycleResult> {
   const o = { ...defaultTrainerOptions, ...deps.options };
@@ -83,16 +97,17 @@ export async function runTrainingCycle(deps: TrainerDeps, now: Date): Promise<Tr
   log(`trainer: ${predictionErrorRows} prediction error rows recorded for ${window.from.toISOString()} .. ${window.to.toISOString()}`);
 
   const code = await codeEstimatorCycle(deps, o, window, now, log);
+  const forecast = await forecasterCycle(deps, o, window, now, log);
   return {
     window,
     predictionErrorRows,
     buckets: await windowBuckets(deps.db, window),
-    models: [code],
+    models: [code, forecast],
     errorsByVersion: await predictionErrorByVersion(deps.db, window),
   };
 }
 
-async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: Window, now: Date, log: (line: string) => void): Promise<ModelCycleResult> {
+async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: Window, now: Date, log: (line: string) => void): Promise<ModelCycleResult<HeldOutMetrics>> {
   const promoted = await latestPromoted(deps.db, CODE_MODEL_NAME);
   const current = promoted ? { version: promoted.version, artifact: await getArtifact(deps.db, promoted.artifactUri) } : deps.shipped;
   const analysed = await readAnalyzedTrainingRows(deps.db, window);
@@ -129,10 +144,7 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
     promoted: outcome.decision.promoted,
     artifactUri,
   };
-  // A promoted version is recorded only once announced: if publishing fails, the next cycle
-  // still measures against the version the processors actually use.
-  if (update.promoted) await deps.publisher.publish(update);
-  await recordVersion(deps.db, update);
+  await announce(deps, update);
   log(`trainer: ${CODE_MODEL_NAME}: ${version} ${update.promoted ? 'promoted' : 'not promoted'} (${outcome.decision.reason})`);
   return {
     model: CODE_MODEL_NAME,
@@ -146,8 +158,72 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
     heldOutRows: outcome.heldOutRows,
     candidateMetrics: outcome.candidate,
     currentMetrics: outcome.current,
+    score: { metric: 'pinball_log_mean', candidate: outcome.candidate.pinball_log_mean, current: outcome.current?.pinball_log_mean },
     update,
   };
+}
+
+async function forecasterCycle(deps: TrainerDeps, o: TrainerOptions, window: Window, now: Date, log: (line: string) => void): Promise<ModelCycleResult<ForecastMetrics>> {
+  const stepSeconds = o.forecastGrid.stepMs / 1000;
+  const training = forecastTrainingOptions(o.forecastGrid, o.forecastTraining);
+  const promoted = await latestPromoted(deps.db, FORECAST_MODEL_NAME);
+  const current = promoted
+    ? { version: promoted.version, artifact: parseForecastArtifact(await getArtifactBody(deps.db, promoted.artifactUri)) }
+    : { version: BASELINE_FORECAST_VERSION, artifact: undefined };
+  // Weights fitted on another grid mean nothing on this one: the baselines are the bar then.
+  const currentArtifact = current.artifact?.stepSeconds === stepSeconds ? current.artifact : undefined;
+  const data = (await readClusterLoadSeries(deps.db, window, stepSeconds)).filter((d) => d.series.values.length >= training.minSteps);
+  const steps = data.reduce((n, d) => n + d.series.values.length, 0);
+  log(`trainer: ${FORECAST_MODEL_NAME}: ${data.length} pools with at least ${training.minSteps} steps of ${stepSeconds} s (${steps} steps); current version ${current.version}`);
+  const base = { model: FORECAST_MODEL_NAME, currentVersion: current.version, inputs: 'cluster-load' as const };
+  if (data.length === 0) {
+    const reason = `no pool has ${training.minSteps} steps of load in the window`;
+    log(`trainer: ${FORECAST_MODEL_NAME}: skipped (${reason})`);
+    return { ...base, status: 'skipped', reason };
+  }
+
+  const artifact = fitForecastCandidate(data, stepSeconds, training);
+  const candidateMetrics = scoreForecastVersion(artifact, data, training);
+  const currentMetrics = scoreForecastVersion(currentArtifact, data, training);
+  const decision = decideForecastPromotion(candidateMetrics, currentMetrics, training);
+  const version = versionName(now, digest(JSON.stringify(artifact)));
+  const update: ModelUpdated = {
+    modelName: FORECAST_MODEL_NAME,
+    version,
+    algorithm: 'holt-winters-damped+baselines',
+    trainedAt: now,
+    windowStart: window.from,
+    windowEnd: window.to,
+    trainingRows: steps,
+    validationMetrics: { ...candidateMetrics },
+    baselineMetrics: { ...currentMetrics },
+    promoted: decision.promoted,
+    artifactUri: await putArtifact(deps.db, FORECAST_MODEL_NAME, version, artifact),
+  };
+  await announce(deps, update);
+  log(`trainer: ${FORECAST_MODEL_NAME}: ${version} ${update.promoted ? 'promoted' : 'not promoted'} (${decision.reason})`);
+  return {
+    ...base,
+    status: update.promoted ? 'promoted' : 'not-promoted',
+    reason: decision.reason,
+    candidateVersion: version,
+    algorithm: update.algorithm,
+    trainingRows: steps,
+    heldOutRows: candidateMetrics.points,
+    candidateMetrics,
+    currentMetrics,
+    score: { metric: 'mae_p50', candidate: candidateMetrics.mae_p50, current: currentMetrics.mae_p50 },
+    update,
+  };
+}
+
+/**
+ * A promoted version is recorded only once announced: if publishing fails, the next cycle
+ * still measures against the version the processors actually use.
+ */
+async function announce(deps: TrainerDeps, update: ModelUpdated): Promise<void> {
+  if (update.promoted) await deps.publisher.publish(update);
+  await recordVersion(deps.db, update);
 }
 
 function metricMap(m: HeldOutMetrics): Record<string, number> {

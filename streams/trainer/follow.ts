@@ -1,39 +1,85 @@
 import type { Kafka } from 'kafkajs';
+import { CODE_MODEL_NAME, parseArtifact } from '../../models/training/artifact';
+import { FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
 import { initTfBackend } from '../../models/tf/backend';
 import type { RegistryConnection } from '../../schemas/registry-http';
 import type { Queryable } from '../../sinks/database';
 import type { Logger } from '../runtime/logger';
-import { createModelFollower, type ModelFollower } from './follower';
+import { createModelFollower, type ModelApplier, type ModelFollower } from './follower';
 import { shippedEstimator } from './model-store';
-import { createEstimatorRegistry, type EstimatorRegistry } from './registry';
+import { createEstimatorRegistry, createForecastModelsRegistry, type EstimatorRegistry, type ForecastModelsRegistry } from './registry';
 
-export interface FollowedCodeModels {
-  /** Pass `estimators.current` to the predictor as `currentEstimator`. */
-  estimators: EstimatorRegistry;
+/** Swaps announced code-estimator versions into `estimators`. */
+export function codeEstimatorApplier(estimators: EstimatorRegistry): ModelApplier {
+  return {
+    modelName: CODE_MODEL_NAME,
+    async apply(update, body) {
+      estimators.swap({ estimator: await loadTrainedEstimator(parseArtifact(body)), version: update.version });
+    },
+  };
+}
+
+/** Swaps announced cluster-forecaster versions into `forecasts`. */
+export function forecastModelsApplier(forecasts: ForecastModelsRegistry): ModelApplier {
+  return {
+    modelName: FORECAST_MODEL_NAME,
+    apply(update, body) {
+      forecasts.swap({ version: update.version, artifact: parseForecastArtifact(body) });
+      return Promise.resolve();
+    },
+  };
+}
+
+export interface FollowedModels {
+  /** Pass `estimators.current` to the predictor as `currentEstimator` (when following the code estimator). */
+  estimators?: EstimatorRegistry;
+  /** Pass `forecasts.current` to the forecaster as `currentModels` (when following the forecaster). */
+  forecasts?: ForecastModelsRegistry;
   follower: ModelFollower;
   stop(): Promise<void>;
 }
 
+export interface FollowModelsOptions {
+  kafka: Kafka;
+  registry: RegistryConnection;
+  database: Queryable;
+  prefix?: string;
+  logger?: Logger;
+  /** Which models this instance uses: the predictor's code estimator, the forecaster's models. */
+  follow: { codeEstimator: boolean; forecaster: boolean };
+}
+
 /**
- * What a predictor instance needs to use the latest promoted code estimator: the shipped
- * version loaded, a registry holding it, and a follower of prm.model-updates that has already
- * applied every announcement on the topic (so the predictor starts on the latest version) and
- * keeps swapping new ones in.
+ * What a processor instance needs to use the latest promoted versions of its models: the
+ * version in use before any retraining (the shipped code estimator, the baselines), a registry
+ * holding it, and a follower of prm.model-updates that has already applied every announcement
+ * on the topic (so processing starts on the latest versions) and keeps swapping new ones in.
  */
-export async function followCodeModels(o: { kafka: Kafka; registry: RegistryConnection; database: Queryable; prefix?: string; logger?: Logger }): Promise<FollowedCodeModels> {
-  await initTfBackend((line) => o.logger?.info(line));
-  const shipped = await shippedEstimator();
-  const estimators = createEstimatorRegistry({ estimator: await loadTrainedEstimator(shipped.artifact), version: shipped.version });
-  const follower = createModelFollower({ kafka: o.kafka, registry: o.registry, database: o.database, estimators, prefix: o.prefix, logger: o.logger });
+export async function followModels(o: FollowModelsOptions): Promise<FollowedModels> {
+  const appliers: ModelApplier[] = [];
+  let estimators: EstimatorRegistry | undefined;
+  let forecasts: ForecastModelsRegistry | undefined;
+  if (o.follow.codeEstimator) {
+    await initTfBackend((line) => o.logger?.info(line));
+    const shipped = await shippedEstimator();
+    estimators = createEstimatorRegistry({ estimator: await loadTrainedEstimator(shipped.artifact), version: shipped.version });
+    appliers.push(codeEstimatorApplier(estimators));
+  }
+  if (o.follow.forecaster) {
+    forecasts = createForecastModelsRegistry();
+    appliers.push(forecastModelsApplier(forecasts));
+  }
+  const follower = createModelFollower({ kafka: o.kafka, registry: o.registry, database: o.database, appliers, prefix: o.prefix, logger: o.logger });
   await follower.start();
   await follower.caughtUp();
   return {
     estimators,
+    forecasts,
     follower,
     async stop() {
       await follower.stop();
-      estimators.current().estimator.dispose();
+      estimators?.current().estimator.dispose();
     },
   };
 }

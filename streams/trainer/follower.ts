@@ -1,7 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
-import { CODE_MODEL_NAME } from '../../models/training/artifact';
-import { loadTrainedEstimator } from '../../models/training/load';
 import type { RegistryConnection } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
@@ -9,16 +7,22 @@ import type { ModelUpdated } from '../../schemas/types.generated';
 import type { Queryable } from '../../sinks/database';
 import { retry } from '../../sinks/retry';
 import { jsonLogger, type Logger } from '../runtime/logger';
-import { getArtifact } from './model-store';
-import type { EstimatorRegistry } from './registry';
+import { getArtifactBody } from './model-store';
+
+/** How one model's announced versions are put in use: see appliers.ts. */
+export interface ModelApplier {
+  modelName: string;
+  /** Builds the version from its stored artifact and swaps it in; throws (and the version is skipped) if it cannot. */
+  apply(update: ModelUpdated, artifactBody: unknown): Promise<void>;
+}
 
 export interface ModelFollowerOptions {
   kafka: Kafka;
   registry: RegistryConnection;
   /** Where artifacts are loaded from (prm.model_artifacts). */
   database: Queryable;
-  /** The registry the predictor reads its estimator from. */
-  estimators: EstimatorRegistry;
+  /** The models this instance follows; announcements of others are ignored. */
+  appliers: readonly ModelApplier[];
   prefix?: string;
   logger?: Logger;
 }
@@ -35,13 +39,13 @@ export interface ModelFollower {
 }
 
 /**
- * Follows prm.model-updates and swaps each newly promoted code-estimator version into the
- * registry: loads its artifact from the database, builds the estimator, swaps it in. Every
+ * Follows prm.model-updates and swaps each newly promoted version of the models it follows in:
+ * loads its artifact from the database and hands it to the model's applier. Every
  * instance reads the whole compacted topic with a consumer group of its own (it commits
  * nothing), so each learns the latest version at start-up and every later one as it comes.
  * Loading retries while the database is unreachable (a minute at most, so a follower
  * never stalls for good); a version that still cannot be loaded is logged and skipped: the
- * predictor keeps the one it has.
+ * processor keeps the one it has.
  */
 export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
   const logger = o.logger ?? jsonLogger().child({ component: 'model-follower' });
@@ -50,26 +54,27 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
   let consumer: Consumer | undefined;
   // Each instance's own group, thrown away on stop (it never commits, so it holds nothing).
   const groupId = `${o.prefix ?? ''}prm.model-follower.${randomUUID()}`;
-  let newestApplied = -Infinity;
+  const appliers = new Map(o.appliers.map((a) => [a.modelName, a]));
+  const newestApplied = new Map<string, number>();
   let markCaughtUp: () => void = () => undefined;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
 
   const apply = async (update: ModelUpdated) => {
-    if (update.modelName !== CODE_MODEL_NAME || !update.promoted) return;
+    const applier = appliers.get(update.modelName);
+    if (!applier || !update.promoted) return;
     // A replay of the topic may hold older announcements before compaction has removed them.
-    if (update.trainedAt.getTime() <= newestApplied) return;
+    if (update.trainedAt.getTime() <= (newestApplied.get(update.modelName) ?? -Infinity)) return;
     try {
-      const artifact = await retry(() => getArtifact(o.database, update.artifactUri), {
+      const body = await retry(() => getArtifactBody(o.database, update.artifactUri), {
         maxAttempts: 15,
         onRetry: (error, attempt) => logger.warn('model artifact not loaded yet; retrying', { artifactUri: update.artifactUri, attempt, error: (error as Error).message }),
       });
-      const estimator = await loadTrainedEstimator(artifact);
-      o.estimators.swap({ estimator, version: update.version });
-      newestApplied = update.trainedAt.getTime();
+      await applier.apply(update, body);
+      newestApplied.set(update.modelName, update.trainedAt.getTime());
       applied.push(update.version);
-      logger.info('code estimator swapped in', { version: update.version, algorithm: update.algorithm, artifactUri: update.artifactUri });
+      logger.info('model version swapped in', { model: update.modelName, version: update.version, algorithm: update.algorithm, artifactUri: update.artifactUri });
     } catch (error) {
-      logger.error('model version not applied', { version: update.version, artifactUri: update.artifactUri, error: (error as Error).message });
+      logger.error('model version not applied', { model: update.modelName, version: update.version, artifactUri: update.artifactUri, error: (error as Error).message });
     }
   };
 

@@ -2,6 +2,7 @@ import type { CodeFeatures } from '../../models/code/features';
 import type { Estimate } from '../../models/code/samples';
 import { featuresFromEvent } from '../../models/training/code-features-event';
 import type { TrainingRow } from '../../models/training/dataset';
+import type { PoolSeries } from '../../models/training/forecast-model';
 import type { Queryable } from '../../sinks/database';
 
 /**
@@ -216,4 +217,33 @@ export async function predictionErrorByVersion(db: Queryable, window: Window): P
     modelName: r.model_name, modelVersion: r.model_version, samples: Number(r.samples), maeLogCpuMs: Number(r.mae),
     coverageP90CpuMs: Number(r.coverage), firstHour: r.first_hour, lastHour: r.last_hour,
   }));
+}
+
+/**
+ * Each pool's CPU load in cores on the forecaster's grid over the window, as the forecaster
+ * builds it from ClusterMetrics (forecaster.ts coresDemanded: the larger of use and
+ * reservation): time_bucket averages of the raw samples, steps without a sample NaN.
+ */
+export async function readClusterLoadSeries(db: Queryable, window: Window, stepSeconds: number): Promise<PoolSeries[]> {
+  const result = await db.query<{ pool: string; bucket: Date; cores: number }>(
+    `SELECT pool, time_bucket(make_interval(secs => $3), at) AS bucket,
+            avg(greatest(cpu_utilization, reserved_fraction) * cpu_capacity_millicores / 1000.0)::double precision AS cores
+       FROM prm.cluster_metrics
+      WHERE at >= $1 AND at < $2
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [window.from, window.to, stepSeconds],
+  );
+  const stepMs = stepSeconds * 1000;
+  const byPool = new Map<string, { bucket: Date; cores: number }[]>();
+  for (const r of result.rows) {
+    const rows = byPool.get(r.pool) ?? [];
+    rows.push(r);
+    byPool.set(r.pool, rows);
+  }
+  return [...byPool].map(([pool, rows]) => {
+    const startMs = rows[0]!.bucket.getTime();
+    const values = new Float64Array(Math.round((rows[rows.length - 1]!.bucket.getTime() - startMs) / stepMs) + 1).fill(NaN);
+    for (const r of rows) values[Math.round((r.bucket.getTime() - startMs) / stepMs)] = Number(r.cores);
+    return { pool, series: { startSeconds: startMs / 1000, stepSeconds, values } };
+  });
 }

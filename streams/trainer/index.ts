@@ -2,10 +2,10 @@
 export { runTrainingCycle, defaultTrainerOptions, type TrainerDeps, type TrainerOptions, type TrainingCycleResult, type ModelCycleResult } from './cycle';
 export { startTrainingLoop, type TrainingLoop, type TrainingLoopOptions } from './loop';
 export { createModelUpdatePublisher, type ModelUpdatePublisher } from './publisher';
-export { createModelFollower, type ModelFollower, type ModelFollowerOptions } from './follower';
-export { createEstimatorRegistry, type ActiveEstimator, type EstimatorRegistry } from './registry';
-export { shippedEstimator, getArtifact, putArtifact, latestPromoted } from './model-store';
-export { recordPredictionErrors, readAnalyzedTrainingRows, readEventTrainingRows, recordRequestFeatures, predictionErrorByVersion, type Window } from './history';
+export { createModelFollower, type ModelApplier, type ModelFollower, type ModelFollowerOptions } from './follower';
+export { createEstimatorRegistry, createForecastModelsRegistry, type ActiveEstimator, type EstimatorRegistry, type ForecastModelsRegistry } from './registry';
+export { shippedEstimator, getArtifact, getArtifactBody, putArtifact, latestPromoted } from './model-store';
+export { recordPredictionErrors, readAnalyzedTrainingRows, readEventTrainingRows, recordRequestFeatures, predictionErrorByVersion, readClusterLoadSeries, type Window } from './history';
 export { createFeatureRecorder, type FeatureRecorder, type FeatureRecorderOptions } from './feature-recorder';
 export { connectTrainer, type TrainerService, type TrainerServiceOptions } from './service';
-export { followCodeModels, type FollowedCodeModels } from './follow';
+export { codeEstimatorApplier, followModels, forecastModelsApplier, type FollowedModels, type FollowModelsOptions } from './follow';

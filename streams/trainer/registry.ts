@@ -1,4 +1,6 @@
 import type { Estimator } from '../../models/code/estimator';
+import { BASELINE_FORECAST_VERSION } from '../../models/training/forecast-model';
+import type { ActiveForecastModels } from '../processors/forecaster';
 
 /** The code-estimator version a processor uses right now. */
 export interface ActiveEstimator {
@@ -32,6 +34,28 @@ export function createEstimatorRegistry(initial: ActiveEstimator): EstimatorRegi
       active = next;
       versions.push(next.version);
       previous.estimator.dispose();
+    },
+    history: () => [...versions],
+  };
+}
+
+/** Holds the cluster-forecaster version in use; the forecaster reads `current()` per forecast. */
+export interface ForecastModelsRegistry {
+  current(): ActiveForecastModels;
+  swap(next: ActiveForecastModels): void;
+  /** Versions swapped in since creation, oldest first (the initial one included). */
+  history(): readonly string[];
+}
+
+export function createForecastModelsRegistry(initial: ActiveForecastModels = { version: BASELINE_FORECAST_VERSION }): ForecastModelsRegistry {
+  let active = initial;
+  const versions = [initial.version];
+  return {
+    current: () => active,
+    swap(next) {
+      if (next.version === active.version) return;
+      active = next;
+      versions.push(next.version);
     },
     history: () => [...versions],
   };

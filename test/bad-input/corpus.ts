@@ -333,9 +333,7 @@ export const corpus: BadInputCase[] = [
       const sample = { ...sampleEvents(new Date(ctx.now)).ClusterMetrics, pool: skewed };
       return [metricsRecord(ctx, { ...sample, at: new Date(ctx.now + 9 * 60_000) }), metricsRecord(ctx, { ...sample, at: new Date(ctx.now) })];
     },
-    expected: { kind: 'accepted' },
-    knownDefect: 'the forecaster\'s stream time jumps 9 minutes ahead with the first sample; its allowed lateness is one step, so ' +
-      'every on-time sample of any pool on that partition is dead-lettered LATE until real time catches up, and no forecast is issued' },
+    expected: { kind: 'accepted' } },
   { name: 'forged-profile-nan', input: 'a UserProfile with a NaN EWMA written to the profile table',
     build: (ctx) => {
       const p: UserProfile = { ...sampleEvents(new Date(ctx.now)).UserProfile, userId: 'user.forged-profile-nan' };

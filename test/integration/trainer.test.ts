@@ -6,12 +6,13 @@ import type { Admin, Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { createAnalyzer } from '../../models/code/analyzer';
 import { CODE_MODEL_NAME } from '../../models/training/artifact';
+import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
 import { initTfBackend } from '../../models/tf/backend';
 import { deleteSubject } from '../../schemas/registry-http';
 import { ensureTopics } from '../../schemas/topic-admin';
 import { findTopic, prefixedCatalogue, valueSubject, type TopicSpec } from '../../schemas/topics';
-import type { CodeFeatures, ExecutionTelemetry, PredictedDemand, Quantiles } from '../../schemas/types.generated';
+import type { ClusterMetrics, CodeFeatures, ExecutionTelemetry, PredictedDemand, Quantiles } from '../../schemas/types.generated';
 import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
 import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
 import { localTopics } from '../../streams/processors/event-topics';
@@ -20,7 +21,7 @@ import { ManualClock } from '../../streams/runtime/clock';
 import { silentLogger } from '../../streams/runtime/logger';
 import { ProcessorTestDriver } from '../../streams/runtime/test-driver';
 import {
-  createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, followCodeModels, getArtifact, recordPredictionErrors, runTrainingCycle, shippedEstimator,
+  createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, codeEstimatorApplier, followModels, getArtifact, getArtifactBody, recordPredictionErrors, runTrainingCycle, shippedEstimator,
   type ModelUpdatePublisher, type TrainerDeps,
 } from '../../streams/trainer';
 import { createRequestProducer } from '../../streams/producer';
@@ -219,7 +220,7 @@ describe.each([
       code: 'let s = 0;\nfor (let i = 0; i < 1000; i++) {\n  for (let j = 0; j < 1000; j++) s += i * j;\n}\nconsole.log(s);\n',
     });
     predictor.pipeInput('requests', { key: 'ann', value: request('before-swap') });
-    const follower = createModelFollower({ kafka, registry, database: db, estimators, prefix, logger: silentLogger });
+    const follower = createModelFollower({ kafka, registry, database: db, appliers: [codeEstimatorApplier(estimators)], prefix, logger: silentLogger });
     await follower.start();
     try {
       await follower.caughtUp();
@@ -249,10 +250,10 @@ describe.each([
     expect(await topicEnd()).toBe(before);
 
     // An instance starting now (on any machine with the database) begins on the promoted version, not the rejected one.
-    const followed = await followCodeModels({ kafka, registry, database: db, prefix, logger: silentLogger });
+    const followed = await followModels({ kafka, registry, database: db, prefix, logger: silentLogger, follow: { codeEstimator: true, forecaster: false } });
     try {
-      expect(followed.estimators.current().version).toBe(promoted.rows[0]!.version);
-      expect(followed.estimators.history()).toEqual([shipped.version, promoted.rows[0]!.version]);
+      expect(followed.estimators!.current().version).toBe(promoted.rows[0]!.version);
+      expect(followed.estimators!.history()).toEqual([shipped.version, promoted.rows[0]!.version]);
     } finally {
       await followed.stop();
     }
@@ -302,5 +303,44 @@ describe.each([
     expect(code!.currentMetrics!.rows).toBe(20);
     expect(code!.candidateMetrics!.mae_log_cpu_ms).toBeLessThan(code!.currentMetrics!.mae_log_cpu_ms);
     expect((await getArtifact(db, code!.update!.artifactUri)).inputs).toBe('analyzer');
+  });
+
+  it('retrains the load forecaster from the pools\' metrics with time_bucket, promotes it over the baselines, and a follower swaps it in; the same window again promotes nothing', async () => {
+    // Four hours of a pool whose load follows a two-hour wave, five days on (no other test's window).
+    const waveStart = Math.floor((base + 5 * 86_400_000) / 60_000) * 60_000;
+    const pool = `${run}-pool`;
+    const samples: ClusterMetrics[] = Array.from({ length: 480 }, (_, i) => ({
+      // Two samples a minute: the trainer averages them onto the forecaster's one-minute grid.
+      pool, at: new Date(waveStart + i * 30_000), instancesRunning: 4, instancesBooting: 0, cpuCapacityMillicores: 32_000, memoryCapacityBytes: 2 ** 36,
+      cpuUtilization: (10 + 5 * Math.sin((2 * Math.PI * Math.floor(i / 2)) / 120)) / 32, reservedFraction: 0, memoryUtilization: 0.2, ioUtilization: 0.1, queueDepth: 0,
+    }));
+    await createBatchWriter(db, { log: () => undefined }).write([batchOf(tables.clusterMetrics, samples.map(rows.clusterMetricsRow))]);
+    const forecastGrid = { stepMs: 60_000, horizonMs: 10 * 60_000, windowMs: 6 * 3_600_000 };
+    const forecastDeps: TrainerDeps = { ...deps, options: { ...deps.options, windowMs: 4 * 3_600_000, forecastGrid } };
+    const cycleAt = new Date(waveStart + 4 * 3_600_000);
+    const before = await topicEnd();
+
+    const result = await runTrainingCycle(forecastDeps, cycleAt);
+    const [code, forecaster] = result.models;
+    expect(code.status).toBe('skipped');
+    expect(forecaster).toMatchObject({ model: FORECAST_MODEL_NAME, status: 'promoted', inputs: 'cluster-load', currentVersion: BASELINE_FORECAST_VERSION, trainingRows: 240 });
+    expect(forecaster.candidateMetrics!.points).toBe(forecaster.currentMetrics!.points);
+    expect(forecaster.candidateMetrics!.mae_p50).toBeLessThan(0.6 * forecaster.currentMetrics!.mae_p50);
+    expect(await topicEnd()).toBe(before + 1);
+    const artifact = parseForecastArtifact(await getArtifactBody(db, forecaster.update!.artifactUri));
+    expect(Object.keys(artifact.pools)).toEqual([pool]);
+    expect(artifact.stepSeconds).toBe(60);
+
+    const followed = await followModels({ kafka, registry, database: db, prefix, logger: silentLogger, follow: { codeEstimator: false, forecaster: true } });
+    try {
+      expect(followed.forecasts!.current()).toEqual({ version: forecaster.candidateVersion, artifact });
+    } finally {
+      await followed.stop();
+    }
+
+    const again = await runTrainingCycle(forecastDeps, new Date(cycleAt.getTime() + 1000));
+    expect(again.models[1]).toMatchObject({ status: 'not-promoted', currentVersion: forecaster.candidateVersion });
+    await sleep(500);
+    expect(await topicEnd()).toBe(before + 1);
   });
 });

@@ -1,6 +1,8 @@
 import type { ClusterMetrics } from '../../../schemas/types.generated';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
+import { BASELINE_FORECAST_VERSION, fitForecastCandidate, forecastTrainingOptions } from '../../../models/training/forecast-model';
 import { forecasterProcessor } from '../../../streams/processors/forecaster';
+import { createForecastModelsRegistry } from '../../../streams/trainer/registry';
 import { setup, T0 } from './fixtures';
 
 const minute = 60_000;
@@ -57,5 +59,48 @@ describe('forecaster', () => {
     const last = driver.readOutput('forecasts').pop()!.value!;
     expect(last.points[0]!.p50).toBeGreaterThan(8);
     expect(driver.store('history').get('a')!.sums.length).toBe(48);
+  });
+
+  it('swaps a newly promoted version in without a restart, and ignores weights fitted on another grid', () => {
+    const { clock, topics } = setup();
+    const wave = (i: number) => 10 + 5 * Math.sin((2 * Math.PI * i) / 120);
+    const history = Float64Array.from({ length: 240 }, (_, i) => wave(i));
+    const options = forecastTrainingOptions({ stepMs: minute, horizonMs: 10 * minute, windowMs: 6 * 60 * minute });
+    const fitted = fitForecastCandidate([{ pool: 'a', series: { startSeconds: 0, stepSeconds: 60, values: history } }], 60, options);
+    const models = createForecastModelsRegistry();
+    const driver = new ProcessorTestDriver(
+      forecasterProcessor({ topics, stepMs: minute, horizonMs: 10 * minute, windowMs: 6 * 60 * minute, currentModels: models.current }),
+      { clock },
+    );
+    const start = Math.floor(T0 / minute) * minute;
+    const feed = (from: number, to: number) => {
+      for (let i = from; i < to; i++) {
+        clock.set(start + i * minute);
+        driver.pipeInput('metrics', { key: 'a', value: metrics('a', start + i * minute, wave(i)) });
+      }
+      return driver.readOutput('forecasts').map((o) => o.value!);
+    };
+    expect(new Set(feed(0, 200).map((f) => f.model.version))).toEqual(new Set([BASELINE_FORECAST_VERSION]));
+    models.swap({ version: 'fitted-on-5-minutes', artifact: { ...fitted, stepSeconds: 300 } });
+    expect(new Set(feed(200, 220).map((f) => f.model.version))).toEqual(new Set([BASELINE_FORECAST_VERSION]));
+    models.swap({ version: 'fitted', artifact: fitted });
+    const after = feed(220, 300);
+    expect(new Set(after.map((f) => f.model.version))).toEqual(new Set(['fitted']));
+    // On this wave the fitted damped trend is the one the selection picks.
+    expect(after[after.length - 1]!.model.name).toBe('selected:holt_winters');
+  });
+
+  it('accepts a sample stamped ahead within validation\'s tolerance without turning the on-time ones late', () => {
+    const { clock, topics } = setup();
+    const driver = new ProcessorTestDriver(forecasterProcessor({ topics, stepMs: minute, horizonMs: 10 * minute }), { clock });
+    const at = Math.floor(T0 / minute) * minute;
+    clock.set(at);
+    driver.pipeInput('metrics', { key: 'skewed', value: metrics('skewed', at + 9 * minute, 4) });
+    for (let i = 0; i < 12; i++) {
+      clock.set(at + i * minute);
+      driver.pipeInput('metrics', { key: 'a', value: metrics('a', at + i * minute, 4) });
+    }
+    expect(driver.readDeadLetters()).toEqual([]);
+    expect(driver.readOutput('forecasts').filter((f) => f.value!.pool === 'a')).toHaveLength(11);
   });
 });
