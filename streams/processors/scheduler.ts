@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { bestFit, type Bin } from '../../models/scheduling/placement';
+import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
 import type { JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
+import { silentLogger, type Logger } from '../runtime/logger';
 import { jsonSerde, numberSerde } from '../runtime/serde';
 import { defineProcessor, keyValueStore, type ProcessorContext } from '../runtime/topology';
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
@@ -46,7 +48,17 @@ export interface SchedulerProcessorOptions {
   capacity: SchedulerPoolConfig;
   /** Queue bound per task; a prediction arriving at a full queue is dead-lettered. Default 10,000. */
   maxQueue?: number;
+  /**
+   * How long (event time) and how many dispatched request ids a task remembers, so a request sent
+   * again after its run finished is dropped, not run twice. Default 24 h and 500,000 ids per task.
+   */
+  recentRequests?: Partial<RecentRequestsOptions>;
+  /** Told of each resent request dropped. Default silent: the count is kept in the task's stores. */
+  logger?: Logger;
 }
+
+/** Default memory of dispatched request ids: a day of event time, and a bound on what a task holds. */
+export const DEFAULT_RECENT_REQUESTS: RecentRequestsOptions = { retentionMs: 24 * 3_600_000, maxIds: 500_000 };
 
 /** A queued job as stored: what the scheduler needs to rebuild its queue after a restore. */
 export interface QueuedEntry {
@@ -107,10 +119,14 @@ interface TaskModel {
   stopper?: ScoredJob;
   /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
   lastFullPass: number;
+  /** Request ids dispatched lately: the `dispatched` store, oldest first. */
+  recent: RecentRequests;
 }
 
 const OWNER_KEY = 'model-owner';
 const STAMP_KEY = 'model-stamp';
+/** In the `sequence` store: how many resent predictions of already dispatched requests were dropped. */
+export const RESENT_DROPPED_KEY = 'resent-dropped';
 
 // Tier first, then requested priority within the tier: models/scheduling ranks tier 0 highest.
 const tierRank: Record<UserTier, number> = { ENTERPRISE: 0, PREMIUM: 1, STANDARD: 2, FREE: 3 };
@@ -120,10 +136,12 @@ const prioritiesPerTier = 10;
  * Predictions in, a durable priority queue per task, JobDispatch out when a job fits this task's
  * part of the running instances; telemetry of a dispatched job frees its reservation, and the
  * pool's samples on prm.fleet (broadcast to every task) resize that part as instances come and go. Everything the queue is lives
- * in changelogged stores (the queue, the running reservations, the admission counter and each
- * user's fair-share and underestimate state), so a restored task dispatches exactly what the
- * crashed one would have. Ordering and placement are models/scheduling's: its score (tier,
- * predicted size, ageing, fair share) with FIFO ties, best fit.
+ * in changelogged stores (the queue, the running reservations, the admission counter, each
+ * user's fair-share and underestimate state, and the request ids dispatched lately), so a
+ * restored task dispatches exactly what the crashed one would have. Ordering and placement are
+ * models/scheduling's: its score (tier, predicted size, ageing, fair share relative to the other
+ * waiting users) with FIFO ties, best fit. A request already queued, running or dispatched
+ * within the retention (`recentRequests`) is not queued again.
  *
  * Work per record is bounded: the model lives in memory between records (see TaskModel). At the
  * end of every record no queued job fits, so a new prediction can only dispatch itself, and only
@@ -133,6 +151,8 @@ const prioritiesPerTier = 10;
 export function schedulerProcessor(o: SchedulerProcessorOptions) {
   const c = checkSchedulerPool(o.capacity);
   const maxQueue = o.maxQueue ?? 10_000;
+  const recentOptions = checkRecentRequests({ ...DEFAULT_RECENT_REQUESTS, ...o.recentRequests });
+  const logger = o.logger ?? silentLogger;
   const scheduler = () =>
     new Scheduler({
       tiers: 4 * prioritiesPerTier,
@@ -155,6 +175,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       sequence: keyValueStore(numberSerde),
       fleet: keyValueStore(jsonSerde<FleetEntry>()),
       users: keyValueStore(jsonSerde<UserState>()),
+      /** Request ids dispatched lately (see RecentRequests), so a resent request does not run twice. */
+      dispatched: keyValueStore(jsonSerde<RememberedAt>()),
     },
     eventTime: {
       allowedLatenessMs: NEVER_LATE_MS, // every prediction is queued and dispatched
@@ -165,6 +187,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     process(ctx, record) {
       const t = taskModel(ctx);
       try {
+        forgetExpired(ctx, t);
         if (record.input === 'predictions') admit(ctx, t, record.value);
         else if (record.input === 'telemetry') release(ctx, t, record.value.requestId, (record.value.endedAt.getTime() - record.value.startedAt.getTime()) / 1000);
         else if (record.value.pool === c.pool) follow(ctx, t, record.value.instancesRunning, record.value.at.getTime());
@@ -193,7 +216,11 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     }
     const reserved = new Map<string, { cores: number; memory: number }>();
     for (const [, r] of ctx.store('running').entries()) reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
-    const t: TaskModel = { owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity };
+    const recent = new RecentRequests(recentOptions);
+    recent.restore(ctx.store('dispatched').entries());
+    const t: TaskModel = {
+      owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
+    };
     resize(t, ctx.partition, ctx.store('fleet').get(c.pool)?.instancesRunning ?? c.instances);
     sequence.put(OWNER_KEY, t.owner);
     sequence.put(STAMP_KEY, t.stamp);
@@ -201,10 +228,28 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     return t;
   }
 
+  /**
+   * Forgets the dispatched ids past their retention. By stream time, the latest event time the
+   * task has seen (a changelogged part of its state), so a replay forgets exactly the same ids.
+   */
+  function forgetExpired(ctx: Ctx, t: TaskModel): void {
+    const dispatched = ctx.store('dispatched');
+    for (const id of t.recent.expire(ctx.streamTime)) dispatched.delete(id);
+  }
+
   function admit(ctx: Ctx, t: TaskModel, p: PredictedDemand): void {
     const id = p.requestId;
     // A redelivered prediction must not queue or dispatch the job twice.
     if (t.entries.has(id) || ctx.store('running').get(id)) return;
+    // Nor one resent after its run finished: a handled outcome, counted, not a dead letter.
+    if (t.recent.has(id)) {
+      const sequence = ctx.store('sequence');
+      sequence.put(RESENT_DROPPED_KEY, (sequence.get(RESENT_DROPPED_KEY) ?? 0) + 1);
+      logger.info('resent request dropped: already dispatched', {
+        reason: 'dispatched-recently', requestId: id, userId: p.userId, partition: ctx.partition, dispatchedAtMs: ctx.store('dispatched').get(id)?.atMs,
+      });
+      return;
+    }
     if (t.entries.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; ${id} not admitted`);
     const sequence = ctx.store('sequence');
     const seq = sequence.get('next') ?? 0;
@@ -331,6 +376,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.model.dispatch(job.job.id, now);
     t.entries.delete(entry.requestId);
     if (entry.requestId !== arrived) ctx.store('queue').delete(entry.requestId);
+    remember(ctx, t, entry.requestId);
     ctx.store('running').put(entry.requestId, {
       instanceId: placed.bin.id, cores, memoryBytes: memory,
       charged: { userId: entry.userId, cores: entry.cores, durationP50Ms: entry.durationP50Ms, durationP90Ms: entry.durationP90Ms },
@@ -364,6 +410,13 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       if (memory <= b.freeMemory * (1 + 1e-6)) memoryFits = true;
     }
     return coresFit && memoryFits;
+  }
+
+  function remember(ctx: Ctx, t: TaskModel, id: string): void {
+    const dispatched = ctx.store('dispatched');
+    const { entry, forgotten } = t.recent.remember(id, ctx.streamTime);
+    dispatched.put(id, entry);
+    for (const old of forgotten) dispatched.delete(old);
   }
 
   function saveUser(ctx: Ctx, t: TaskModel, user: string): void {
@@ -454,6 +507,12 @@ function tierIndex(e: QueuedEntry): number {
 
 function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, Number.isFinite(x) ? x : hi));
+}
+
+function checkRecentRequests(o: RecentRequestsOptions): RecentRequestsOptions {
+  if (!(o.retentionMs > 0)) throw new ConfigError(`recentRequests.retentionMs must be positive, got ${o.retentionMs}`);
+  if (!Number.isInteger(o.maxIds) || o.maxIds < 1) throw new ConfigError(`recentRequests.maxIds must be a positive integer, got ${o.maxIds}`);
+  return o;
 }
 
 export function checkSchedulerPool(p: SchedulerPoolConfig): Required<SchedulerPoolConfig> {

@@ -2,7 +2,8 @@ import type { ClusterMetrics, PredictedDemand, UserTier } from '../../../schemas
 import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
-import { checkSchedulerPool, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
+import type { RememberedAt } from '../../../models/scheduling/recent-requests';
+import { checkSchedulerPool, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
@@ -74,6 +75,62 @@ describe('scheduler', () => {
     finish(driver, 'someone-else', T0 + 500);
     expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
     expect(driver.store('queue').size).toBe(1);
+  });
+
+  describe('a request sent again after its run finished', () => {
+    const retentionMs = 60_000;
+    const remembering = (env = setup()) =>
+      ({ ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, recentRequests: { retentionMs } }), { clock: env.clock }) });
+
+    it('is dropped while its id is remembered, and counted', () => {
+      const { driver } = remembering();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
+      finish(driver, 'a', T0 + 1000);
+      expect(driver.store('running').size).toBe(0);
+      driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5, T0 + 2000) });
+      driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5, T0 + 3000) });
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
+      expect(driver.readDeadLetters()).toEqual([]);
+      expect(driver.store('queue').size).toBe(0);
+      expect(driver.store('sequence').get(RESENT_DROPPED_KEY)).toBe(2);
+      expect(driver.store('dispatched').get('a')).toEqual({ atMs: T0, seq: 0 });
+    });
+
+    it('is forgotten once the stream has moved on past the retention: the store holds only recent ids', () => {
+      const { driver } = remembering();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
+      finish(driver, 'a', T0 + 1000);
+      driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'STANDARD', 5, T0 + 30_000) });
+      finish(driver, 'b', T0 + 31_000);
+      expect([...driver.store('dispatched').entries()].map(([id]) => id)).toEqual(['a', 'b']);
+      // Event time T0 + 60 s: a's retention is over, b's is not.
+      driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'STANDARD', 5, T0 + retentionMs) });
+      expect([...driver.store('dispatched').entries()].map(([id]) => id)).toEqual(['b']);
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a', 'b']);
+      // a is a new request again by now: queued and dispatched.
+      driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5, T0 + retentionMs + 1) });
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
+    });
+
+    it('is still dropped by a task rebuilt from the changelogs', () => {
+      const env = setup();
+      const { driver: before } = remembering(env);
+      before.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
+      finish(before, 'a', T0 + 1000);
+      before.readOutput('dispatches');
+      const { driver: after } = remembering(env);
+      const serde = jsonSerde<RememberedAt>();
+      for (const [k, v] of before.store('dispatched').entries()) after.store('dispatched').put(k, serde.deserialize(serde.serialize(v)));
+      after.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5, T0 + 2000) });
+      expect(after.readOutput('dispatches')).toEqual([]);
+      expect(after.store('sequence').get(RESENT_DROPPED_KEY)).toBe(1);
+    });
+
+    it('refuses a retention that is not positive', () => {
+      const { topics } = setup();
+      expect(() => schedulerProcessor({ topics, capacity, recentRequests: { retentionMs: 0 } })).toThrow(ConfigError);
+      expect(() => schedulerProcessor({ topics, capacity, recentRequests: { maxIds: 0.5 } })).toThrow(ConfigError);
+    });
   });
 
   it('keeps queued jobs across a crash: a task restored from its changelogs dispatches them in order', () => {

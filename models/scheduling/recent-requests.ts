@@ -1,0 +1,80 @@
+export interface RecentRequestsOptions {
+  /** How long, in event time, a request id is remembered after it was dispatched. */
+  retentionMs: number;
+  /** At most this many ids are remembered; beyond it the oldest are forgotten first. */
+  maxIds: number;
+}
+
+/** When an id was remembered and in what order, as the scheduler stores it. */
+export interface RememberedAt {
+  atMs: number;
+  /** Remembering order: ties in `atMs` are forgotten in this order, before and after a restore. */
+  seq: number;
+}
+
+/**
+ * The request ids a scheduler task dispatched lately, so that a request sent again after its
+ * first run finished (a producer retry from an old buffer) is not run twice. Bounded two ways:
+ * an id is forgotten `retentionMs` of event time after it was remembered, and beyond `maxIds`
+ * the oldest go first. No clock is read: the caller passes event time, and since it passes the
+ * task's stream time (which never goes back) the ids are held oldest first, so forgetting is a
+ * walk from the front, and the same records always forget the same ids.
+ */
+export class RecentRequests {
+  /** Oldest first (Map keeps insertion order). */
+  private readonly ids = new Map<string, RememberedAt>();
+  private nextSeq = 0;
+  private latestMs = -Infinity;
+
+  constructor(private readonly o: RecentRequestsOptions) {
+    if (!(o.retentionMs > 0)) throw new RangeError(`retentionMs must be positive, got ${o.retentionMs}`);
+    if (!Number.isInteger(o.maxIds) || o.maxIds < 1) throw new RangeError(`maxIds must be a positive integer, got ${o.maxIds}`);
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /**
+   * Remembers `id` as of `atMs` (an earlier time than the latest remembered counts as the latest,
+   * to keep the order). Returns the new entry and the ids forgotten to stay within `maxIds`.
+   */
+  remember(id: string, atMs: number): { entry: RememberedAt; forgotten: string[] } {
+    this.ids.delete(id);
+    this.latestMs = Math.max(this.latestMs, atMs);
+    const entry = { atMs: this.latestMs, seq: this.nextSeq++ };
+    this.ids.set(id, entry);
+    const forgotten: string[] = [];
+    for (const oldest of this.ids.keys()) {
+      if (this.ids.size <= this.o.maxIds) break;
+      this.ids.delete(oldest);
+      forgotten.push(oldest);
+    }
+    return { entry, forgotten };
+  }
+
+  /** Forgets the ids remembered `retentionMs` or longer before `nowMs`; returns them. */
+  expire(nowMs: number): string[] {
+    const forgotten: string[] = [];
+    for (const [id, e] of this.ids) {
+      if (nowMs - e.atMs < this.o.retentionMs) break;
+      this.ids.delete(id);
+      forgotten.push(id);
+    }
+    return forgotten;
+  }
+
+  /** Rebuilds from stored entries (in any order): afterwards it forgets exactly as before. */
+  restore(entries: Iterable<[string, RememberedAt]>): void {
+    const sorted = [...entries].sort(([, a], [, b]) => a.seq - b.seq);
+    for (const [id, e] of sorted) {
+      this.ids.set(id, e);
+      this.latestMs = Math.max(this.latestMs, e.atMs);
+      this.nextSeq = Math.max(this.nextSeq, e.seq + 1);
+    }
+  }
+}
