@@ -57,6 +57,14 @@ export class FairShare {
   private readonly memory: DecayingUsage;
   /** Queued jobs per user: the users who compete for the next dispatch. */
   private readonly queued = new Map<string, number>();
+  /**
+   * The same users, sorted: the means are summed in this order, so a model rebuilt from its
+   * stores (users queued again in another order) gets the very same floating-point sums.
+   */
+  private readonly active: string[] = [];
+  /** Bumped by every change, so penalties at one instant are worked out once between changes. */
+  private version = 0;
+  private cached?: { now: number; version: number; penalty: (user: string) => number };
 
   constructor(halfLifeSeconds: number) {
     this.cores = new DecayingUsage(halfLifeSeconds);
@@ -64,18 +72,28 @@ export class FairShare {
   }
 
   enqueued(user: string): void {
-    this.queued.set(user, (this.queued.get(user) ?? 0) + 1);
+    const n = this.queued.get(user) ?? 0;
+    this.queued.set(user, n + 1);
+    if (n === 0) {
+      this.active.splice(sortedIndex(this.active, user), 0, user);
+      this.version++;
+    }
   }
 
   dequeued(user: string): void {
     const n = (this.queued.get(user) ?? 0) - 1;
-    if (n > 0) this.queued.set(user, n);
-    else this.queued.delete(user);
+    if (n > 0) {
+      this.queued.set(user, n);
+      return;
+    }
+    if (this.queued.delete(user)) this.active.splice(sortedIndex(this.active, user), 1);
+    this.version++;
   }
 
   charge(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
     if (coreSeconds > 0) this.cores.add(user, coreSeconds, now);
     if (memorySeconds > 0) this.memory.add(user, memorySeconds, now);
+    this.version++;
   }
 
   /**
@@ -84,13 +102,21 @@ export class FairShare {
    * what-if score) is counted among them.
    */
   penalties(now: number): (user: string) => number {
+    const c = this.cached;
+    if (c && c.now === now && c.version === this.version) return c.penalty;
+    const penalty = this.penaltiesNow(now);
+    this.cached = { now, version: this.version, penalty };
+    return penalty;
+  }
+
+  private penaltiesNow(now: number): (user: string) => number {
     let coreSum = 0;
     let memorySum = 0;
-    for (const user of this.queued.keys()) {
+    for (const user of this.active) {
       coreSum += this.cores.get(user, now);
       memorySum += this.memory.get(user, now);
     }
-    const active = this.queued.size;
+    const active = this.active.length;
     return (user) => {
       const c = this.cores.get(user, now);
       const m = this.memory.get(user, now);
@@ -110,7 +136,20 @@ export class FairShare {
   restore(user: string, s: UsageSnapshot): void {
     if (s.coreSeconds && s.coreSeconds.value > 0) this.cores.restore(user, s.coreSeconds.value, s.coreSeconds.at);
     if (s.memorySeconds && s.memorySeconds.value > 0) this.memory.restore(user, s.memorySeconds.value, s.memorySeconds.at);
+    this.version++;
   }
+}
+
+/** Where `user` is, or belongs, in the sorted `users`. */
+function sortedIndex(users: string[], user: string): number {
+  let lo = 0;
+  let hi = users.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (users[mid]! < user) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** x over the mean, 0 when nobody used the resource (0 / 0: everyone is equal). */

@@ -53,6 +53,19 @@ describe('FairShare', () => {
     expect(f.penalties(0)('gone')).toBeCloseTo(1000 / 505 / (1 + 1000 / 505), 12);
   });
 
+  it('gives bit-identical penalties whatever order the users were queued in (a rebuilt model ranks as the old one did)', () => {
+    const users = Array.from({ length: 50 }, (_, i) => `user-${(i * 37) % 50}`);
+    const build = (order: string[]) => {
+      const f = new FairShare(3600);
+      for (const u of order) {
+        f.enqueued(u);
+        f.charge(u, 0.1 + (Number(u.slice(5)) % 7) / 3, 1 / (1 + Number(u.slice(5))), Number(u.slice(5)));
+      }
+      return users.map(f.penalties(100));
+    };
+    expect(build([...users].reverse())).toEqual(build(users));
+  });
+
   it('survives a snapshot and restore of both resources', () => {
     const f = new FairShare(600);
     f.enqueued('a');
