@@ -265,9 +265,7 @@ export const corpus: BadInputCase[] = [
     expected: { kind: 'dispatched-once', times: 3 } },
   { name: 'duplicate-after-completion', input: 'a request sent again after its first run finished (a producer retry from an old buffer)',
     build: (ctx) => { const r = caseRequest(ctx, 'duplicate-after-completion'); return [requestRecord(ctx, r), { ...requestRecord(ctx, r), afterPreviousRan: true }]; },
-    expected: { kind: 'dispatched-once', times: 2 },
-    knownDefect: 'nothing remembers finished request ids: the predictor predicts the copy again and the scheduler, which ' +
-      'dedupes against queued and running jobs only, dispatches it a second time' },
+    expected: { kind: 'dispatched-once', times: 2 } },
   { name: 'unknown-user', input: 'a request from a user never seen (no profile)',
     build: (ctx) => badRequest(ctx, 'unknown-user', { userId: `never-seen-${ctx.now}` }),
     expected: { kind: 'predicted', coldStart: true } },
@@ -380,7 +378,5 @@ export const corpus: BadInputCase[] = [
   // ── load ───────────────────────────────────────────────────────────────────────────────────
   { name: 'flood-one-user', input: '60 requests from one user at once, then requests of other users on the same partition',
     build: (ctx) => Array.from({ length: 60 }, (_, i) => requestRecord(ctx, caseRequest(ctx, 'flood-one-user', { requestId: `bad.flood-one-user.${i}`, submittedAt: new Date(ctx.now + i) }))),
-    expected: { kind: 'fair-share', floodSize: 60, maxOvertakes: 6 },
-    knownDefect: 'ageing ranks the flood\'s older jobs first and the fair-share penalty (predicted core-seconds decayed over ' +
-      'an hour, half strength at 3.6e5 core-seconds) stays near zero for short jobs: the other users wait behind all 60' },
+    expected: { kind: 'fair-share', floodSize: 60, maxOvertakes: 6 } },
 ];
