@@ -86,13 +86,11 @@ export const command: Command = {
     };
 
     /* eslint-disable @typescript-eslint/no-require-imports */
-    const { resolveEndpoints } = require('../../stack/endpoints') as typeof import('../../stack/endpoints');
+    const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
     const trainer = require('../../streams/trainer') as typeof import('../../streams/trainer');
     /* eslint-enable @typescript-eslint/no-require-imports */
-    const endpoints = resolveEndpoints();
-    const service = await trainer.connectTrainer({
-      databaseUrl: endpoints.databaseUrl, kafkaBrokers: endpoints.kafkaBrokers, registry: { url: endpoints.schemaRegistryUrl }, prefix: values.prefix, options,
-    });
+    const connection = connectionFromEnv();
+    const service = await trainer.connectTrainer({ databaseUrl: connection.databaseUrl, kafka: connection.kafka, registry: connection.registry, prefix: values.prefix, options });
     try {
       await service.recorder.start();
       await service.recorder.caughtUp();
@@ -105,7 +103,7 @@ export const command: Command = {
       }
       const results: TrainingCycleResult[] = [];
       await new Promise<void>((resolve) => {
-        const loop = trainer.startTrainingLoop(service.deps, {
+        const loop = trainer.startTrainingLoop((now) => trainer.runTrainingCycle(service.deps, now), {
           everyMs: everySeconds * 1000,
           onCycle: (result) => {
             results.push(result);

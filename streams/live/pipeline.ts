@@ -17,7 +17,7 @@ import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import type { Logger } from '../runtime/logger';
 import { prmTopology } from '../topology';
 import { defaultForecastGrid, type ForecastGrid } from '../../models/training/forecast-model';
-import { connectTrainer, followModels, startTrainingLoop, type FollowedModels, type TrainingCycleResult } from '../trainer';
+import { followModels, startTrainerThread, startTrainingLoop, type FollowedModels, type TrainingCycleResult } from '../trainer';
 
 const GIB = 1024 ** 3;
 
@@ -192,18 +192,19 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   };
 }
 
-/** The trainer: the feature recorder and a training loop; returns how to stop both. */
+/**
+ * The trainer: the feature recorder and training cycles in a worker thread (analysis and
+ * fitting would otherwise stall this process's processors), on a schedule kept here because
+ * the cycle's `now` may be a replay's clock. Returns how to stop both.
+ */
 async function startTrainer(o: PipelineOptions, prefix: string): Promise<() => Promise<void>> {
   const log = (line: string) => o.logger.info(line, { component: 'trainer' });
-  const brokers = o.connection.kafka.brokers;
-  if (!Array.isArray(brokers)) throw new ConfigError('the trainer needs a list of brokers');
-  const trainer = await connectTrainer({
-    databaseUrl: o.connection.databaseUrl, kafkaBrokers: brokers, registry: o.connection.registry, prefix, log,
+  const thread = await startTrainerThread({
+    databaseUrl: o.connection.databaseUrl, kafka: o.connection.kafka, registry: o.connection.registry, prefix,
     // The forecaster's models are fitted on the grid this pipeline's forecaster runs on.
     options: { forecastGrid: forecastGrid(o.pool), ...(o.trainer?.windowMs === undefined ? {} : { windowMs: o.trainer.windowMs }) },
-  });
-  await trainer.recorder.start();
-  const loop = startTrainingLoop(trainer.deps, {
+  }, log);
+  const loop = startTrainingLoop((now) => thread.runCycle(now), {
     everyMs: o.trainer?.everyMs ?? 5 * 60_000,
     now: o.trainer?.now,
     onCycle: (result) => o.trainer?.onCycle?.(result),
@@ -211,7 +212,7 @@ async function startTrainer(o: PipelineOptions, prefix: string): Promise<() => P
   });
   return async () => {
     await loop.stop();
-    await trainer.close();
+    await thread.stop();
   };
 }
 

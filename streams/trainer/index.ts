@@ -9,3 +9,4 @@ export { recordPredictionErrors, readAnalyzedTrainingRows, readEventTrainingRows
 export { createFeatureRecorder, type FeatureRecorder, type FeatureRecorderOptions } from './feature-recorder';
 export { connectTrainer, type TrainerService, type TrainerServiceOptions } from './service';
 export { codeEstimatorApplier, followModels, forecastModelsApplier, type FollowedModels, type FollowModelsOptions } from './follow';
+export { startTrainerThread, type TrainerThread } from './thread';

@@ -1,4 +1,4 @@
-import { runTrainingCycle, type TrainerDeps, type TrainingCycleResult } from './cycle';
+import type { TrainingCycleResult } from './cycle';
 
 export interface TrainingLoopOptions {
   /** Time between the end of one cycle and the start of the next. */
@@ -15,8 +15,11 @@ export interface TrainingLoop {
   stop(): Promise<void>;
 }
 
-/** Runs a training cycle now and then every `everyMs` after the previous one finished (cycles never overlap). */
-export function startTrainingLoop(deps: TrainerDeps, o: TrainingLoopOptions): TrainingLoop {
+/**
+ * Runs a training cycle now and then every `everyMs` after the previous one finished (cycles
+ * never overlap). `runCycle` is runTrainingCycle in this thread, or a trainer thread's.
+ */
+export function startTrainingLoop(runCycle: (now: Date) => Promise<TrainingCycleResult>, o: TrainingLoopOptions): TrainingLoop {
   if (!(o.everyMs > 0)) throw new RangeError(`everyMs must be positive, got ${o.everyMs}`);
   const now = o.now ?? (() => new Date());
   let stopped = false;
@@ -24,7 +27,7 @@ export function startTrainingLoop(deps: TrainerDeps, o: TrainingLoopOptions): Tr
   let inFlight: Promise<void> = Promise.resolve();
 
   const cycle = () => {
-    inFlight = runTrainingCycle(deps, now())
+    inFlight = runCycle(now())
       .then((result) => o.onCycle?.(result), (error: unknown) => o.onError?.(error instanceof Error ? error : new Error(String(error))))
       .finally(() => {
         if (!stopped) timer = setTimeout(cycle, o.everyMs);

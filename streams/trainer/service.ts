@@ -1,4 +1,4 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { initTfBackend } from '../../models/tf/backend';
 import type { RegistryConnection } from '../../schemas/registry-http';
 import { connectDatabase, type Database } from '../../sinks/database';
@@ -10,7 +10,8 @@ import { createModelUpdatePublisher, type ModelUpdatePublisher } from './publish
 
 export interface TrainerServiceOptions {
   databaseUrl: string;
-  kafkaBrokers: string[];
+  /** Brokers, and TLS and SASL when configured (stack/connection.ts). */
+  kafka: Pick<KafkaConfig, 'brokers' | 'ssl' | 'sasl'>;
   registry: RegistryConnection;
   /** Topic-name prefix (a test run, a shared cluster). Default ''. */
   prefix?: string;
@@ -39,7 +40,7 @@ export async function connectTrainer(o: TrainerServiceOptions): Promise<TrainerS
     await migrate(db, { log });
     const backend = await initTfBackend(log);
     const shipped = await shippedEstimator();
-    const kafka = new Kafka({ clientId: 'prm-trainer', brokers: o.kafkaBrokers, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ ...o.kafka, clientId: 'prm-trainer', logLevel: logLevel.NOTHING });
     publisher = await createModelUpdatePublisher({ kafka, registry: o.registry, prefix: o.prefix });
     const connected = publisher;
     const recorder = createFeatureRecorder({ kafka, registry: o.registry, database: db, prefix: o.prefix });
