@@ -8,6 +8,7 @@ import { plannerProcessor, type PlannerProcessorOptions } from './processors/pla
 import { predictorProcessor } from './processors/predictor';
 import { profilerProcessor } from './processors/profiler';
 import { schedulerProcessor, type SchedulerPoolConfig } from './processors/scheduler';
+import type { Logger } from './runtime/logger';
 import { buildTopology, type DeclaredProcessor, type Topology } from './runtime/topology';
 
 export interface PrmTopologyOptions {
@@ -23,6 +24,8 @@ export interface PrmTopologyOptions {
   forecast?: Omit<ForecasterProcessorOptions, 'topics'>;
   planner: Omit<PlannerProcessorOptions, 'topics'>;
   capacity: SchedulerPoolConfig;
+  /** Where processors report what they handle without an output (a resent request dropped). Default silent. */
+  logger?: Logger;
   /** Executors run beside PRM's processors: the simulated pool of a replay. Default none. */
   executors?: readonly DeclaredProcessor[];
 }
@@ -60,7 +63,7 @@ export function prmTopology(o: PrmTopologyOptions): Topology {
     // Each pool's samples reach every scheduler task, so each knows the fleet it places jobs on.
     fleetBroadcastProcessor({ topics, partitions: o.capacity.tasks }),
     // Predictions queue by priority and are dispatched as capacity frees.
-    schedulerProcessor({ topics, capacity: o.capacity }),
+    schedulerProcessor({ topics, capacity: o.capacity, logger: o.logger?.child({ processor: 'scheduler' }) }),
     ...(o.executors ?? []),
   ]);
 }

@@ -149,6 +149,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
       pool: p.pool, instances: p.initialInstances, instanceCores: p.instanceCores, instanceMemoryBytes: p.instanceMemoryBytes,
       minTimeoutMs: p.minTimeoutMs, maxTimeoutMs: p.maxTimeoutMs,
     },
+    logger: o.logger,
     executors: o.simulatePool
       ? [simulatedPoolProcessor({ topics, config: poolConfig, usage: o.usage, allowedLatenessMs: NEVER_LATE_MS })]
       : [],
