@@ -1,5 +1,5 @@
 import { BitbrainsGridBuilder, type BitbrainsSample } from '../traces/bitbrains';
-import { baselineModels, fittedHoltWinters } from './candidates';
+import { baselineModels, fittedHoltWinters, robustModels } from './candidates';
 import { sumSeries } from './cluster-series';
 import { evaluateSeries, PERSISTENCE, scoreValidation, type Candidate, type EvaluationWindows, type SeriesEvaluation } from './evaluation';
 import type { Series } from './forecaster';
@@ -65,7 +65,7 @@ export async function runForecastEval(o: ForecastEvalOptions): Promise<ForecastE
     const globalPreds = g ? await g.predictBatch(batch, ww.predFrom, to, ww.horizon) : [];
     return batch.map((series, k) => {
       const fitFrom = Math.max(0, ww.validationFrom - 14 * DAY_STEPS_5MIN);
-      const models = [...baselineModels(), fittedHoltWinters(series, fitFrom, ww.validationFrom, ww.horizon)];
+      const models = [...baselineModels(), ...robustModels(), fittedHoltWinters(series, fitFrom, ww.validationFrom, ww.horizon)];
       const candidates: Candidate[] = models.map((m) => ({ name: m.name, pred: m.predictRange(series, ww.predFrom, to, ww.horizon) }));
       if (g) candidates.push({ name: g.name, pred: globalPreds[k]! });
       candidates.push(validationEnsemble(series, candidates, ww));

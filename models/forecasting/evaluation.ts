@@ -67,6 +67,42 @@ export function chooseModel(validationMae: Record<string, number>, eligible?: Re
 }
 
 /**
+ * A series' choice when the population has a default: the default if it beats persistence on this
+ * series' validation (else persistence), replaced by another eligible model only if that one's
+ * validation MAE is lower by more than `margin` (a share). One validation week per series is a
+ * noisy estimate; switching away from what works for most series on a small apparent gain costs
+ * more out of sample than it saves, so the bar for leaving the default is a clear win.
+ */
+export function chooseWithDefault(validationMae: Record<string, number>, eligible: ReadonlySet<string>, preferred: string, margin: number): string {
+  if (!(margin >= 0 && margin < 1)) throw new RangeError(`margin must be in [0, 1), got ${margin}`);
+  const baseline = validationMae[PERSISTENCE]!;
+  let chosen = validationMae[preferred]! < baseline ? preferred : PERSISTENCE;
+  for (const [name, mae] of Object.entries(validationMae)) {
+    if (eligible.has(name) && mae < baseline && mae < (1 - margin) * validationMae[chosen]!) chosen = name;
+  }
+  return chosen;
+}
+
+/**
+ * The population's default model: among `eligible`, the one with the lowest median validation
+ * skill (MAE / persistence MAE) over the series. Validation data only.
+ */
+export function populationDefault(validations: Record<string, number>[], eligible: ReadonlySet<string>): string {
+  let best = PERSISTENCE;
+  let bestSkill = 1;
+  for (const name of eligible) {
+    const skill = medianValidationSkill(validations, name);
+    if (skill < bestSkill) { best = name; bestSkill = skill; }
+  }
+  return best;
+}
+
+function medianValidationSkill(validations: Record<string, number>[], name: string): number {
+  const skills = validations.map((v) => v[name]! / v[PERSISTENCE]!).filter(Number.isFinite).sort((a, b) => a - b);
+  return skills.length === 0 ? NaN : skills[Math.floor((skills.length - 1) / 2)]!;
+}
+
+/**
  * Population stage of per-user selection: models whose median validation skill over the users
  * is below 1. A model that loses to persistence for most users only wins the rest by luck of
  * one validation week, and it costs more than it saves out of sample.
@@ -74,13 +110,7 @@ export function chooseModel(validationMae: Record<string, number>, eligible?: Re
 export function eligibleModels(validations: Record<string, number>[]): Set<string> {
   const eligible = new Set<string>([PERSISTENCE]);
   const names = new Set(validations.flatMap((v) => Object.keys(v)));
-  for (const name of names) {
-    const skills = validations
-      .map((v) => v[name]! / v[PERSISTENCE]!)
-      .filter(Number.isFinite)
-      .sort((a, b) => a - b);
-    if (skills.length > 0 && skills[Math.floor((skills.length - 1) / 2)]! < 1) eligible.add(name);
-  }
+  for (const name of names) if (medianValidationSkill(validations, name) < 1) eligible.add(name);
   return eligible;
 }
 

@@ -1,4 +1,4 @@
-import { chooseModel, eligibleModels, type ModelScore, type SeriesEvaluation } from './evaluation';
+import { chooseModel, chooseWithDefault, eligibleModels, populationDefault, type ModelScore, type SeriesEvaluation } from './evaluation';
 import { quantileOfSorted } from './residual-quantiles';
 
 export interface ClusterModelReport { mae: number; skill: number; skill_seasonal: number; coverage_p90: number }
@@ -10,11 +10,17 @@ export interface ForecastEvalReport {
   per_user: {
     users: number;
     models: Record<string, UserModelReport>;
-    /** `selected`: each user's own validation choice among `eligible`; the counts say which models were picked. */
+    /**
+     * `selected`: each user's own validation choice among `eligible`, starting from
+     * `population_default` and leaving it only for a clear validation win (SWITCH_MARGIN); the
+     * counts say which models were picked.
+     */
     chosen: string;
     chosen_counts: Record<string, number>;
     /** Models whose median validation skill over users beat persistence (the population stage). */
     eligible: string[];
+    /** The eligible model with the best median validation skill over the users. */
+    population_default: string;
     /** Users whose persistence error was 0 on the test window (skill undefined), left out of skill. */
     constant_users: number;
   };
@@ -23,6 +29,13 @@ export interface ForecastEvalReport {
 
 /** Name of the per-series selection policy in the per-user table. */
 export const SELECTED = 'selected';
+
+/**
+ * How much lower (as a share) a user's validation MAE must be under another model to leave the
+ * population default: a clear-win bar against the noise of one validation week, set a priori
+ * (not fitted to any test window).
+ */
+export const SWITCH_MARGIN = 0.1;
 
 export function clusterReport(e: SeriesEvaluation): ForecastEvalReport['cluster'] {
   const chosen = chooseModel(e.validationMae);
@@ -48,13 +61,15 @@ export class UserAggregate {
   }
 
   report(): ForecastEvalReport['per_user'] {
-    const eligible = eligibleModels(this.evaluations.map((e) => e.validationMae));
+    const validations = this.evaluations.map((e) => e.validationMae);
+    const eligible = eligibleModels(validations);
+    const preferred = populationDefault(validations, eligible);
     const skills = new Map<string, number[]>();
     const coverage = new Map<string, { covered: number; points: number }>();
     const chosenCounts: Record<string, number> = {};
     let constant = 0;
     for (const e of this.evaluations) {
-      const chosenName = chooseModel(e.validationMae, eligible);
+      const chosenName = chooseWithDefault(e.validationMae, eligible, preferred, SWITCH_MARGIN);
       chosenCounts[chosenName] = (chosenCounts[chosenName] ?? 0) + 1;
       const chosen = e.test[chosenName]!;
       if (chosen.absErrorPersistence === 0) { constant++; continue; }
@@ -80,7 +95,7 @@ export class UserAggregate {
     }
     return {
       users: this.evaluations.length, models, chosen: SELECTED, chosen_counts: chosenCounts,
-      eligible: [...eligible], constant_users: constant,
+      eligible: [...eligible], population_default: preferred, constant_users: constant,
     };
   }
 }
@@ -102,6 +117,7 @@ export function formatReport(r: ForecastEvalReport): string {
     lines.push(`${label}${f(m.median_skill).padStart(14)}${f(m.mean_skill).padStart(12)}${f(m.coverage_p90).padStart(9)}`);
   }
   const counts = Object.entries(r.per_user.chosen_counts).sort((a, b) => b[1] - a[1]).map(([n, c]) => `${n} ${c}`).join(', ');
-  lines.push(`eligible for per-user selection (median validation skill < 1): ${r.per_user.eligible.join(', ')}`, `per-user choices: ${counts}`, `train_seconds: ${r.train_seconds.toFixed(1)}`, '');
+  lines.push(`eligible for per-user selection (median validation skill < 1): ${r.per_user.eligible.join(', ')}`,
+    `population default: ${r.per_user.population_default} (a user leaves it only for a ${SWITCH_MARGIN * 100}% lower validation MAE)`, `per-user choices: ${counts}`, `train_seconds: ${r.train_seconds.toFixed(1)}`, '');
   return lines.join('\n');
 }

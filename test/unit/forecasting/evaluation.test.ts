@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { runForecastEval } from '../../../models/forecasting/benchmark';
 import { sumSeries } from '../../../models/forecasting/cluster-series';
-import { chooseModel, eligibleModels, evaluateSeries } from '../../../models/forecasting/evaluation';
+import { chooseModel, chooseWithDefault, eligibleModels, evaluateSeries, populationDefault } from '../../../models/forecasting/evaluation';
 import { formatReport } from '../../../models/forecasting/report';
 import { buildBitbrainsGrid, parseBitbrainsLine, type BitbrainsSample } from '../../../models/traces/bitbrains';
 
@@ -58,6 +58,24 @@ describe('selection', () => {
     expect([...eligible].sort()).toEqual(['a', 'last_value']);
   });
 
+  it('population default: the eligible model with the best median validation skill', () => {
+    const validations = [{ last_value: 10, a: 8, b: 9 }, { last_value: 10, a: 7, b: 9 }, { last_value: 10, a: 12, b: 2 }];
+    const eligible = eligibleModels(validations);
+    expect(populationDefault(validations, eligible)).toBe('a'); // median skills: a 0.8, b 0.9
+    expect(populationDefault(validations, new Set(['last_value', 'b']))).toBe('b');
+    expect(populationDefault([{ last_value: 10, a: 11 }], new Set(['last_value', 'a']))).toBe('last_value');
+  });
+
+  it('a user leaves the default only for a clear validation win, and never keeps a default that loses to persistence', () => {
+    const all = new Set(['last_value', 'a', 'b', 'c']);
+    expect(chooseWithDefault({ last_value: 10, a: 8, b: 7.5 }, all, 'a', 0.1)).toBe('a'); // b only 6% better
+    expect(chooseWithDefault({ last_value: 10, a: 8, b: 7 }, all, 'a', 0.1)).toBe('b'); // 12.5% better
+    expect(chooseWithDefault({ last_value: 10, a: 8, b: 7.5 }, all, 'a', 0)).toBe('b');
+    expect(chooseWithDefault({ last_value: 10, a: 11, b: 9.5 }, all, 'a', 0.1)).toBe('last_value'); // default worse than persistence; b only 5% better
+    expect(chooseWithDefault({ last_value: 10, a: 11, c: 5 }, new Set(['last_value', 'a']), 'a', 0.1)).toBe('last_value'); // c not eligible
+    expect(() => chooseWithDefault({ last_value: 1 }, all, 'a', 1)).toThrow(RangeError);
+  });
+
   it('refuses to evaluate without the reference baselines', () => {
     const series = { startSeconds: 0, stepSeconds: 300, values: new Float64Array(10) };
     const w = { predFrom: 0, validationFrom: 0, testFrom: 5, testTo: 10, horizon: 1, calibration: { calibrationSteps: 2, recalibrateEvery: 1 } };
@@ -81,6 +99,8 @@ describe('forecast-eval on the shipped sample', () => {
     expect(report.cluster.models.ensemble).toBeDefined();
     expect(report.per_user.users).toBe(2);
     expect(report.per_user.models.selected).toBeDefined();
+    expect(report.per_user.models.moving_median_24).toBeDefined();
+    expect(report.per_user.eligible).toContain(report.per_user.population_default);
     expect(Object.keys(report.cluster.models)).toContain(report.cluster.chosen);
     expect(formatReport(report)).toMatch(/holt_winters/);
     expect(() => formatReport(report)).not.toThrow();
