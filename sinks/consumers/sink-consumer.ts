@@ -5,6 +5,7 @@ import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
 import { createDeadLetterPublisher } from '../../streams/dead-letters';
 import { systemClock, type Clock } from '../../streams/runtime/clock';
+import { isRebalanceError } from '../../streams/runtime/kafka/fencing';
 import { jsonLogger, type Logger } from '../../streams/runtime/logger';
 import { createBatchWriter } from '../batch-writer';
 import type { Database } from '../database';
@@ -65,6 +66,9 @@ export interface SinkConsumer {
   stats(): SinkStats;
 }
 
+/** Pause before a consumer kafkajs gave up on is replaced by a new one. */
+const RESTART_DELAY_MS = 2000;
+
 /**
  * The Kafka side of the sinks: reads the catalogued topics with eachBatch, writes each
  * partition batch's rows in one transaction and commits the batch's offsets only after COMMIT.
@@ -97,6 +101,7 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
   });
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
+  let restart: Promise<void> | undefined;
 
   async function handle(serde: EventSerde, deadLetters: ReturnType<typeof createDeadLetterPublisher>, payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, resolveOffset, isRunning, isStale } = payload;
@@ -131,7 +136,15 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
     // The rows are durable. If the partition moved meanwhile, its new owner replays the batch
     // and the writer skips every row; committing here would fail anyway.
     if (!isRunning() || isStale()) return;
-    await (consumer as Consumer).commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset }]);
+    try {
+      await (consumer as Consumer).commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: outcome.nextOffset }]);
+    } catch (error) {
+      // A rebalance began while the rows were written: kafkajs rejoins by itself, and whoever
+      // owns the partition next replays the batch, of which the writer stores nothing twice.
+      if (!isRebalanceError(error)) throw error;
+      logger.warn('batch offsets not committed: the group is rebalancing; the batch will be replayed', { topic: batch.topic, partition: batch.partition, error: (error as Error).message });
+      return;
+    }
     resolveOffset(batch.lastOffset());
     stats.committed[`${batch.topic}:${batch.partition}`] = outcome.nextOffset;
     stats.lastCommitAt = clock.now();
@@ -148,19 +161,38 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
       producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       const deadLetters = createDeadLetterPublisher({ serde, send: producer.send.bind(producer), clock, topic: dlqSpec.name, processor: `sink:${groupId}` });
-      consumer = kafka.consumer({ groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs });
-      consumer.on(consumer.events.CRASH, (event) => logger.error('sink consumer crashed', { error: event.payload.error.message, restart: event.payload.restart }));
-      await consumer.connect();
-      await consumer.subscribe({ topics: [...routes.keys()], fromBeginning });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: (payload) => handle(serde, deadLetters, payload),
-      });
+      const run = async () => {
+        const c = kafka.consumer({ groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs });
+        consumer = c;
+        c.on(c.events.CRASH, (event) => {
+          logger.error('sink consumer crashed', { error: event.payload.error.message, restart: event.payload.restart });
+          // kafkajs gives up on errors it deems final; the sink must not: history would stop
+          // landing while the processors go on. A new member replays from the committed offsets.
+          if (!event.payload.restart && !abort.signal.aborted) restart = restartAfter(c);
+        });
+        await c.connect();
+        await c.subscribe({ topics: [...routes.keys()], fromBeginning });
+        await c.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: (payload) => handle(serde, deadLetters, payload),
+        });
+      };
+      const restartAfter = async (crashed: Consumer) => {
+        await crashed.disconnect().catch(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
+        if (abort.signal.aborted) return;
+        await run().then(
+          () => logger.info('sink consumer restarted', { groupId }),
+          (error: Error) => logger.error('sink consumer did not restart', { groupId, error: error.message }),
+        );
+      };
+      await run();
       logger.info('sink consumer running', { groupId, topics: [...routes.keys()], deadLetterTopic: dlqSpec.name });
     },
     async stop() {
       abort.abort();
+      await restart;
       await consumer?.disconnect();
       await producer?.disconnect();
     },
