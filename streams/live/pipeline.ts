@@ -56,7 +56,7 @@ export interface TrainerSchedule {
   /** Wall ms between the end of a cycle and the start of the next. */
   everyMs: number;
   /** The cycle's `now`, the end of its window: the event time of a replay. Default the wall clock. */
-  now?: () => Date;
+  now?: () => Date | undefined;
   /** Event-time window read. Default 24 h. */
   windowMs?: number;
   onCycle?(result: TrainingCycleResult): void;

@@ -84,12 +84,13 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     await admin.disconnect();
   }
   const usage = usageByRequest(jobs, runId);
-  // The replay's clock starts once the pipeline is up; until then the trainer has nothing to read.
-  let replayNow = () => Date.now();
+  // The replay's clock starts once the pipeline is up; until then the trainer has nothing to
+  // read and waits (the wall clock would train on whatever else the database holds).
+  const replay: { now?: () => number } = {};
   const pipeline = await startPipeline({
     connection: o.connection, app, topicPrefix, pool, simulatePool: true, usage: (d) => usage.get(d.requestId),
     database: o.database, logger: o.logger,
-    trainer: { everyMs: o.trainEveryMs ?? 30_000, now: () => new Date(replayNow()), onCycle: o.onTrainingCycle },
+    trainer: { everyMs: o.trainEveryMs ?? 30_000, now: () => (replay.now ? new Date(replay.now()) : undefined), onCycle: o.onTrainingCycle },
   });
 
   // Event times end about now even after the drain, so none is ever ahead of the wall clock
@@ -100,19 +101,20 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
   const wallStart = Date.now();
   const start = wallStart - spanMs - drainEventMs;
   // Once the replay's time catches up with the wall clock it passes at the wall clock's pace.
-  replayNow = () => Math.min(start + (Date.now() - wallStart) * o.speed, Date.now() - 1000);
+  const replayClock = () => Math.min(start + (Date.now() - wallStart) * o.speed, Date.now() - 1000);
+  replay.now = replayClock;
   const clock = await startPoolClock({
     kafka, serde: pipeline.serde, topic: pipeline.topicName('prm.pool-clock'), pool: runId, source: runId,
     // No lag: a dispatch arriving after the pool's time passed its own starts at the pool's time,
     // as a job reaching a cluster late does. A lag would hold every reservation that much longer
     // (a 3-minute lag on 15-second jobs cut the pool's throughput twelvefold).
     // Ticks every 100 ms: each is a transaction of the pool's whole state.
-    now: replayNow, lagMs: 0, everyMs: 100,
+    now: replayClock, lagMs: 0, everyMs: 100,
   });
   let counts: RunCounts = { requests: 0, predictions: 0, dispatches: 0, telemetry: 0 };
   const report = async () => {
     counts = await countRun(o.database, runId);
-    o.progress(progressLine(counts, jobs.length, replayNow()));
+    o.progress(progressLine(counts, jobs.length, replayClock()));
   };
   const ticker = setInterval(() => void report().catch(() => undefined), 1000);
   let finished = false;

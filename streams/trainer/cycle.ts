@@ -13,7 +13,8 @@ import {
 import {
   predictionErrorByVersion, readAnalyzedTrainingRows, readClusterLoadSeries, readEventTrainingRows, recordPredictionErrors, windowBuckets, type VersionError, type Window,
 } from './history';
-import { digest, getArtifact, getArtifactBody, latestPromoted, putArtifact, recordVersion } from './model-store';
+import type { CurrentVersions } from './current-versions';
+import { digest, getArtifact, getArtifactBody, putArtifact, recordVersion } from './model-store';
 import type { ModelUpdatePublisher } from './publisher';
 
 export interface TrainerOptions extends Omit<CodeTrainingOptions, 'backend'> {
@@ -32,6 +33,8 @@ export interface TrainerDeps {
   db: Database;
   /** Where promoted versions are announced. */
   publisher: Pick<ModelUpdatePublisher, 'publish'>;
+  /** The versions the processors use now (followCurrentVersions): each candidate's bar. */
+  current: CurrentVersions;
   /** The version in use when none has been promoted yet (model-store shippedEstimator()). */
   shipped: { version: string; artifact: TrainedEstimatorArtifact };
   /** The TensorFlow.js backend in use (initTfBackend), recorded in artifacts. */
@@ -108,7 +111,7 @@ export async function runTrainingCycle(deps: TrainerDeps, now: Date): Promise<Tr
 }
 
 async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: Window, now: Date, log: (line: string) => void): Promise<ModelCycleResult<HeldOutMetrics>> {
-  const promoted = await latestPromoted(deps.db, CODE_MODEL_NAME);
+  const promoted = deps.current.get(CODE_MODEL_NAME);
   const current = promoted ? { version: promoted.version, artifact: await getArtifact(deps.db, promoted.artifactUri) } : deps.shipped;
   const analysed = await readAnalyzedTrainingRows(deps.db, window);
   const training: TrainingWindow = usableRows(analysed).length >= o.minRows
@@ -166,7 +169,7 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
 async function forecasterCycle(deps: TrainerDeps, o: TrainerOptions, window: Window, now: Date, log: (line: string) => void): Promise<ModelCycleResult<ForecastMetrics>> {
   const stepSeconds = o.forecastGrid.stepMs / 1000;
   const training = forecastTrainingOptions(o.forecastGrid, o.forecastTraining);
-  const promoted = await latestPromoted(deps.db, FORECAST_MODEL_NAME);
+  const promoted = deps.current.get(FORECAST_MODEL_NAME);
   const current = promoted
     ? { version: promoted.version, artifact: parseForecastArtifact(await getArtifactBody(deps.db, promoted.artifactUri)) }
     : { version: BASELINE_FORECAST_VERSION, artifact: undefined };
@@ -222,7 +225,10 @@ async function forecasterCycle(deps: TrainerDeps, o: TrainerOptions, window: Win
  * still measures against the version the processors actually use.
  */
 async function announce(deps: TrainerDeps, update: ModelUpdated): Promise<void> {
-  if (update.promoted) await deps.publisher.publish(update);
+  if (update.promoted) {
+    await deps.publisher.publish(update);
+    deps.current.record(update);
+  }
   await recordVersion(deps.db, update);
 }
 

@@ -4,7 +4,8 @@ export { startTrainingLoop, type TrainingLoop, type TrainingLoopOptions } from '
 export { createModelUpdatePublisher, type ModelUpdatePublisher } from './publisher';
 export { createModelFollower, type ModelApplier, type ModelFollower, type ModelFollowerOptions } from './follower';
 export { createEstimatorRegistry, createForecastModelsRegistry, type ActiveEstimator, type EstimatorRegistry, type ForecastModelsRegistry } from './registry';
-export { shippedEstimator, getArtifact, getArtifactBody, putArtifact, latestPromoted } from './model-store';
+export { shippedEstimator, getArtifact, getArtifactBody, putArtifact } from './model-store';
+export { createCurrentVersions, followCurrentVersions, type CurrentVersions, type PromotedVersion } from './current-versions';
 export { recordPredictionErrors, readAnalyzedTrainingRows, readEventTrainingRows, recordRequestFeatures, predictionErrorByVersion, readClusterLoadSeries, type Window } from './history';
 export { createFeatureRecorder, type FeatureRecorder, type FeatureRecorderOptions } from './feature-recorder';
 export { connectTrainer, type TrainerService, type TrainerServiceOptions } from './service';

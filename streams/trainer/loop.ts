@@ -3,8 +3,8 @@ import type { TrainingCycleResult } from './cycle';
 export interface TrainingLoopOptions {
   /** Time between the end of one cycle and the start of the next. */
   everyMs: number;
-  /** The cycle's `now` (window end and training time). Default: the wall clock. */
-  now?: () => Date;
+  /** The cycle's `now` (window end and training time); undefined while that time has not begun (a replay starting), and the cycle waits for the next turn. Default: the wall clock. */
+  now?: () => Date | undefined;
   onCycle?: (result: TrainingCycleResult) => void;
   /** A failed cycle is reported here and the next one runs on schedule. */
   onError?: (error: Error) => void;
@@ -27,8 +27,9 @@ export function startTrainingLoop(runCycle: (now: Date) => Promise<TrainingCycle
   let inFlight: Promise<void> = Promise.resolve();
 
   const cycle = () => {
-    inFlight = runCycle(now())
-      .then((result) => o.onCycle?.(result), (error: unknown) => o.onError?.(error instanceof Error ? error : new Error(String(error))))
+    const at = now();
+    inFlight = (at === undefined ? Promise.resolve(undefined) : runCycle(at))
+      .then((result) => result && o.onCycle?.(result), (error: unknown) => o.onError?.(error instanceof Error ? error : new Error(String(error))))
       .finally(() => {
         if (!stopped) timer = setTimeout(cycle, o.everyMs);
       });

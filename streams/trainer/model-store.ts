@@ -43,20 +43,6 @@ export async function recordVersion(db: Queryable, v: ModelUpdated): Promise<voi
   );
 }
 
-/** The latest promoted version of a model, as recorded in prm.model_versions. */
-export async function latestPromoted(db: Queryable, modelName: string): Promise<{ version: string; artifactUri: string } | undefined> {
-  const result = await db.query<{ version: string; artifact_uri: string }>(
-    // Latest by when it was stored (wall clock), not by trained_at: that is the event time of its
-    // window's end, and replays of old traces train in the past.
-    `SELECT v.version, v.artifact_uri FROM prm.model_versions v
-       LEFT JOIN prm.model_artifacts a ON a.model_name = v.model_name AND a.version = v.version
-      WHERE v.model_name = $1 AND v.promoted ORDER BY a.stored_at DESC NULLS LAST, v.trained_at DESC, v.version DESC LIMIT 1`,
-    [modelName],
-  );
-  const row = result.rows[0];
-  return row ? { version: row.version, artifactUri: row.artifact_uri } : undefined;
-}
-
 /** The artifact shipped with the code, and its version name (from a digest of its text, so every instance names it alike). */
 export async function shippedEstimator(path = artifactPath): Promise<{ version: string; artifact: TrainedEstimatorArtifact }> {
   const text = await readFile(path, 'utf8');

@@ -3,7 +3,9 @@ import { initTfBackend } from '../../models/tf/backend';
 import type { RegistryConnection } from '../../schemas/registry-http';
 import { connectDatabase, type Database } from '../../sinks/database';
 import { migrate } from '../../sinks/migrations/runner';
+import { silentLogger } from '../runtime/logger';
 import type { TrainerDeps, TrainerOptions } from './cycle';
+import { followCurrentVersions } from './current-versions';
 import { createFeatureRecorder, type FeatureRecorder } from './feature-recorder';
 import { shippedEstimator } from './model-store';
 import { createModelUpdatePublisher, type ModelUpdatePublisher } from './publisher';
@@ -36,6 +38,7 @@ export async function connectTrainer(o: TrainerServiceOptions): Promise<TrainerS
   const log = o.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const db = await connectDatabase({ url: o.databaseUrl, log });
   let publisher: ModelUpdatePublisher | undefined;
+  let following: Awaited<ReturnType<typeof followCurrentVersions>> | undefined;
   try {
     await migrate(db, { log });
     const backend = await initTfBackend(log);
@@ -43,18 +46,22 @@ export async function connectTrainer(o: TrainerServiceOptions): Promise<TrainerS
     const kafka = new Kafka({ ...o.kafka, clientId: 'prm-trainer', logLevel: logLevel.NOTHING });
     publisher = await createModelUpdatePublisher({ kafka, registry: o.registry, prefix: o.prefix });
     const connected = publisher;
+    following = await followCurrentVersions({ kafka, registry: o.registry, database: db, prefix: o.prefix, logger: silentLogger });
+    const followed = following;
     const recorder = createFeatureRecorder({ kafka, registry: o.registry, database: db, prefix: o.prefix });
     return {
-      deps: { db, publisher: connected, shipped, backend, options: o.options, log },
+      deps: { db, publisher: connected, current: followed.versions, shipped, backend, options: o.options, log },
       db,
       recorder,
       async close() {
         await recorder.stop();
+        await followed.stop();
         await connected.close();
         await db.close();
       },
     };
   } catch (error) {
+    await following?.stop().catch(() => undefined);
     await publisher?.close().catch(() => undefined);
     await db.close();
     throw error;

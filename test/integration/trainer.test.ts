@@ -21,7 +21,7 @@ import { ManualClock } from '../../streams/runtime/clock';
 import { silentLogger } from '../../streams/runtime/logger';
 import { ProcessorTestDriver } from '../../streams/runtime/test-driver';
 import {
-  createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, codeEstimatorApplier, followModels, getArtifact, getArtifactBody, recordPredictionErrors, runTrainingCycle, shippedEstimator,
+  createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, codeEstimatorApplier, followCurrentVersions, followModels, getArtifact, getArtifactBody, recordPredictionErrors, runTrainingCycle, shippedEstimator,
   type ModelUpdatePublisher, type TrainerDeps,
 } from '../../streams/trainer';
 import { createRequestProducer } from '../../streams/producer';
@@ -125,6 +125,7 @@ describe.each([
   let db: Database;
   let publisher: ModelUpdatePublisher;
   let deps: TrainerDeps;
+  let current: Awaited<ReturnType<typeof followCurrentVersions>>;
   let shipped: Awaited<ReturnType<typeof shippedEstimator>>;
   let data: ReturnType<typeof history>;
 
@@ -144,10 +145,12 @@ describe.each([
       batchOf(tables.demandPredictions, data.predictions.map(rows.predictionRow)),
     ]);
     publisher = await createModelUpdatePublisher({ kafka, registry, prefix });
-    deps = { db, publisher, shipped, backend: await initTfBackend(), options: { windowMs: 3 * 3_600_000, epochs: 150, seed: 5 } };
+    current = await followCurrentVersions({ kafka, registry, database: db, prefix, logger: silentLogger });
+    deps = { db, publisher, current: current.versions, shipped, backend: await initTfBackend(), options: { windowMs: 3 * 3_600_000, epochs: 150, seed: 5 } };
   }, 240_000);
 
   afterAll(async () => {
+    await current?.stop();
     await publisher?.close();
     await engine?.cleanup();
     await admin?.deleteTopics({ topics: [spec.name, requestsSpec.name], timeout: 30_000 }).catch(() => undefined);
@@ -332,10 +335,15 @@ describe.each([
     expect(artifact.stepSeconds).toBe(60);
 
     const followed = await followModels({ kafka, registry, database: db, prefix, logger: silentLogger, follow: { codeEstimator: false, forecaster: true } });
+    // A trainer starting now measures its candidates against the versions this deployment's topic announced.
+    const restarted = await followCurrentVersions({ kafka, registry, database: db, prefix, logger: silentLogger });
     try {
       expect(followed.forecasts!.current()).toEqual({ version: forecaster.candidateVersion, artifact });
+      expect(restarted.versions.get(FORECAST_MODEL_NAME)).toEqual({ version: forecaster.candidateVersion, artifactUri: forecaster.update!.artifactUri });
+      expect(restarted.versions.get(CODE_MODEL_NAME)?.version).toBe(current.versions.get(CODE_MODEL_NAME)?.version);
     } finally {
       await followed.stop();
+      await restarted.stop();
     }
 
     const again = await runTrainingCycle(forecastDeps, new Date(cycleAt.getTime() + 1000));
