@@ -10,7 +10,7 @@ const usage = `
 usage: prm simulate --trace FILE [--trace FILE ...] --format bitbrains|alibaba-batch|azure-llm|jobs
                     --train-until ISO [--policy static,reactive,predictive,oracle]
                     [--boot-delay 300] [--instance-cores 8] [--slo-delay 60] [--json OUT]
-                    [--control-interval 60] [--seed 1] [--quantile p90] [--coverage 0.95]
+                    [--control-interval 60] [--seed 1] [--quantile p50] [--coverage 0.95]
                     [--max-instances 10000] [--boot-jitter 0] [--sweep]
 
 Replays a real trace in a deterministic discrete-event simulator under each scaling policy:
@@ -28,7 +28,8 @@ Formats: bitbrains  GWA-T-12 per-VM CSV (gzip ok); each VM is one user, MHz -> c
          azure-llm  Azure LLM inference trace; size from tokens (models/traces/azure-llm.ts).
          jobs       PRM's own JSON-lines job format (models/traces/jobs.ts).
 
-  --quantile Q      forecast quantile the predictive policy sizes for: p50, p90 (default), p99
+  --quantile Q      forecast quantile the predictive policy's headroom multiplies: p50 (default,
+                    the point forecast; the headroom alone sets the coverage), p90, p99
   --coverage C      share of recent targets its adaptive headroom must cover (default 0.95)
   --boot-jitter S   each launch takes an extra uniform [0, S) seconds, drawn from --seed
   --sweep           also print the trade-off curve: predictive at several coverages, reactive at
@@ -66,7 +67,7 @@ export const command: Command = {
     /* eslint-enable @typescript-eslint/no-require-imports */
     const policies = (values.policy ?? POLICY_NAMES.join(',')).split(',').map((p) => p.trim());
     for (const p of policies) if (!(POLICY_NAMES as readonly string[]).includes(p)) throw new UsageError(`unknown policy '${p}' (expected ${POLICY_NAMES.join(', ')})`);
-    const quantile = values.quantile ?? 'p90';
+    const quantile = values.quantile ?? 'p50';
     if (quantile !== 'p50' && quantile !== 'p90' && quantile !== 'p99') throw new UsageError(`--quantile must be p50, p90 or p99, got '${quantile}'`);
     const settings = {
       bootDelaySeconds: positive('boot-delay', values['boot-delay'], 300, true),

@@ -20,14 +20,17 @@ export interface AdaptiveHeadroomOptions {
   min?: number;
   max?: number;
   /**
-   * How an error scales with the level: 'ratio' (actual / forecast), or 'sqrt' (excess over the
-   * forecast divided by its square root, the spread of a sum of many independent users). Default 'sqrt'.
+   * How an error is scaled before its quantile is taken: 'ratio' (actual / forecast), 'sqrt'
+   * (excess over the forecast divided by its square root, the spread of a sum of many independent
+   * users) or 'spread' (excess divided by a spread the caller gives with each outcome and
+   * request, such as the recent step-to-step change: locally adaptive, so spare follows how jumpy
+   * demand is now; 'sqrt' where no spread is given). Default 'spread'.
    */
-  scaling?: 'ratio' | 'sqrt';
+  scaling?: 'ratio' | 'sqrt' | 'spread';
 }
 
 interface Bucket {
-  /** Recent scores: ratios, or sqrt-scaled excesses (see `scaling`). */
+  /** Recent scores: ratios, or scaled excesses (see `scaling`). */
   ratios: number[];
   score: number;
   dirty: boolean;
@@ -49,11 +52,11 @@ export class AdaptiveHeadroom {
   private readonly minOutcomes: number;
   private readonly bucketSeconds: number;
   private readonly buckets: Bucket[];
-  private readonly scaling: 'ratio' | 'sqrt';
+  private readonly scaling: 'ratio' | 'sqrt' | 'spread';
   private outcomes = 0;
   private under = 0;
 
-  constructor({ scaling = 'sqrt', coverage = 0.95, buckets = 1, seasonSeconds = 86_400, window = 576, initial = 1.2, minOutcomes = 10, min = 1, max = 3 }: AdaptiveHeadroomOptions = {}) {
+  constructor({ scaling = 'spread', coverage = 0.95, buckets = 1, seasonSeconds = 86_400, window = 576, initial = 1.2, minOutcomes = 10, min = 1, max = 3 }: AdaptiveHeadroomOptions = {}) {
     if (!(coverage > 0 && coverage < 1)) throw new RangeError(`coverage must be in (0, 1), got ${coverage}`);
     if (!Number.isInteger(buckets) || buckets < 1) throw new RangeError(`buckets must be a positive integer, got ${buckets}`);
     if (!(seasonSeconds > 0)) throw new RangeError(`seasonSeconds must be positive, got ${seasonSeconds}`);
@@ -70,27 +73,27 @@ export class AdaptiveHeadroom {
     this.buckets = Array.from({ length: buckets }, () => ({ ratios: [], score: 0, dirty: false }));
   }
 
-  /** Records one outcome for target time `t`: the sized quantile (before headroom) and the actual. */
-  observe(t: number, forecast: number, actual: number): void {
+  /** Records one outcome for target time `t`: the sized quantile (before headroom), the actual, and the spread the sizing saw. */
+  observe(t: number, forecast: number, actual: number, spread?: number): void {
     if (!(forecast > 0) || !Number.isFinite(actual)) return;
     const b = this.bucket(t);
     const ratio = actual / forecast;
-    b.ratios.push(this.scaling === 'ratio' ? ratio : (actual - forecast) / Math.sqrt(forecast));
+    b.ratios.push(this.scaling === 'ratio' ? ratio : (actual - forecast) / this.unit(forecast, spread));
     if (b.ratios.length > this.window) b.ratios.shift();
     b.dirty = true;
     this.outcomes++;
     if (ratio > 1) this.under++;
   }
 
-  /** Multiplier for the forecast quantile `forecast` of target time `t`. */
-  factor(t: number, forecast: number): number {
+  /** Multiplier for the forecast quantile `forecast` of target time `t`, given the spread now. */
+  factor(t: number, forecast: number, spread?: number): number {
     const b = this.bucket(t);
     if (b.ratios.length < this.minOutcomes || !(forecast > 0)) return this.initial;
     if (b.dirty) {
       b.score = quantileOfSorted(Float64Array.from(b.ratios).sort(), this.coverage);
       b.dirty = false;
     }
-    const f = this.scaling === 'ratio' ? b.score : 1 + (b.score * Math.sqrt(forecast)) / forecast;
+    const f = this.scaling === 'ratio' ? b.score : 1 + (b.score * this.unit(forecast, spread)) / forecast;
     return Math.min(this.max, Math.max(this.min, f));
   }
 
@@ -101,6 +104,10 @@ export class AdaptiveHeadroom {
 
   get observed(): number {
     return this.outcomes;
+  }
+
+  private unit(forecast: number, spread: number | undefined): number {
+    return this.scaling === 'spread' && spread !== undefined && spread > 0 ? spread : Math.sqrt(forecast);
   }
 
   private bucket(t: number): Bucket {

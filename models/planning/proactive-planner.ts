@@ -14,15 +14,31 @@ export interface ProactivePlannerOptions {
   bootDelaySeconds: number;
   /** Seconds between decisions; a launch must cover demand until the next one is ready. */
   controlSeconds: number;
-  /** Forecast quantile to size for; default p90. */
+  /**
+   * Forecast quantile the headroom multiplies; default p50, the point forecast: the headroom is
+   * itself calibrated to a coverage, and stacking it on an upper quantile paid for spare twice.
+   */
   quantile?: ForecastQuantile;
   /** Feedback on the quantile; see AdaptiveHeadroom. */
   headroom?: AdaptiveHeadroomOptions;
-  /** The target must stay below the fleet this long before any scale-in; default 900 s. */
+  /**
+   * Forecast errors are measured in units of the mean step-to-step change of demand over this
+   * trailing window (when the headroom's scaling is 'spread'): a calm spell asks for less spare
+   * than a jumpy one. Default 3 hours.
+   */
+  spreadSeconds?: number;
+  /**
+   * The target must stay below the held fleet this long before any scale-in; default one boot
+   * delay (an instance given back sooner could not be had back in time for a rebound).
+   */
   scaleInDelaySeconds?: number;
-  /** At most this share of the fleet (at least one instance) goes per scale-in; default 0.1. */
+  /** At most this share of the held fleet (at least one instance) goes per scale-in; default 0.1. */
   scaleInMaxFraction?: number;
-  /** Queued work should drain within this many seconds; default the boot delay. */
+  /**
+   * Queued work should drain within this many seconds; default one control interval. Queued work
+   * delays all work behind it, so a backlog is cleared fast, and what was bought for it is let go
+   * as soon as it is cleared (outside the hysteresis).
+   */
   backlogDrainSeconds?: number;
   /** The headroom is first calibrated on forecasts replayed over this much history; default 14 days. */
   warmStartSeconds?: number;
@@ -32,30 +48,37 @@ export interface ProactivePlannerOptions {
  * PRM's capacity planner. Sizes the fleet for the demand forecast at the moment a launch made now
  * would be ready (lead time = boot delay), at a quantile times an adaptive headroom, and never
  * below what is needed right now (AHPA-style max of proactive and reactive). Scales out at once;
- * scales in only after the target has stayed low for a while, and then gradually.
+ * scales in only after the target has stayed low for a while, and then gradually. A backlog adds
+ * instances on top, which go as soon as it is drained.
  */
 export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
-  const quantile = o.quantile ?? 'p90';
-  const scaleInDelay = o.scaleInDelaySeconds ?? 900;
+  const quantile = o.quantile ?? 'p50';
+  const scaleInDelay = o.scaleInDelaySeconds ?? Math.max(o.bootDelaySeconds, o.controlSeconds);
   const scaleInMaxFraction = o.scaleInMaxFraction ?? 0.1;
-  const drainSeconds = o.backlogDrainSeconds ?? Math.max(o.bootDelaySeconds, o.controlSeconds);
+  const drainSeconds = o.backlogDrainSeconds ?? o.controlSeconds;
+  const spreadSeconds = o.spreadSeconds ?? 3 * 3600;
   if (!(o.bootDelaySeconds >= 0)) throw new RangeError(`bootDelaySeconds must be >= 0, got ${o.bootDelaySeconds}`);
   if (!(o.controlSeconds > 0)) throw new RangeError(`controlSeconds must be positive, got ${o.controlSeconds}`);
   if (!(scaleInDelay >= 0)) throw new RangeError(`scaleInDelaySeconds must be >= 0, got ${scaleInDelay}`);
   if (!(scaleInMaxFraction > 0 && scaleInMaxFraction <= 1)) throw new RangeError(`scaleInMaxFraction must be in (0, 1], got ${scaleInMaxFraction}`);
   if (!(drainSeconds > 0)) throw new RangeError(`backlogDrainSeconds must be positive, got ${drainSeconds}`);
+  if (!(spreadSeconds > 0)) throw new RangeError(`spreadSeconds must be positive, got ${spreadSeconds}`);
 
   const series = new DemandSeries(o.history);
-  const headroom = new AdaptiveHeadroom(o.headroom);
   const step = series.stepSeconds;
+  const spreadSteps = Math.max(1, Math.round(spreadSeconds / step));
   const horizon = Math.ceil((o.bootDelaySeconds + o.controlSeconds) / step) + 1;
-  warmStart(o, quantile, headroom);
-  /** Sized quantile (before headroom) per target step, kept until the step's actual is known. */
-  const pending = new Map<number, number>();
+  const headroom = new AdaptiveHeadroom(o.headroom);
+  warmStart(o, quantile, headroom, spreadSteps);
+  /** Sized quantile (before headroom) and the spread then, per target step, until the step's actual is known. */
+  const pending = new Map<number, { sized: number; spread: number }>();
+  /** Demand-and-forecast targets (backlog excluded) over the last `scaleInDelay` seconds. */
   const recommendations: { at: number; desired: number }[] = [];
   let origin = -1;
-  /** Since when the target has been below the fleet, without interruption. */
+  /** Since when the target has been below the held fleet, without interruption. */
   let lowSince: number | undefined;
+  /** The fleet the hysteresis protects: raised at once, lowered late and gradually. */
+  let held: number | undefined;
   let forecast: QuantileForecast[] = [];
 
   return {
@@ -75,44 +98,51 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
         const q = forecast[j - origin - 1]?.[quantile];
         if (q !== undefined && Number.isFinite(q)) sized = Math.max(sized, q);
       }
-      for (let j = Math.max(from, origin + 1); j <= to; j++) if (!pending.has(j)) pending.set(j, sized);
-      const factor = headroom.factor(series.startSeconds + from * step, sized);
-      const proactiveCores = sized * factor;
-      const floorCores = view.demandCores + view.backlogCoreSeconds / drainSeconds;
+      const spread = recentSpread(series.view(), origin, spreadSteps);
+      for (let j = Math.max(from, origin + 1); j <= to; j++) if (!pending.has(j)) pending.set(j, { sized, spread });
+      const factor = headroom.factor(series.startSeconds + from * step, sized, spread);
       const cores = view.instanceCores;
-      const proactive = Math.ceil(proactiveCores / cores - 1e-9);
+      const proactive = Math.ceil((sized * factor) / cores - 1e-9);
+      const now = Math.ceil(view.demandCores / cores - 1e-9);
+      const floorCores = view.demandCores + view.backlogCoreSeconds / drainSeconds;
       const floor = Math.ceil(floorCores / cores - 1e-9);
-      const target = Math.max(proactive, floor);
+      const target = Math.max(proactive, now);
       const current = view.ready + view.booting;
       const why =
         `${o.forecaster.name} ${quantile} at +${o.bootDelaySeconds}s = ${sized.toFixed(1)} cores x headroom ${factor.toFixed(2)} ` +
         `(p${Math.round((o.headroom?.coverage ?? 0.95) * 100)} of recent forecast errors, ` +
         `${(headroom.underPredictionRate() * 100).toFixed(1)}% under-predicted) = ${proactive} instances; ` +
         `reactive floor ${floorCores.toFixed(1)} cores (demand now + backlog over ${drainSeconds}s) = ${floor}`;
-      const reason = floor > proactive ? 'reactive_floor' : 'forecast';
 
       recommendations.push({ at: view.now, desired: target });
       while (recommendations.length > 0 && recommendations[0]!.at <= view.now - scaleInDelay) recommendations.shift();
-      if (target >= current) {
+      held ??= current;
+      let rule: 'raise' | 'hold' | 'shed';
+      if (target >= held) {
+        held = target;
         lowSince = undefined;
-        return { desired: target, reason, explanation: why };
+        rule = 'raise';
+      } else {
+        lowSince ??= view.now;
+        const recentMax = Math.max(...recommendations.map((r) => r.desired));
+        if (view.now - lowSince < scaleInDelay || recentMax >= held) rule = 'hold';
+        else {
+          held = Math.max(recentMax, held - Math.max(1, Math.floor(held * scaleInMaxFraction)));
+          rule = 'shed';
+        }
       }
-      lowSince ??= view.now;
-      const recentMax = Math.max(...recommendations.map((r) => r.desired));
-      if (view.now - lowSince < scaleInDelay || recentMax >= current) {
-        return { desired: current, reason: 'hold_hysteresis', explanation: `${why}; held at ${current}: target was >= ${current} within the last ${scaleInDelay}s` };
-      }
-      const maxStep = Math.max(1, Math.floor(current * scaleInMaxFraction));
-      const desired = Math.max(recentMax, current - maxStep, floor);
-      return { desired, reason: 'scale_in_gradual', explanation: `${why}; below ${current} for ${scaleInDelay}s: shed at most ${maxStep}` };
+      if (floor > held) return { desired: floor, reason: 'reactive_floor', explanation: why };
+      if (rule === 'raise') return { desired: held, reason: now > proactive ? 'reactive_floor' : 'forecast', explanation: why };
+      if (rule === 'hold') return { desired: held, reason: 'hold_hysteresis', explanation: `${why}; held at ${held}: the target was >= ${held} within the last ${scaleInDelay}s` };
+      return { desired: held, reason: 'scale_in_gradual', explanation: `${why}; below the held fleet for ${scaleInDelay}s: shed to ${held}` };
     },
   };
 
   function settleOutcomes(newOrigin: number): void {
     // Steps before the newest sampled one are complete; their actual settles their forecast.
-    for (const [j, sized] of pending) {
+    for (const [j, p] of pending) {
       if (j >= newOrigin) continue;
-      headroom.observe(series.startSeconds + j * step, sized, series.at(j));
+      headroom.observe(series.startSeconds + j * step, p.sized, series.at(j), p.spread);
       pending.delete(j);
     }
   }
@@ -122,7 +152,7 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
  * Replays the forecaster over the end of the history so the headroom starts calibrated instead
  * of guessing for its first days: the same lead (one boot delay) and quantile the planner sizes.
  */
-function warmStart(o: ProactivePlannerOptions, quantile: ForecastQuantile, headroom: AdaptiveHeadroom): void {
+function warmStart(o: ProactivePlannerOptions, quantile: ForecastQuantile, headroom: AdaptiveHeadroom, spreadSteps: number): void {
   const { history } = o;
   const step = history.stepSeconds;
   const lead = Math.max(1, Math.floor((o.bootDelaySeconds + o.controlSeconds) / step));
@@ -131,6 +161,17 @@ function warmStart(o: ProactivePlannerOptions, quantile: ForecastQuantile, headr
   for (let origin = Math.max(1, n - steps); origin + lead < n; origin++) {
     const sized = o.forecaster.forecast(history, origin, lead)[lead - 1]?.[quantile];
     const actual = history.values[origin + lead]!;
-    if (sized !== undefined) headroom.observe(history.startSeconds + (origin + lead) * step, sized, actual);
+    if (sized !== undefined) headroom.observe(history.startSeconds + (origin + lead) * step, sized, actual, recentSpread(history, origin, spreadSteps));
   }
+}
+
+/** Mean absolute step-to-step change over the `steps` steps up to `origin`: how jumpy demand is lately. */
+export function recentSpread(s: Series, origin: number, steps: number): number {
+  let sum = 0;
+  let n = 0;
+  for (let i = Math.max(1, origin - steps + 1); i <= origin; i++) {
+    const d = s.values[i]! - s.values[i - 1]!;
+    if (Number.isFinite(d)) { sum += Math.abs(d); n++; }
+  }
+  return n > 0 ? sum / n : 0;
 }

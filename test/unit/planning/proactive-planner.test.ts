@@ -38,16 +38,16 @@ describe('proactivePlanner', () => {
     const ahead = p.decide(view(11 * STEP + 60, { ready: 5 }));
     expect(ahead.desired).toBe(20); // 160 / 8: launched one boot delay before the jump
     expect(ahead.reason).toBe('forecast');
-    expect(ahead.explanation).toContain('scripted p90 at +300s = 160.0 cores');
+    expect(ahead.explanation).toContain('scripted p50 at +300s = 160.0 cores');
   });
 
   it('never scales in below what current demand and backlog need', () => {
     const f = scripted(() => 0); // forecast says demand vanishes
     const p = proactivePlanner({ forecaster: f, history: history(100), bootDelaySeconds: STEP, controlSeconds: 60, scaleInDelaySeconds: 0, scaleInMaxFraction: 1, warmStartSeconds: 0 });
     const d = p.decide(view(10 * STEP + 60, { ready: 30, demandCores: 100, backlogCoreSeconds: 8 * STEP * 2 }));
-    // 100 cores now + 2 instances' worth of backlog over the boot delay: 13 + 2 = 15 instances.
-    expect(d.desired).toBe(15);
-    expect(d.explanation).toContain('reactive floor 116.0 cores');
+    // 100 cores now + 4800 core-seconds of backlog drained over one control interval (80 cores): 180 / 8.
+    expect(d.desired).toBe(23);
+    expect(d.explanation).toContain('reactive floor 180.0 cores');
   });
 
   it('never goes below the current need on a random walk of demand', () => {
@@ -80,6 +80,37 @@ describe('proactivePlanner', () => {
     // Then at most 10% (2 instances) per decision.
     for (let k = 5; k < desired.length; k++) expect(desired[k - 1]! - desired[k]!).toBeLessThanOrEqual(2);
     expect(desired[desired.length - 1]!).toBeLessThan(20);
+  });
+
+  it('lets instances bought for a backlog go once it is drained, while the hysteresis holds the rest', () => {
+    let level = 80; // 10 instances' worth of demand, forecast right
+    const f = scripted(() => level);
+    const p = proactivePlanner({ forecaster: f, history: history(80), bootDelaySeconds: STEP, controlSeconds: 60, scaleInDelaySeconds: 1800, warmStartSeconds: 0, headroom: { initial: 1, min: 1 } });
+    const t0 = 10 * STEP;
+    // A backlog of 2400 core-seconds to drain within 60 s: 40 more cores, 5 more instances.
+    const burst = p.decide(view(t0 + 60, { ready: 10, demandCores: 80, backlogCoreSeconds: 2400 }));
+    expect(burst).toMatchObject({ desired: 15, reason: 'reactive_floor' });
+    // Backlog gone: straight back to 10, long before the 1800 s scale-in delay.
+    const after = p.decide(view(t0 + 120, { ready: 15, demandCores: 80 }));
+    expect(after.desired).toBe(10);
+    // The demand-driven fleet itself is still held: a dip in demand does not shed it yet.
+    level = 8;
+    const dip = p.decide(view(t0 + STEP + 60, { ready: 10, demandCores: 8 }));
+    expect(dip).toMatchObject({ desired: 10, reason: 'hold_hysteresis' });
+  });
+
+  it('scales in after one boot delay by default', () => {
+    const f = scripted(() => 8);
+    const p = proactivePlanner({ forecaster: f, history: history(8), bootDelaySeconds: STEP, controlSeconds: 60, warmStartSeconds: 0, headroom: { initial: 1, min: 1 } });
+    let ready = 20;
+    const desired: number[] = [];
+    for (let k = 1; k <= 7; k++) {
+      ready = p.decide(view(10 * STEP + 60 * k, { ready, demandCores: 8 })).desired;
+      desired.push(ready);
+    }
+    expect(desired.slice(0, 5)).toEqual([20, 20, 20, 20, 20]); // held for 300 s
+    expect(desired[5]).toBe(18); // then 10% of the held fleet per decision
+    expect(desired[6]).toBe(17);
   });
 
   it('raises its headroom after under-predictions and says so', () => {
