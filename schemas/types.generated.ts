@@ -257,6 +257,8 @@ export interface JobDispatch {
   priorityScore: number;
   /** Why the job had its score. */
   priority: PriorityBreakdown;
+  /** Which run of the request this is: 1, then one more for each run the executor ended out of memory and the scheduler retried with a larger memory reservation. */
+  attempt?: number;
 }
 
 /** How a job's priority score was made up. */

@@ -162,6 +162,7 @@ export function dispatchRow(event: JobDispatch): JobDispatchRow {
     queued_ms: event.queuedMs,
     priority_score: event.priorityScore,
     priority: { ...event.priority },
+    attempt: event.attempt ?? 1,
   };
 }
 

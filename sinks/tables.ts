@@ -253,6 +253,7 @@ export interface JobDispatchRow {
   queued_ms: number;
   priority_score: number;
   priority: Json;
+  attempt: number;
 }
 
 export const jobDispatches: TableSpec<JobDispatchRow> = {
@@ -270,6 +271,7 @@ export const jobDispatches: TableSpec<JobDispatchRow> = {
     queued_ms: 'double precision',
     priority_score: 'double precision',
     priority: 'jsonb',
+    attempt: 'integer',
   },
 };
 

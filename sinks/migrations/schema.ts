@@ -275,6 +275,15 @@ export const migrations: Migration[] = [
       statements: [`ALTER TABLE ${S}.cluster_metrics ADD COLUMN IF NOT EXISTS reserved_fraction double precision NOT NULL DEFAULT 0`],
     }),
   },
+  {
+    id: 7,
+    name: 'dispatch attempts',
+    transactional: true,
+    // A run that ended out of memory is dispatched again (JobDispatch.attempt): which run a row is.
+    plan: () => ({
+      statements: [`ALTER TABLE ${S}.job_dispatches ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`],
+    }),
+  },
 ];
 
 const requestFeatures: TimeSeriesTable = {

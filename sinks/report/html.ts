@@ -18,7 +18,7 @@ export function renderReport(data: ReportData, meta: ReportMeta): string {
   const { scope, totals: t } = data;
   const kpis: Array<[string, string, string?]> = [
     ['requests', String(t.requests), `${t.users} users`],
-    ['executions', String(t.telemetry), `${t.failedExecutions} failed`],
+    ['executions', String(t.telemetry), `${t.failedExecutions} failed, ${t.retries} retried`],
     ['instance-hours', fixed(t.instanceHours, 2), t.peakInstances === null ? undefined : `peak ${t.peakInstances} instances`],
     ['CPU utilisation', percent(t.meanCpuUtilization), `mean of ${t.metricsSamples} samples`],
     ['scale out / in', `${t.scaleOuts} / ${t.scaleIns}`, `${data.scaleCommands.length} commands`],

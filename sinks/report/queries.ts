@@ -85,6 +85,7 @@ interface TotalsRow {
   first_submitted_at: Date | null;
   predictions: number;
   dispatches: number;
+  retries: number;
   telemetry: number;
   failed: number;
   last_ended_at: Date | null;
@@ -107,7 +108,7 @@ async function loadTotals(db: Queryable, pattern: string, scope: ReportScope): P
       r AS (SELECT count(*)::int AS requests, count(DISTINCT user_id)::int AS users, min(submitted_at) AS first_submitted_at
             FROM ${S}.execution_requests WHERE request_id ${OF_RUN}),
       p AS (SELECT count(*)::int AS predictions FROM ${S}.demand_predictions WHERE request_id ${OF_RUN}),
-      d AS (SELECT count(*)::int AS dispatches FROM ${S}.job_dispatches WHERE request_id ${OF_RUN}),
+      d AS (SELECT count(*)::int AS dispatches, count(*) FILTER (WHERE attempt > 1)::int AS retries FROM ${S}.job_dispatches WHERE request_id ${OF_RUN}),
       t AS (SELECT count(*)::int AS telemetry, count(*) FILTER (WHERE exit_status <> 'OK')::int AS failed, max(ended_at) AS last_ended_at
             FROM ${S}.execution_telemetry WHERE request_id ${OF_RUN}),
       m AS (SELECT COALESCE(sum(instances_running * EXTRACT(EPOCH FROM next_at - at)::float8), 0) / 3600 AS instance_hours,
@@ -128,6 +129,7 @@ async function loadTotals(db: Queryable, pattern: string, scope: ReportScope): P
     users: row.users,
     predictions: row.predictions,
     dispatches: row.dispatches,
+    retries: row.retries,
     telemetry: row.telemetry,
     failedExecutions: row.failed,
     instanceHours: row.instance_hours,

@@ -12,7 +12,7 @@ export function summarizeReport(data: ReportData): string {
     ...table(
       [
         ['requests', String(t.requests), 'users', String(t.users)],
-        ['predictions', String(t.predictions), 'dispatches', String(t.dispatches)],
+        ['predictions', String(t.predictions), 'dispatches', `${t.dispatches} (${t.retries} retries)`],
         ['executions', String(t.telemetry), 'failed', String(t.failedExecutions)],
         ['instance-hours', fixed(t.instanceHours, 3), 'peak instances', t.peakInstances === null ? '–' : String(t.peakInstances)],
         ['mean CPU utilisation', percent(t.meanCpuUtilization), 'scale out / in', `${t.scaleOuts} / ${t.scaleIns}`],

@@ -106,9 +106,12 @@ export interface ReportTotals {
   requests: number;
   users: number;
   predictions: number;
+  /** Runs dispatched: a request's first run, and a retry for each run that ended out of memory. */
   dispatches: number;
+  /** Dispatches that were retries (attempt > 1). */
+  retries: number;
   telemetry: number;
-  /** Executions whose exit status was not OK. */
+  /** Executions whose exit status was not OK (runs out of memory that were retried included). */
   failedExecutions: number;
   /** Σ instances_running × time to the next metrics sample (the last sample counts for nothing). */
   instanceHours: number;

@@ -63,6 +63,9 @@ export interface LiveReplayResult {
  * times the trace's pace while a clock keeps the simulated pool's time passing; the run ends
  * when every request's telemetry is in the database (or the drain times out, or `signal` aborts).
  */
+/** How long the finished count must hold before a run counts as drained (see the drain loop). */
+const RETRY_SETTLE_MS = 3000;
+
 export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult> {
   const wallStarted = Date.now();
   const runId = o.runId ?? defaultRunId(wallStarted);
@@ -125,8 +128,14 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     while (!o.signal?.aborted && Date.now() < drainDeadline) {
       await report();
       if (counts.telemetry >= jobs.length) {
-        finished = true;
-        break;
+        // A run's out-of-memory telemetry can land a moment before the retry the scheduler
+        // dispatched for it: finished only if the count still holds a little later.
+        await sleep(RETRY_SETTLE_MS);
+        await report();
+        if (counts.telemetry >= jobs.length) {
+          finished = true;
+          break;
+        }
       }
       await Promise.race([sleep(1000), pipelineFailure(pipeline)]);
     }

@@ -6,16 +6,20 @@ import { SCHEMA } from '../../sinks/tables';
 export type RunCounts = {
   requests: number;
   predictions: number;
+  /** Requests dispatched at least once. */
   dispatches: number;
+  /** Requests finished: every run dispatched has its telemetry (a run out of memory is dispatched again). */
   telemetry: number;
 };
 
 export async function countRun(db: Queryable, runId: string): Promise<RunCounts> {
   const pattern = runIdPattern(runId);
   const count = (table: string) => `(SELECT count(*) FROM ${SCHEMA}.${table} WHERE request_id LIKE $1 ESCAPE '\\')::int`;
+  const perRequest = (table: string) => `SELECT request_id, count(*) AS n FROM ${SCHEMA}.${table} WHERE request_id LIKE $1 ESCAPE '\\' GROUP BY request_id`;
   const { rows } = await db.query<RunCounts>(
     `SELECT ${count('execution_requests')} AS requests, ${count('demand_predictions')} AS predictions,
-            ${count('job_dispatches')} AS dispatches, ${count('execution_telemetry')} AS telemetry`,
+            (SELECT count(*) FROM (${perRequest('job_dispatches')}) d)::int AS dispatches,
+            (SELECT count(*) FROM (${perRequest('job_dispatches')}) d JOIN (${perRequest('execution_telemetry')}) t USING (request_id) WHERE t.n >= d.n)::int AS telemetry`,
     [pattern],
   );
   return rows[0]!;

@@ -3,7 +3,7 @@ import { bestFit, type Bin } from '../../models/scheduling/placement';
 import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
-import type { JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
+import type { ExecutionTelemetry, JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
 import { silentLogger, type Logger } from '../runtime/logger';
 import { jsonSerde, numberSerde } from '../runtime/serde';
@@ -53,7 +53,14 @@ export interface SchedulerProcessorOptions {
    * again after its run finished is dropped, not run twice. Default 24 h and 500,000 ids per task.
    */
   recentRequests?: Partial<RecentRequestsOptions>;
-  /** Told of each resent request dropped. Default silent: the count is kept in the task's stores. */
+  /**
+   * Runs a request may get: a run that ends out of memory (OOM) is queued again, keeping its
+   * place by submission time, with twice the memory reserved (at most an instance's), as Borg
+   * and Autopilot raise a limit after an OOM kill. Default 3; 1 turns retries off. Other
+   * failures are not retried: a timeout guards against runaway code, an error is the code's own.
+   */
+  maxAttempts?: number;
+  /** Told of each resent request dropped and each retry. Default silent: the counts are kept in the task's stores. */
   logger?: Logger;
 }
 
@@ -74,6 +81,8 @@ export interface QueuedEntry {
   durationP90Ms: number;
   /** Admission order: the FIFO tie-break, kept across restores. */
   seq: number;
+  /** Which run of the request this is (see `maxAttempts`); absent means the first. */
+  attempt?: number;
 }
 
 /** What the scheduler keeps of the pool's latest prm.fleet sample. */
@@ -92,6 +101,8 @@ export interface RunningEntry {
    * and feed the underestimate guard. Absent in entries written before it was kept.
    */
   charged?: { userId: string; cores: number; durationP50Ms: number; durationP90Ms: number };
+  /** The job as it was queued, to queue it again if its run ends out of memory. Absent in entries written before retries. */
+  job?: QueuedEntry;
 }
 
 /**
@@ -127,6 +138,8 @@ const OWNER_KEY = 'model-owner';
 const STAMP_KEY = 'model-stamp';
 /** In the `sequence` store: how many resent predictions of already dispatched requests were dropped. */
 export const RESENT_DROPPED_KEY = 'resent-dropped';
+/** In the `sequence` store: how many runs ended out of memory and were queued again. */
+export const OOM_RETRIES_KEY = 'oom-retries';
 
 // Tier first, then requested priority within the tier: models/scheduling ranks tier 0 highest.
 const tierRank: Record<UserTier, number> = { ENTERPRISE: 0, PREMIUM: 1, STANDARD: 2, FREE: 3 };
@@ -153,6 +166,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   const maxQueue = o.maxQueue ?? 10_000;
   const recentOptions = checkRecentRequests({ ...DEFAULT_RECENT_REQUESTS, ...o.recentRequests });
   const logger = o.logger ?? silentLogger;
+  const maxAttempts = o.maxAttempts ?? 3;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ConfigError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
   const scheduler = () =>
     new Scheduler({
       tiers: 4 * prioritiesPerTier,
@@ -189,7 +204,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       try {
         forgetExpired(ctx, t);
         if (record.input === 'predictions') admit(ctx, t, record.value);
-        else if (record.input === 'telemetry') release(ctx, t, record.value.requestId, (record.value.endedAt.getTime() - record.value.startedAt.getTime()) / 1000);
+        else if (record.input === 'telemetry') release(ctx, t, record.value);
         else if (record.value.pool === c.pool) follow(ctx, t, record.value.instancesRunning, record.value.at.getTime());
         t.stamp++;
         ctx.store('sequence').put(STAMP_KEY, t.stamp);
@@ -262,7 +277,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (t.entries.has(id)) ctx.store('queue').put(id, entry);
   }
 
-  function release(ctx: Ctx, t: TaskModel, id: string, actualSeconds: number): void {
+  function release(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry): void {
+    const id = telemetry.requestId;
+    const actualSeconds = (telemetry.endedAt.getTime() - telemetry.startedAt.getTime()) / 1000;
     const running = ctx.store('running');
     const r = running.get(id);
     if (!r) return; // not ours, or already released: no capacity changes
@@ -283,7 +300,31 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       );
       saveUser(ctx, t, userId);
     }
+    if (telemetry.exitStatus === 'OOM' && r.job) requeueAfterOom(ctx, t, r.job);
     dispatchWhatFits(ctx, t);
+  }
+
+  /**
+   * Queues a run that ended out of memory again with twice the memory (at most an instance's),
+   * while attempts remain and the reservation can still grow. It keeps its submission time, so
+   * ageing ranks it by how long the request has waited in all, and takes a new admission number.
+   */
+  function requeueAfterOom(ctx: Ctx, t: TaskModel, job: QueuedEntry): void {
+    const attempt = job.attempt ?? 1;
+    const memoryBytes = Math.min(c.instanceMemoryBytes, job.memoryBytes * 2);
+    if (attempt >= maxAttempts || memoryBytes <= job.memoryBytes || t.entries.has(job.requestId)) return;
+    if (t.entries.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; the retry of ${job.requestId} not admitted`);
+    const sequence = ctx.store('sequence');
+    const seq = sequence.get('next') ?? 0;
+    sequence.put('next', seq + 1);
+    sequence.put(OOM_RETRIES_KEY, (sequence.get(OOM_RETRIES_KEY) ?? 0) + 1);
+    const entry: QueuedEntry = { ...job, memoryBytes, attempt: attempt + 1, seq };
+    admitToModel(t.model, entry);
+    t.entries.set(entry.requestId, entry);
+    ctx.store('queue').put(entry.requestId, entry);
+    logger.info('out-of-memory run queued again with more memory', {
+      requestId: job.requestId, userId: job.userId, attempt: entry.attempt, memoryBytes, previousMemoryBytes: job.memoryBytes, partition: ctx.partition,
+    });
   }
 
   function follow(ctx: Ctx, t: TaskModel, instancesRunning: number, atMs: number): void {
@@ -380,6 +421,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     ctx.store('running').put(entry.requestId, {
       instanceId: placed.bin.id, cores, memoryBytes: memory,
       charged: { userId: entry.userId, cores: entry.cores, durationP50Ms: entry.durationP50Ms, durationP90Ms: entry.durationP90Ms },
+      job: entry,
     });
     saveUser(ctx, t, entry.userId);
     const dispatch: JobDispatch = {
@@ -392,6 +434,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       queuedMs: Math.max(0, ctx.eventTime - entry.submittedAtMs),
       priorityScore: job.score,
       priority,
+      attempt: entry.attempt ?? 1,
     };
     ctx.forward('dispatches', { key: c.pool, value: dispatch });
   }

@@ -92,11 +92,12 @@ afterAll(async () => {
 });
 
 /** The request ids of a topic's records, read_committed: every one expected, then a while for any duplicate. */
-async function requestIdsOn(catalogueName: string): Promise<string[]> {
+/** Each record's request id and, for dispatches, which run of the request it is. */
+async function requestIdsOn(catalogueName: string): Promise<{ requestId: string; attempt: number }[]> {
   const name = `${run.topicPrefix}${catalogueName}`;
   const serde = await EventSerde.start({ registry: connection.registry, topics: [findTopic(name, prefixedCatalogue(run.topicPrefix))] });
   const consumer = kafka.consumer({ groupId: `${name}.check`, readUncommitted: false, maxWaitTimeInMs: 200 });
-  const ids: string[] = [];
+  const ids: { requestId: string; attempt: number }[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic: name, fromBeginning: true });
   try {
@@ -104,7 +105,10 @@ async function requestIdsOn(catalogueName: string): Promise<string[]> {
       const timer = setTimeout(() => reject(new Error(`read ${ids.length} of ${REQUESTS} records of ${name}`)), 180_000);
       void consumer.run({
         eachBatch: async ({ batch }) => {
-          for (const m of batch.messages) ids.push((serde.decodeSync(name, m.value) as { requestId: string }).requestId);
+          for (const m of batch.messages) {
+            const value = serde.decodeSync(name, m.value) as { requestId: string; attempt?: number };
+            ids.push({ requestId: value.requestId, attempt: value.attempt ?? 1 });
+          }
           if (ids.length >= REQUESTS) {
             clearTimeout(timer);
             resolve();
@@ -119,12 +123,14 @@ async function requestIdsOn(catalogueName: string): Promise<string[]> {
   return ids;
 }
 
-function expectExactlyOnce(ids: string[]) {
-  const counts = new Map<string, number>();
-  for (const id of ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-  expect([...counts.values()].filter((n) => n > 1)).toEqual([]);
-  expect(counts.size).toBe(REQUESTS);
-  expect([...counts.keys()].every((id) => id.startsWith(`${run.runId}/`))).toBe(true);
+/** Every request once, and each of its runs once (a run out of memory is dispatched again as the next attempt). */
+function expectExactlyOnce(records: { requestId: string; attempt: number }[]) {
+  const attempts = new Map<string, number[]>();
+  for (const r of records) attempts.set(r.requestId, [...(attempts.get(r.requestId) ?? []), r.attempt]);
+  const notOneRunEach = [...attempts].filter(([, runs]) => runs.some((a, i) => a !== i + 1));
+  expect(notOneRunEach).toEqual([]);
+  expect(attempts.size).toBe(REQUESTS);
+  expect([...attempts.keys()].every((id) => id.startsWith(`${run.runId}/`))).toBe(true);
 }
 
 describe('the live pipeline, end to end on the real stack', () => {

@@ -68,7 +68,7 @@ function telemetry(run: string, id: string, user: string, startS: number, endS: 
 function dispatch(run: string, id: string, user: string, dispatchedS: number, queuedMs: number, inPool = pool): JobDispatchRow {
   return {
     dispatched_at: at(dispatchedS), request_id: `${run}/${id}`, user_id: user, pool: inPool, instance_id: 'vm-1',
-    allocated_cpu_millicores: 1000, allocated_memory_bytes: 2 ** 30, allocated_timeout_ms: 30_000, queued_ms: queuedMs, priority_score: 1, priority: {},
+    allocated_cpu_millicores: 1000, allocated_memory_bytes: 2 ** 30, allocated_timeout_ms: 30_000, queued_ms: queuedMs, priority_score: 1, priority: {}, attempt: 1,
   };
 }
 
@@ -122,7 +122,8 @@ function runRows(run: string, scale10 = 1) {
     ],
     dispatches: [
       dispatch(run, 'r1', 'u1', 30, 100 * scale10), dispatch(run, 'r2', 'u1', 80, 200 * scale10), dispatch(run, 'r5', 'u1', 450, 300 * scale10),
-      dispatch(run, 'r6', 'u1', 460, 400 * scale10), dispatch(run, 'r7', 'u1', 470, 1000 * scale10),
+      // r7's run is a retry (its first ran out of memory before the window).
+      dispatch(run, 'r6', 'u1', 460, 400 * scale10), { ...dispatch(run, 'r7', 'u1', 470, 1000 * scale10), attempt: 2 },
       dispatch(run, 'r3', 'u2', 320, 10 * scale10), dispatch(run, 'r4', 'u2', 390, 20 * scale10),
     ],
   };
@@ -222,8 +223,8 @@ describe.each([
 
   it('counts only the run and its pool', () => {
     const t = data.totals;
-    expect({ requests: t.requests, users: t.users, predictions: t.predictions, dispatches: t.dispatches, telemetry: t.telemetry, failed: t.failedExecutions })
-      .toEqual({ requests: 7, users: 2, predictions: 5, dispatches: 7, telemetry: 6, failed: 1 });
+    expect({ requests: t.requests, users: t.users, predictions: t.predictions, dispatches: t.dispatches, retries: t.retries, telemetry: t.telemetry, failed: t.failedExecutions })
+      .toEqual({ requests: 7, users: 2, predictions: 5, dispatches: 7, retries: 1, telemetry: 6, failed: 1 });
     // Samples at 0..540 s, each lasting until the next: (1+1+2+2+3+3+2+2+1) × 60 s; the last (540 s) adds nothing.
     expect(t.instanceHours).toBeCloseTo((17 * 60) / 3600, 9);
     expect(t).toMatchObject({ meanCpuUtilization: 0.5, peakInstances: 3, metricsSamples: 10, scaleOuts: 1, scaleIns: 1 });

@@ -3,7 +3,7 @@ import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import type { RememberedAt } from '../../../models/scheduling/recent-requests';
-import { checkSchedulerPool, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
+import { checkSchedulerPool, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
@@ -130,6 +130,78 @@ describe('scheduler', () => {
       const { topics } = setup();
       expect(() => schedulerProcessor({ topics, capacity, recentRequests: { retentionMs: 0 } })).toThrow(ConfigError);
       expect(() => schedulerProcessor({ topics, capacity, recentRequests: { maxIds: 0.5 } })).toThrow(ConfigError);
+    });
+  });
+
+  describe('a run that ends out of memory', () => {
+    const endOf = (driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number, exitStatus: 'OOM' | 'ERROR') =>
+      driver.pipeInput('telemetry', {
+        key: `user-${requestId}`,
+        value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 500), endedAt: new Date(atMs), cpuMs: 400, exitStatus }),
+      });
+
+    it('is queued again with twice the memory, ahead of later arrivals, until the attempts run out', () => {
+      const { driver } = scheduler();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('big', 'STANDARD', 5) });
+      // The same user's next request: between users, fair share would rank the one that ran less first.
+      driver.pipeInput('predictions', { key: 'x', value: { ...prediction('later', 'STANDARD', 5, T0 + 100), userId: 'user-big' } });
+      const [first] = driver.readOutput('dispatches').map((d) => d.value!);
+      expect(first).toMatchObject({ requestId: 'big', attempt: 1 });
+      endOf(driver, 'big', T0 + 1000, 'OOM');
+      const [second] = driver.readOutput('dispatches').map((d) => d.value!);
+      // Submitted first, it keeps its place by submission time: the retry runs before 'later'.
+      expect(second).toMatchObject({ requestId: 'big', attempt: 2, queuedMs: 1000 });
+      expect(second!.allocation.memoryBytes).toBe(2 * first!.allocation.memoryBytes);
+      endOf(driver, 'big', T0 + 2000, 'OOM');
+      const [third] = driver.readOutput('dispatches').map((d) => d.value!);
+      expect(third).toMatchObject({ requestId: 'big', attempt: 3 });
+      expect(third!.allocation.memoryBytes).toBe(4 * first!.allocation.memoryBytes);
+      // The third run is the last (maxAttempts 3): its failure frees the room for the next job.
+      endOf(driver, 'big', T0 + 3000, 'OOM');
+      expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['later', 1]]);
+      expect(driver.store('sequence').get(OOM_RETRIES_KEY)).toBe(2);
+    });
+
+    it('never asks for more than an instance holds, and is not retried once it had that much', () => {
+      const env = setup();
+      const driver = new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, maxAttempts: 5 }), { clock: env.clock });
+      const huge = { ...prediction('huge', 'STANDARD', 5), peakMemoryBytes: { p50: 1.5 * GIB, p90: 1.5 * GIB, p99: 2 * GIB } };
+      driver.pipeInput('predictions', { key: 'x', value: huge });
+      for (const atMs of [T0 + 1000, T0 + 2000, T0 + 3000]) endOf(driver, 'huge', atMs, 'OOM');
+      const runs = driver.readOutput('dispatches').map((d) => [d.value!.attempt, d.value!.allocation.memoryBytes]);
+      const first = Math.round(1.5 * 1.15 * GIB);
+      expect(runs).toEqual([[1, first], [2, Math.round(2 * 1.5 * 1.15 * GIB)], [3, 4 * GIB]]);
+    });
+
+    it('is not retried after other failures, nor when retries are off', () => {
+      const { driver } = scheduler();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('bad', 'STANDARD', 5) });
+      endOf(driver, 'bad', T0 + 1000, 'ERROR');
+      expect(driver.readOutput('dispatches').map((d) => d.value!.attempt)).toEqual([1]);
+      const env = setup();
+      const once = new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, maxAttempts: 1 }), { clock: env.clock });
+      once.pipeInput('predictions', { key: 'x', value: prediction('oom', 'STANDARD', 5) });
+      endOf(once, 'oom', T0 + 1000, 'OOM');
+      expect(once.readOutput('dispatches').map((d) => d.value!.attempt)).toEqual([1]);
+      expect(() => schedulerProcessor({ topics: env.topics, capacity, maxAttempts: 0 })).toThrow(ConfigError);
+    });
+
+    it('survives a crash between the failure and the retry: a task rebuilt from the changelogs runs it', () => {
+      const env = setup();
+      const { driver: before } = scheduler(env);
+      before.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
+      before.pipeInput('predictions', { key: 'x', value: prediction('b', 'STANDARD', 5, T0 + 10) });
+      endOf(before, 'a', T0 + 1000, 'OOM');
+      // 'b' took the freed room; the retry of 'a' waits in the queue store.
+      expect(before.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['a', 1], ['b', 1]]);
+      const { driver: after } = scheduler(env);
+      for (const name of ['queue', 'running', 'sequence', 'dispatched'] as const) {
+        const source = before.store(name) as unknown as { entries(): Iterable<[string, unknown]> };
+        for (const [k, v] of source.entries()) (after.store(name) as unknown as { put(k: string, v: unknown): void }).put(k, JSON.parse(JSON.stringify(v)));
+      }
+      finish(after, 'b', T0 + 2000);
+      const [retry] = after.readOutput('dispatches').map((d) => d.value!);
+      expect(retry).toMatchObject({ requestId: 'a', attempt: 2 });
     });
   });
 

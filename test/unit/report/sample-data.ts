@@ -53,7 +53,7 @@ export function sampleReport(): ReportData {
   return {
     scope: { runId: 'run-2026-11-28', pool: 'replay-pool-1', from, to: from + buckets * bucketMs, bucketMs, userBucketMs: 180_000 },
     totals: {
-      requests: 4218, users: 37, predictions: 4218, dispatches: 4199, telemetry: 4190, failedExecutions: 12,
+      requests: 4218, users: 37, predictions: 4218, dispatches: 4199, retries: 9, telemetry: 4190, failedExecutions: 12,
       instanceHours: 11.42, meanCpuUtilization: 0.634, peakInstances: 6, metricsSamples: 720, scaleOuts: 7, scaleIns: 5,
       maeCpuMsP50: 182.4, coverageP90: 0.87, firstSubmittedAt: from + 400, lastEndedAt: from + buckets * bucketMs - 2000,
     },

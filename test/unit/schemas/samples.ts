@@ -70,7 +70,7 @@ export function sampleEvents(now: Date): { [K in EventName]: EventTypes[K] } {
     JobDispatch: {
       requestId: 'req-1', userId: 'user-7', pool: 'default', instanceId: 'vm-a-3', dispatchedAt: t(-4_100),
       allocation: { cpuMillicores: 500, memoryBytes: 128 * 1024 * 1024, timeoutMs: 2_500 }, queuedMs: 900, priorityScore: 7.25,
-      priority: { base: 6, aging: 0.75, size: 0.5, deadlineUrgency: 0, explanation: 'PREMIUM tier priority 6, waited 0.9 s, small job' },
+      priority: { base: 6, aging: 0.75, size: 0.5, deadlineUrgency: 0, explanation: 'PREMIUM tier priority 6, waited 0.9 s, small job' }, attempt: 2,
     },
     ModelUpdated: {
       modelName: 'user-demand-lstm', version: '2026-11-28T05-00Z', algorithm: 'lstm', trainedAt: t(-600_000),
