@@ -16,7 +16,7 @@ the same points), skill_seasonal (against daily seasonal naive) and p90 coverage
 
   --users N         evaluate only the first N VMs (by id) per-user; the cluster uses all
   --no-lstm         skip the global LSTM
-  --lstm-epochs E   training epochs (default 3); --lstm-seconds caps training CPU time (default 240)
+  --lstm-epochs E   training epochs (default 12); --lstm-seconds caps training CPU time (default 240)
   --save-model FILE write the trained LSTM as a versioned JSON artifact (load with loadLstm)
 `;
 
@@ -67,7 +67,8 @@ export const command: Command = {
     }
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const seed = numberFlag('seed', values.seed, 42);
-    const epochs = numberFlag('lstm-epochs', values['lstm-epochs'], 3);
+    // Unset: the LSTM's own default (lstm.ts), so the schedule is defined in one place.
+    const epochs = values['lstm-epochs'] === undefined ? {} : { epochs: numberFlag('lstm-epochs', values['lstm-epochs'], 0) };
     const maxSeconds = numberFlag('lstm-seconds', values['lstm-seconds'], 240);
     const clock = () => performance.now();
     // The training cap counts this process's CPU time, so on a busy machine the LSTM still gets
@@ -81,7 +82,7 @@ export const command: Command = {
         const { saveLstm } = require('../../models/forecasting/lstm-artifact') as typeof import('../../models/forecasting/lstm-artifact');
         /* eslint-enable @typescript-eslint/no-require-imports */
         await initTfBackend(log);
-        const model = await trainLstm(series, until, { config: { horizon, epochs, seed }, maxSeconds, clock: cpuClock, log });
+        const model = await trainLstm(series, until, { config: { horizon, ...epochs, seed }, maxSeconds, clock: cpuClock, log });
         const artifact = await saveLstm(model, series[0]!.startSeconds + until * series[0]!.stepSeconds);
         log(`forecast-eval: trained ${artifact.modelVersion}`);
         if (values['save-model']) writeFileSync(values['save-model'], JSON.stringify(artifact));

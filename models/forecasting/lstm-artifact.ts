@@ -8,7 +8,8 @@ import { LstmForecaster, type LstmConfig } from './lstm';
  */
 export interface LstmArtifact {
   format: 'prm-lstm';
-  formatVersion: 1;
+  /** 2: eight inputs per step (the recent-median distances added to version 1's six). */
+  formatVersion: 2;
   /** Content version: a hash of topology and weights, so equal models get equal versions. */
   modelVersion: string;
   config: LstmConfig;
@@ -34,7 +35,7 @@ export async function saveLstm(model: LstmForecaster, trainedUntilSeconds: numbe
   const topology = saved.modelTopology as object;
   return {
     format: 'prm-lstm',
-    formatVersion: 1,
+    formatVersion: 2,
     modelVersion: `lstm-${fnv1a(JSON.stringify(topology), weights)}`,
     config: { ...model.config },
     trainedUntilSeconds,
@@ -46,7 +47,7 @@ export async function saveLstm(model: LstmForecaster, trainedUntilSeconds: numbe
 
 export async function loadLstm(a: LstmArtifact): Promise<LstmForecaster> {
   if (a.format !== 'prm-lstm') throw new LstmArtifactError(`not an LSTM artifact (format '${String(a.format)}')`);
-  if (a.formatVersion !== 1) throw new LstmArtifactError(`unsupported LSTM artifact version ${String(a.formatVersion)}`);
+  if (a.formatVersion !== 2) throw new LstmArtifactError(`unsupported LSTM artifact version ${String(a.formatVersion)}`);
   const bytes = Buffer.from(a.weightDataBase64, 'base64');
   if (`lstm-${fnv1a(JSON.stringify(a.modelTopology), bytes)}` !== a.modelVersion) {
     throw new LstmArtifactError(`artifact ${a.modelVersion} does not match its weights (corrupt or edited)`);

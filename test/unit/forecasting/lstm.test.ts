@@ -1,6 +1,9 @@
 import type { Series } from '../../../models/forecasting/forecaster';
 import { trainLstm } from '../../../models/forecasting/lstm';
 import { loadLstm, saveLstm, LstmArtifactError } from '../../../models/forecasting/lstm-artifact';
+import { rollingMedian } from '../../../models/forecasting/lstm-features';
+import { lastValueModel } from '../../../models/forecasting/baselines';
+import { DAY_STEPS, meanAbsoluteError, spikySeries } from './spiky-series';
 import { initTfBackend } from '../../../models/tf/backend';
 
 const tiny = { units: 4, warmup: 6, block: 12, batchSize: 8, chunksPerEpoch: 16, epochs: 2, horizon: 3 };
@@ -61,5 +64,35 @@ describe('global LSTM', () => {
   it('rejects bad configuration and too-short data', async () => {
     await expect(trainLstm(seriesSet(), 24 * 6, { config: { ...tiny, units: 0 } })).rejects.toThrow(/at least 1/);
     await expect(trainLstm(seriesSet(), 10, { config: tiny })).rejects.toThrow(/steps before the training cut-off/);
+  });
+
+  it('learns spike reversal from many series at once and beats persistence on held-out days', async () => {
+    const series = [1, 2, 3, 4, 5, 6].map((seed) => spikySeries(seed, 6));
+    const until = 5 * DAY_STEPS;
+    const config = { units: 8, warmup: 12, block: 36, batchSize: 64, chunksPerEpoch: 640, epochs: 4, horizon: 6, learningRate: 0.02, seed: 11 };
+    const model = await trainLstm(series, until, { config });
+    const again = await trainLstm(series, until, { config });
+    const from = until;
+    const to = 6 * DAY_STEPS - 6;
+    const [lstm, repeat] = [model, again].map((m) => m.predictRange(series[0]!, from, to, 6));
+    expect(Array.from(repeat!)).toEqual(Array.from(lstm!));
+    for (const s of series) {
+      const persistence = meanAbsoluteError(lastValueModel().predictRange(s, from, to, 6), s, from, to, 6);
+      expect(meanAbsoluteError(model.predictRange(s, from, to, 6), s, from, to, 6)).toBeLessThan(0.8 * persistence);
+    }
+  }, 60_000);
+});
+
+describe('rolling median (an LSTM input)', () => {
+  it('equals the median of the last window values, skipping the NaN before the first value', () => {
+    const values = Float64Array.from([NaN, NaN, 5, 1, 9, 3, 3, 8, 2, 7, 7, 1]);
+    const got = rollingMedian(values, 4);
+    values.forEach((_, i) => {
+      const window = Array.from(values.slice(Math.max(0, i - 3), i + 1)).filter(Number.isFinite).sort((a, b) => a - b);
+      const n = window.length;
+      const expected = n === 0 ? NaN : n % 2 ? window[n >> 1]! : (window[(n >> 1) - 1]! + window[n >> 1]!) / 2;
+      if (Number.isNaN(expected)) expect(Number.isNaN(got[i]!)).toBe(true);
+      else expect(got[i]).toBe(expected);
+    });
   });
 });
