@@ -58,6 +58,9 @@ export const topicCatalogue: readonly TopicSpec[] = [
   // its resizes in one task, in order.
   topic({ name: 'prm.dispatches', event: 'JobDispatch', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 7 * day, purpose: 'jobs handed to a pool\'s instances' }),
+  // Keyed by pool and partitioned like the forecasts the planner reads it with.
+  topic({ name: 'prm.scheduler-backlog', event: 'SchedulerBacklog', keyField: 'pool', partitions: poolKeyedPartitions,
+    cleanupPolicy: 'delete', retentionMs: 1 * day, purpose: 'jobs each scheduler task holds queued, for the planner' }),
   topic({ name: 'prm.pool-clock', event: 'PoolClock', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 1 * day, purpose: 'time of simulated pools during a replay' }),
   topic({ name: 'prm.model-updates', event: 'ModelUpdated', keyField: 'modelName', partitions: 1,

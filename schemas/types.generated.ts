@@ -405,6 +405,24 @@ export const ScaleActionSymbols: readonly ScaleAction[] = ['SCALE_OUT', 'SCALE_I
 export type ScaleReason = 'FORECAST_DEMAND' | 'PREDICTED_JOB_DOES_NOT_FIT' | 'QUEUE_BACKLOG' | 'ERROR_HEADROOM' | 'IDLE_CAPACITY' | 'MIN_MAX_BOUNDS';
 export const ScaleReasonSymbols: readonly ScaleReason[] = ['FORECAST_DEMAND', 'PREDICTED_JOB_DOES_NOT_FIT', 'QUEUE_BACKLOG', 'ERROR_HEADROOM', 'IDLE_CAPACITY', 'MIN_MAX_BOUNDS'];
 
+/** What one scheduler task holds queued for a pool because it does not fit the running instances: the demand the planner must add capacity for, which the pool's own metrics cannot show. Keyed by pool on prm.scheduler-backlog (partitioned like prm.cluster-forecasts). Each task publishes its own, when its queue changes and at least once a minute of event time while it holds jobs; the pool's backlog is the sum over its tasks' latest. */
+export interface SchedulerBacklog {
+  /** The pool the jobs wait for; the partition key. */
+  pool: string;
+  /** The scheduler task (partition of prm.demand-predictions) whose queue this is. */
+  task: number;
+  /** Event time of the task's state. */
+  at: Date;
+  /** Jobs queued. */
+  queuedJobs: number;
+  /** What the queued jobs reserve together, in cores of the instance shape: each job counts the larger of its cores and its memory as a share of an instance (its dominant share), times the instance's cores. Running them all at once needs this much more capacity. */
+  queuedCores: number;
+  /** The same, times each job's predicted median duration in seconds: the work waiting. */
+  queuedCoreSeconds: number;
+  /** Submission time of the longest-waiting queued job; null when none is queued. */
+  oldestSubmittedAt?: Date | null;
+}
+
 /** Snapshot of one user's rolling behaviour profile after folding in telemetry. The changelog of the profiler's table on the compacted topic prm.user-profiles, keyed by user_id: the latest snapshot per user is the table. */
 export interface UserProfile {
   /** The user profiled; the partition and compaction key. */
@@ -482,6 +500,7 @@ export interface EventTypes {
   PoolClock: PoolClock;
   PredictedDemand: PredictedDemand;
   ScaleCommand: ScaleCommand;
+  SchedulerBacklog: SchedulerBacklog;
   UserProfile: UserProfile;
 }
 
@@ -500,5 +519,6 @@ export const eventSchemaFiles: Readonly<Record<EventName, string>> = {
   PoolClock: 'pool-clock.avsc',
   PredictedDemand: 'predicted-demand.avsc',
   ScaleCommand: 'scale-command.avsc',
+  SchedulerBacklog: 'scheduler-backlog.avsc',
   UserProfile: 'user-profile.avsc',
 };

@@ -158,6 +158,15 @@ const rules: Rules = {
     c.atLeast('queueDepth', v.queueDepth);
     if (v.reservedFraction !== undefined) c.between('reservedFraction', v.reservedFraction, 0, 1);
   },
+  SchedulerBacklog(v, c) {
+    c.id('pool', v.pool);
+    c.atLeast('task', v.task);
+    c.eventTime('at', v.at);
+    c.atLeast('queuedJobs', v.queuedJobs);
+    c.atLeast('queuedCores', v.queuedCores);
+    c.atLeast('queuedCoreSeconds', v.queuedCoreSeconds);
+    if (v.oldestSubmittedAt) c.time('oldestSubmittedAt', v.oldestSubmittedAt);
+  },
   PoolClock(v, c) {
     c.id('pool', v.pool);
     c.id('source', v.source);

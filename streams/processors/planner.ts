@@ -33,8 +33,17 @@ export interface PlannerTick {
   points: { endSeconds: number; q: QuantileForecast }[];
 }
 
+/** A scheduler task's latest report of what it holds queued for the pool. */
+export interface TaskBacklog {
+  atMs: number;
+  cores: number;
+  coreSeconds: number;
+}
+
 export interface PlannerState {
   metrics?: { instancesRunning: number; instancesBooting: number; coresPerInstance: number; utilization: number; queueDepth: number };
+  /** By scheduler task. Absent in states stored before backlogs were reported. */
+  backlog?: Record<string, TaskBacklog>;
   ticks: PlannerTick[];
   lastCommand?: { target: number; atMs: number };
 }
@@ -68,6 +77,7 @@ export function plannerProcessor(o: PlannerProcessorOptions) {
     inputs: {
       forecasts: o.topics.topic('prm.cluster-forecasts', 'ClusterLoadForecast'),
       metrics: o.topics.topic('prm.cluster-metrics', 'ClusterMetrics'),
+      backlog: o.topics.topic('prm.scheduler-backlog', 'SchedulerBacklog'),
     },
     outputs: { commands: o.topics.topic('prm.scale-commands', 'ScaleCommand') },
     stores: { pools: keyValueStore(jsonSerde<PlannerState>()) },
@@ -85,12 +95,20 @@ export function plannerProcessor(o: PlannerProcessorOptions) {
         store.put(pool, state);
         return;
       }
+      if (record.input === 'backlog') {
+        const b = record.value;
+        const known = state.backlog?.[b.task];
+        if (known && known.atMs > b.at.getTime()) return; // overtaken by a newer report
+        state.backlog = { ...state.backlog, [b.task]: { atMs: b.at.getTime(), cores: b.queuedCores, coreSeconds: b.queuedCoreSeconds } };
+        store.put(pool, state);
+        return;
+      }
       const forecast = record.value;
       if (!state.metrics || forecast.metric !== 'CPU_CORES') return; // nothing to size against yet
       const previous = state.ticks[state.ticks.length - 1];
       const now = forecast.issuedAt.getTime() / 1000;
       if (previous && now <= previous.view.now) return; // a redelivered or reordered forecast
-      state.ticks.push(tick(forecast, state.metrics, now, previous ? now - previous.view.now : forecast.stepMs / 1000));
+      state.ticks.push(tick(forecast, state.metrics, queuedBacklog(state.backlog, forecast.issuedAt.getTime(), forecast.stepMs / 1000), now, previous ? now - previous.view.now : forecast.stepMs / 1000));
       if (state.ticks.length > ticksKept) state.ticks.splice(0, state.ticks.length - ticksKept);
       const decision = clampToBounds(replay(state.ticks), bounds);
       const current = state.metrics.instancesRunning + state.metrics.instancesBooting;
@@ -103,12 +121,12 @@ export function plannerProcessor(o: PlannerProcessorOptions) {
     },
   });
 
-  function tick(f: ClusterLoadForecast, m: NonNullable<PlannerState['metrics']>, now: number, windowSeconds: number): PlannerTick {
+  function tick(f: ClusterLoadForecast, m: NonNullable<PlannerState['metrics']>, queued: number, now: number, windowSeconds: number): PlannerTick {
     const busy = m.utilization * m.instancesRunning * m.coresPerInstance;
     return {
       view: {
         now, ready: m.instancesRunning, booting: m.instancesBooting, instanceCores: m.coresPerInstance, windowSeconds,
-        utilization: m.utilization, demandCores: busy, backlogCoreSeconds: m.queueDepth * perJob,
+        utilization: m.utilization, demandCores: busy, backlogCoreSeconds: m.queueDepth * perJob + queued,
       },
       stepSeconds: f.stepMs / 1000,
       forecastId: f.forecastId,
@@ -143,6 +161,23 @@ export function plannerProcessor(o: PlannerProcessorOptions) {
     }
     return decision!;
   }
+}
+
+/** A task silent this long has stopped (a heartbeat comes every minute while it holds jobs): its backlog no longer counts. */
+const BACKLOG_STALE_MS = 5 * 60_000;
+
+/**
+ * The scheduler's queued work for the pool, as core-seconds of backlog: the work waiting, but
+ * no more than starting every queued job at once would take over one step (a queue of long jobs
+ * needs their cores now, not their whole work within one step).
+ */
+export function queuedBacklog(backlog: PlannerState['backlog'], nowMs: number, stepSeconds: number): number {
+  let coreSeconds = 0;
+  for (const b of Object.values(backlog ?? {})) {
+    if (nowMs - b.atMs > BACKLOG_STALE_MS) continue;
+    coreSeconds += Math.min(b.coreSeconds, b.cores * stepSeconds);
+  }
+  return coreSeconds;
 }
 
 function metricsOf(m: ClusterMetrics): NonNullable<PlannerState['metrics']> {

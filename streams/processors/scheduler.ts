@@ -140,6 +140,13 @@ const STAMP_KEY = 'model-stamp';
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
 export const OOM_RETRIES_KEY = 'oom-retries';
+/** In the `sequence` store: event time and queue length of the last SchedulerBacklog. */
+const BACKLOG_AT_KEY = 'backlog-at';
+const BACKLOG_JOBS_KEY = 'backlog-jobs';
+/** A changing queue is reported at most this often (event time)... */
+export const BACKLOG_MIN_GAP_MS = 10_000;
+/** ...and a non-empty one at least this often. */
+export const BACKLOG_HEARTBEAT_MS = 60_000;
 
 // Tier first, then requested priority within the tier: models/scheduling ranks tier 0 highest.
 const tierRank: Record<UserTier, number> = { ENTERPRISE: 0, PREMIUM: 1, STANDARD: 2, FREE: 3 };
@@ -183,7 +190,10 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       telemetry: o.topics.topic('prm.telemetry', 'ExecutionTelemetry'),
       fleet: o.topics.topic('prm.fleet', 'ClusterMetrics'),
     },
-    outputs: { dispatches: o.topics.topic('prm.dispatches', 'JobDispatch') },
+    outputs: {
+      dispatches: o.topics.topic('prm.dispatches', 'JobDispatch'),
+      backlog: o.topics.topic('prm.scheduler-backlog', 'SchedulerBacklog'),
+    },
     stores: {
       queue: keyValueStore(jsonSerde<QueuedEntry>()),
       running: keyValueStore(jsonSerde<RunningEntry>()),
@@ -206,6 +216,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         if (record.input === 'predictions') admit(ctx, t, record.value);
         else if (record.input === 'telemetry') release(ctx, t, record.value);
         else if (record.value.pool === c.pool) follow(ctx, t, record.value.instancesRunning, record.value.at.getTime());
+        reportBacklog(ctx, t);
         t.stamp++;
         ctx.store('sequence').put(STAMP_KEY, t.stamp);
       } catch (err) {
@@ -324,6 +335,41 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     ctx.store('queue').put(entry.requestId, entry);
     logger.info('out-of-memory run queued again with more memory', {
       requestId: job.requestId, userId: job.userId, attempt: entry.attempt, memoryBytes, previousMemoryBytes: job.memoryBytes, partition: ctx.partition,
+    });
+  }
+
+  /**
+   * Tells the planner what this task holds queued (prm.scheduler-backlog): the pool's metrics
+   * show only what runs, and jobs waiting for room are exactly the demand to scale out for. At
+   * once when the queue empties or fills, else at most every BACKLOG_MIN_GAP_MS of event time
+   * while it changes, and every BACKLOG_HEARTBEAT_MS while it holds jobs, so the planner can tell
+   * a live backlog from a stale one. When it last reported is in the `sequence` store.
+   */
+  function reportBacklog(ctx: Ctx, t: TaskModel): void {
+    const sequence = ctx.store('sequence');
+    const lastAt = sequence.get(BACKLOG_AT_KEY) ?? -Infinity;
+    const lastJobs = sequence.get(BACKLOG_JOBS_KEY) ?? 0;
+    const jobs = t.entries.size;
+    const since = ctx.eventTime - lastAt;
+    const due = (jobs === 0) !== (lastJobs === 0) || (jobs !== lastJobs && since >= BACKLOG_MIN_GAP_MS) || (jobs > 0 && since >= BACKLOG_HEARTBEAT_MS);
+    if (!due) return;
+    let cores = 0;
+    let coreSeconds = 0;
+    let oldest = Infinity;
+    for (const e of t.entries.values()) {
+      const dominant = Math.max(e.cores / c.instanceCores, e.memoryBytes / c.instanceMemoryBytes) * c.instanceCores;
+      cores += dominant;
+      coreSeconds += dominant * (e.durationP50Ms / 1000);
+      oldest = Math.min(oldest, e.submittedAtMs);
+    }
+    sequence.put(BACKLOG_AT_KEY, ctx.eventTime);
+    sequence.put(BACKLOG_JOBS_KEY, jobs);
+    ctx.forward('backlog', {
+      key: c.pool,
+      value: {
+        pool: c.pool, task: ctx.partition, at: new Date(ctx.eventTime), queuedJobs: jobs, queuedCores: cores, queuedCoreSeconds: coreSeconds,
+        oldestSubmittedAt: jobs > 0 ? new Date(oldest) : null,
+      },
     });
   }
 

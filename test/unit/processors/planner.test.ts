@@ -1,7 +1,7 @@
 import type { ClusterLoadForecast, ClusterMetrics } from '../../../schemas/types.generated';
 import { jsonSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
-import { plannerProcessor, type PlannerState } from '../../../streams/processors/planner';
+import { plannerProcessor, queuedBacklog, type PlannerState } from '../../../streams/processors/planner';
 import { setup, T0 } from './fixtures';
 
 const minute = 60_000;
@@ -83,5 +83,35 @@ describe('planner', () => {
     const b = after.readOutput('commands').map((c) => c.value);
     expect(b).toEqual(a);
     expect(a).toHaveLength(1);
+  });
+
+  it('scales out for the jobs the scheduler holds queued, which the pool\'s own metrics do not show, and forgets a silent task\'s report', () => {
+    const { driver, clock } = planner();
+    clock.set(start);
+    // Two instances, lightly used, nothing waiting in the pool, and a flat forecast.
+    driver.pipeInput('metrics', { key: 'a', value: metrics(start, 2, 1) });
+    driver.pipeInput('forecasts', { key: 'a', value: forecast(0, 1) });
+    expect(driver.readOutput('commands')).toEqual([]);
+    // Two scheduler tasks hold long jobs worth 18 and 10 cores that do not fit.
+    const backlog = (task: number, atMs: number, cores: number) => ({
+      key: 'a', value: { pool: 'a', task, at: new Date(atMs), queuedJobs: 3, queuedCores: cores, queuedCoreSeconds: cores * 3600, oldestSubmittedAt: new Date(start - minute) },
+    });
+    driver.pipeInput('backlog', backlog(0, start + minute, 18));
+    driver.pipeInput('backlog', backlog(3, start + minute, 10));
+    clock.set(start + step);
+    driver.pipeInput('forecasts', { key: 'a', value: forecast(1, 1) });
+    const [out] = driver.readOutput('commands').map((c) => c.value!);
+    expect(out).toMatchObject({ action: 'SCALE_OUT', reason: 'QUEUE_BACKLOG' });
+    // 1 busy core + 28 queued cores on 4-core instances: at least 8 instances.
+    expect(out!.targetInstances).toBeGreaterThanOrEqual(8);
+    expect(driver.store('pools').get('a')!.backlog).toEqual({
+      0: { atMs: start + minute, cores: 18, coreSeconds: 18 * 3600 }, 3: { atMs: start + minute, cores: 10, coreSeconds: 36_000 },
+    });
+    // An older report of a task does not replace its newer one.
+    driver.pipeInput('backlog', backlog(0, start, 0));
+    expect(driver.store('pools').get('a')!.backlog![0]!.cores).toBe(18);
+    expect(queuedBacklog(driver.store('pools').get('a')!.backlog, start + step, 300)).toBe(28 * 300);
+    // Reports from tasks silent for over five minutes no longer count.
+    expect(queuedBacklog(driver.store('pools').get('a')!.backlog, start + minute + 5 * minute + 1, 300)).toBe(0);
   });
 });

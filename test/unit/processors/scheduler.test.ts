@@ -133,6 +133,28 @@ describe('scheduler', () => {
     });
   });
 
+  it('reports what it holds queued for the planner: at once when the queue fills or empties, at most every 10 s while it changes, every minute while it holds jobs', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('running', 'STANDARD', 5) });
+    // Nothing queued yet (the job runs): the queue did not fill, nothing to report.
+    expect(driver.readOutput('backlog')).toEqual([]);
+    driver.pipeInput('predictions', { key: 'x', value: prediction('q1', 'STANDARD', 5, T0 + 100) });
+    const [filled] = driver.readOutput('backlog').map((b) => b.value!);
+    // One job of 1 core and 172.5 MiB on 1-core, 4 GiB instances: its dominant share is its core; 1 s predicted.
+    expect(filled).toEqual({ pool: 'pool', task: 0, at: new Date(T0 + 100), queuedJobs: 1, queuedCores: 1, queuedCoreSeconds: 1, oldestSubmittedAt: new Date(T0 + 100) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('q2', 'STANDARD', 5, T0 + 5_000) });
+    expect(driver.readOutput('backlog')).toEqual([]);
+    driver.pipeInput('predictions', { key: 'x', value: prediction('q3', 'STANDARD', 5, T0 + 10_100) });
+    expect(driver.readOutput('backlog').map((b) => b.value!.queuedJobs)).toEqual([3]);
+    driver.pipeInput('fleet', { key: 'other', value: fleetSample('other', 1, T0 + 40_000) });
+    expect(driver.readOutput('backlog')).toEqual([]);
+    driver.pipeInput('fleet', { key: 'other', value: fleetSample('other', 1, T0 + 70_100) });
+    expect(driver.readOutput('backlog').map((b) => [b.value!.queuedJobs, b.value!.at.getTime()])).toEqual([[3, T0 + 70_100]]);
+    for (const [id, atMs] of [['running', T0 + 71_000], ['q1', T0 + 72_000], ['q2', T0 + 73_000], ['q3', T0 + 74_000]] as const) finish(driver, id, atMs);
+    const reports = driver.readOutput('backlog').map((b) => b.value!);
+    expect(reports[reports.length - 1]).toMatchObject({ queuedJobs: 0, queuedCores: 0, oldestSubmittedAt: null });
+  });
+
   describe('a run that ends out of memory', () => {
     const endOf = (driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number, exitStatus: 'OOM' | 'ERROR') =>
       driver.pipeInput('telemetry', {

@@ -32,7 +32,7 @@ describe('event schemas', () => {
   it('cover every event the issue lists', () => {
     expect(eventNames).toEqual([
       'ClusterLoadForecast', 'ClusterMetrics', 'CodeFeatures', 'DeadLetter', 'ExecutionRequest', 'ExecutionTelemetry',
-      'JobDispatch', 'ModelUpdated', 'PoolClock', 'PredictedDemand', 'ScaleCommand', 'UserProfile',
+      'JobDispatch', 'ModelUpdated', 'PoolClock', 'PredictedDemand', 'ScaleCommand', 'SchedulerBacklog', 'UserProfile',
     ]);
   });
 
