@@ -1,3 +1,5 @@
+import { MinHeap } from './min-heap';
+
 export interface Bin {
   freeCores: number;
   freeMemory: number;
@@ -14,20 +16,27 @@ export type Placement<B extends Bin> = { bin: B; replicas: number }[];
 export function bestFit<B extends Bin>(
   bins: readonly B[], cores: number, memory: number, replicas: number, binCores: number, binMemory: number,
 ): Placement<B> {
-  const fits: { bin: B; room: number; k: number }[] = [];
+  // First only count: most calls in a crowded cluster find no room, and need not allocate.
   let capacity = 0;
   for (const bin of bins) {
-    const k = partsThatFit(bin, cores, memory);
-    if (k === 0) continue;
-    fits.push({ bin, room: bin.freeCores / binCores + (Number.isFinite(binMemory) && binMemory > 0 ? bin.freeMemory / binMemory : 0), k });
-    capacity += k;
+    capacity += partsThatFit(bin, cores, memory);
+    if (capacity >= replicas) break;
   }
   if (capacity < replicas) return [];
-  fits.sort((a, b) => a.room - b.room);
+  const memoryScale = Number.isFinite(binMemory) && binMemory > 0 ? binMemory : 0;
+  const fits: { bin: B; room: number; k: number; at: number }[] = [];
+  for (let at = 0; at < bins.length; at++) {
+    const bin = bins[at]!;
+    const k = partsThatFit(bin, cores, memory);
+    if (k > 0) fits.push({ bin, room: bin.freeCores / binCores + (memoryScale > 0 ? bin.freeMemory / memoryScale : 0), k, at });
+  }
+  // Tightest first, ties in the bins' order; taken from a heap, since a job usually fills a few
+  // bins of the many that have room, and sorting them all dominated a large fleet's run time.
+  const tightest = MinHeap.of(fits, (a, b) => a.room - b.room || a.at - b.at);
   const placement: Placement<B> = [];
   let left = replicas;
-  for (const f of fits) {
-    if (left === 0) break;
+  while (left > 0) {
+    const f = tightest.pop()!;
     const k = Math.min(left, f.k);
     placement.push({ bin: f.bin, replicas: k });
     left -= k;

@@ -1,4 +1,5 @@
 import { FairShare } from './fair-share';
+import { MinHeap } from './min-heap';
 import { totalCores, totalMemory, type DurationForecast, type JobRequest } from './job';
 
 export interface SchedulerWeights {
@@ -167,6 +168,14 @@ export class Scheduler {
    * best-ranked matters: it ends the pass, so it comes last and everything ranked below it is cut.
    */
   dispatchable(now: number, mightFit: (q: QueuedJob) => boolean): ScoredJob[] {
+    return Array.from(this.dispatchOrder(now, mightFit));
+  }
+
+  /**
+   * `dispatchable(now, mightFit)` one job at a time: the candidates are heaped, not sorted, so a
+   * pass that fills the room after a few jobs pays for those few rather than for sorting them all.
+   */
+  *dispatchOrder(now: number, mightFit: (q: QueuedJob) => boolean): Generator<ScoredJob, void, undefined> {
     const users = this.termsAt(now);
     const fits: QueuedJob[] = [];
     // Two passes without an object per job: in a long queue most jobs are starved or ranked
@@ -185,9 +194,9 @@ export class Scheduler {
       const score = this.scoreWith(q, now, users);
       if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) head.push({ ...q, score });
     }
-    head.sort(byRank);
-    if (stopper) head.push({ ...stopper, score: stopScore });
-    return head;
+    const heap = MinHeap.of(head, byRank);
+    for (let q = heap.pop(); q; q = heap.pop()) yield q;
+    if (stopper) yield { ...stopper, score: stopScore };
   }
 
   /**

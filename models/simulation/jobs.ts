@@ -10,7 +10,7 @@ import { ControlLoop } from './control';
 import { Fleet, type Instance } from './fleet';
 import { delaySummary, type PolicyResult } from './result';
 import { WeightedSamples } from './weighted-samples';
-import { MinHeap } from './min-heap';
+import { MinHeap } from '../scheduling/min-heap';
 
 export interface JobSimulationOptions extends FleetBounds {
   /** Jobs to simulate, any order; sorted by (arrival, id) here. */
@@ -88,6 +88,17 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   let wStart = o.startSeconds;
   let nextArrival = 0;
   let nextControl = o.startSeconds + control;
+  /** Admissions and completions so far: the events after which a job may start. */
+  let roomChanges = 0;
+  /** Completions so far: the events that give room back. */
+  let roomFreed = 0;
+  const lastPass = { at: -Infinity, changes: -1, freed: -1, stopped: false };
+  /**
+   * Job shapes (cores, memory, replicas) that found no room since room was last given back (a
+   * completion, an instance ready): placing and terminating only take room away, so until then
+   * another job of the same shape would not find any either, and bestFit need not look.
+   */
+  const noRoom = new Set<string>();
   const lastArrival = jobs.length > 0 ? jobs[jobs.length - 1]!.arrival : o.startSeconds;
 
   const advance = (t: number) => {
@@ -121,6 +132,8 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       scheduler.complete(r.q, r.job.durationSeconds, t);
       estimator.observe(r.job.user, r.job.durationSeconds);
       completed++;
+      roomChanges++;
+      roomFreed++;
     }
     while (nextArrival < jobs.length && jobs[nextArrival]!.arrival <= t) {
       const job = jobs[nextArrival++]!;
@@ -129,7 +142,10 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       tierCounts.set(job.tier, counts);
       counts.jobs++;
       const a = scheduler.admit(stripDuration(job), estimator.predict(job.user));
-      if (a.admitted) queuedCores += totalCores(job);
+      if (a.admitted) {
+        queuedCores += totalCores(job);
+        roomChanges++;
+      }
       else {
         rejected[a.reason] = (rejected[a.reason] ?? 0) + 1;
         counts.rejected++;
@@ -159,6 +175,17 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   function dispatch(t: number): void {
     if (scheduler.size === 0) return;
     const ready = fleet.instances.filter((i) => i.readyAt <= t);
+    // A pass that tried every job it could and was not cut short by a starved wide job leaves
+    // nothing that fits: until room is freed, an instance gets ready or a job arrives, the same
+    // pass would place nothing again, whatever the order, so it is skipped.
+    let gotReady = false;
+    for (const i of ready) if (i.readyAt > lastPass.at) gotReady = true;
+    if (!gotReady && !lastPass.stopped && lastPass.changes === roomChanges) return;
+    if (gotReady || lastPass.freed !== roomFreed) noRoom.clear();
+    lastPass.at = t;
+    lastPass.changes = roomChanges;
+    lastPass.freed = roomFreed;
+    lastPass.stopped = false;
     let freeCores = 0;
     let maxFreeCores = 0;
     let maxFreeMemory = 0;
@@ -174,12 +201,17 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
     const mightFit = (q: QueuedJob) => totalCores(q.job) <= roomCores + 1e-9
       && Math.floor(maxFreeCores / q.job.cores + 1e-9) >= 1
       && (q.job.memory <= 0 || Math.floor(maxFreeMemory / q.job.memory + 1e-9) >= 1);
-    for (const q of scheduler.dispatchable(t, mightFit)) {
+    for (const q of scheduler.dispatchOrder(t, mightFit)) {
       if (freeCores < o.instanceCores * 1e-6) break;
-      const placement = totalCores(q.job) > freeCores + 1e-9 ? [] : bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
+      const shape = `${q.job.cores}/${q.job.memory}/${q.job.replicas}`;
+      const placement = totalCores(q.job) > freeCores + 1e-9 || noRoom.has(shape) ? [] : bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
       if (placement.length === 0) {
+        noRoom.add(shape);
         // Reserve the room for a job that has waited too long: nothing behind it starts.
-        if (scheduler.mustNotBeOvertaken(q, t)) break;
+        if (scheduler.mustNotBeOvertaken(q, t)) {
+          lastPass.stopped = true;
+          break;
+        }
         continue;
       }
       const job = byId.get(q.job.id)!;

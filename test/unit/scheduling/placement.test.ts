@@ -16,4 +16,13 @@ describe('bestFit', () => {
     expect(bestFit(bins, 1, 2, 2, 8, 16)).toHaveLength(2); // one replica per bin by memory
     expect(bestFit(bins, 1, 2, 3, 8, 16)).toEqual([]);
   });
+
+  it('breaks ties of room by the order of the bins, and fills only as many as it needs', () => {
+    const bins = Array.from({ length: 6 }, (_, i) => ({ name: `b${i}`, freeCores: i % 2 === 0 ? 4 : 8, freeMemory: 16 }));
+    const p = bestFit(bins, 4, 0, 3, 8, 16);
+    // b0, b2, b4 are equally tight (4 free cores): taken in their order, none of the empty bins.
+    expect(p.map((x) => [x.bin.name, x.replicas])).toEqual([['b0', 1], ['b2', 1], ['b4', 1]]);
+    expect(bestFit(bins, 4, 0, 10, 8, 16)).toEqual([]); // 3 + 2 x 3 = 9 parts of room
+  });
 });
+

@@ -175,4 +175,22 @@ describe('Scheduler', () => {
     expect(s.dispatchable(550, small).map((q) => q.job.id)).toEqual(s.ordered(550).map((q) => q.job.id).filter((id) => !id.includes('wide')));
     expect(s.dispatchable(at, () => true).map((q) => q.job.id)).toEqual(full);
   });
+
+  it('dispatchOrder yields the order of dispatchable one job at a time', () => {
+    const s = new Scheduler({ limits, ageCapSeconds: 600 });
+    for (let i = 0; i < 40; i++) s.admit(job(`j${i}`, { tier: i % 3, cores: 1 + (i % 4), arrival: 10 * i, user: `u${i % 5}` }), i % 2 ? SHORT : LONG);
+    const fits = (q: { job: JobRequest }) => q.job.cores <= 3;
+    const order = s.dispatchOrder(1000, fits);
+    const first = order.next();
+    expect(first.done).toBe(false);
+    const rest = Array.from(order);
+    // ordered() cut after the best-ranked job that cannot fit and has waited past the cap, and
+    // without the other jobs that cannot fit.
+    const full = s.ordered(1000);
+    const stop = full.findIndex((q) => !fits(q) && s.mustNotBeOvertaken(q, 1000));
+    expect(stop).toBeGreaterThan(0);
+    const expected = full.slice(0, stop + 1).filter((q, i) => i === stop || fits(q)).map((q) => q.job.id);
+    expect([first.value!, ...rest].map((q) => q.job.id)).toEqual(expected);
+  });
 });
+

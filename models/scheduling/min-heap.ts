@@ -1,8 +1,16 @@
 /** A binary min-heap under a comparator; the comparator must be a total order for determinism. */
 export class MinHeap<T> {
-  private readonly items: T[] = [];
+  private items: T[] = [];
 
   constructor(private readonly less: (a: T, b: T) => number) {}
+
+  /** A heap of `items` (taken over, not copied), built bottom-up in linear time. */
+  static of<T>(items: T[], less: (a: T, b: T) => number): MinHeap<T> {
+    const h = new MinHeap(less);
+    h.items = items;
+    for (let i = (items.length >> 1) - 1; i >= 0; i--) h.siftDown(i);
+    return h;
+  }
 
   get size(): number {
     return this.items.length;
@@ -31,18 +39,23 @@ export class MinHeap<T> {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
-        if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
-        i = m;
-      }
+      this.siftDown(0);
     }
     return top;
+  }
+
+  private siftDown(from: number): void {
+    const a = this.items;
+    let i = from;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && this.less(a[l]!, a[m]!) < 0) m = l;
+      if (r < a.length && this.less(a[r]!, a[m]!) < 0) m = r;
+      if (m === i) break;
+      [a[i], a[m]] = [a[m]!, a[i]!];
+      i = m;
+    }
   }
 }
