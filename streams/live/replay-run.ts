@@ -28,7 +28,7 @@ export interface LiveReplayOptions {
   progress(line: string): void;
   /** Stops waiting for the run to finish (Ctrl-C): what has finished is reported. */
   signal?: AbortSignal;
-  /** Wall ms to wait after the last request for running jobs to finish. Default: as long as the trace's longest job needs. */
+  /** Wall ms to wait after the last request for running jobs to finish. Default: the drain allowance (drainAllowanceMs) at the replay's speed, plus 2 minutes. */
   drainTimeoutMs?: number;
   /**
    * Wall ms between training cycles (each on the last 24 h of the replay's event time). Default
@@ -63,6 +63,11 @@ export interface LiveReplayResult {
  * times the trace's pace while a clock keeps the simulated pool's time passing; the run ends
  * when every request's telemetry is in the database (or the drain times out, or `signal` aborts).
  */
+/** Event time a replay leaves its jobs to finish after its last request (see liveReplay). */
+export function drainAllowanceMs(longestJobMs: number, spanMs: number): number {
+  return Math.max(30 * 60_000, Math.min(longestJobMs + 10 * 60_000, spanMs / 2));
+}
+
 /** How long the finished count must hold before a run counts as drained (see the drain loop). */
 const RETRY_SETTLE_MS = 3000;
 
@@ -98,9 +103,11 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
 
   // Event times end about now even after the drain, so none is ever ahead of the wall clock
   // (validation refuses events from the future): the trace is moved back by its span plus the
-  // drain. The drain may take as long again as the replay (a backlog built up at a fast pace);
-  // past that, the replay's time has caught up with the wall clock and passes at its pace.
-  const drainEventMs = Math.max(longestJobMs + 10 * 60_000, spanMs);
+  // drain. The drain lasts until the longest job could end, but at most half the replay's span
+  // (at least 30 minutes): a trace's multi-hour batch tasks would otherwise hold a short demo
+  // for hours; what still runs then is reported as unfinished. Past the drain, the replay's time
+  // has caught up with the wall clock and passes at its pace.
+  const drainEventMs = drainAllowanceMs(longestJobMs, spanMs);
   const wallStart = Date.now();
   const start = wallStart - spanMs - drainEventMs;
   // Once the replay's time catches up with the wall clock it passes at the wall clock's pace.
