@@ -11,10 +11,12 @@ export type Placement<B extends Bin> = { bin: B; replicas: number }[];
 /**
  * Best-fit bin packing of `replicas` identical parts: bins that fit at least one part are filled
  * tightest first (least free room, cores and memory normalised by the bin's size), so large free
- * bins stay free for large jobs and idle instances can be released. All or nothing.
+ * bins stay free for large jobs and idle instances can be released. All or nothing; when nothing
+ * is placed, `noRoom.parts` (if given) says how many parts the bins could hold.
  */
 export function bestFit<B extends Bin>(
   bins: readonly B[], cores: number, memory: number, replicas: number, binCores: number, binMemory: number,
+  noRoom?: { parts: number },
 ): Placement<B> {
   // First only count: most calls in a crowded cluster find no room, and need not allocate.
   let capacity = 0;
@@ -22,29 +24,38 @@ export function bestFit<B extends Bin>(
     capacity += partsThatFit(bin, cores, memory);
     if (capacity >= replicas) break;
   }
-  if (capacity < replicas) return [];
+  if (capacity < replicas) {
+    if (noRoom) noRoom.parts = capacity;
+    return [];
+  }
   const memoryScale = Number.isFinite(binMemory) && binMemory > 0 ? binMemory : 0;
-  const fits: { bin: B; room: number; k: number; at: number }[] = [];
+  if (room.length < bins.length) room = new Float64Array(Math.max(bins.length, 2 * room.length));
+  const fitting: number[] = [];
   for (let at = 0; at < bins.length; at++) {
     const bin = bins[at]!;
-    const k = partsThatFit(bin, cores, memory);
-    if (k > 0) fits.push({ bin, room: bin.freeCores / binCores + (memoryScale > 0 ? bin.freeMemory / memoryScale : 0), k, at });
+    if (partsThatFit(bin, cores, memory) === 0) continue;
+    room[at] = bin.freeCores / binCores + (memoryScale > 0 ? bin.freeMemory / memoryScale : 0);
+    fitting.push(at);
   }
-  // Tightest first, ties in the bins' order; taken from a heap, since a job usually fills a few
-  // bins of the many that have room, and sorting them all dominated a large fleet's run time.
-  const tightest = MinHeap.of(fits, (a, b) => a.room - b.room || a.at - b.at);
+  // Tightest first, ties in the bins' order; taken from a heap of indices, since a job usually
+  // fills a few bins of the many that have room, and sorting them all dominated a large fleet's run.
+  const tightest = MinHeap.of(fitting, (a, b) => room[a]! - room[b]! || a - b);
   const placement: Placement<B> = [];
   let left = replicas;
   while (left > 0) {
-    const f = tightest.pop()!;
-    const k = Math.min(left, f.k);
-    placement.push({ bin: f.bin, replicas: k });
+    const bin = bins[tightest.pop()!]!;
+    const k = Math.min(left, partsThatFit(bin, cores, memory));
+    placement.push({ bin, replicas: k });
     left -= k;
   }
   return placement;
 }
 
-function partsThatFit(bin: Bin, cores: number, memory: number): number {
+/** Scratch room per bin index for bestFit (reused: a placement is computed at every dispatch). */
+let room = new Float64Array(1024);
+
+/** Parts of `cores` and `memory` that fit in `bin` (same rounding as bestFit). */
+export function partsThatFit(bin: Bin, cores: number, memory: number): number {
   const byCores = cores > 0 ? Math.floor(bin.freeCores / cores + 1e-9) : Infinity;
   const byMemory = memory > 0 ? Math.floor(bin.freeMemory / memory + 1e-9) : Infinity;
   const k = Math.min(byCores, byMemory);

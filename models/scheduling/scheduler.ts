@@ -189,13 +189,18 @@ export class Scheduler {
         if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) [stopScore, stopper] = [score, q];
       }
     }
-    const head: ScoredJob[] = [];
-    for (const q of fits) {
+    // Heaped by index, a job object made only for those a pass gets to: a pass usually stops
+    // after a few, and copying every fitting job at every event kept the collector busy.
+    const scores: number[] = [];
+    const above: number[] = [];
+    for (let i = 0; i < fits.length; i++) {
+      const q = fits[i]!;
       const score = this.scoreWith(q, now, users);
-      if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) head.push({ ...q, score });
+      scores.push(score);
+      if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) above.push(i);
     }
-    const heap = MinHeap.of(head, byRank);
-    for (let q = heap.pop(); q; q = heap.pop()) yield q;
+    const heap = MinHeap.of(above, (a, b) => scores[b]! - scores[a]! || fits[a]!.seq - fits[b]!.seq);
+    for (let i = heap.pop(); i !== undefined; i = heap.pop()) yield { ...fits[i]!, score: scores[i]! };
     if (stopper) yield { ...stopper, score: stopScore };
   }
 

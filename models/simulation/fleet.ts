@@ -30,6 +30,14 @@ export class Fleet {
   private nextId = 1;
   private paidSeconds = 0;
   private lastAccounted: number;
+  /** Bumped by every launch and termination: the ready set below is valid for one version. */
+  private version = 0;
+  /**
+   * The ready instances (in fleet order) for any time in [from, until): until is the first
+   * readiness after from. The simulators ask at every event, and a fleet of thousands made
+   * rescanning it the larger part of a run.
+   */
+  private readySet?: { version: number; from: number; until: number; instances: Instance[] };
 
   constructor(private readonly o: FleetOptions, startSeconds: number) {
     if (!(o.instanceCores > 0)) throw new RangeError(`instanceCores must be positive, got ${o.instanceCores}`);
@@ -46,6 +54,7 @@ export class Fleet {
 
   launch(now: number, count: number, ready = false): void {
     this.accrue(now);
+    this.version++;
     for (let k = 0; k < count; k++) {
       const jitter = (this.o.bootJitterSeconds ?? 0) * this.o.random();
       this.instances.push({
@@ -68,6 +77,7 @@ export class Fleet {
       removed++;
     }
     if (removed > 0) {
+      this.version++;
       const kept = this.instances.filter((i) => !victims.has(i));
       this.instances.length = 0;
       this.instances.push(...kept);
@@ -76,16 +86,30 @@ export class Fleet {
   }
 
   readyCount(now: number): number {
-    let n = 0;
-    for (const i of this.instances) if (i.readyAt <= now) n++;
-    return n;
+    return this.readyAt(now).instances.length;
+  }
+
+  /** Instances ready at `now`, in fleet order; shared, valid until the fleet changes. */
+  readyInstances(now: number): readonly Instance[] {
+    return this.readyAt(now).instances;
   }
 
   /** Earliest time after `now` at which a booting instance becomes ready, or Infinity. */
   nextReadyAt(now: number): number {
-    let t = Infinity;
-    for (const i of this.instances) if (i.readyAt > now && i.readyAt < t) t = i.readyAt;
-    return t;
+    return this.readyAt(now).until;
+  }
+
+  private readyAt(now: number): { instances: Instance[]; until: number } {
+    const c = this.readySet;
+    if (c && c.version === this.version && c.from <= now && now < c.until) return c;
+    const instances: Instance[] = [];
+    let until = Infinity;
+    for (const i of this.instances) {
+      if (i.readyAt <= now) instances.push(i);
+      else if (i.readyAt < until) until = i.readyAt;
+    }
+    this.readySet = { version: this.version, from: now, until, instances };
+    return this.readySet;
   }
 
   get size(): number {

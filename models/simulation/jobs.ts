@@ -11,6 +11,7 @@ import { Fleet, type Instance } from './fleet';
 import { delaySummary, type PolicyResult } from './result';
 import { WeightedSamples } from './weighted-samples';
 import { MinHeap } from '../scheduling/min-heap';
+import { ShapesWithoutRoom } from './shapes-without-room';
 
 export interface JobSimulationOptions extends FleetBounds {
   /** Jobs to simulate, any order; sorted by (arrival, id) here. */
@@ -90,15 +91,8 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   let nextControl = o.startSeconds + control;
   /** Admissions and completions so far: the events after which a job may start. */
   let roomChanges = 0;
-  /** Completions so far: the events that give room back. */
-  let roomFreed = 0;
-  const lastPass = { at: -Infinity, changes: -1, freed: -1, stopped: false };
-  /**
-   * Job shapes (cores, memory, replicas) that found no room since room was last given back (a
-   * completion, an instance ready): placing and terminating only take room away, so until then
-   * another job of the same shape would not find any either, and bestFit need not look.
-   */
-  const noRoom = new Set<string>();
+  const lastPass: { at: number; ready?: readonly Instance[]; changes: number; stopped: boolean } = { at: -Infinity, changes: -1, stopped: false };
+  const noRoom = new ShapesWithoutRoom();
   const lastArrival = jobs.length > 0 ? jobs[jobs.length - 1]!.arrival : o.startSeconds;
 
   const advance = (t: number) => {
@@ -124,8 +118,10 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
     while ((ends.peek()?.endsAt ?? Infinity) <= t) {
       const r = ends.pop()!;
       for (const p of r.placement) {
-        p.bin.freeCores += r.job.cores * p.replicas;
-        p.bin.freeMemory += r.job.memory * p.replicas;
+        noRoom.grow(p.bin, () => {
+          p.bin.freeCores += r.job.cores * p.replicas;
+          p.bin.freeMemory += r.job.memory * p.replicas;
+        });
         p.bin.running -= 1;
       }
       reservedCores -= totalCores(r.job);
@@ -133,7 +129,6 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       estimator.observe(r.job.user, r.job.durationSeconds);
       completed++;
       roomChanges++;
-      roomFreed++;
     }
     while (nextArrival < jobs.length && jobs[nextArrival]!.arrival <= t) {
       const job = jobs[nextArrival++]!;
@@ -174,17 +169,23 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
 
   function dispatch(t: number): void {
     if (scheduler.size === 0) return;
-    const ready = fleet.instances.filter((i) => i.readyAt <= t);
+    const ready = fleet.readyInstances(t);
     // A pass that tried every job it could and was not cut short by a starved wide job leaves
     // nothing that fits: until room is freed, an instance gets ready or a job arrives, the same
     // pass would place nothing again, whatever the order, so it is skipped.
     let gotReady = false;
-    for (const i of ready) if (i.readyAt > lastPass.at) gotReady = true;
+    if (ready !== lastPass.ready) {
+      for (const i of ready) {
+        if (i.readyAt > lastPass.at) {
+          gotReady = true;
+          noRoom.added(i);
+        }
+      }
+    }
     if (!gotReady && !lastPass.stopped && lastPass.changes === roomChanges) return;
-    if (gotReady || lastPass.freed !== roomFreed) noRoom.clear();
     lastPass.at = t;
+    lastPass.ready = ready;
     lastPass.changes = roomChanges;
-    lastPass.freed = roomFreed;
     lastPass.stopped = false;
     let freeCores = 0;
     let maxFreeCores = 0;
@@ -203,10 +204,14 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       && (q.job.memory <= 0 || Math.floor(maxFreeMemory / q.job.memory + 1e-9) >= 1);
     for (const q of scheduler.dispatchOrder(t, mightFit)) {
       if (freeCores < o.instanceCores * 1e-6) break;
-      const shape = `${q.job.cores}/${q.job.memory}/${q.job.replicas}`;
-      const placement = totalCores(q.job) > freeCores + 1e-9 || noRoom.has(shape) ? [] : bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
+      const shape = ShapesWithoutRoom.key(q.job.cores, q.job.memory, q.job.replicas);
+      let placement: ReturnType<typeof bestFit<Instance>> = [];
+      if (totalCores(q.job) <= freeCores + 1e-9 && !noRoom.has(shape)) {
+        const room = { parts: 0 };
+        placement = bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory, room);
+        if (placement.length === 0) noRoom.add(shape, q.job.cores, q.job.memory, q.job.replicas, room.parts);
+      }
       if (placement.length === 0) {
-        noRoom.add(shape);
         // Reserve the room for a job that has waited too long: nothing behind it starts.
         if (scheduler.mustNotBeOvertaken(q, t)) {
           lastPass.stopped = true;
