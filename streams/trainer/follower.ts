@@ -9,6 +9,12 @@ import { retry } from '../../sinks/retry';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { getArtifactBody } from './model-store';
 
+/** Broker answers while a new partition's leader is being elected (kafkajs marks them retriable). */
+function isLeaderMissing(error: unknown): boolean {
+  const e = error as { retriable?: unknown; type?: unknown } | null;
+  return e?.retriable === true || e?.type === 'NOT_LEADER_FOR_PARTITION' || e?.type === 'LEADER_NOT_AVAILABLE' || e?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
 /** How one model's announced versions are put in use: see appliers.ts. */
 export interface ModelApplier {
   modelName: string;
@@ -86,7 +92,12 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
       await admin.connect();
       const ends = new Map<number, bigint>();
       try {
-        for (const p of await admin.fetchTopicOffsets(spec.name)) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high) - 1n);
+        // A topic created a moment ago may have no leader yet: kafkajs' admin does not retry that.
+        const offsets = await retry(() => admin.fetchTopicOffsets(spec.name), {
+          maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 2000, retriable: isLeaderMissing,
+          onRetry: (error, attempt) => logger.warn('model-updates offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
+        });
+        for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high) - 1n);
       } finally {
         await admin.disconnect();
       }
