@@ -144,6 +144,12 @@ export class Scheduler {
     return this.queue.size;
   }
 
+  /** Whether any queued job satisfies `test` (no scoring). */
+  some(test: (q: QueuedJob) => boolean): boolean {
+    for (const q of this.queue.values()) if (test(q)) return true;
+    return false;
+  }
+
   /** Cores requested by everything queued. */
   queuedCores(): number {
     let c = 0;

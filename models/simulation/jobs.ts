@@ -182,7 +182,8 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
         }
       }
     }
-    if (!gotReady && !lastPass.stopped && lastPass.changes === roomChanges) return;
+    const roomAsBefore = !gotReady && lastPass.changes === roomChanges;
+    if (roomAsBefore && !lastPass.stopped) return;
     lastPass.at = t;
     lastPass.ready = ready;
     lastPass.changes = roomChanges;
@@ -202,6 +203,13 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
     const mightFit = (q: QueuedJob) => totalCores(q.job) <= roomCores + 1e-9
       && Math.floor(maxFreeCores / q.job.cores + 1e-9) >= 1
       && (q.job.memory <= 0 || Math.floor(maxFreeMemory / q.job.memory + 1e-9) >= 1);
+    // After a pass cut short by a starved wide job, the jobs it did not reach may rank higher
+    // now; but when no queued job could fit at all, ranking them (the costly part) is pointless.
+    // A fleet too small for what waits, kept for days at the end of a run, hit this every minute.
+    if (roomAsBefore && !scheduler.some((q) => mightFit(q) && !noRoom.has(ShapesWithoutRoom.key(q.job.cores, q.job.memory, q.job.replicas)))) {
+      lastPass.stopped = true;
+      return;
+    }
     for (const q of scheduler.dispatchOrder(t, mightFit)) {
       if (freeCores < o.instanceCores * 1e-6) break;
       const shape = ShapesWithoutRoom.key(q.job.cores, q.job.memory, q.job.replicas);

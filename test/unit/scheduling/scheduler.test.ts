@@ -192,5 +192,14 @@ describe('Scheduler', () => {
     const expected = full.slice(0, stop + 1).filter((q, i) => i === stop || fits(q)).map((q) => q.job.id);
     expect([first.value!, ...rest].map((q) => q.job.id)).toEqual(expected);
   });
+
+  it('some tells whether any queued job passes a test', () => {
+    const s = new Scheduler({ limits });
+    expect(s.some(() => true)).toBe(false);
+    s.admit(job('narrow', { cores: 1 }), SHORT);
+    s.admit(job('wide', { cores: 6 }), SHORT);
+    expect(s.some((q) => q.job.cores > 4)).toBe(true);
+    expect(s.some((q) => q.job.cores > 6)).toBe(false);
+  });
 });
 
