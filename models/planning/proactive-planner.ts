@@ -103,10 +103,10 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
       const factor = headroom.factor(series.startSeconds + from * step, sized, spread);
       const cores = view.instanceCores;
       const proactive = Math.ceil((sized * factor) / cores - 1e-9);
-      const now = Math.ceil(view.demandCores / cores - 1e-9);
+      const needNow = Math.ceil(view.demandCores / cores - 1e-9);
       const floorCores = view.demandCores + view.backlogCoreSeconds / drainSeconds;
       const floor = Math.ceil(floorCores / cores - 1e-9);
-      const target = Math.max(proactive, now);
+      const target = Math.max(proactive, needNow);
       const current = view.ready + view.booting;
       const why =
         `${o.forecaster.name} ${quantile} at +${o.bootDelaySeconds}s = ${sized.toFixed(1)} cores x headroom ${factor.toFixed(2)} ` +
@@ -132,7 +132,7 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
         }
       }
       if (floor > held) return { desired: floor, reason: 'reactive_floor', explanation: why };
-      if (rule === 'raise') return { desired: held, reason: now > proactive ? 'reactive_floor' : 'forecast', explanation: why };
+      if (rule === 'raise') return { desired: held, reason: needNow > proactive ? 'reactive_floor' : 'forecast', explanation: why };
       if (rule === 'hold') return { desired: held, reason: 'hold_hysteresis', explanation: `${why}; held at ${held}: the target was >= ${held} within the last ${scaleInDelay}s` };
       return { desired: held, reason: 'scale_in_gradual', explanation: `${why}; below the held fleet for ${scaleInDelay}s: shed to ${held}` };
     },
