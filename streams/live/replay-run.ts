@@ -126,7 +126,13 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     counts = await countRun(o.database, runId);
     o.progress(progressLine(counts, jobs.length, replayClock()));
   };
-  const ticker = setInterval(() => void report().catch(() => undefined), 1000);
+  // One count at a time: the history database is the sink's too, and queries must not pile up.
+  let counting = false;
+  const ticker = setInterval(() => {
+    if (counting) return;
+    counting = true;
+    void report().catch(() => undefined).finally(() => (counting = false));
+  }, 1000);
   let finished = false;
   try {
     const replayed = replayRequests({ jobs, speed: o.speed, start, runId, topicPrefix, progress: () => undefined });

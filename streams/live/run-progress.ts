@@ -14,15 +14,18 @@ export type RunCounts = {
 
 export async function countRun(db: Queryable, runId: string): Promise<RunCounts> {
   const pattern = runIdPattern(runId);
-  const count = (table: string) => `(SELECT count(*) FROM ${SCHEMA}.${table} WHERE request_id LIKE $1 ESCAPE '\\')::int`;
-  const perRequest = (table: string) => `SELECT request_id, count(*) AS n FROM ${SCHEMA}.${table} WHERE request_id LIKE $1 ESCAPE '\\' GROUP BY request_id`;
-  const { rows } = await db.query<RunCounts>(
-    `SELECT ${count('execution_requests')} AS requests, ${count('demand_predictions')} AS predictions,
-            (SELECT count(*) FROM (${perRequest('job_dispatches')}) d)::int AS dispatches,
-            (SELECT count(*) FROM (${perRequest('job_dispatches')}) d JOIN (${perRequest('execution_telemetry')}) t USING (request_id) WHERE t.n >= d.n)::int AS telemetry`,
+  const of = (table: string) => `FROM ${SCHEMA}.${table} WHERE request_id LIKE $1 ESCAPE '\\'`;
+  // One run per request is in flight at a time (a retry is dispatched once the run before it
+  // ended), so each unfinished request lacks exactly one telemetry row: the requests finished
+  // are those dispatched less the dispatches still without telemetry.
+  const { rows } = await db.query<{ requests: number; predictions: number; dispatched: number; dispatches: number; telemetry: number }>(
+    `SELECT (SELECT count(*) ${of('execution_requests')})::int AS requests, (SELECT count(*) ${of('demand_predictions')})::int AS predictions,
+            (SELECT count(DISTINCT request_id) ${of('job_dispatches')})::int AS dispatched, (SELECT count(*) ${of('job_dispatches')})::int AS dispatches,
+            (SELECT count(*) ${of('execution_telemetry')})::int AS telemetry`,
     [pattern],
   );
-  return rows[0]!;
+  const r = rows[0]!;
+  return { requests: r.requests, predictions: r.predictions, dispatches: r.dispatched, telemetry: Math.max(0, r.dispatched - (r.dispatches - r.telemetry)) };
 }
 
 /** One progress line: a bar of the finished share and the stage counts. */
