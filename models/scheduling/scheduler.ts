@@ -135,6 +135,18 @@ export class Scheduler {
     return { admitted: true };
   }
 
+  /**
+   * Sets a queued job's memory per replica, keeping its place (arrival and admission order): a
+   * job whose sibling just ran out of memory needs more than was predicted for both. False for
+   * a job not queued or a size no instance holds.
+   */
+  setQueuedMemory(id: string, memory: number): boolean {
+    const q = this.queue.get(id);
+    if (!q || !(memory >= 0) || memory > this.o.limits.instanceMemory) return false;
+    this.queue.set(id, { ...q, job: { ...q.job, memory } });
+    return true;
+  }
+
   /** A queued job by id. */
   queued(id: string): QueuedJob | undefined {
     return this.queue.get(id);

@@ -323,6 +323,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function requeueAfterOom(ctx: Ctx, t: TaskModel, job: QueuedEntry): void {
     const attempt = job.attempt ?? 1;
     const memoryBytes = Math.min(c.instanceMemoryBytes, job.memoryBytes * 2);
+    raiseSiblings(ctx, t, job, memoryBytes);
     if (attempt >= maxAttempts || memoryBytes <= job.memoryBytes || t.entries.has(job.requestId)) return;
     if (t.entries.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; the retry of ${job.requestId} not admitted`);
     const sequence = ctx.store('sequence');
@@ -336,6 +337,21 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     logger.info('out-of-memory run queued again with more memory', {
       requestId: job.requestId, userId: job.userId, attempt: entry.attempt, memoryBytes, previousMemoryBytes: job.memoryBytes, partition: ctx.partition,
     });
+  }
+
+  /**
+   * The same user's queued jobs reserved like the one that ran out of memory (at least half its
+   * reservation) would run out too: a burst of one batch job's tasks is predicted alike. They
+   * get the retry's memory now instead of each failing once in turn.
+   */
+  function raiseSiblings(ctx: Ctx, t: TaskModel, failed: QueuedEntry, memoryBytes: number): void {
+    for (const e of t.entries.values()) {
+      if (e.userId !== failed.userId || e.memoryBytes >= memoryBytes || e.memoryBytes < failed.memoryBytes / 2) continue;
+      if (!t.model.setQueuedMemory(e.requestId, memoryBytes)) continue;
+      const raised = { ...e, memoryBytes };
+      t.entries.set(e.requestId, raised);
+      ctx.store('queue').put(e.requestId, raised);
+    }
   }
 
   /**

@@ -184,6 +184,25 @@ describe('scheduler', () => {
       expect(driver.store('sequence').get(OOM_RETRIES_KEY)).toBe(2);
     });
 
+    it('raises the memory of the same user\'s queued jobs reserved alike, so a burst does not fail once per job', () => {
+      const { driver } = scheduler();
+      const ofUser = (id: string, atMs: number, memoryP90: number) => ({
+        ...prediction(id, 'STANDARD', 5, atMs), userId: 'batch', peakMemoryBytes: { p50: memoryP90 / 2, p90: memoryP90, p99: memoryP90 * 2 },
+      });
+      driver.pipeInput('predictions', { key: 'x', value: ofUser('task-1', T0, 200 * MIB) });
+      driver.pipeInput('predictions', { key: 'x', value: ofUser('task-2', T0 + 1, 200 * MIB) });
+      driver.pipeInput('predictions', { key: 'x', value: ofUser('tiny', T0 + 2, 10 * MIB) });
+      const [first] = driver.readOutput('dispatches').map((d) => d.value!);
+      endOf(driver, 'task-1', T0 + 1000, 'OOM');
+      const raised = 2 * first!.allocation.memoryBytes;
+      // The retry keeps its place (submitted first); its queued sibling now reserves as much, the small job its own.
+      expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt, d.value!.allocation.memoryBytes])).toEqual([['task-1', 2, raised]]);
+      expect(driver.store('queue').get('task-2')!.memoryBytes).toBeCloseTo(raised, 0);
+      expect(driver.store('queue').get('tiny')!.memoryBytes).toBe(64 * MIB);
+      finish(driver, 'task-1', T0 + 2000);
+      expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt, d.value!.allocation.memoryBytes])).toEqual([['task-2', 1, raised]]);
+    });
+
     it('never asks for more than an instance holds, and is not retried once it had that much', () => {
       const env = setup();
       const driver = new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, maxAttempts: 5 }), { clock: env.clock });
