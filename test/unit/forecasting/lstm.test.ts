@@ -70,12 +70,10 @@ describe('global LSTM', () => {
     const series = [1, 2, 3, 4, 5, 6].map((seed) => spikySeries(seed, 6));
     const until = 5 * DAY_STEPS;
     const config = { units: 8, warmup: 12, block: 36, batchSize: 64, chunksPerEpoch: 640, epochs: 4, horizon: 6, learningRate: 0.02, seed: 11 };
+    // Trained once: determinism for a seed is the first test's.
     const model = await trainLstm(series, until, { config });
-    const again = await trainLstm(series, until, { config });
     const from = until;
     const to = 6 * DAY_STEPS - 6;
-    const [lstm, repeat] = [model, again].map((m) => m.predictRange(series[0]!, from, to, 6));
-    expect(Array.from(repeat!)).toEqual(Array.from(lstm!));
     for (const s of series) {
       const persistence = meanAbsoluteError(lastValueModel().predictRange(s, from, to, 6), s, from, to, 6);
       expect(meanAbsoluteError(model.predictRange(s, from, to, 6), s, from, to, 6)).toBeLessThan(0.8 * persistence);
