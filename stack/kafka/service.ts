@@ -82,7 +82,15 @@ export const kafkaService: ServiceSpec = {
   endpoints: (config) => ({ kafkaBrokers: [`127.0.0.1:${config.kafkaPort}`] }),
 };
 
-/** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what kafka-storage random-uuid prints). */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A KRaft cluster id: 16 random bytes, URL-safe base64 without padding (what kafka-storage
+ * random-uuid prints). One in 64 such ids starts with '-', which the storage tool's argument
+ * parser takes for an option ("argument --cluster-id/-t: expected one argument"); Kafka's own
+ * Uuid.randomUuid draws again in that case, and so does this.
+ */
+export function clusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
