@@ -8,6 +8,9 @@ module.exports = {
   // one connection at a time. On the 2-core machines this project runs on, jest's default
   // (half the cores) is one worker anyway.
   maxWorkers: 1,
+  // A failed integration test can leave a client's reconnect timers behind; the run must still
+  // end with its verdict instead of waiting on them until CI's own limit.
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',
