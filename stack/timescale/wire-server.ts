@@ -50,6 +50,13 @@ type DataListener = (chunk: Buffer) => Promise<void>;
 
 const SYNC_MESSAGE = Buffer.from([0x53, 0, 0, 0, 4]);
 
+/**
+ * A session holding the single backend longer than this is logged with how many clients
+ * waited behind it: the one place a starved client's "timeout exceeded when trying to connect"
+ * can be traced back to the session that caused it.
+ */
+const LONG_SESSION_MS = 10_000;
+
 export async function serveOnWire(options: WireServerOptions): Promise<WireServer> {
   const { host = '127.0.0.1', queueTimeoutMs = 30_000, maxQueued = 64, log } = options;
   const waiting: Waiting[] = [];
@@ -74,9 +81,13 @@ export async function serveOnWire(options: WireServerOptions): Promise<WireServe
     if (next.socket.destroyed) return startNext();
     active = { socket: next.socket, done: Promise.resolve() };
     const current = active;
+    const startedMs = Date.now();
+    const peer = `${next.socket.remoteAddress ?? '?'}:${next.socket.remotePort ?? '?'}`;
     current.done = runSession(next.socket, ready, log)
       .catch((error: unknown) => log(`session ended with error: ${describe(error)}`))
       .finally(() => {
+        const heldMs = Date.now() - startedMs;
+        if (heldMs > LONG_SESSION_MS) log(`session of ${peer} held the backend for ${(heldMs / 1000).toFixed(1)} s; ${waiting.length} client(s) waiting`);
         if (active === current) active = undefined;
         startNext();
       });

@@ -122,8 +122,19 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     now: replayClock, lagMs: 0, everyMs: 100,
   });
   let counts: RunCounts = { requests: 0, predictions: 0, dispatches: 0, telemetry: 0 };
+  // A count that fails (the history database busy past the pool's wait) keeps the last
+  // counts: progress is an observer and must not end the run it observes.
+  let countFailure: string | undefined;
   const report = async () => {
-    counts = await countRun(o.database, runId);
+    try {
+      counts = await countRun(o.database, runId);
+      countFailure = undefined;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message !== countFailure) o.progress(`progress: counting the run failed (${message}); counting again`);
+      countFailure = message;
+      return;
+    }
     o.progress(progressLine(counts, jobs.length, replayClock()));
   };
   // One count at a time: the history database is the sink's too, and queries must not pile up.
@@ -131,7 +142,7 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
   const ticker = setInterval(() => {
     if (counting) return;
     counting = true;
-    void report().catch(() => undefined).finally(() => (counting = false));
+    void report().finally(() => (counting = false));
   }, 1000);
   let finished = false;
   try {
