@@ -2,7 +2,7 @@ import { seededRandom } from '../seeded-random';
 import type { FleetBounds, ScalingPolicy } from '../planning/types';
 import type { JobRequest } from '../scheduling/job';
 import { totalCores } from '../scheduling/job';
-import { bestFit } from '../scheduling/placement';
+import { bestFit, partsThatFit } from '../scheduling/placement';
 import { Scheduler, type QueuedJob, type RejectReason, type SchedulerOptions } from '../scheduling/scheduler';
 import { SizeEstimator } from '../scheduling/size-estimator';
 import type { TraceJob } from '../traces/jobs';
@@ -28,6 +28,13 @@ export interface JobSimulationOptions extends FleetBounds {
   initialInstances: number;
   seed: number;
   scheduler?: Omit<SchedulerOptions, 'limits'>;
+  /**
+   * From this time on, a job that finds no room gets fresh instances, ready at once, as many as
+   * its placement needs: the oracle's plan (see job-oracle.ts). Never in a policy's own run.
+   */
+  provisionOnDemandFrom?: number;
+  /** Called with the instances holding running jobs, after every event that changed them. */
+  onBusyInstances?: (t: number, busy: number) => void;
 }
 
 export interface TierResult {
@@ -91,6 +98,9 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   let nextControl = o.startSeconds + control;
   /** Admissions and completions so far: the events after which a job may start. */
   let roomChanges = 0;
+  /** Instances holding at least one running job, and the count last reported. */
+  let busyInstances = 0;
+  let reportedBusy = 0;
   const lastPass: { at: number; ready?: readonly Instance[]; changes: number; stopped: boolean } = { at: -Infinity, changes: -1, stopped: false };
   const noRoom = new ShapesWithoutRoom();
   const lastArrival = jobs.length > 0 ? jobs[jobs.length - 1]!.arrival : o.startSeconds;
@@ -123,6 +133,7 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
           p.bin.freeMemory += r.job.memory * p.replicas;
         });
         p.bin.running -= 1;
+        if (p.bin.running === 0) busyInstances--;
       }
       reservedCores -= totalCores(r.job);
       scheduler.complete(r.q, r.job.durationSeconds, t);
@@ -161,7 +172,12 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       if (nextArrival >= jobs.length && ends.size === 0 && scheduler.size === 0) break;
       if (t > lastArrival + 30 * 86_400) break; // a fleet that can never run what is queued
     }
-    dispatch(t);
+    if (o.provisionOnDemandFrom !== undefined && t >= o.provisionOnDemandFrom) dispatchOnDemand(t);
+    else dispatch(t);
+    if (busyInstances !== reportedBusy) {
+      reportedBusy = busyInstances;
+      o.onBusyInstances?.(t, busyInstances);
+    }
   }
   fleet.accrue(lastT);
   // Jobs still queued at the end waited at least until then; they count, so a policy cannot hide misses.
@@ -227,23 +243,47 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
         }
         continue;
       }
-      const job = byId.get(q.job.id)!;
-      scheduler.dispatch(q.job.id, t);
-      for (const p of placement) {
-        p.bin.freeCores -= job.cores * p.replicas;
-        p.bin.freeMemory -= job.memory * p.replicas;
-        p.bin.running += 1;
-      }
-      freeCores -= totalCores(job);
-      queuedCores -= totalCores(job);
-      reservedCores += totalCores(job);
-      ends.push({ q, job, placement, endsAt: t + job.durationSeconds, order: started++ });
-      const wait = t - job.arrival;
-      waits.add(wait, 1);
-      const tw = tierWaits.get(job.tier) ?? new WeightedSamples();
-      tierWaits.set(job.tier, tw);
-      tw.add(wait, 1);
+      start(q, placement, t);
+      freeCores -= totalCores(q.job);
     }
+  }
+
+  /**
+   * Every queued job in dispatch order, each on the ready instances by the same best fit, with
+   * as many fresh ready instances as it lacks room for: empty instances rank last in best fit, so
+   * the fresh ones take exactly the parts the others cannot hold, and the placement on the rest
+   * is what it would be with enough ready instances of any history.
+   */
+  function dispatchOnDemand(t: number): void {
+    for (const q of scheduler.dispatchOrder(t, () => true)) {
+      const room = { parts: 0 };
+      let placement = bestFit(fleet.readyInstances(t), q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory, room);
+      if (placement.length === 0) {
+        const perInstance = partsThatFit({ freeCores: o.instanceCores, freeMemory: o.instanceMemory }, q.job.cores, q.job.memory);
+        fleet.launch(t, Math.ceil((q.job.replicas - room.parts) / perInstance), true);
+        placement = bestFit(fleet.readyInstances(t), q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
+      }
+      start(q, placement, t);
+    }
+  }
+
+  function start(q: QueuedJob, placement: { bin: Instance; replicas: number }[], t: number): void {
+    const job = byId.get(q.job.id)!;
+    scheduler.dispatch(q.job.id, t);
+    for (const p of placement) {
+      p.bin.freeCores -= job.cores * p.replicas;
+      p.bin.freeMemory -= job.memory * p.replicas;
+      if (p.bin.running === 0) busyInstances++;
+      p.bin.running += 1;
+    }
+    queuedCores -= totalCores(job);
+    reservedCores += totalCores(job);
+    ends.push({ q, job, placement, endsAt: t + job.durationSeconds, order: started++ });
+    const wait = t - job.arrival;
+    waits.add(wait, 1);
+    const tw = tierWaits.get(job.tier) ?? new WeightedSamples();
+    tierWaits.set(job.tier, tw);
+    tw.add(wait, 1);
   }
 
   const perTier: Record<string, TierResult> = {};

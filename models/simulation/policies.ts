@@ -1,6 +1,6 @@
 import type { Forecaster, Series } from '../forecasting/forecaster';
 import { hpaPolicy } from '../planning/hpa';
-import { oraclePolicy, type PeakDemand } from '../planning/oracle-policy';
+import { oraclePolicy, type NeededInstances } from '../planning/oracle-policy';
 import { proactivePlanner, type ForecastQuantile } from '../planning/proactive-planner';
 import { staticPolicy } from '../planning/static-policy';
 import type { ScalingPolicy } from '../planning/types';
@@ -11,11 +11,13 @@ export type PolicyName = (typeof POLICY_NAMES)[number];
 export interface PolicyContext {
   /** Demand in cores over the training period (what static and predictive may learn from). */
   history: Series;
-  /** Exact future demand, for the oracle only. */
-  futurePeak: PeakDemand;
+  /** Instances the exact future needs ready, for the oracle only. */
+  oracleNeeds: NeededInstances;
   forecaster: Forecaster;
   instanceCores: number;
   bootDelaySeconds: number;
+  /** Boot jitter bound: the oracle launches boot delay + jitter ahead, the longest a boot takes. */
+  bootJitterSeconds: number;
   controlSeconds: number;
 }
 
@@ -41,6 +43,6 @@ export function buildPolicy(name: PolicyName, c: PolicyContext, s: PolicySetting
         quantile: s.quantile, headroom: s.coverage === undefined ? undefined : { coverage: s.coverage },
       });
     case 'oracle':
-      return oraclePolicy(c.futurePeak, c.bootDelaySeconds, c.controlSeconds);
+      return oraclePolicy(c.oracleNeeds, c.bootDelaySeconds + c.bootJitterSeconds, c.controlSeconds);
   }
 }

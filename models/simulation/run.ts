@@ -6,7 +6,9 @@ import { bitbrainsDemandCores, peakBetween, splitSeries } from './bitbrains-dema
 import { simulateFluid } from './fluid';
 import { buildPolicy, type PolicyContext, type PolicyName, type PolicySettings } from './policies';
 import type { PolicyResult } from './result';
-import { simulateJobs, type JobPolicyResult } from './jobs';
+import { simulateJobs, type JobPolicyResult, type JobSimulationOptions } from './jobs';
+import { busyInstancesPlan } from './job-oracle';
+import type { NeededInstances } from '../planning/oracle-policy';
 import { concurrencyProfile } from './job-demand';
 import { ALIBABA_MACHINE_CORES, parseAlibabaTaskLine } from '../traces/alibaba';
 import { parseAzureLlmLine } from '../traces/azure-llm';
@@ -64,8 +66,8 @@ export async function runSimulation(o: SimulationRunOptions): Promise<Simulation
   const choice = selectForecaster(history, horizon);
   o.log(`forecaster for the predictive policy: ${choice.forecaster.name} (validation MAE ${fmtMae(choice.validationMae)})`);
   const ctx: PolicyContext = {
-    history, forecaster: choice.forecaster, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds,
-    controlSeconds: o.controlSeconds, futurePeak: (from, to) => peakBetween(future, from, to),
+    history, forecaster: choice.forecaster, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds,
+    controlSeconds: o.controlSeconds, oracleNeeds: (from, to) => Math.ceil(peakBetween(future, from, to) / o.instanceCores - 1e-9),
   };
   const run = (name: PolicyName, s: PolicySettings): PolicyResult => simulateFluid(buildPolicy(name, ctx, s), {
     demand: future, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds, controlSeconds: o.controlSeconds,
@@ -130,21 +132,25 @@ async function runJobSimulation(o: SimulationRunOptions): Promise<SimulationRepo
   const cut = Math.floor(o.trainUntil / JOB_STEP_SECONDS) * JOB_STEP_SECONDS;
   // Training demand counts only what was known by then: jobs arrived before the cut.
   const history = concurrencyProfile(training, start, cut, JOB_STEP_SECONDS);
-  const future = concurrencyProfile(jobs, cut, end + JOB_STEP_SECONDS, JOB_STEP_SECONDS);
   const horizon = Math.ceil((o.bootDelaySeconds + o.controlSeconds) / JOB_STEP_SECONDS) + 1;
   const choice = selectForecaster(history, horizon);
   o.log(`forecaster for the predictive policy: ${choice.forecaster.name} (validation MAE ${fmtMae(choice.validationMae)})`);
-  const ctx: PolicyContext = {
-    history, forecaster: choice.forecaster, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds,
-    controlSeconds: o.controlSeconds, futurePeak: (from, to) => peakBetween(future, from, to),
-  };
   const instanceMemory = o.format === 'alibaba-batch' ? o.instanceCores / ALIBABA_MACHINE_CORES : Infinity;
   const trainingJobs = training.filter((j) => j.arrival + j.durationSeconds <= o.trainUntil);
-  const run = (name: PolicyName, s: PolicySettings): JobPolicyResult => simulateJobs(buildPolicy(name, ctx, s), {
+  const simulation: JobSimulationOptions = {
     jobs: simulated, trainingJobs, startSeconds: o.trainUntil, instanceCores: o.instanceCores, instanceMemory,
     bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds, controlSeconds: o.controlSeconds, sloDelaySeconds: o.sloDelaySeconds,
     minInstances: 1, maxInstances: o.maxInstances, seed: o.seed, initialInstances: Math.min(o.maxInstances, initialInstances(history, o.instanceCores)),
-  });
+  };
+  // The oracle's plan is a simulation of its own: made only when the oracle runs. The first
+  // control decision is one interval in, so no launch is ready before then plus the boot delay.
+  let plan: NeededInstances | undefined;
+  const ctx: PolicyContext = {
+    history, forecaster: choice.forecaster, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds,
+    controlSeconds: o.controlSeconds,
+    oracleNeeds: (from, to) => (plan ??= busyInstancesPlan(simulation, o.trainUntil + o.controlSeconds + o.bootDelaySeconds))(from, to),
+  };
+  const run = (name: PolicyName, s: PolicySettings): JobPolicyResult => simulateJobs(buildPolicy(name, ctx, s), simulation);
   const report: SimulationReport = {
     trace: { format: o.format, files: o.traces, train_until: iso(o.trainUntil), simulated_from: iso(o.trainUntil), simulated_to: iso(end) },
     settings: {
