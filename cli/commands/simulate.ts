@@ -17,7 +17,10 @@ Replays a real trace in a deterministic discrete-event simulator under each scal
   static      a fixed fleet sized for the peak demand before --train-until
   reactive    the Kubernetes HPA algorithm (target 0.7, tolerance 0.1, 5-minute scale-down window)
   predictive  PRM's planner: forecast quantile x adaptive headroom, one boot delay ahead
-  oracle      exact future demand, launched exactly one boot delay ahead (the lower bound)
+  oracle      knows the future (the demand; each job's arrival, run time, cores and memory) and
+              holds exactly the instances that let no work wait, launched one boot delay ahead:
+              the fewest instance-hours of any policy under which no work waits (the bound; a
+              policy may pay less only by letting work wait)
 Everything before --train-until trains (forecaster choice, static peak, predictive history); the
 rest is simulated. Reports instance-hours, utilization, the share of work that waited longer than
 --slo-delay seconds (core-seconds for bitbrains, jobs otherwise) and delay percentiles.
