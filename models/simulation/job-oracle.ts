@@ -13,21 +13,24 @@ const hold: ScalingPolicy = {
  * as early as any policy could start them. It is the simulator itself, run once on the same jobs,
  * scheduler and best-fit placement, with the starting fleet until `firstReadySeconds` (the
  * earliest a launch can be ready) and, from then on, fresh instances ready the moment a job
- * finds no room. Best fit puts a job on instances already in use before empty ones, and empty
- * instances are alike, so with at least that many instances ready at every moment a run places
- * every job on the same instances at the same time (up to ties between equally full instances),
- * and with fewer some job waits.
+ * finds no room (up to the fleet's cap). Best fit puts a job on instances already in use before
+ * empty ones, and empty instances are alike, so with that many instances ready at every moment a
+ * run places every job on the same instances at the same time, and with fewer some job waits.
+ * Exact up to best fit's ties between equally full instances holding different jobs: which one it
+ * takes follows the fleet's order, which depends on when instances were launched, so a run and
+ * its plan can drift apart by a few percent of instances and a few jobs can wait some seconds.
+ * While a job waits (before the first launch is ready, or at the cap) every instance is needed.
  */
-export function busyInstancesPlan(o: JobSimulationOptions, firstReadySeconds: number): NeededInstances {
+export function neededInstancesPlan(o: JobSimulationOptions, firstReadySeconds: number): NeededInstances {
   const times: number[] = [];
   const counts: number[] = [];
   simulateJobs(hold, {
     ...o, provisionOnDemandFrom: firstReadySeconds,
-    onBusyInstances: (t, busy) => {
-      if (times.length > 0 && times[times.length - 1] === t) counts[counts.length - 1] = busy;
+    onNeededInstances: (t, needed) => {
+      if (times.length > 0 && times[times.length - 1] === t) counts[counts.length - 1] = needed;
       else {
         times.push(t);
-        counts.push(busy);
+        counts.push(needed);
       }
     },
   });

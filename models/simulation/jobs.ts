@@ -30,11 +30,15 @@ export interface JobSimulationOptions extends FleetBounds {
   scheduler?: Omit<SchedulerOptions, 'limits'>;
   /**
    * From this time on, a job that finds no room gets fresh instances, ready at once, as many as
-   * its placement needs: the oracle's plan (see job-oracle.ts). Never in a policy's own run.
+   * its placement needs, up to `maxInstances`: the oracle's plan (see job-oracle.ts). Never in a
+   * policy's own run.
    */
   provisionOnDemandFrom?: number;
-  /** Called with the instances holding running jobs, after every event that changed them. */
-  onBusyInstances?: (t: number, busy: number) => void;
+  /**
+   * Called after every event that changed them with the ready instances needed: those holding
+   * running jobs, or all of them while a job waits for room.
+   */
+  onNeededInstances?: (t: number, needed: number) => void;
 }
 
 export interface TierResult {
@@ -98,9 +102,9 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   let nextControl = o.startSeconds + control;
   /** Admissions and completions so far: the events after which a job may start. */
   let roomChanges = 0;
-  /** Instances holding at least one running job, and the count last reported. */
+  /** Instances holding at least one running job, and the needed instances last reported. */
   let busyInstances = 0;
-  let reportedBusy = 0;
+  let reportedNeed = 0;
   const lastPass: { at: number; ready?: readonly Instance[]; changes: number; stopped: boolean } = { at: -Infinity, changes: -1, stopped: false };
   const noRoom = new ShapesWithoutRoom();
   const lastArrival = jobs.length > 0 ? jobs[jobs.length - 1]!.arrival : o.startSeconds;
@@ -172,11 +176,12 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       if (nextArrival >= jobs.length && ends.size === 0 && scheduler.size === 0) break;
       if (t > lastArrival + 30 * 86_400) break; // a fleet that can never run what is queued
     }
-    if (o.provisionOnDemandFrom !== undefined && t >= o.provisionOnDemandFrom) dispatchOnDemand(t);
+    if (o.provisionOnDemandFrom !== undefined && t >= o.provisionOnDemandFrom && fleet.size < o.maxInstances) dispatchOnDemand(t);
     else dispatch(t);
-    if (busyInstances !== reportedBusy) {
-      reportedBusy = busyInstances;
-      o.onBusyInstances?.(t, busyInstances);
+    if (o.onNeededInstances) {
+      // A job waiting for room needs every instance: with one fewer it would wait longer.
+      const need = scheduler.size > 0 ? fleet.readyCount(t) : busyInstances;
+      if (need !== reportedNeed) o.onNeededInstances(t, (reportedNeed = need));
     }
   }
   fleet.accrue(lastT);
@@ -252,7 +257,8 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
    * Every queued job in dispatch order, each on the ready instances by the same best fit, with
    * as many fresh ready instances as it lacks room for: empty instances rank last in best fit, so
    * the fresh ones take exactly the parts the others cannot hold, and the placement on the rest
-   * is what it would be with enough ready instances of any history.
+   * is what it would be with enough ready instances of any history. A job that would take the
+   * fleet past `maxInstances` takes it to the cap, and the rest waits by the usual dispatch.
    */
   function dispatchOnDemand(t: number): void {
     for (const q of scheduler.dispatchOrder(t, () => true)) {
@@ -260,7 +266,13 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
       let placement = bestFit(fleet.readyInstances(t), q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory, room);
       if (placement.length === 0) {
         const perInstance = partsThatFit({ freeCores: o.instanceCores, freeMemory: o.instanceMemory }, q.job.cores, q.job.memory);
-        fleet.launch(t, Math.ceil((q.job.replicas - room.parts) / perInstance), true);
+        const lacking = Math.ceil((q.job.replicas - room.parts) / perInstance);
+        if (fleet.size + lacking > o.maxInstances) {
+          fleet.launch(t, o.maxInstances - fleet.size, true);
+          dispatch(t);
+          return;
+        }
+        fleet.launch(t, lacking, true);
         placement = bestFit(fleet.readyInstances(t), q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
       }
       start(q, placement, t);

@@ -7,7 +7,7 @@ import { simulateFluid } from './fluid';
 import { buildPolicy, type PolicyContext, type PolicyName, type PolicySettings } from './policies';
 import type { PolicyResult } from './result';
 import { simulateJobs, type JobPolicyResult, type JobSimulationOptions } from './jobs';
-import { busyInstancesPlan } from './job-oracle';
+import { neededInstancesPlan } from './job-oracle';
 import type { NeededInstances } from '../planning/oracle-policy';
 import { concurrencyProfile } from './job-demand';
 import { ALIBABA_MACHINE_CORES, parseAlibabaTaskLine } from '../traces/alibaba';
@@ -148,7 +148,7 @@ async function runJobSimulation(o: SimulationRunOptions): Promise<SimulationRepo
   const ctx: PolicyContext = {
     history, forecaster: choice.forecaster, instanceCores: o.instanceCores, bootDelaySeconds: o.bootDelaySeconds, bootJitterSeconds: o.bootJitterSeconds,
     controlSeconds: o.controlSeconds,
-    oracleNeeds: (from, to) => (plan ??= busyInstancesPlan(simulation, o.trainUntil + o.controlSeconds + o.bootDelaySeconds))(from, to),
+    oracleNeeds: (from, to) => (plan ??= neededInstancesPlan(simulation, o.trainUntil + o.controlSeconds + o.bootDelaySeconds))(from, to),
   };
   const run = (name: PolicyName, s: PolicySettings): JobPolicyResult => simulateJobs(buildPolicy(name, ctx, s), simulation);
   const report: SimulationReport = {

@@ -1,5 +1,6 @@
 import { oraclePolicy, type NeededInstances } from '../../../models/planning/oracle-policy';
-import { busyInstancesPlan } from '../../../models/simulation/job-oracle';
+import { staticPolicy } from '../../../models/planning/static-policy';
+import { neededInstancesPlan } from '../../../models/simulation/job-oracle';
 import { concurrencyProfile } from '../../../models/simulation/job-demand';
 import { peakBetween } from '../../../models/simulation/bitbrains-demand';
 import { simulateJobs, type JobSimulationOptions } from '../../../models/simulation/jobs';
@@ -29,7 +30,7 @@ function runOracle(o: JobSimulationOptions, needed: NeededInstances) {
 
 /** The plan as run.ts makes it: no launch is ready before the first decision plus the boot delay. */
 function plan(o: JobSimulationOptions): NeededInstances {
-  return busyInstancesPlan(o, o.startSeconds + CONTROL + BOOT);
+  return neededInstancesPlan(o, o.startSeconds + CONTROL + BOOT);
 }
 
 /** The oracle before this plan: peak requested cores per minute over instance cores. */
@@ -80,5 +81,19 @@ describe('job oracle', () => {
     // (ready at 960, the last decision before the burst at 1000) to the first decision after the
     // burst ends at 1600.
     expect(r.instance_hours).toBeCloseTo((3060 + 7 * (1620 - 660)) / 3600, 9);
+  });
+
+  it('at a fleet cap that binds, keeps every instance while jobs wait: no fixed fleet at the cap waits less', () => {
+    // Four memory-bound jobs, one per instance, ending one by one, and a job of four such replicas
+    // that can start only when all four instances of the cap are free: idle instances are needed.
+    const singles = [100, 200, 300, 600].map((d, k) => burst(1000, 1, { cores: 1, memory: 0.6, durationSeconds: d }, `s${k}`)[0]!);
+    const wide = { ...burst(1000, 1, { cores: 1, memory: 0.6, durationSeconds: 300 }, 'w')[0]!, replicas: 4 };
+    const o = { ...options([...singles, wide]), maxInstances: 4 };
+    const oracle = runOracle(o, plan(o));
+    const fixed = simulateJobs(staticPolicy(4 * 8, 8), o);
+    expect(oracle.jobs_completed).toBe(5);
+    expect(oracle.p99_delay_s).toBe(fixed.p99_delay_s);
+    expect(oracle.slo_miss_fraction).toBe(fixed.slo_miss_fraction);
+    expect(oracle.instance_hours).toBeLessThan(fixed.instance_hours);
   });
 });
