@@ -4,8 +4,12 @@
  * PGlite's `execProtocolRaw` must be handed complete messages: TCP delivers a large message
  * (a statement or parameter over ~60 KB) in several chunks, and a chunk that ends mid-message
  * crashes the WASM backend. The framer keeps the tail of an incomplete message until the rest
- * arrives. It also singles out the startup-phase requests PGlite does not understand (SSL and
- * GSS encryption negotiation, cancel), which the server answers itself.
+ * arrives. It also hands over an extended-query group whole (Parse … Sync): PGlite is driven
+ * one group per call by its own clients, and a Parse delivered alone, ahead of the rest of a
+ * large Bind still in flight, was seen to lose the Execute's reply under load. Messages after
+ * which a client may wait for an answer end a group (see {@link ENDS_GROUP}). It also singles
+ * out the startup-phase requests PGlite does not understand (SSL and GSS encryption
+ * negotiation, cancel), which the server answers itself.
  * Message layout: https://www.postgresql.org/docs/17/protocol-message-formats.html
  */
 
@@ -13,6 +17,13 @@
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
+
+/**
+ * Frontend messages a client may send last before waiting for the server: Sync, Flush, a
+ * simple Query, FunctionCall, Terminate, authentication responses ('p'), and COPY's CopyData,
+ * CopyDone and CopyFail (sent while the server is in COPY IN, with no Sync among them).
+ */
+const ENDS_GROUP = new Set(['S', 'H', 'Q', 'F', 'X', 'p', 'd', 'c', 'f']);
 
 /** Postgres itself rejects messages over 1 GB; a bigger length can only be a corrupt stream. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024 * 1024;
@@ -38,47 +49,84 @@ export class ProtocolFramer {
   push(chunk: Uint8Array): Framed[] {
     this.pending = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
     const out: Framed[] = [];
+    // Whole messages of an unfinished group stay pending and are parsed again with the next
+    // chunk: a group holds a handful of messages, so that costs a few header reads.
     let start = 0;
     let end = 0;
     for (;;) {
       const message = this.messageAt(end);
       if (message === undefined || end + message.size > this.pending.length) break;
-      if (message.special) {
-        if (end > start) out.push({ kind: 'messages', bytes: this.pending.subarray(start, end) });
-        out.push({ kind: message.special });
-        start = end + message.size;
-      } else if (this.inStartup) {
-        this.inStartup = false;
-      }
       end += message.size;
+      if (message.special) {
+        out.push({ kind: message.special });
+      } else if (this.inStartup || ENDS_GROUP.has(message.type)) {
+        this.inStartup = false;
+        out.push({ kind: 'messages', bytes: this.pending.subarray(start, end) });
+      } else {
+        continue;
+      }
+      start = end;
     }
-    if (end > start) out.push({ kind: 'messages', bytes: this.pending.subarray(start, end) });
-    this.pending = this.pending.subarray(end);
+    this.pending = this.pending.subarray(start);
     return out;
   }
 
-  /** Bytes received that do not yet form a whole message. */
+  /** Bytes received and not yet handed over: an incomplete message, or an unfinished group. */
   get bufferedBytes(): number {
     return this.pending.length;
   }
 
   /** The message starting at `offset`, or undefined while its header is incomplete. */
-  private messageAt(offset: number): { size: number; special?: 'encryption-request' | 'cancel-request' } | undefined {
+  private messageAt(offset: number): { size: number; type: string; special?: 'encryption-request' | 'cancel-request' } | undefined {
     const available = this.pending.length - offset;
     if (this.inStartup) {
       if (available < 8) return undefined;
       const length = this.pending.readInt32BE(offset);
       if (length < 8 || length > MAX_MESSAGE_BYTES) throw new ProtocolError(`invalid startup message length ${length}`);
       const code = this.pending.readInt32BE(offset + 4);
-      if (code === SSL_REQUEST || code === GSSENC_REQUEST) return { size: length, special: 'encryption-request' };
-      if (code === CANCEL_REQUEST) return { size: length, special: 'cancel-request' };
-      return { size: length };
+      if (code === SSL_REQUEST || code === GSSENC_REQUEST) return { size: length, type: '', special: 'encryption-request' };
+      if (code === CANCEL_REQUEST) return { size: length, type: '', special: 'cancel-request' };
+      return { size: length, type: '' };
     }
     if (available < 5) return undefined;
     const length = this.pending.readInt32BE(offset + 1);
     if (length < 4 || length > MAX_MESSAGE_BYTES) {
       throw new ProtocolError(`invalid length ${length} for message type '${String.fromCharCode(this.pending[offset] ?? 0)}'`);
     }
-    return { size: 1 + length };
+    return { size: 1 + length, type: String.fromCharCode(this.pending[offset]!) };
   }
+}
+
+/** Frontend messages the backend must answer with a reply ending in ReadyForQuery: Sync, Query, FunctionCall. */
+const OWES_READY_FOR_QUERY = new Set(['S', 'Q', 'F']);
+/**
+ * How such a reply may end: ReadyForQuery, or CopyInResponse / CopyBothResponse when the
+ * statement was a COPY FROM STDIN and the server now waits for the client's data.
+ */
+const ENDS_REPLY = new Set(['Z', 'G', 'W']);
+
+/**
+ * Whether `reply` fails to answer a batch of whole frontend messages as the protocol requires:
+ * a batch ending in Sync, Query or FunctionCall must be answered by a reply ending in
+ * ReadyForQuery. The client waits for that message and would otherwise wait forever.
+ */
+export function replyIsIncomplete(request: Uint8Array, reply: Uint8Array): boolean {
+  const owed = lastMessageType(request);
+  if (owed === undefined || !OWES_READY_FOR_QUERY.has(owed)) return false;
+  const last = lastMessageType(reply);
+  return last === undefined || !ENDS_REPLY.has(last);
+}
+
+/** The type of the last of a run of whole typed messages, or undefined if the bytes are not one. */
+function lastMessageType(bytes: Uint8Array): string | undefined {
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let offset = 0;
+  let type: string | undefined;
+  while (offset + 5 <= view.length) {
+    type = String.fromCharCode(view[offset]!);
+    const length = view.readInt32BE(offset + 1);
+    if (length < 4) return undefined;
+    offset += 1 + length;
+  }
+  return offset === view.length ? type : undefined;
 }

