@@ -1,14 +1,15 @@
 import type { Kafka } from 'kafkajs';
 import { CODE_MODEL_NAME, parseArtifact } from '../../models/training/artifact';
-import { FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
+import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
 import { initTfBackend } from '../../models/tf/backend';
 import type { RegistryConnection } from '../../schemas/registry-http';
 import type { Queryable } from '../../sinks/database';
+import type { ActiveForecastModels } from '../processors/forecaster';
 import type { Logger } from '../runtime/logger';
 import { createModelFollower, type ModelApplier, type ModelFollower } from './follower';
 import { shippedEstimator } from './model-store';
-import { createEstimatorRegistry, createForecastModelsRegistry, type EstimatorRegistry, type ForecastModelsRegistry } from './registry';
+import { createEstimatorRegistry, createVersionRegistry, type EstimatorRegistry, type VersionRegistry } from './registry';
 
 /** Swaps announced code-estimator versions into `estimators`. */
 export function codeEstimatorApplier(estimators: EstimatorRegistry): ModelApplier {
@@ -21,7 +22,7 @@ export function codeEstimatorApplier(estimators: EstimatorRegistry): ModelApplie
 }
 
 /** Swaps announced cluster-forecaster versions into `forecasts`. */
-export function forecastModelsApplier(forecasts: ForecastModelsRegistry): ModelApplier {
+export function forecastModelsApplier(forecasts: VersionRegistry<ActiveForecastModels>): ModelApplier {
   return {
     modelName: FORECAST_MODEL_NAME,
     apply(update, body) {
@@ -35,7 +36,7 @@ export interface FollowedModels {
   /** Pass `estimators.current` to the predictor as `currentEstimator` (when following the code estimator). */
   estimators?: EstimatorRegistry;
   /** Pass `forecasts.current` to the forecaster as `currentModels` (when following the forecaster). */
-  forecasts?: ForecastModelsRegistry;
+  forecasts?: VersionRegistry<ActiveForecastModels>;
   follower: ModelFollower;
   stop(): Promise<void>;
 }
@@ -59,7 +60,7 @@ export interface FollowModelsOptions {
 export async function followModels(o: FollowModelsOptions): Promise<FollowedModels> {
   const appliers: ModelApplier[] = [];
   let estimators: EstimatorRegistry | undefined;
-  let forecasts: ForecastModelsRegistry | undefined;
+  let forecasts: VersionRegistry<ActiveForecastModels> | undefined;
   if (o.follow.codeEstimator) {
     await initTfBackend((line) => o.logger?.info(line));
     const shipped = await shippedEstimator();
@@ -67,7 +68,7 @@ export async function followModels(o: FollowModelsOptions): Promise<FollowedMode
     appliers.push(codeEstimatorApplier(estimators));
   }
   if (o.follow.forecaster) {
-    forecasts = createForecastModelsRegistry();
+    forecasts = createVersionRegistry<ActiveForecastModels>({ version: BASELINE_FORECAST_VERSION });
     appliers.push(forecastModelsApplier(forecasts));
   }
   const follower = createModelFollower({ kafka: o.kafka, registry: o.registry, database: o.database, appliers, prefix: o.prefix, logger: o.logger });

@@ -3,7 +3,7 @@ export { runTrainingCycle, defaultTrainerOptions, type TrainerDeps, type Trainer
 export { startTrainingLoop, type TrainingLoop, type TrainingLoopOptions } from './loop';
 export { createModelUpdatePublisher, type ModelUpdatePublisher } from './publisher';
 export { createModelFollower, type ModelApplier, type ModelFollower, type ModelFollowerOptions } from './follower';
-export { createEstimatorRegistry, createForecastModelsRegistry, type ActiveEstimator, type EstimatorRegistry, type ForecastModelsRegistry } from './registry';
+export { createEstimatorRegistry, createVersionRegistry, type ActiveEstimator, type EstimatorRegistry, type VersionRegistry } from './registry';
 export { shippedEstimator, getArtifact, getArtifactBody, putArtifact } from './model-store';
 export { createCurrentVersions, followCurrentVersions, type CurrentVersions, type PromotedVersion } from './current-versions';
 export { recordPredictionErrors, readAnalyzedTrainingRows, readEventTrainingRows, recordRequestFeatures, predictionErrorByVersion, readClusterLoadSeries, type Window } from './history';

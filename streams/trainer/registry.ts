@@ -1,6 +1,4 @@
 import type { Estimator } from '../../models/code/estimator';
-import { BASELINE_FORECAST_VERSION } from '../../models/training/forecast-model';
-import type { ActiveForecastModels } from '../processors/forecaster';
 
 /** The code-estimator version a processor uses right now. */
 export interface ActiveEstimator {
@@ -9,54 +7,42 @@ export interface ActiveEstimator {
 }
 
 /**
- * Holds the code estimator in use and swaps it in place. Processors read `current()` per
- * request, so a swap takes effect on the next record without a restart; the replaced
- * estimator is disposed after the swap (estimation is synchronous, so none is in flight).
+ * Holds the version of a model in use and swaps it in place. Processors read `current()` per
+ * record, so a swap takes effect on the next record without a restart.
  */
-export interface EstimatorRegistry {
-  current(): ActiveEstimator;
-  swap(next: ActiveEstimator): void;
+export interface VersionRegistry<T extends { version: string }> {
+  current(): T;
+  /** Makes `next` current; announcing the version in use again changes nothing. */
+  swap(next: T): void;
   /** Versions swapped in since creation, oldest first (the initial one included). */
   history(): readonly string[];
 }
 
-export function createEstimatorRegistry(initial: ActiveEstimator): EstimatorRegistry {
+/**
+ * `release` frees what a replaced model holds (an estimator's tensors). It runs right after
+ * the swap: processors use a model synchronously within a record, so none is in flight.
+ */
+export function createVersionRegistry<T extends { version: string }>(initial: T, release?: (replaced: T) => void): VersionRegistry<T> {
   let active = initial;
   const versions = [initial.version];
   return {
     current: () => active,
     swap(next) {
       if (next.version === active.version) {
-        if (next.estimator !== active.estimator) next.estimator.dispose();
+        if (next !== active) release?.(next);
         return;
       }
       const previous = active;
       active = next;
       versions.push(next.version);
-      previous.estimator.dispose();
+      release?.(previous);
     },
     history: () => [...versions],
   };
 }
 
-/** Holds the cluster-forecaster version in use; the forecaster reads `current()` per forecast. */
-export interface ForecastModelsRegistry {
-  current(): ActiveForecastModels;
-  swap(next: ActiveForecastModels): void;
-  /** Versions swapped in since creation, oldest first (the initial one included). */
-  history(): readonly string[];
-}
+export type EstimatorRegistry = VersionRegistry<ActiveEstimator>;
 
-export function createForecastModelsRegistry(initial: ActiveForecastModels = { version: BASELINE_FORECAST_VERSION }): ForecastModelsRegistry {
-  let active = initial;
-  const versions = [initial.version];
-  return {
-    current: () => active,
-    swap(next) {
-      if (next.version === active.version) return;
-      active = next;
-      versions.push(next.version);
-    },
-    history: () => [...versions],
-  };
+export function createEstimatorRegistry(initial: ActiveEstimator): EstimatorRegistry {
+  return createVersionRegistry(initial, (replaced) => replaced.estimator.dispose());
 }

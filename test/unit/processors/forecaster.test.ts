@@ -1,8 +1,8 @@
 import type { ClusterMetrics } from '../../../schemas/types.generated';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
+import { forecasterProcessor, type ActiveForecastModels } from '../../../streams/processors/forecaster';
+import { createVersionRegistry } from '../../../streams/trainer/registry';
 import { BASELINE_FORECAST_VERSION, fitForecastCandidate, forecastTrainingOptions } from '../../../models/training/forecast-model';
-import { forecasterProcessor } from '../../../streams/processors/forecaster';
-import { createForecastModelsRegistry } from '../../../streams/trainer/registry';
 import { setup, T0 } from './fixtures';
 
 const minute = 60_000;
@@ -67,7 +67,7 @@ describe('forecaster', () => {
     const history = Float64Array.from({ length: 240 }, (_, i) => wave(i));
     const options = forecastTrainingOptions({ stepMs: minute, horizonMs: 10 * minute, windowMs: 6 * 60 * minute });
     const fitted = fitForecastCandidate([{ pool: 'a', series: { startSeconds: 0, stepSeconds: 60, values: history } }], 60, options);
-    const models = createForecastModelsRegistry();
+    const models = createVersionRegistry<ActiveForecastModels>({ version: BASELINE_FORECAST_VERSION });
     const driver = new ProcessorTestDriver(
       forecasterProcessor({ topics, stepMs: minute, horizonMs: 10 * minute, windowMs: 6 * 60 * minute, currentModels: models.current }),
       { clock },
