@@ -139,8 +139,8 @@ async function runLive(o: LiveRun): Promise<number> {
       });
       process.stdout.write(`${written.summary}\n`);
       process.stdout.write(
-        `run ${run.runId}: ${run.counts.telemetry}/${run.requests} requests from ${run.users} users finished in ${(run.wallMs / 1000).toFixed(0)} s` +
-          `${run.finished ? '' : ` (${run.requests - run.counts.telemetry} still queued or running when the drain ended: jobs longer than the replay leaves time for)`}` +
+        `run ${run.runId}: ${run.counts.finished}/${run.requests} requests from ${run.users} users finished in ${(run.wallMs / 1000).toFixed(0)} s` +
+          `${run.finished ? '' : ` (${run.requests - run.counts.finished} still queued or running when the drain ended: jobs longer than the replay leaves time for)`}` +
           `; topics ${run.topicPrefix}prm.*, application ${run.app}\n`,
       );
       if (o.keepRunning && !abort.signal.aborted) {

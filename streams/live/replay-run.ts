@@ -121,7 +121,7 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     // Ticks every 100 ms: each is a transaction of the pool's whole state.
     now: replayClock, lagMs: 0, everyMs: 100,
   });
-  let counts: RunCounts = { requests: 0, predictions: 0, dispatches: 0, telemetry: 0 };
+  let counts: RunCounts = { requests: 0, predictions: 0, dispatched: 0, finished: 0 };
   // A count that fails (the history database busy past the pool's wait) keeps the last
   // counts: progress is an observer and must not end the run it observes.
   let countFailure: string | undefined;
@@ -151,12 +151,12 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     const drainDeadline = Date.now() + (o.drainTimeoutMs ?? (drainEventMs / o.speed) + 120_000);
     while (!o.signal?.aborted && Date.now() < drainDeadline) {
       await report();
-      if (counts.telemetry >= jobs.length) {
+      if (counts.finished >= jobs.length) {
         // A run's out-of-memory telemetry can land a moment before the retry the scheduler
         // dispatched for it: finished only if the count still holds a little later.
         await sleep(RETRY_SETTLE_MS);
         await report();
-        if (counts.telemetry >= jobs.length) {
+        if (counts.finished >= jobs.length) {
           finished = true;
           break;
         }

@@ -7,9 +7,9 @@ export type RunCounts = {
   requests: number;
   predictions: number;
   /** Requests dispatched at least once. */
-  dispatches: number;
+  dispatched: number;
   /** Requests finished: every run dispatched has its telemetry (a run out of memory is dispatched again). */
-  telemetry: number;
+  finished: number;
 };
 
 export async function countRun(db: Queryable, runId: string): Promise<RunCounts> {
@@ -25,14 +25,14 @@ export async function countRun(db: Queryable, runId: string): Promise<RunCounts>
     [pattern],
   );
   const r = rows[0]!;
-  return { requests: r.requests, predictions: r.predictions, dispatches: r.dispatched, telemetry: Math.max(0, r.dispatched - (r.dispatches - r.telemetry)) };
+  return { requests: r.requests, predictions: r.predictions, dispatched: r.dispatched, finished: Math.max(0, r.dispatched - (r.dispatches - r.telemetry)) };
 }
 
 /** One progress line: a bar of the finished share and the stage counts. */
 export function progressLine(counts: RunCounts, total: number, eventTime: number, width = 24): string {
-  const done = total > 0 ? Math.min(1, counts.telemetry / total) : 0;
+  const done = total > 0 ? Math.min(1, counts.finished / total) : 0;
   const filled = Math.round(done * width);
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(100 * done).toFixed(0).padStart(3)}%  ` +
-    `requests ${counts.requests}/${total}  predicted ${counts.predictions}  dispatched ${counts.dispatches}  finished ${counts.telemetry}  ` +
+    `requests ${counts.requests}/${total}  predicted ${counts.predictions}  dispatched ${counts.dispatched}  finished ${counts.finished}  ` +
     `event time ${new Date(eventTime).toISOString().slice(0, 19)}Z`;
 }
