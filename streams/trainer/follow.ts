@@ -15,8 +15,8 @@ import { createEstimatorRegistry, createVersionRegistry, type EstimatorRegistry,
 export function codeEstimatorApplier(estimators: EstimatorRegistry): ModelApplier {
   return {
     modelName: CODE_MODEL_NAME,
-    async apply(update, body) {
-      estimators.swap({ estimator: await loadTrainedEstimator(parseArtifact(body)), version: update.version });
+    async apply(update, loadArtifact) {
+      estimators.swap({ estimator: await loadTrainedEstimator(parseArtifact(await loadArtifact())), version: update.version });
     },
   };
 }
@@ -25,9 +25,8 @@ export function codeEstimatorApplier(estimators: EstimatorRegistry): ModelApplie
 export function forecastModelsApplier(forecasts: VersionRegistry<ActiveForecastModels>): ModelApplier {
   return {
     modelName: FORECAST_MODEL_NAME,
-    apply(update, body) {
-      forecasts.swap({ version: update.version, artifact: parseForecastArtifact(body) });
-      return Promise.resolve();
+    async apply(update, loadArtifact) {
+      forecasts.swap({ version: update.version, artifact: parseForecastArtifact(await loadArtifact()) });
     },
   };
 }

@@ -15,11 +15,15 @@ function isLeaderMissing(error: unknown): boolean {
   return e?.retriable === true || e?.type === 'NOT_LEADER_FOR_PARTITION' || e?.type === 'LEADER_NOT_AVAILABLE' || e?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
 }
 
-/** How one model's announced versions are put in use: see appliers.ts. */
+/** How one model's announced versions are put in use (follow.ts has the processors' appliers). */
 export interface ModelApplier {
   modelName: string;
-  /** Builds the version from its stored artifact and swaps it in; throws (and the version is skipped) if it cannot. */
-  apply(update: ModelUpdated, artifactBody: unknown): Promise<void>;
+  /**
+   * Builds the version from its stored artifact and swaps it in; throws (and the version is
+   * skipped) if it cannot. `loadArtifact` reads the artifact from the database, retrying while
+   * it is unreachable: an applier that needs only the announcement never pays for the load.
+   */
+  apply(update: ModelUpdated, loadArtifact: () => Promise<unknown>): Promise<void>;
 }
 
 export interface ModelFollowerOptions {
@@ -70,12 +74,13 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
     if (!applier || !update.promoted) return;
     // A replay of the topic may hold older announcements before compaction has removed them.
     if (update.trainedAt.getTime() <= (newestApplied.get(update.modelName) ?? -Infinity)) return;
-    try {
-      const body = await retry(() => getArtifactBody(o.database, update.artifactUri), {
+    const loadArtifact = () =>
+      retry(() => getArtifactBody(o.database, update.artifactUri), {
         maxAttempts: 15,
         onRetry: (error, attempt) => logger.warn('model artifact not loaded yet; retrying', { artifactUri: update.artifactUri, attempt, error: (error as Error).message }),
       });
-      await applier.apply(update, body);
+    try {
+      await applier.apply(update, loadArtifact);
       newestApplied.set(update.modelName, update.trainedAt.getTime());
       applied.push(update.version);
       logger.info('model version swapped in', { model: update.modelName, version: update.version, algorithm: update.algorithm, artifactUri: update.artifactUri });
