@@ -47,9 +47,22 @@ export class ProcessingError extends StreamError {
   }
 }
 
-/** True only for errors that declare themselves retriable (kafkajs errors carry the same flag). */
+/**
+ * kafkajs errors it raises as final once its own retries are spent, though the cause is a broker
+ * that is away (restarting, electing a coordinator): a transaction's commit during a broker
+ * restart fails with "Failed to find group coordinator". Retried from a re-fenced task, the
+ * work is not done twice and the processor outlives the restart.
+ */
+const BROKER_AWAY_ERRORS = new Set(['KafkaJSGroupCoordinatorNotFound']);
+
+/**
+ * True for errors that declare themselves retriable (kafkajs errors carry the same flag) and
+ * for kafkajs' final errors of a broker that is away, above.
+ */
 export function isRetriable(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === true;
+  if (typeof err !== 'object' || err === null) return false;
+  const { retriable, name } = err as { retriable?: unknown; name?: unknown };
+  return retriable === true || (typeof name === 'string' && BROKER_AWAY_ERRORS.has(name));
 }
 
 export function errorMessage(err: unknown): string {

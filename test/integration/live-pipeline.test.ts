@@ -138,7 +138,7 @@ describe('the live pipeline, end to end on the real stack', () => {
     expect(run.requests).toBe(REQUESTS);
     expect(run.users).toBe(USERS);
     expect(run.finished).toBe(true);
-    expect(run.counts).toEqual({ requests: REQUESTS, predictions: REQUESTS, dispatches: REQUESTS, telemetry: REQUESTS });
+    expect(run.counts).toEqual({ requests: REQUESTS, predictions: REQUESTS, dispatched: REQUESTS, finished: REQUESTS });
   });
 
   it('gives every request exactly one PredictedDemand and exactly one JobDispatch', async () => {

@@ -1,3 +1,4 @@
+import { KafkaJSGroupCoordinatorNotFound } from 'kafkajs';
 import { StreamError } from '../../../streams/runtime/errors';
 import { testRetryOptions, withRetry } from '../../../streams/runtime/retry';
 
@@ -16,6 +17,21 @@ describe('withRetry', () => {
     expect(result).toBe('ok');
     expect(calls).toBe(3);
     expect(delays).toEqual([10, 20]);
+  });
+
+  it("retries kafkajs' final error for a broker that is away (no group coordinator during a restart), as kafkajs itself raises it", async () => {
+    // kafkajs' typings leave out the constructor's message, which its cluster code passes.
+    const CoordinatorNotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error & { retriable: boolean };
+    const spent = new CoordinatorNotFound('Failed to find group coordinator');
+    expect(spent.retriable).toBe(false);
+    let calls = 0;
+    const result = await withRetry(async () => {
+      calls++;
+      if (calls < 2) throw spent;
+      return 'committed';
+    }, testRetryOptions);
+    expect(result).toBe('committed');
+    expect(calls).toBe(2);
   });
 
   it('never retries a programmer error', async () => {
