@@ -4,12 +4,11 @@
  * PGlite's `execProtocolRaw` must be handed complete messages: TCP delivers a large message
  * (a statement or parameter over ~60 KB) in several chunks, and a chunk that ends mid-message
  * crashes the WASM backend. The framer keeps the tail of an incomplete message until the rest
- * arrives. It also hands over an extended-query group whole (Parse … Sync): PGlite is driven
- * one group per call by its own clients, and a Parse delivered alone, ahead of the rest of a
- * large Bind still in flight, was seen to lose the Execute's reply under load. Messages after
- * which a client may wait for an answer end a group (see {@link ENDS_GROUP}). It also singles
- * out the startup-phase requests PGlite does not understand (SSL and GSS encryption
- * negotiation, cancel), which the server answers itself.
+ * arrives, and hands over one message at a time: given several, PGlite now and then stops
+ * reading after a large one and leaves the rest unanswered (seen: Bind and Describe answered,
+ * Execute and Sync never, so the client waited forever). It also singles out the startup-phase
+ * requests PGlite does not understand (SSL and GSS encryption negotiation, cancel), which the
+ * server answers itself.
  * Message layout: https://www.postgresql.org/docs/17/protocol-message-formats.html
  */
 
@@ -18,19 +17,12 @@ const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 
-/**
- * Frontend messages a client may send last before waiting for the server: Sync, Flush, a
- * simple Query, FunctionCall, Terminate, authentication responses ('p'), and COPY's CopyData,
- * CopyDone and CopyFail (sent while the server is in COPY IN, with no Sync among them).
- */
-const ENDS_GROUP = new Set(['S', 'H', 'Q', 'F', 'X', 'p', 'd', 'c', 'f']);
-
 /** Postgres itself rejects messages over 1 GB; a bigger length can only be a corrupt stream. */
 export const MAX_MESSAGE_BYTES = 1024 * 1024 * 1024;
 
 export type Framed =
-  /** One or more whole messages for the backend, concatenated. */
-  | { kind: 'messages'; bytes: Buffer }
+  /** One whole message for the backend. */
+  | { kind: 'message'; bytes: Buffer }
   /** SSLRequest or GSSENCRequest: the client expects a one-byte answer ('N': not supported). */
   | { kind: 'encryption-request' }
   /** CancelRequest: the connection exists only to carry it. */
@@ -45,55 +37,49 @@ export class ProtocolFramer {
   /** Until the startup message, messages have no type byte (length, then payload). */
   private inStartup = true;
 
-  /** Adds received bytes; returns what is now complete, in stream order. */
+  /** Adds received bytes; returns the messages now complete, in stream order. */
   push(chunk: Uint8Array): Framed[] {
     this.pending = this.pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.pending, chunk]);
     const out: Framed[] = [];
-    // Whole messages of an unfinished group stay pending and are parsed again with the next
-    // chunk: a group holds a handful of messages, so that costs a few header reads.
-    let start = 0;
     let end = 0;
     for (;;) {
       const message = this.messageAt(end);
       if (message === undefined || end + message.size > this.pending.length) break;
-      end += message.size;
       if (message.special) {
         out.push({ kind: message.special });
-      } else if (this.inStartup || ENDS_GROUP.has(message.type)) {
-        this.inStartup = false;
-        out.push({ kind: 'messages', bytes: this.pending.subarray(start, end) });
       } else {
-        continue;
+        this.inStartup = false;
+        out.push({ kind: 'message', bytes: this.pending.subarray(end, end + message.size) });
       }
-      start = end;
+      end += message.size;
     }
-    this.pending = this.pending.subarray(start);
+    this.pending = this.pending.subarray(end);
     return out;
   }
 
-  /** Bytes received and not yet handed over: an incomplete message, or an unfinished group. */
+  /** Bytes received that do not yet form a whole message. */
   get bufferedBytes(): number {
     return this.pending.length;
   }
 
   /** The message starting at `offset`, or undefined while its header is incomplete. */
-  private messageAt(offset: number): { size: number; type: string; special?: 'encryption-request' | 'cancel-request' } | undefined {
+  private messageAt(offset: number): { size: number; special?: 'encryption-request' | 'cancel-request' } | undefined {
     const available = this.pending.length - offset;
     if (this.inStartup) {
       if (available < 8) return undefined;
       const length = this.pending.readInt32BE(offset);
       if (length < 8 || length > MAX_MESSAGE_BYTES) throw new ProtocolError(`invalid startup message length ${length}`);
       const code = this.pending.readInt32BE(offset + 4);
-      if (code === SSL_REQUEST || code === GSSENC_REQUEST) return { size: length, type: '', special: 'encryption-request' };
-      if (code === CANCEL_REQUEST) return { size: length, type: '', special: 'cancel-request' };
-      return { size: length, type: '' };
+      if (code === SSL_REQUEST || code === GSSENC_REQUEST) return { size: length, special: 'encryption-request' };
+      if (code === CANCEL_REQUEST) return { size: length, special: 'cancel-request' };
+      return { size: length };
     }
     if (available < 5) return undefined;
     const length = this.pending.readInt32BE(offset + 1);
     if (length < 4 || length > MAX_MESSAGE_BYTES) {
       throw new ProtocolError(`invalid length ${length} for message type '${String.fromCharCode(this.pending[offset] ?? 0)}'`);
     }
-    return { size: 1 + length, type: String.fromCharCode(this.pending[offset]!) };
+    return { size: 1 + length };
   }
 }
 
@@ -106,9 +92,9 @@ const OWES_READY_FOR_QUERY = new Set(['S', 'Q', 'F']);
 const ENDS_REPLY = new Set(['Z', 'G', 'W']);
 
 /**
- * Whether `reply` fails to answer a batch of whole frontend messages as the protocol requires:
- * a batch ending in Sync, Query or FunctionCall must be answered by a reply ending in
- * ReadyForQuery. The client waits for that message and would otherwise wait forever.
+ * Whether `reply` fails to answer a frontend message as the protocol requires: a Sync, Query or
+ * FunctionCall must be answered by a reply ending in ReadyForQuery. The client waits for that
+ * message and would otherwise wait forever.
  */
 export function replyIsIncomplete(request: Uint8Array, reply: Uint8Array): boolean {
   const owed = lastMessageType(request);

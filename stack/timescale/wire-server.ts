@@ -163,8 +163,8 @@ async function runSession(socket: Socket, ready: Promise<OpenDatabase>, log: (li
   await handler.attach(socket);
 
   // attach() registered the handler's own chunk listener on the (paused) socket; put the
-  // framer in front of it and feed it whole messages one batch at a time, so responses are
-  // written in request order even while PGlite syncs to disk between batches.
+  // framer in front of it and feed it whole messages one at a time, so responses are written
+  // in request order even while PGlite syncs to disk between messages.
   const [handleChunk] = socket.listeners('data') as DataListener[];
   if (!handleChunk) throw new Error('pglite-socket handler did not listen for data: incompatible version');
   socket.removeListener('data', handleChunk);
@@ -182,7 +182,7 @@ async function runSession(socket: Socket, ready: Promise<OpenDatabase>, log: (li
     for (const item of framed) inFlight = inFlight.then(() => deliver(item));
   });
   const deliver = async (item: Framed): Promise<void> => {
-    if (item.kind === 'messages') return handleChunk(item.bytes);
+    if (item.kind === 'message') return handleChunk(item.bytes);
     // PGlite answers these as if they were a startup message; a real server says 'N' (no
     // encryption here, so clients with sslmode=prefer fall back to plain) or closes on cancel.
     if (item.kind === 'encryption-request') socket.write('N');
