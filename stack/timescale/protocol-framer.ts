@@ -97,10 +97,19 @@ const ENDS_REPLY = new Set(['Z', 'G', 'W']);
  * message and would otherwise wait forever.
  */
 export function replyIsIncomplete(request: Uint8Array, reply: Uint8Array): boolean {
-  const owed = lastMessageType(request);
-  if (owed === undefined || !OWES_READY_FOR_QUERY.has(owed)) return false;
+  // The framer hands over one whole message at a time, so its type is the first byte (a startup
+  // message's first byte is its length's high byte, 0, which owes nothing).
+  if (!OWES_READY_FOR_QUERY.has(String.fromCharCode(request[0] ?? 0))) return false;
+  if (endsWithReadyForQuery(reply)) return false;
+  // Only a COPY's reply, or a broken one, gets the walk over every message header.
   const last = lastMessageType(reply);
   return last === undefined || !ENDS_REPLY.has(last);
+}
+
+/** The fixed 6-byte ReadyForQuery ('Z', length 5, status) at the end: the common case, checked without a walk. */
+function endsWithReadyForQuery(reply: Uint8Array): boolean {
+  const at = reply.length - 6;
+  return at >= 0 && reply[at] === 0x5a && reply[at + 1] === 0 && reply[at + 2] === 0 && reply[at + 3] === 0 && reply[at + 4] === 5;
 }
 
 /** The type of the last of a run of whole typed messages, or undefined if the bytes are not one. */
