@@ -14,6 +14,9 @@ const shippedArtifact = wrapEstimatorArtifact(JSON.parse(readFileSync(artifactPa
 const events = (rows: readonly TrainingRow[]): TrainingWindow => ({ inputs: 'code-features-event', rows });
 
 describe('retraining the code estimator on a window', () => {
+  // Each case fits small networks (60 epochs): up to 7 s measured with both cores busy, past
+  // Jest's 5 s default. Much slower than that is a regression worth a red test.
+  jest.setTimeout(20_000);
   let backend: string;
   let shipped: CurrentVersion;
   beforeAll(async () => {
