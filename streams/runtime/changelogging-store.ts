@@ -39,9 +39,18 @@ export class ChangeLoggingStore<V> implements KeyValueStore<V> {
     return this.inner.size;
   }
 
-  /** What the open transaction changed, one entry per key. */
+  /**
+   * What the open transaction changed, one entry per key. A key it created and deleted again
+   * (a job queued and dispatched in one chunk) was never in the committed changelog, so it owes
+   * no tombstone.
+   */
   changes(): StoreChange<V>[] {
-    return [...this.before.keys()].map((key) => ({ key, value: this.inner.get(key) }));
+    const out: StoreChange<V>[] = [];
+    for (const [key, was] of this.before) {
+      const value = this.inner.get(key);
+      if (was !== undefined || value !== undefined) out.push({ key, value });
+    }
+    return out;
   }
 
   /** The transaction committed: its writes are now the baseline. */

@@ -2,11 +2,12 @@ import { ChangeLoggingStore } from '../../../streams/runtime/changelogging-store
 import { InMemoryKeyValueStore } from '../../../streams/runtime/store';
 
 describe('ChangeLoggingStore', () => {
-  it('logs the last value of each key written since the last commit, deletes as tombstones', () => {
+  it('logs the last value of each key written since the last commit, deletes of committed keys as tombstones', () => {
     const store = new ChangeLoggingStore(new InMemoryKeyValueStore<number>());
+    store.put('b', 1);
+    store.commit();
     store.put('a', 1);
     store.put('a', 2);
-    store.put('b', 1);
     store.delete('b');
     expect(store.changes()).toEqual([
       { key: 'a', value: 2 },
@@ -15,6 +16,15 @@ describe('ChangeLoggingStore', () => {
     store.commit();
     expect(store.changes()).toEqual([]);
     expect(store.get('a')).toBe(2);
+  });
+
+  it('owes nothing for a key created and deleted again since the last commit', () => {
+    const store = new ChangeLoggingStore(new InMemoryKeyValueStore<number>());
+    store.put('kept', 1);
+    store.put('transient', 1);
+    store.delete('transient');
+    store.delete('never-there');
+    expect(store.changes()).toEqual([{ key: 'kept', value: 1 }]);
   });
 
   it('rollback puts the store back as of the last commit', () => {
