@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
 import { loadReportData, writeRunReport, type ReportData } from '../../sinks/report';
+import { freshPlainDatabase, type EngineUnderTest } from '../support/databases';
 import type {
   ClusterLoadForecastRow,
   ClusterMetricsRow,
@@ -156,8 +156,6 @@ async function writeFixture(db: Database): Promise<void> {
   ]);
 }
 
-interface EngineUnderTest { db: Database; cleanup(): Promise<void> }
-
 async function timescale(): Promise<EngineUnderTest> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set: run with the integration globalSetup');
@@ -177,26 +175,8 @@ async function timescale(): Promise<EngineUnderTest> {
   };
 }
 
-async function plain(): Promise<EngineUnderTest> {
-  const adminUrl = process.env.PLAIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `prm_report_${rand}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = await connectDatabase({ url: url.toString(), log: quiet });
-  return {
-    db,
-    async cleanup() {
-      await db.close();
-      const dropper = new Client({ connectionString: adminUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
-    },
-  };
+function plain(): Promise<EngineUnderTest> {
+  return freshPlainDatabase(`prm_report_${rand}`);
 }
 
 describe.each([

@@ -1,12 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client } from 'pg';
 import { batchOf, connectDatabase, createBatchWriter, migrate, refreshAggregates, rows, tables, type Database } from '../../sinks';
 import { migrations } from '../../sinks/migrations/schema';
 import type { ExecutionTelemetry, PredictedDemand } from '../../schemas/types.generated';
-import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
+import { freshPlainDatabase, ownEmbeddedTimescale, type EngineUnderTest } from '../support/databases';
 
 /**
  * The sinks on both engines PRM supports: TimescaleDB (DATABASE_URL from the shared test setup
@@ -20,11 +16,6 @@ const user = (n: number) => `it-${run}-u${n}`;
 const base = Date.parse('2024-03-04T00:00:00Z'); // a Monday
 const at = (minutes: number) => new Date(base + minutes * 60_000);
 
-interface EngineUnderTest {
-  db: Database;
-  cleanup(): Promise<void>;
-}
-
 async function timescale(): Promise<EngineUnderTest> {
   const shared = process.env.DATABASE_URL;
   if (shared) {
@@ -32,39 +23,11 @@ async function timescale(): Promise<EngineUnderTest> {
     if (db.engine.kind === 'timescaledb') return { db, cleanup: () => deleteRunRows(db) };
     await db.close();
   }
-  const dir = mkdtempSync(join(tmpdir(), 'prm-sinks-'));
-  const server: EmbeddedTimescale = await spawnEmbeddedTimescale({ dataDir: join(dir, 'data') });
-  const db = await connectDatabase({ url: server.url, log: quiet });
-  return {
-    db,
-    async cleanup() {
-      await db.close();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return ownEmbeddedTimescale('prm-sinks-');
 }
 
-async function plain(): Promise<EngineUnderTest> {
-  const adminUrl = process.env.PLAIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `prm_it_${run.replace(/-/g, '')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = await connectDatabase({ url: url.toString(), log: quiet });
-  return {
-    db,
-    async cleanup() {
-      await db.close();
-      const dropper = new Client({ connectionString: adminUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
-    },
-  };
+function plain(): Promise<EngineUnderTest> {
+  return freshPlainDatabase(`prm_it_${run.replace(/-/g, '')}`);
 }
 
 /** On a shared database, leave nothing of this run behind. */

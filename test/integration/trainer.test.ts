@@ -1,9 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
-import { Client } from 'pg';
 import { createAnalyzer } from '../../models/code/analyzer';
 import { CODE_MODEL_NAME } from '../../models/training/artifact';
 import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
@@ -13,8 +9,7 @@ import { deleteSubject } from '../../schemas/registry-http';
 import { ensureTopics } from '../../schemas/topic-admin';
 import { findTopic, prefixedCatalogue, valueSubject, type TopicSpec } from '../../schemas/topics';
 import type { ClusterMetrics, CodeFeatures, ExecutionTelemetry, PredictedDemand, Quantiles } from '../../schemas/types.generated';
-import { batchOf, connectDatabase, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
-import { spawnEmbeddedTimescale, type EmbeddedTimescale } from '../../stack/timescale/spawn';
+import { batchOf, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
 import { localTopics } from '../../streams/processors/event-topics';
 import { predictorProcessor } from '../../streams/processors/predictor';
 import { ManualClock } from '../../streams/runtime/clock';
@@ -27,6 +22,7 @@ import {
 import { createRequestProducer } from '../../streams/producer';
 import { createFeatureRecorder } from '../../streams/trainer';
 import { testKafka } from '../setup/kafka';
+import { freshPlainDatabase, ownEmbeddedTimescale, type EngineUnderTest } from '../support/databases';
 import { T0, windowRows } from '../unit/training/rows';
 
 /**
@@ -44,45 +40,12 @@ const MIB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const q = (p50: number): Quantiles => ({ p50, p90: p50 * 1.5, p99: p50 * 2 });
 
-interface EngineUnderTest {
-  db: Database;
-  cleanup(): Promise<void>;
+function timescale(): Promise<EngineUnderTest> {
+  return ownEmbeddedTimescale('prm-trainer-');
 }
 
-async function timescale(): Promise<EngineUnderTest> {
-  const dir = mkdtempSync(join(tmpdir(), 'prm-trainer-'));
-  const server: EmbeddedTimescale = await spawnEmbeddedTimescale({ dataDir: join(dir, 'data') });
-  const db = await connectDatabase({ url: server.url, log: () => undefined });
-  return {
-    db,
-    async cleanup() {
-      await db.close();
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function plain(): Promise<EngineUnderTest> {
-  const adminUrl = process.env.PLAIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const name = `prm_trainer_${run}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = await connectDatabase({ url: url.toString(), log: () => undefined });
-  return {
-    db,
-    async cleanup() {
-      await db.close();
-      const dropper = new Client({ connectionString: adminUrl });
-      await dropper.connect();
-      await dropper.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await dropper.end();
-    },
-  };
+function plain(): Promise<EngineUnderTest> {
+  return freshPlainDatabase(`prm_trainer_${run}`);
 }
 
 /**
