@@ -4,6 +4,7 @@ import { featuresFromEvent } from '../../models/training/code-features-event';
 import type { TrainingRow } from '../../models/training/dataset';
 import type { PoolSeries } from '../../models/training/forecast-model';
 import type { Queryable } from '../../sinks/database';
+import type { CodeFeaturesRow } from '../../sinks/tables';
 
 /**
  * The trainer's SQL over PRM's history. Plain SQL (time_bucket is shimmed on plain PostgreSQL),
@@ -57,25 +58,15 @@ export async function recordPredictionErrors(db: Queryable, window: Window): Pro
   return result.rowCount ?? 0;
 }
 
-interface TrainingRowRecord {
-  request_id: string;
-  user_id: string;
-  analyzed_at: Date;
-  parse_status: string;
-  code_bytes: number;
-  lines: number;
-  cyclomatic_complexity: number;
-  max_nesting_depth: number;
-  loop_count: number;
-  max_loop_nesting: number;
-  function_count: number;
-  recursive_function_count: number;
-  import_count: number;
+/** A code_features row as the trainer selects it, joined with the run's measured usage and what was predicted for it. */
+type TrainingRowRecord = Pick<CodeFeaturesRow,
+  | 'request_id' | 'user_id' | 'analyzed_at' | 'parse_status' | 'code_bytes' | 'lines' | 'cyclomatic_complexity' | 'max_nesting_depth'
+  | 'loop_count' | 'max_loop_nesting' | 'function_count' | 'recursive_function_count' | 'import_count'> & {
   cpu_ms: number;
   peak_memory_bytes: string;
   duration_ms: number;
   recorded: RecordedComponent | null;
-}
+};
 
 interface RecordedComponent {
   cpuMs: { p50: number; p90: number; p99: number };
