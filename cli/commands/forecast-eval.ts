@@ -12,9 +12,11 @@ Builds 5-minute series from the traces (gzip or plain), trains on data before --
 (the last 7 days of it held out for model selection), then rolls a forecast origin over every
 step after it and forecasts 1..horizon steps ahead, for the cluster (sum of all VMs' CPU MHz)
 and for each VM. Reports per model the MAE of the p50 forecast, skill (MAE / persistence MAE on
-the same points), skill_seasonal (against daily seasonal naive) and p90 coverage.
+the same points), skill_seasonal (against daily seasonal naive) and p90 coverage. The cluster's
+candidates include bottom-up ones (bottom_up_MODEL: the cluster's last value plus the VMs'
+predicted changes under MODEL), chosen like any other only if they beat persistence on validation.
 
-  --users N         evaluate only the first N VMs (by id) per-user; the cluster uses all
+  --users N         evaluate only the first N VMs (by id) per-user; the cluster uses (and predicts) all
   --no-lstm         skip the global LSTM
   --lstm-epochs E   training epochs (default 12); --lstm-seconds caps training CPU time (default 240)
   --save-model FILE write the trained LSTM as a versioned JSON artifact (load with loadLstm)

@@ -1,8 +1,11 @@
 import { BitbrainsGridBuilder, type BitbrainsSample } from '../traces/bitbrains';
+import { windowModel } from './baselines';
+import { BottomUpSums } from './bottom-up';
 import { baselineModels, fittedHoltWinters, robustModels } from './candidates';
 import { sumSeries } from './cluster-series';
-import { evaluateSeries, PERSISTENCE, scoreValidation, type Candidate, type EvaluationWindows, type SeriesEvaluation } from './evaluation';
+import { evaluateSeries, PERSISTENCE, scoreValidation, type Candidate, type EvaluationWindows } from './evaluation';
 import type { Series } from './forecaster';
+import { HOLT_WINTERS } from './holt-winters';
 import { clusterReport, UserAggregate, type ForecastEvalReport } from './report';
 
 /** A model fitted across many series at once whose inference is batched over them (the LSTM). */
@@ -48,19 +51,27 @@ export async function runForecastEval(o: ForecastEvalOptions): Promise<ForecastE
   const global = o.global ? await o.global.train([cluster, ...vmSeries], w.validationFrom, o.log) : undefined;
   const trainSeconds = (o.clock() - t0) / 1000;
 
-  const [clusterEval] = await evaluateBatch([cluster], w, global);
-  const clusterResult = clusterReport(clusterEval!);
-  o.log(`forecast-eval: cluster chosen ${clusterResult.chosen}`);
+  // Every VM is predicted, as the bottom-up cluster candidates sum them all; only the first
+  // `users` are scored per user.
+  const bottomUp = new BottomUpSums(bottomUpModels(global), w.predFrom, w.testTo - 1 - w.predFrom, w.horizon);
   const aggregate = new UserAggregate();
-  const evaluated = vmSeries.slice(0, Math.min(o.users, vmSeries.length));
+  const scored = Math.min(o.users, vmSeries.length);
   const BATCH = 50;
-  for (let b = 0; b < evaluated.length; b += BATCH) {
-    for (const e of await evaluateBatch(evaluated.slice(b, b + BATCH), w, global)) aggregate.add(e);
-    o.log(`forecast-eval: ${Math.min(b + BATCH, evaluated.length)}/${evaluated.length} VMs evaluated`);
+  for (let b = 0; b < vmSeries.length; b += BATCH) {
+    const batch = vmSeries.slice(b, b + BATCH);
+    (await candidatesBatch(batch, w, global)).forEach((candidates, k) => {
+      bottomUp.add(batch[k]!, candidates);
+      if (b + k < scored) aggregate.add(evaluateSeries(batch[k]!, candidates, w));
+    });
+    o.log(`forecast-eval: ${Math.min(b + BATCH, vmSeries.length)}/${vmSeries.length} VMs predicted, ${Math.min(b + BATCH, scored)}/${scored} evaluated`);
   }
+  const [clusterCandidates] = await candidatesBatch([cluster], w, global);
+  const clusterPersistence = clusterCandidates!.find((c) => c.name === PERSISTENCE)!.pred;
+  const clusterResult = clusterReport(evaluateSeries(cluster, [...clusterCandidates!, ...bottomUp.candidates(clusterPersistence)], w));
+  o.log(`forecast-eval: cluster chosen ${clusterResult.chosen}`);
   return { cluster: clusterResult, per_user: aggregate.report(), train_seconds: trainSeconds };
 
-  async function evaluateBatch(batch: Series[], ww: EvaluationWindows, g: GlobalModel | undefined): Promise<SeriesEvaluation[]> {
+  async function candidatesBatch(batch: Series[], ww: EvaluationWindows, g: GlobalModel | undefined): Promise<Candidate[][]> {
     const to = ww.testTo - 1;
     const globalPreds = g ? await g.predictBatch(batch, ww.predFrom, to, ww.horizon) : [];
     return batch.map((series, k) => {
@@ -69,9 +80,20 @@ export async function runForecastEval(o: ForecastEvalOptions): Promise<ForecastE
       const candidates: Candidate[] = models.map((m) => ({ name: m.name, pred: m.predictRange(series, ww.predFrom, to, ww.horizon) }));
       if (g) candidates.push({ name: g.name, pred: globalPreds[k]! });
       candidates.push(validationEnsemble(series, candidates, ww));
-      return evaluateSeries(series, candidates, ww);
+      return candidates;
     });
   }
+}
+
+/**
+ * Member models whose bottom-up sums become cluster candidates: the non-linear ones. A moving
+ * average or a seasonal naive summed over members is the same model on the cluster, already a
+ * candidate there; the ensemble's members are picked on the validation week, which would flatter
+ * its bottom-up sum in the very week that selects among cluster candidates.
+ */
+function bottomUpModels(global: GlobalModel | undefined): string[] {
+  const medians = [windowModel('median', 3), ...robustModels()].map((m) => m.name);
+  return [...medians, HOLT_WINTERS, ...(global ? [global.name] : [])];
 }
 
 /**

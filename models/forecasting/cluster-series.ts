@@ -1,12 +1,15 @@
 import type { Series } from './forecaster';
 
+/** Steps a member's last value stands in for missing reports before it counts as absent. */
+export const CARRY_FORWARD_STEPS = 3;
+
 /**
  * The cluster's demand: the sum over members at each step. A member that skipped a step (the
  * trace's samples jitter around the grid) keeps its last value for up to `carryForwardSteps`;
  * beyond that it counts as absent (0), as a switched-off VM would. A step where no member
  * reported or carried is NaN.
  */
-export function sumSeries(members: Series[], carryForwardSteps = 3): Series {
+export function sumSeries(members: Series[], carryForwardSteps = CARRY_FORWARD_STEPS): Series {
   if (members.length === 0) throw new RangeError('no series to sum');
   const { startSeconds, stepSeconds } = members[0]!;
   const length = members[0]!.values.length;

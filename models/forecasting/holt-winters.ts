@@ -19,6 +19,8 @@ export interface HoltWintersOptions {
   params: HoltWintersParams;
 }
 
+export const HOLT_WINTERS = 'holt_winters';
+
 /**
  * Damped-trend additive Holt-Winters. One filter pass over the series gives the state at every
  * origin; a missing value advances the state by its own forecast instead of updating it, so gaps
@@ -27,7 +29,7 @@ export interface HoltWintersOptions {
 export function holtWintersModel({ periodSeconds = 86_400, params }: HoltWintersOptions): PointModel {
   checkParams(params);
   return {
-    name: 'holt_winters',
+    name: HOLT_WINTERS,
     predictRange(series, from, to, horizon) {
       checkRange(series, from, to, horizon);
       return runFilter(series, Math.round(periodSeconds / series.stepSeconds), params, from, to, horizon);

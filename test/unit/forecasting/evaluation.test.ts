@@ -97,6 +97,8 @@ describe('forecast-eval on the shipped sample', () => {
       expect(m.coverage_p90).toBeLessThanOrEqual(1);
     }
     expect(report.cluster.models.ensemble).toBeDefined();
+    expect(report.cluster.models.bottom_up_moving_median_24).toBeDefined();
+    expect(report.cluster.validation_mae.bottom_up_holt_winters).toBeGreaterThan(0);
     expect(report.per_user.users).toBe(2);
     expect(report.per_user.models.selected).toBeDefined();
     expect(report.per_user.models.moving_median_24).toBeDefined();
