@@ -57,12 +57,19 @@ const BROKER_AWAY_ERRORS = new Set(['KafkaJSGroupCoordinatorNotFound']);
 
 /**
  * True for errors that declare themselves retriable (kafkajs errors carry the same flag) and
- * for kafkajs' final errors of a broker that is away, above.
+ * for kafkajs' final errors of a broker that is away, above, also when kafkajs' retrier has
+ * wrapped one as the cause of a KafkaJSNonRetriableError (how a transaction's AddPartitionsToTxn
+ * reports it during a broker restart).
  */
 export function isRetriable(err: unknown): boolean {
   if (typeof err !== 'object' || err === null) return false;
-  const { retriable, name } = err as { retriable?: unknown; name?: unknown };
-  return retriable === true || (typeof name === 'string' && BROKER_AWAY_ERRORS.has(name));
+  const { retriable } = err as { retriable?: unknown };
+  if (retriable === true) return true;
+  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { name } = e as { name?: unknown };
+    if (typeof name === 'string' && BROKER_AWAY_ERRORS.has(name)) return true;
+  }
+  return false;
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,4 +1,4 @@
-import { KafkaJSGroupCoordinatorNotFound } from 'kafkajs';
+import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError } from 'kafkajs';
 import { StreamError } from '../../../streams/runtime/errors';
 import { testRetryOptions, withRetry } from '../../../streams/runtime/retry';
 
@@ -32,6 +32,29 @@ describe('withRetry', () => {
     }, testRetryOptions);
     expect(result).toBe('committed');
     expect(calls).toBe(2);
+  });
+
+  it("retries the same error wrapped by kafkajs' retrier as the cause of a KafkaJSNonRetriableError, and no other wrapped error", async () => {
+    const CoordinatorNotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error & { retriable: boolean };
+    // As kafkajs' retrier wraps an error it may not retry itself (retry/index.js).
+    const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error & { retriable: boolean };
+    const wrap = (e: Error) => new NonRetriable(e, { cause: e });
+    const wrapped = wrap(new CoordinatorNotFound('Failed to find group coordinator'));
+    expect(wrapped.retriable).toBe(false);
+    let calls = 0;
+    const result = await withRetry(async () => {
+      calls++;
+      if (calls < 2) throw wrapped;
+      return 'committed';
+    }, testRetryOptions);
+    expect(result).toBe('committed');
+    const other = wrap(new TypeError('bad record'));
+    calls = 0;
+    await expect(withRetry(async () => {
+      calls++;
+      throw other;
+    }, testRetryOptions)).rejects.toBe(other);
+    expect(calls).toBe(1);
   });
 
   it('never retries a programmer error', async () => {
