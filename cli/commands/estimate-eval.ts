@@ -5,7 +5,7 @@ import { numberFlag, parseFlags } from '../args';
 import type { EstimatorArtifact, ModelName, Scores } from '../../models/code/estimator';
 
 const usage = `
-usage: prm estimate-eval [--json [OUT]] [--retrain [--seed S] [--held-out F] [--epochs E]] [--by-family K]
+usage: prm estimate-eval [--json [OUT]] [--retrain [--seed S] [--held-out F] [--epochs E]]
 
 Scores the code estimator on the held-out split of the code corpus (data/code-corpus): for the
 learned model (quantile-mlp) and the gradient-free baseline (log-ridge), per target (cpu_ms,
@@ -19,9 +19,6 @@ coverage of p90 and p99. The split is stratified by program family and seeded.
   --seed S       split and initialisation seed (default 7)
   --held-out F   held-out share (default 0.25)
   --epochs E     MLP training epochs (default 800)
-  --by-family K  also cross-validate leaving whole families out (K folds; both models are
-                 trained K times with the artifact's options): how the estimator does on program
-                 shapes it has never seen, which the stratified split does not measure
   --json [OUT]   print the report as JSON (or write it to OUT)
 `;
 
@@ -36,7 +33,6 @@ export const command: Command = {
       seed: { type: 'string' },
       'held-out': { type: 'string' },
       epochs: { type: 'string' },
-      'by-family': { type: 'string' },
     }, true);
     const [out, ...extra] = positionals;
     if (extra.length > 0 || (out !== undefined && !values.json)) throw new UsageError('unexpected argument');
@@ -45,8 +41,6 @@ export const command: Command = {
     const epochs = numberFlag('epochs', values.epochs, 800);
     if (!(share > 0 && share < 0.9)) throw new UsageError('--held-out must be in (0, 0.9)');
     if (!Number.isInteger(epochs) || epochs < 1) throw new UsageError('--epochs must be a positive integer');
-    const folds = values['by-family'] === undefined ? undefined : numberFlag('by-family', values['by-family'], 5);
-    if (folds !== undefined && (!Number.isInteger(folds) || folds < 2)) throw new UsageError('--by-family must be an integer of at least 2');
     const log = (line: string) => process.stderr.write(`${line}\n`);
 
     /* eslint-disable @typescript-eslint/no-require-imports */
@@ -92,14 +86,10 @@ export const command: Command = {
       heldOut[name] = est.score(estimator.estimate(test.map((s) => byId.get(s.id)!)), test);
       estimator.dispose();
     }
-    const byFamily = folds === undefined
-      ? undefined
-      : await est.crossValidateByFamily(samples, folds, { seed: artifact.training.seed, mlp: { ...artifact.mlp.options } });
     const report = {
       selected: artifact.selected,
       samples: { train: artifact.training.samples, held_out: test.length },
       held_out: heldOut,
-      ...(byFamily ? { by_family: { folds, scores: byFamily } } : {}),
       backend,
       corpus: dataset.parameters,
     };
@@ -108,15 +98,14 @@ export const command: Command = {
       if (out) await writeFile(out, text);
       else process.stdout.write(text);
     } else {
-      process.stdout.write(table(heldOut, artifact.selected, `held-out programs: ${test.length}`));
-      if (byFamily) process.stdout.write(`\n${table(byFamily, artifact.selected, `leave-families-out, ${folds} folds: ${samples.length} programs, each predicted by models that never saw its family`)}`);
+      process.stdout.write(table(heldOut, artifact.selected, test.length));
     }
     return 0;
   },
 };
 
-function table(scores: Record<ModelName, Scores>, selected: ModelName, title: string): string {
-  const lines = [`${title}; selected model: ${selected}`, '', 'model          target           spearman  med_abs_log_err  cov_p90  cov_p99'];
+function table(scores: Record<ModelName, Scores>, selected: ModelName, n: number): string {
+  const lines = [`held-out programs: ${n}; selected model: ${selected}`, '', 'model          target           spearman  med_abs_log_err  cov_p90  cov_p99'];
   for (const [model, byTarget] of Object.entries(scores)) {
     for (const [target, s] of Object.entries(byTarget)) {
       lines.push(`${model.padEnd(14)} ${target.padEnd(16)} ${s.spearman.toFixed(3).padStart(8)}  ${s.median_abs_log_error.toFixed(3).padStart(15)}  ${s.coverage_p90.toFixed(2).padStart(7)}  ${s.coverage_p99.toFixed(2).padStart(7)}`);

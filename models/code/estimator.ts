@@ -53,9 +53,15 @@ export function toSamples(rows: { id: string; group: string; features: CodeFeatu
 export async function trainEstimator(samples: Sample[], o: TrainOptions): Promise<EstimatorArtifact> {
   const { train, test } = splitHeldOut(samples, o.heldOutShare, seededRandom(o.seed));
   if (train.length < 20 || test.length < 5) throw new RangeError(`too few samples to train (${train.length} train, ${test.length} held out)`);
-  const fitted = await fitBoth(train, o);
+  const scaler = fitScaler(train.map((s) => s.x));
+  const baseline = fitLinearBaseline(train, scaler);
+  const mlpOptions = { ...defaultMlpOptions, ...o.mlp, seed: o.mlp?.seed ?? o.seed };
+  // The network's own upper quantiles are fitted on data it has seen and come out too narrow;
+  // a slice of the training share it never sees sets how far above p50 they must reach.
+  const { train: fit, test: calibrate } = splitHeldOut(train, 0.2, seededRandom(o.seed + 1));
+  const model = await trainMlp(fit, scaler, mlpOptions);
   try {
-    const { scaler, baseline, model, calibration, mlpOptions } = fitted;
+    const calibration = calibrationOf(predictMlp(model, scaler, calibrate.map((s) => s.x)), calibrate);
     const baselineScores = score(test.map((s) => predictLinear(baseline, scaler, s.x)), test);
     const mlpScores = score(predictMlp(model, scaler, test.map((s) => s.x), calibration), test);
     const meanError = (s: Scores) => targets.reduce((sum, t) => sum + s[t].median_abs_log_error, 0) / targets.length;
@@ -70,53 +76,8 @@ export async function trainEstimator(samples: Sample[], o: TrainOptions): Promis
       training: { samples: train.length, heldOut: test.length, seed: o.seed, heldOutShare: o.heldOutShare, backend: o.backend, corpus: o.corpus },
     };
   } finally {
-    fitted.model.dispose();
+    model.dispose();
   }
-}
-
-/** Both models fitted on one training share; the caller disposes of `model`. */
-async function fitBoth(train: Sample[], o: Pick<TrainOptions, 'seed' | 'mlp'>) {
-  const scaler = fitScaler(train.map((s) => s.x));
-  const baseline = fitLinearBaseline(train, scaler);
-  const mlpOptions = { ...defaultMlpOptions, ...o.mlp, seed: o.mlp?.seed ?? o.seed };
-  // The network's own upper quantiles are fitted on data it has seen and come out too narrow;
-  // a slice of the training share it never sees sets how far above p50 they must reach.
-  const { train: fit, test: calibrate } = splitHeldOut(train, 0.2, seededRandom(o.seed + 1));
-  const model = await trainMlp(fit, scaler, mlpOptions);
-  const calibration = calibrationOf(predictMlp(model, scaler, calibrate.map((s) => s.x)), calibrate);
-  return { scaler, baseline, model, calibration, mlpOptions };
-}
-
-/** Families (groups) dealt round-robin in name order into k folds, so each is held out once and whole. */
-export function familyFolds(samples: Sample[], k: number): Sample[][] {
-  const families = [...new Set(samples.map((s) => s.group))].sort();
-  const foldOf = new Map(families.map((f, i) => [f, i % k]));
-  return Array.from({ length: k }, (_, fold) => samples.filter((s) => foldOf.get(s.group) === fold));
-}
-
-/**
- * Leave-families-out cross-validation: each fold's families are held out whole while both
- * models train on the others, and the held-out predictions of all folds are scored together.
- * The stratified split keeps a share of every family in training, so it measures programs like
- * ones already seen; this measures program shapes never seen, as third-party code will be.
- */
-export async function crossValidateByFamily(samples: Sample[], k: number, o: Pick<TrainOptions, 'seed' | 'mlp'>): Promise<Record<ModelName, Scores>> {
-  if (!Number.isInteger(k) || k < 2 || k > new Set(samples.map((s) => s.group)).size) throw new RangeError(`family folds must be an integer from 2 to the number of families, got ${k}`);
-  const actual: Sample[] = [];
-  const predicted: Record<ModelName, Estimate[]> = { 'quantile-mlp': [], 'log-ridge': [] };
-  const folds = familyFolds(samples, k);
-  for (const test of folds) {
-    const held = new Set(test);
-    const fitted = await fitBoth(samples.filter((s) => !held.has(s)), o);
-    try {
-      predicted['quantile-mlp'].push(...predictMlp(fitted.model, fitted.scaler, test.map((s) => s.x), fitted.calibration));
-      predicted['log-ridge'].push(...test.map((s) => predictLinear(fitted.baseline, fitted.scaler, s.x)));
-      actual.push(...test);
-    } finally {
-      fitted.model.dispose();
-    }
-  }
-  return { 'quantile-mlp': score(predicted['quantile-mlp'], actual), 'log-ridge': score(predicted['log-ridge'], actual) };
 }
 
 export function score(predictions: Estimate[], actual: Sample[]): Scores {

@@ -128,8 +128,6 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
         break;
       case 'AssignmentExpression':
         if (node.left.type === 'Identifier') index.reassigned.add(node.left.name);
-        // `s += piece` in a loop builds a string as long as the loop runs (in pieces).
-        if (node.left.type === 'Identifier' && node.operator === '+=') push(index.growth, node.left.name, { kind: 'append', fn: inner, items: 1, loops: chainToList(loops) });
         noteMemberWrite(index, node.left, inner, loops);
         break;
       case 'UpdateExpression':

@@ -68,8 +68,6 @@ const stringMethods = new Set(['split', 'join', 'replace', 'replaceAll', 'substr
 const allocatingMethods = new Set(['concat', 'slice', 'map', 'filter', 'split', 'repeat', 'join', 'flat', 'flatMap', 'toSorted', 'from', 'keys', 'values', 'entries', 'stringify', 'parse', 'structuredClone', 'padStart', 'padEnd', 'replace', 'replaceAll', 'push', 'unshift']);
 /** Methods of arrays, maps, sets, strings and iterators that user classes often define too. */
 const builtinMethods = new Set(['get', 'set', 'has', 'delete', 'add', 'clear', 'push', 'pop', 'shift', 'unshift', 'splice', 'slice', 'indexOf', 'includes', 'keys', 'values', 'entries', 'next', 'forEach', 'map', 'filter', 'reduce', 'find', 'sort', 'join', 'concat', 'toString', 'size', 'fill']);
-/** Built-in methods whose cost grows with the receiver's length. */
-const linearBuiltins = new Set(['join', 'split', 'slice', 'concat', 'indexOf', 'lastIndexOf', 'includes', 'reverse', 'fill', 'copyWithin', 'replace', 'replaceAll', 'match', 'matchAll', 'toUpperCase', 'toLowerCase', 'trim', 'flat', 'structuredClone', 'toReversed', 'search', 'localeCompare', 'normalize']);
 const timers = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask']);
 const builtins = new Set(builtinModules);
 
@@ -226,7 +224,6 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
         if (allocatingMethods.has(name) && node.callee.type === 'MemberExpression') allocate(tally, weight, loopDepth, name === 'repeat' ? (fold.length(node, scope) ?? 1) : 1);
         if (name === 'require' && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') countImport(counts, node.arguments[0].value);
         if (name === 'from' && node.callee.type === 'MemberExpression') counts.maxAllocationSize = Math.max(counts.maxAllocationSize, fold.length(node, scope) ?? 0);
-        tally.ops += weight * builtinWork(node, name, fold, scope);
       }
       if (name) {
         // `this.map.get(k)` inside a class's own `get` is Map's get, not recursion: a method named
@@ -276,27 +273,6 @@ function callbackRepeat(node: TSESTree.CallExpression | TSESTree.NewExpression, 
   }
   if (name === 'from' && receiver.type === 'Identifier' && receiver.name === 'Array') return Math.max(1, fold.length(node, scope) ?? UNKNOWN_TRIP);
   return 1;
-}
-
-/**
- * Elements a built-in call goes through, which its one AST node does not show: a join, split,
- * slice or JSON round trip touches every element, a sort n log n of them. Sizes come from the
- * receiver (or the argument, for JSON and Array.from); an unknown size counts as one loop's.
- */
-function builtinWork(node: TSESTree.CallExpression, name: string, fold: ConstantFolder, scope: number): number {
-  const callee = node.callee;
-  if (callee.type !== 'MemberExpression') return 0;
-  const receiver = callee.object;
-  if (receiver.type === 'Identifier' && receiver.name === 'JSON' && (name === 'stringify' || name === 'parse')) {
-    return node.arguments[0] ? fold.length(node.arguments[0], scope) ?? UNKNOWN_TRIP : 0;
-  }
-  if (receiver.type === 'Identifier' && (receiver.name === 'Math' || receiver.name === 'Object' || receiver.name === 'Number' || receiver.name === 'String')) return 0;
-  if (sorts.has(name) && node.arguments.length === 0) {
-    const n = fold.length(receiver, scope) ?? UNKNOWN_TRIP;
-    return n * Math.log2(Math.max(2, n));
-  }
-  if (!linearBuiltins.has(name)) return 0;
-  return fold.length(receiver, scope) ?? UNKNOWN_TRIP;
 }
 
 function countImport(counts: Counts, source: string): void {
