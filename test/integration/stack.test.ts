@@ -27,11 +27,20 @@ function prm(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
 }
 
 /** Two consecutive free ports (client and controller) away from the shared stack's. */
+/**
+ * Each call hands out a pair no earlier test of this file had: a broker an earlier test killed
+ * can leave its port in TIME_WAIT, which a probe bind (SO_REUSEADDR) passes but Kafka's does not.
+ */
+let nextPort = 39000 + Math.floor((process.pid % 50) * 20);
 async function freePortPair(): Promise<[number, number]> {
-  for (let port = 39000 + Math.floor((process.pid % 50) * 20); port < 40999; port += 2) {
-    if ((await isPortFree(port)) && (await isPortFree(port + 1))) return [port, port + 1];
+  for (; nextPort < 40999; nextPort += 2) {
+    const port = nextPort;
+    if ((await isPortFree(port)) && (await isPortFree(port + 1))) {
+      nextPort += 2;
+      return [port, port + 1];
+    }
   }
-  throw new Error('no free port pair in 39000-40999');
+  throw new Error('no free port pair left in 39000-40999');
 }
 
 async function isolatedEnv(extra: NodeJS.ProcessEnv = {}): Promise<NodeJS.ProcessEnv> {
