@@ -3,7 +3,7 @@ import { PERSISTENCE, type Candidate } from './evaluation';
 import type { Series } from './forecaster';
 import { lastFiniteIndex } from './point-model';
 
-export const BOTTOM_UP_PREFIX = 'bottom_up_';
+const BOTTOM_UP_PREFIX = 'bottom_up_';
 
 /**
  * Bottom-up (hierarchical) cluster forecasts, one per member model: the cluster's own persistence

@@ -2,6 +2,23 @@ import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError } from 'kafka
 import { StreamError } from '../../../streams/runtime/errors';
 import { testRetryOptions, withRetry } from '../../../streams/runtime/retry';
 
+// kafkajs' typings leave out the constructors' arguments its own code passes.
+const CoordinatorNotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error & { retriable: boolean };
+const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error & { retriable: boolean };
+/** As kafkajs' retrier wraps an error it may not retry itself (retry/index.js). */
+const wrapAsKafkajsRetrier = (e: Error) => new NonRetriable(e, { cause: e });
+
+/** Calls until one succeeds, throwing `err` the first time: how many calls it took and the result. */
+async function afterOneFailure(err: Error): Promise<{ result: string; calls: number }> {
+  let calls = 0;
+  const result = await withRetry(async () => {
+    calls++;
+    if (calls < 2) throw err;
+    return 'committed';
+  }, testRetryOptions);
+  return { result, calls };
+}
+
 describe('withRetry', () => {
   it('retries retriable errors with growing backoff until success', async () => {
     const delays: number[] = [];
@@ -20,36 +37,17 @@ describe('withRetry', () => {
   });
 
   it("retries kafkajs' final error for a broker that is away (no group coordinator during a restart), as kafkajs itself raises it", async () => {
-    // kafkajs' typings leave out the constructor's message, which its cluster code passes.
-    const CoordinatorNotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error & { retriable: boolean };
     const spent = new CoordinatorNotFound('Failed to find group coordinator');
     expect(spent.retriable).toBe(false);
-    let calls = 0;
-    const result = await withRetry(async () => {
-      calls++;
-      if (calls < 2) throw spent;
-      return 'committed';
-    }, testRetryOptions);
-    expect(result).toBe('committed');
-    expect(calls).toBe(2);
+    expect(await afterOneFailure(spent)).toEqual({ result: 'committed', calls: 2 });
   });
 
   it("retries the same error wrapped by kafkajs' retrier as the cause of a KafkaJSNonRetriableError, and no other wrapped error", async () => {
-    const CoordinatorNotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error & { retriable: boolean };
-    // As kafkajs' retrier wraps an error it may not retry itself (retry/index.js).
-    const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error & { retriable: boolean };
-    const wrap = (e: Error) => new NonRetriable(e, { cause: e });
-    const wrapped = wrap(new CoordinatorNotFound('Failed to find group coordinator'));
+    const wrapped = wrapAsKafkajsRetrier(new CoordinatorNotFound('Failed to find group coordinator'));
     expect(wrapped.retriable).toBe(false);
+    expect(await afterOneFailure(wrapped)).toEqual({ result: 'committed', calls: 2 });
     let calls = 0;
-    const result = await withRetry(async () => {
-      calls++;
-      if (calls < 2) throw wrapped;
-      return 'committed';
-    }, testRetryOptions);
-    expect(result).toBe('committed');
-    const other = wrap(new TypeError('bad record'));
-    calls = 0;
+    const other = wrapAsKafkajsRetrier(new TypeError('bad record'));
     await expect(withRetry(async () => {
       calls++;
       throw other;
