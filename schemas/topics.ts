@@ -46,10 +46,10 @@ export const topicCatalogue: readonly TopicSpec[] = [
     cleanupPolicy: 'delete', retentionMs: 7 * day, purpose: 'predicted demand per request with quantiles' }),
   topic({ name: 'prm.cluster-metrics', event: 'ClusterMetrics', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 3 * day, purpose: 'periodic state of each instance pool' }),
-  // The scheduler's view of the fleet: its input partitions are the user-keyed ones, so each pool
-  // sample is copied to every partition (a broadcast; see streams/processors/fleet.ts).
-  topic({ name: 'prm.fleet', event: 'ClusterMetrics', keyField: 'pool', partitions: userKeyedPartitions,
-    cleanupPolicy: 'delete', retentionMs: 1 * day, purpose: 'pool metrics broadcast to every scheduler partition' }),
+  // The scheduler's view of the fleet: its input partitions are the user-keyed ones, so each task's
+  // share of a pool is written to that task's partition by name (see streams/processors/fleet.ts).
+  topic({ name: 'prm.fleet-shares', event: 'FleetShare', keyField: 'pool', partitions: userKeyedPartitions,
+    cleanupPolicy: 'delete', retentionMs: 1 * day, purpose: 'each scheduler task\'s share of a pool\'s instances' }),
   topic({ name: 'prm.cluster-forecasts', event: 'ClusterLoadForecast', keyField: 'pool', partitions: poolKeyedPartitions,
     cleanupPolicy: 'delete', retentionMs: 3 * day, purpose: 'load forecasts over the boot lead-time horizon' }),
   topic({ name: 'prm.scale-commands', event: 'ScaleCommand', keyField: 'pool', partitions: poolKeyedPartitions,

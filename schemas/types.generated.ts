@@ -237,6 +237,22 @@ export interface ResourceAllocation {
   timeoutMs: number;
 }
 
+/** The part of a pool's running instances one scheduler task may reserve, allotted by the fleet-broadcast processor from every task's demand (what its running jobs hold plus what it holds queued, from prm.scheduler-backlog): each task keeps a floor, the rest is shared max-min fair over the demands, and capacity nobody asks for is split equally. The pool places jobs on its own instances; a share bounds what a task dispatches, so the tasks together never reserve more than runs, while one busy task can use most of the fleet. Keyed by pool on prm.fleet-shares, written to the partition of the task it is for. */
+export interface FleetShare {
+  /** The pool shared; the partition key's value. */
+  pool: string;
+  /** The scheduler task (partition of prm.demand-predictions) the share is for; also the partition it is written to. */
+  task: number;
+  /** Stream time of the allotment: the latest pool sample or backlog report it had seen. */
+  at: Date;
+  /** Ready instances in the pool's latest sample. */
+  instancesRunning: number;
+  /** The task's share, in instances (a fraction when the pool has fewer instances than busy tasks). */
+  shareInstances: number;
+  /** The task's demand the share was allotted from, in instances: running reservations plus queued jobs, each at its dominant share of an instance. */
+  demandInstances: number;
+}
+
 /** The scheduler hands a queued job to an instance. Keyed by pool on prm.dispatches (partitioned like prm.scale-commands); the pool's executor runs it. */
 export interface JobDispatch {
   /** The execution request dispatched. */
@@ -405,7 +421,7 @@ export const ScaleActionSymbols: readonly ScaleAction[] = ['SCALE_OUT', 'SCALE_I
 export type ScaleReason = 'FORECAST_DEMAND' | 'PREDICTED_JOB_DOES_NOT_FIT' | 'QUEUE_BACKLOG' | 'ERROR_HEADROOM' | 'IDLE_CAPACITY' | 'MIN_MAX_BOUNDS';
 export const ScaleReasonSymbols: readonly ScaleReason[] = ['FORECAST_DEMAND', 'PREDICTED_JOB_DOES_NOT_FIT', 'QUEUE_BACKLOG', 'ERROR_HEADROOM', 'IDLE_CAPACITY', 'MIN_MAX_BOUNDS'];
 
-/** What one scheduler task holds queued for a pool because it does not fit the running instances: the demand the planner must add capacity for, which the pool's own metrics cannot show. Keyed by pool on prm.scheduler-backlog (partitioned like prm.cluster-forecasts). Each task publishes its own, when its queue changes and at least once a minute of event time while it holds jobs; the pool's backlog is the sum over its tasks' latest. */
+/** What one scheduler task holds queued for a pool because it does not fit the running instances: the demand the planner must add capacity for, which the pool's own metrics cannot show. Keyed by pool on prm.scheduler-backlog (partitioned like prm.cluster-forecasts). Each task publishes its own, when its queue or reservations change and at least once a minute of event time while it holds jobs or reservations; the pool's backlog is the sum over its tasks' latest. */
 export interface SchedulerBacklog {
   /** The pool the jobs wait for; the partition key. */
   pool: string;
@@ -419,6 +435,8 @@ export interface SchedulerBacklog {
   queuedCores: number;
   /** The same, times each job's predicted median duration in seconds: the work waiting. */
   queuedCoreSeconds: number;
+  /** What the task's running jobs hold, in the same dominant-share cores: with queuedCores, the task's demand, from which the fleet-broadcast processor allots each task its share of the pool (FleetShare). 0 in reports written before it was kept. */
+  reservedCores?: number;
   /** Submission time of the longest-waiting queued job; null when none is queued. */
   oldestSubmittedAt?: Date | null;
 }
@@ -495,6 +513,7 @@ export interface EventTypes {
   DeadLetter: DeadLetter;
   ExecutionRequest: ExecutionRequest;
   ExecutionTelemetry: ExecutionTelemetry;
+  FleetShare: FleetShare;
   JobDispatch: JobDispatch;
   ModelUpdated: ModelUpdated;
   PoolClock: PoolClock;
@@ -514,6 +533,7 @@ export const eventSchemaFiles: Readonly<Record<EventName, string>> = {
   DeadLetter: 'dead-letter.avsc',
   ExecutionRequest: 'execution-request.avsc',
   ExecutionTelemetry: 'execution-telemetry.avsc',
+  FleetShare: 'fleet-share.avsc',
   JobDispatch: 'job-dispatch.avsc',
   ModelUpdated: 'model-updated.avsc',
   PoolClock: 'pool-clock.avsc',

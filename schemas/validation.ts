@@ -165,7 +165,16 @@ const rules: Rules = {
     c.atLeast('queuedJobs', v.queuedJobs);
     c.atLeast('queuedCores', v.queuedCores);
     c.atLeast('queuedCoreSeconds', v.queuedCoreSeconds);
+    if (v.reservedCores !== undefined) c.atLeast('reservedCores', v.reservedCores);
     if (v.oldestSubmittedAt) c.time('oldestSubmittedAt', v.oldestSubmittedAt);
+  },
+  FleetShare(v, c) {
+    c.id('pool', v.pool);
+    c.atLeast('task', v.task);
+    c.eventTime('at', v.at);
+    c.atLeast('instancesRunning', v.instancesRunning);
+    c.atLeast('shareInstances', v.shareInstances);
+    c.atLeast('demandInstances', v.demandInstances);
   },
   PoolClock(v, c) {
     c.id('pool', v.pool);

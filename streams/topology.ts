@@ -42,8 +42,10 @@ export interface PrmTopologyOptions {
  *
  *   prm.cluster-metrics ──► forecaster ──► prm.cluster-forecasts ──► planner ──► prm.scale-commands
  *           │                [history]                            ▲  [pools]
- *           ├─────────────────────────────────────────────────────┘ (current fleet size)
- *           └──► fleet-broadcast ──► prm.fleet (a copy per scheduler partition) ──► scheduler [fleet]
+ *           ├─────────────────────────────────────────────────────┤ (current fleet size)
+ *           │                            prm.scheduler-backlog ───┤ (what the scheduler's tasks hold)
+ *           └──► fleet-broadcast ◄────────────────────────────────┘
+ *                  └──► prm.fleet-shares (each task's share, on its partition) ──► scheduler [fleet]
  *
  * Every store is changelogged by the runtime; each processor is its own consumer group.
  */
@@ -60,7 +62,7 @@ export function prmTopology(o: PrmTopologyOptions): Topology {
     forecasterProcessor({ topics, ...o.forecast }),
     // Forecasts at the boot lead time, with the pool's current size, become scale commands.
     plannerProcessor({ topics, ...o.planner }),
-    // Each pool's samples reach every scheduler task, so each knows the fleet it places jobs on.
+    // Each pool's instances are divided between the scheduler's tasks by what each holds and queues.
     fleetBroadcastProcessor({ topics, partitions: o.capacity.tasks }),
     // Predictions queue by priority and are dispatched as capacity frees.
     schedulerProcessor({ topics, capacity: o.capacity, logger: o.logger?.child({ processor: 'scheduler' }) }),

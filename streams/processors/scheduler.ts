@@ -3,7 +3,7 @@ import { bestFit, type Bin } from '../../models/scheduling/placement';
 import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
-import type { ExecutionTelemetry, JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
+import type { ExecutionTelemetry, FleetShare, JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
 import { silentLogger, type Logger } from '../runtime/logger';
 import { jsonSerde, numberSerde } from '../runtime/serde';
@@ -24,8 +24,8 @@ const FULL_PASS_EVERY_SECONDS = 60;
 export interface SchedulerPoolConfig {
   pool: string;
   /**
-   * Instances assumed running until the pool's first prm.fleet sample says how many there are.
-   * Each scheduler task places jobs on its part of the running instances (see `taskBins`).
+   * Instances assumed running, split equally between the tasks, until the first prm.fleet-shares
+   * record tells a task its share (see `taskBins`).
    */
   instances: number;
   instanceCores: number;
@@ -85,9 +85,11 @@ export interface QueuedEntry {
   attempt?: number;
 }
 
-/** What the scheduler keeps of the pool's latest prm.fleet sample. */
+/** What the scheduler keeps of its latest prm.fleet-shares record. */
 export interface FleetEntry {
   instancesRunning: number;
+  /** The task's share of the running instances. Absent in entries written before shares: an equal split. */
+  shareInstances?: number;
   atMs: number;
 }
 
@@ -121,6 +123,8 @@ interface TaskModel {
   /** Reserved cores and memory per instance id, over every running job. */
   reserved: Map<string, { cores: number; memory: number }>;
   bins: (Bin & { id: string })[];
+  /** The task's share of the pool, in instances, that `bins` divide. */
+  share: number;
   /** Largest share of an instance this task has, before reservations: what a big job reserves. */
   widest: number;
   roomiest: number;
@@ -140,9 +144,10 @@ const STAMP_KEY = 'model-stamp';
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
 export const OOM_RETRIES_KEY = 'oom-retries';
-/** In the `sequence` store: event time and queue length of the last SchedulerBacklog. */
+/** In the `sequence` store: event time, queue length and reserved cores of the last SchedulerBacklog. */
 const BACKLOG_AT_KEY = 'backlog-at';
 const BACKLOG_JOBS_KEY = 'backlog-jobs';
+const BACKLOG_RESERVED_KEY = 'backlog-reserved';
 /** A changing queue is reported at most this often (event time)... */
 export const BACKLOG_MIN_GAP_MS = 10_000;
 /** ...and a non-empty one at least this often. */
@@ -154,8 +159,9 @@ const prioritiesPerTier = 10;
 
 /**
  * Predictions in, a durable priority queue per task, JobDispatch out when a job fits this task's
- * part of the running instances; telemetry of a dispatched job frees its reservation, and the
- * pool's samples on prm.fleet (broadcast to every task) resize that part as instances come and go. Everything the queue is lives
+ * share of the running instances; telemetry of a dispatched job frees its reservation, and the
+ * task's share on prm.fleet-shares (allotted from every task's demand by the fleet-broadcast
+ * processor) resizes that part as instances come and go and demand moves. Everything the queue is lives
  * in changelogged stores (the queue, the running reservations, the admission counter, each
  * user's fair-share and underestimate state, and the request ids dispatched lately), so a
  * restored task dispatches exactly what the crashed one would have. Ordering and placement are
@@ -188,7 +194,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     inputs: {
       predictions: o.topics.topic('prm.demand-predictions', 'PredictedDemand'),
       telemetry: o.topics.topic('prm.telemetry', 'ExecutionTelemetry'),
-      fleet: o.topics.topic('prm.fleet', 'ClusterMetrics'),
+      fleet: o.topics.topic('prm.fleet-shares', 'FleetShare'),
     },
     outputs: {
       dispatches: o.topics.topic('prm.dispatches', 'JobDispatch'),
@@ -215,7 +221,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         forgetExpired(ctx, t);
         if (record.input === 'predictions') admit(ctx, t, record.value);
         else if (record.input === 'telemetry') release(ctx, t, record.value);
-        else if (record.value.pool === c.pool) follow(ctx, t, record.value.instancesRunning, record.value.at.getTime());
+        else if (record.value.pool === c.pool) follow(ctx, t, record.value);
         reportBacklog(ctx, t);
         t.stamp++;
         ctx.store('sequence').put(STAMP_KEY, t.stamp);
@@ -245,9 +251,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const recent = new RecentRequests(recentOptions);
     recent.restore(ctx.store('dispatched').entries());
     const t: TaskModel = {
-      owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
+      owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
     };
-    resize(t, ctx.partition, ctx.store('fleet').get(c.pool)?.instancesRunning ?? c.instances);
+    resize(t, ctx.partition, shareOf(ctx.store('fleet').get(c.pool)));
     sequence.put(OWNER_KEY, t.owner);
     sequence.put(STAMP_KEY, t.stamp);
     models.set(ctx.partition, t);
@@ -300,6 +306,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (bin) {
       bin.freeCores += r.cores;
       bin.freeMemory += r.memoryBytes;
+    } else {
+      resize(t, ctx.partition, t.share); // it was charged to the bins a smaller share left (see resize)
     }
     if (r.charged && Number.isFinite(actualSeconds)) {
       const { userId, cores, durationP50Ms, durationP90Ms } = r.charged;
@@ -365,9 +373,13 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const sequence = ctx.store('sequence');
     const lastAt = sequence.get(BACKLOG_AT_KEY) ?? -Infinity;
     const lastJobs = sequence.get(BACKLOG_JOBS_KEY) ?? 0;
+    const lastReserved = sequence.get(BACKLOG_RESERVED_KEY) ?? 0;
     const jobs = t.entries.size;
+    const reservedCores = heldCores(t);
     const since = ctx.eventTime - lastAt;
-    const due = (jobs === 0) !== (lastJobs === 0) || (jobs !== lastJobs && since >= BACKLOG_MIN_GAP_MS) || (jobs > 0 && since >= BACKLOG_HEARTBEAT_MS);
+    const changed = jobs !== lastJobs || Math.abs(reservedCores - lastReserved) > 1e-9;
+    const holds = jobs > 0 || reservedCores > 1e-9;
+    const due = (jobs === 0) !== (lastJobs === 0) || (changed && since >= BACKLOG_MIN_GAP_MS) || (holds && since >= BACKLOG_HEARTBEAT_MS);
     if (!due) return;
     let cores = 0;
     let coreSeconds = 0;
@@ -380,35 +392,72 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     }
     sequence.put(BACKLOG_AT_KEY, ctx.eventTime);
     sequence.put(BACKLOG_JOBS_KEY, jobs);
+    sequence.put(BACKLOG_RESERVED_KEY, reservedCores);
     ctx.forward('backlog', {
       key: c.pool,
       value: {
         pool: c.pool, task: ctx.partition, at: new Date(ctx.eventTime), queuedJobs: jobs, queuedCores: cores, queuedCoreSeconds: coreSeconds,
-        oldestSubmittedAt: jobs > 0 ? new Date(oldest) : null,
+        reservedCores, oldestSubmittedAt: jobs > 0 ? new Date(oldest) : null,
       },
     });
   }
 
-  function follow(ctx: Ctx, t: TaskModel, instancesRunning: number, atMs: number): void {
+  /** What the task's running jobs hold, in cores of the instance shape: per bin, the larger of its cores and memory held. */
+  function heldCores(t: TaskModel): number {
+    let cores = 0;
+    for (const r of t.reserved.values()) cores += Math.max(0, r.cores / c.instanceCores, r.memory / c.instanceMemoryBytes) * c.instanceCores;
+    return cores;
+  }
+
+  function follow(ctx: Ctx, t: TaskModel, share: FleetShare): void {
     const fleet = ctx.store('fleet');
     const known = fleet.get(c.pool);
-    if (known && known.atMs > atMs) return; // an older sample, overtaken
-    fleet.put(c.pool, { instancesRunning, atMs });
-    resize(t, ctx.partition, instancesRunning);
+    const atMs = share.at.getTime();
+    if (known && known.atMs > atMs) return; // an older share, overtaken
+    const entry: FleetEntry = { instancesRunning: share.instancesRunning, shareInstances: share.shareInstances, atMs };
+    fleet.put(c.pool, entry);
+    resize(t, ctx.partition, shareOf(entry));
     dispatchWhatFits(ctx, t);
   }
 
-  /** This task's bins for `instancesRunning` instances, less what running jobs hold on them. */
-  function resize(t: TaskModel, partition: number, instancesRunning: number): void {
-    t.bins = taskBins(partition, instancesRunning, c);
+  /** The task's share: the fleet-broadcast's allotment, or an equal split of what is known to run. */
+  function shareOf(fleet: FleetEntry | undefined): number {
+    return fleet?.shareInstances ?? (fleet?.instancesRunning ?? c.instances) / c.tasks;
+  }
+
+  /**
+   * This task's bins for a share of `share` instances, less what running jobs hold. A job on a
+   * bin the share no longer has (it shrank) still holds capacity on the pool, so its reservation
+   * is charged to the remaining bins, roomiest first, until it ends.
+   */
+  function resize(t: TaskModel, partition: number, share: number): void {
+    t.share = share;
+    t.bins = taskBins(partition, share, c);
     t.widest = Math.max(...t.bins.map((b) => b.freeCores));
     t.roomiest = Math.max(...t.bins.map((b) => b.freeMemory));
-    for (const b of t.bins) {
-      const r = t.reserved.get(b.id);
-      if (r) {
+    const byId = new Map(t.bins.map((b) => [b.id, b]));
+    const orphaned: { cores: number; memory: number }[] = [];
+    for (const [id, r] of t.reserved) {
+      const b = byId.get(id);
+      if (!b) orphaned.push(r);
+      else {
         b.freeCores -= r.cores;
         b.freeMemory -= r.memory;
       }
+    }
+    if (t.bins.length === 0) return;
+    for (const r of orphaned) {
+      let { cores, memory } = r;
+      for (const b of [...t.bins].sort((x, y) => y.freeCores - x.freeCores)) {
+        const take = { cores: Math.min(cores, Math.max(0, b.freeCores)), memory: Math.min(memory, Math.max(0, b.freeMemory)) };
+        b.freeCores -= take.cores;
+        b.freeMemory -= take.memory;
+        cores -= take.cores;
+        memory -= take.memory;
+      }
+      // More than the share holds: the remainder makes a bin negative, so nothing fits until jobs end.
+      t.bins[0]!.freeCores -= cores;
+      t.bins[0]!.freeMemory -= memory;
     }
   }
 
@@ -566,23 +615,19 @@ function reserve(reserved: Map<string, { cores: number; memory: number }>, insta
 }
 
 /**
- * The part of the running instances scheduler task `partition` places jobs on, so that the tasks
- * never reserve the same capacity twice. With at least as many instances as tasks, task p owns
- * the whole instances whose index is p modulo the task count; with fewer, the tasks share: task
- * p gets an equal fraction of instance p modulo the instance count. Every task always has some
- * capacity, so no user's partition waits for the fleet to outgrow the task count.
+ * The bins scheduler task `partition` places jobs on for a share of `share` instances: one whole
+ * instance's shape per whole instance of the share, and the fraction left as a smaller bin. The
+ * bins are the task's budget, not the pool's machines (the pool places each job on its own
+ * instances, the dispatch's instance id is a hint), so the tasks together never reserve more
+ * than runs as long as their shares add up to the fleet.
  */
-export function taskBins(partition: number, instancesRunning: number, c: Required<SchedulerPoolConfig>): (Bin & { id: string })[] {
-  const n = Math.max(0, Math.floor(instancesRunning));
+export function taskBins(partition: number, share: number, c: Required<SchedulerPoolConfig>): (Bin & { id: string })[] {
+  const s = Number.isFinite(share) && share > 0 ? share : 0;
+  const whole = Math.floor(s + 1e-9);
   const bins: (Bin & { id: string })[] = [];
-  if (n >= c.tasks) {
-    for (let i = partition; i < n; i += c.tasks) bins.push({ id: `${c.pool}-${i}`, freeCores: c.instanceCores, freeMemory: c.instanceMemoryBytes });
-    return bins;
-  }
-  if (n === 0) return bins;
-  const instance = partition % n;
-  const sharers = Math.floor((c.tasks - 1 - instance) / n) + 1; // tasks q < tasks with q % n === instance
-  bins.push({ id: `${c.pool}-${instance}`, freeCores: c.instanceCores / sharers, freeMemory: c.instanceMemoryBytes / sharers });
+  for (let j = 0; j < whole; j++) bins.push({ id: `${c.pool}-t${partition}-${j}`, freeCores: c.instanceCores, freeMemory: c.instanceMemoryBytes });
+  const rest = s - whole;
+  if (rest > 1e-6) bins.push({ id: `${c.pool}-t${partition}-${whole}`, freeCores: c.instanceCores * rest, freeMemory: c.instanceMemoryBytes * rest });
   return bins;
 }
 

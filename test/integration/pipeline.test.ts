@@ -25,7 +25,7 @@ const run = randomBytes(4).toString('hex');
 const prefix = `test.pipeline.${run}.`;
 const partitions = 2;
 const catalogue = prefixedCatalogue(prefix).map((t) => ({ ...t, partitions }));
-const names = ['prm.requests', 'prm.user-profiles', 'prm.demand-predictions', 'prm.code-features', 'prm.telemetry', 'prm.fleet', 'prm.dispatches', 'prm.scheduler-backlog', 'prm.dlq'];
+const names = ['prm.requests', 'prm.user-profiles', 'prm.demand-predictions', 'prm.code-features', 'prm.telemetry', 'prm.fleet-shares', 'prm.dispatches', 'prm.scheduler-backlog', 'prm.dlq'];
 const specs = names.map((n) => findTopic(`${prefix}${n}`, catalogue));
 const topicName = (n: string) => `${prefix}${n}`;
 // The queue test has topics of its own, so the first test's records are not in its input.

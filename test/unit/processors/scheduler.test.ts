@@ -1,4 +1,4 @@
-import type { ClusterMetrics, PredictedDemand, UserTier } from '../../../schemas/types.generated';
+import type { FleetShare, PredictedDemand, UserTier } from '../../../schemas/types.generated';
 import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
@@ -8,7 +8,7 @@ import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
-// Six tasks, six one-core instances: partition 0 owns exactly one instance, pool-0.
+// Six tasks, six one-core instances: until told its share, partition 0 has an equal split, one instance (pool-t0-0).
 const capacity = { pool: 'pool', instances: 6, instanceCores: 1, instanceMemoryBytes: 4 * GIB };
 
 function prediction(requestId: string, tier: UserTier, priority: number, atMs = T0): PredictedDemand {
@@ -56,10 +56,10 @@ describe('scheduler', () => {
     driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'PREMIUM', 5, T0 + 10) });
     finish(driver, 'a', T0 + 3000);
     const [first, second] = driver.readOutput('dispatches').map((d) => d.value!);
-    expect(first).toMatchObject({ requestId: 'a', pool: 'pool', instanceId: 'pool-0', queuedMs: 0 });
+    expect(first).toMatchObject({ requestId: 'a', pool: 'pool', instanceId: 'pool-t0-0', queuedMs: 0 });
     // Memory: the p90 (150 MiB) plus 15%.
     expect(first!.allocation).toEqual({ cpuMillicores: 1000, memoryBytes: Math.round(150 * 1.15 * 1024 * 1024), timeoutMs: 6000 });
-    expect(second).toMatchObject({ requestId: 'b', instanceId: 'pool-0', queuedMs: 2990 });
+    expect(second).toMatchObject({ requestId: 'b', instanceId: 'pool-t0-0', queuedMs: 2990 });
     expect(second!.dispatchedAt.getTime()).toBe(T0 + 3000);
     const p = second!.priority;
     expect(p.aging).toBeGreaterThan(0);
@@ -136,23 +136,30 @@ describe('scheduler', () => {
   it('reports what it holds queued for the planner: at once when the queue fills or empties, at most every 10 s while it changes, every minute while it holds jobs', () => {
     const { driver } = scheduler();
     driver.pipeInput('predictions', { key: 'x', value: prediction('running', 'STANDARD', 5) });
-    // Nothing queued yet (the job runs): the queue did not fill, nothing to report.
-    expect(driver.readOutput('backlog')).toEqual([]);
+    // Nothing queued (the job runs), but its reservation is demand the fleet's shares follow: reported.
+    expect(driver.readOutput('backlog').map((b) => [b.value!.queuedJobs, b.value!.reservedCores])).toEqual([[0, 1]]);
     driver.pipeInput('predictions', { key: 'x', value: prediction('q1', 'STANDARD', 5, T0 + 100) });
     const [filled] = driver.readOutput('backlog').map((b) => b.value!);
     // One job of 1 core and 172.5 MiB on 1-core, 4 GiB instances: its dominant share is its core; 1 s predicted.
-    expect(filled).toEqual({ pool: 'pool', task: 0, at: new Date(T0 + 100), queuedJobs: 1, queuedCores: 1, queuedCoreSeconds: 1, oldestSubmittedAt: new Date(T0 + 100) });
+    expect(filled).toEqual({
+      pool: 'pool', task: 0, at: new Date(T0 + 100), queuedJobs: 1, queuedCores: 1, queuedCoreSeconds: 1, reservedCores: 1, oldestSubmittedAt: new Date(T0 + 100),
+    });
     driver.pipeInput('predictions', { key: 'x', value: prediction('q2', 'STANDARD', 5, T0 + 5_000) });
     expect(driver.readOutput('backlog')).toEqual([]);
     driver.pipeInput('predictions', { key: 'x', value: prediction('q3', 'STANDARD', 5, T0 + 10_100) });
     expect(driver.readOutput('backlog').map((b) => b.value!.queuedJobs)).toEqual([3]);
-    driver.pipeInput('fleet', { key: 'other', value: fleetSample('other', 1, T0 + 40_000) });
+    driver.pipeInput('fleet', { key: 'other', value: shareSample('other', 1, T0 + 40_000) });
     expect(driver.readOutput('backlog')).toEqual([]);
-    driver.pipeInput('fleet', { key: 'other', value: fleetSample('other', 1, T0 + 70_100) });
+    driver.pipeInput('fleet', { key: 'other', value: shareSample('other', 1, T0 + 70_100) });
     expect(driver.readOutput('backlog').map((b) => [b.value!.queuedJobs, b.value!.at.getTime()])).toEqual([[3, T0 + 70_100]]);
     for (const [id, atMs] of [['running', T0 + 71_000], ['q1', T0 + 72_000], ['q2', T0 + 73_000], ['q3', T0 + 74_000]] as const) finish(driver, id, atMs);
     const reports = driver.readOutput('backlog').map((b) => b.value!);
     expect(reports[reports.length - 1]).toMatchObject({ queuedJobs: 0, queuedCores: 0, oldestSubmittedAt: null });
+    // The last job's end frees the reservation: reported once the 10 s gap has passed, then silence.
+    driver.pipeInput('fleet', { key: 'other', value: shareSample('other', 1, T0 + 84_500) });
+    expect(driver.readOutput('backlog').map((b) => [b.value!.queuedJobs, b.value!.reservedCores])).toEqual([[0, 0]]);
+    driver.pipeInput('fleet', { key: 'other', value: shareSample('other', 1, T0 + 300_000) });
+    expect(driver.readOutput('backlog')).toEqual([]);
   });
 
   describe('a run that ends out of memory', () => {
@@ -364,37 +371,40 @@ describe('scheduler', () => {
     expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['small-3']);
   });
 
-  it('follows the fleet: a prm.fleet sample with more instances lets queued jobs run, other pools and older samples change nothing', () => {
+  it('follows its share of the fleet: a larger share lets queued jobs run, other pools and older shares change nothing', () => {
     const { driver } = scheduler();
     driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
     driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'STANDARD', 5, T0 + 10) });
     expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
-    driver.pipeInput('fleet', { key: 'other', value: fleetSample('other', 12, T0 + 20) });
+    driver.pipeInput('fleet', { key: 'other', value: shareSample('other', 12, T0 + 20) });
     expect(driver.readOutput('dispatches')).toEqual([]);
-    driver.pipeInput('fleet', { key: 'pool', value: fleetSample('pool', 12, T0 + 30) });
+    driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0 + 30) });
     const [b] = driver.readOutput('dispatches').map((d) => d.value!);
-    expect(b).toMatchObject({ requestId: 'b', instanceId: 'pool-6' });
-    driver.pipeInput('fleet', { key: 'pool', value: fleetSample('pool', 1, T0 + 25) });
-    expect(driver.store('fleet').get('pool')).toEqual({ instancesRunning: 12, atMs: T0 + 30 });
+    expect(b).toMatchObject({ requestId: 'b', instanceId: 'pool-t0-1' });
+    driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 1, T0 + 25) });
+    expect(driver.store('fleet').get('pool')).toEqual({ instancesRunning: 12, shareInstances: 2, atMs: T0 + 30 });
   });
 
-  it('splits the running instances between tasks: whole ones when there are enough, equal shares when there are fewer', () => {
+  it('keeps a running job\'s reservation when its share shrinks under it: nothing more starts until it ends', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
+    for (const id of ['a', 'b', 'c']) driver.pipeInput('predictions', { key: 'x', value: prediction(id, 'STANDARD', 5, T0 + 10) });
+    expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId])).toEqual([['a', 'pool-t0-0'], ['b', 'pool-t0-1']]);
+    // Down to one instance: b's job on pool-t0-1 still holds a core, charged to what is left.
+    driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 1, T0 + 20) });
+    finish(driver, 'a', T0 + 1000);
+    expect(driver.readOutput('dispatches')).toEqual([]);
+    finish(driver, 'b', T0 + 2000);
+    expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId])).toEqual([['c', 'pool-t0-0']]);
+  });
+
+  it('divides its share into bins: whole instances, then the fraction left', () => {
     const c = checkSchedulerPool({ ...capacity, instanceCores: 8, tasks: 6 });
-    expect(taskBins(0, 13, c).map((b) => b.id)).toEqual(['pool-0', 'pool-6', 'pool-12']);
-    expect(taskBins(5, 13, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-5', 8], ['pool-11', 8]]);
-    expect(taskBins(1, 4, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-1', 4]]);
-    expect(taskBins(2, 4, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-2', 8]]);
+    expect(taskBins(0, 3, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-t0-0', 8], ['pool-t0-1', 8], ['pool-t0-2', 8]]);
+    expect(taskBins(5, 2.5, c).map((b) => [b.id, b.freeCores, b.freeMemory])).toEqual([['pool-t5-0', 8, 4 * GIB], ['pool-t5-1', 8, 4 * GIB], ['pool-t5-2', 4, 2 * GIB]]);
+    expect(taskBins(1, 0.25, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-t1-0', 2]]);
     expect(taskBins(3, 0, c)).toEqual([]);
-    for (let n = 1; n <= 14; n++) {
-      const perInstance = new Map<string, number>();
-      for (let p = 0; p < 6; p++) {
-        const bins = taskBins(p, n, c);
-        expect(bins.length).toBeGreaterThan(0); // every task has capacity
-        for (const b of bins) perInstance.set(b.id, (perInstance.get(b.id) ?? 0) + b.freeCores);
-      }
-      expect(perInstance.size).toBe(n);
-      for (const cores of perInstance.values()) expect(cores).toBeCloseTo(8); // nothing reserved twice, nothing idle
-    }
+    expect(taskBins(3, Number.NaN, c)).toEqual([]);
   });
 
   it('rejects a pool with no instances', () => {
@@ -403,9 +413,6 @@ describe('scheduler', () => {
   });
 });
 
-function fleetSample(pool: string, instancesRunning: number, atMs: number): ClusterMetrics {
-  return {
-    pool, at: new Date(atMs), instancesRunning, instancesBooting: 0, cpuCapacityMillicores: instancesRunning * 1000,
-    memoryCapacityBytes: instancesRunning * 4 * GIB, cpuUtilization: 0.5, memoryUtilization: 0.5, ioUtilization: 0, queueDepth: 0,
-  };
+function shareSample(pool: string, shareInstances: number, atMs: number): FleetShare {
+  return { pool, task: 0, at: new Date(atMs), instancesRunning: 12, shareInstances, demandInstances: 1 };
 }

@@ -16,6 +16,6 @@ describe('the PRM topology', () => {
     expect(text).toContain('-> prm.dispatches (dispatches)');
     // What one processor writes, another reads: the flow is connected end to end.
     const reads = new Set(t.processors.flatMap((p) => Object.values(p.inputs).map((i) => i.name)));
-    expect(['prm.demand-predictions', 'prm.user-profiles', 'prm.cluster-forecasts', 'prm.fleet'].every((t) => reads.has(t))).toBe(true);
+    expect(['prm.demand-predictions', 'prm.user-profiles', 'prm.cluster-forecasts', 'prm.fleet-shares'].every((t) => reads.has(t))).toBe(true);
   });
 });

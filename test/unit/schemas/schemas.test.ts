@@ -32,7 +32,7 @@ describe('event schemas', () => {
   it('cover every event the issue lists', () => {
     expect(eventNames).toEqual([
       'ClusterLoadForecast', 'ClusterMetrics', 'CodeFeatures', 'DeadLetter', 'ExecutionRequest', 'ExecutionTelemetry',
-      'JobDispatch', 'ModelUpdated', 'PoolClock', 'PredictedDemand', 'ScaleCommand', 'SchedulerBacklog', 'UserProfile',
+      'FleetShare', 'JobDispatch', 'ModelUpdated', 'PoolClock', 'PredictedDemand', 'ScaleCommand', 'SchedulerBacklog', 'UserProfile',
     ]);
   });
 
