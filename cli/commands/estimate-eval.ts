@@ -18,7 +18,9 @@ coverage of p90 and p99. The split is stratified by program family and seeded.
 
   --retrain      train both models again on the training share, select the learned model only
                  if its mean held-out log error beats the baseline's, and write the artifact
-                 (models/code/estimator-model.json)
+                 (models/code/estimator-model.json) with the training share's feature range:
+                 beyond it, estimates scale in proportion to the program's size
+                 (models/code/extrapolation.ts)
   --seed S       split and initialisation seed (default 7)
   --held-out F   held-out share (default 0.25)
   --epochs E     MLP training epochs (default 800)
@@ -108,6 +110,8 @@ export const command: Command = {
     const onWorkload = workload === undefined ? undefined : await checkWorkload(workload, values.format ?? 'jobs', artifact, log);
     const report = {
       selected: artifact.selected,
+      // Whether the artifact records its training range, beyond which it extrapolates by proportion (models/code/extrapolation.ts).
+      extrapolation_guard: artifact.domain !== undefined,
       samples: { train: artifact.training.samples, held_out: test.length },
       held_out: heldOut,
       ...(onWorkload ? { workload: onWorkload } : {}),
@@ -119,7 +123,7 @@ export const command: Command = {
       if (out) await writeFile(out, text);
       else process.stdout.write(text);
     } else {
-      process.stdout.write(table(heldOut, artifact.selected, test.length));
+      process.stdout.write(table(heldOut, artifact.selected, test.length, artifact.domain !== undefined));
       if (onWorkload) process.stdout.write(workloadTable(onWorkload));
     }
     return 0;
@@ -182,8 +186,8 @@ function workloadTable(w: WorkloadReport): string {
   return `${lines.join('\n')}\n`;
 }
 
-function table(scores: Record<ModelName, Scores>, selected: ModelName, n: number): string {
-  const lines = [`held-out programs: ${n}; selected model: ${selected}`, '', 'model          target           spearman  med_abs_log_err  cov_p90  cov_p99'];
+function table(scores: Record<ModelName, Scores>, selected: ModelName, n: number, guarded: boolean): string {
+  const lines = [`held-out programs: ${n}; selected model: ${selected}; extrapolation guard: ${guarded ? 'on' : 'off (artifact has no training range)'}`, '', 'model          target           spearman  med_abs_log_err  cov_p90  cov_p99'];
   for (const [model, byTarget] of Object.entries(scores)) {
     for (const [target, s] of Object.entries(byTarget)) {
       lines.push(`${model.padEnd(14)} ${target.padEnd(16)} ${s.spearman.toFixed(3).padStart(8)}  ${s.median_abs_log_error.toFixed(3).padStart(15)}  ${s.coverage_p90.toFixed(2).padStart(7)}  ${s.coverage_p99.toFixed(2).padStart(7)}`);

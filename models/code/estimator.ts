@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { tf } from '../tf/backend';
+import { fitDomain, guardDomain, type FeatureDomain } from './extrapolation';
 import { featureVector, type CodeFeatures } from './features';
 import { fitLinearBaseline, predictLinear, type LinearBaseline } from './linear-baseline';
 import { coverage, medianAbsLogError, quantile, spearman } from './metrics';
@@ -26,6 +27,11 @@ export interface EstimatorArtifact {
   selected: ModelName;
   features: string[];
   scaler: Scaler;
+  /**
+   * The training inputs' range; beyond it both models extrapolate by proportion to size
+   * (extrapolation.ts). Versions trained before it was recorded have none and run unguarded.
+   */
+  domain?: FeatureDomain;
   baseline: LinearBaseline;
   mlp: SerializedMlp;
   mlpCalibration: Calibration;
@@ -54,6 +60,7 @@ export async function trainEstimator(samples: Sample[], o: TrainOptions): Promis
   const { train, test } = splitHeldOut(samples, o.heldOutShare, seededRandom(o.seed));
   if (train.length < 20 || test.length < 5) throw new RangeError(`too few samples to train (${train.length} train, ${test.length} held out)`);
   const scaler = fitScaler(train.map((s) => s.x));
+  const domain = fitDomain(train.map((s) => s.x));
   const baseline = fitLinearBaseline(train, scaler);
   const mlpOptions = { ...defaultMlpOptions, ...o.mlp, seed: o.mlp?.seed ?? o.seed };
   // The network's own upper quantiles are fitted on data it has seen and come out too narrow;
@@ -61,15 +68,16 @@ export async function trainEstimator(samples: Sample[], o: TrainOptions): Promis
   const { train: fit, test: calibrate } = splitHeldOut(train, 0.2, seededRandom(o.seed + 1));
   const model = await trainMlp(fit, scaler, mlpOptions);
   try {
-    const calibration = calibrationOf(predictMlp(model, scaler, calibrate.map((s) => s.x)), calibrate);
-    const baselineScores = score(test.map((s) => predictLinear(baseline, scaler, s.x)), test);
-    const mlpScores = score(predictMlp(model, scaler, test.map((s) => s.x), calibration), test);
+    // Scored as served: through the domain guard.
+    const calibration = calibrationOf(guardDomain(domain, (xs) => predictMlp(model, scaler, xs))(calibrate.map((s) => s.x)), calibrate);
+    const baselineScores = score(guardDomain(domain, (xs) => xs.map((x) => predictLinear(baseline, scaler, x)))(test.map((s) => s.x)), test);
+    const mlpScores = score(guardDomain(domain, (xs) => predictMlp(model, scaler, xs, calibration))(test.map((s) => s.x)), test);
     const meanError = (s: Scores) => targets.reduce((sum, t) => sum + s[t].median_abs_log_error, 0) / targets.length;
     return {
       format: 'prm-code-estimator/1',
       selected: meanError(mlpScores) < meanError(baselineScores) ? 'quantile-mlp' : 'log-ridge',
       features: featureVector.map((f) => f.name),
-      scaler, baseline,
+      scaler, domain, baseline,
       mlp: await serializeMlp(model, mlpOptions),
       mlpCalibration: calibration,
       heldOut: { 'quantile-mlp': mlpScores, 'log-ridge': baselineScores },
@@ -106,11 +114,14 @@ export async function loadEstimator(artifact: EstimatorArtifact, model: ModelNam
   if (artifact.format !== 'prm-code-estimator/1' || artifact.features.join(',') !== expected) {
     throw new Error('code estimator artifact does not match this analyser\'s features: retrain it (npx prm estimate-eval --retrain)');
   }
+  const guarded = (predict: (xs: number[][]) => Estimate[]) => (artifact.domain ? guardDomain(artifact.domain, predict) : predict);
   if (model === 'log-ridge') {
-    return { name: model, estimate: (fs) => fs.map((f) => predictLinear(artifact.baseline, artifact.scaler, toVector(f))), dispose: () => {} };
+    const predict = guarded((xs) => xs.map((x) => predictLinear(artifact.baseline, artifact.scaler, x)));
+    return { name: model, estimate: (fs) => predict(fs.map(toVector)), dispose: () => {} };
   }
   const net: tf.LayersModel = await loadMlp(artifact.mlp);
-  return { name: model, estimate: (fs) => predictMlp(net, artifact.scaler, fs.map(toVector), artifact.mlpCalibration), dispose: () => net.dispose() };
+  const predict = guarded((xs) => predictMlp(net, artifact.scaler, xs, artifact.mlpCalibration));
+  return { name: model, estimate: (fs) => predict(fs.map(toVector)), dispose: () => net.dispose() };
 }
 
 function calibrationOf(predictions: Estimate[], actual: Sample[]): Calibration {
