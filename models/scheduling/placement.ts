@@ -54,10 +54,14 @@ export function bestFit<B extends Bin>(
 /** Scratch room per bin index for bestFit (reused: a placement is computed at every dispatch). */
 let room = new Float64Array(1024);
 
-/** Parts of `cores` and `memory` that fit in `bin` (same rounding as bestFit). */
+/**
+ * Parts of `cores` and `memory` that fit in `bin` (same rounding as bestFit). A bin charged past
+ * its size (the scheduler's shrunk share still carrying running jobs) holds none, not a negative
+ * count that would offset another bin's room.
+ */
 export function partsThatFit(bin: Bin, cores: number, memory: number): number {
   const byCores = cores > 0 ? Math.floor(bin.freeCores / cores + 1e-9) : Infinity;
   const byMemory = memory > 0 ? Math.floor(bin.freeMemory / memory + 1e-9) : Infinity;
   const k = Math.min(byCores, byMemory);
-  return Number.isFinite(k) ? k : Number.MAX_SAFE_INTEGER;
+  return Number.isFinite(k) ? Math.max(0, k) : Number.MAX_SAFE_INTEGER;
 }

@@ -1,4 +1,4 @@
-import { bestFit } from '../../../models/scheduling/placement';
+import { bestFit, partsThatFit } from '../../../models/scheduling/placement';
 
 describe('bestFit', () => {
   it('fills the tightest bins first and keeps a large free bin free', () => {
@@ -24,5 +24,11 @@ describe('bestFit', () => {
     expect(p.map((x) => [x.bin.name, x.replicas])).toEqual([['b0', 1], ['b2', 1], ['b4', 1]]);
     expect(bestFit(bins, 4, 0, 10, 8, 16)).toEqual([]); // 3 + 2 x 3 = 9 parts of room
   });
-});
 
+  it('counts a bin charged past its size as holding nothing, not as negative room offsetting another bin', () => {
+    const bins = [{ name: 'over', freeCores: -2, freeMemory: 16 }, { name: 'room', freeCores: 3, freeMemory: 16 }];
+    expect(bestFit(bins, 1, 1, 1, 8, 16).map((x) => [x.bin.name, x.replicas])).toEqual([['room', 1]]);
+    expect(bestFit(bins, 1, 1, 4, 8, 16)).toEqual([]);
+    expect(partsThatFit(bins[0]!, 1, 1)).toBe(0);
+  });
+});
