@@ -398,6 +398,18 @@ describe('scheduler', () => {
     expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId])).toEqual([['c', 'pool-t0-0']]);
   });
 
+  it('starts a job on the room a share shrunk to a fraction still has, past a bin its running jobs overfill', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
+    for (const id of ['a', 'b', 'c']) driver.pipeInput('predictions', { key: 'x', value: prediction(id, 'STANDARD', 5, T0 + 10) });
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a', 'b']);
+    // 1.5 instances: b's core now overfills the half-instance bin; a's end frees the whole one.
+    driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 1.5, T0 + 20) });
+    finish(driver, 'a', T0 + 1000);
+    expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId])).toEqual([['c', 'pool-t0-0']]);
+    expect(driver.readDeadLetters()).toEqual([]);
+  });
+
   it('divides its share into bins: whole instances, then the fraction left', () => {
     const c = checkSchedulerPool({ ...capacity, instanceCores: 8, tasks: 6 });
     expect(taskBins(0, 3, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-t0-0', 8], ['pool-t0-1', 8], ['pool-t0-2', 8]]);
