@@ -3,8 +3,8 @@
 // what happens here before it exists. It (1) makes the environment unreadable, on top of the
 // empty environment the meter already gives, so a program that reads it fails loudly instead of
 // silently seeing nothing; (2) writes the start mark on fd 3, which tells the meter that user
-// code starts now: accounting begins there and the runtime's start-up is left out; (3) loads the
-// program. Nothing the program does afterwards can change what the meter measured.
+// code starts now: accounting begins there and the runtime's start-up is left out, and waits for
+// the meter's reply, sent once the counters are sampled; (3) loads the program. Nothing the program does afterwards can change what the meter measured.
 const fs = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
@@ -27,6 +27,18 @@ Object.defineProperty(process, 'env', {
   configurable: false,
 });
 
+function readReply(fd) {
+  const reply = Buffer.alloc(1);
+  for (;;) {
+    try {
+      if (fs.readSync(fd, reply, 0, 1, null) !== 1) throw new Error('the sandbox meter closed the start mark without a reply');
+      return;
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+    }
+  }
+}
+
 function calledFromNodeInternals() {
   const limit = Error.stackTraceLimit;
   Error.stackTraceLimit = 4;
@@ -43,6 +55,8 @@ void process.stderr;
 
 const entry = process.argv[2];
 fs.writeSync(3, 'M');
+// The meter replies once it has sampled the counters: user code must not start before that.
+readReply(3);
 fs.closeSync(3);
 if (entry.endsWith('.mjs')) {
   // A rejected import is an unhandled rejection: Node prints it and exits 1, like a thrown error.

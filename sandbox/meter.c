@@ -10,9 +10,11 @@
  *
  * Usage: prm-meter CPU_MS MEMORY_MB WALL_MS STARTUP_MS AS_MB -- PROGRAM ARGS...
  *   fd 0/1/2 are handed to the program; fd 3 receives one JSON report line.
- *   The program (via its trusted bootstrap) writes one byte to its fd 3 when user code is about
- *   to start: that "mark" is where this program's accounting begins, so a job's figures exclude
- *   the runtime's own start-up. Limits apply from the mark; before it, STARTUP_MS bounds start-up.
+ *   The program (via its trusted bootstrap) writes one byte to its fd 3, a socket, when user code
+ *   is about to start, and waits for one byte back: that "mark" is where this program's
+ *   accounting begins, so a job's figures exclude the runtime's own start-up, and the reply comes
+ *   only once the counters are sampled, so no user work slips in before it however loaded the
+ *   machine. Limits apply from the mark; before it, STARTUP_MS bounds start-up.
  *
  * Confinement applied to the child before exec:
  *   - new network namespace (only a downed loopback: every connect fails), new IPC/UTS;
@@ -34,6 +36,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -194,8 +197,8 @@ int main(int argc, char **argv) {
   }
   fcntl(3, F_SETFD, FD_CLOEXEC);
 
-  int mark_pipe[2];
-  if (pipe2(mark_pipe, O_CLOEXEC) != 0) return 2;
+  int mark_pipe[2]; /* [0] ours, [1] the program's fd 3 */
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mark_pipe) != 0) return 2;
   long long spawned_us = now_us();
   pid_t pid = fork();
   if (pid < 0) return 2;
@@ -222,6 +225,9 @@ int main(int argc, char **argv) {
           last = mark;
           marked = 1;
         }
+        /* User code starts on this reply (also when sampling failed: the report then says
+         * unmarked). MSG_NOSIGNAL: a program already gone must not take the meter with it. */
+        (void)send(mark_pipe[0], "A", 1, MSG_NOSIGNAL);
       }
       if (n <= 0) {
         mark_open = 0;
