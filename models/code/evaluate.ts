@@ -1,5 +1,9 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { loopTrip, UNKNOWN_TRIP } from './loop-trip';
 import type { Node, ProgramIndex } from './program-index';
+
+/** Typical values of loop counters in scope, by name (see `ConstantFolder.number`). */
+export type Counters = ReadonlyMap<string, number>;
 
 /** How far an evaluation may chase names through initialisers and call sites. */
 const MAX_DEPTH = 12;
@@ -23,49 +27,55 @@ export class ConstantFolder {
 
   constructor(private readonly index: ProgramIndex) {}
 
-  number(expr: Node, fn: number, depth = 0): number | undefined {
+  /**
+   * @param counters typical values of the enclosing loops' counters (their midpoints), so that
+   *   `j < i` or `j = i + 1` in an inner loop can be priced; without them such bounds are unknown
+   */
+  number(expr: Node, fn: number, depth = 0, counters?: Counters): number | undefined {
     if (depth > MAX_DEPTH) return undefined;
     const d = depth + 1;
+    const num = (e: Node) => this.number(e, fn, d, counters);
     switch (expr.type) {
       case 'Literal':
         return typeof expr.value === 'number' ? expr.value : undefined;
       case 'Identifier':
-        return this.name(expr.name, fn, 'number', d);
+        return counters?.get(expr.name) ?? this.name(expr.name, fn, 'number', d);
       case 'UnaryExpression': {
-        const v = this.number(expr.argument, fn, d);
+        const v = num(expr.argument);
         if (v === undefined) return undefined;
         return expr.operator === '-' ? -v : expr.operator === '+' ? v : expr.operator === '~' ? ~v : undefined;
       }
       case 'BinaryExpression': {
         if (expr.left.type === 'PrivateIdentifier') return undefined;
-        const a = this.number(expr.left, fn, d);
-        const b = a === undefined ? undefined : this.number(expr.right, fn, d);
+        const a = num(expr.left);
+        const b = a === undefined ? undefined : num(expr.right);
         if (a === undefined || b === undefined) return undefined;
         return finite(arith(expr.operator, a, b));
       }
       case 'MemberExpression':
-        if (!expr.computed && expr.property.type === 'Identifier' && expr.property.name === 'length') return this.length(expr.object, fn, d);
-        return undefined;
+        if (expr.computed || expr.property.type !== 'Identifier') return undefined;
+        if (expr.property.name === 'length') return this.length(expr.object, fn, d);
+        return this.property(expr.object, expr.property.name, fn, d);
       case 'LogicalExpression': {
         // `+process.argv[2] || 1000`: benchmark programs default their size this way.
-        const left = this.number(expr.left, fn, d);
-        if (expr.operator === '&&') return left === 0 ? 0 : left === undefined ? undefined : this.number(expr.right, fn, d);
-        return left !== undefined && (expr.operator === '??' || left !== 0) ? left : this.number(expr.right, fn, d);
+        const left = num(expr.left);
+        if (expr.operator === '&&') return left === 0 ? 0 : left === undefined ? undefined : num(expr.right);
+        return left !== undefined && (expr.operator === '??' || left !== 0) ? left : num(expr.right);
       }
       case 'ConditionalExpression': {
-        const a = this.number(expr.consequent, fn, d);
-        const b = this.number(expr.alternate, fn, d);
+        const a = num(expr.consequent);
+        const b = num(expr.alternate);
         return a === undefined ? b : b === undefined ? a : Math.max(a, b);
       }
       case 'CallExpression':
         if (expr.callee.type === 'Identifier' && ['Number', 'parseInt', 'parseFloat'].includes(expr.callee.name) && expr.arguments[0]) {
           const arg = expr.arguments[0];
-          return arg.type === 'Literal' && typeof arg.value === 'string' ? finite(Number.parseFloat(arg.value)) : this.number(arg, fn, d);
+          return arg.type === 'Literal' && typeof arg.value === 'string' ? finite(Number.parseFloat(arg.value)) : num(arg);
         }
-        return this.mathCall(expr, fn, d);
+        return this.mathCall(expr, num);
       case 'TSAsExpression':
       case 'TSNonNullExpression':
-        return this.number(expr.expression, fn, d);
+        return num(expr.expression);
       default:
         return undefined;
     }
@@ -127,11 +137,11 @@ export class ConstantFolder {
   }
 
   /** The value a variable starts with even if it changes later (a loop counter), preferring a declaration in `fn`. */
-  initialNumber(name: string, fn: number): number | undefined {
+  initialNumber(name: string, fn: number, counters?: Counters): number | undefined {
     const inits = this.index.initialisers.get(name) ?? [];
     const ordered = [...inits.filter((i) => i.fn === fn), ...inits.filter((i) => i.fn !== fn)];
     for (const { init, fn: owner } of ordered) {
-      const v = this.number(init, owner);
+      const v = this.number(init, owner, 0, counters);
       if (v !== undefined) return v;
     }
     return undefined;
@@ -154,8 +164,65 @@ export class ConstantFolder {
       const v = kind === 'number' ? this.number(init, owner, depth) : this.length(init, owner, depth);
       if (v !== undefined && (best === undefined || v > best)) best = v;
     }
+    if (kind === 'length') best = this.grown(name, best);
     this.inProgress.delete(key);
     this.nameCache.set(key, best);
+    return best;
+  }
+
+  /**
+   * The length of a collection after the code grows it: appends add what their loops run
+   * (`const a = []; for (...) a.push(x)` is as long as the loop), and index writes make it at
+   * least as long as their innermost loop runs (a swap inside a nested loop does not grow it).
+   */
+  private grown(name: string, start: number | undefined): number | undefined {
+    const sites = this.index.growth.get(name);
+    if (!sites) return start;
+    let appended = 0;
+    let indexed = 0;
+    for (const site of sites.slice(0, MAX_INITIALISERS)) {
+      let times = site.items;
+      for (const loop of site.kind === 'append' ? site.loops : site.loops.slice(0, 1)) times *= Math.max(1, loopTrip(loop, this, site.fn) ?? UNKNOWN_TRIP);
+      if (site.kind === 'append') appended += times;
+      else indexed = Math.max(indexed, times);
+    }
+    return finite(Math.max((start ?? 0) + appended, indexed));
+  }
+
+  /**
+   * `options.size` where `options` is an object literal, by a name that is never reassigned or
+   * through a parameter every visible call passes one to, and `size` is never assigned: the
+   * options-object style of sizing a benchmark.
+   */
+  private property(object: Node, key: string, fn: number, depth: number): number | undefined {
+    if (depth > MAX_DEPTH) return undefined;
+    const d = depth + 1;
+    if (object.type === 'ObjectExpression') {
+      const prop = object.properties.find((p) => p.type === 'Property' && !p.computed && propertyKey(p.key) === key);
+      return prop?.type === 'Property' ? this.number(prop.value, fn, d) : undefined;
+    }
+    if (object.type !== 'Identifier' || this.index.reassignedMembers.has(`${object.name}.${key}`)) return undefined;
+    let owner = -1;
+    let position = -1;
+    for (let f = fn; f >= 0 && position < 0; f = this.index.functions[f]!.parent) {
+      position = this.index.functions[f]!.params.indexOf(object.name);
+      owner = f;
+    }
+    if (position < 0 && this.index.reassigned.has(object.name)) return undefined;
+    const cacheKey = position >= 0 ? `${owner}:${position}.${key}` : `${object.name}.${key}`;
+    if (this.nameCache.has(cacheKey)) return this.nameCache.get(cacheKey);
+    if (this.inProgress.has(cacheKey)) return undefined;
+    this.inProgress.add(cacheKey);
+    const sources = position >= 0
+      ? (this.index.callsTo.get(owner) ?? []).flatMap((site) => (site.args[position] ? [{ init: site.args[position]!, fn: site.caller }] : []))
+      : (this.index.initialisers.get(object.name) ?? []);
+    let best: number | undefined;
+    for (const { init, fn: from } of sources.slice(0, MAX_INITIALISERS)) {
+      const v = this.property(init, key, from, d);
+      if (v !== undefined && (best === undefined || v > best)) best = v;
+    }
+    this.inProgress.delete(cacheKey);
+    this.nameCache.set(cacheKey, best);
     return best;
   }
 
@@ -177,13 +244,13 @@ export class ConstantFolder {
     return best;
   }
 
-  private mathCall(expr: TSESTree.CallExpression, fn: number, depth: number): number | undefined {
+  private mathCall(expr: TSESTree.CallExpression, num: (e: Node) => number | undefined): number | undefined {
     const callee = expr.callee;
     if (callee.type !== 'MemberExpression' || callee.computed || callee.property.type !== 'Identifier') return undefined;
     if (callee.object.type !== 'Identifier' || callee.object.name !== 'Math') return undefined;
     const args: number[] = [];
     for (const a of expr.arguments) {
-      const v = this.number(a, fn, depth);
+      const v = num(a);
       if (v === undefined) return undefined;
       args.push(v);
     }
@@ -208,6 +275,10 @@ function arith(op: string, a: number, b: number): number | undefined {
     case '&': return a & b;
     default: return undefined;
   }
+}
+
+function propertyKey(key: Node): string | undefined {
+  return key.type === 'Identifier' ? key.name : key.type === 'Literal' ? String(key.value) : undefined;
 }
 
 function finite(x: number | undefined): number | undefined {

@@ -34,7 +34,32 @@ export interface ProgramIndex {
   reassigned: Set<string>;
   /** Functions passed straight to a call (callbacks) or called where defined (IIFEs): they run as part of the caller. */
   inline: Set<Node>;
+  /**
+   * Where a named array or object grows: `xs.push(...)` / `unshift` (appends) and `xs[k] = v`
+   * (index writes), each with the loops around it in its function, innermost first. An array
+   * that starts as `[]` is as long as the loops that fill it run, not 0.
+   */
+  growth: Map<string, GrowthSite[]>;
+  /** `obj.key` properties assigned somewhere (as `obj.key`): an object literal's value for them is not a constant. */
+  reassignedMembers: Set<string>;
 }
+
+/** One statement that grows a named collection, and the loops that repeat it. */
+export interface GrowthSite {
+  kind: 'append' | 'index';
+  fn: number;
+  /** Arguments appended at once (`push(a, b)` appends two). */
+  items: number;
+  loops: Node[];
+}
+
+/** Enclosing loops of a node within its function, as a shared linked list (no copying per node). */
+interface LoopChain {
+  loop: Node;
+  up: LoopChain | undefined;
+}
+
+const loopTypes = new Set(['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement']);
 
 const namingTypes = new Set(['VariableDeclarator', 'AssignmentExpression', 'Property', 'PropertyDefinition', 'MethodDefinition', 'ClassDeclaration', 'ClassExpression', 'ClassBody']);
 const functionTypes = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
@@ -78,11 +103,15 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
     initialisers: new Map(),
     reassigned: new Set(),
     inline: new Set(),
+    growth: new Map(),
+    reassignedMembers: new Set(),
   };
   const calls: { name: string; caller: number; args: Node[] }[] = [];
-  const stack: { node: Node; fn: number; name?: string }[] = [{ node: program, fn: 0 }];
+  const stack: { node: Node; fn: number; name?: string; loops?: LoopChain }[] = [{ node: program, fn: 0 }];
   while (stack.length > 0) {
-    const { node, fn, name } = stack.pop()!;
+    const { node, fn, name, loops: around } = stack.pop()!;
+    // Loops repeat what is in them only within one function: a function body starts afresh.
+    let loops = around;
     let inner = fn;
     if (isFunction(node)) {
       inner = index.functions.length;
@@ -90,6 +119,7 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
       index.functions.push({ name: own, params: node.params.map(paramName), node, parent: fn });
       index.functionOf.set(node, inner);
       if (own) push(index.byName, own, inner);
+      loops = undefined;
     }
     const names = namesForChildren(node, name);
     switch (node.type) {
@@ -98,9 +128,13 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
         break;
       case 'AssignmentExpression':
         if (node.left.type === 'Identifier') index.reassigned.add(node.left.name);
+        // `s += piece` in a loop builds a string as long as the loop runs (in pieces).
+        if (node.left.type === 'Identifier' && node.operator === '+=') push(index.growth, node.left.name, { kind: 'append', fn: inner, items: 1, loops: chainToList(loops) });
+        noteMemberWrite(index, node.left, inner, loops);
         break;
       case 'UpdateExpression':
         if (node.argument.type === 'Identifier') index.reassigned.add(node.argument.name);
+        else if (node.argument.type === 'MemberExpression') noteMemberWrite(index, node.argument, inner, undefined);
         break;
       case 'CallExpression':
       case 'NewExpression': {
@@ -108,15 +142,21 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
         if (called) calls.push({ name: called, caller: inner, args: node.arguments });
         if (isFunction(node.callee)) index.inline.add(node.callee);
         for (const arg of node.arguments) if (isFunction(arg)) index.inline.add(arg);
+        const callee = node.callee;
+        if ((called === 'push' || called === 'unshift') && callee.type === 'MemberExpression' && callee.object.type === 'Identifier') {
+          push(index.growth, callee.object.name, { kind: 'append', fn: inner, items: Math.max(1, node.arguments.length), loops: chainToList(loops) });
+        }
         break;
       }
       default:
         break;
     }
+    const loop = loopTypes.has(node.type);
     const children = childrenOf(node);
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i]!;
-      stack.push({ node: child, fn: inner, name: names?.get(child) });
+      const inLoop = loop && repeatsWithLoop(node, child);
+      stack.push({ node: child, fn: inner, name: names?.get(child), loops: inLoop ? { loop: node, up: loops } : loops });
     }
   }
   for (const call of calls) {
@@ -165,6 +205,31 @@ function namesForChildren(node: Node, ownName: string | undefined): Map<Node, st
       break;
   }
   return names;
+}
+
+/** `xs[k] = v` grows `xs`; `obj.key = v` makes `obj.key` no constant. */
+function noteMemberWrite(index: ProgramIndex, target: Node, fn: number, loops: LoopChain | undefined): void {
+  if (target.type !== 'MemberExpression' || target.object.type !== 'Identifier') return;
+  if (!target.computed && target.property.type === 'Identifier') index.reassignedMembers.add(`${target.object.name}.${target.property.name}`);
+  else if (target.computed) push(index.growth, target.object.name, { kind: 'index', fn, items: 1, loops: chainToList(loops) });
+}
+
+function chainToList(chain: LoopChain | undefined): Node[] {
+  const out: Node[] = [];
+  for (let c = chain; c; c = c.up) out.push(c.loop);
+  return out;
+}
+
+/** Whether `child` of a loop runs once per iteration (the body, test and update; not a for's init). */
+export function repeatsWithLoop(loop: Node, child: Node): boolean {
+  switch (loop.type) {
+    case 'ForStatement': return child === loop.body || child === loop.test || child === loop.update;
+    case 'WhileStatement':
+    case 'DoWhileStatement': return true;
+    case 'ForInStatement':
+    case 'ForOfStatement': return child === loop.body;
+    default: return false;
+  }
 }
 
 function keyName(key: Node): string | undefined {

@@ -1,9 +1,9 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { builtinModules } from 'node:module';
-import { ConstantFolder } from './evaluate';
+import { ConstantFolder, type Counters } from './evaluate';
 import type { CodeFeatures } from './features';
-import { calleeName, childrenOf, isFunction, type Node, type ProgramIndex } from './program-index';
-import { loopTrip, UNKNOWN_TRIP } from './loop-trip';
+import { calleeName, childrenOf, isFunction, repeatsWithLoop, type Node, type ProgramIndex } from './program-index';
+import { counterMidpoint, loopTrip, UNKNOWN_TRIP } from './loop-trip';
 
 /** Per-function tallies, before the call graph spreads them to callers. */
 export interface FunctionTally {
@@ -66,6 +66,10 @@ const higherOrder = new Set(['map', 'filter', 'reduce', 'reduceRight', 'forEach'
 const sorts = new Set(['sort', 'toSorted']);
 const stringMethods = new Set(['split', 'join', 'replace', 'replaceAll', 'substring', 'substr', 'indexOf', 'lastIndexOf', 'includes', 'charCodeAt', 'charAt', 'codePointAt', 'toUpperCase', 'toLowerCase', 'padStart', 'padEnd', 'trim', 'startsWith', 'endsWith', 'repeat', 'localeCompare', 'match', 'matchAll', 'normalize', 'fromCharCode']);
 const allocatingMethods = new Set(['concat', 'slice', 'map', 'filter', 'split', 'repeat', 'join', 'flat', 'flatMap', 'toSorted', 'from', 'keys', 'values', 'entries', 'stringify', 'parse', 'structuredClone', 'padStart', 'padEnd', 'replace', 'replaceAll', 'push', 'unshift']);
+/** Methods of arrays, maps, sets, strings and iterators that user classes often define too. */
+const builtinMethods = new Set(['get', 'set', 'has', 'delete', 'add', 'clear', 'push', 'pop', 'shift', 'unshift', 'splice', 'slice', 'indexOf', 'includes', 'keys', 'values', 'entries', 'next', 'forEach', 'map', 'filter', 'reduce', 'find', 'sort', 'join', 'concat', 'toString', 'size', 'fill']);
+/** Built-in methods whose cost grows with the receiver's length. */
+const linearBuiltins = new Set(['join', 'split', 'slice', 'concat', 'indexOf', 'lastIndexOf', 'includes', 'reverse', 'fill', 'copyWithin', 'replace', 'replaceAll', 'match', 'matchAll', 'toUpperCase', 'toLowerCase', 'trim', 'flat', 'structuredClone', 'toReversed', 'search', 'localeCompare', 'normalize']);
 const timers = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask']);
 const builtins = new Set(builtinModules);
 
@@ -78,6 +82,8 @@ interface Frame {
   weight: number;
   loopDepth: number;
   nesting: number;
+  /** Midpoints of the counted loops around this node in its function (see ConstantFolder.number). */
+  counters?: Counters;
 }
 
 /**
@@ -114,11 +120,12 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
   while (stack.length > 0) {
     const frame = stack.pop()!;
     const { node, ctx } = frame;
-    let { scope, weight, loopDepth, nesting } = frame;
+    let { scope, weight, loopDepth, nesting, counters } = frame;
     const tally = tallies[ctx]!;
 
     if (isFunction(node)) {
       if (node.async) counts.asyncFunctions++;
+      if (!index.inline.has(node)) counters = undefined;
       scope = index.functionOf.get(node) ?? scope;
       const repeat = repeatOf.get(node) ?? 1;
       weight *= repeat;
@@ -197,10 +204,13 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
     // Loops and callback-taking calls multiply the weight of what they contain.
     let childWeight = weight;
     let childLoopDepth = loopDepth;
+    let childCounters = counters;
     if (loopTypes.has(node.type)) {
       counts.loops++;
       tally.decisions++;
-      const trip = loopTrip(node, fold, scope);
+      const trip = loopTrip(node, fold, scope, counters);
+      const counter = counterMidpoint(node, fold, scope, counters);
+      if (counter) childCounters = new Map(counters).set(counter.variable, counter.value);
       if (trip === undefined) counts.unboundedLoops++;
       else counts.maxLoopBound = Math.max(counts.maxLoopBound, trip);
       childWeight = weight * Math.max(1, trip ?? UNKNOWN_TRIP);
@@ -216,8 +226,14 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
         if (allocatingMethods.has(name) && node.callee.type === 'MemberExpression') allocate(tally, weight, loopDepth, name === 'repeat' ? (fold.length(node, scope) ?? 1) : 1);
         if (name === 'require' && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') countImport(counts, node.arguments[0].value);
         if (name === 'from' && node.callee.type === 'MemberExpression') counts.maxAllocationSize = Math.max(counts.maxAllocationSize, fold.length(node, scope) ?? 0);
+        tally.ops += weight * builtinWork(node, name, fold, scope);
       }
-      if (name) for (const to of index.byName.get(name) ?? []) edges.push({ from: ctx, to, weight, loopDepth });
+      if (name) {
+        // `this.map.get(k)` inside a class's own `get` is Map's get, not recursion: a method named
+        // like a built-in is taken to call itself only through `this`.
+        const builtinCall = node.callee.type === 'MemberExpression' && node.callee.object.type !== 'ThisExpression' && builtinMethods.has(name);
+        for (const to of index.byName.get(name) ?? []) if (!(builtinCall && to === ctx)) edges.push({ from: ctx, to, weight, loopDepth });
+      }
     }
 
     const loop = loopTypes.has(node.type);
@@ -225,8 +241,8 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
     for (let i = children.length - 1; i >= 0; i--) {
       const child = children[i]!;
       if (isFunction(child) && !index.inline.has(child)) continue; // named: walked as its own root
-      const inBody = loop && isLoopBody(node, child);
-      stack.push({ node: child, ctx, scope, weight: inBody ? childWeight : weight, loopDepth: inBody ? childLoopDepth : loopDepth, nesting });
+      const inBody = loop && repeatsWithLoop(node, child);
+      stack.push({ node: child, ctx, scope, weight: inBody ? childWeight : weight, loopDepth: inBody ? childLoopDepth : loopDepth, nesting, counters: inBody ? childCounters : counters });
     }
   }
   return { counts, tallies, edges };
@@ -262,15 +278,25 @@ function callbackRepeat(node: TSESTree.CallExpression | TSESTree.NewExpression, 
   return 1;
 }
 
-function isLoopBody(loop: Node, child: Node): boolean {
-  switch (loop.type) {
-    case 'ForStatement': return child === loop.body || child === loop.test || child === loop.update;
-    case 'WhileStatement':
-    case 'DoWhileStatement': return true;
-    case 'ForInStatement':
-    case 'ForOfStatement': return child === loop.body;
-    default: return false;
+/**
+ * Elements a built-in call goes through, which its one AST node does not show: a join, split,
+ * slice or JSON round trip touches every element, a sort n log n of them. Sizes come from the
+ * receiver (or the argument, for JSON and Array.from); an unknown size counts as one loop's.
+ */
+function builtinWork(node: TSESTree.CallExpression, name: string, fold: ConstantFolder, scope: number): number {
+  const callee = node.callee;
+  if (callee.type !== 'MemberExpression') return 0;
+  const receiver = callee.object;
+  if (receiver.type === 'Identifier' && receiver.name === 'JSON' && (name === 'stringify' || name === 'parse')) {
+    return node.arguments[0] ? fold.length(node.arguments[0], scope) ?? UNKNOWN_TRIP : 0;
   }
+  if (receiver.type === 'Identifier' && (receiver.name === 'Math' || receiver.name === 'Object' || receiver.name === 'Number' || receiver.name === 'String')) return 0;
+  if (sorts.has(name) && node.arguments.length === 0) {
+    const n = fold.length(receiver, scope) ?? UNKNOWN_TRIP;
+    return n * Math.log2(Math.max(2, n));
+  }
+  if (!linearBuiltins.has(name)) return 0;
+  return fold.length(receiver, scope) ?? UNKNOWN_TRIP;
 }
 
 function countImport(counts: Counts, source: string): void {

@@ -157,3 +157,55 @@ test('sizes defaulted from the command line are folded to their default', () => 
   expect(f.maxLoopBound).toBe(5000);
   expect(f.estimatedOps).toBeGreaterThan(5000 * 200);
 });
+
+describe('work estimates of common benchmark shapes', () => {
+  test('an array filled by push in a loop is as long as the loop runs, not empty', () => {
+    const fill = (n: number) => analyzer.analyze(`const a = [];\nfor (let i = 0; i < ${n}; i++) a.push(i * 2);\nlet s = 0;\nfor (const x of a) for (let k = 0; k < 100; k++) s += x;\nconsole.log(s);`);
+    expect(fill(5000).maxLoopBound).toBe(5000);
+    expect(fill(5000).estimatedOps).toBeGreaterThan(5000 * 100);
+    expect(fill(50000).estimatedOps / fill(500).estimatedOps).toBeGreaterThan(50);
+    // Swaps inside a nested loop write by index but do not grow the array.
+    const swaps = analyzer.analyze('const a = [3, 1, 2];\nfor (let i = 0; i < 3; i++) for (let j = 0; j < 2; j++) if (a[j] > a[j + 1]) { const t = a[j]; a[j] = a[j + 1]; a[j + 1] = t; }');
+    expect(swaps.unboundedLoops).toBe(0);
+    expect(swaps.maxLoopBound).toBe(3);
+  });
+
+  test('inner loops bounded by an outer counter are priced at its midpoint', () => {
+    const triangle = (n: number) => analyzer.analyze(`let c = 0;\nfor (let i = 0; i < ${n}; i++)\n  for (let j = i + 1; j < ${n}; j++) c += i ^ j;\nfor (let i = 1; i < ${n}; i++) { let j = i - 1; while (j >= 0 && j % 7 !== 3) j--; }\nconsole.log(c);`);
+    const f = triangle(2000);
+    expect(f.unboundedLoops).toBe(0);
+    expect(f.estimatedOps).toBeGreaterThan(2000 * 1000);
+    expect(triangle(4000).estimatedOps / f.estimatedOps).toBeGreaterThan(3);
+    // A bound that the midpoint makes empty (a sieve's i * i) stays unknown, not free.
+    const sieve = analyzer.analyze('const n = 1000000;\nconst c = new Uint8Array(n + 1);\nfor (let i = 2; i <= n; i++) if (!c[i]) for (let j = i * i; j <= n; j += i) c[j] = 1;');
+    expect(sieve.unboundedLoops).toBe(1);
+  });
+
+  test('sizes in an options object are folded unless the property is assigned', () => {
+    const direct = analyzer.analyze('const options = { n: 20000, label: "x" };\nlet s = 0;\nfor (let i = 0; i < options.n; i++) s += i;');
+    expect(direct.maxLoopBound).toBe(20000);
+    const passed = analyzer.analyze('function run(cfg) { let s = 0; for (let i = 0; i < cfg.size; i++) s += i; return s; }\nrun({ size: 3000 });');
+    expect(passed.maxLoopBound).toBe(3000);
+    const changed = analyzer.analyze('const options = { n: 20000 };\noptions.n = Number(process.argv[2]);\nfor (let i = 0; i < options.n; i++);');
+    expect(changed.unboundedLoops).toBe(1);
+  });
+
+  test('built-in calls cost what they go through: joins, splits, sorts and JSON of big values', () => {
+    const build = (n: number) => `const parts = [];\nfor (let i = 0; i < ${n}; i++) parts.push('w' + i);\n`;
+    const bare = analyzer.analyze(build(100000));
+    const joined = analyzer.analyze(`${build(100000)}const text = parts.join(' ');\nconst back = text.split(' ');\nparts.sort();\nconsole.log(JSON.stringify(parts).length, back.length);`);
+    // join + sort + JSON each walk 100k elements (the sort n log n): far more than the four call nodes.
+    expect(joined.estimatedOps - bare.estimatedOps).toBeGreaterThan(100000 * 17);
+    let str = analyzer.analyze('let s = "";\nfor (let i = 0; i < 50000; i++) s += "x";\nconsole.log(s.toUpperCase().length);');
+    expect(str.estimatedOps).toBeGreaterThan(2 * 50000);
+    str = analyzer.analyze('let s = "";\nfor (let i = 0; i < 50; i++) s += "x";\nconsole.log(s.toUpperCase().length);');
+    expect(str.estimatedOps).toBeLessThan(50000);
+  });
+
+  test('a method named like a built-in that calls the built-in is not recursion', () => {
+    const f = analyzer.analyze(`class Cache {\n  constructor() { this.map = new Map(); }\n  get(k) { return this.map.get(k); }\n  push(v) { this.items.push(v); }\n}\nconst c = new Cache();\nfor (let i = 0; i < 1000; i++) c.get(i);`);
+    expect(f.recursiveFunctions).toBe(0);
+    const tree = analyzer.analyze('class Node {\n  insert(v) { if (this.next) this.next.insert(v); else this.next = new Node(); }\n}\nnew Node().insert(1);');
+    expect(tree.recursiveFunctions).toBe(1);
+  });
+});
