@@ -19,6 +19,7 @@ import { registryTopics } from '../processors/event-topics';
 import { predictorProcessor } from '../processors/predictor';
 import { schedulerProcessor } from '../processors/scheduler';
 import { systemClock } from '../runtime/clock';
+import { DEFAULT_CONCURRENT_BATCHES } from '../runtime/kafka/processor-runner';
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
@@ -67,7 +68,7 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<()
   const kafka = new Kafka({ clientId: c.app, brokers: c.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger) });
   const groupId = `${c.app}.raw`;
   const value = Buffer.alloc(c.rawValueBytes, 7);
-  // The same consumer settings as the runtime's ProcessorRunner.
+  // The same consumer settings as the runtime's ProcessorRunner, batches at once included.
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 200 });
   const producers = new Map<number, Producer>();
   const producerFor = async (partition: number): Promise<Producer> => {
@@ -86,7 +87,7 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<()
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently: DEFAULT_CONCURRENT_BATCHES,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const producer = await producerFor(batch.partition);
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += maxRecords) {

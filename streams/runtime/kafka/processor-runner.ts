@@ -23,6 +23,7 @@ import { coPartitionedAssigner } from './co-partitioned-assigner';
 import { isFencingError, isRebalanceError } from './fencing';
 import { restoreChangelogs } from './restore';
 import { prepareTopics } from './topics';
+import { TaskTurns } from './task-turns';
 import { chunkBySize } from './transaction-messages';
 
 export interface ProcessorRunnerOptions {
@@ -42,6 +43,13 @@ export interface ProcessorRunnerOptions {
   transactionTimeoutMs?: number;
   /** Replication of the changelog topics it creates. Default 1 (the local stack). */
   replicationFactor?: number;
+  /**
+   * Fetched batches processed at once. Each task has its own transactional producer, so tasks
+   * commit independently; batches of one task (its input topics share a partition number) take
+   * turns. Default DEFAULT_CONCURRENT_BATCHES: on a busy broker one task's transaction round trips then overlap the
+   * others' processing instead of queueing behind them.
+   */
+  concurrentBatches?: number;
   /** Wall clock for restore timing. */
   now?: () => number;
 }
@@ -56,6 +64,9 @@ interface LiveTask {
 }
 
 const runtimeEntrySerde = jsonSerde<RuntimeEntry>();
+
+/** Fetched batches a runner processes at once by default (see ProcessorRunnerOptions.concurrentBatches). */
+export const DEFAULT_CONCURRENT_BATCHES = 4;
 
 /**
  * Runs one processor on Kafka with exactly-once semantics: a member of the consumer group
@@ -84,6 +95,9 @@ export class ProcessorRunner {
   private readonly tasks = new Map<number, LiveTask>();
   private assigned = new Set<number>();
   private readonly paused = new Set<number>();
+  /** A task's batches run one after another (see concurrentBatches). */
+  private readonly turns = new TaskTurns();
+  private readonly concurrentBatches: number;
   private admin?: Admin;
   private consumer?: Consumer;
   private stopping = false;
@@ -97,6 +111,8 @@ export class ProcessorRunner {
     this.metrics = options.metrics ?? new RuntimeMetrics();
     this.retry = options.retry ?? { retries: 5, initialDelayMs: 200, maxDelayMs: 5000 };
     this.maxRecords = options.maxRecordsPerTransaction ?? 2000;
+    this.concurrentBatches = options.concurrentBatches ?? DEFAULT_CONCURRENT_BATCHES;
+    if (!Number.isInteger(this.concurrentBatches) || this.concurrentBatches < 1) throw new ConfigError(`concurrentBatches must be a positive integer, got ${this.concurrentBatches}`);
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     this.transactionTimeoutMs = options.transactionTimeoutMs ?? 30_000;
     this.replicationFactor = options.replicationFactor ?? 1;
@@ -164,8 +180,8 @@ export class ProcessorRunner {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onBatch(payload),
+      partitionsConsumedConcurrently: this.concurrentBatches,
+      eachBatch: (payload) => this.turns.run(payload.batch.partition, () => this.onBatch(payload)),
     });
     this.log.info('processor started', { group: this.groupId, inputs: this.inputs, partitions });
   }
