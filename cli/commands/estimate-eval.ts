@@ -37,8 +37,6 @@ coverage of p90 and p99. The split is stratified by program family and seeded.
 `;
 
 const bundledWorkload = join(__dirname, '..', '..', 'data', 'workload', 'workload.jsonl');
-/** The scheduler reserves memory at the p90 times this (streams/processors/scheduler.ts MEMORY_MARGIN). */
-const SCHEDULER_MEMORY_MARGIN = 1.15;
 
 export const command: Command = {
   name: 'estimate-eval',
@@ -152,6 +150,7 @@ async function checkWorkload(file: string, format: string, artifact: EstimatorAr
   const { createAnalyzer } = require('../../models/code/analyzer') as typeof import('../../models/code/analyzer');
   const { checkOnWorkload } = require('../../models/code/workload-check') as typeof import('../../models/code/workload-check');
   const { loadEstimator } = require('../../models/code/estimator') as typeof import('../../models/code/estimator');
+  const { MEMORY_MARGIN } = require('../../streams/processors/scheduler') as typeof import('../../streams/processors/scheduler');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const traceFormat = TRACE_FORMATS.find((f) => f === format);
   if (!traceFormat) throw new UsageError(`--format must be one of ${TRACE_FORMATS.join(', ')}`);
@@ -164,7 +163,7 @@ async function checkWorkload(file: string, format: string, artifact: EstimatorAr
   for (const name of [artifact.selected, ...(['quantile-mlp', 'log-ridge'] as const).filter((m) => m !== artifact.selected)]) {
     const estimator = await loadEstimator(artifact, name);
     try {
-      checks.push(checkOnWorkload(programs, analyzer, estimator, SCHEDULER_MEMORY_MARGIN));
+      checks.push(checkOnWorkload(programs, analyzer, estimator, MEMORY_MARGIN));
     } finally {
       estimator.dispose();
     }

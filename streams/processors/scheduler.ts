@@ -16,7 +16,7 @@ const MIB = 1024 * 1024;
  * The p99 of a cold-start estimate is many times the p90 (a new user has only the code model),
  * and reserving it left instances idle behind one job's reservation in live replays.
  */
-const MEMORY_MARGIN = 1.15;
+export const MEMORY_MARGIN = 1.15;
 /** Event seconds between full dispatch passes at the latest, however quiet the task. */
 const FULL_PASS_EVERY_SECONDS = 60;
 
