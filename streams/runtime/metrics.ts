@@ -15,6 +15,7 @@ export class RuntimeMetrics {
   readonly restoredRecords: Counter<'app' | 'processor'>;
   readonly transactions: Counter<'app' | 'processor'>;
   readonly transactionAborts: Counter<'app' | 'processor' | 'reason'>;
+  readonly consumerRestarts: Counter<'app' | 'processor'>;
   readonly activeTasks: Gauge<'app' | 'processor'>;
 
   constructor(readonly registry: Registry = new Registry()) {
@@ -42,6 +43,7 @@ export class RuntimeMetrics {
     this.restoredRecords = new Counter({ name: 'prm_stream_restored_records_total', help: 'Changelog records replayed into stores', labelNames: base, registers });
     this.transactions = new Counter({ name: 'prm_stream_transactions_total', help: 'Transactions committed', labelNames: base, registers });
     this.transactionAborts = new Counter({ name: 'prm_stream_transaction_aborts_total', help: 'Transactions aborted', labelNames: [...base, 'reason'], registers });
+    this.consumerRestarts = new Counter({ name: 'prm_stream_consumer_restarts_total', help: 'Consumers rejoined after kafkajs gave up on an absent broker', labelNames: base, registers });
     this.activeTasks = new Gauge({ name: 'prm_stream_active_tasks', help: 'Tasks (input partitions) this instance owns', labelNames: base, registers });
   }
 

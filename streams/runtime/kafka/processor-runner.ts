@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer }
 import { Partitioners } from 'kafkajs';
 import { ChangeLoggingStore } from '../changelogging-store';
 import type { DeadLetterSink } from '../dead-letter-sink';
-import { ConfigError, StreamError, TaskFencedError } from '../errors';
+import { ConfigError, isRetriable, StreamError, TaskFencedError } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
 import { type RetryOptions, withRetry } from '../retry';
@@ -65,6 +65,20 @@ interface LiveTask {
 
 const runtimeEntrySerde = jsonSerde<RuntimeEntry>();
 
+/** About two minutes of attempts: a broker restart, with its controller election, fits in it. */
+const REJOIN_RETRY: RetryOptions = { retries: 15, initialDelayMs: 500, maxDelayMs: 10_000 };
+
+/**
+ * What a consumer crash calls for. kafkajs restarts a consumer itself only when the crash's
+ * innermost cause is retriable; a broker that is away can also surface as a final error (a
+ * KafkaJSNonRetriableError around "group coordinator not found" once kafkajs' own retries are
+ * spent), and then the runner rejoins. Anything else is a fatal stop.
+ */
+export function crashAction(crash: { error: unknown; restart: boolean }): 'kafkajs-restarts' | 'restart' | 'fail' {
+  if (crash.restart) return 'kafkajs-restarts';
+  return isRetriable(crash.error) ? 'restart' : 'fail';
+}
+
 /** Fetched batches a runner processes at once by default (see ProcessorRunnerOptions.concurrentBatches). */
 export const DEFAULT_CONCURRENT_BATCHES = 4;
 
@@ -101,6 +115,7 @@ export class ProcessorRunner {
   private admin?: Admin;
   private consumer?: Consumer;
   private stopping = false;
+  private restarting = false;
   private settle!: { resolve: () => void; reject: (err: unknown) => void };
 
   constructor(options: ProcessorRunnerOptions) {
@@ -172,8 +187,11 @@ export class ProcessorRunner {
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment));
     consumer.on(consumer.events.CRASH, (e) => {
-      if (!e.payload.restart) this.fail(e.payload.error);
-      else this.log.warn('consumer crashed, kafkajs is restarting it', { err: e.payload.error });
+      if (consumer !== this.consumer) return;
+      const action = crashAction(e.payload);
+      if (action === 'kafkajs-restarts') this.log.warn('consumer crashed, kafkajs is restarting it', { err: e.payload.error });
+      else if (action === 'restart') this.restart(e.payload.error);
+      else this.fail(e.payload.error);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: this.inputs, fromBeginning: true });
@@ -411,6 +429,46 @@ export class ProcessorRunner {
     for (const topic of this.inputs) this.metrics.consumerLag.remove({ ...this.labels, topic, partition: String(partition) });
     this.log.info('task closed', { partition, reason });
     await t.producer.disconnect().catch((err: unknown) => this.log.warn('task producer did not disconnect cleanly', { partition, err }));
+  }
+
+  /**
+   * A consumer that kafkajs gave up on while the broker was away: leave the group, drop every
+   * task (a task is only ever reopened by fencing and restoring, so nothing is done twice) and
+   * join again, waiting out the broker for as long as a restart takes.
+   */
+  private restart(err: unknown): void {
+    if (this.stopping || this.restarting) return;
+    this.restarting = true;
+    this.metrics.consumerRestarts.labels(this.labels).inc();
+    this.log.warn('consumer crashed while the broker was away: rejoining the group', { event: 'restart', err });
+    // Not awaited, as in fail(): the crash handler runs inside kafkajs' consumer.
+    setImmediate(() => {
+      void this.rejoin().finally(() => {
+        this.restarting = false;
+      });
+    });
+  }
+
+  private async rejoin(): Promise<void> {
+    await this.shutdown();
+    try {
+      await withRetry(
+        async () => {
+          if (this.stopping) return;
+          try {
+            await this.connect();
+          } catch (err) {
+            await this.shutdown();
+            throw err;
+          }
+        },
+        { ...REJOIN_RETRY, onRetry: (err, attempt, delayMs) => this.log.warn('could not rejoin, retrying', { err, attempt, delayMs }) },
+      );
+      // stop() during the rejoin found nothing to stop yet; stop what the rejoin started.
+      if (this.stopping) await this.shutdown();
+    } catch (err) {
+      this.fail(err);
+    }
   }
 
   /** A fatal error: log it with everything known, stop, and reject `stopped`. Never a silent hang. */

@@ -1,5 +1,7 @@
 import { assignTasks } from '../../../streams/runtime/kafka/co-partitioned-assigner';
+import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError } from 'kafkajs';
 import { isFencingError } from '../../../streams/runtime/kafka/fencing';
+import { crashAction } from '../../../streams/runtime/kafka/processor-runner';
 import { chunkBySize } from '../../../streams/runtime/kafka/transaction-messages';
 
 describe('assignTasks', () => {
@@ -28,6 +30,27 @@ describe('assignTasks', () => {
       { id: 'b', owned: [0] },
     ]);
     expect([...plan.values()].flat().sort()).toEqual([0, 1]);
+  });
+});
+
+// kafkajs' typings leave out the constructors' arguments its own code passes.
+const CoordinatorNotFound = KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error;
+const NonRetriable = KafkaJSNonRetriableError as unknown as new (e: Error, o: { cause: Error }) => Error;
+
+describe('crashAction', () => {
+  it('leaves a restart to kafkajs when kafkajs says it restarts', () => {
+    expect(crashAction({ error: new Error('x'), restart: true })).toBe('kafkajs-restarts');
+  });
+
+  it("rejoins after kafkajs' final error of a broker that is away (the crash a broker restart gave in CI)", () => {
+    const away = new CoordinatorNotFound('Failed to find group coordinator');
+    expect(crashAction({ error: new NonRetriable(away, { cause: away }), restart: false })).toBe('restart');
+  });
+
+  it('stops on anything else kafkajs will not restart', () => {
+    const bug = new TypeError('bad record');
+    expect(crashAction({ error: new NonRetriable(bug, { cause: bug }), restart: false })).toBe('fail');
+    expect(crashAction({ error: 'not an error', restart: false })).toBe('fail');
   });
 });
 
