@@ -1,7 +1,6 @@
 import type { DemandComponent, Quantiles } from '../../schemas/types.generated';
 
 type Resource = 'cpuMs' | 'peakMemoryBytes' | 'ioBytes' | 'durationMs';
-const resources: readonly Resource[] = ['cpuMs', 'peakMemoryBytes', 'ioBytes', 'durationMs'];
 
 /** A component's estimate of each resource; a resource it knows nothing about is absent. */
 export type ComponentEstimate = Omit<DemandComponent, Resource | 'weight'> & Partial<Record<Resource, Quantiles>>;
@@ -23,28 +22,46 @@ const zero: Quantiles = { p50: 0, p90: 0, p99: 0 };
  * Quantiles come out ordered (each input is, and the mean is monotone in every input).
  */
 export function combineDemand(estimates: readonly { estimate: ComponentEstimate; weight: number }[]): CombinedDemand {
-  const total = estimates.reduce((s, e) => s + e.weight, 0);
+  let total = 0;
+  for (const e of estimates) total += e.weight;
   if (estimates.length === 0 || !(total > 0)) throw new RangeError('combining demand needs at least one component with positive weight');
-  const out = { components: [] } as unknown as CombinedDemand;
-  for (const r of resources) {
-    const known = estimates.filter((e) => e.estimate[r] !== undefined && e.weight > 0);
-    const w = known.reduce((s, e) => s + e.weight, 0);
-    out[r] = known.length === 0 ? zero : ordered(mix(known.map((e) => ({ q: e.estimate[r]!, w: e.weight / w }))));
+  // Plain loops: this runs once per request on the predictor's hot path.
+  const components: DemandComponent[] = [];
+  for (const { estimate, weight } of estimates) {
+    components.push({
+      ...estimate,
+      weight: weight / total,
+      cpuMs: estimate.cpuMs ?? zero,
+      peakMemoryBytes: estimate.peakMemoryBytes ?? zero,
+      ioBytes: estimate.ioBytes ?? zero,
+      durationMs: estimate.durationMs ?? zero,
+    });
   }
-  out.components = estimates.map(({ estimate, weight }) => ({
-    ...estimate,
-    weight: weight / total,
-    cpuMs: estimate.cpuMs ?? zero,
-    peakMemoryBytes: estimate.peakMemoryBytes ?? zero,
-    ioBytes: estimate.ioBytes ?? zero,
-    durationMs: estimate.durationMs ?? zero,
-  }));
-  return out;
+  return {
+    cpuMs: mix(estimates, 'cpuMs'),
+    peakMemoryBytes: mix(estimates, 'peakMemoryBytes'),
+    ioBytes: mix(estimates, 'ioBytes'),
+    durationMs: mix(estimates, 'durationMs'),
+    components,
+  };
 }
 
-function mix(parts: { q: Quantiles; w: number }[]): Quantiles {
-  const at = (k: keyof Quantiles) => Math.expm1(parts.reduce((s, p) => s + p.w * Math.log1p(Math.max(0, p.q[k])), 0));
-  return { p50: at('p50'), p90: at('p90'), p99: at('p99') };
+/** One resource mixed over the components that estimate it, their weights renormalised. */
+function mix(estimates: readonly { estimate: ComponentEstimate; weight: number }[], r: Resource): Quantiles {
+  let w = 0;
+  let p50 = 0;
+  let p90 = 0;
+  let p99 = 0;
+  for (const { estimate, weight } of estimates) {
+    const q = estimate[r];
+    if (q === undefined || !(weight > 0)) continue;
+    w += weight;
+    p50 += weight * Math.log1p(Math.max(0, q.p50));
+    p90 += weight * Math.log1p(Math.max(0, q.p90));
+    p99 += weight * Math.log1p(Math.max(0, q.p99));
+  }
+  if (w === 0) return zero;
+  return ordered({ p50: Math.expm1(p50 / w), p90: Math.expm1(p90 / w), p99: Math.expm1(p99 / w) });
 }
 
 /** Guards against float noise putting p90 a hair under p50. */
