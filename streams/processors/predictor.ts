@@ -130,7 +130,11 @@ export function predictorProcessor(o: PredictorOptions) {
       tier: request.tier,
       priority: request.priority,
       deadline: request.deadline ?? null,
-      ...combined,
+      cpuMs: combined.cpuMs,
+      peakMemoryBytes: combined.peakMemoryBytes,
+      ioBytes: combined.ioBytes,
+      durationMs: combined.durationMs,
+      components: combined.components,
       profileObservations: profile?.observations ?? 0,
     };
   }

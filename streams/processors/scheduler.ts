@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { bestFit, type Bin } from '../../models/scheduling/placement';
 import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
-import { byRank, Scheduler, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
+import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
 import type { ExecutionTelemetry, FleetShare, JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
@@ -471,7 +471,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const now = ctx.eventTime / 1000;
     if (arrived !== undefined && !t.fullPassDue && now - t.lastFullPass < FULL_PASS_EVERY_SECONDS) {
       const q = t.model.queued(arrived)!;
-      const job = { ...q, score: t.model.score(q, now) };
+      const job = scoredJob(q, t.model.score(q, now));
       if (mightFit(t, q) && (!t.stopper || byRank(job, t.stopper) < 0)) place(ctx, t, job, now, arrived);
       return;
     }
@@ -484,7 +484,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     let { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
     if (stopper) {
       // Scored once: keep those ranked above the stopper.
-      const above = jobs.map((q, i) => byRank({ ...q, score: scores[i]! }, stopper) < 0);
+      const above = jobs.map((q, i) => byRank(scoredJob(q, scores[i]!), stopper) < 0);
       jobs = jobs.filter((_, i) => above[i]);
       scores = scores.filter((_, i) => above[i]);
     }
@@ -492,7 +492,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     // pick the best remaining job that might still fit a few times before sorting them all.
     for (let picks = 0; jobs.length > 0; picks++) {
       if (picks === 8) {
-        const ranked = jobs.map((q, i) => ({ ...q, score: scores[i]! })).sort(byRank);
+        const ranked = jobs.map((q, i) => scoredJob(q, scores[i]!)).sort(byRank);
         for (const job of ranked) place(ctx, t, job, now, arrived);
         return;
       }
@@ -502,7 +502,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         if (better && mightFit(t, jobs[i]!)) best = i;
       }
       if (best < 0) return;
-      const job = { ...jobs[best]!, score: scores[best]! };
+      const job = scoredJob(jobs[best]!, scores[best]!);
       // Order among the rest does not matter: each pick scans them all.
       jobs[best] = jobs[jobs.length - 1]!;
       scores[best] = scores[scores.length - 1]!;
@@ -637,8 +637,8 @@ export function taskBins(partition: number, share: number, c: Required<Scheduler
  * were unboundedly large; the rest is the tier term less the user's fair-share penalty.
  */
 function breakdown(s: Scheduler, q: QueuedJob & { score: number }, now: number): JobDispatch['priority'] {
-  const aging = q.score - s.score({ ...q, job: { ...q.job, arrival: now } }, now);
-  const size = q.score - s.score({ ...q, forecast: { p50: Infinity, p90: Infinity } }, now);
+  const aging = q.score - s.score({ job: { ...q.job, arrival: now }, forecast: q.forecast, seq: q.seq }, now);
+  const size = q.score - s.score({ job: q.job, forecast: { p50: Infinity, p90: Infinity }, seq: q.seq }, now);
   const base = q.score - aging - size;
   return {
     base,
