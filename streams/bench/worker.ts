@@ -19,7 +19,7 @@ import { registryTopics } from '../processors/event-topics';
 import { predictorProcessor } from '../processors/predictor';
 import { schedulerProcessor } from '../processors/scheduler';
 import { systemClock } from '../runtime/clock';
-import { DEFAULT_CONCURRENT_BATCHES } from '../runtime/kafka/processor-runner';
+import { DEFAULT_CONCURRENT_BATCHES, TASK_PRODUCER_RETRY } from '../runtime/kafka/processor-runner';
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
@@ -68,14 +68,15 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<()
   const kafka = new Kafka({ clientId: c.app, brokers: c.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger) });
   const groupId = `${c.app}.raw`;
   const value = Buffer.alloc(c.rawValueBytes, 7);
-  // The same consumer settings as the runtime's ProcessorRunner, batches at once included.
+  // The same consumer settings as the runtime's ProcessorRunner, batches at once included (and
+  // below, the same retries for its transactional producers).
   const consumer = kafka.consumer({ groupId, readUncommitted: false, maxBytesPerPartition: 1024 * 1024, maxWaitTimeInMs: 200 });
   const producers = new Map<number, Producer>();
   const producerFor = async (partition: number): Promise<Producer> => {
     const known = producers.get(partition);
     if (known) return known;
     const producer = transactional
-      ? kafka.producer({ transactionalId: `${c.app}.raw.${partition}`, idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner })
+      ? kafka.producer({ transactionalId: `${c.app}.raw.${partition}`, idempotent: true, maxInFlightRequests: 1, retry: TASK_PRODUCER_RETRY, createPartitioner: Partitioners.DefaultPartitioner })
       : kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
     await producer.connect();
     producers.set(partition, producer);

@@ -79,8 +79,21 @@ export function crashAction(crash: { error: unknown; restart: boolean }): 'kafka
   return isRetriable(crash.error) ? 'restart' : 'fail';
 }
 
-/** Fetched batches a runner processes at once by default (see ProcessorRunnerOptions.concurrentBatches). */
-export const DEFAULT_CONCURRENT_BATCHES = 4;
+/**
+ * Fetched batches a runner processes at once by default (see ProcessorRunnerOptions.concurrentBatches).
+ * kafkajs fetches again only once every batch of the last fetch is processed, so with fewer
+ * slots than busy partitions a fetch's transactions run in waves, each wave a round trip of
+ * several broker calls. PRM's topics have 6 partitions and a task reads up to two busy inputs.
+ */
+export const DEFAULT_CONCURRENT_BATCHES = 12;
+
+/**
+ * A task producer's retries. The broker answers CONCURRENT_TRANSACTIONS to a transaction begun
+ * while the last one's commit markers are still being written; the Java client retries that
+ * after 20 ms (KAFKA-5477), kafkajs after the client's initial retry time (300 ms here), which
+ * stalled the task's partition for that long. The budget still waits out a broker restart (~2 min).
+ */
+export const TASK_PRODUCER_RETRY = { retries: 20, initialRetryTime: 20, maxRetryTime: 10_000 };
 
 /**
  * Runs one processor on Kafka with exactly-once semantics: a member of the consumer group
@@ -347,6 +360,7 @@ export class ProcessorRunner {
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.transactionTimeoutMs,
+      retry: TASK_PRODUCER_RETRY,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
     await producer.connect();
