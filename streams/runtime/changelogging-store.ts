@@ -55,7 +55,8 @@ export class ChangeLoggingStore<V> implements KeyValueStore<V> {
 
   /** The transaction committed: its writes are now the baseline. */
   commit(): void {
-    this.before.clear();
+    // Map.clear allocates a fresh table even when empty; tasks commit their undo layers per record.
+    if (this.before.size > 0) this.before.clear();
   }
 
   /** The transaction aborted: undo its writes. */
