@@ -78,9 +78,8 @@ export class Task {
   /** Per-record undo layers over the stores; committed after each record that succeeds. */
   private readonly scoped = new Map<string, ChangeLoggingStore<unknown>>();
   private readonly ctx: ProcessorContext<StoreMap, TopicMap>;
-  /** Event time and forwards of the record (or timer) being processed. */
+  /** Event time of the record (or timer) being processed. */
   private eventTime = 0;
-  private forwards: OutboundMessage[] = [];
 
   constructor(options: TaskOptions) {
     const { processor, partition, stores } = options;
@@ -208,11 +207,12 @@ export class Task {
   private runScoped(raw: RawRecord, eventTime: number, body: (ctx: ProcessorContext<StoreMap, TopicMap>) => void): void {
     const streamTimeBefore = this.streamTime;
     this.eventTime = eventTime;
-    this.forwards = [];
+    const forwardsBefore = this.effects.outputs.length;
     try {
       body(this.ctx);
     } catch (err) {
       for (const s of this.scoped.values()) s.rollback();
+      this.effects.outputs.length = forwardsBefore;
       this.streamTime = streamTimeBefore;
       if (this.processor.onError === 'dead-letter' && !isRetriable(err) && !(err instanceof TopologyError)) {
         this.deadLetter(raw, `processing failed: ${errorMessage(err)}`, err);
@@ -225,10 +225,9 @@ export class Task {
       });
     }
     for (const s of this.scoped.values()) s.commit();
-    for (const f of this.forwards) this.effects.outputs.push(f);
   }
 
-  /** The context processor code sees; its event time and forwards are those of the record in hand. */
+  /** The context processor code sees; its event time is the record's in hand, its forwards join the task's effects. */
   private context(): ProcessorContext<StoreMap, TopicMap> {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the getters below read the task, and a getter cannot be an arrow function
     const task = this;
@@ -264,7 +263,7 @@ export class Task {
           headers: record.headers ?? {},
         };
         if (record.partition !== undefined) message.partition = record.partition;
-        task.forwards.push(message);
+        task.effects.outputs.push(message);
       },
       schedule(timer) {
         if (!runtimeStore || !p.onTimer) throw new TopologyError(`processor '${p.name}' scheduled a timer but defines no onTimer`);

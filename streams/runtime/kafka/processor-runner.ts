@@ -163,23 +163,29 @@ export class ProcessorRunner {
     try {
       // Topics just created may not have their leaders known to every broker yet: a retriable
       // answer ("does not host this topic-partition") is retried from a clean slate.
-      await withRetry(
-        async () => {
-          try {
-            await this.connect();
-          } catch (err) {
-            await this.shutdown();
-            throw err;
-          }
-        },
-        { ...this.retry, onRetry: (err, attempt, delayMs) => this.log.warn('could not start, retrying', { err, attempt, delayMs }) },
-      );
+      await this.connectWithRetry(this.retry, 'could not start, retrying');
     } catch (err) {
       this.stopping = true;
       await this.shutdown();
       this.settle.reject(err);
       throw err;
     }
+  }
+
+  /** Connects, retrying a retriable failure from a clean slate; gives up early once stopping. */
+  private async connectWithRetry(retry: RetryOptions, retrying: string): Promise<void> {
+    await withRetry(
+      async () => {
+        if (this.stopping) return;
+        try {
+          await this.connect();
+        } catch (err) {
+          await this.shutdown();
+          throw err;
+        }
+      },
+      { ...retry, onRetry: (err, attempt, delayMs) => this.log.warn(retrying, { err, attempt, delayMs }) },
+    );
   }
 
   private async connect(): Promise<void> {
@@ -466,18 +472,7 @@ export class ProcessorRunner {
   private async rejoin(): Promise<void> {
     await this.shutdown();
     try {
-      await withRetry(
-        async () => {
-          if (this.stopping) return;
-          try {
-            await this.connect();
-          } catch (err) {
-            await this.shutdown();
-            throw err;
-          }
-        },
-        { ...REJOIN_RETRY, onRetry: (err, attempt, delayMs) => this.log.warn('could not rejoin, retrying', { err, attempt, delayMs }) },
-      );
+      await this.connectWithRetry(REJOIN_RETRY, 'could not rejoin, retrying');
       // stop() during the rejoin found nothing to stop yet; stop what the rejoin started.
       if (this.stopping) await this.shutdown();
     } catch (err) {
