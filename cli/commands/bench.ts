@@ -61,7 +61,7 @@ const profiles: Bench = {
 const pipeline: Bench = {
   summary: 'the decision path on Kafka (exactly-once): throughput, latency, ratio to a raw loop',
   usage: `prm bench pipeline [--rate 5000] [--duration 20] [--backlog 200000] [--users 2000] [--novel-code 0]
-                   [--estimator quantile-mlp|log-ridge] [--max-records N] [--instances 1] [--seed 1] [--keep] [--json FILE]
+                   [--estimator quantile-mlp|log-ridge] [--max-records N] [--instances 1] [--unfused] [--seed 1] [--keep] [--json FILE]
   --rate R          requests/s offered in the latency phase (default 5000)
   --duration S      seconds each phase measures (default 20)
   --backlog N       requests published first and drained as fast as possible by the throughput
@@ -71,6 +71,8 @@ const pipeline: Bench = {
   --estimator M     the shipped code estimator's model the predictor runs (default: the artifact's choice)
   --max-records N   records per transaction (default the runtime's, 2000)
   --instances N     processes per system under test, one consumer group (default 1; the raw loop gets as many)
+  --unfused         run predictor and scheduler as two processors, two exactly-once hops through
+                    prm.demand-predictions (default: fused, one task and transaction per partition)
   --keep            keep the run's topics, groups and schema subjects (default: deleted)
 Runs on the configured Kafka (KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else the local stack), on topics
 prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
@@ -78,7 +80,7 @@ prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
     const { values } = parseFlags(argv, {
       rate: { type: 'string' }, duration: { type: 'string' }, backlog: { type: 'string' }, users: { type: 'string' },
       'novel-code': { type: 'string' }, estimator: { type: 'string' }, 'max-records': { type: 'string' }, instances: { type: 'string' }, seed: { type: 'string' },
-      keep: { type: 'boolean' }, json: { type: 'string' },
+      keep: { type: 'boolean' }, unfused: { type: 'boolean' }, json: { type: 'string' },
     });
     const rate = numberFlag('rate', values.rate, 5000);
     const duration = numberFlag('duration', values.duration, 20);
@@ -105,7 +107,7 @@ prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
     const endpoints = resolveEndpoints({ DATABASE_URL: 'unused', ...process.env });
     const report = await runPipelineBench({
       brokers: endpoints.kafkaBrokers, registryUrl: endpoints.schemaRegistryUrl, rate, durationSeconds: duration, backlog, users, novelCode,
-      estimator, maxRecordsPerTransaction: maxRecords, instances, seed: numberFlag('seed', values.seed, 1), keep: values.keep === true,
+      estimator, maxRecordsPerTransaction: maxRecords, instances, fused: values.unfused !== true, seed: numberFlag('seed', values.seed, 1), keep: values.keep === true,
       log: (line) => process.stderr.write(`${line}\n`),
     });
     const cell = (x: number | null, digits = 0) => (x === null || !Number.isFinite(x) ? '-' : x.toLocaleString('en', { maximumFractionDigits: digits }));
@@ -119,7 +121,7 @@ prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
         cell(p.cpuMsPer1000, 1), `${p.loadAverage.start[0]!.toFixed(2)}->${p.loadAverage.end[0]!.toFixed(2)}`,
       ]),
     ]));
-    print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${instances} process(es) per system under test; ` +
+    print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test; ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);
     print(report.goals.map((g) => `goal ${g.goal}: ${g.measured} -> ${g.met ? 'met' : 'MISSED'}`).join('\n'));

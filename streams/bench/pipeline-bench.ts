@@ -30,6 +30,8 @@ export interface PipelineBenchOptions {
   /** The shipped code estimator's model the predictor runs ('quantile-mlp' is the artifact's choice). */
   estimator: string;
   maxRecordsPerTransaction?: number;
+  /** Predictor and scheduler fused (one exactly-once hop), as against two processors linked by prm.demand-predictions. */
+  fused: boolean;
   /** Worker processes per system under test (scale-out in one consumer group). */
   instances: number;
   seed: number;
@@ -110,7 +112,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   const partitions = userKeyedPartitions;
   const worker = (mode: WorkerConfig['mode'], p: string, app: string, rawOutTopic = ''): WorkerConfig => ({
     mode, brokers: o.brokers, registryUrl: o.registryUrl, prefix: p, app, partitions, estimator: o.estimator,
-    maxRecordsPerTransaction: o.maxRecordsPerTransaction, rawInTopic: `${p}prm.requests`, rawOutTopic, rawValueBytes: Math.round(dispatchBytes),
+    maxRecordsPerTransaction: o.maxRecordsPerTransaction, fused: o.fused, rawInTopic: `${p}prm.requests`, rawOutTopic, rawValueBytes: Math.round(dispatchBytes),
   });
   try {
     await createTopics(admin, benchTopicSpecs(prefix));
@@ -165,11 +167,11 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     machine: { cpus: cpus().length, loadAverageStart, loadAverageEnd: loadavg() },
     options: {
       rate: o.rate, durationSeconds: o.durationSeconds, backlog: o.backlog, users: o.users, novelCode: o.novelCode, estimator: o.estimator,
-      maxRecordsPerTransaction: o.maxRecordsPerTransaction, instances: o.instances, seed: o.seed, keep: o.keep,
+      maxRecordsPerTransaction: o.maxRecordsPerTransaction, fused: o.fused, instances: o.instances, seed: o.seed, keep: o.keep,
     },
     setup: {
       partitions,
-      systemUnderTest: `${o.instances} child process(es) per phase in one consumer group (StreamApp with predictor + scheduler, or the raw loop); this process publishes and reads; broker on the same machine`,
+      systemUnderTest: `${o.instances} child process(es) per phase in one consumer group (StreamApp with predictor + scheduler, ${o.fused ? 'fused: one task and transaction per partition' : 'unfused: two hops through prm.demand-predictions'}, or the raw loop); this process publishes and reads; broker on the same machine`,
       scheduler: `pool 'bench': ${partitions} instances, one per scheduler task, each larger than a run can fill, so capacity never queues a job (no executor frees it)`,
       requestBytes: round(requestBytes), dispatchBytes: round(dispatchBytes),
     },

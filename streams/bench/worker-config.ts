@@ -14,6 +14,8 @@ export interface WorkerConfig {
   /** Code estimator of the shipped artifact the predictor uses. */
   estimator: string;
   maxRecordsPerTransaction?: number;
+  /** Pipeline: predictor and scheduler fused into one task per partition (StreamAppOptions.fuse). */
+  fused: boolean;
   /** Raw loop: where it reads the requests and writes its records, and their size. */
   rawInTopic: string;
   rawOutTopic: string;

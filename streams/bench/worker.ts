@@ -50,6 +50,7 @@ async function startPipeline(c: WorkerConfig): Promise<() => Promise<void>> {
     deadLetters: avroDeadLetterSink(serde, systemClock, `${c.prefix}prm.dlq`),
     logger,
     maxRecordsPerTransaction: c.maxRecordsPerTransaction,
+    fuse: c.fused ? [['predictor', 'scheduler']] : [],
   });
   await app.start();
   return async () => {

@@ -119,6 +119,11 @@ export class Task {
     }
   }
 
+  /** Outputs decided since the last drain, in order (a chain hands the fused ones on). */
+  get pendingOutputs(): readonly OutboundMessage[] {
+    return this.effects.outputs;
+  }
+
   /** Takes what was decided since the last call. */
   drain(): TaskEffects {
     const out = this.effects;

@@ -4,8 +4,8 @@ import { jsonDeadLetterSink } from '../../streams/runtime/dead-letter-sink';
 import { StreamApp } from '../../streams/runtime/kafka/stream-app';
 import { jsonLogger } from '../../streams/runtime/logger';
 import { ProcessingError } from '../../streams/runtime/errors';
-import { jsonSerde } from '../../streams/runtime/serde';
-import { buildTopology, changelogTopic, consumerGroupId, defineProcessor, topic } from '../../streams/runtime/topology';
+import { jsonSerde, numberSerde } from '../../streams/runtime/serde';
+import { buildTopology, changelogTopic, consumerGroupId, defineProcessor, keyValueStore, topic } from '../../streams/runtime/topology';
 import { countingTopology } from '../../streams/runtime/verify/counting-topology';
 import { testKafka, testTopics } from '../setup/kafka';
 
@@ -165,6 +165,70 @@ describe('stream runtime on Kafka', () => {
     await admin.connect();
     await admin.deleteGroups([consumerGroupId(t.app, 'counter')]).catch(() => undefined);
     await admin.disconnect();
+  });
+
+  it('a fused chain: the upstream hands its output to the downstream in one transaction, writes it too, and both restore', async () => {
+    const input = await topics.create('fused-in', { numPartitions: 2 });
+    const tagged = await topics.create('fused-tagged', { numPartitions: 2 });
+    const output = await topics.create('fused-out', { numPartitions: 2 });
+    const dlq = await topics.create('fused-dlq');
+    const app = `prm-runtime-fused-${Date.now()}`;
+    topics.track(changelogTopic(app, 'counter', 'counts'));
+    topics.track(changelogTopic(app, 'tagger', 'seen'));
+    // The upstream counts what it saw per key too, so both ends of the chain have state to restore.
+    const tagger = defineProcessor({
+      name: 'tagger',
+      inputs: { inputs: topic(input, jsonSerde<{ id: number }>()) },
+      outputs: { tagged: topic(tagged, jsonSerde<{ id: number }>()) },
+      stores: { seen: keyValueStore(numberSerde) },
+      process(ctx, record) {
+        const key = record.key ?? '';
+        ctx.store('seen').put(key, (ctx.store('seen').get(key) ?? 0) + 1);
+        ctx.forward('tagged', { key, value: record.value });
+      },
+    });
+    const counter = countingTopology(app, { input: tagged, output }).processors[0]!;
+    const lines: string[] = [];
+    const newApp = (instance: string) =>
+      new StreamApp({
+        topology: buildTopology(app, [tagger, counter]),
+        fuse: [['tagger', 'counter']],
+        kafka: { brokers: process.env.KAFKA_BROKERS!.split(','), clientId: `${app}-${instance}` },
+        deadLetters: jsonDeadLetterSink(dlq),
+        logger: jsonLogger({ write: (l) => void lines.push(l.trim()), fields: { instance } }),
+        sessionTimeoutMs: 6000,
+      });
+    const first = newApp('a');
+    expect(first.runners).toHaveLength(1);
+    await first.start();
+    await produce(kafka, input, Array.from({ length: 200 }, (_, id) => ({ key: `k${id % 5}`, value: JSON.stringify({ id }) })));
+    await readCommitted(kafka, output, 200);
+    await first.stop();
+
+    const second = newApp('b');
+    await second.start();
+    await produce(kafka, input, Array.from({ length: 50 }, (_, i) => ({ key: `k${i % 5}`, value: JSON.stringify({ id: 200 + i }) })));
+    const counts = await readCommitted(kafka, output, 250);
+    const handedOver = await readCommitted(kafka, tagged, 250);
+    await second.stop();
+
+    expect(new Set(counts.map((o) => o.id)).size).toBe(250);
+    for (const [, c] of countsByKey(counts)) expect(c).toEqual(c.map((_, i) => i + 1));
+    expect(new Set(handedOver.map((o) => o.id)).size).toBe(250);
+    // One consumer group for the chain; it never subscribed to the fused topic.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(app));
+      expect(groups).toEqual([consumerGroupId(app, 'tagger+counter')]);
+      const committed = await admin.fetchOffsets({ groupId: groups[0]!, topics: [input, tagged] });
+      expect(committed.find((c) => c.topic === tagged)!.partitions.every((p) => p.offset === '-1')).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    // Both processors' stores came back from their own changelogs: 5 keys each.
+    const restored = events(lines, 'task restored').filter((e) => e.instance === 'b');
+    expect(restored.reduce((n, e) => n + Number(e.records), 0)).toBe(10);
   });
 
   it('a processor bug stops the processor with the error (no hang) and leaves the record uncommitted', async () => {

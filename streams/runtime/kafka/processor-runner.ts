@@ -9,6 +9,7 @@ import { type RetryOptions, withRetry } from '../retry';
 import { jsonSerde, type Serde } from '../serde';
 import { InMemoryKeyValueStore, type KeyValueStore } from '../store';
 import { type RuntimeEntry, Task } from '../task';
+import { type ChainPlan, planChain, TaskChain } from '../task-chain';
 import {
   type AnyProcessor,
   changelogTopic,
@@ -29,6 +30,14 @@ import { chunkBySize } from './transaction-messages';
 export interface ProcessorRunnerOptions {
   app: string;
   processor: DeclaredProcessor;
+  /**
+   * Processors fused after `processor` (see TaskChain): each reads a topic an earlier one
+   * writes, and gets those records in the same task and transaction. The runner is then one
+   * consumer group, `<app>.<first>+<second>...`; each processor keeps its own stores and changelogs.
+   */
+  fused?: readonly DeclaredProcessor[];
+  /** Every processor of the topology, to check that no other one writes a fused topic. */
+  topology?: readonly DeclaredProcessor[];
   kafka: Kafka;
   deadLetters: DeadLetterSink;
   metrics?: RuntimeMetrics;
@@ -54,10 +63,17 @@ export interface ProcessorRunnerOptions {
   now?: () => number;
 }
 
+/** A store of a live task, with where its changes are logged. */
+interface LoggedStore {
+  changelog: string;
+  serde: Serde<unknown>;
+  store: ChangeLoggingStore<unknown>;
+}
+
 /** A task that is live on this instance: its processing core, stores, producer and input positions. */
 interface LiveTask {
-  task: Task;
-  stores: Map<string, ChangeLoggingStore<unknown>>;
+  chain: TaskChain;
+  stores: LoggedStore[];
   producer: Producer;
   /** Next offset to process per input topic: what the last commit recorded. */
   positions: Map<string, bigint>;
@@ -100,11 +116,13 @@ export const TASK_PRODUCER_RETRY = { retries: 20, initialRetryTime: 20, maxRetry
  * `<app>.<processor>`; per owned input partition a task with its own transactional producer
  * (`<app>.<processor>.<partition>`), restored from the changelogs before it processes; each
  * chunk of a fetched batch is read, processed and written (outputs, changelog entries, dead
- * letters and the input offsets) in one transaction.
+ * letters and the input offsets) in one transaction. With `fused` processors, the same for the
+ * chain `<processor>+<fused>...` as a whole (see TaskChain).
  */
 export class ProcessorRunner {
   readonly stopped: Promise<void>;
-  private readonly p: AnyProcessor;
+  private readonly chain: AnyProcessor[];
+  private readonly plan: ChainPlan;
   private readonly app: string;
   private readonly kafka: Kafka;
   private readonly sink: DeadLetterSink;
@@ -132,7 +150,8 @@ export class ProcessorRunner {
   private settle!: { resolve: () => void; reject: (err: unknown) => void };
 
   constructor(options: ProcessorRunnerOptions) {
-    this.p = erase(options.processor);
+    this.chain = [options.processor, ...(options.fused ?? [])].map(erase);
+    this.plan = planChain(this.chain, (options.topology ?? []).map(erase));
     this.app = options.app;
     this.kafka = options.kafka;
     this.sink = options.deadLetters;
@@ -147,10 +166,10 @@ export class ProcessorRunner {
     this.now = options.now ?? Date.now;
     if (!Number.isInteger(this.maxRecords) || this.maxRecords < 1) throw new ConfigError(`maxRecordsPerTransaction must be a positive integer, got ${this.maxRecords}`);
     if (this.sessionTimeoutMs < 1000) throw new ConfigError(`sessionTimeoutMs must be at least 1000, got ${this.sessionTimeoutMs}`);
-    this.groupId = consumerGroupId(this.app, this.p.name);
-    this.inputs = Object.values(this.p.inputs).map((t) => t.name);
-    this.labels = { app: this.app, processor: this.p.name };
-    this.log = (options.logger ?? silentLogger).child({ app: this.app, processor: this.p.name });
+    this.groupId = consumerGroupId(this.app, this.plan.name);
+    this.inputs = this.plan.inputs;
+    this.labels = { app: this.app, processor: this.plan.name };
+    this.log = (options.logger ?? silentLogger).child({ app: this.app, processor: this.plan.name });
     this.stopped = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -192,7 +211,7 @@ export class ProcessorRunner {
     const admin = this.kafka.admin();
     this.admin = admin;
     await admin.connect();
-    const partitions = await prepareTopics(admin, this.app, this.p, this.sink.topic, this.replicationFactor);
+    const partitions = await prepareChainTopics(admin, this.app, this.chain, this.sink.topic, this.replicationFactor);
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
@@ -300,7 +319,7 @@ export class ProcessorRunner {
       const latency = this.metrics.processingLatency.labels(this.labels);
       for (const m of todo) {
         const started = process.hrtime.bigint();
-        t.task.handle({
+        t.chain.handle({
           topic,
           partition,
           offset: m.offset,
@@ -311,18 +330,16 @@ export class ProcessorRunner {
         });
         latency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       }
-      const fx = t.task.drain();
+      const fx = t.chain.drain();
       const messages: Parameters<typeof chunkBySize>[0] = [...fx.outputs];
       for (const letter of fx.deadLetters) {
         const encoded = await this.sink.encode(letter);
         messages.push({ topic: this.sink.topic, key: encoded.key, value: encoded.value, timestamp: letter.timestamp, headers: encoded.headers ?? {} });
       }
-      for (const [name, store] of t.stores) {
-        const serde = this.storeSerde(name);
-        const log = changelogTopic(this.app, this.p.name, name);
+      for (const { changelog, serde, store } of t.stores) {
         for (const c of store.changes()) {
           messages.push({
-            topic: log,
+            topic: changelog,
             partition,
             key: Buffer.from(c.key, 'utf8'),
             value: c.value === undefined ? null : serde.serialize(c.value),
@@ -334,7 +351,7 @@ export class ProcessorRunner {
       for (const send of chunkBySize(messages)) await txn.sendBatch({ topicMessages: send, acks: -1 });
       await txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
       await txn.commit();
-      for (const store of t.stores.values()) store.commit();
+      for (const { store } of t.stores) store.commit();
       t.positions.set(topic, next);
       this.metrics.recordsIn.labels(this.labels).inc(fx.recordsIn);
       this.metrics.recordsOut.labels(this.labels).inc(fx.outputs.length);
@@ -350,7 +367,7 @@ export class ProcessorRunner {
       // The task's memory may hold writes the aborted transaction never committed: drop it,
       // and the retry reopens it from the changelog and the committed offsets.
       await this.closeTask(partition, 'aborted');
-      if (fenced) throw new TaskFencedError(`task ${this.p.name}/${partition} was fenced by a newer owner`, { cause: err });
+      if (fenced) throw new TaskFencedError(`task ${this.plan.name}/${partition} was fenced by a newer owner`, { cause: err });
       throw err;
     }
   }
@@ -362,7 +379,7 @@ export class ProcessorRunner {
    */
   private async openTask(partition: number, batchTopic: string, heartbeat: () => Promise<void>): Promise<LiveTask> {
     const producer = this.kafka.producer({
-      transactionalId: transactionalId(this.app, this.p.name, partition),
+      transactionalId: transactionalId(this.app, this.plan.name, partition),
       idempotent: true,
       maxInFlightRequests: 1,
       transactionTimeout: this.transactionTimeoutMs,
@@ -374,17 +391,23 @@ export class ProcessorRunner {
       const fence = await producer.transaction();
       await fence.abort();
 
-      const stores = new Map<string, ChangeLoggingStore<unknown>>();
-      const targets = storeNames(this.p).map((name) => {
-        const inner: KeyValueStore<unknown> = new InMemoryKeyValueStore<unknown>();
-        stores.set(name, new ChangeLoggingStore(inner));
-        const serde = this.storeSerde(name);
-        return {
-          topic: changelogTopic(this.app, this.p.name, name),
-          partition,
-          apply: (key: string, value: Buffer | null) => (value === null ? inner.delete(key) : inner.put(key, serde.deserialize(value))),
-        };
-      });
+      const stores: LoggedStore[] = [];
+      const taskStores = this.chain.map(() => new Map<string, ChangeLoggingStore<unknown>>());
+      const targets = this.chain.flatMap((p, i) =>
+        storeNames(p).map((name) => {
+          const inner: KeyValueStore<unknown> = new InMemoryKeyValueStore<unknown>();
+          const store = new ChangeLoggingStore(inner);
+          const serde = storeSerde(p, name);
+          const changelog = changelogTopic(this.app, p.name, name);
+          taskStores[i]!.set(name, store);
+          stores.push({ changelog, serde, store });
+          return {
+            topic: changelog,
+            partition,
+            apply: (key: string, value: Buffer | null) => (value === null ? inner.delete(key) : inner.put(key, serde.deserialize(value))),
+          };
+        }),
+      );
       const restore = await restoreChangelogs({
         kafka: this.kafka,
         admin: this.admin!,
@@ -400,7 +423,8 @@ export class ProcessorRunner {
       for (const [topic, offset] of positions) {
         if (topic !== batchTopic) this.consumer!.seek({ topic, partition, offset: offset.toString() });
       }
-      const live: LiveTask = { task: new Task({ processor: this.p, partition, stores }), stores, producer, positions };
+      const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]! }));
+      const live: LiveTask = { chain: new TaskChain(tasks, this.plan), stores, producer, positions };
       this.tasks.set(partition, live);
       this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
       this.log.info('task restored', {
@@ -408,7 +432,7 @@ export class ProcessorRunner {
         partition,
         records: restore.records,
         durationMs: restore.durationMs,
-        keys: Object.fromEntries([...stores].map(([n, s]) => [n, s.size])),
+        keys: Object.fromEntries(stores.map((s) => [s.changelog, s.store.size])),
         positions: Object.fromEntries([...positions].map(([t, o]) => [t, o.toString()])),
       });
       return live;
@@ -432,13 +456,6 @@ export class ProcessorRunner {
       }
     }
     return out;
-  }
-
-  private storeSerde(name: string): Serde<unknown> {
-    if (name === RUNTIME_STORE) return runtimeEntrySerde as Serde<unknown>;
-    const def = this.p.stores[name];
-    if (!def) throw new StreamError(`no store '${name}'`);
-    return def.serde;
   }
 
   private async closeTask(partition: number, reason: string): Promise<void> {
@@ -496,6 +513,26 @@ export class ProcessorRunner {
     await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p, 'shutdown')));
     await this.admin?.disconnect().catch(() => undefined);
   }
+}
+
+function storeSerde(p: AnyProcessor, name: string): Serde<unknown> {
+  if (name === RUNTIME_STORE) return runtimeEntrySerde as Serde<unknown>;
+  const def = p.stores[name];
+  if (!def) throw new StreamError(`processor '${p.name}' has no store '${name}'`);
+  return def.serde;
+}
+
+/** Prepares every processor's topics (see prepareTopics); a chain's processors must agree on the task count. */
+async function prepareChainTopics(admin: Admin, app: string, chain: readonly AnyProcessor[], deadLetterTopic: string, replicationFactor: number): Promise<number> {
+  let tasks: number | undefined;
+  for (const p of chain) {
+    const n = await prepareTopics(admin, app, p, deadLetterTopic, replicationFactor);
+    if (tasks !== undefined && n !== tasks) {
+      throw new ConfigError(`chain ${chain.map((c) => c.name).join('+')}: '${p.name}' has ${n} partitions per input, the chain's first processor ${tasks}`);
+    }
+    tasks = n;
+  }
+  return tasks!;
 }
 
 function headersOf(m: KafkaMessage): Record<string, string> {

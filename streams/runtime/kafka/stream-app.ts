@@ -15,6 +15,15 @@ export interface StreamAppOptions {
   deadLetters: DeadLetterSink;
   /** Which processors this instance runs; default all. */
   processors?: string[];
+  /**
+   * Chains of processors to run fused, each as one task per partition (see TaskChain): e.g.
+   * `[['predictor', 'scheduler']]` hands predictions to the scheduler in the predictor's
+   * transaction, one exactly-once hop instead of two. An instance runs a chain whole or none
+   * of it. The chain's consumer group is `<app>.predictor+scheduler`: every instance of an app
+   * must fuse alike (a fused and an unfused instance would both consume the requests), and
+   * switching a deployment over starts that group from its inputs' committed beginning.
+   */
+  fuse?: readonly (readonly string[])[];
   logger?: Logger;
   metrics?: RuntimeMetrics;
   retry?: RetryOptions;
@@ -62,23 +71,37 @@ export class StreamApp {
       retry: { retries: 15, initialRetryTime: 300, maxRetryTime: 10_000 },
       ...options.kafka,
     });
-    this.runners = topology.processors
-      .filter((p) => chosen.includes(p.name))
-      .map(
-        (processor) =>
-          new ProcessorRunner({
-            app: topology.app,
-            processor,
-            kafka,
-            deadLetters: options.deadLetters,
-            metrics: this.metrics,
-            logger: this.logger,
-            retry: options.retry,
-            maxRecordsPerTransaction: options.maxRecordsPerTransaction,
-            sessionTimeoutMs: options.sessionTimeoutMs,
-            replicationFactor: options.replicationFactor,
-          }),
-      );
+    const byName = new Map(topology.processors.map((p) => [p.name, p]));
+    const chains = (options.fuse ?? []).map((names) => {
+      const missing = names.filter((n) => !byName.has(n));
+      if (missing.length > 0) throw new ConfigError(`cannot fuse ${names.join('+')}: topology '${topology.app}' has no processor ${missing.join(', ')}`);
+      return names.map((n) => byName.get(n)!);
+    });
+    const inChain = new Set(chains.flat());
+    if (inChain.size !== chains.reduce((n, c) => n + c.length, 0)) throw new ConfigError('a processor can be in one fused chain only');
+    const units = [
+      ...chains.filter((c) => c.every((p) => chosen.includes(p.name))),
+      ...topology.processors.filter((p) => chosen.includes(p.name) && !inChain.has(p)).map((p) => [p]),
+    ];
+    const partlyChosen = chains.find((c) => c.some((p) => chosen.includes(p.name)) && !c.every((p) => chosen.includes(p.name)));
+    if (partlyChosen) throw new ConfigError(`fused chain ${partlyChosen.map((p) => p.name).join('+')} runs whole or not at all in an instance`);
+    this.runners = units.map(
+      ([processor, ...fused]) =>
+        new ProcessorRunner({
+          app: topology.app,
+          processor: processor!,
+          fused,
+          topology: topology.processors,
+          kafka,
+          deadLetters: options.deadLetters,
+          metrics: this.metrics,
+          logger: this.logger,
+          retry: options.retry,
+          maxRecordsPerTransaction: options.maxRecordsPerTransaction,
+          sessionTimeoutMs: options.sessionTimeoutMs,
+          replicationFactor: options.replicationFactor,
+        }),
+    );
   }
 
   /** Starts every processor; if one cannot start, stops those that did and rethrows. */

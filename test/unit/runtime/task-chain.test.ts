@@ -1,0 +1,122 @@
+import { TopologyError } from '../../../streams/runtime/errors';
+import { jsonSerde } from '../../../streams/runtime/serde';
+import { InMemoryKeyValueStore, type KeyValueStore } from '../../../streams/runtime/store';
+import { type RawRecord, Task } from '../../../streams/runtime/task';
+import { planChain, TaskChain } from '../../../streams/runtime/task-chain';
+import { type AnyProcessor, defineProcessor, erase, keyValueStore, RUNTIME_STORE, storeNames, topic } from '../../../streams/runtime/topology';
+
+const requests = topic('requests', jsonSerde<{ n: number }>());
+const scored = topic('scored', jsonSerde<{ n: number; score: number }>());
+const decisions = topic('decisions', jsonSerde<{ n: number; total: number }>());
+const releases = topic('releases', jsonSerde<{ n: number }>());
+
+// Upstream: scores a request; a negative one fails and is dead-lettered with nothing forwarded.
+const scorer = erase(
+  defineProcessor({
+    name: 'scorer',
+    inputs: { requests },
+    outputs: { scored },
+    stores: {},
+    onError: 'dead-letter',
+    process(ctx, record) {
+      if (record.value.n < 0) throw new Error('negative');
+      ctx.forward('scored', { key: record.key, value: { n: record.value.n, score: record.value.n * 10 } });
+    },
+  }),
+);
+
+// Downstream: keeps a running total in a store, from the scored topic and from one of its own.
+const decider = erase(
+  defineProcessor({
+    name: 'decider',
+    inputs: { scored, releases },
+    outputs: { decisions },
+    stores: { total: keyValueStore(jsonSerde<number>()) },
+    eventTime: { allowedLatenessMs: 1e12 },
+    process(ctx, record) {
+      const store = ctx.store('total');
+      const delta = record.input === 'scored' ? record.value.score : -record.value.n;
+      const total = (store.get('t') ?? 0) + delta;
+      store.put('t', total);
+      if (record.input === 'scored') ctx.forward('decisions', { key: record.key, value: { n: record.value.n, total } });
+    },
+  }),
+);
+
+function tasksFor(chain: AnyProcessor[], partition: number): { tasks: Task[]; stores: Map<string, KeyValueStore<unknown>>[] } {
+  const stores = chain.map((p) => new Map(storeNames(p).map((s) => [s, new InMemoryKeyValueStore<unknown>() as KeyValueStore<unknown>])));
+  return { tasks: chain.map((processor, i) => new Task({ processor, partition, stores: stores[i]! })), stores };
+}
+
+let offset = 0;
+function raw(t: { name: string; serde: { serialize(v: never): Buffer } }, key: string, value: unknown, timestamp = 1000): RawRecord {
+  return { topic: t.name, partition: 3, offset: String(offset++), key: Buffer.from(key), value: t.serde.serialize(value as never), timestamp, headers: {} };
+}
+
+describe('planChain', () => {
+  it('consumes only the inputs no earlier processor writes, and fuses the topic between them', () => {
+    const plan = planChain([scorer, decider]);
+    expect(plan).toEqual({ name: 'scorer+decider', inputs: ['requests', 'releases'], fused: new Set(['scored']) });
+  });
+
+  it('a single processor is a chain of one, with nothing fused', () => {
+    expect(planChain([decider])).toEqual({ name: 'decider', inputs: ['scored', 'releases'], fused: new Set() });
+  });
+
+  it('refuses a processor that reads nothing of the chain, a cycle, and a fused topic with another writer', () => {
+    const loner = erase(defineProcessor({ name: 'loner', inputs: { releases }, outputs: {}, stores: {}, process() {} }));
+    expect(() => planChain([scorer, loner])).toThrow(TopologyError);
+    expect(() => planChain([scorer, loner])).toThrow(/'loner' reads nothing an earlier processor of the chain writes/);
+    expect(() => planChain([decider, scorer])).toThrow(/'decider' reads scored, which the later 'scorer' writes/);
+    const feedback = erase(defineProcessor({ name: 'feedback', inputs: { scored }, outputs: { requests }, stores: {}, process() {} }));
+    expect(() => planChain([scorer, feedback])).toThrow(/'scorer' reads requests, which the later 'feedback' writes/);
+    const other = erase(defineProcessor({ name: 'other', inputs: { releases }, outputs: { scored }, stores: {}, process() {} }));
+    expect(() => planChain([scorer, decider], [scorer, decider, other])).toThrow(/cannot fuse scored, which 'other' outside the chain writes too/);
+  });
+});
+
+describe('TaskChain', () => {
+  it('hands a fused output to the later processor in the same task, and still writes it', () => {
+    const { tasks, stores } = tasksFor([scorer, decider], 3);
+    const chain = new TaskChain(tasks, planChain([scorer, decider]));
+    chain.handle(raw(requests, 'ann', { n: 1 }));
+    chain.handle(raw(requests, 'bob', { n: 2 }));
+    const fx = chain.drain();
+    expect(fx.outputs.map((o) => [o.topic, JSON.parse(o.value!.toString()) as unknown])).toEqual([
+      ['scored', { n: 1, score: 10 }],
+      ['scored', { n: 2, score: 20 }],
+      ['decisions', { n: 1, total: 10 }],
+      ['decisions', { n: 2, total: 30 }],
+    ]);
+    expect(fx.recordsIn).toBe(2);
+    expect(stores[1]!.get('total')!.get('t')).toBe(30);
+    // The downstream's own runtime store saw the handed-over records' event time.
+    expect(stores[1]!.get(RUNTIME_STORE)!.get('stream-time')).toEqual({ kind: 'stream-time', t: 1000 });
+  });
+
+  it('routes a record of a downstream-only input straight to it', () => {
+    const { tasks, stores } = tasksFor([scorer, decider], 3);
+    const chain = new TaskChain(tasks, planChain([scorer, decider]));
+    chain.handle(raw(requests, 'ann', { n: 5 }));
+    chain.handle(raw(releases, 'ann', { n: 20 }));
+    expect(stores[1]!.get('total')!.get('t')).toBe(30);
+    expect(chain.drain().recordsIn).toBe(2);
+  });
+
+  it('hands over nothing for a record the upstream dead-letters', () => {
+    const { tasks, stores } = tasksFor([scorer, decider], 3);
+    const chain = new TaskChain(tasks, planChain([scorer, decider]));
+    const bad = raw(requests, 'eve', { n: -1 });
+    chain.handle(bad);
+    const fx = chain.drain();
+    expect(fx.outputs).toEqual([]);
+    expect(fx.deadLetters).toEqual([expect.objectContaining({ processor: 'scorer', offset: bad.offset, reason: 'processing failed: negative' })]);
+    expect(stores[1]!.get('total')!.get('t')).toBeUndefined();
+  });
+
+  it('refuses a record from a topic none of its processors reads', () => {
+    const { tasks } = tasksFor([scorer, decider], 3);
+    const chain = new TaskChain(tasks, planChain([scorer, decider]));
+    expect(() => chain.handle(raw(decisions, 'ann', { n: 1, total: 1 }))).toThrow(/none of it reads/);
+  });
+});
