@@ -5,7 +5,7 @@ import { UsageError } from '../command';
 const usage = `
 usage: prm run [--processors P1,P2] [--app ID] [--topic-prefix P] [--pool NAME] [--simulate-pool]
                [--instance-cores N] [--instance-memory-gib N] [--boot-delay S] [--min-instances N]
-               [--max-instances N] [--metrics-port PORT]
+               [--max-instances N] [--fuse A+B,...] [--metrics-port PORT]
 
 Runs PRM's processors on Kafka until Ctrl-C or SIGTERM (which finish the transaction in flight,
 leave the consumer groups and close cleanly). Connection from the environment:
@@ -30,6 +30,10 @@ instances, so two instances of the predictor each take half of prm.requests:
   --simulate-pool  run a simulated pool for the pool (replays; needs prm.pool-clock ticks)
   --instance-cores N, --instance-memory-gib N, --boot-delay S, --min-instances N,
   --max-instances N   the pool's shape (defaults 8, 32, 120, 1, 24)
+  --fuse A+B,...   run processors fused, one task and transaction per partition: predictor+scheduler
+                   hands each prediction to the scheduler in the predictor's transaction (one
+                   exactly-once hop to the dispatch instead of two); its consumer group is
+                   <app>.predictor+scheduler. Give every instance of an app the same --fuse.
   --metrics-port P serve Prometheus metrics on 127.0.0.1:P/metrics
 `;
 
@@ -50,6 +54,7 @@ export const command: Command = {
       'min-instances': { type: 'string' },
       'max-instances': { type: 'string' },
       'metrics-port': { type: 'string' },
+      fuse: { type: 'string' },
     });
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
@@ -73,13 +78,19 @@ export const command: Command = {
     const unknown = processors.filter((p) => !all.includes(p));
     if (unknown.length > 0) throw new UsageError(`unknown processor ${unknown.join(', ')}: choose from ${all.join(', ')}`);
 
+    const fuse = values.fuse?.split(',').map((chain) => chain.split('+').map((p) => p.trim()));
+    for (const chain of fuse ?? []) {
+      const odd = chain.filter((p) => !processors.includes(p));
+      if (chain.length < 2 || odd.length > 0) throw new UsageError(`--fuse ${chain.join('+')}: a chain is two or more of the processors this instance runs (${processors.join(', ')})`);
+    }
+
     const connection = connectionFromEnv();
     const logger = jsonLogger();
     const needsDatabase = processors.some((p) => p === 'sink' || p === 'trainer' || p === 'predictor');
     const database = needsDatabase ? await connectDatabase({ url: connection.databaseUrl }) : undefined;
     if (database) await migrate(database);
     const pipeline = await startPipeline({
-      connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, database, logger,
+      connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, fuse, database, logger,
     });
     if (values['metrics-port'] !== undefined) {
       const port = await pipeline.app.serveMetrics(numberFlag('metrics-port', values['metrics-port'], 0));

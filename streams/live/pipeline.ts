@@ -79,6 +79,12 @@ export interface PipelineOptions {
   usage?(dispatch: JobDispatch): JobUsage | undefined;
   /** Which processors this instance runs (see `processorNames`); default all. */
   processors?: readonly string[];
+  /**
+   * Chains of processors run fused, one task and transaction per partition (StreamAppOptions.fuse),
+   * e.g. [['predictor', 'scheduler']]: a request crosses one exactly-once hop to its dispatch
+   * instead of two. Every instance of the app must be given the same chains. Default none.
+   */
+  fuse?: readonly (readonly string[])[];
   /** Required when the predictor, the sink or the trainer runs: a migrated history database. */
   database?: Database;
   /** Default: a cycle every 5 minutes on the last 24 h. */
@@ -160,6 +166,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     kafka: { ...o.connection.kafka, clientId: app },
     deadLetters: avroDeadLetterSink(serde, systemClock, deadLetterTopic),
     processors: streamProcessors,
+    fuse: o.fuse,
     logger: o.logger,
   });
 

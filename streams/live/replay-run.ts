@@ -98,6 +98,8 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
   const pipeline = await startPipeline({
     connection: o.connection, app, topicPrefix, pool, simulatePool: true, usage: (d) => usage.get(d.requestId),
     database: o.database, logger: o.logger,
+    // One process runs every processor here, so the request path can be one exactly-once hop.
+    fuse: [['predictor', 'scheduler']],
     trainer: { everyMs: o.trainEveryMs ?? 30_000, now: () => (replay.now ? new Date(replay.now()) : undefined), onCycle: o.onTrainingCycle },
   });
 
