@@ -48,6 +48,7 @@ const checks: Record<string, Check> = {
         partitions: { type: 'string' },
         keys: { type: 'string' },
         seed: { type: 'string' },
+        fused: { type: 'boolean' },
         json: { type: 'string' },
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -60,6 +61,7 @@ const checks: Record<string, Check> = {
         partitions: positiveInt('partitions', values.partitions, 4),
         keys: positiveInt('keys', values.keys, 1000),
         seed: values.seed === undefined ? undefined : positiveInt('seed', values.seed, 0, 0),
+        fused: values.fused === true,
         progress: say,
       });
       const { check: _check, ...facts } = report;
@@ -233,11 +235,12 @@ ${Object.entries(checks)
   .map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`)
   .join('\n')}
 
-prm verify exactly-once [--records N] [--kills K] [--instances I] [--partitions P] [--keys K] [--seed S] [--json FILE]
+prm verify exactly-once [--records N] [--kills K] [--instances I] [--partitions P] [--keys K] [--seed S] [--fused] [--json FILE]
   Runs a keyed counting topology in I child processes, SIGKILLs a random instance K times at
   random points of the stream and restarts it, then reads the outputs read_committed. Exit 1
   if any record was lost or doubled or a key's final count is wrong. Defaults: 20000 records,
-  2 kills, 2 instances, 4 partitions, 1000 keys.
+  2 kills, 2 instances, 4 partitions, 1000 keys. --fused counts through a fused chain: a relay
+  processor hands each input to the counter in its task (StreamAppOptions.fuse).
 
 prm verify restore [--keys N] [--json FILE]
   Writes N distinct keys to a compacted changelog (in transactions, like the runtime) and times

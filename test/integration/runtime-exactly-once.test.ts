@@ -2,8 +2,9 @@ import { runExactlyOnce } from '../../streams/runtime/verify/exactly-once';
 
 jest.setTimeout(600_000);
 
-// The CI-sized `prm verify exactly-once`: instances in child processes, SIGKILLed mid-stream.
-it('counts every record exactly once while instances are SIGKILLed and restarted', async () => {
+// The CI-sized `prm verify exactly-once`: instances in child processes, SIGKILLed mid-stream;
+// once with one processor, once through a fused chain (relay+counter, one task per partition).
+it.each([{ fused: false }, { fused: true }])('counts every record exactly once while instances are SIGKILLed and restarted (fused: $fused)', async ({ fused }) => {
   const report = await runExactlyOnce({
     brokers: process.env.KAFKA_BROKERS!.split(','),
     records: 3000,
@@ -11,6 +12,7 @@ it('counts every record exactly once while instances are SIGKILLed and restarted
     instances: 2,
     keys: 100,
     seed: 7,
+    fused,
   });
   expect(report.killsPerformed).toBe(2);
   expect(report.check.unexpected).toBe(0);

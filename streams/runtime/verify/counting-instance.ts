@@ -3,13 +3,15 @@
 import { jsonDeadLetterSink } from '../dead-letter-sink';
 import { StreamApp } from '../kafka/stream-app';
 import { jsonLogger } from '../logger';
-import { countingTopology } from './counting-topology';
+import { countingTopology, RELAY_CHAIN } from './counting-topology';
 
 export interface InstanceConfig {
   brokers: string[];
   app: string;
   input: string;
   output: string;
+  /** Run relay+counter fused through this topic (see CountingTopics.relay). */
+  relay?: string;
   deadLetterTopic: string;
   instance: number;
   sessionTimeoutMs: number;
@@ -19,7 +21,8 @@ async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as InstanceConfig;
   const logger = jsonLogger({ fields: { instance: config.instance, pid: process.pid } });
   const app = new StreamApp({
-    topology: countingTopology(config.app, { input: config.input, output: config.output }),
+    topology: countingTopology(config.app, { input: config.input, output: config.output, relay: config.relay }),
+    fuse: config.relay === undefined ? [] : [RELAY_CHAIN],
     kafka: { brokers: config.brokers, clientId: `${config.app}-${config.instance}` },
     deadLetters: jsonDeadLetterSink(config.deadLetterTopic),
     logger,

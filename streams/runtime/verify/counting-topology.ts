@@ -17,7 +17,15 @@ const isCountInput = (v: unknown): v is CountInput => typeof v === 'object' && v
 export interface CountingTopics {
   input: string;
   output: string;
+  /**
+   * With a relay topic, a 'relay' processor copies the inputs there and the counter reads them
+   * from it: run the two fused (RELAY_CHAIN) and the check covers a chain's handover.
+   */
+  relay?: string;
 }
+
+/** The chain to fuse when CountingTopics.relay is set. */
+export const RELAY_CHAIN = ['relay', 'counter'] as const;
 
 /**
  * Keyed counting: each input bumps its key's count and emits (id, count). Under exactly-once
@@ -25,9 +33,11 @@ export interface CountingTopics {
  * input leaves an id missing, a double-processed one repeats an id or skips a count.
  */
 export function countingTopology(app: string, topics: CountingTopics): Topology {
+  const inputs = topic(topics.input, jsonSerde<CountInput>(isCountInput));
+  const relayed = topics.relay === undefined ? undefined : topic(topics.relay, jsonSerde<CountInput>(isCountInput));
   const counter = defineProcessor({
     name: 'counter',
-    inputs: { inputs: topic(topics.input, jsonSerde<CountInput>(isCountInput)) },
+    inputs: { inputs: relayed ?? inputs },
     outputs: { counts: topic(topics.output, jsonSerde<CountOutput>()) },
     stores: { counts: keyValueStore(numberSerde) },
     process(ctx, record) {
@@ -37,5 +47,15 @@ export function countingTopology(app: string, topics: CountingTopics): Topology 
       ctx.forward('counts', { key, value: { id: record.value.id, count } });
     },
   });
-  return buildTopology(app, [counter]);
+  if (!relayed) return buildTopology(app, [counter]);
+  const relay = defineProcessor({
+    name: 'relay',
+    inputs: { inputs },
+    outputs: { relayed },
+    stores: {},
+    process(ctx, record) {
+      ctx.forward('relayed', { key: record.key, value: record.value });
+    },
+  });
+  return buildTopology(app, [relay, counter]);
 }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { type Admin, Kafka, logLevel, Partitioners } from 'kafkajs';
 import { changelogTopic, consumerGroupId } from '../topology';
 import type { InstanceConfig } from './counting-instance';
+import { RELAY_CHAIN } from './counting-topology';
 import { InstancePool } from './instances';
 import { type CheckResult, OutputChecker } from './output-checker';
 import { seededRandom } from './random';
@@ -21,6 +22,8 @@ export interface ExactlyOnceOptions {
   sessionTimeoutMs?: number;
   /** Give up when no new output arrives for this long. */
   stallTimeoutMs?: number;
+  /** Count through a fused chain, relay+counter (see CountingTopics.relay), instead of one processor. */
+  fused?: boolean;
   progress?: (message: string) => void;
 }
 
@@ -53,12 +56,17 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
   const random = seededRandom(seed);
   const run = randomUUID().slice(0, 8);
   const app = `prm-verify-${run}`;
-  const topics = { input: `prm.verify.${run}.input`, output: `prm.verify.${run}.counts`, dlq: `prm.verify.${run}.dlq` };
+  const topics = {
+    input: `prm.verify.${run}.input`,
+    output: `prm.verify.${run}.counts`,
+    dlq: `prm.verify.${run}.dlq`,
+    relay: options.fused ? `prm.verify.${run}.relayed` : undefined,
+  };
   const kafka = new Kafka({ clientId: `${app}-driver`, brokers, logLevel: logLevel.ERROR });
   const admin = kafka.admin();
   await admin.connect();
   const logDir = mkdtempSync(join(tmpdir(), `${app}-`));
-  say(`run ${run} (seed ${seed}): ${records} records, ${keys} keys, ${partitions} partitions, ${instances} instances, ${kills} kills; logs in ${logDir}`);
+  say(`run ${run} (seed ${seed}): ${records} records, ${keys} keys, ${partitions} partitions, ${instances} instances, ${kills} kills${topics.relay ? ', relay+counter fused' : ''}; logs in ${logDir}`);
 
   const restores: RestoreEvent[] = [];
   const ready = new Set<number>();
@@ -66,7 +74,7 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
   const pool = new InstancePool(
     join(__dirname, 'counting-instance.ts'),
     (instance) => {
-      const config: InstanceConfig = { brokers, app, input: topics.input, output: topics.output, deadLetterTopic: topics.dlq, instance, sessionTimeoutMs };
+      const config: InstanceConfig = { brokers, app, input: topics.input, output: topics.output, relay: topics.relay, deadLetterTopic: topics.dlq, instance, sessionTimeoutMs };
       return [JSON.stringify(config)];
     },
     logDir,
@@ -91,6 +99,7 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
         { topic: topics.input, numPartitions: partitions, replicationFactor: 1 },
         { topic: topics.output, numPartitions: partitions, replicationFactor: 1 },
         { topic: topics.dlq, numPartitions: 1, replicationFactor: 1 },
+        ...(topics.relay ? [{ topic: topics.relay, numPartitions: partitions, replicationFactor: 1 }] : []),
       ],
     });
     reader.on(reader.events.END_BATCH_PROCESS, (e) => readPositions.set(e.payload.partition, BigInt(e.payload.lastOffset) + 1n));
@@ -198,9 +207,11 @@ async function waitForEnd(admin: Admin, topic: string, positions: Map<number, bi
   throw new Error(`the output reader did not reach the end of ${topic} in ${timeoutMs} ms`);
 }
 
-async function cleanup(admin: Admin, app: string, topics: { input: string; output: string; dlq: string }): Promise<void> {
+async function cleanup(admin: Admin, app: string, topics: { input: string; output: string; dlq: string; relay?: string }): Promise<void> {
+  const relayed = topics.relay === undefined ? [] : [topics.relay];
   await admin
-    .deleteTopics({ topics: [topics.input, topics.output, topics.dlq, changelogTopic(app, 'counter', 'counts')] })
+    .deleteTopics({ topics: [topics.input, topics.output, topics.dlq, ...relayed, changelogTopic(app, 'counter', 'counts')] })
     .catch(() => undefined);
-  await admin.deleteGroups([consumerGroupId(app, 'counter'), `${app}-reader`]).catch(() => undefined);
+  const group = consumerGroupId(app, topics.relay === undefined ? 'counter' : RELAY_CHAIN.join('+'));
+  await admin.deleteGroups([group, `${app}-reader`]).catch(() => undefined);
 }
