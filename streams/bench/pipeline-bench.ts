@@ -60,6 +60,8 @@ export interface PhaseResult {
   workerCpuSeconds: number;
   /** Worker CPU milliseconds per 1000 records. */
   cpuMsPer1000: number;
+  /** The workers' GC pauses in the phase (summed over instances; max of their longest). */
+  workerGc: WorkerGc;
   /** Pipeline throughput over the raw exactly-once (and plain) loop's, measured in this run. */
   ratioToRawEos: number | null;
   ratioToRawPlain: number | null;
@@ -86,6 +88,7 @@ export interface PipelineBenchReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
+const roundGc = (g: WorkerGc): WorkerGc => ({ pauses: g.pauses, totalMs: round(g.totalMs), maxMs: round(g.maxMs), over20Ms: g.over20Ms });
 
 /**
  * `prm bench pipeline`: on fresh prefixed topics, a backlog of realistic requests is drained (a)
@@ -329,10 +332,25 @@ async function startReader(kafka: Kafka, topic: string, groupId: string, log: (l
   return r;
 }
 
+export interface WorkerGc {
+  pauses: number;
+  totalMs: number;
+  maxMs: number;
+  /** Pauses longer than 20 ms. */
+  over20Ms: number;
+}
+
+interface WorkerUsage {
+  cpuSeconds: number;
+  gc: WorkerGc;
+}
+
 interface Worker {
   ready: Promise<void>;
-  stop(): Promise<number>;
+  stop(): Promise<WorkerUsage>;
 }
+
+const unknownGc: WorkerGc = { pauses: NaN, totalMs: NaN, maxMs: NaN, over20Ms: NaN };
 
 /**
  * `instances` worker processes of one system under test, in one consumer group: partitions (and
@@ -342,7 +360,11 @@ function startWorkers(config: WorkerConfig, instances: number, log: (line: strin
   const workers = Array.from({ length: instances }, (_, i) => startWorker(config, instances === 1 ? config.mode : `${config.mode}#${i}`, log));
   return {
     ready: Promise.all(workers.map((w) => w.ready)).then(() => undefined),
-    stop: async () => (await Promise.all(workers.map((w) => w.stop()))).reduce((a, b) => a + b, 0),
+    stop: async () =>
+      (await Promise.all(workers.map((w) => w.stop()))).reduce((a, b) => ({
+        cpuSeconds: a.cpuSeconds + b.cpuSeconds,
+        gc: { pauses: a.gc.pauses + b.gc.pauses, totalMs: a.gc.totalMs + b.gc.totalMs, maxMs: Math.max(a.gc.maxMs, b.gc.maxMs), over20Ms: a.gc.over20Ms + b.gc.over20Ms },
+      })),
   };
 }
 
@@ -354,27 +376,27 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
   });
   createInterface({ input: child.stderr! }).on('line', (line) => log(`  [${label}] ${line}`));
   const events = createInterface({ input: child.stdout! });
-  let onStopped: (cpuSeconds: number) => void = () => undefined;
+  let onStopped: (usage: WorkerUsage) => void = () => undefined;
   const ready = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench worker (${label}) exited with code ${code}`)));
     events.on('line', (line) => {
-      const e = JSON.parse(line) as { event: string; cpuSeconds?: number };
+      const e = JSON.parse(line) as { event: string; cpuSeconds?: number; gc?: WorkerGc };
       if (e.event === 'ready') resolve();
-      if (e.event === 'stopped') onStopped(e.cpuSeconds ?? NaN);
+      if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownGc });
     });
   });
   ready.catch(() => undefined);
   return {
     ready,
     stop: () =>
-      new Promise<number>((resolve) => {
-        if (child.exitCode !== null) return resolve(NaN);
-        let cpu = NaN;
-        onStopped = (s) => (cpu = s);
+      new Promise<WorkerUsage>((resolve) => {
+        if (child.exitCode !== null) return resolve({ cpuSeconds: NaN, gc: unknownGc });
+        let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc };
+        onStopped = (u) => (usage = u);
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.once('exit', () => {
           clearTimeout(timer);
-          resolve(cpu);
+          resolve(usage);
         });
         child.kill('SIGTERM');
       }),
@@ -387,7 +409,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   o.log(`bench pipeline: phase ${phase}: draining ${o.backlog} requests (at most ${o.durationSeconds} s of output)`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
-  let cpuSeconds = NaN;
+  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc };
   try {
     await worker.ready;
     const began = Date.now();
@@ -407,12 +429,12 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
       }
     }
   } finally {
-    cpuSeconds = await worker.stop();
+    usage = await worker.stop();
     await reader.stop();
   }
   const records = reader.arrivals.length;
   const rate = steadyRate(reader.arrivals.values());
-  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s`);
+  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms`);
   return {
     meanBytes: reader.bytes / Math.max(1, records),
     result: {
@@ -426,8 +448,9 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
       achievedPerSecond: round(rate, 0),
       p50Ms: null, p99Ms: null, maxMs: null,
       records,
-      workerCpuSeconds: round(cpuSeconds, 2),
-      cpuMsPer1000: round((cpuSeconds * 1e6) / Math.max(1, records), 1),
+      workerCpuSeconds: round(usage.cpuSeconds, 2),
+      cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, records), 1),
+      workerGc: roundGc(usage.gc),
       ratioToRawEos: null, ratioToRawPlain: null,
       sustained: null,
       loadAverage: { start, end: loadavg() },
@@ -447,7 +470,7 @@ async function ratePhase(
   o.log(`bench pipeline: phase ${phase}: ${rate} requests/s, a warm-up (at least ${(warmupMs / 1000).toFixed(1)} s, until dispatches keep up) + ${o.durationSeconds} s measured`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
-  let cpuSeconds = NaN;
+  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc };
   let sent = 0;
   let windowStart = 0;
   let windowEnd = 0;
@@ -494,7 +517,7 @@ async function ratePhase(
       if (reader.arrivals.length !== last) [last, still] = [reader.arrivals.length, Date.now()];
     }
   } finally {
-    cpuSeconds = await worker.stop();
+    usage = await worker.stop();
     await reader.stop();
   }
   const arrivals = reader.arrivals.values();
@@ -509,7 +532,8 @@ async function ratePhase(
   const p50 = quantile(measured, 0.5);
   const p99 = quantile(measured, 0.99);
   if (!caughtUp) o.log(`  ${phase}: dispatches never caught up with the offered rate in the 60 s warm-up`);
-  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}`);
+  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ` +
+    `worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms, ${usage.gc.over20Ms} over 20 ms`);
   return {
     phase,
     description: config.mode === 'pipeline'
@@ -520,8 +544,9 @@ async function ratePhase(
     p50Ms: round(p50), p99Ms: round(p99), maxMs: round(quantile(measured, 1)),
     records: dispatched,
     undispatched: Math.max(0, sent - dispatched),
-    workerCpuSeconds: round(cpuSeconds, 2),
-    cpuMsPer1000: round((cpuSeconds * 1e6) / Math.max(1, dispatched), 1),
+    workerCpuSeconds: round(usage.cpuSeconds, 2),
+    cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, dispatched), 1),
+    workerGc: roundGc(usage.gc),
     ratioToRawEos: null, ratioToRawPlain: null,
     sustained,
     loadAverage: { start, end: loadavg() },

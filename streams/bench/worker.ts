@@ -5,9 +5,11 @@
  *   node --require tsx/cjs streams/bench/worker.ts '<WorkerConfig as JSON>'
  *
  * It writes `{"event":"ready"}` on stdout once consuming, and on SIGTERM stops gracefully and
- * writes `{"event":"stopped","cpuSeconds":...}` (CPU used since ready) before exiting.
+ * writes `{"event":"stopped","cpuSeconds":...,"gc":{...}}` (CPU used and GC pauses since ready)
+ * before exiting.
  */
 import { readFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createAnalyzer } from '../../models/code/analyzer';
 import { artifactPath, loadEstimator, type ModelName } from '../../models/code/estimator';
@@ -129,13 +131,21 @@ async function main(): Promise<void> {
   const stop = config.mode === 'pipeline' ? await startPipeline(config) : await startRawLoop(config, config.mode === 'raw-eos');
   // CPU from here on: loading and compiling the code is not the work measured.
   const atReady = process.cpuUsage();
+  // GC pauses stop the event loop: a latency tail is read against them.
+  const pauses: number[] = [];
+  const gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) pauses.push(e.duration);
+  });
+  gc.observe({ entryTypes: ['gc'] });
   say({ event: 'ready' });
   process.once('SIGTERM', () => {
     const cpu = process.cpuUsage(atReady);
+    gc.disconnect();
+    const gcTotals = { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: pauses.reduce((a, b) => Math.max(a, b), 0), over20Ms: pauses.filter((d) => d > 20).length };
     void stop()
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
       .finally(() => {
-        say({ event: 'stopped', cpuSeconds: (cpu.user + cpu.system) / 1e6 });
+        say({ event: 'stopped', cpuSeconds: (cpu.user + cpu.system) / 1e6, gc: gcTotals });
         process.exit(0);
       });
   });

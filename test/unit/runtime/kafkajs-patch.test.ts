@@ -1,0 +1,127 @@
+// The fixes patches/kafkajs+2.2.4.patch makes to kafkajs' producer, held to what they must do. A
+// kafkajs upgrade that drops or breaks one fails here, not only as a slower benchmark.
+/* eslint-disable @typescript-eslint/no-require-imports -- kafkajs' internals have no typings */
+const createEosManager = require('kafkajs/src/producer/eosManager') as (o: object) => EosManager;
+const groupMessagesPerPartition = require('kafkajs/src/producer/groupMessagesPerPartition') as (o: object) => Record<string, { value: string }[]>;
+const recordV0 = require('kafkajs/src/protocol/recordBatch/record/v0') as (o: object) => { buffer: Buffer; size(): number };
+const decodeRecordV0 = require('kafkajs/src/protocol/recordBatch/record/v0/decoder') as (d: unknown, batch: object) => { key: Buffer; value: Buffer; headers: Record<string, Buffer>; offset: string };
+const Decoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => { readVarIntBytes(): Buffer };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const newLogger = () => ({ ...quiet, namespace: () => quiet });
+
+interface EosManager {
+  initProducerId(): Promise<void>;
+  beginTransaction(): void;
+  addPartitionsToTransaction(topicData: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
+  sendOffsets(o: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
+  commit(): Promise<void>;
+}
+
+/** A cluster whose coordinator lookups are counted, and whose broker can be made to fail once. */
+function fakeCluster() {
+  const lookups: string[] = [];
+  const calls: string[] = [];
+  let failNext: string | undefined;
+  const call = (name: string) => async () => {
+    calls.push(name);
+    if (failNext === name) {
+      failNext = undefined;
+      throw Object.assign(new Error('This is not the correct coordinator'), { type: 'NOT_COORDINATOR', retriable: true });
+    }
+    return name === 'initProducerId' ? { producerId: 7, producerEpoch: 0 } : {};
+  };
+  const broker = {
+    initProducerId: call('initProducerId'),
+    addPartitionsToTxn: call('addPartitionsToTxn'),
+    addOffsetsToTxn: call('addOffsetsToTxn'),
+    txnOffsetCommit: call('txnOffsetCommit'),
+    endTxn: call('endTxn'),
+  };
+  const cluster = {
+    retry: { retries: 0 },
+    refreshMetadataIfNecessary: async () => undefined,
+    findGroupCoordinator: async ({ groupId, coordinatorType }: { groupId: string; coordinatorType: number }) => {
+      lookups.push(`${coordinatorType === 1 ? 'txn' : 'group'}:${groupId}`);
+      return broker;
+    },
+  };
+  return { cluster, lookups, calls, failOnce: (name: string) => (failNext = name) };
+}
+
+async function transaction(eos: EosManager, partition: number): Promise<void> {
+  eos.beginTransaction();
+  await eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition }] }]);
+  await eos.sendOffsets({ consumerGroupId: 'app.proc', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '10' }] }] });
+  await eos.commit();
+}
+
+describe('kafkajs patch: the transaction and group coordinators are found once', () => {
+  it('looks each coordinator up once over many transactions, not before every call', async () => {
+    const f = fakeCluster();
+    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0' });
+    await eos.initProducerId();
+    for (let i = 0; i < 5; i++) await transaction(eos, i);
+    expect(f.lookups).toEqual(['txn:app.proc.0', 'group:app.proc']);
+    expect(f.calls.filter((c) => c === 'endTxn')).toHaveLength(5);
+  });
+
+  it('looks the transaction coordinator up again after a request to it failed', async () => {
+    const f = fakeCluster();
+    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0' });
+    await eos.initProducerId();
+    await transaction(eos, 0);
+    f.failOnce('addPartitionsToTxn');
+    eos.beginTransaction();
+    await expect(eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 1 }] }])).rejects.toThrow('not the correct coordinator');
+    expect(f.lookups.filter((l) => l.startsWith('txn:'))).toHaveLength(1);
+    // The retry (kafkajs' send retrier) finds the coordinator afresh.
+    await eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 1 }] }]);
+    expect(f.lookups.filter((l) => l.startsWith('txn:'))).toHaveLength(2);
+    await eos.commit();
+    expect(f.lookups.filter((l) => l.startsWith('txn:'))).toHaveLength(2);
+  });
+
+  it('looks the group coordinator up again after an offset commit to it failed', async () => {
+    const f = fakeCluster();
+    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0' });
+    await eos.initProducerId();
+    await transaction(eos, 0);
+    f.failOnce('txnOffsetCommit');
+    eos.beginTransaction();
+    await eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 1 }] }]);
+    // NOT_COORDINATOR is a stale-coordinator answer: kafkajs finds the coordinator again and retries.
+    await eos.sendOffsets({ consumerGroupId: 'app.proc', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '11' }] }] }).catch(() => undefined);
+    expect(f.lookups.filter((l) => l.startsWith('group:'))).toHaveLength(2);
+  });
+});
+
+describe('kafkajs patch: grouping messages by partition', () => {
+  it('keeps every message, in order, under its partition', () => {
+    const messages = Array.from({ length: 10_000 }, (_, i) => ({ value: String(i), partition: i % 3 }));
+    const grouped = groupMessagesPerPartition({
+      topic: 't',
+      partitionMetadata: [{ partitionId: 0 }, { partitionId: 1 }, { partitionId: 2 }],
+      messages,
+      partitioner: ({ message }: { message: { partition: number } }) => message.partition,
+    });
+    expect(Object.keys(grouped).sort()).toEqual(['0', '1', '2']);
+    for (const [partition, list] of Object.entries(grouped)) {
+      expect(list.map((m) => Number(m.value))).toEqual(messages.filter((m) => m.partition === Number(partition)).map((m) => Number(m.value)));
+    }
+  });
+});
+
+describe('kafkajs patch: a record encoder sized to its record', () => {
+  it('encodes key, value and headers that decode back byte for byte', () => {
+    const value = Buffer.alloc(3000, 9);
+    const record = recordV0({ offsetDelta: 4, timestampDelta: 12, key: Buffer.from('user-1'), value, headers: { h: Buffer.from('v') } });
+    expect(record.buffer.length).toBe(record.size());
+    const decoded = decodeRecordV0(new Decoder(new Decoder(record.buffer).readVarIntBytes()), { firstOffset: '100', firstTimestamp: '0', magicByte: 2 });
+    expect(decoded.offset).toBe('104');
+    expect(decoded.key.toString()).toBe('user-1');
+    expect(decoded.value.equals(value)).toBe(true);
+    expect(decoded.headers.h!.toString()).toBe('v');
+  });
+});
