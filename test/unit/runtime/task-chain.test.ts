@@ -1,9 +1,12 @@
+import { jsonDeadLetterSink } from '../../../streams/runtime/dead-letter-sink';
 import { TopologyError } from '../../../streams/runtime/errors';
+import { StreamApp } from '../../../streams/runtime/kafka/stream-app';
+import { silentLogger } from '../../../streams/runtime/logger';
 import { jsonSerde } from '../../../streams/runtime/serde';
 import { InMemoryKeyValueStore, type KeyValueStore } from '../../../streams/runtime/store';
 import { type RawRecord, Task } from '../../../streams/runtime/task';
 import { planChain, TaskChain } from '../../../streams/runtime/task-chain';
-import { type AnyProcessor, defineProcessor, erase, keyValueStore, RUNTIME_STORE, storeNames, topic } from '../../../streams/runtime/topology';
+import { type AnyProcessor, buildTopology, defineProcessor, erase, keyValueStore, RUNTIME_STORE, storeNames, topic } from '../../../streams/runtime/topology';
 
 const requests = topic('requests', jsonSerde<{ n: number }>());
 const scored = topic('scored', jsonSerde<{ n: number; score: number }>());
@@ -118,5 +121,23 @@ describe('TaskChain', () => {
     const { tasks } = tasksFor([scorer, decider], 3);
     const chain = new TaskChain(tasks, planChain([scorer, decider]));
     expect(() => chain.handle(raw(decisions, 'ann', { n: 1, total: 1 }))).toThrow(/none of it reads/);
+  });
+});
+
+describe('StreamApp fuse option', () => {
+  const topology = buildTopology('app', [scorer, decider]);
+  const app = (fuse: string[][], processors?: string[]) =>
+    new StreamApp({ topology, fuse, processors, kafka: { brokers: ['127.0.0.1:1'] }, deadLetters: jsonDeadLetterSink('dlq'), logger: silentLogger });
+
+  it('runs a chain as one runner and the rest as their own', () => {
+    expect(app([['scorer', 'decider']]).runners).toHaveLength(1);
+    expect(app([]).runners).toHaveLength(2);
+  });
+
+  it('refuses an unknown processor, a processor in two chains, and an instance running part of a chain', () => {
+    expect(() => app([['scorer', 'nobody']])).toThrow(/has no processor nobody/);
+    expect(() => app([['scorer', 'decider'], ['scorer', 'decider']])).toThrow(/one fused chain only/);
+    expect(() => app([['scorer', 'decider']], ['scorer'])).toThrow(/runs whole or not at all/);
+    expect(() => app([['decider', 'scorer']])).toThrow(TopologyError);
   });
 });
