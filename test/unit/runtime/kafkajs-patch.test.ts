@@ -125,3 +125,27 @@ describe('kafkajs patch: a record encoder sized to its record', () => {
     expect(decoded.headers.h!.toString()).toBe('v');
   });
 });
+
+describe('kafkajs patch: varints written in place, small varlongs without Long', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const Encoder = require('kafkajs/src/protocol/encoder') as {
+    new (): { writeVarLong(v: number): unknown; writeVarInt(v: number): unknown; writeUVarInt(v: number): unknown; buffer: Buffer };
+    sizeOfVarLong(v: number): number;
+  };
+  const VarDecoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => { readVarLong(): { toString(): string }; readVarInt(): number; readUVarInt(): number };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const edges = [0, 1, -1, 63, 64, -64, -65, 8191, 8192, -8193, 2 ** 31 - 1, -(2 ** 31) + 1, 2 ** 31, -(2 ** 31), 2 ** 40, -(2 ** 40), 2 ** 53 - 1];
+
+  it('decodes back to the value, and sizes a varlong as many bytes as it writes', () => {
+    for (const v of edges) {
+      const e = new Encoder();
+      e.writeVarLong(v);
+      expect({ v, back: new VarDecoder(e.buffer).readVarLong().toString(), size: Encoder.sizeOfVarLong(v) }).toEqual({ v, back: String(v), size: e.buffer.length });
+      const i = new Encoder();
+      i.writeVarInt(v | 0);
+      i.writeUVarInt(v >>> 0);
+      const d = new VarDecoder(i.buffer);
+      expect([d.readVarInt(), d.readUVarInt()]).toEqual([v | 0, v >>> 0]);
+    }
+  });
+});
