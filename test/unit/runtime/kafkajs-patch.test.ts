@@ -149,3 +149,26 @@ describe('kafkajs patch: varints written in place, small varlongs without Long',
     }
   });
 });
+
+describe('kafkajs patch: CRC-32C eight bytes a step', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const crc32C = require('kafkajs/src/protocol/recordBatch/crc32C/crc32C') as (b: Buffer) => number;
+  /** The bit-at-a-time definition (Castagnoli polynomial, reflected). */
+  const reference = (b: Buffer): number => {
+    let crc = ~0;
+    for (const byte of b) {
+      crc ^= byte;
+      for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+    }
+    return ~crc >>> 0;
+  };
+
+  it('gives the standard check value and agrees with the definition at every length and alignment', () => {
+    expect(crc32C(Buffer.from('123456789')).toString(16)).toBe('e3069283');
+    const bytes = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (let start = 0; start < 8; start++) {
+      for (let length = 0; length < 40; length++) expect(crc32C(bytes.subarray(start, start + length))).toBe(reference(bytes.subarray(start, start + length)));
+    }
+    expect(crc32C(bytes)).toBe(reference(bytes));
+  });
+});
