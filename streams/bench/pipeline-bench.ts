@@ -371,7 +371,9 @@ function startWorkers(config: WorkerConfig, instances: number, log: (line: strin
 function startWorker(config: WorkerConfig, label: string, log: (line: string) => void): Worker {
   // PRM_BENCH_CPU_PROFILE_DIR=dir: each worker writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.PRM_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PRM_BENCH_CPU_PROFILE_DIR] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--require', require.resolve('tsx/cjs'), join(__dirname, 'worker.ts'), JSON.stringify(config)], {
+  // PRM_BENCH_WORKER_NODE_FLAGS="--heap-prof --max-semi-space-size=32": node flags for the workers only.
+  const flags = (process.env.PRM_BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...flags, '--require', require.resolve('tsx/cjs'), join(__dirname, 'worker.ts'), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: child.stderr! }).on('line', (line) => log(`  [${label}] ${line}`));
