@@ -62,6 +62,8 @@ export interface PhaseResult {
   cpuMsPer1000: number;
   /** The workers' GC pauses in the phase (summed over instances; max of their longest). */
   workerGc: WorkerGc;
+  /** The workers' event-loop delay in the phase (the worst instance's). */
+  workerEventLoop: WorkerEventLoop;
   /** Pipeline throughput over the raw exactly-once (and plain) loop's, measured in this run. */
   ratioToRawEos: number | null;
   ratioToRawPlain: number | null;
@@ -88,6 +90,7 @@ export interface PipelineBenchReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
+const roundLoop = (l: WorkerEventLoop): WorkerEventLoop => ({ p99Ms: round(l.p99Ms), maxMs: round(l.maxMs), runMs: round(l.runMs, 0), cpuWaitMs: round(l.cpuWaitMs, 0) });
 const roundGc = (g: WorkerGc): WorkerGc => ({ pauses: g.pauses, totalMs: round(g.totalMs), maxMs: round(g.maxMs), over20Ms: g.over20Ms });
 
 /**
@@ -340,17 +343,32 @@ export interface WorkerGc {
   over20Ms: number;
 }
 
+/**
+ * How late the workers' event loops ran timers (10 ms resolution), and how long their main
+ * threads ran and waited for a CPU (Linux' run-queue wait: the machine's contention).
+ */
+export interface WorkerEventLoop {
+  p99Ms: number;
+  maxMs: number;
+  runMs: number;
+  cpuWaitMs: number;
+}
+
 interface WorkerUsage {
   cpuSeconds: number;
   gc: WorkerGc;
+  eventLoop: WorkerEventLoop;
 }
 
 interface Worker {
   ready: Promise<void>;
+  /** The measured window starts: GC and event-loop figures count from here (CPU counts from ready). */
+  markWindow(): void;
   stop(): Promise<WorkerUsage>;
 }
 
 const unknownGc: WorkerGc = { pauses: NaN, totalMs: NaN, maxMs: NaN, over20Ms: NaN };
+const unknownLoop: WorkerEventLoop = { p99Ms: NaN, maxMs: NaN, runMs: NaN, cpuWaitMs: NaN };
 
 /**
  * `instances` worker processes of one system under test, in one consumer group: partitions (and
@@ -360,10 +378,17 @@ function startWorkers(config: WorkerConfig, instances: number, log: (line: strin
   const workers = Array.from({ length: instances }, (_, i) => startWorker(config, instances === 1 ? config.mode : `${config.mode}#${i}`, log));
   return {
     ready: Promise.all(workers.map((w) => w.ready)).then(() => undefined),
+    markWindow: () => workers.forEach((w) => w.markWindow()),
     stop: async () =>
       (await Promise.all(workers.map((w) => w.stop()))).reduce((a, b) => ({
         cpuSeconds: a.cpuSeconds + b.cpuSeconds,
         gc: { pauses: a.gc.pauses + b.gc.pauses, totalMs: a.gc.totalMs + b.gc.totalMs, maxMs: Math.max(a.gc.maxMs, b.gc.maxMs), over20Ms: a.gc.over20Ms + b.gc.over20Ms },
+        eventLoop: {
+          p99Ms: Math.max(a.eventLoop.p99Ms, b.eventLoop.p99Ms),
+          maxMs: Math.max(a.eventLoop.maxMs, b.eventLoop.maxMs),
+          runMs: a.eventLoop.runMs + b.eventLoop.runMs,
+          cpuWaitMs: a.eventLoop.cpuWaitMs + b.eventLoop.cpuWaitMs,
+        },
       })),
   };
 }
@@ -382,18 +407,19 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
   const ready = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench worker (${label}) exited with code ${code}`)));
     events.on('line', (line) => {
-      const e = JSON.parse(line) as { event: string; cpuSeconds?: number; gc?: WorkerGc };
+      const e = JSON.parse(line) as { event: string; cpuSeconds?: number; gc?: WorkerGc; eventLoop?: WorkerEventLoop };
       if (e.event === 'ready') resolve();
-      if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownGc });
+      if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownGc, eventLoop: e.eventLoop ?? unknownLoop });
     });
   });
   ready.catch(() => undefined);
   return {
     ready,
+    markWindow: () => child.kill('SIGUSR2'),
     stop: () =>
       new Promise<WorkerUsage>((resolve) => {
-        if (child.exitCode !== null) return resolve({ cpuSeconds: NaN, gc: unknownGc });
-        let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc };
+        if (child.exitCode !== null) return resolve({ cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop });
+        let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop };
         onStopped = (u) => (usage = u);
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.once('exit', () => {
@@ -411,7 +437,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   o.log(`bench pipeline: phase ${phase}: draining ${o.backlog} requests (at most ${o.durationSeconds} s of output)`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
-  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc };
+  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop };
   try {
     await worker.ready;
     const began = Date.now();
@@ -436,7 +462,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   }
   const records = reader.arrivals.length;
   const rate = steadyRate(reader.arrivals.values());
-  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms`);
+  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms; event loop delay max ${round(usage.eventLoop.maxMs)} ms`);
   return {
     meanBytes: reader.bytes / Math.max(1, records),
     result: {
@@ -453,6 +479,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
       workerCpuSeconds: round(usage.cpuSeconds, 2),
       cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, records), 1),
       workerGc: roundGc(usage.gc),
+      workerEventLoop: roundLoop(usage.eventLoop),
       ratioToRawEos: null, ratioToRawPlain: null,
       sustained: null,
       loadAverage: { start, end: loadavg() },
@@ -472,7 +499,7 @@ async function ratePhase(
   o.log(`bench pipeline: phase ${phase}: ${rate} requests/s, a warm-up (at least ${(warmupMs / 1000).toFixed(1)} s, until dispatches keep up) + ${o.durationSeconds} s measured`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
-  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc };
+  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop };
   let sent = 0;
   let windowStart = 0;
   let windowEnd = 0;
@@ -503,6 +530,7 @@ async function ratePhase(
     }
     caughtUp = reader.arrivals.length >= sent - rate * 0.2;
     windowStart = Date.now();
+    worker.markWindow();
     windowEnd = windowStart + o.durationSeconds * 1000;
     while (Date.now() < windowEnd) {
       offer();
@@ -535,7 +563,7 @@ async function ratePhase(
   const p99 = quantile(measured, 0.99);
   if (!caughtUp) o.log(`  ${phase}: dispatches never caught up with the offered rate in the 60 s warm-up`);
   o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ` +
-    `worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms, ${usage.gc.over20Ms} over 20 ms`);
+    `worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms, ${usage.gc.over20Ms} over 20 ms; event loop delay p99 ${round(usage.eventLoop.p99Ms)} ms, max ${round(usage.eventLoop.maxMs)} ms; main thread ran ${round(usage.eventLoop.runMs, 0)} ms, waited for a CPU ${round(usage.eventLoop.cpuWaitMs, 0)} ms`);
   return {
     phase,
     description: config.mode === 'pipeline'
@@ -549,6 +577,7 @@ async function ratePhase(
     workerCpuSeconds: round(usage.cpuSeconds, 2),
     cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, dispatched), 1),
     workerGc: roundGc(usage.gc),
+    workerEventLoop: roundLoop(usage.eventLoop),
     ratioToRawEos: null, ratioToRawPlain: null,
     sustained,
     loadAverage: { start, end: loadavg() },

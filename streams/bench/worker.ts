@@ -5,11 +5,12 @@
  *   node --require tsx/cjs streams/bench/worker.ts '<WorkerConfig as JSON>'
  *
  * It writes `{"event":"ready"}` on stdout once consuming, and on SIGTERM stops gracefully and
- * writes `{"event":"stopped","cpuSeconds":...,"gc":{...}}` (CPU used and GC pauses since ready)
+ * writes `{"event":"stopped","cpuSeconds":...,"gc":{...},"eventLoop":{...}}` (CPU used, GC pauses
+ * and event-loop delay since ready, or since SIGUSR2 marked the start of a measured window)
  * before exiting.
  */
 import { readFileSync } from 'node:fs';
-import { PerformanceObserver } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createAnalyzer } from '../../models/code/analyzer';
 import { artifactPath, loadEstimator, type ModelName } from '../../models/code/estimator';
@@ -137,18 +138,42 @@ async function main(): Promise<void> {
     for (const e of list.getEntries()) pauses.push(e.duration);
   });
   gc.observe({ entryTypes: ['gc'] });
+  // How late timers ran: whatever held the event loop (GC or a long synchronous stretch) delayed every record behind it.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  // Linux: how long the main thread was runnable but waiting for a CPU (a 2-core machine shared
+  // with the broker), which delays the event loop as surely as anything on it.
+  let schedAtMark = mainThreadSchedule();
+  process.on('SIGUSR2', () => {
+    pauses.length = 0;
+    loop.reset();
+    schedAtMark = mainThreadSchedule();
+  });
   say({ event: 'ready' });
   process.once('SIGTERM', () => {
     const cpu = process.cpuUsage(atReady);
     gc.disconnect();
+    loop.disable();
+    const sched = mainThreadSchedule();
+    const eventLoop = { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, cpuWaitMs: sched.waitMs - schedAtMark.waitMs, runMs: sched.runMs - schedAtMark.runMs };
     const gcTotals = { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: pauses.reduce((a, b) => Math.max(a, b), 0), over20Ms: pauses.filter((d) => d > 20).length };
     void stop()
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
       .finally(() => {
-        say({ event: 'stopped', cpuSeconds: (cpu.user + cpu.system) / 1e6, gc: gcTotals });
+        say({ event: 'stopped', cpuSeconds: (cpu.user + cpu.system) / 1e6, gc: gcTotals, eventLoop });
         process.exit(0);
       });
   });
+}
+
+/** The main thread's time on a CPU and waiting in the run queue, from /proc (NaN elsewhere). */
+function mainThreadSchedule(): { runMs: number; waitMs: number } {
+  try {
+    const [run, wait] = readFileSync('/proc/self/schedstat', 'utf8').trim().split(/\s+/).map(Number);
+    return { runMs: (run ?? NaN) / 1e6, waitMs: (wait ?? NaN) / 1e6 };
+  } catch {
+    return { runMs: NaN, waitMs: NaN };
+  }
 }
 
 main().catch((err: unknown) => {
