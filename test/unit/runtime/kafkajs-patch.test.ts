@@ -57,21 +57,25 @@ async function transaction(eos: EosManager, partition: number): Promise<void> {
   await eos.commit();
 }
 
+/** A transactional producer's manager that has initialised and committed one transaction. */
+async function afterOneTransaction(): Promise<{ f: ReturnType<typeof fakeCluster>; eos: EosManager }> {
+  const f = fakeCluster();
+  const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0' });
+  await eos.initProducerId();
+  await transaction(eos, 0);
+  return { f, eos };
+}
+
 describe('kafkajs patch: the transaction and group coordinators are found once', () => {
   it('looks each coordinator up once over many transactions, not before every call', async () => {
-    const f = fakeCluster();
-    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0' });
-    await eos.initProducerId();
-    for (let i = 0; i < 5; i++) await transaction(eos, i);
+    const { f, eos } = await afterOneTransaction();
+    for (let i = 1; i < 5; i++) await transaction(eos, i);
     expect(f.lookups).toEqual(['txn:app.proc.0', 'group:app.proc']);
     expect(f.calls.filter((c) => c === 'endTxn')).toHaveLength(5);
   });
 
   it('looks the transaction coordinator up again after a request to it failed', async () => {
-    const f = fakeCluster();
-    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0' });
-    await eos.initProducerId();
-    await transaction(eos, 0);
+    const { f, eos } = await afterOneTransaction();
     f.failOnce('addPartitionsToTxn');
     eos.beginTransaction();
     await expect(eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 1 }] }])).rejects.toThrow('not the correct coordinator');
@@ -84,10 +88,7 @@ describe('kafkajs patch: the transaction and group coordinators are found once',
   });
 
   it('looks the group coordinator up again after an offset commit to it failed', async () => {
-    const f = fakeCluster();
-    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0' });
-    await eos.initProducerId();
-    await transaction(eos, 0);
+    const { f, eos } = await afterOneTransaction();
     f.failOnce('txnOffsetCommit');
     eos.beginTransaction();
     await eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 1 }] }]);
