@@ -116,17 +116,20 @@ const checks: Record<string, Check> = {
         rate: { type: 'string' },
         speed: { type: 'string' },
         'drain-timeout': { type: 'string' },
+        fused: { type: 'boolean' },
         keep: { type: 'boolean' },
         json: { type: 'string' },
       });
       /* eslint-disable @typescript-eslint/no-require-imports */
-      const { allFaults, runFaults } = require('../../streams/verify-faults/faults') as typeof import('../../streams/verify-faults/faults');
+      const { faultsFor, runFaults } = require('../../streams/verify-faults/faults') as typeof import('../../streams/verify-faults/faults');
       const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
       /* eslint-enable @typescript-eslint/no-require-imports */
       exitOnInterrupt();
-      const faults = values.faults?.split(',').map((f) => f.trim()).filter(Boolean) ?? allFaults;
-      const unknown = faults.filter((f) => !allFaults.includes(f));
-      if (unknown.length > 0) throw new UsageError(`unknown fault ${unknown.join(', ')}: choose from ${allFaults.join(', ')}`);
+      const fused = values.fused === true;
+      const known = faultsFor(fused);
+      const faults = values.faults?.split(',').map((f) => f.trim()).filter(Boolean) ?? known;
+      const unknown = faults.filter((f) => !known.includes(f));
+      if (unknown.length > 0) throw new UsageError(`unknown fault ${unknown.join(', ')}: choose from ${known.join(', ')}`);
       const report = await runFaults({
         connection: connectionFromEnv(),
         requests: positiveInt('requests', values.requests, 600),
@@ -137,6 +140,7 @@ const checks: Record<string, Check> = {
         speed: positiveInt('speed', values.speed, 180, 2),
         drainTimeoutMs: positiveInt('drain-timeout', values['drain-timeout'], 240) * 1000,
         keep: values.keep === true,
+        fused,
         say,
       });
       process.stdout.write(faultsTable(report));
@@ -247,7 +251,7 @@ prm verify restore [--keys N] [--json FILE]
   restoring them into a store with the runtime's restore path. Default 1000000 keys.
 
 prm verify faults [--requests N] [--faults F1,F2] [--kills K] [--db-outage-seconds S] [--rate R]
-                  [--speed X] [--drain-timeout S] [--keep] [--json FILE]
+                  [--speed X] [--drain-timeout S] [--fused] [--keep] [--json FILE]
   Runs every processor type as its own 'prm run' process on fresh topics, with traffic from the
   bundled workload (R requests/s, default 5) and a simulated pool whose time passes X times as
   fast as the wall clock (default 180). Each fault gets its own phase, injected in the middle of
@@ -259,7 +263,9 @@ prm verify faults [--requests N] [--faults F1,F2] [--kills K] [--db-outage-secon
   row in execution_telemetry. A request is lost or duplicated when any stage lost or doubled
   it, and counts under the fault of its phase. recovered_in_s: seconds from the fault's end (the
   kill; the service back up) until every affected processor committed progress again. Exit 1
-  on any loss, duplicate or unrecovered fault. Default faults: all of them.
+  on any loss, duplicate or unrecovered fault. Default faults: all of them. --fused runs the
+  predictor and the scheduler as one fused process, as 'prm start' does; its kill fault is
+  kill-predictor+scheduler, in place of kill-predictor and kill-scheduler.
 
 prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max-rss-slope MIB_PER_H]
                 [--max-lag N] [--keep] [--json FILE]

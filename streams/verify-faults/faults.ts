@@ -1,7 +1,7 @@
 import type { Connection } from '../../stack/connection';
 import type { ServiceName } from '../../stack/service';
 import { baselines, waitForProgress } from './group-progress';
-import { Harness } from './harness';
+import { FUSED_CHAIN, Harness } from './harness';
 import { localStackControl, type StackControl } from './stack-control';
 import { type RequestCounts, type Tally, tally } from './tally';
 import { bundledWorkload } from './traffic';
@@ -10,6 +10,16 @@ import { bundledWorkload } from './traffic';
 export const killableTypes = ['predictor', 'profiler', 'forecaster', 'planner', 'fleet-broadcast', 'scheduler', 'simulated-pool', 'sink'] as const;
 export const serviceFaults = ['broker-restart', 'db-outage', 'registry-restart'] as const;
 export const allFaults: readonly string[] = [...killableTypes.map((t) => `kill-${t}`), ...serviceFaults];
+/** The faults of a fused run: the predictor and the scheduler are killed together, as the one process they are. */
+export const allFusedFaults: readonly string[] = [
+  `kill-${FUSED_CHAIN}`,
+  ...allFaults.filter((f) => f !== 'kill-predictor' && f !== 'kill-scheduler'),
+];
+
+/** The faults a run can inject: a fused run has no predictor or scheduler of its own to kill. */
+export function faultsFor(fused: boolean): readonly string[] {
+  return fused ? allFusedFaults : allFaults;
+}
 
 export interface FaultsOptions {
   connection: Connection;
@@ -29,6 +39,8 @@ export interface FaultsOptions {
   /** Keep the run's topics, groups and rows (to look at them). */
   keep?: boolean;
   workload?: string;
+  /** Run the predictor and the scheduler fused, as `prm start` does. */
+  fused?: boolean;
   say(line: string): void;
 }
 
@@ -79,7 +91,7 @@ interface Phase {
 export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
   const began = Date.now();
   const say = o.say;
-  const phases = planPhases(o.faults, o.killsPerType);
+  const phases = planPhases(o.faults, o.killsPerType, faultsFor(o.fused === true));
   const perPhase = Math.max(1, Math.ceil(o.requests / (phases.length + 1)));
   const stack = localStackControl(o.connection, say);
   const needs: Record<string, ServiceName> = { 'broker-restart': 'kafka', 'db-outage': 'timescale', 'registry-restart': 'registry' };
@@ -89,7 +101,7 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
   }
   // A generous length of the run (starts, phases, outages, the drain): the event clock must not catch up with the wall clock before.
   const maxWallMs = 3 * 60_000 + phases.length * 40_000 + o.dbOutageSeconds * 1000 * phases.filter((p) => p.fault === 'db-outage').length + (o.drainTimeoutMs ?? 240_000);
-  const h = new Harness({ connection: o.connection, kind: 'faults', rate: o.rate ?? 5, speed: o.speed ?? 180, maxWallMs, workload: o.workload ?? bundledWorkload, say });
+  const h = new Harness({ connection: o.connection, kind: 'faults', rate: o.rate ?? 5, speed: o.speed ?? 180, maxWallMs, workload: o.workload ?? bundledWorkload, fused: o.fused, say });
   let drained = false;
   let drainSeconds = 0;
   try {
@@ -188,9 +200,9 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
   }
 }
 
-function planPhases(faults: readonly string[], killsPerType: number): Phase[] {
-  const unknown = faults.filter((f) => !allFaults.includes(f));
-  if (unknown.length > 0) throw new Error(`unknown fault ${unknown.join(', ')}: choose from ${allFaults.join(', ')}`);
+function planPhases(faults: readonly string[], killsPerType: number, known: readonly string[]): Phase[] {
+  const unknown = faults.filter((f) => !known.includes(f));
+  if (unknown.length > 0) throw new Error(`unknown fault ${unknown.join(', ')}: choose from ${known.join(', ')}`);
   const phases: Phase[] = [];
   // Kills round-robin over the types, so a type's second kill meets a pipeline others have since shaken.
   const kills = faults.filter((f) => f.startsWith('kill-'));

@@ -15,9 +15,16 @@ import { ForkedOutputsReader } from './forked-outputs-reader';
 import { ProcessorProcesses } from './processor-processes';
 import { eventClock, Traffic, workloadJobs } from './traffic';
 
-/** Every processor type, each run as its own `prm run` process; the simulated pool's name follows the run's pool. */
-export function processorTypes(pool: string): string[] {
-  return ['predictor', 'profiler', 'forecaster', 'planner', 'fleet-broadcast', 'scheduler', `simulated-pool-${pool}`, 'sink'];
+/** The chain `prm start` runs fused, and a fused run of the suite runs as one process type. */
+export const FUSED_CHAIN = 'predictor+scheduler';
+
+/**
+ * Every processor type, each run as its own `prm run` process; the simulated pool's name follows
+ * the run's pool. Fused, the predictor and the scheduler are one type, FUSED_CHAIN.
+ */
+export function processorTypes(pool: string, fused = false): string[] {
+  const decisions = fused ? [FUSED_CHAIN] : ['predictor', 'scheduler'];
+  return [...decisions, 'profiler', 'forecaster', 'planner', 'fleet-broadcast', `simulated-pool-${pool}`, 'sink'];
 }
 
 /**
@@ -39,6 +46,8 @@ export interface HarnessOptions {
   /** How long the run should take: the event clock is slowed so it catches up with the wall clock no sooner (after that, jobs take real time). */
   maxWallMs: number;
   workload: string;
+  /** Run the predictor and the scheduler fused, as `prm start` does (FUSED_CHAIN). */
+  fused?: boolean;
   probeHeap?: boolean;
   say(line: string): void;
 }
@@ -73,7 +82,7 @@ export class Harness {
     this.app = `prm-${this.runId}`;
     this.pool = this.runId;
     this.logDir = mkdtempSync(join(tmpdir(), `prm-verify-${this.runId}-`));
-    this.types = processorTypes(this.pool);
+    this.types = processorTypes(this.pool, o.fused === true);
     // A faster clock than the run's length allows would overtake the wall clock: slow it down.
     this.speed = Math.min(o.speed, 1 + EVENT_BACKLOG_MS / o.maxWallMs);
     this.eventNow = eventClock(Date.now(), this.speed, EVENT_BACKLOG_MS);

@@ -29,6 +29,11 @@ export interface UnexpectedExit {
   why: string;
 }
 
+/** `predictor+scheduler` runs both processors fused; any other type is one processor. */
+function processorFlags(type: string): string[] {
+  return type.includes('+') ? ['--processors', type.split('+').join(','), '--fuse', type] : ['--processors', type];
+}
+
 /**
  * One `prm run --processors <name>` child process per processor type, as an operator would run
  * them, so a SIGKILL hits exactly one type. Each child's stderr goes to `<logDir>/<name>.log`.
@@ -61,7 +66,7 @@ export class ProcessorProcesses {
     // `prm run --processors sink` exits at once (see sink-process.ts): the sink runs from its own entry.
     const args = name === 'sink'
       ? [...preload, sinkEntry, app, topicPrefix, pool]
-      : [...preload, prmEntry, 'run', '--processors', name, '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', ...extra];
+      : [...preload, prmEntry, 'run', ...processorFlags(name), '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', ...extra];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let log = this.logs.get(name);
     if (!log) {

@@ -1,5 +1,6 @@
 import { connectionFromEnv } from '../../stack/connection';
 import { allFaults, type FaultsReport, runFaults } from '../../streams/verify-faults/faults';
+import { FUSED_CHAIN } from '../../streams/verify-faults/harness';
 
 jest.setTimeout(900_000);
 
@@ -44,4 +45,32 @@ it('loses and doubles no request under kills, a broker and registry restart and 
   expect(report.totals.foreignOutputs).toBe(0);
   // A processor that gives up during a fault (exits by itself) is restarted, as a supervisor
   // would; the counts above hold with that, and the exits are printed as findings, not failures.
+});
+
+// The layout `prm start` runs: the predictor and the scheduler fused in one process (one task and
+// transaction per partition). Killing that process mid-stream twice, and the broker restart,
+// must lose and double nothing either.
+it('loses and doubles no request when the fused predictor+scheduler process is SIGKILLed and the broker restarts', async () => {
+  const faults = [`kill-${FUSED_CHAIN}`, 'broker-restart'];
+  const report: FaultsReport = await runFaults({
+    connection: connectionFromEnv(),
+    requests: 120,
+    faults,
+    killsPerType: 2,
+    dbOutageSeconds: 60,
+    rate: 5,
+    fused: true,
+    say: (line) => process.stderr.write(`[faults fused] ${line}\n`),
+  });
+  process.stderr.write(`[faults fused] ${JSON.stringify(report.faults, null, 2)}\n`);
+  expect(Object.keys(report.faults).sort()).toEqual([...faults].sort());
+  expect(report.faults[`kill-${FUSED_CHAIN}`]!.injections).toBe(2);
+  for (const [name, f] of Object.entries(report.faults)) {
+    expect({ name, hadRequests: f.requests > 0, recovered: f.recovered_in_s !== null, lost: f.lost, duplicated: f.duplicated }).toEqual({
+      name, hadRequests: true, recovered: true, lost: 0, duplicated: 0,
+    });
+  }
+  expect(report.totals.drained).toBe(true);
+  expect({ lost: report.totals.lost, duplicated: report.totals.duplicated }).toEqual({ lost: 0, duplicated: 0 });
+  expect(report.totals.foreignOutputs).toBe(0);
 });
