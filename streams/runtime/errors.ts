@@ -35,6 +35,11 @@ export class TaskFencedError extends StreamError {
   override name = 'TaskFencedError';
 }
 
+/** The task's partition moved to another instance while its chunk waited or retried: reopening it would fence the new owner. */
+export class TaskRevokedError extends StreamError {
+  override name = 'TaskRevokedError';
+}
+
 /** A processor threw while handling a record; carries where, so the log points at the record. */
 export class ProcessingError extends StreamError {
   override name = 'ProcessingError';

@@ -2,7 +2,7 @@ import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer }
 import { Partitioners } from 'kafkajs';
 import { ChangeLoggingStore } from '../changelogging-store';
 import type { DeadLetterSink } from '../dead-letter-sink';
-import { ConfigError, isRetriable, StreamError, TaskFencedError } from '../errors';
+import { ConfigError, isRetriable, StreamError, TaskFencedError, TaskRevokedError } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
 import { type RetryOptions, withRetry } from '../retry';
@@ -277,6 +277,10 @@ export class ProcessorRunner {
           onRetry: (err, attempt, delayMs) => this.log.warn('transaction failed, retrying after re-fencing and restoring the task', { err, attempt, delayMs, partition }),
         });
       } catch (err) {
+        if (err instanceof TaskRevokedError) {
+          this.log.info('partition revoked while its chunk was retried: leaving it to its new owner', { partition });
+          return;
+        }
         if (err instanceof TaskFencedError || isFencingError(err)) {
           this.log.warn('task fenced by a newer owner: pausing it until the next assignment', { partition, err });
           this.paused.add(partition);
@@ -302,6 +306,8 @@ export class ProcessorRunner {
     heartbeat: () => Promise<void>,
     highWatermark: string,
   ): Promise<'processed' | 'repositioned'> {
+    // A retry after the partition moved must not fence its new owner by reopening the task.
+    if (!this.tasks.has(partition) && !this.assigned.has(partition)) throw new TaskRevokedError(`task ${this.plan.name}/${partition} is no longer assigned here`);
     const t = this.tasks.get(partition) ?? (await this.openTask(partition, topic, heartbeat));
     const position = t.positions.get(topic)!;
     const todo = chunk.filter((m) => BigInt(m.offset) >= position);

@@ -121,7 +121,9 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
       await sleep(50);
     }
     const started = Date.now();
-    const produced = produceInputs(kafka, topics.input, records, keys, random, checker);
+    // Paced so the stream lasts about two seconds per kill: a pipeline that drains the input in
+    // a blink would otherwise finish before the later kill points are reached.
+    const produced = produceInputs(kafka, topics.input, records, keys, random, checker, (kills + 1) * 2000);
 
     // Kill points are fractions of the outputs seen, so every kill lands mid-stream.
     const killAt = Array.from({ length: kills }, () => Math.floor(records * (0.05 + 0.85 * random()))).sort((a, b) => a - b);
@@ -177,12 +179,14 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
   }
 }
 
-async function produceInputs(kafka: Kafka, topic: string, records: number, keys: number, random: () => number, checker: OutputChecker): Promise<void> {
+async function produceInputs(kafka: Kafka, topic: string, records: number, keys: number, random: () => number, checker: OutputChecker, spreadMs: number): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
-    const batch = 2000;
+    const batch = 100;
+    const began = Date.now();
     for (let from = 0; from < records; from += batch) {
+      await sleep(began + (from / records) * spreadMs - Date.now());
       const messages = [];
       for (let id = from; id < Math.min(records, from + batch); id++) {
         const key = `k${Math.floor(random() * keys)}`;
