@@ -5,7 +5,7 @@ import { ConfigError } from '../errors';
 import { jsonLogger, type Logger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
 import type { RetryOptions } from '../retry';
-import type { Topology } from '../topology';
+import type { AnyProcessor, Topology } from '../topology';
 import { ProcessorRunner } from './processor-runner';
 
 export interface StreamAppOptions {
@@ -46,6 +46,26 @@ export function kafkajsLogCreator(logger: Logger) {
 }
 
 /**
+ * What an instance runs, one runner per unit: each fused chain whose processors it runs, and each
+ * other processor it runs on its own. Refuses a chain naming an unknown processor, a processor
+ * in two chains, and an instance running part of a chain.
+ */
+export function runUnits(topology: Topology, chosen: readonly string[], fuse: readonly (readonly string[])[]): AnyProcessor[][] {
+  const byName = new Map(topology.processors.map((p) => [p.name, p]));
+  const chains = fuse.map((names) => {
+    const missing = names.filter((n) => !byName.has(n));
+    if (missing.length > 0) throw new ConfigError(`cannot fuse ${names.join('+')}: topology '${topology.app}' has no processor ${missing.join(', ')}`);
+    return names.map((n) => byName.get(n)!);
+  });
+  const inChain = new Set(chains.flat());
+  if (inChain.size !== chains.reduce((n, c) => n + c.length, 0)) throw new ConfigError('a processor can be in one fused chain only');
+  const runs = (p: AnyProcessor) => chosen.includes(p.name);
+  const partlyChosen = chains.find((c) => c.some(runs) && !c.every(runs));
+  if (partlyChosen) throw new ConfigError(`fused chain ${partlyChosen.map((p) => p.name).join('+')} runs whole or not at all in an instance`);
+  return [...chains.filter((c) => c.every(runs)), ...topology.processors.filter((p) => runs(p) && !inChain.has(p)).map((p) => [p])];
+}
+
+/**
  * One instance of a PRM application: some or all processors of a topology, sharing a Kafka
  * client, a metrics registry and a logger. Start more instances to scale out.
  */
@@ -71,20 +91,7 @@ export class StreamApp {
       retry: { retries: 15, initialRetryTime: 300, maxRetryTime: 10_000 },
       ...options.kafka,
     });
-    const byName = new Map(topology.processors.map((p) => [p.name, p]));
-    const chains = (options.fuse ?? []).map((names) => {
-      const missing = names.filter((n) => !byName.has(n));
-      if (missing.length > 0) throw new ConfigError(`cannot fuse ${names.join('+')}: topology '${topology.app}' has no processor ${missing.join(', ')}`);
-      return names.map((n) => byName.get(n)!);
-    });
-    const inChain = new Set(chains.flat());
-    if (inChain.size !== chains.reduce((n, c) => n + c.length, 0)) throw new ConfigError('a processor can be in one fused chain only');
-    const units = [
-      ...chains.filter((c) => c.every((p) => chosen.includes(p.name))),
-      ...topology.processors.filter((p) => chosen.includes(p.name) && !inChain.has(p)).map((p) => [p]),
-    ];
-    const partlyChosen = chains.find((c) => c.some((p) => chosen.includes(p.name)) && !c.every((p) => chosen.includes(p.name)));
-    if (partlyChosen) throw new ConfigError(`fused chain ${partlyChosen.map((p) => p.name).join('+')} runs whole or not at all in an instance`);
+    const units = runUnits(topology, chosen, options.fuse ?? []);
     this.runners = units.map(
       ([processor, ...fused]) =>
         new ProcessorRunner({

@@ -1,6 +1,6 @@
 import { jsonDeadLetterSink } from '../../../streams/runtime/dead-letter-sink';
 import { TopologyError } from '../../../streams/runtime/errors';
-import { StreamApp } from '../../../streams/runtime/kafka/stream-app';
+import { runUnits, StreamApp } from '../../../streams/runtime/kafka/stream-app';
 import { silentLogger } from '../../../streams/runtime/logger';
 import { jsonSerde } from '../../../streams/runtime/serde';
 import { InMemoryKeyValueStore, type KeyValueStore } from '../../../streams/runtime/store';
@@ -126,18 +126,21 @@ describe('TaskChain', () => {
 
 describe('StreamApp fuse option', () => {
   const topology = buildTopology('app', [scorer, decider]);
-  const app = (fuse: string[][], processors?: string[]) =>
-    new StreamApp({ topology, fuse, processors, kafka: { brokers: ['127.0.0.1:1'] }, deadLetters: jsonDeadLetterSink('dlq'), logger: silentLogger });
+  const names = (units: AnyProcessor[][]) => units.map((u) => u.map((p) => p.name).join('+'));
 
   it('runs a chain as one runner and the rest as their own', () => {
-    expect(app([['scorer', 'decider']]).runners).toHaveLength(1);
-    expect(app([]).runners).toHaveLength(2);
+    expect(names(runUnits(topology, ['scorer', 'decider'], [['scorer', 'decider']]))).toEqual(['scorer+decider']);
+    expect(names(runUnits(topology, ['scorer', 'decider'], []))).toEqual(['scorer', 'decider']);
+    expect(names(runUnits(topology, ['decider'], []))).toEqual(['decider']);
+    const app = new StreamApp({ topology, fuse: [['scorer', 'decider']], kafka: { brokers: ['127.0.0.1:1'] }, deadLetters: jsonDeadLetterSink('dlq'), logger: silentLogger });
+    expect(app.runners).toHaveLength(1);
   });
 
-  it('refuses an unknown processor, a processor in two chains, and an instance running part of a chain', () => {
-    expect(() => app([['scorer', 'nobody']])).toThrow(/has no processor nobody/);
-    expect(() => app([['scorer', 'decider'], ['scorer', 'decider']])).toThrow(/one fused chain only/);
-    expect(() => app([['scorer', 'decider']], ['scorer'])).toThrow(/runs whole or not at all/);
-    expect(() => app([['decider', 'scorer']])).toThrow(TopologyError);
+  it('refuses an unknown processor, a processor in two chains, an instance running part of a chain, and a chain out of order', () => {
+    const both = ['scorer', 'decider'];
+    expect(() => runUnits(topology, both, [['scorer', 'nobody']])).toThrow(/has no processor nobody/);
+    expect(() => runUnits(topology, both, [both, both])).toThrow(/one fused chain only/);
+    expect(() => runUnits(topology, ['scorer'], [both])).toThrow(/runs whole or not at all/);
+    expect(() => new StreamApp({ topology, fuse: [['decider', 'scorer']], kafka: { brokers: ['127.0.0.1:1'] }, deadLetters: jsonDeadLetterSink('dlq'), logger: silentLogger })).toThrow(TopologyError);
   });
 });
