@@ -11,6 +11,12 @@ import { schedulerProcessor, type SchedulerPoolConfig } from './processors/sched
 import type { Logger } from './runtime/logger';
 import { buildTopology, type DeclaredProcessor, type Topology } from './runtime/topology';
 
+/**
+ * The request path, predictor then scheduler, as a chain to fuse (StreamAppOptions.fuse): one
+ * task and one exactly-once transaction from a request to its dispatch. `prm start` runs it so.
+ */
+export const REQUEST_PATH: readonly string[] = ['predictor', 'scheduler'];
+
 export interface PrmTopologyOptions {
   /** Application id: prefix of consumer groups, transactional ids and changelog topics. Default 'prm'. */
   app?: string;
@@ -47,7 +53,8 @@ export interface PrmTopologyOptions {
  *           └──► fleet-broadcast ◄────────────────────────────────┘
  *                  └──► prm.fleet-shares (each task's share, on its partition) ──► scheduler [fleet]
  *
- * Every store is changelogged by the runtime; each processor is its own consumer group.
+ * Every store is changelogged by the runtime; each processor is its own consumer group, unless
+ * run fused (REQUEST_PATH).
  */
 export function prmTopology(o: PrmTopologyOptions): Topology {
   const { topics } = o;

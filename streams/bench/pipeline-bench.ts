@@ -14,7 +14,7 @@ import type { ExecutionRequest } from '../../schemas/types.generated';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
 import { quantile, Series, steadyRate } from './stats';
-import { benchTopic, benchTopicSpecs, type WorkerConfig } from './worker-config';
+import { benchTopic, benchTopicSpecs, unknownUsage, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
 
 export interface PipelineBenchOptions {
   brokers: string[];
@@ -91,6 +91,9 @@ export interface PipelineBenchReport {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, digits = 1) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : x);
 const roundLoop = (l: WorkerEventLoop): WorkerEventLoop => ({ p99Ms: round(l.p99Ms), maxMs: round(l.maxMs), runMs: round(l.runMs, 0), cpuWaitMs: round(l.cpuWaitMs, 0) });
+const describeUsage = ({ gc, eventLoop: l }: WorkerUsage) =>
+  `worker GC: ${gc.pauses} pauses, ${round(gc.totalMs)} ms in all, longest ${round(gc.maxMs, 1)} ms, ${gc.over20Ms} over 20 ms; ` +
+  `event loop delay p99 ${round(l.p99Ms)} ms, max ${round(l.maxMs)} ms; main thread ran ${round(l.runMs, 0)} ms, waited for a CPU ${round(l.cpuWaitMs, 0)} ms`;
 const roundGc = (g: WorkerGc): WorkerGc => ({ pauses: g.pauses, totalMs: round(g.totalMs), maxMs: round(g.maxMs), over20Ms: g.over20Ms });
 
 /**
@@ -335,31 +338,6 @@ async function startReader(kafka: Kafka, topic: string, groupId: string, log: (l
   return r;
 }
 
-export interface WorkerGc {
-  pauses: number;
-  totalMs: number;
-  maxMs: number;
-  /** Pauses longer than 20 ms. */
-  over20Ms: number;
-}
-
-/**
- * How late the workers' event loops ran timers (10 ms resolution), and how long their main
- * threads ran and waited for a CPU (Linux' run-queue wait: the machine's contention).
- */
-export interface WorkerEventLoop {
-  p99Ms: number;
-  maxMs: number;
-  runMs: number;
-  cpuWaitMs: number;
-}
-
-interface WorkerUsage {
-  cpuSeconds: number;
-  gc: WorkerGc;
-  eventLoop: WorkerEventLoop;
-}
-
 interface Worker {
   ready: Promise<void>;
   /** The measured window starts: GC and event-loop figures count from here (CPU counts from ready). */
@@ -367,8 +345,6 @@ interface Worker {
   stop(): Promise<WorkerUsage>;
 }
 
-const unknownGc: WorkerGc = { pauses: NaN, totalMs: NaN, maxMs: NaN, over20Ms: NaN };
-const unknownLoop: WorkerEventLoop = { p99Ms: NaN, maxMs: NaN, runMs: NaN, cpuWaitMs: NaN };
 
 /**
  * `instances` worker processes of one system under test, in one consumer group: partitions (and
@@ -407,9 +383,9 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
   const ready = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench worker (${label}) exited with code ${code}`)));
     events.on('line', (line) => {
-      const e = JSON.parse(line) as { event: string; cpuSeconds?: number; gc?: WorkerGc; eventLoop?: WorkerEventLoop };
+      const e = JSON.parse(line) as { event: string } & Partial<WorkerUsage>;
       if (e.event === 'ready') resolve();
-      if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownGc, eventLoop: e.eventLoop ?? unknownLoop });
+      if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownUsage.gc, eventLoop: e.eventLoop ?? unknownUsage.eventLoop });
     });
   });
   ready.catch(() => undefined);
@@ -418,8 +394,8 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
     markWindow: () => child.kill('SIGUSR2'),
     stop: () =>
       new Promise<WorkerUsage>((resolve) => {
-        if (child.exitCode !== null) return resolve({ cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop });
-        let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop };
+        if (child.exitCode !== null) return resolve(unknownUsage);
+        let usage: WorkerUsage = unknownUsage;
         onStopped = (u) => (usage = u);
         const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
         child.once('exit', () => {
@@ -437,7 +413,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   o.log(`bench pipeline: phase ${phase}: draining ${o.backlog} requests (at most ${o.durationSeconds} s of output)`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
-  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop };
+  let usage: WorkerUsage = unknownUsage;
   try {
     await worker.ready;
     const began = Date.now();
@@ -462,7 +438,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   }
   const records = reader.arrivals.length;
   const rate = steadyRate(reader.arrivals.values());
-  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms; event loop delay max ${round(usage.eventLoop.maxMs)} ms`);
+  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; ${describeUsage(usage)}`);
   return {
     meanBytes: reader.bytes / Math.max(1, records),
     result: {
@@ -499,7 +475,7 @@ async function ratePhase(
   o.log(`bench pipeline: phase ${phase}: ${rate} requests/s, a warm-up (at least ${(warmupMs / 1000).toFixed(1)} s, until dispatches keep up) + ${o.durationSeconds} s measured`);
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
-  let usage: WorkerUsage = { cpuSeconds: NaN, gc: unknownGc, eventLoop: unknownLoop };
+  let usage: WorkerUsage = unknownUsage;
   let sent = 0;
   let windowStart = 0;
   let windowEnd = 0;
@@ -562,8 +538,7 @@ async function ratePhase(
   const p50 = quantile(measured, 0.5);
   const p99 = quantile(measured, 0.99);
   if (!caughtUp) o.log(`  ${phase}: dispatches never caught up with the offered rate in the 60 s warm-up`);
-  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ` +
-    `worker GC: ${usage.gc.pauses} pauses, ${round(usage.gc.totalMs)} ms in all, longest ${round(usage.gc.maxMs, 1)} ms, ${usage.gc.over20Ms} over 20 ms; event loop delay p99 ${round(usage.eventLoop.p99Ms)} ms, max ${round(usage.eventLoop.maxMs)} ms; main thread ran ${round(usage.eventLoop.runMs, 0)} ms, waited for a CPU ${round(usage.eventLoop.cpuWaitMs, 0)} ms`);
+  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ${describeUsage(usage)}`);
   return {
     phase,
     description: config.mode === 'pipeline'

@@ -22,6 +22,39 @@ export interface WorkerConfig {
   rawValueBytes: number;
 }
 
+export interface WorkerGc {
+  pauses: number;
+  totalMs: number;
+  maxMs: number;
+  /** Pauses longer than 20 ms. */
+  over20Ms: number;
+}
+
+/**
+ * How late a worker's event loop ran timers (10 ms resolution), and how long its main thread
+ * ran and waited for a CPU (Linux' run-queue wait: the machine's contention).
+ */
+export interface WorkerEventLoop {
+  p99Ms: number;
+  maxMs: number;
+  runMs: number;
+  cpuWaitMs: number;
+}
+
+/** What a worker reports when it stops: `{"event":"stopped", ...WorkerUsage}` on stdout. */
+export interface WorkerUsage {
+  cpuSeconds: number;
+  gc: WorkerGc;
+  eventLoop: WorkerEventLoop;
+}
+
+/** A worker that never reported. */
+export const unknownUsage: WorkerUsage = {
+  cpuSeconds: NaN,
+  gc: { pauses: NaN, totalMs: NaN, maxMs: NaN, over20Ms: NaN },
+  eventLoop: { p99Ms: NaN, maxMs: NaN, runMs: NaN, cpuWaitMs: NaN },
+};
+
 /**
  * The run's topics: the whole catalogue under its prefix, so whatever the processors declare
  * (their inputs and outputs change as PRM grows) exists and has a schema.

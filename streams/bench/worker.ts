@@ -26,7 +26,8 @@ import { DEFAULT_CONCURRENT_BATCHES, TASK_PRODUCER_RETRY } from '../runtime/kafk
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
-import { benchTopicSpecs, type WorkerConfig } from './worker-config';
+import { benchTopicSpecs, type WorkerConfig, type WorkerUsage } from './worker-config';
+import { REQUEST_PATH } from '../topology';
 
 const logger = jsonLogger({ level: 'warn', fields: { component: 'bench-worker' } });
 
@@ -53,7 +54,7 @@ async function startPipeline(c: WorkerConfig): Promise<() => Promise<void>> {
     deadLetters: avroDeadLetterSink(serde, systemClock, `${c.prefix}prm.dlq`),
     logger,
     maxRecordsPerTransaction: c.maxRecordsPerTransaction,
-    fuse: c.fused ? [['predictor', 'scheduler']] : [],
+    fuse: c.fused ? [REQUEST_PATH] : [],
   });
   await app.start();
   return async () => {
@@ -155,12 +156,15 @@ async function main(): Promise<void> {
     gc.disconnect();
     loop.disable();
     const sched = mainThreadSchedule();
-    const eventLoop = { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, cpuWaitMs: sched.waitMs - schedAtMark.waitMs, runMs: sched.runMs - schedAtMark.runMs };
-    const gcTotals = { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: pauses.reduce((a, b) => Math.max(a, b), 0), over20Ms: pauses.filter((d) => d > 20).length };
+    const usage: WorkerUsage = {
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
+      gc: { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: pauses.reduce((a, b) => Math.max(a, b), 0), over20Ms: pauses.filter((d) => d > 20).length },
+      eventLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, runMs: sched.runMs - schedAtMark.runMs, cpuWaitMs: sched.waitMs - schedAtMark.waitMs },
+    };
     void stop()
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
       .finally(() => {
-        say({ event: 'stopped', cpuSeconds: (cpu.user + cpu.system) / 1e6, gc: gcTotals, eventLoop });
+        say({ event: 'stopped', ...usage });
         process.exit(0);
       });
   });

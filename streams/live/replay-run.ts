@@ -10,6 +10,7 @@ import type { TrainingCycleResult } from '../trainer';
 import { startPipeline, type PoolShape, type RunningPipeline } from './pipeline';
 import { startPoolClock } from './pool-clock';
 import { countRun, progressLine, type RunCounts } from './run-progress';
+import { REQUEST_PATH } from '../topology';
 
 export interface LiveReplayOptions {
   /** Names the run: its request ids, pool, topics and application id. Default from the start time. */
@@ -99,7 +100,7 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
     connection: o.connection, app, topicPrefix, pool, simulatePool: true, usage: (d) => usage.get(d.requestId),
     database: o.database, logger: o.logger,
     // One process runs every processor here, so the request path can be one exactly-once hop.
-    fuse: [['predictor', 'scheduler']],
+    fuse: [REQUEST_PATH],
     trainer: { everyMs: o.trainEveryMs ?? 30_000, now: () => (replay.now ? new Date(replay.now()) : undefined), onCycle: o.onTrainingCycle },
   });
 

@@ -87,6 +87,7 @@ export class TaskChain {
   drain(): TaskEffects {
     const recordsIn = this.recordsIn;
     this.recordsIn = 0;
+    // A chain of one (every unfused processor) hands its task's effects on without copying them.
     if (this.tasks.length === 1) return this.tasks[0]!.drain();
     const all: TaskEffects = { outputs: [], deadLetters: [], recordsIn, late: 0 };
     for (const task of this.tasks) {

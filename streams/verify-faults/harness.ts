@@ -14,16 +14,17 @@ import { consumerGroupId } from '../runtime/topology';
 import { ForkedOutputsReader } from './forked-outputs-reader';
 import { ProcessorProcesses } from './processor-processes';
 import { eventClock, Traffic, workloadJobs } from './traffic';
+import { REQUEST_PATH } from '../topology';
 
 /** The chain `prm start` runs fused, and a fused run of the suite runs as one process type. */
-export const FUSED_CHAIN = 'predictor+scheduler';
+export const FUSED_CHAIN = REQUEST_PATH.join('+');
 
 /**
  * Every processor type, each run as its own `prm run` process; the simulated pool's name follows
  * the run's pool. Fused, the predictor and the scheduler are one type, FUSED_CHAIN.
  */
 export function processorTypes(pool: string, fused = false): string[] {
-  const decisions = fused ? [FUSED_CHAIN] : ['predictor', 'scheduler'];
+  const decisions = fused ? [FUSED_CHAIN] : REQUEST_PATH;
   return [...decisions, 'profiler', 'forecaster', 'planner', 'fleet-broadcast', `simulated-pool-${pool}`, 'sink'];
 }
 
