@@ -1,7 +1,7 @@
 import { assignTasks } from '../../../streams/runtime/kafka/co-partitioned-assigner';
 import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError } from 'kafkajs';
 import { isFencingError } from '../../../streams/runtime/kafka/fencing';
-import { crashAction } from '../../../streams/runtime/kafka/processor-runner';
+import { crashAction, TASK_PRODUCER_RETRY } from '../../../streams/runtime/kafka/processor-runner';
 import { chunkBySize } from '../../../streams/runtime/kafka/transaction-messages';
 
 describe('assignTasks', () => {
@@ -69,5 +69,39 @@ describe('isFencingError', () => {
   it('finds a fenced epoch through kafkajs wrappers', () => {
     expect(isFencingError({ name: 'KafkaJSNumberOfRetriesExceeded', cause: { type: 'PRODUCER_FENCED' } })).toBe(true);
     expect(isFencingError({ type: 'REQUEST_TIMED_OUT', message: 'timeout' })).toBe(false);
+  });
+});
+
+describe('TASK_PRODUCER_RETRY', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- kafkajs' retrier has no typings
+  const createRetry = require('kafkajs/src/retry') as (o: object) => (fn: (bail: unknown, count: number, wait: number) => Promise<void>) => Promise<void>;
+
+  /** The waits kafkajs' retrier makes with this config when every attempt fails, at one end of its randomisation. */
+  async function waits(random: number): Promise<number[]> {
+    const seen: number[] = [];
+    jest.useFakeTimers();
+    const spy = jest.spyOn(Math, 'random').mockReturnValue(random);
+    try {
+      const failing = createRetry(TASK_PRODUCER_RETRY)(async (_bail, _count, wait) => {
+        seen.push(wait);
+        throw Object.assign(new Error('concurrent transactions'), { retriable: true });
+      });
+      const settled = failing.catch(() => 'given up');
+      await jest.runAllTimersAsync();
+      expect(await settled).toBe('given up');
+    } finally {
+      spy.mockRestore();
+      jest.useRealTimers();
+    }
+    return seen.slice(0, -1); // the last attempt is not followed by a wait
+  }
+
+  it('retries a transaction that met the last one\'s commit markers within a few milliseconds', async () => {
+    for (const random of [0, 0.999]) expect((await waits(random))[0]).toBeLessThanOrEqual(3);
+  });
+
+  it('keeps retrying for as long as a broker restart takes, even at the short end of the randomisation', async () => {
+    const total = (await waits(0)).reduce((a, b) => a + b, 0);
+    expect(total).toBeGreaterThan(90_000);
   });
 });

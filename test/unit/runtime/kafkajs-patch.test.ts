@@ -173,3 +173,70 @@ describe('kafkajs patch: CRC-32C eight bytes a step', () => {
     expect(crc32C(bytes)).toBe(reference(bytes));
   });
 });
+
+describe('kafkajs patch: the default partitioner hashes in 32-bit integers', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const murmur2 = require('kafkajs/src/producer/partitioners/default/murmur2') as (key: Buffer | string) => number;
+  /** Java's Utils.murmur2, its int arithmetic spelled out in BigInt. */
+  const reference = (data: Buffer): number => {
+    const int = (x: bigint) => BigInt.asIntN(32, x);
+    const ushr = (x: bigint, n: bigint) => BigInt.asUintN(32, x) >> n;
+    const m = 0x5bd1e995n;
+    let h = int(0x9747b28cn ^ BigInt(data.length));
+    const whole = data.length - (data.length % 4);
+    for (let i = 0; i < whole; i += 4) {
+      let k = int(BigInt(data.readInt32LE(i)) * m);
+      k = int(k ^ ushr(k, 24n));
+      k = int(k * m);
+      h = int(int(h * m) ^ k);
+    }
+    const tail = data.length % 4;
+    if (tail >= 3) h = int(h ^ (BigInt(data[whole + 2]!) << 16n));
+    if (tail >= 2) h = int(h ^ (BigInt(data[whole + 1]!) << 8n));
+    if (tail >= 1) h = int(int(h ^ BigInt(data[whole]!)) * m);
+    h = int(h ^ ushr(h, 13n));
+    h = int(h * m);
+    return Number(int(h ^ ushr(h, 15n)));
+  };
+
+  it("gives Java's answers, so a key lands on the partition a Java producer would choose", () => {
+    // The cases of Kafka's UtilsTest.testMurmur2.
+    const cases: [string, number][] = [
+      ['21', -973932308],
+      ['foobar', -790332482],
+      ['a-little-bit-long-string', -985981536],
+      ['a-little-bit-longer-string', -1486304829],
+      ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
+      ['abc', 479470107],
+    ];
+    for (const [key, hash] of cases) expect({ key, hash: murmur2(key) }).toEqual({ key, hash });
+    for (let length = 0; length < 70; length++) {
+      const bytes = Buffer.from(Array.from({ length }, (_, i) => (i * 89 + length * 37 + 250) & 0xff));
+      expect({ length, hash: murmur2(bytes) }).toEqual({ length, hash: reference(bytes) });
+    }
+  });
+});
+
+describe('kafkajs patch: a produce request finds its batch timestamps in one pass', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request') as (o: object) => { encode(): Promise<{ buffer: Buffer }> };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  /** firstTimestamp and maxTimestamp of the one record batch in a v3 produce request. */
+  async function batchTimestamps(timestamps: (string | undefined)[]): Promise<[bigint, bigint]> {
+    const messages = timestamps.map((timestamp, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from('v'), timestamp, headers: {} }));
+    const { buffer } = await produceV3({ acks: -1, timeout: 1000, topicData: [{ topic: 't', partitions: [{ partition: 0, firstSequence: 0, messages }] }] }).encode();
+    // transactionalId (null: int16 -1), acks, timeout, 1 topic 't', 1 partition, batch size; then the
+    // batch: baseOffset 8, length 4, leader epoch 4, magic 1, crc 4, attributes 2, lastOffsetDelta 4.
+    const batch = 2 + 2 + 4 + 4 + (2 + 1) + 4 + 4 + 4;
+    const first = batch + 8 + 4 + 4 + 1 + 4 + 2 + 4;
+    return [buffer.readBigInt64BE(first), buffer.readBigInt64BE(first + 8)];
+  }
+
+  it('uses the least and the greatest timestamp, whatever the order of the messages', async () => {
+    expect(await batchTimestamps(['1700000000300', '1700000000100', undefined, '1700000000200'])).toEqual([1700000000100n, 1700000000300n]);
+    const [first, max] = await batchTimestamps([undefined]);
+    expect(first).toBe(max);
+    expect(Number(first)).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
