@@ -75,7 +75,9 @@ const pipeline: Bench = {
                     prm.demand-predictions (default: fused, one task and transaction per partition)
   --keep            keep the run's topics, groups and schema subjects (default: deleted)
 Runs on the configured Kafka (KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else the local stack), on topics
-prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
+prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout. The worker processes run
+with the node flags recommended for processors (--v8-pool-size: one core fewer than the machine
+has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
   async run(argv) {
     const { values } = parseFlags(argv, {
       rate: { type: 'string' }, duration: { type: 'string' }, backlog: { type: 'string' }, users: { type: 'string' },
@@ -121,7 +123,7 @@ prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout.`,
         cell(p.cpuMsPer1000, 1), `${p.loadAverage.start[0]!.toFixed(2)}->${p.loadAverage.end[0]!.toFixed(2)}`,
       ]),
     ]));
-    print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test; ` +
+    print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test (node ${report.setup.workerNodeFlags.join(' ')}); ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);
     print(report.goals.map((g) => `goal ${g.goal}: ${g.measured} -> ${g.met ? 'met' : 'MISSED'}`).join('\n'));

@@ -15,6 +15,7 @@ import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
 import { quantile, Series, steadyRate } from './stats';
 import { benchTopic, benchTopicSpecs, unknownUsage, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
+import { processorNodeFlags } from '../runtime/node-flags';
 
 export interface PipelineBenchOptions {
   brokers: string[];
@@ -81,6 +82,8 @@ export interface PipelineBenchReport {
     partitions: number;
     systemUnderTest: string;
     scheduler: string;
+    /** Node flags of the worker processes. */
+    workerNodeFlags: string[];
     requestBytes: number;
     dispatchBytes: number;
   };
@@ -182,6 +185,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
       partitions,
       systemUnderTest: `${o.instances} child process(es) per phase in one consumer group (StreamApp with predictor + scheduler, ${o.fused ? 'fused: one task and transaction per partition' : 'unfused: two hops through prm.demand-predictions'}, or the raw loop); this process publishes and reads; broker on the same machine`,
       scheduler: `pool 'bench': ${partitions} instances, one per scheduler task, each larger than a run can fill, so capacity never queues a job (no executor frees it)`,
+      workerNodeFlags: workerNodeFlags(),
       requestBytes: round(requestBytes), dispatchBytes: round(dispatchBytes),
     },
     phases,
@@ -369,12 +373,19 @@ function startWorkers(config: WorkerConfig, instances: number, log: (line: strin
   };
 }
 
+/**
+ * The workers run processors as a deployment should (processorNodeFlags); then
+ * PRM_BENCH_WORKER_NODE_FLAGS="--heap-prof --v8-pool-size=4", node flags for the workers only,
+ * which win over those.
+ */
+function workerNodeFlags(): string[] {
+  return [...processorNodeFlags(), ...(process.env.PRM_BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
+}
+
 function startWorker(config: WorkerConfig, label: string, log: (line: string) => void): Worker {
   // PRM_BENCH_CPU_PROFILE_DIR=dir: each worker writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.PRM_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PRM_BENCH_CPU_PROFILE_DIR] : [];
-  // PRM_BENCH_WORKER_NODE_FLAGS="--heap-prof --max-semi-space-size=32": node flags for the workers only.
-  const flags = (process.env.PRM_BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...profile, ...flags, '--require', require.resolve('tsx/cjs'), join(__dirname, 'worker.ts'), JSON.stringify(config)], {
+  const child: ChildProcess = spawn(process.execPath, [...profile, ...workerNodeFlags(), '--require', require.resolve('tsx/cjs'), join(__dirname, 'worker.ts'), JSON.stringify(config)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   createInterface({ input: child.stderr! }).on('line', (line) => log(`  [${label}] ${line}`));

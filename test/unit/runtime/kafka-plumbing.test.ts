@@ -3,6 +3,7 @@ import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError } from 'kafka
 import { isFencingError } from '../../../streams/runtime/kafka/fencing';
 import { crashAction, TASK_PRODUCER_RETRY } from '../../../streams/runtime/kafka/processor-runner';
 import { chunkBySize } from '../../../streams/runtime/kafka/transaction-messages';
+import { processorNodeFlags } from '../../../streams/runtime/node-flags';
 
 describe('assignTasks', () => {
   it('balances tasks and keeps what members already own', () => {
@@ -103,5 +104,11 @@ describe('TASK_PRODUCER_RETRY', () => {
   it('keeps retrying for as long as a broker restart takes, even at the short end of the randomisation', async () => {
     const total = (await waits(0)).reduce((a, b) => a + b, 0);
     expect(total).toBeGreaterThan(90_000);
+  });
+});
+
+describe('processorNodeFlags', () => {
+  it('leaves the event loop a core: one V8 helper thread fewer than the cores, at least one, at most V8\'s default four', () => {
+    expect([1, 2, 3, 8].map((cores) => processorNodeFlags(cores))).toEqual([['--v8-pool-size=1'], ['--v8-pool-size=1'], ['--v8-pool-size=2'], ['--v8-pool-size=4']]);
   });
 });
