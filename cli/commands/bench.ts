@@ -123,6 +123,15 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
         cell(p.cpuMsPer1000, 1), `${p.loadAverage.start[0]!.toFixed(2)}->${p.loadAverage.end[0]!.toFixed(2)}`,
       ]),
     ]));
+    const stage = (s: { p50: number; p99: number } | undefined) => (s === undefined ? '-' : `${cell(s.p50, 1)} / ${cell(s.p99, 1)}`);
+    print('\nwhere the workers\' transactions spent their time, p50 / p99 ms (latency phases: the measured window)');
+    print(renderTable([
+      ['phase', 'transactions', 'records p50', 'waiting', 'processing', 'committing'],
+      ...report.phases.map((p) => [
+        p.phase, cell(p.transactions?.count ?? null), cell(p.transactions?.recordsP50 ?? null),
+        stage(p.transactions?.waitMs), stage(p.transactions?.processMs), stage(p.transactions?.commitMs),
+      ]),
+    ]));
     print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test (node ${report.setup.workerNodeFlags.join(' ')}); ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);

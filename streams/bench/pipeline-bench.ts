@@ -14,7 +14,7 @@ import type { ExecutionRequest } from '../../schemas/types.generated';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
 import { quantile, Series, steadyRate } from './stats';
-import { benchTopic, benchTopicSpecs, unknownUsage, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
+import { benchTopic, benchTopicSpecs, unknownUsage, type WorkerCommits, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
 import { processorNodeFlags } from '../runtime/node-flags';
 
 export interface PipelineBenchOptions {
@@ -41,6 +41,23 @@ export interface PipelineBenchOptions {
   log(line: string): void;
 }
 
+/** p50 and p99 of one stage of the workers' transactions, ms. */
+export interface StageMs {
+  p50: number;
+  p99: number;
+}
+
+/** The workers' committed chunks in a phase (see WorkerCommits): how many, how big, and where their time went. */
+export interface TransactionBreakdown {
+  count: number;
+  recordsP50: number;
+  /** First record's timestamp to the chunk being taken up: the producer's send, the fetch, the batch before it. */
+  waitMs: StageMs;
+  processMs: StageMs;
+  /** The transaction's broker round trips (the at-least-once loop: its send and offset commit). */
+  commitMs: StageMs;
+}
+
 export type PhaseName = 'raw-plain' | 'raw-eos' | 'pipeline-max' | 'raw-eos-latency' | 'pipeline-latency' | 'pipeline-latency-sustainable';
 
 export interface PhaseResult {
@@ -65,6 +82,8 @@ export interface PhaseResult {
   workerGc: WorkerGc;
   /** The workers' event-loop delay in the phase (the worst instance's). */
   workerEventLoop: WorkerEventLoop;
+  /** Where the workers' transactions spent their time (latency phases: in the measured window). */
+  transactions: TransactionBreakdown | null;
   /** Pipeline throughput over the raw exactly-once (and plain) loop's, measured in this run. */
   ratioToRawEos: number | null;
   ratioToRawPlain: number | null;
@@ -98,6 +117,18 @@ const describeUsage = ({ gc, eventLoop: l }: WorkerUsage) =>
   `worker GC: ${gc.pauses} pauses, ${round(gc.totalMs)} ms in all, longest ${round(gc.maxMs, 1)} ms, ${gc.over20Ms} over 20 ms; ` +
   `event loop delay p99 ${round(l.p99Ms)} ms, max ${round(l.maxMs)} ms; main thread ran ${round(l.runMs, 0)} ms, waited for a CPU ${round(l.cpuWaitMs, 0)} ms`;
 const roundGc = (g: WorkerGc): WorkerGc => ({ pauses: g.pauses, totalMs: round(g.totalMs), maxMs: round(g.maxMs), over20Ms: g.over20Ms });
+const stage = (ms: number[]): StageMs => ({ p50: round(quantile(ms, 0.5)), p99: round(quantile(ms, 0.99)) });
+
+function breakdown(c: WorkerCommits): TransactionBreakdown | null {
+  if (c.records.length === 0) return null;
+  return { count: c.records.length, recordsP50: quantile(c.records, 0.5), waitMs: stage(c.waitMs), processMs: stage(c.processMs), commitMs: stage(c.commitMs) };
+}
+
+const describeStage = (s: StageMs) => `${s.p50}/${s.p99}`;
+export const describeBreakdown = (t: TransactionBreakdown | null): string =>
+  t === null
+    ? 'no transactions reported'
+    : `${t.count} transactions of ${t.recordsP50} records (p50); p50/p99 ms: waited ${describeStage(t.waitMs)}, processed ${describeStage(t.processMs)}, committed ${describeStage(t.commitMs)}`;
 
 /**
  * `prm bench pipeline`: on fresh prefixed topics, a backlog of realistic requests is drained (a)
@@ -369,6 +400,12 @@ function startWorkers(config: WorkerConfig, instances: number, log: (line: strin
           runMs: a.eventLoop.runMs + b.eventLoop.runMs,
           cpuWaitMs: a.eventLoop.cpuWaitMs + b.eventLoop.cpuWaitMs,
         },
+        commits: {
+          records: [...a.commits.records, ...b.commits.records],
+          waitMs: [...a.commits.waitMs, ...b.commits.waitMs],
+          processMs: [...a.commits.processMs, ...b.commits.processMs],
+          commitMs: [...a.commits.commitMs, ...b.commits.commitMs],
+        },
       })),
   };
 }
@@ -396,7 +433,7 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
     events.on('line', (line) => {
       const e = JSON.parse(line) as { event: string } & Partial<WorkerUsage>;
       if (e.event === 'ready') resolve();
-      if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownUsage.gc, eventLoop: e.eventLoop ?? unknownUsage.eventLoop });
+      if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownUsage.gc, eventLoop: e.eventLoop ?? unknownUsage.eventLoop, commits: e.commits ?? unknownUsage.commits });
     });
   });
   ready.catch(() => undefined);
@@ -449,7 +486,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   }
   const records = reader.arrivals.length;
   const rate = steadyRate(reader.arrivals.values());
-  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; ${describeUsage(usage)}`);
+  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; ${describeUsage(usage)}; ${describeBreakdown(breakdown(usage.commits))}`);
   return {
     meanBytes: reader.bytes / Math.max(1, records),
     result: {
@@ -467,6 +504,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
       cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, records), 1),
       workerGc: roundGc(usage.gc),
       workerEventLoop: roundLoop(usage.eventLoop),
+      transactions: breakdown(usage.commits),
       ratioToRawEos: null, ratioToRawPlain: null,
       sustained: null,
       loadAverage: { start, end: loadavg() },
@@ -564,6 +602,7 @@ async function ratePhase(
     cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, dispatched), 1),
     workerGc: roundGc(usage.gc),
     workerEventLoop: roundLoop(usage.eventLoop),
+    transactions: breakdown(usage.commits),
     ratioToRawEos: null, ratioToRawPlain: null,
     sustained,
     loadAverage: { start, end: loadavg() },

@@ -41,11 +41,25 @@ export interface WorkerEventLoop {
   cpuWaitMs: number;
 }
 
+/**
+ * Where each committed chunk's time went (see CommitTiming), one entry per transaction (per offset
+ * commit in the at-least-once loop), in milliseconds: waiting from its first record's timestamp
+ * until taken up (the producer's send, the fetch, the batch before it), processing, and
+ * committing (the transaction's round trips).
+ */
+export interface WorkerCommits {
+  records: number[];
+  waitMs: number[];
+  processMs: number[];
+  commitMs: number[];
+}
+
 /** What a worker reports when it stops: `{"event":"stopped", ...WorkerUsage}` on stdout. */
 export interface WorkerUsage {
   cpuSeconds: number;
   gc: WorkerGc;
   eventLoop: WorkerEventLoop;
+  commits: WorkerCommits;
 }
 
 /** A worker that never reported. */
@@ -53,6 +67,7 @@ export const unknownUsage: WorkerUsage = {
   cpuSeconds: NaN,
   gc: { pauses: NaN, totalMs: NaN, maxMs: NaN, over20Ms: NaN },
   eventLoop: { p99Ms: NaN, maxMs: NaN, runMs: NaN, cpuWaitMs: NaN },
+  commits: { records: [], waitMs: [], processMs: [], commitMs: [] },
 };
 
 /**

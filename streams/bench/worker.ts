@@ -5,9 +5,9 @@
  *   node --require tsx/cjs streams/bench/worker.ts '<WorkerConfig as JSON>'
  *
  * It writes `{"event":"ready"}` on stdout once consuming, and on SIGTERM stops gracefully and
- * writes `{"event":"stopped","cpuSeconds":...,"gc":{...},"eventLoop":{...}}` (CPU used, GC pauses
- * and event-loop delay since ready, or since SIGUSR2 marked the start of a measured window)
- * before exiting.
+ * writes `{"event":"stopped","cpuSeconds":...,"gc":{...},"eventLoop":{...},"commits":{...}}` (CPU
+ * used, GC pauses, event-loop delay and where each transaction's time went, since ready, or since
+ * SIGUSR2 marked the start of a measured window) before exiting.
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
@@ -22,11 +22,11 @@ import { registryTopics } from '../processors/event-topics';
 import { predictorProcessor } from '../processors/predictor';
 import { schedulerProcessor } from '../processors/scheduler';
 import { systemClock } from '../runtime/clock';
-import { DEFAULT_CONCURRENT_BATCHES, TASK_PRODUCER_RETRY } from '../runtime/kafka/processor-runner';
+import { type CommitTiming, DEFAULT_CONCURRENT_BATCHES, TASK_PRODUCER_RETRY } from '../runtime/kafka/processor-runner';
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
-import { benchTopicSpecs, type WorkerConfig, type WorkerUsage } from './worker-config';
+import { benchTopicSpecs, type WorkerCommits, type WorkerConfig, type WorkerUsage } from './worker-config';
 import { REQUEST_PATH } from '../topology';
 
 const logger = jsonLogger({ level: 'warn', fields: { component: 'bench-worker' } });
@@ -35,7 +35,23 @@ function say(event: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(event)}\n`);
 }
 
-async function startPipeline(c: WorkerConfig): Promise<() => Promise<void>> {
+/** The committed chunks' timings since ready, or since SIGUSR2 marked the measured window. */
+class CommitLog {
+  commits: WorkerCommits = { records: [], waitMs: [], processMs: [], commitMs: [] };
+
+  add(t: CommitTiming): void {
+    this.commits.records.push(t.records);
+    this.commits.waitMs.push(t.startedAt - t.firstRecordAt);
+    this.commits.processMs.push(t.processedAt - t.startedAt);
+    this.commits.commitMs.push(t.committedAt - t.processedAt);
+  }
+
+  reset(): void {
+    this.commits = { records: [], waitMs: [], processMs: [], commitMs: [] };
+  }
+}
+
+async function startPipeline(c: WorkerConfig, log: CommitLog): Promise<() => Promise<void>> {
   const catalogue = prefixedCatalogue(c.prefix);
   const serde = await EventSerde.start({ registry: { url: c.registryUrl }, topics: benchTopicSpecs(c.prefix) });
   const topics = registryTopics(serde, catalogue, () => Date.now());
@@ -55,6 +71,7 @@ async function startPipeline(c: WorkerConfig): Promise<() => Promise<void>> {
     logger,
     maxRecordsPerTransaction: c.maxRecordsPerTransaction,
     fuse: c.fused ? [REQUEST_PATH] : [],
+    onCommit: (t) => log.add(t),
   });
   await app.start();
   return async () => {
@@ -69,7 +86,7 @@ async function startPipeline(c: WorkerConfig): Promise<() => Promise<void>> {
  * partition and one transaction (records and offsets) per chunk; without, an idempotent producer
  * and an offset commit after each chunk's send (at-least-once).
  */
-async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<() => Promise<void>> {
+async function startRawLoop(c: WorkerConfig, transactional: boolean, log: CommitLog): Promise<() => Promise<void>> {
   const kafka = new Kafka({ clientId: c.app, brokers: c.brokers, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(logger) });
   const groupId = `${c.app}.raw`;
   const value = Buffer.alloc(c.rawValueBytes, 7);
@@ -98,11 +115,13 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<()
       const producer = await producerFor(batch.partition);
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += maxRecords) {
         const chunk = batch.messages.slice(i, i + maxRecords);
+        const startedAt = Date.now();
         const last = chunk[chunk.length - 1]!.offset;
         const next = (BigInt(last) + 1n).toString();
         // Keyed by one pool like the scheduler's dispatches, stamped with the request's time.
         const messages = chunk.map((m) => ({ key: 'bench', value, timestamp: m.timestamp }));
         const offsets = [{ topic: batch.topic, partition: batch.partition, offset: next }];
+        const processedAt = Date.now();
         if (transactional) {
           const txn = await producer.transaction();
           try {
@@ -117,6 +136,7 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<()
           await producer.send({ topic: c.rawOutTopic, acks: -1, messages });
           await consumer.commitOffsets(offsets);
         }
+        log.add({ partition: batch.partition, records: chunk.length, firstRecordAt: Number(chunk[0]!.timestamp), startedAt, processedAt, committedAt: Date.now() });
         resolveOffset(last);
         await heartbeat();
       }
@@ -130,7 +150,8 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean): Promise<()
 
 async function main(): Promise<void> {
   const config = JSON.parse(process.argv[2] ?? '{}') as WorkerConfig;
-  const stop = config.mode === 'pipeline' ? await startPipeline(config) : await startRawLoop(config, config.mode === 'raw-eos');
+  const commits = new CommitLog();
+  const stop = config.mode === 'pipeline' ? await startPipeline(config, commits) : await startRawLoop(config, config.mode === 'raw-eos', commits);
   // CPU from here on: loading and compiling the code is not the work measured.
   const atReady = process.cpuUsage();
   // GC pauses stop the event loop: a latency tail is read against them.
@@ -146,6 +167,7 @@ async function main(): Promise<void> {
   // with the broker), which delays the event loop as surely as anything on it.
   let schedAtMark = mainThreadSchedule();
   process.on('SIGUSR2', () => {
+    commits.reset();
     pauses.length = 0;
     loop.reset();
     schedAtMark = mainThreadSchedule();
@@ -160,6 +182,7 @@ async function main(): Promise<void> {
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       gc: { pauses: pauses.length, totalMs: pauses.reduce((a, b) => a + b, 0), maxMs: pauses.reduce((a, b) => Math.max(a, b), 0), over20Ms: pauses.filter((d) => d > 20).length },
       eventLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, runMs: sched.runMs - schedAtMark.runMs, cpuWaitMs: sched.waitMs - schedAtMark.waitMs },
+      commits: commits.commits,
     };
     void stop()
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))

@@ -14,6 +14,7 @@ export class RuntimeMetrics {
   readonly restoreSeconds: Histogram<'app' | 'processor'>;
   readonly restoredRecords: Counter<'app' | 'processor'>;
   readonly transactions: Counter<'app' | 'processor'>;
+  readonly commitLatency: Histogram<'app' | 'processor'>;
   readonly transactionAborts: Counter<'app' | 'processor' | 'reason'>;
   readonly consumerRestarts: Counter<'app' | 'processor'>;
   readonly activeTasks: Gauge<'app' | 'processor'>;
@@ -42,6 +43,13 @@ export class RuntimeMetrics {
     });
     this.restoredRecords = new Counter({ name: 'prm_stream_restored_records_total', help: 'Changelog records replayed into stores', labelNames: base, registers });
     this.transactions = new Counter({ name: 'prm_stream_transactions_total', help: 'Transactions committed', labelNames: base, registers });
+    this.commitLatency = new Histogram({
+      name: 'prm_stream_commit_latency_seconds',
+      help: 'Time from a transaction\'s first send to its commit: the broker round trips of an exactly-once chunk',
+      labelNames: base,
+      buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 5],
+      registers,
+    });
     this.transactionAborts = new Counter({ name: 'prm_stream_transaction_aborts_total', help: 'Transactions aborted', labelNames: [...base, 'reason'], registers });
     this.consumerRestarts = new Counter({ name: 'prm_stream_consumer_restarts_total', help: 'Consumers rejoined after kafkajs gave up on an absent broker', labelNames: base, registers });
     this.activeTasks = new Gauge({ name: 'prm_stream_active_tasks', help: 'Tasks (input partitions) this instance owns', labelNames: base, registers });

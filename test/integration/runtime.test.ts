@@ -2,6 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { jsonDeadLetterSink } from '../../streams/runtime/dead-letter-sink';
 import { StreamApp } from '../../streams/runtime/kafka/stream-app';
+import type { CommitTiming } from '../../streams/runtime/kafka/processor-runner';
 import { jsonLogger } from '../../streams/runtime/logger';
 import { ProcessingError } from '../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../streams/runtime/serde';
@@ -66,7 +67,7 @@ function events(lines: string[], message: string): Record<string, unknown>[] {
   return lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.message === message);
 }
 
-async function setUp(label: string, partitions: number) {
+async function setUp(label: string, partitions: number, onCommit?: (t: CommitTiming) => void) {
   const input = await topics.create(`${label}-in`, { numPartitions: partitions });
   const output = await topics.create(`${label}-out`, { numPartitions: partitions });
   const dlq = await topics.create(`${label}-dlq`);
@@ -80,13 +81,15 @@ async function setUp(label: string, partitions: number) {
       deadLetters: jsonDeadLetterSink(dlq),
       logger: jsonLogger({ write: (l) => void lines.push(l.trim()), fields: { instance } }),
       sessionTimeoutMs: 6000,
+      onCommit,
     });
   return { input, output, dlq, app, lines, newApp };
 }
 
 describe('stream runtime on Kafka', () => {
   it('counts exactly once, dead-letters bad records in the transaction, and restores its store after a restart', async () => {
-    const t = await setUp('restart', 2);
+    const commits: CommitTiming[] = [];
+    const t = await setUp('restart', 2, (c) => commits.push(c));
     const first = t.newApp('a');
     await first.start();
     const batch1 = Array.from({ length: 300 }, (_, id) => ({ key: `k${id % 7}`, value: JSON.stringify({ id }) }));
@@ -97,6 +100,10 @@ describe('stream runtime on Kafka', () => {
     expect(metrics).toMatch(/prm_stream_records_in_total\{app="[^"]+",processor="counter"\} 301/);
     expect(metrics).toMatch(/prm_stream_dead_letters_total\{app="[^"]+",processor="counter"\} 1/);
     expect(metrics).toContain('prm_stream_processing_latency_seconds_bucket');
+    expect(metrics).toMatch(/prm_stream_commit_latency_seconds_count\{app="[^"]+",processor="counter"\} [1-9]/);
+    // Every committed chunk is reported once, its stages in order.
+    expect(commits.reduce((n, c) => n + c.records, 0)).toBe(301);
+    for (const c of commits) expect(c.startedAt <= c.processedAt && c.processedAt <= c.committedAt && c.firstRecordAt <= c.startedAt).toBe(true);
     await first.stop();
 
     // A new instance of the same app starts from the committed offsets with the restored counts.

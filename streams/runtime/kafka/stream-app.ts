@@ -6,7 +6,7 @@ import { jsonLogger, type Logger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
 import type { RetryOptions } from '../retry';
 import type { AnyProcessor, Topology } from '../topology';
-import { ProcessorRunner } from './processor-runner';
+import { type CommitTiming, ProcessorRunner } from './processor-runner';
 
 export interface StreamAppOptions {
   topology: Topology;
@@ -28,6 +28,8 @@ export interface StreamAppOptions {
   metrics?: RuntimeMetrics;
   retry?: RetryOptions;
   maxRecordsPerTransaction?: number;
+  /** Told of every committed transaction of every runner (see ProcessorRunnerOptions.onCommit). */
+  onCommit?: (timing: CommitTiming) => void;
   sessionTimeoutMs?: number;
   replicationFactor?: number;
 }
@@ -105,6 +107,7 @@ export class StreamApp {
           logger: this.logger,
           retry: options.retry,
           maxRecordsPerTransaction: options.maxRecordsPerTransaction,
+          onCommit: options.onCommit,
           sessionTimeoutMs: options.sessionTimeoutMs,
           replicationFactor: options.replicationFactor,
         }),
