@@ -35,15 +35,26 @@ export interface StreamAppOptions {
 }
 
 /**
+ * kafkajs' text for CONCURRENT_TRANSACTIONS: a task's transaction begun while the broker still
+ * writes the last one's commit markers. A task committing every few milliseconds meets it in a
+ * few percent of its transactions and retries within milliseconds (TASK_PRODUCER_RETRY); routine,
+ * as the Java client logs it at debug. Out of retries, the error reaches the runner, which logs it.
+ */
+const CONCURRENT_TRANSACTIONS = 'another concurrent operation on the same transaction';
+
+/**
  * Routes kafkajs' own logs into the structured logger. kafkajs logs every retriable protocol
  * answer (a rebalance in progress, a fenced epoch) as ERROR; they are warnings here, since what
- * is really fatal reaches the runtime as a crash or a thrown error and is logged by it.
+ * is really fatal reaches the runtime as a crash or a thrown error and is logged by it. A
+ * CONCURRENT_TRANSACTIONS retry is not logged at all.
  */
 export function kafkajsLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
       const { message, timestamp: _t, logger: _l, ...fields } = log;
-      if (level === logLevel.ERROR || level === logLevel.WARN) logger.warn(`kafkajs: ${message}`, { kafkajsLevel: logLevel[level], ...fields });
+      if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
+      if (message.includes(CONCURRENT_TRANSACTIONS) || String(fields.error ?? '').includes(CONCURRENT_TRANSACTIONS)) return;
+      logger.warn(`kafkajs: ${message}`, { kafkajsLevel: logLevel[level], ...fields });
     };
 }
 

@@ -1,5 +1,7 @@
 import { assignTasks } from '../../../streams/runtime/kafka/co-partitioned-assigner';
-import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError } from 'kafkajs';
+import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
+import { kafkajsLogCreator } from '../../../streams/runtime/kafka/stream-app';
+import { jsonLogger } from '../../../streams/runtime/logger';
 import { isFencingError } from '../../../streams/runtime/kafka/fencing';
 import { crashAction, TASK_PRODUCER_RETRY } from '../../../streams/runtime/kafka/processor-runner';
 import { chunkBySize } from '../../../streams/runtime/kafka/transaction-messages';
@@ -110,5 +112,24 @@ describe('TASK_PRODUCER_RETRY', () => {
 describe('processorNodeFlags', () => {
   it('leaves the event loop a core: one V8 helper thread fewer than the cores, at least one, at most V8\'s default four', () => {
     expect([1, 2, 3, 8].map((cores) => processorNodeFlags(cores))).toEqual([['--v8-pool-size=1'], ['--v8-pool-size=1'], ['--v8-pool-size=2'], ['--v8-pool-size=4']]);
+  });
+});
+
+describe('kafkajsLogCreator', () => {
+  const logged = (entries: { level: logLevel; message: string; error?: string }[]) => {
+    const lines: string[] = [];
+    const log = kafkajsLogCreator(jsonLogger({ level: 'debug', write: (l) => void lines.push(l) }))();
+    for (const { level, ...rest } of entries) log({ level, log: { timestamp: '', ...rest } });
+    return lines.map((l) => (JSON.parse(l) as { message: string }).message);
+  };
+
+  it('warns of what kafkajs reports, and leaves out CONCURRENT_TRANSACTIONS retries', () => {
+    const concurrent = 'The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing';
+    expect(logged([
+      { level: logLevel.WARN, message: 'Response AddPartitionsToTxn(key: 24, version: 1)', error: concurrent },
+      { level: logLevel.ERROR, message: `Failed to send messages: ${concurrent}` },
+      { level: logLevel.ERROR, message: 'Response JoinGroup(key: 11, version: 5)', error: 'The group is rebalancing' },
+      { level: logLevel.INFO, message: 'Consumer has joined the group' },
+    ])).toEqual(['kafkajs: Response JoinGroup(key: 11, version: 5)']);
   });
 });

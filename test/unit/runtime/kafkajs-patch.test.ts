@@ -23,12 +23,13 @@ interface EosManager {
 function fakeCluster() {
   const lookups: string[] = [];
   const calls: string[] = [];
-  let failNext: string | undefined;
+  let failNext: { call: string; type: string } | undefined;
   const call = (name: string) => async () => {
     calls.push(name);
-    if (failNext === name) {
+    if (failNext?.call === name) {
+      const { type } = failNext;
       failNext = undefined;
-      throw Object.assign(new Error('This is not the correct coordinator'), { type: 'NOT_COORDINATOR', retriable: true });
+      throw Object.assign(new Error(type === 'NOT_COORDINATOR' ? 'This is not the correct coordinator' : 'another concurrent operation'), { type, retriable: true });
     }
     return name === 'initProducerId' ? { producerId: 7, producerEpoch: 0 } : {};
   };
@@ -47,7 +48,7 @@ function fakeCluster() {
       return broker;
     },
   };
-  return { cluster, lookups, calls, failOnce: (name: string) => (failNext = name) };
+  return { cluster, lookups, calls, failOnce: (call: string, type = 'NOT_COORDINATOR') => (failNext = { call, type }) };
 }
 
 async function transaction(eos: EosManager, partition: number): Promise<void> {
@@ -85,6 +86,16 @@ describe('kafkajs patch: the transaction and group coordinators are found once',
     expect(f.lookups.filter((l) => l.startsWith('txn:'))).toHaveLength(2);
     await eos.commit();
     expect(f.lookups.filter((l) => l.startsWith('txn:'))).toHaveLength(2);
+  });
+
+  it('keeps the transaction coordinator after CONCURRENT_TRANSACTIONS: the coordinator itself answered', async () => {
+    const { f, eos } = await afterOneTransaction();
+    f.failOnce('addPartitionsToTxn', 'CONCURRENT_TRANSACTIONS');
+    eos.beginTransaction();
+    await expect(eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 1 }] }])).rejects.toThrow('concurrent operation');
+    await eos.addPartitionsToTransaction([{ topic: 'out', partitions: [{ partition: 1 }] }]);
+    await eos.commit();
+    expect(f.lookups.filter((l) => l.startsWith('txn:'))).toHaveLength(1);
   });
 
   it('looks the group coordinator up again after an offset commit to it failed', async () => {
