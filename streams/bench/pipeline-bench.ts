@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { corpusDir, type Dataset } from '../../data/code-corpus/dataset';
@@ -84,6 +85,8 @@ export interface PhaseResult {
   workerEventLoop: WorkerEventLoop;
   /** Where the workers' transactions spent their time (latency phases: in the measured window). */
   transactions: TransactionBreakdown | null;
+  /** Latency phases: event-loop delay of this process, which publishes the requests and reads the outputs. */
+  harnessEventLoop?: { p99Ms: number; maxMs: number };
   /** Pipeline throughput over the raw exactly-once (and plain) loop's, measured in this run. */
   ratioToRawEos: number | null;
   ratioToRawPlain: number | null;
@@ -529,6 +532,10 @@ async function ratePhase(
   let windowStart = 0;
   let windowEnd = 0;
   let caughtUp = false;
+  // This process publishes and reads on one event loop: a late reader adds to every latency it
+  // reads, so its own delay is reported beside the workers'.
+  const harnessLoop = monitorEventLoopDelay({ resolution: 10 });
+  harnessLoop.enable();
   try {
     await worker.ready;
     const began = Date.now();
@@ -556,6 +563,7 @@ async function ratePhase(
     caughtUp = reader.arrivals.length >= sent - rate * 0.2;
     windowStart = Date.now();
     worker.markWindow();
+    harnessLoop.reset();
     windowEnd = windowStart + o.durationSeconds * 1000;
     while (Date.now() < windowEnd) {
       offer();
@@ -572,9 +580,11 @@ async function ratePhase(
       if (reader.arrivals.length !== last) [last, still] = [reader.arrivals.length, Date.now()];
     }
   } finally {
+    harnessLoop.disable();
     usage = await worker.stop();
     await reader.stop();
   }
+  const harnessEventLoop = { p99Ms: round(harnessLoop.percentile(99) / 1e6), maxMs: round(harnessLoop.max / 1e6) };
   const arrivals = reader.arrivals.values();
   const stamps = reader.stamps.values();
   const all = reader.latencies.values();
@@ -587,7 +597,7 @@ async function ratePhase(
   const p50 = quantile(measured, 0.5);
   const p99 = quantile(measured, 0.99);
   if (!caughtUp) o.log(`  ${phase}: dispatches never caught up with the offered rate in the 60 s warm-up`);
-  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ${describeUsage(usage)}`);
+  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ${describeUsage(usage)}; ${describeBreakdown(breakdown(usage.commits))}; this process' event loop delay p99 ${harnessEventLoop.p99Ms} ms, max ${harnessEventLoop.maxMs} ms`);
   return {
     phase,
     description: config.mode === 'pipeline'
@@ -603,6 +613,7 @@ async function ratePhase(
     workerGc: roundGc(usage.gc),
     workerEventLoop: roundLoop(usage.eventLoop),
     transactions: breakdown(usage.commits),
+    harnessEventLoop,
     ratioToRawEos: null, ratioToRawPlain: null,
     sustained,
     loadAverage: { start, end: loadavg() },
