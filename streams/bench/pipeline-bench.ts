@@ -128,7 +128,7 @@ function breakdown(c: WorkerCommits): TransactionBreakdown | null {
 }
 
 const describeStage = (s: StageMs) => `${s.p50}/${s.p99}`;
-export const describeBreakdown = (t: TransactionBreakdown | null): string =>
+const describeBreakdown = (t: TransactionBreakdown | null): string =>
   t === null
     ? 'no transactions reported'
     : `${t.count} transactions of ${t.recordsP50} records (p50); p50/p99 ms: waited ${describeStage(t.waitMs)}, processed ${describeStage(t.processMs)}, committed ${describeStage(t.commitMs)}`;
