@@ -133,22 +133,25 @@ export async function trainLstm(seriesList: Series[], until: number, options: Ls
   const log = options.log ?? (() => {});
   for (const [k, v] of Object.entries(c)) if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`lstm ${k} must be a non-negative number, got ${v}`);
   if (c.units < 1 || c.horizon < 1 || c.block < 1 || c.batchSize < 1) throw new RangeError('lstm units, horizon, block and batchSize must be at least 1');
-  try {
-    return await fit(seriesList, until, c, options, log);
-  } catch (err) {
-    if (tf.getBackend() === 'cpu') throw err;
-    log(`lstm: training failed on the ${tf.getBackend()} backend (${(err as Error).message}); retrying on cpu`);
-    await tf.setBackend('cpu');
-    return fit(seriesList, until, c, options, log);
-  }
-}
-
-async function fit(seriesList: Series[], until: number, c: LstmConfig, options: LstmTrainOptions, log: (line: string) => void): Promise<LstmForecaster> {
   const T = c.warmup + c.block;
   const usable = seriesList
     .map((s) => ({ s, source: featureSource(s.values), scale: seriesScale(s.values, until, s.stepSeconds) }))
     .filter(({ s }) => Math.min(until, s.values.length) > T + c.horizon);
+  // Checked before training: the fallback below switches the whole process' backend (the code
+  // estimator's inference too) to pure JS, which bad input must not do.
   if (usable.length === 0) throw new RangeError(`no series has ${T + c.horizon} steps before the training cut-off`);
+  try {
+    return await fit(usable, until, c, options, log);
+  } catch (err) {
+    if (tf.getBackend() === 'cpu') throw err;
+    log(`lstm: training failed on the ${tf.getBackend()} backend (${(err as Error).message}); retrying on cpu`);
+    await tf.setBackend('cpu');
+    return fit(usable, until, c, options, log);
+  }
+}
+
+async function fit(usable: Usable[], until: number, c: LstmConfig, options: LstmTrainOptions, log: (line: string) => void): Promise<LstmForecaster> {
+  const T = c.warmup + c.block;
   const random = seededRandom(c.seed);
   const model = buildLstmModel(c);
   const optimizer = tf.train.adam(c.learningRate);

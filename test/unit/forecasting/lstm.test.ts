@@ -4,7 +4,7 @@ import { loadLstm, saveLstm, LstmArtifactError } from '../../../models/forecasti
 import { rollingMedian } from '../../../models/forecasting/lstm-features';
 import { lastValueModel } from '../../../models/forecasting/baselines';
 import { DAY_STEPS, meanAbsoluteError, spikySeries } from './spiky-series';
-import { initTfBackend } from '../../../models/tf/backend';
+import { initTfBackend, tf } from '../../../models/tf/backend';
 
 const tiny = { units: 4, warmup: 6, block: 12, batchSize: 8, chunksPerEpoch: 16, epochs: 2, horizon: 3 };
 
@@ -61,9 +61,12 @@ describe('global LSTM', () => {
     expect(Array.from(dirty.predictRange(s[0]!, 100, 120, 3))).toEqual(Array.from(clean.predictRange(s[0]!, 100, 120, 3)));
   }, 60_000);
 
-  it('rejects bad configuration and too-short data', async () => {
+  it('rejects bad configuration and too-short data, leaving the backend as it was', async () => {
+    const backend = tf.getBackend();
     await expect(trainLstm(seriesSet(), 24 * 6, { config: { ...tiny, units: 0 } })).rejects.toThrow(/at least 1/);
     await expect(trainLstm(seriesSet(), 10, { config: tiny })).rejects.toThrow(/steps before the training cut-off/);
+    // Bad input is not a backend failure: it must not move the process (and its estimator) to pure JS.
+    expect(tf.getBackend()).toBe(backend);
   });
 
   it('learns spike reversal from many series at once and beats persistence on held-out days', async () => {
