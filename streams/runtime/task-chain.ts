@@ -1,6 +1,7 @@
 import { TopologyError } from './errors';
 import type { RawRecord, Task, TaskEffects } from './task';
-import type { AnyProcessor } from './topology';
+import { type AnyProcessor, usesEventTime } from './topology';
+import type { StreamTimes } from './kafka/offset-metadata';
 
 /**
  * What a chain of fused processors reads and writes. Fusing is Kafka Streams' sub-topology: a
@@ -80,6 +81,21 @@ export class TaskChain {
       const from = task.pendingOutputs.length;
       task.handle(raw);
       this.handOver(task, from, raw.offset);
+    }
+  }
+
+  /** Each event-time processor's stream time, by processor name: committed with the input offsets. */
+  streamTimes(): StreamTimes {
+    const out: StreamTimes = {};
+    for (const task of this.tasks) if (usesEventTime(task.processor) && Number.isFinite(task.currentStreamTime)) out[task.processor.name] = task.currentStreamTime;
+    return out;
+  }
+
+  /** Stream times as last committed (see streamTimes). */
+  restoreStreamTimes(times: StreamTimes): void {
+    for (const task of this.tasks) {
+      const t = times[task.processor.name];
+      if (t !== undefined) task.restoreStreamTime(t);
     }
   }
 

@@ -48,7 +48,6 @@ export interface TaskEffects {
 /** Entries of the runtime store: stream time and timers. */
 export type RuntimeEntry = { kind: 'stream-time'; t: number } | ({ kind: 'timer' } & Timer);
 
-const STREAM_TIME_KEY = 'stream-time';
 const timerKey = (name: string, key: string) => `timer\u0000${name}\u0000${key}`;
 /** A processor scheduling timers into the past from onTimer forever must not hang the task. */
 const MAX_TIMERS_PER_RECORD = 1_000_000;
@@ -108,8 +107,11 @@ export class Task {
     return this.streamTime - this.allowedLatenessMs;
   }
 
-  /** Re-read stream time and timers from the runtime store (after a restore or a rollback). */
-  reload(): void {
+  /**
+   * Reads the timers from the runtime store. Stream time is committed with the input offsets
+   * (see restoreStreamTime); a stream-time entry there is from a runtime that logged it.
+   */
+  private reload(): void {
     this.streamTime = -Infinity;
     this.timers.clear();
     if (!this.runtimeStore) return;
@@ -117,6 +119,11 @@ export class Task {
       if (entry.kind === 'stream-time') this.streamTime = entry.t;
       else this.timers.push({ name: entry.name, key: entry.key, at: entry.at });
     }
+  }
+
+  /** Stream time as last committed (with the input offsets): it only moves forward. */
+  restoreStreamTime(t: number): void {
+    if (t > this.streamTime) this.streamTime = t;
   }
 
   /** Outputs decided since the last drain, in order (a chain hands the fused ones on). */
@@ -284,9 +291,7 @@ export class Task {
   }
 
   private advanceStreamTime(t: number): void {
-    if (t <= this.streamTime) return;
-    this.streamTime = t;
-    this.runtimeStore?.put(STREAM_TIME_KEY, { kind: 'stream-time', t });
+    if (t > this.streamTime) this.streamTime = t;
   }
 
   private late(raw: RawRecord, timestamp: number): void {

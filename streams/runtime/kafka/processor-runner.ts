@@ -22,6 +22,7 @@ import {
 } from '../topology';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
 import { isFencingError, isRebalanceError } from './fencing';
+import { decodeOffsetMetadata, encodeOffsetMetadata, latestStreamTimes, type StreamTimes } from './offset-metadata';
 import { restoreChangelogs } from './restore';
 import { prepareTopics } from './topics';
 import { TaskTurns } from './task-turns';
@@ -380,7 +381,8 @@ export class ProcessorRunner {
       }
       const processedAt = this.now();
       for (const send of chunkBySize(messages)) await txn.sendBatch({ topicMessages: send, acks: -1 });
-      await txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
+      const metadata = encodeOffsetMetadata(t.chain.streamTimes());
+      await txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: next.toString(), metadata }] }] });
       await txn.commit();
       const committedAt = this.now();
       for (const { store } of t.stores) store.commit();
@@ -453,12 +455,14 @@ export class ProcessorRunner {
       this.metrics.restoreSeconds.labels(this.labels).observe(restore.durationMs / 1000);
       this.metrics.restoredRecords.labels(this.labels).inc(restore.records);
 
-      const positions = await this.committedPositions(partition);
+      const { positions, streamTimes } = await this.committedPositions(partition);
       for (const [topic, offset] of positions) {
         if (topic !== batchTopic) this.consumer!.seek({ topic, partition, offset: offset.toString() });
       }
       const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]! }));
-      const live: LiveTask = { chain: new TaskChain(tasks, this.plan), stores, producer, positions };
+      const chain = new TaskChain(tasks, this.plan);
+      chain.restoreStreamTimes(streamTimes);
+      const live: LiveTask = { chain, stores, producer, positions };
       this.tasks.set(partition, live);
       this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
       this.log.info('task restored', {
@@ -476,12 +480,16 @@ export class ProcessorRunner {
     }
   }
 
-  private async committedPositions(partition: number): Promise<Map<string, bigint>> {
+  /** The next offset of each input, and the stream times committed with them (see offset-metadata). */
+  private async committedPositions(partition: number): Promise<{ positions: Map<string, bigint>; streamTimes: StreamTimes }> {
     const admin = this.admin!;
     const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: this.inputs });
     const out = new Map<string, bigint>();
+    const times: StreamTimes[] = [];
     for (const topic of this.inputs) {
-      const offset = committed.find((c) => c.topic === topic)?.partitions.find((x) => x.partition === partition)?.offset ?? '-1';
+      const entry = committed.find((c) => c.topic === topic)?.partitions.find((x) => x.partition === partition);
+      times.push(decodeOffsetMetadata(entry?.metadata));
+      const offset = entry?.offset ?? '-1';
       if (BigInt(offset) >= 0n) {
         out.set(topic, BigInt(offset));
       } else {
@@ -489,7 +497,7 @@ export class ProcessorRunner {
         out.set(topic, BigInt(ends.find((e) => e.partition === partition)?.low ?? '0'));
       }
     }
-    return out;
+    return { positions: out, streamTimes: latestStreamTimes(times) };
   }
 
   private async closeTask(partition: number, reason: string): Promise<void> {

@@ -93,8 +93,20 @@ describe('TaskChain', () => {
     ]);
     expect(fx.recordsIn).toBe(2);
     expect(stores[1]!.get('total')!.get('t')).toBe(30);
-    // The downstream's own runtime store saw the handed-over records' event time.
-    expect(stores[1]!.get(RUNTIME_STORE)!.get('stream-time')).toEqual({ kind: 'stream-time', t: 1000 });
+    // The downstream's stream time follows the handed-over records' event time; it is committed
+    // with the input offsets, not logged to the runtime store's changelog.
+    expect(chain.streamTimes()).toEqual({ decider: 1000 });
+    expect(stores[1]!.get(RUNTIME_STORE)!.size).toBe(0);
+  });
+
+  it('takes its stream times back as committed, and never moves them backwards', () => {
+    const { tasks } = tasksFor([scorer, decider], 3);
+    const chain = new TaskChain(tasks, planChain([scorer, decider]));
+    chain.restoreStreamTimes({ decider: 5000, gone: 9000 });
+    expect(chain.streamTimes()).toEqual({ decider: 5000 });
+    chain.handle(raw(requests, 'ann', { n: 1 }, 2000));
+    chain.drain();
+    expect(chain.streamTimes()).toEqual({ decider: 5000 });
   });
 
   it('routes a record of a downstream-only input straight to it', () => {
