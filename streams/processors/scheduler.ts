@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto';
 import { bestFit, type Bin } from '../../models/scheduling/placement';
 import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
@@ -109,14 +108,12 @@ export interface RunningEntry {
 
 /**
  * The in-memory scheduling model of one task, kept in step with its stores so a record costs a
- * bounded amount of work instead of re-admitting the whole queue. It is trusted only while the
- * `sequence` store still holds the owner and stamp it last wrote: a task dropped and restored
- * after an abort (its stores back at the last commit), or moved to another instance and back,
- * finds a different stamp or owner there and rebuilds from the stores.
+ * bounded amount of work instead of re-admitting the whole queue. It belongs to the task's
+ * context, so a reopened task (after an abort its stores are back at the last commit; a
+ * partition back from another instance has that instance's) builds its own from the stores, as
+ * does a task after a failed record (the runtime undoes the record's store writes).
  */
 interface TaskModel {
-  owner: number;
-  stamp: number;
   model: Scheduler;
   /** The queued jobs by request id: the queue store, plus a new arrival not yet written to it. */
   entries: Map<string, QueuedEntry>;
@@ -138,8 +135,6 @@ interface TaskModel {
   recent: RecentRequests;
 }
 
-const OWNER_KEY = 'model-owner';
-const STAMP_KEY = 'model-stamp';
 /** In the `sequence` store: how many resent predictions of already dispatched requests were dropped. */
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
@@ -187,7 +182,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       maxQueue,
       limits: { instanceCores: c.instanceCores, instanceMemory: c.instanceMemoryBytes, maxInstances: c.instances },
     });
-  const models = new Map<number, TaskModel>();
+  // Per task, keyed by its context (see ProcessorContext): a reopened task builds its own.
+  const models = new WeakMap<object, TaskModel>();
 
   const processor = defineProcessor({
     name: 'scheduler',
@@ -223,11 +219,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         else if (record.input === 'telemetry') release(ctx, t, record.value);
         else if (record.value.pool === c.pool) follow(ctx, t, record.value);
         reportBacklog(ctx, t);
-        t.stamp++;
-        ctx.store('sequence').put(STAMP_KEY, t.stamp);
       } catch (err) {
         // The runtime undoes this record's store writes; the model cannot follow, so it is rebuilt.
-        models.delete(ctx.partition);
+        models.delete(ctx);
         throw err;
       }
     },
@@ -236,9 +230,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   return processor;
 
   function taskModel(ctx: Ctx): TaskModel {
-    const sequence = ctx.store('sequence');
-    const known = models.get(ctx.partition);
-    if (known && sequence.get(OWNER_KEY) === known.owner && sequence.get(STAMP_KEY) === known.stamp) return known;
+    const known = models.get(ctx);
+    if (known) return known;
     const model = scheduler();
     for (const [user, state] of ctx.store('users').entries()) model.restoreUser(user, state);
     const entries = new Map<string, QueuedEntry>();
@@ -251,12 +244,10 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const recent = new RecentRequests(recentOptions);
     recent.restore(ctx.store('dispatched').entries());
     const t: TaskModel = {
-      owner: randomInt(2 ** 47), stamp: 0, model, entries, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
+      model, entries, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
     };
     resize(t, ctx.partition, shareOf(ctx.store('fleet').get(c.pool)));
-    sequence.put(OWNER_KEY, t.owner);
-    sequence.put(STAMP_KEY, t.stamp);
-    models.set(ctx.partition, t);
+    models.set(ctx, t);
     return t;
   }
 

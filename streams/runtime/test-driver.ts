@@ -109,6 +109,19 @@ export class ProcessorTestDriver<I extends TopicMap, O extends TopicMap, S exten
     return this.taskFor(partition).stores.get(name) as KeyValueStore<never>;
   }
 
+  /**
+   * Reopens a task as the runtime does after an aborted transaction, or when its partition comes
+   * back from another instance: a new task over the same stores (as restored: change them first
+   * to what the changelogs would hold), at the same stream time (committed with the offsets),
+   * with a new context (see ProcessorContext).
+   */
+  reopenTask(partition = 0): void {
+    const entry = this.taskFor(partition);
+    const streamTime = entry.task.currentStreamTime;
+    entry.task = new Task({ processor: this.processor, partition, stores: entry.stores });
+    entry.task.restoreStreamTime(streamTime);
+  }
+
   streamTime(partition = 0): number {
     return this.taskFor(partition).task.currentStreamTime;
   }

@@ -62,7 +62,14 @@ export interface Timer {
   at: number;
 }
 
-/** What a processor may do while handling a record or a timer. The runtime performs the IO. */
+/**
+ * What a processor may do while handling a record or a timer. The runtime performs the IO.
+ * A task (a processor on one partition) has one context, the same object for each of its records
+ * and timers; the runtime reopening the task (after an aborted transaction, or the partition
+ * back from another instance) makes a new task and a new context. So memory a processor derives
+ * from a task's stores (a cache, an index) is kept per task by keying it with the context (a
+ * WeakMap): a reopened task, whose restored stores may be behind that memory, starts afresh.
+ */
 export interface ProcessorContext<S extends StoreMap, O extends TopicMap> {
   readonly processor: string;
   readonly partition: number;

@@ -281,6 +281,18 @@ describe('scheduler', () => {
     expect(after.store('sequence').get('next')).toBe(4);
   });
 
+  it('rebuilds its model when the runtime reopens the task: after an abort the stores, not memory, say what is queued', () => {
+    const { driver } = scheduler(setup());
+    driver.pipeInput('predictions', { key: 'x', value: prediction('running', 'STANDARD', 5) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('low', 'FREE', 1, T0 + 1) });
+    expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['running']);
+    // The transaction that queued 'low' aborts: the restored queue never had it.
+    driver.store('queue').delete('low');
+    driver.reopenTask();
+    finish(driver, 'running', T0 + 2000);
+    expect(driver.readOutput('dispatches')).toEqual([]);
+  });
+
   it('keeps each user\'s fair share in a store: after a rebuild from the changelogs a heavy user still yields to a light one', () => {
     const ofUser = (requestId: string, userId: string, atMs: number) => ({ ...prediction(requestId, 'STANDARD', 5, atMs), userId });
     const env = setup();
