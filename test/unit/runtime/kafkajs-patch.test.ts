@@ -109,6 +109,16 @@ describe('kafkajs patch: the transaction and group coordinators are found once',
   });
 });
 
+describe('kafkajs patch: a transactional producer\'s retries govern its transaction manager', () => {
+  it('keeps initialising the producer id while the previous transaction settles, for the retries it was given', async () => {
+    const f = fakeCluster(); // the client's own retries: none
+    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0', retry: { retries: 5, initialRetryTime: 1, maxRetryTime: 2 } });
+    f.failOnce('initProducerId', 'CONCURRENT_TRANSACTIONS');
+    await eos.initProducerId();
+    expect(f.calls.filter((c) => c === 'initProducerId')).toHaveLength(2);
+  });
+});
+
 describe('kafkajs patch: grouping messages by partition', () => {
   it('keeps every message, in order, under its partition', () => {
     const messages = Array.from({ length: 10_000 }, (_, i) => ({ value: String(i), partition: i % 3 }));
