@@ -45,7 +45,7 @@ export interface TaskEffects {
   late: number;
 }
 
-/** Entries of the runtime store: stream time and timers. */
+/** Entries of the runtime store: timers, and stream time as an older runtime logged it (still read). */
 export type RuntimeEntry = { kind: 'stream-time'; t: number } | ({ kind: 'timer' } & Timer);
 
 const timerKey = (name: string, key: string) => `timer\u0000${name}\u0000${key}`;

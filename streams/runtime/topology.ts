@@ -134,7 +134,10 @@ export function erase(p: DeclaredProcessor): AnyProcessor {
   return p as unknown as AnyProcessor;
 }
 
-/** Store the runtime keeps per task for stream time and timers, changelogged like any other. */
+/**
+ * Store the runtime keeps per task for timers, changelogged like any other. Stream time is
+ * committed with the input offsets instead (kafka/offset-metadata.ts); an older runtime logged it here.
+ */
 export const RUNTIME_STORE = '__runtime';
 
 const legalName = /^[a-zA-Z0-9._-]+$/;
