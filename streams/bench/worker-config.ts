@@ -54,6 +54,11 @@ export interface WorkerCommits {
   commitMs: number[];
 }
 
+/** No commits yet: a worker's log at its start and at the start of a measured window. */
+export function emptyCommits(): WorkerCommits {
+  return { records: [], waitMs: [], processMs: [], commitMs: [] };
+}
+
 /** What a worker reports when it stops: `{"event":"stopped", ...WorkerUsage}` on stdout. */
 export interface WorkerUsage {
   cpuSeconds: number;
@@ -67,7 +72,7 @@ export const unknownUsage: WorkerUsage = {
   cpuSeconds: NaN,
   gc: { pauses: NaN, totalMs: NaN, maxMs: NaN, over20Ms: NaN },
   eventLoop: { p99Ms: NaN, maxMs: NaN, runMs: NaN, cpuWaitMs: NaN },
-  commits: { records: [], waitMs: [], processMs: [], commitMs: [] },
+  commits: emptyCommits(),
 };
 
 /**

@@ -26,7 +26,7 @@ import { type CommitTiming, DEFAULT_CONCURRENT_BATCHES, TASK_PRODUCER_RETRY } fr
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
-import { benchTopicSpecs, type WorkerCommits, type WorkerConfig, type WorkerUsage } from './worker-config';
+import { benchTopicSpecs, emptyCommits, type WorkerCommits, type WorkerConfig, type WorkerUsage } from './worker-config';
 import { REQUEST_PATH } from '../topology';
 
 const logger = jsonLogger({ level: 'warn', fields: { component: 'bench-worker' } });
@@ -37,7 +37,7 @@ function say(event: Record<string, unknown>): void {
 
 /** The committed chunks' timings since ready, or since SIGUSR2 marked the measured window. */
 class CommitLog {
-  commits: WorkerCommits = { records: [], waitMs: [], processMs: [], commitMs: [] };
+  commits: WorkerCommits = emptyCommits();
 
   add(t: CommitTiming): void {
     this.commits.records.push(t.records);
@@ -47,7 +47,7 @@ class CommitLog {
   }
 
   reset(): void {
-    this.commits = { records: [], waitMs: [], processMs: [], commitMs: [] };
+    this.commits = emptyCommits();
   }
 }
 

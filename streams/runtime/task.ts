@@ -96,7 +96,7 @@ export class Task {
     for (const [name, store] of stores) this.scoped.set(name, new ChangeLoggingStore(store));
     this.ctx = this.context();
     this.allowedLatenessMs = processor.eventTime?.allowedLatenessMs ?? 0;
-    this.reload();
+    this.loadRuntimeStore();
   }
 
   get currentStreamTime(): number {
@@ -111,7 +111,7 @@ export class Task {
    * Reads the timers from the runtime store. Stream time is committed with the input offsets
    * (see restoreStreamTime); a stream-time entry there is from a runtime that logged it.
    */
-  private reload(): void {
+  private loadRuntimeStore(): void {
     this.streamTime = -Infinity;
     this.timers.clear();
     if (!this.runtimeStore) return;
