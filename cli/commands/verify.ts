@@ -44,6 +44,7 @@ const checks: Record<string, Check> = {
       const { values } = parseFlags(argv, {
         records: { type: 'string' },
         kills: { type: 'string' },
+        pauses: { type: 'string' },
         instances: { type: 'string' },
         partitions: { type: 'string' },
         keys: { type: 'string' },
@@ -57,6 +58,7 @@ const checks: Record<string, Check> = {
         brokers: await brokers(),
         records: positiveInt('records', values.records, 20_000),
         kills: positiveInt('kills', values.kills, 2, 0),
+        pauses: positiveInt('pauses', values.pauses, 1, 0),
         instances: positiveInt('instances', values.instances, 2),
         partitions: positiveInt('partitions', values.partitions, 4),
         keys: positiveInt('keys', values.keys, 1000),
@@ -73,6 +75,7 @@ const checks: Record<string, Check> = {
           ['final per-key counts correct', facts.finalCountsCorrect],
           ['instances', facts.instances],
           ['kills (SIGKILL + restart)', facts.killsPerformed],
+          ['pauses (SIGSTOP past the session timeout: zombies)', facts.pausesPerformed],
           ['restores (non-empty)', facts.restore.restores],
           ['restore time max / mean (ms)', `${facts.restore.maxMs} / ${facts.restore.meanMs}`],
           ['largest restore (records)', facts.restore.maxRecords],
@@ -239,11 +242,12 @@ ${Object.entries(checks)
   .map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`)
   .join('\n')}
 
-prm verify exactly-once [--records N] [--kills K] [--instances I] [--partitions P] [--keys K] [--seed S] [--fused] [--json FILE]
+prm verify exactly-once [--records N] [--kills K] [--pauses Z] [--instances I] [--partitions P] [--keys K] [--seed S] [--fused] [--json FILE]
   Runs a keyed counting topology in I child processes, SIGKILLs a random instance K times at
-  random points of the stream and restarts it, then reads the outputs read_committed. Exit 1
-  if any record was lost or doubled or a key's final count is wrong. Defaults: 20000 records,
-  2 kills, 2 instances, 4 partitions, 1000 keys. --fused counts through a fused chain: a relay
+  random points of the stream and restarts it, freezes one Z times (SIGSTOP) past its session
+  timeout so it wakes as a zombie whose partitions moved, then reads the outputs
+  read_committed. Exit 1 if any record was lost or doubled or a key's final count is wrong.
+  Defaults: 20000 records, 2 kills, 1 pause, 2 instances, 4 partitions, 1000 keys. --fused counts through a fused chain: a relay
   processor hands each input to the counter in its task (StreamAppOptions.fuse).
 
 prm verify restore [--keys N] [--json FILE]

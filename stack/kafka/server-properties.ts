@@ -37,6 +37,9 @@ export function serverProperties({ port, controllerPort, logDir }: BrokerSetting
     'auto.create.topics.enable': true,
     'delete.topic.enable': true,
     'log.retention.hours': 168,
+    // A dead instance's open transaction holds back its partitions' readers until the broker
+    // aborts it: checked every 10 s by default, on top of the producer's transaction timeout.
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms': 1000,
   };
   const lines = Object.entries(props).map(([k, v]) => `${k}=${v}`);
   return `# Written by 'prm stack up' on every start; edit stack/kafka/server-properties.ts instead.\n${lines.join('\n')}\n`;

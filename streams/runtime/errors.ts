@@ -27,15 +27,7 @@ export class DecodeError extends StreamError {
   override name = 'DecodeError';
 }
 
-/**
- * Another instance now owns this task's transactional id: this instance is a zombie for that
- * partition and must stop writing to it. Retrying would only fence the rightful owner.
- */
-export class TaskFencedError extends StreamError {
-  override name = 'TaskFencedError';
-}
-
-/** The task's partition moved to another instance while its chunk waited or retried: reopening it would fence the new owner. */
+/** The task's partition moved to another instance while its chunk waited or retried: it is the new owner's to process. */
 export class TaskRevokedError extends StreamError {
   override name = 'TaskRevokedError';
 }
@@ -55,7 +47,7 @@ export class ProcessingError extends StreamError {
 /**
  * kafkajs errors it raises as final once its own retries are spent, though the cause is a broker
  * that is away (restarting, electing a coordinator): a transaction's commit during a broker
- * restart fails with "Failed to find group coordinator". Retried from a re-fenced task, the
+ * restart fails with "Failed to find group coordinator". Retried from a reopened task, the
  * work is not done twice and the processor outlives the restart.
  */
 const BROKER_AWAY_ERRORS = new Set(['KafkaJSGroupCoordinatorNotFound']);

@@ -224,12 +224,11 @@ export function consumerGroupId(app: string, processor: string): string {
 }
 
 /**
- * One transactional id per (processor, input partition): whichever instance owns the partition
- * uses the same id, so initialising it fences the previous owner (EOS v1; kafkajs has no
- * KIP-447 group-metadata fencing).
+ * One transactional id per (processor, instance): exactly-once v2 fences a replaced owner by its
+ * group generation, not by a shared id (see InstanceTransactions).
  */
-export function transactionalId(app: string, processor: string, partition: number): string {
-  return `${app}.${processor}.${partition}`;
+export function transactionalId(app: string, processor: string, instanceId: string): string {
+  return `${app}.${processor}.${instanceId}`;
 }
 
 /** The topology as text, one processor per block, in the order it was built. */

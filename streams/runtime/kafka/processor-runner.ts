@@ -1,14 +1,15 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import type { Admin, Consumer, ConsumerGroupMetadata, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { ChangeLoggingStore } from '../changelogging-store';
 import type { DeadLetterSink } from '../dead-letter-sink';
-import { ConfigError, isRetriable, StreamError, TaskFencedError, TaskRevokedError } from '../errors';
+import { ConfigError, isRetriable, StreamError, TaskRevokedError } from '../errors';
 import { type Logger, silentLogger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
 import { type RetryOptions, withRetry } from '../retry';
 import { jsonSerde, type Serde } from '../serde';
 import { InMemoryKeyValueStore, type KeyValueStore } from '../store';
-import { type RuntimeEntry, Task } from '../task';
+import { type OutboundMessage, type RuntimeEntry, Task } from '../task';
 import { type ChainPlan, planChain, TaskChain } from '../task-chain';
 import {
   type AnyProcessor,
@@ -21,12 +22,12 @@ import {
   transactionalId,
 } from '../topology';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
-import { isFencingError, isRebalanceError } from './fencing';
+import { isRebalanceError } from './fencing';
+import { InstanceTransactions } from './instance-transactions';
 import { decodeOffsetMetadata, encodeOffsetMetadata, latestStreamTimes, type StreamTimes } from './offset-metadata';
 import { restoreChangelogs } from './restore';
 import { prepareTopics } from './topics';
 import { TaskTurns } from './task-turns';
-import { chunkBySize } from './transaction-messages';
 
 export interface ProcessorRunnerOptions {
   app: string;
@@ -49,15 +50,25 @@ export interface ProcessorRunnerOptions {
   maxRecordsPerTransaction?: number;
   /** Consumer session timeout: how long a dead instance holds its partitions. Default 10 s. */
   sessionTimeoutMs?: number;
-  /** Broker aborts a transaction left open this long by a dead producer. Default 30 s. */
+  /**
+   * Broker aborts a transaction left open this long by a dead producer. Default 10 s (Kafka
+   * Streams' for exactly-once): a SIGKILLed instance's open transaction holds back its partitions'
+   * readers, and the restore of a task it owned, until then. A round commits in milliseconds.
+   */
   transactionTimeoutMs?: number;
+  /**
+   * This instance's part of its transactional id, `<app>.<processor>.<instanceId>`. Default: a
+   * random one per start. A stable one (unique per instance, e.g. a StatefulSet pod name) lets a
+   * restarted instance abort its predecessor's open transaction at once instead of after
+   * `transactionTimeoutMs`. Two live instances with the same id fence each other.
+   */
+  instanceId?: string;
   /** Replication of the changelog topics it creates. Default 1 (the local stack). */
   replicationFactor?: number;
   /**
-   * Fetched batches processed at once. Each task has its own transactional producer, so tasks
-   * commit independently; batches of one task (its input topics share a partition number) take
-   * turns. Default DEFAULT_CONCURRENT_BATCHES: on a busy broker one task's transaction round trips then overlap the
-   * others' processing instead of queueing behind them.
+   * Fetched batches processed at once. The chunks of every batch processed when a transaction
+   * starts commit together (see InstanceTransactions); batches of one task (its input topics
+   * share a partition number) take turns. Default DEFAULT_CONCURRENT_BATCHES.
    */
   concurrentBatches?: number;
   /** Wall clock for restore and transaction timing. */
@@ -88,16 +99,22 @@ interface LoggedStore {
   store: ChangeLoggingStore<unknown>;
 }
 
-/** A task that is live on this instance: its processing core, stores, producer and input positions. */
+/** A task that is live on this instance: its processing core, stores and input positions. */
 interface LiveTask {
   chain: TaskChain;
   stores: LoggedStore[];
-  producer: Producer;
   /** Next offset to process per input topic: what the last commit recorded. */
   positions: Map<string, bigint>;
 }
 
 const runtimeEntrySerde = jsonSerde<RuntimeEntry>();
+
+/**
+ * Reading offsets an open transaction is committing waits for it to end: a live owner's commits
+ * in milliseconds, a dead one's when the broker aborts it (transaction timeout plus the broker's
+ * check for timed-out transactions, up to a minute with the default timeouts).
+ */
+const STABLE_OFFSETS_RETRY: RetryOptions = { retries: 30, initialDelayMs: 50, maxDelayMs: 3000 };
 
 /** About two minutes of attempts: a broker restart, with its controller election, fits in it. */
 const REJOIN_RETRY: RetryOptions = { retries: 15, initialDelayMs: 500, maxDelayMs: 10_000 };
@@ -116,17 +133,17 @@ export function crashAction(crash: { error: unknown; restart: boolean }): 'kafka
 /**
  * Fetched batches a runner processes at once by default (see ProcessorRunnerOptions.concurrentBatches).
  * kafkajs fetches again only once every batch of the last fetch is processed, so with fewer
- * slots than busy partitions a fetch's transactions run in waves, each wave a round trip of
- * several broker calls. PRM's topics have 6 partitions and a task reads up to two busy inputs.
+ * slots than busy partitions a fetch's batches would commit in several transactions instead of
+ * one. PRM's topics have 6 partitions and a task reads up to two busy inputs.
  */
 export const DEFAULT_CONCURRENT_BATCHES = 12;
 
 /**
- * A task producer's retries. The broker answers CONCURRENT_TRANSACTIONS to a transaction begun
- * while the last one's commit markers are still being written, a few milliseconds on an idle
- * broker and more on a busy one. A task that commits every few milliseconds (a steady, moderate
- * rate) meets it often; the Java client retries it after 20 ms (KAFKA-5477), and so did this,
- * which held the task's partition for 20 ms or more at every meeting and was most of the raw
+ * A transactional producer's retries. The broker answers CONCURRENT_TRANSACTIONS to a transaction
+ * begun while the last one's commit markers are still being written, a few milliseconds on an
+ * idle broker and more on a busy one. A producer that commits every few milliseconds (a steady,
+ * moderate rate) meets it often; the Java client retries it after 20 ms (KAFKA-5477), and so did
+ * this, which held its partitions for 20 ms or more at every meeting and was most of the raw
  * exactly-once loop's p99 in `prm bench pipeline` (66 ms; 23 to 35 ms with a first retry after
  * 2 ms). Backing off from 2 ms doubles each time, so a broker restart (~2 min) is still waited out.
  * Factor and multiplier are kafkajs' defaults, spelled out so the schedule does not depend on them.
@@ -134,11 +151,12 @@ export const DEFAULT_CONCURRENT_BATCHES = 12;
 export const TASK_PRODUCER_RETRY = { retries: 25, initialRetryTime: 2, maxRetryTime: 10_000, factor: 0.2, multiplier: 2 };
 
 /**
- * Runs one processor on Kafka with exactly-once semantics: a member of the consumer group
- * `<app>.<processor>`; per owned input partition a task with its own transactional producer
- * (`<app>.<processor>.<partition>`), restored from the changelogs before it processes; each
- * chunk of a fetched batch is read, processed and written (outputs, changelog entries, dead
- * letters and the input offsets) in one transaction. With `fused` processors, the same for the
+ * Runs one processor on Kafka with exactly-once semantics (v2, KIP-447): a member of the consumer
+ * group `<app>.<processor>`; per owned input partition a task, restored from the changelogs
+ * before it processes; one transactional producer for the instance
+ * (`<app>.<processor>.<instanceId>`), whose transactions each commit the chunks every task
+ * processed meanwhile: outputs, changelog entries, dead letters and the input offsets, fenced by
+ * the group generation (see InstanceTransactions). With `fused` processors, the same for the
  * chain `<processor>+<fused>...` as a whole (see TaskChain).
  */
 export class ProcessorRunner {
@@ -162,7 +180,11 @@ export class ProcessorRunner {
   private readonly labels: { app: string; processor: string };
   private readonly tasks = new Map<number, LiveTask>();
   private assigned = new Set<number>();
-  private readonly paused = new Set<number>();
+  /** The group generation this member is in (from the last join): every chunk is committed under it. */
+  private member?: ConsumerGroupMetadata;
+  /** Tasks being opened, so a task's chunks retried together restore it once. */
+  private readonly opening = new Map<number, Promise<LiveTask>>();
+  private readonly transactions: InstanceTransactions;
   /** A task's batches run one after another (see concurrentBatches). */
   private readonly turns = new TaskTurns();
   private readonly concurrentBatches: number;
@@ -184,7 +206,7 @@ export class ProcessorRunner {
     this.concurrentBatches = options.concurrentBatches ?? DEFAULT_CONCURRENT_BATCHES;
     if (!Number.isInteger(this.concurrentBatches) || this.concurrentBatches < 1) throw new ConfigError(`concurrentBatches must be a positive integer, got ${this.concurrentBatches}`);
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 10_000;
-    this.transactionTimeoutMs = options.transactionTimeoutMs ?? 30_000;
+    this.transactionTimeoutMs = options.transactionTimeoutMs ?? 10_000;
     this.replicationFactor = options.replicationFactor ?? 1;
     this.now = options.now ?? Date.now;
     this.onCommit = options.onCommit;
@@ -194,6 +216,21 @@ export class ProcessorRunner {
     this.inputs = this.plan.inputs;
     this.labels = { app: this.app, processor: this.plan.name };
     this.log = (options.logger ?? silentLogger).child({ app: this.app, processor: this.plan.name });
+    const instanceTransactionalId = transactionalId(this.app, this.plan.name, options.instanceId ?? randomUUID());
+    this.transactions = new InstanceTransactions({
+      groupId: this.groupId,
+      logger: this.log,
+      now: this.now,
+      createProducer: () =>
+        this.kafka.producer({
+          transactionalId: instanceTransactionalId,
+          idempotent: true,
+          maxInFlightRequests: 1,
+          transactionTimeout: this.transactionTimeoutMs,
+          retry: TASK_PRODUCER_RETRY,
+          createPartitioner: Partitioners.DefaultPartitioner,
+        }),
+    });
     this.stopped = new Promise<void>((resolve, reject) => {
       this.settle = { resolve, reject };
     });
@@ -247,7 +284,7 @@ export class ProcessorRunner {
       partitionAssigners: [coPartitionedAssigner(() => [...this.tasks.keys()])],
     });
     this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload.memberAssignment));
+    consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload));
     consumer.on(consumer.events.CRASH, (e) => {
       if (consumer !== this.consumer) return;
       const action = crashAction(e.payload);
@@ -267,8 +304,8 @@ export class ProcessorRunner {
   }
 
   /**
-   * Graceful stop: the chunk in flight finishes its transaction (or aborts), the member leaves
-   * the group so its partitions move at once, then the task producers close.
+   * Graceful stop: the chunks in flight finish their transaction (or abort), the member leaves
+   * the group so its partitions move at once, then the producer closes.
    */
   async stop(): Promise<void> {
     if (this.stopping) return this.stopped;
@@ -278,15 +315,12 @@ export class ProcessorRunner {
     this.log.info('processor stopped');
   }
 
-  private onAssignment(assignment: Record<string, number[]>): void {
-    const next = new Set(assignment[this.inputs[0]!] ?? []);
-    for (const p of [...this.tasks.keys()]) if (!next.has(p)) void this.closeTask(p, 'revoked');
+  private onAssignment(joined: { generationId: number; memberId: string; memberAssignment: Record<string, number[]> }): void {
+    const next = new Set(joined.memberAssignment[this.inputs[0]!] ?? []);
+    for (const p of [...this.tasks.keys()]) if (!next.has(p)) this.closeTask(p, 'revoked');
     this.assigned = next;
-    if (this.paused.size > 0 && this.consumer) {
-      this.consumer.resume(this.inputs.map((topic) => ({ topic, partitions: [...this.paused] })));
-      this.paused.clear();
-    }
-    this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b) });
+    this.member = { generationId: joined.generationId, memberId: joined.memberId };
+    this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b), generation: joined.generationId });
   }
 
   private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
@@ -298,20 +332,14 @@ export class ProcessorRunner {
       try {
         done = await withRetry(() => this.processChunk(batch.topic, partition, chunk, heartbeat, batch.highWatermark), {
           ...this.retry,
-          onRetry: (err, attempt, delayMs) => this.log.warn('transaction failed, retrying after re-fencing and restoring the task', { err, attempt, delayMs, partition }),
+          onRetry: (err, attempt, delayMs) => this.log.warn('transaction failed, retrying after restoring the task', { err, attempt, delayMs, partition }),
         });
       } catch (err) {
         if (err instanceof TaskRevokedError) {
           this.log.info('partition revoked while its chunk was retried: leaving it to its new owner', { partition });
           return;
         }
-        if (err instanceof TaskFencedError || isFencingError(err)) {
-          this.log.warn('task fenced by a newer owner: pausing it until the next assignment', { partition, err });
-          this.paused.add(partition);
-          this.consumer?.pause(this.inputs.map((topic) => ({ topic, partitions: [partition] })));
-          await this.closeTask(partition, 'fenced');
-          return;
-        }
+        // A zombie's offsets refused by the group coordinator: kafkajs rejoins the group.
         if (isRebalanceError(err)) throw err;
         this.fail(err);
         return;
@@ -322,7 +350,7 @@ export class ProcessorRunner {
     }
   }
 
-  /** One transaction for one chunk, opening (fencing + restoring) the task first if needed. */
+  /** Processes one chunk and commits it with the instance's next transaction, opening (restoring) the task first if needed. */
   private async processChunk(
     topic: string,
     partition: number,
@@ -330,13 +358,13 @@ export class ProcessorRunner {
     heartbeat: () => Promise<void>,
     highWatermark: string,
   ): Promise<'processed' | 'repositioned'> {
-    // A retry after the partition moved must not fence its new owner by reopening the task.
+    // A retry after the partition moved must not reopen the task under its new owner.
     if (!this.tasks.has(partition) && !this.assigned.has(partition)) throw new TaskRevokedError(`task ${this.plan.name}/${partition} is no longer assigned here`);
-    const t = this.tasks.get(partition) ?? (await this.openTask(partition, topic, heartbeat));
+    const t = this.tasks.get(partition) ?? (await this.openTaskOnce(partition, topic, heartbeat));
     const position = t.positions.get(topic)!;
     const todo = chunk.filter((m) => BigInt(m.offset) >= position);
     if (todo.length === 0) {
-      // Everything here was committed already (by a previous owner, before we fenced it).
+      // Everything here was committed already (by a previous owner).
       if (BigInt(chunk[chunk.length - 1]!.offset) + 1n < position) {
         this.consumer!.seek({ topic, partition, offset: position.toString() });
         return 'repositioned';
@@ -345,7 +373,6 @@ export class ProcessorRunner {
     }
     const next = BigInt(todo[todo.length - 1]!.offset) + 1n;
     const startedAt = this.now();
-    const txn = await t.producer.transaction();
     try {
       const latency = this.metrics.processingLatency.labels(this.labels);
       for (const m of todo) {
@@ -362,7 +389,7 @@ export class ProcessorRunner {
         latency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       }
       const fx = t.chain.drain();
-      const messages: Parameters<typeof chunkBySize>[0] = [...fx.outputs];
+      const messages: OutboundMessage[] = [...fx.outputs];
       for (const letter of fx.deadLetters) {
         const encoded = await this.sink.encode(letter);
         messages.push({ topic: this.sink.topic, key: encoded.key, value: encoded.value, timestamp: letter.timestamp, headers: encoded.headers ?? {} });
@@ -380,11 +407,12 @@ export class ProcessorRunner {
         }
       }
       const processedAt = this.now();
-      for (const send of chunkBySize(messages)) await txn.sendBatch({ topicMessages: send, acks: -1 });
-      const metadata = encodeOffsetMetadata(t.chain.streamTimes());
-      await txn.sendOffsets({ consumerGroupId: this.groupId, topics: [{ topic, partitions: [{ partition, offset: next.toString(), metadata }] }] });
-      await txn.commit();
-      const committedAt = this.now();
+      const committedAt = await this.transactions.submit({
+        messages,
+        offset: { topic, partition, offset: next.toString(), metadata: encodeOffsetMetadata(t.chain.streamTimes()) },
+        member: this.member!,
+        isCurrent: () => this.tasks.get(partition) === t,
+      });
       for (const { store } of t.stores) store.commit();
       t.positions.set(topic, next);
       this.metrics.recordsIn.labels(this.labels).inc(fx.recordsIn);
@@ -397,93 +425,90 @@ export class ProcessorRunner {
       this.metrics.consumerLag.labels({ ...this.labels, topic, partition: String(partition) }).set(Number(BigInt(highWatermark) - next));
       return 'processed';
     } catch (err) {
-      await txn.abort().catch(() => undefined);
-      const fenced = isFencingError(err);
-      this.metrics.transactionAborts.labels({ ...this.labels, reason: fenced ? 'fenced' : (err as Error).name ?? 'error' }).inc();
-      // The task's memory may hold writes the aborted transaction never committed: drop it,
-      // and the retry reopens it from the changelog and the committed offsets.
-      await this.closeTask(partition, 'aborted');
-      if (fenced) throw new TaskFencedError(`task ${this.plan.name}/${partition} was fenced by a newer owner`, { cause: err });
+      this.metrics.transactionAborts.labels({ ...this.labels, reason: (err as Error).name ?? 'error' }).inc();
+      // The task's memory may hold writes that never committed: drop it, and the retry reopens
+      // it from the changelog and the committed offsets.
+      this.closeTask(partition, 'aborted');
       throw err;
     }
   }
 
+  /** Opens a task once, however many of its chunks ask for it at the same time. */
+  private openTaskOnce(partition: number, batchTopic: string, heartbeat: () => Promise<void>): Promise<LiveTask> {
+    let opening = this.opening.get(partition);
+    if (!opening) {
+      opening = this.openTask(partition, batchTopic, heartbeat).finally(() => this.opening.delete(partition));
+      this.opening.set(partition, opening);
+    }
+    return opening;
+  }
+
   /**
-   * Takes ownership of a partition: initialising its transactional id fences any older owner
-   * and settles its open transaction; only then are the changelogs and committed offsets final,
-   * so they are read after that.
+   * Takes ownership of a partition. The committed offsets are read first, waiting while a
+   * transaction (an older owner's) is still committing them; the changelogs are then replayed to
+   * their end, which a read_committed reader reaches only once every transaction writing them has
+   * ended. An older owner that has not committed by then never will: the group coordinator
+   * refuses its offsets, so its writes abort.
    */
   private async openTask(partition: number, batchTopic: string, heartbeat: () => Promise<void>): Promise<LiveTask> {
-    const producer = this.kafka.producer({
-      transactionalId: transactionalId(this.app, this.plan.name, partition),
-      idempotent: true,
-      maxInFlightRequests: 1,
-      transactionTimeout: this.transactionTimeoutMs,
-      retry: TASK_PRODUCER_RETRY,
-      createPartitioner: Partitioners.DefaultPartitioner,
+    const { positions, streamTimes } = await this.committedPositions(partition);
+    const stores: LoggedStore[] = [];
+    const taskStores = this.chain.map(() => new Map<string, ChangeLoggingStore<unknown>>());
+    const targets = this.chain.flatMap((p, i) =>
+      storeNames(p).map((name) => {
+        const inner: KeyValueStore<unknown> = new InMemoryKeyValueStore<unknown>();
+        const store = new ChangeLoggingStore(inner);
+        const serde = storeSerde(p, name);
+        const changelog = changelogTopic(this.app, p.name, name);
+        taskStores[i]!.set(name, store);
+        stores.push({ changelog, serde, store });
+        return {
+          topic: changelog,
+          partition,
+          apply: (key: string, value: Buffer | null) => (value === null ? inner.delete(key) : inner.put(key, serde.deserialize(value))),
+        };
+      }),
+    );
+    const restore = await restoreChangelogs({
+      kafka: this.kafka,
+      admin: this.admin!,
+      targets,
+      logger: this.log,
+      now: this.now,
+      heartbeat: () => heartbeat().catch((err: unknown) => this.log.debug('heartbeat during restore failed', { err })),
     });
-    await producer.connect();
-    try {
-      const fence = await producer.transaction();
-      await fence.abort();
+    this.metrics.restoreSeconds.labels(this.labels).observe(restore.durationMs / 1000);
+    this.metrics.restoredRecords.labels(this.labels).inc(restore.records);
 
-      const stores: LoggedStore[] = [];
-      const taskStores = this.chain.map(() => new Map<string, ChangeLoggingStore<unknown>>());
-      const targets = this.chain.flatMap((p, i) =>
-        storeNames(p).map((name) => {
-          const inner: KeyValueStore<unknown> = new InMemoryKeyValueStore<unknown>();
-          const store = new ChangeLoggingStore(inner);
-          const serde = storeSerde(p, name);
-          const changelog = changelogTopic(this.app, p.name, name);
-          taskStores[i]!.set(name, store);
-          stores.push({ changelog, serde, store });
-          return {
-            topic: changelog,
-            partition,
-            apply: (key: string, value: Buffer | null) => (value === null ? inner.delete(key) : inner.put(key, serde.deserialize(value))),
-          };
-        }),
-      );
-      const restore = await restoreChangelogs({
-        kafka: this.kafka,
-        admin: this.admin!,
-        targets,
-        logger: this.log,
-        now: this.now,
-        heartbeat: () => heartbeat().catch((err: unknown) => this.log.debug('heartbeat during restore failed', { err })),
-      });
-      this.metrics.restoreSeconds.labels(this.labels).observe(restore.durationMs / 1000);
-      this.metrics.restoredRecords.labels(this.labels).inc(restore.records);
-
-      const { positions, streamTimes } = await this.committedPositions(partition);
-      for (const [topic, offset] of positions) {
-        if (topic !== batchTopic) this.consumer!.seek({ topic, partition, offset: offset.toString() });
-      }
-      const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]! }));
-      const chain = new TaskChain(tasks, this.plan);
-      chain.restoreStreamTimes(streamTimes);
-      const live: LiveTask = { chain, stores, producer, positions };
-      this.tasks.set(partition, live);
-      this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
-      this.log.info('task restored', {
-        event: 'restore',
-        partition,
-        records: restore.records,
-        durationMs: restore.durationMs,
-        keys: Object.fromEntries(stores.map((s) => [s.changelog, s.store.size])),
-        positions: Object.fromEntries([...positions].map(([t, o]) => [t, o.toString()])),
-      });
-      return live;
-    } catch (err) {
-      await producer.disconnect().catch(() => undefined);
-      throw err;
+    for (const [topic, offset] of positions) {
+      if (topic !== batchTopic) this.consumer!.seek({ topic, partition, offset: offset.toString() });
     }
+    const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]! }));
+    const chain = new TaskChain(tasks, this.plan);
+    chain.restoreStreamTimes(streamTimes);
+    const live: LiveTask = { chain, stores, positions };
+    this.tasks.set(partition, live);
+    this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
+    this.log.info('task restored', {
+      event: 'restore',
+      partition,
+      records: restore.records,
+      durationMs: restore.durationMs,
+      keys: Object.fromEntries(stores.map((s) => [s.changelog, s.store.size])),
+      positions: Object.fromEntries([...positions].map(([t, o]) => [t, o.toString()])),
+    });
+    return live;
   }
 
   /** The next offset of each input, and the stream times committed with them (see offset-metadata). */
   private async committedPositions(partition: number): Promise<{ positions: Map<string, bigint>; streamTimes: StreamTimes }> {
     const admin = this.admin!;
-    const committed = await admin.fetchOffsets({ groupId: this.groupId, topics: this.inputs });
+    // UNSTABLE_OFFSET_COMMIT (retriable) while an older owner's transaction commits them; a
+    // dead one's is aborted by the broker after its transaction timeout.
+    const committed = await withRetry(() => admin.fetchOffsets({ groupId: this.groupId, topics: this.inputs, requireStable: true }), {
+      ...STABLE_OFFSETS_RETRY,
+      onRetry: (err, attempt) => this.log.info('committed offsets not stable yet: an earlier transaction is still open', { partition, attempt, err: (err as Error).message }),
+    });
     const out = new Map<string, bigint>();
     const times: StreamTimes[] = [];
     for (const topic of this.inputs) {
@@ -500,14 +525,12 @@ export class ProcessorRunner {
     return { positions: out, streamTimes: latestStreamTimes(times) };
   }
 
-  private async closeTask(partition: number, reason: string): Promise<void> {
-    const t = this.tasks.get(partition);
-    if (!t) return;
-    this.tasks.delete(partition);
+  /** Drops a task's state: a chunk of it not yet committed is refused (see TaskCommit.isCurrent). */
+  private closeTask(partition: number, reason: string): void {
+    if (!this.tasks.delete(partition)) return;
     this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
     for (const topic of this.inputs) this.metrics.consumerLag.remove({ ...this.labels, topic, partition: String(partition) });
     this.log.info('task closed', { partition, reason });
-    await t.producer.disconnect().catch((err: unknown) => this.log.warn('task producer did not disconnect cleanly', { partition, err }));
   }
 
   /**
@@ -552,7 +575,8 @@ export class ProcessorRunner {
 
   private async shutdown(): Promise<void> {
     await this.consumer?.disconnect().catch((err: unknown) => this.log.warn('consumer did not disconnect cleanly', { err }));
-    await Promise.all([...this.tasks.keys()].map((p) => this.closeTask(p, 'shutdown')));
+    for (const p of [...this.tasks.keys()]) this.closeTask(p, 'shutdown');
+    await this.transactions.close();
     await this.admin?.disconnect().catch(() => undefined);
   }
 }

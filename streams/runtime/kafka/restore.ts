@@ -46,9 +46,10 @@ function fixedAssigner(wanted: Map<string, number[]>): PartitionAssigner {
 }
 
 /**
- * Replays changelog partitions from the beginning to their end offset (read_committed, so the
- * entries of aborted transactions never reach a store). Runs before the task processes
- * anything: the caller has already fenced older producers, so the end offset is final.
+ * Replays changelog partitions from the beginning to their high watermark, read_committed: the
+ * entries of aborted transactions never reach a store, and a reader passes an open transaction's
+ * entries only once it has ended, so an older owner's last transaction is settled first (see
+ * ProcessorRunner.openTask). Runs before the task processes anything.
  */
 export async function restoreChangelogs(options: RestoreOptions): Promise<RestoreResult> {
   const { kafka, admin, targets, logger, heartbeat, timeoutMs = 600_000, now = Date.now } = options;

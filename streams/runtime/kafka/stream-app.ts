@@ -31,29 +31,38 @@ export interface StreamAppOptions {
   /** Told of every committed transaction of every runner (see ProcessorRunnerOptions.onCommit). */
   onCommit?: (timing: CommitTiming) => void;
   sessionTimeoutMs?: number;
+  /** See ProcessorRunnerOptions.transactionTimeoutMs. */
+  transactionTimeoutMs?: number;
+  /** See ProcessorRunnerOptions.instanceId: unique per running instance, stable across its restarts. */
+  instanceId?: string;
   replicationFactor?: number;
 }
 
 /**
- * kafkajs' text for CONCURRENT_TRANSACTIONS: a task's transaction begun while the broker still
- * writes the last one's commit markers. A task committing every few milliseconds meets it in a
- * few percent of its transactions and retries within milliseconds (TASK_PRODUCER_RETRY); routine,
- * as the Java client logs it at debug. Out of retries, the error reaches the runner, which logs it.
+ * kafkajs' texts for routine answers it logs as errors:
+ * - CONCURRENT_TRANSACTIONS: a transaction begun while the broker still writes the last one's
+ *   commit markers. A producer committing every few milliseconds meets it in a few percent of
+ *   its transactions and retries within milliseconds (TASK_PRODUCER_RETRY); the Java client logs
+ *   it at debug.
+ * - UNSTABLE_OFFSET_COMMIT: a task's new owner reading offsets an older owner's transaction is
+ *   still committing; the runner waits and logs that itself.
+ * Out of retries, either error reaches the runner, which logs it.
  */
-const CONCURRENT_TRANSACTIONS = 'another concurrent operation on the same transaction';
+const ROUTINE_ANSWERS = ['another concurrent operation on the same transaction', 'There are unstable offsets that need to be cleared'];
 
 /**
  * Routes kafkajs' own logs into the structured logger. kafkajs logs every retriable protocol
  * answer (a rebalance in progress, a fenced epoch) as ERROR; they are warnings here, since what
- * is really fatal reaches the runtime as a crash or a thrown error and is logged by it. A
- * CONCURRENT_TRANSACTIONS retry is not logged at all.
+ * is really fatal reaches the runtime as a crash or a thrown error and is logged by it. The
+ * routine answers above are not logged at all.
  */
 export function kafkajsLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: { level: logLevel; log: { message: string } & Record<string, unknown> }) => {
       const { message, timestamp: _t, logger: _l, ...fields } = log;
       if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
-      if (message.includes(CONCURRENT_TRANSACTIONS) || String(fields.error ?? '').includes(CONCURRENT_TRANSACTIONS)) return;
+      const error = String(fields.error ?? '');
+      if (ROUTINE_ANSWERS.some((text) => message.includes(text) || error.includes(text))) return;
       logger.warn(`kafkajs: ${message}`, { kafkajsLevel: logLevel[level], ...fields });
     };
 }
@@ -120,6 +129,8 @@ export class StreamApp {
           maxRecordsPerTransaction: options.maxRecordsPerTransaction,
           onCommit: options.onCommit,
           sessionTimeoutMs: options.sessionTimeoutMs,
+          transactionTimeoutMs: options.transactionTimeoutMs,
+          instanceId: options.instanceId,
           replicationFactor: options.replicationFactor,
         }),
     );

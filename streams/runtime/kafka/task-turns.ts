@@ -1,7 +1,8 @@
 /**
  * Work that must not overlap per key, while different keys run at once: a runner processes
- * several fetched batches concurrently, but a task's input topics share its partition number and
- * its one transactional producer holds one transaction at a time, so the task's batches take turns.
+ * several fetched batches concurrently, but a task's input topics share its partition number, and
+ * a task has one chunk at a time waiting to commit (its next chunk builds on that one's state
+ * and must not commit without it), so the task's batches take turns.
  */
 export class TaskTurns {
   private readonly last = new Map<number, Promise<void>>();

@@ -14,6 +14,8 @@ export interface ExactlyOnceOptions {
   brokers: string[];
   records: number;
   kills: number;
+  /** Instances frozen (SIGSTOP) past their session timeout and then resumed: zombies whose partitions moved. */
+  pauses?: number;
   instances: number;
   partitions?: number;
   keys?: number;
@@ -36,6 +38,7 @@ export interface ExactlyOnceReport {
   restore: { restores: number; maxMs: number; meanMs: number; maxRecords: number };
   throughputRecordsPerSec: number;
   killsPerformed: number;
+  pausesPerformed: number;
   instances: number;
 }
 
@@ -48,10 +51,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Runs the keyed counting topology in child processes, SIGKILLs them at random points of the
- * stream and restarts them, then reads every committed output and counts what was lost or doubled.
+ * stream and restarts them, freezes others into zombies, then reads every committed output and
+ * counts what was lost or doubled.
  */
 export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<ExactlyOnceReport & { check: CheckResult }> {
-  const { brokers, records, kills, instances, partitions = 4, keys = 1000, seed = Date.now() % 2 ** 31, sessionTimeoutMs = 6000, stallTimeoutMs = 120_000 } = options;
+  const { brokers, records, kills, pauses = 0, instances, partitions = 4, keys = 1000, seed = Date.now() % 2 ** 31, sessionTimeoutMs = 6000, stallTimeoutMs = 120_000 } = options;
   const say = options.progress ?? (() => undefined);
   const random = seededRandom(seed);
   const run = randomUUID().slice(0, 8);
@@ -66,7 +70,7 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
   const admin = kafka.admin();
   await admin.connect();
   const logDir = mkdtempSync(join(tmpdir(), `${app}-`));
-  say(`run ${run} (seed ${seed}): ${records} records, ${keys} keys, ${partitions} partitions, ${instances} instances, ${kills} kills${topics.relay ? ', relay+counter fused' : ''}; logs in ${logDir}`);
+  say(`run ${run} (seed ${seed}): ${records} records, ${keys} keys, ${partitions} partitions, ${instances} instances, ${kills} kills, ${pauses} pauses${topics.relay ? ', relay+counter fused' : ''}; logs in ${logDir}`);
 
   const restores: RestoreEvent[] = [];
   const ready = new Set<number>();
@@ -92,6 +96,8 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
   const readPositions = new Map<number, bigint>();
   let lastOutputAt = Date.now();
   let killsPerformed = 0;
+  let pausesPerformed = 0;
+  const frozen: Promise<void>[] = [];
   try {
     await admin.createTopics({
       waitForLeaders: true,
@@ -123,29 +129,40 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
     const started = Date.now();
     // Paced so the stream lasts about two seconds per kill: a pipeline that drains the input in
     // a blink would otherwise finish before the later kill points are reached.
-    const produced = produceInputs(kafka, topics.input, records, keys, random, checker, (kills + 1) * 2000);
+    const produced = produceInputs(kafka, topics.input, records, keys, random, checker, (kills + pauses + 1) * 2000);
 
-    // Kill points are fractions of the outputs seen, so every kill lands mid-stream.
-    const killAt = Array.from({ length: kills }, () => Math.floor(records * (0.05 + 0.85 * random()))).sort((a, b) => a - b);
+    // Fault points are fractions of the outputs seen, so every fault lands mid-stream.
+    const faultAt = [
+      ...Array.from({ length: kills }, () => ({ kind: 'kill' as const, at: Math.floor(records * (0.05 + 0.85 * random())) })),
+      ...Array.from({ length: pauses }, () => ({ kind: 'pause' as const, at: Math.floor(records * (0.05 + 0.85 * random())) })),
+    ].sort((a, b) => a.at - b.at);
     while (checker.distinctSeen < records) {
       if (fatal.length > 0) throw new Error(`an instance failed: ${fatal[0]}`);
       if (Date.now() - lastOutputAt > stallTimeoutMs) {
         say(`no new output for ${stallTimeoutMs} ms: stopping with ${records - checker.distinctSeen} ids unseen`);
         break;
       }
-      if (killAt.length > 0 && checker.distinctSeen >= killAt[0]!) {
-        killAt.shift();
+      if (faultAt.length > 0 && checker.distinctSeen >= faultAt[0]!.at) {
+        const { kind } = faultAt.shift()!;
         const alive = pool.running();
         const victim = alive[Math.floor(random() * alive.length)]!;
-        await pool.kill(victim);
-        killsPerformed++;
-        say(`SIGKILL instance ${victim} at ${checker.distinctSeen}/${records} outputs; restarting it`);
-        await sleep(200 + random() * 800);
-        pool.start(victim);
+        if (kind === 'kill') {
+          await pool.kill(victim);
+          killsPerformed++;
+          say(`SIGKILL instance ${victim} at ${checker.distinctSeen}/${records} outputs; restarting it`);
+          await sleep(200 + random() * 800);
+          pool.start(victim);
+        } else {
+          const ms = sessionTimeoutMs + 3000;
+          frozen.push(pool.pause(victim, ms));
+          pausesPerformed++;
+          say(`SIGSTOP instance ${victim} at ${checker.distinctSeen}/${records} outputs for ${ms} ms, past its session timeout`);
+        }
       }
       await sleep(50);
     }
     await produced;
+    await Promise.all(frozen);
     const lastNewOutput = lastOutputAt;
     // Let anything still in flight (a duplicate, say) land before stopping the instances.
     await sleep(2000);
@@ -168,6 +185,7 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
       },
       throughputRecordsPerSec: Math.round(check.produced / elapsedSec),
       killsPerformed,
+      pausesPerformed,
       instances,
       check,
     };

@@ -55,6 +55,22 @@ export class InstancePool {
     await this.signal(instance, 'SIGKILL', 0);
   }
 
+  /**
+   * SIGSTOP for `ms`, then SIGCONT: a process frozen past its session timeout (a long GC, a
+   * stalled VM) wakes up as a zombie, its partitions given to others, its transaction still open.
+   */
+  pause(instance: number, ms: number): Promise<void> {
+    const child = this.children.get(instance);
+    if (!child || child.exitCode !== null) return Promise.resolve();
+    child.kill('SIGSTOP');
+    return new Promise((resolve) =>
+      setTimeout(() => {
+        if (child.exitCode === null) child.kill('SIGCONT');
+        resolve();
+      }, ms),
+    );
+  }
+
   /** SIGTERM and wait for a graceful exit; SIGKILL after `graceMs`. */
   async stop(instance: number, graceMs = 30_000): Promise<void> {
     await this.signal(instance, 'SIGTERM', graceMs);
