@@ -58,13 +58,28 @@ describe('crashAction', () => {
 });
 
 describe('chunkBySize', () => {
-  it('splits a transaction into sends under the size cap, keeping order and partitions', () => {
-    const msgs = Array.from({ length: 10 }, (_, i) => ({ topic: i % 2 ? 'a' : 'b', key: null, value: Buffer.alloc(100, i), timestamp: i, headers: {}, partition: i % 2 ? undefined : 3 }));
-    const sends = chunkBySize(msgs, 400);
-    expect(sends.length).toBeGreaterThan(2);
-    const flat = sends.flatMap((s) => s.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, ts: m.timestamp, partition: m.partition }))));
-    expect(flat.map((m) => Number(m.ts)).sort((x, y) => x - y)).toEqual([...Array(10).keys()]);
+  const message = (i: number, topic: string, partition?: number) => ({ topic, key: null, value: Buffer.alloc(100, i), timestamp: i, headers: {}, partition });
+  const flatten = (sends: ReturnType<typeof chunkBySize>) => sends.flatMap((s) => s.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, ts: Number(m.timestamp), partition: m.partition }))));
+
+  it('caps each topic of a send, not the send: messages of other topics share it', () => {
+    // 170 bytes a message: two of a topic fit a 400-byte cap, three do not.
+    const msgs = Array.from({ length: 10 }, (_, i) => message(i, i % 2 ? 'a' : 'b', i % 2 ? undefined : 3));
+    const sends = chunkBySize(msgs, { perTopic: 400, total: 10_000 });
+    expect(sends.map((s) => s.map((t) => `${t.topic}:${t.messages.length}`))).toEqual([['b:2', 'a:2'], ['b:2', 'a:2'], ['b:1', 'a:1']]);
+    const flat = flatten(sends);
+    expect(flat.map((m) => m.ts).sort((x, y) => x - y)).toEqual([...Array(10).keys()]);
     expect(flat.filter((m) => m.topic === 'b').every((m) => m.partition === 3)).toBe(true);
+  });
+
+  it('keeps each topic in order and every send under its total cap', () => {
+    const msgs = Array.from({ length: 30 }, (_, i) => message(i, `t${i % 3}`));
+    const sends = chunkBySize(msgs, { perTopic: 10_000, total: 1000 });
+    for (const send of sends) expect(send.reduce((n, t) => n + t.messages.length, 0) * 170).toBeLessThanOrEqual(1000);
+    for (const topic of ['t0', 't1', 't2']) {
+      const order = flatten(sends).filter((m) => m.topic === topic).map((m) => m.ts);
+      expect(order).toEqual([...order].sort((x, y) => x - y));
+      expect(order).toHaveLength(10);
+    }
   });
 });
 

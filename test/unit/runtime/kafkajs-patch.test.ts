@@ -15,7 +15,11 @@ interface EosManager {
   initProducerId(): Promise<void>;
   beginTransaction(): void;
   addPartitionsToTransaction(topicData: { topic: string; partitions: { partition: number }[] }[]): Promise<void>;
-  sendOffsets(o: { consumerGroupId: string; topics: { topic: string; partitions: { partition: number; offset: string }[] }[] }): Promise<void>;
+  sendOffsets(o: {
+    consumerGroupId: string;
+    topics: { topic: string; partitions: { partition: number; offset: string }[] }[];
+    consumerGroupMetadata?: { generationId: number; memberId: string };
+  }): Promise<void>;
   commit(): Promise<void>;
 }
 
@@ -259,5 +263,98 @@ describe('kafkajs patch: a produce request finds its batch timestamps in one pas
     const [first, max] = await batchTimestamps([undefined]);
     expect(first).toBe(max);
     expect(Number(first)).toBeGreaterThan(Date.now() - 60_000);
+  });
+});
+
+describe('kafkajs patch: the protocol versions exactly-once v2 needs (KIP-447)', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  type Request = { apiVersion: number; encode(): Promise<{ buffer: Buffer }> };
+  type Response = { decode(b: Buffer): Promise<unknown>; parse(d: unknown): Promise<unknown> };
+  type Protocol = { versions: string[]; protocol(o: { version: number }): (args: object) => { request: Request; response: Response } };
+  const { requests, lookup } = require('kafkajs/src/protocol/requests') as { requests: Record<string, Protocol>; lookup: (v: object) => (apiKey: number, p: Protocol) => (args: object) => { request: Request } };
+  const apiKeys = require('kafkajs/src/protocol/requests/apiKeys') as Record<string, number>;
+  const KafkaDecoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => {
+    readInt16(): number;
+    readInt32(): number;
+    readInt64(): { toString(): string };
+    readBoolean(): boolean;
+    readUVarInt(): number;
+    readUVarIntString(): string | null;
+  };
+  const KafkaEncoder = require('kafkajs/src/protocol/encoder') as new () => {
+    writeInt16(v: number): InstanceType<typeof KafkaEncoder>;
+    writeInt32(v: number): InstanceType<typeof KafkaEncoder>;
+    writeInt64(v: string): InstanceType<typeof KafkaEncoder>;
+    writeUVarInt(v: number): InstanceType<typeof KafkaEncoder>;
+    writeUVarIntString(v: string | null): InstanceType<typeof KafkaEncoder>;
+    buffer: Buffer;
+  };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+
+  it('TxnOffsetCommit v3 carries the member and its generation, in the flexible encoding', async () => {
+    const { request } = requests.TxnOffsetCommit!.protocol({ version: 3 })({
+      transactionalId: 'app.proc.i1',
+      groupId: 'app.proc',
+      producerId: 42,
+      producerEpoch: 3,
+      generationId: 17,
+      memberId: 'member-a',
+      topics: [{ topic: 'in', partitions: [{ partition: 5, offset: '1234', metadata: 'st' }] }],
+    });
+    expect(request.apiVersion).toBe(3);
+    const d = new KafkaDecoder((await request.encode()).buffer);
+    expect(d.readUVarInt()).toBe(0); // request header v2: no tagged fields
+    expect([d.readUVarIntString(), d.readUVarIntString(), d.readInt64().toString(), d.readInt16()]).toEqual(['app.proc.i1', 'app.proc', '42', 3]);
+    expect([d.readInt32(), d.readUVarIntString(), d.readUVarIntString()]).toEqual([17, 'member-a', null]);
+    expect([d.readUVarInt() - 1, d.readUVarIntString(), d.readUVarInt() - 1]).toEqual([1, 'in', 1]);
+    expect([d.readInt32(), d.readInt64().toString(), d.readInt32(), d.readUVarIntString(), d.readUVarInt()]).toEqual([5, '1234', -1, 'st', 0]);
+    expect([d.readUVarInt(), d.readUVarInt()]).toEqual([0, 0]); // topic's and request's tagged fields
+  });
+
+  it('TxnOffsetCommit v3 answers a replaced member with its error', async () => {
+    const { response } = requests.TxnOffsetCommit!.protocol({ version: 3 })({ topics: [] });
+    const body = new KafkaEncoder().writeUVarInt(0).writeInt32(0).writeUVarInt(2).writeUVarIntString('in').writeUVarInt(2).writeInt32(5).writeInt16(25).writeUVarInt(0).writeUVarInt(0).writeUVarInt(0);
+    const decoded = await response.decode(body.buffer);
+    expect(decoded).toEqual({ throttleTime: 0, clientSideThrottleTime: 0, topics: [{ topic: 'in', partitions: [{ partition: 5, errorCode: 25 }] }] });
+    await expect(response.parse(decoded)).rejects.toMatchObject({ type: 'UNKNOWN_MEMBER_ID' });
+  });
+
+  it('OffsetFetch v7 asks for stable offsets and reports an open transaction as UNSTABLE_OFFSET_COMMIT (retriable)', async () => {
+    const { request, response } = requests.OffsetFetch!.protocol({ version: 7 })({ groupId: 'app.proc', topics: [{ topic: 'in', partitions: [{ partition: 0 }, { partition: 3 }] }], requireStable: true });
+    const d = new KafkaDecoder((await request.encode()).buffer);
+    expect([d.readUVarInt(), d.readUVarIntString(), d.readUVarInt() - 1, d.readUVarIntString(), d.readUVarInt() - 1, d.readInt32(), d.readInt32(), d.readUVarInt()]).toEqual([0, 'app.proc', 1, 'in', 2, 0, 3, 0]);
+    expect(d.readBoolean()).toBe(true);
+
+    const partition = (p: number, offset: string, metadata: string | null, errorCode: number) => (e: InstanceType<typeof KafkaEncoder>) => e.writeInt32(p).writeInt64(offset).writeInt32(-1).writeUVarIntString(metadata).writeInt16(errorCode).writeUVarInt(0);
+    const body = (errorCode: number) => {
+      const e = new KafkaEncoder().writeUVarInt(0).writeInt32(0).writeUVarInt(2).writeUVarIntString('in').writeUVarInt(3);
+      partition(0, '100', 'st', 0)(e);
+      partition(3, '-1', null, errorCode)(e);
+      return e.writeUVarInt(0).writeInt16(0).writeUVarInt(0).buffer;
+    };
+    const stable = await response.decode(body(0));
+    expect(await response.parse(stable)).toMatchObject({
+      responses: [{ topic: 'in', partitions: [{ partition: 0, offset: '100', metadata: 'st', errorCode: 0 }, { partition: 3, offset: '-1', metadata: null, errorCode: 0 }] }],
+      errorCode: 0,
+    });
+    await expect(response.parse(await response.decode(body(88)))).rejects.toMatchObject({ type: 'UNSTABLE_OFFSET_COMMIT', retriable: true });
+  });
+
+  it('uses the newest version both sides implement, even where ours have gaps', () => {
+    const version = (maxVersion: number) => lookup({ [apiKeys.TxnOffsetCommit!]: { minVersion: 0, maxVersion } })(apiKeys.TxnOffsetCommit!, requests.TxnOffsetCommit!);
+    const apiVersion = (maxVersion: number) => version(maxVersion)({ topics: [] }).request.apiVersion;
+    expect([apiVersion(1), apiVersion(2), apiVersion(3), apiVersion(5)]).toEqual([1, 1, 3, 3]);
+  });
+
+  it('a transaction sends its offsets with the group metadata it is given', async () => {
+    const f = fakeCluster();
+    const sent: object[] = [];
+    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.i1' });
+    const coordinator = (await f.cluster.findGroupCoordinator({ groupId: 'app.proc', coordinatorType: 0 })) as unknown as { txnOffsetCommit: (request: object) => Promise<void> };
+    coordinator.txnOffsetCommit = async (request) => void sent.push(request);
+    await eos.initProducerId();
+    eos.beginTransaction();
+    await eos.sendOffsets({ consumerGroupId: 'app.proc', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '10' }] }], consumerGroupMetadata: { generationId: 4, memberId: 'm' } });
+    expect(sent).toEqual([expect.objectContaining({ groupId: 'app.proc', generationId: 4, memberId: 'm', groupInstanceId: undefined })]);
   });
 });
