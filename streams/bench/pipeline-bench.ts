@@ -42,7 +42,7 @@ export interface PipelineBenchOptions {
   log(line: string): void;
 }
 
-/** p50 and p99 of one stage of the workers' transactions, ms. */
+/** p50 and p99 of one stage of the workers' committed chunks, ms. */
 export interface StageMs {
   p50: number;
   p99: number;
@@ -83,7 +83,7 @@ export interface PhaseResult {
   workerGc: WorkerGc;
   /** The workers' event-loop delay in the phase (the worst instance's). */
   workerEventLoop: WorkerEventLoop;
-  /** Where the workers' transactions spent their time (latency phases: in the measured window). */
+  /** Where the workers' committed chunks spent their time (latency phases: in the measured window; a pipeline transaction carries a round of them). */
   transactions: TransactionBreakdown | null;
   /** Latency phases: event-loop delay of this process, which publishes the requests and reads the outputs. */
   harnessEventLoop?: { p99Ms: number; maxMs: number };
@@ -131,7 +131,7 @@ const describeStage = (s: StageMs) => `${s.p50}/${s.p99}`;
 const describeBreakdown = (t: TransactionBreakdown | null): string =>
   t === null
     ? 'no transactions reported'
-    : `${t.count} transactions of ${t.recordsP50} records (p50); p50/p99 ms: waited ${describeStage(t.waitMs)}, processed ${describeStage(t.processMs)}, committed ${describeStage(t.commitMs)}`;
+    : `${t.count} chunks of ${t.recordsP50} records (p50); p50/p99 ms: waited ${describeStage(t.waitMs)}, processed ${describeStage(t.processMs)}, committed ${describeStage(t.commitMs)}`;
 
 /**
  * `prm bench pipeline`: on fresh prefixed topics, a backlog of realistic requests is drained (a)

@@ -28,7 +28,7 @@ export interface StreamAppOptions {
   metrics?: RuntimeMetrics;
   retry?: RetryOptions;
   maxRecordsPerTransaction?: number;
-  /** Told of every committed transaction of every runner (see ProcessorRunnerOptions.onCommit). */
+  /** Told of every committed chunk of every runner (see ProcessorRunnerOptions.onCommit). */
   onCommit?: (timing: CommitTiming) => void;
   sessionTimeoutMs?: number;
   /** See ProcessorRunnerOptions.transactionTimeoutMs. */
