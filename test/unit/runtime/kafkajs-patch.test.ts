@@ -340,6 +340,12 @@ describe('kafkajs patch: the protocol versions exactly-once v2 needs (KIP-447)',
     await expect(response.parse(await response.decode(body(88)))).rejects.toMatchObject({ type: 'UNSTABLE_OFFSET_COMMIT', retriable: true });
   });
 
+  it("OffsetFetch v7 without topics asks for all of the group's (null, as the older versions send an empty list)", async () => {
+    const { request } = requests.OffsetFetch!.protocol({ version: 7 })({ groupId: 'app.proc', topics: [] });
+    const d = new KafkaDecoder((await request.encode()).buffer);
+    expect([d.readUVarInt(), d.readUVarIntString(), d.readUVarInt(), d.readBoolean(), d.readUVarInt()]).toEqual([0, 'app.proc', 0, false, 0]);
+  });
+
   it('uses the newest version both sides implement, even where ours have gaps', () => {
     const version = (maxVersion: number) => lookup({ [apiKeys.TxnOffsetCommit!]: { minVersion: 0, maxVersion } })(apiKeys.TxnOffsetCommit!, requests.TxnOffsetCommit!);
     const apiVersion = (maxVersion: number) => version(maxVersion)({ topics: [] }).request.apiVersion;
