@@ -24,10 +24,6 @@ export interface InstanceTransactionsOptions {
   logger: Logger;
   /** Told of every committed transaction and how many chunks it carried. */
   onRoundCommitted?: (chunks: number) => void;
-  /** Told of a transaction that failed, and how many failed in a row; the next waits `backoffMs(failures)`. */
-  onRoundFailed?: (err: unknown, failuresInARow: number) => void;
-  /** Pause before the round after `failuresInARow` failed ones. Default 100 ms doubling to 5 s. */
-  backoffMs?: (failuresInARow: number) => number;
   now?: () => number;
 }
 
@@ -50,12 +46,9 @@ interface Pending {
  * aborts its transaction. A new owner reads committed offsets with `requireStable`, so it waits
  * for a transaction that was already committing them.
  *
- * Rounds are pipelined, as a Kafka Streams thread keeps processing while its producer sends: a
- * task hands its chunk over and goes on (see `inFlight` for the back-pressure), so the next
- * fetch is processed while this round commits. A task's later chunks build on its earlier ones,
- * so when a round fails, every task in it must be reopened from its committed state and its
- * chunks in later rounds are refused (`isCurrent`). The producer is dropped and the next round
- * starts, after a back-off, from InitProducerId, which also settles whatever the abort left open.
+ * A round that fails aborts as a whole and every task in it must be reopened from the committed
+ * state; the producer is dropped and the next round starts from InitProducerId, which also
+ * settles whatever the failed abort left open.
  */
 export class InstanceTransactions {
   private readonly createProducer: () => Producer;
@@ -63,9 +56,6 @@ export class InstanceTransactions {
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly onRoundCommitted: (chunks: number) => void;
-  private readonly onRoundFailed: (err: unknown, failuresInARow: number) => void;
-  private readonly backoffMs: (failuresInARow: number) => number;
-  private failuresInARow = 0;
   /** Created on the first round and after a failed one; connecting it initialises the transactional id. */
   private producer?: { client: Producer; connected: Promise<void> };
   private next: Pending[] = [];
@@ -78,8 +68,6 @@ export class InstanceTransactions {
     this.log = options.logger;
     this.now = options.now ?? Date.now;
     this.onRoundCommitted = options.onRoundCommitted ?? (() => undefined);
-    this.onRoundFailed = options.onRoundFailed ?? (() => undefined);
-    this.backoffMs = options.backoffMs ?? ((n) => Math.min(5000, 100 * 2 ** (n - 1)));
   }
 
   /**
@@ -93,18 +81,9 @@ export class InstanceTransactions {
     });
   }
 
-  /**
-   * Settles when the transaction committing now (if any) has ended: a task that handed a chunk
-   * over waits for this before taking more input, so one round commits while the next fills and
-   * processing never runs more than a round ahead of what is committed.
-   */
-  inFlight(): Promise<void> {
-    return this.committing ?? Promise.resolve();
-  }
-
-  /** Commits what was handed over (or fails it), then closes the producer. */
+  /** Waits for the transaction in flight, then closes the producer. */
   async close(): Promise<void> {
-    while (this.committing || this.next.length > 0 || this.flushScheduled) await (this.committing ?? new Promise<void>((resolve) => setImmediate(resolve)));
+    await this.committing;
     await this.dropProducer();
   }
 
@@ -121,12 +100,10 @@ export class InstanceTransactions {
       if (this.next.length === 0 || this.committing) return;
       const round = this.next;
       this.next = [];
-      this.committing = this.commitRound(round)
-        .catch((err: unknown) => this.log.error('a transaction round failed unexpectedly', { err }))
-        .finally(() => {
-          this.committing = undefined;
-          if (this.next.length > 0) this.schedule();
-        });
+      this.committing = this.commitRound(round).finally(() => {
+        this.committing = undefined;
+        if (this.next.length > 0) this.schedule();
+      });
     });
   }
 
@@ -153,13 +130,8 @@ export class InstanceTransactions {
         ? new StreamError(`the instance producer was fenced (another producer took its transactional id, or its transaction outlived the timeout)`, { retriable: true, cause: err })
         : err;
       for (const p of current) p.reject(reported);
-      this.failuresInARow++;
-      this.onRoundFailed(reported, this.failuresInARow);
-      // Held as the round in flight, so tasks wait out the back-off before taking more input.
-      await new Promise((resolve) => setTimeout(resolve, this.backoffMs(this.failuresInARow)));
       return;
     }
-    this.failuresInARow = 0;
     this.onRoundCommitted(current.length);
     const committedAt = this.now();
     for (const p of current) p.resolve(committedAt);

@@ -44,7 +44,7 @@ export interface ProcessorRunnerOptions {
   deadLetters: DeadLetterSink;
   metrics?: RuntimeMetrics;
   logger?: Logger;
-  /** Retries of a chunk whose task failed to open or to process it retriably (each after reopening the task). A failed transaction is redone by rewinding instead (see onChunkFailed). */
+  /** Retries of a chunk whose task failed to open, process or commit it (each after reopening the task). */
   retry?: RetryOptions;
   /** Records per transaction; larger batches from a fetch are split. Default 2000. */
   maxRecordsPerTransaction?: number;
@@ -103,10 +103,8 @@ interface LoggedStore {
 interface LiveTask {
   chain: TaskChain;
   stores: LoggedStore[];
-  /** Next offset to process per input topic: past every chunk handed over to a transaction. */
-  next: Map<string, bigint>;
-  /** Next offset per input topic as the last committed transaction recorded it: where a failed one rewinds to. */
-  committed: Map<string, bigint>;
+  /** Next offset to process per input topic: what the last commit recorded. */
+  positions: Map<string, bigint>;
 }
 
 const runtimeEntrySerde = jsonSerde<RuntimeEntry>();
@@ -117,9 +115,6 @@ const runtimeEntrySerde = jsonSerde<RuntimeEntry>();
  * check for timed-out transactions, up to a minute with the default timeouts).
  */
 const STABLE_OFFSETS_RETRY: RetryOptions = { retries: 30, initialDelayMs: 50, maxDelayMs: 3000 };
-
-/** How long transactions may go on failing retriably before the processor stops (see onRoundFailed). */
-const COMMIT_FAILURE_BUDGET_MS = 5 * 60_000;
 
 /** About two minutes of attempts: a broker restart, with its controller election, fits in it. */
 const REJOIN_RETRY: RetryOptions = { retries: 15, initialDelayMs: 500, maxDelayMs: 10_000 };
@@ -190,8 +185,6 @@ export class ProcessorRunner {
   /** Tasks being opened, so a task's chunks retried together restore it once. */
   private readonly opening = new Map<number, Promise<LiveTask>>();
   private readonly transactions: InstanceTransactions;
-  /** When the transactions failing now (if they are) began to fail. */
-  private failingSince = 0;
   /** A task's batches run one after another (see concurrentBatches). */
   private readonly turns = new TaskTurns();
   private readonly concurrentBatches: number;
@@ -229,7 +222,6 @@ export class ProcessorRunner {
       logger: this.log,
       now: this.now,
       onRoundCommitted: () => this.metrics.transactions.labels(this.labels).inc(),
-      onRoundFailed: (err, failuresInARow) => this.onRoundFailed(err, failuresInARow),
       createProducer: () =>
         this.kafka.producer({
           transactionalId: instanceTransactionalId,
@@ -339,49 +331,41 @@ export class ProcessorRunner {
       const chunk = batch.messages.slice(i, i + this.maxRecords);
       let done: 'processed' | 'repositioned';
       try {
-        done = await withRetry(() => this.processChunk(batch.topic, partition, chunk, heartbeat, batch.highWatermark, isStale), {
+        done = await withRetry(() => this.processChunk(batch.topic, partition, chunk, heartbeat, batch.highWatermark), {
           ...this.retry,
-          onRetry: (err, attempt, delayMs) => this.log.warn('chunk failed, retrying after reopening the task', { err, attempt, delayMs, partition }),
+          onRetry: (err, attempt, delayMs) => this.log.warn('transaction failed, retrying after restoring the task', { err, attempt, delayMs, partition }),
         });
       } catch (err) {
         if (err instanceof TaskRevokedError) {
           this.log.info('partition revoked while its chunk was retried: leaving it to its new owner', { partition });
           return;
         }
+        // A zombie's offsets refused by the group coordinator: kafkajs rejoins the group.
         if (isRebalanceError(err)) throw err;
         this.fail(err);
         return;
       }
-      // Stale: a failed transaction rewound this partition meanwhile (see onChunkFailed).
-      if (done === 'repositioned' || isStale()) return;
+      if (done === 'repositioned') return;
       resolveOffset(chunk[chunk.length - 1]!.offset);
       await heartbeat();
     }
   }
 
-  /**
-   * Processes one chunk on its task (opening, i.e. restoring, the task first if needed) and hands
-   * it to the instance's next transaction. Returns once the transaction before that one has
-   * ended (back-pressure), not its own: the outcome arrives in the submit's callbacks.
-   */
+  /** Processes one chunk and commits it with the instance's next transaction, opening (restoring) the task first if needed. */
   private async processChunk(
     topic: string,
     partition: number,
     chunk: KafkaMessage[],
     heartbeat: () => Promise<void>,
     highWatermark: string,
-    isStale: () => boolean,
   ): Promise<'processed' | 'repositioned'> {
     // A retry after the partition moved must not reopen the task under its new owner.
     if (!this.tasks.has(partition) && !this.assigned.has(partition)) throw new TaskRevokedError(`task ${this.plan.name}/${partition} is no longer assigned here`);
     const t = this.tasks.get(partition) ?? (await this.openTaskOnce(partition, topic, heartbeat));
-    // Fetched before a failed transaction rewound the partition: its records follow ones that
-    // must be processed again first, and kafkajs fetches them from the rewound offset.
-    if (isStale()) return 'repositioned';
-    const position = t.next.get(topic)!;
+    const position = t.positions.get(topic)!;
     const todo = chunk.filter((m) => BigInt(m.offset) >= position);
     if (todo.length === 0) {
-      // Everything here was processed already (or committed by a previous owner).
+      // Everything here was committed already (by a previous owner).
       if (BigInt(chunk[chunk.length - 1]!.offset) + 1n < position) {
         this.consumer!.seek({ topic, partition, offset: position.toString() });
         return 'repositioned';
@@ -390,8 +374,6 @@ export class ProcessorRunner {
     }
     const next = BigInt(todo[todo.length - 1]!.offset) + 1n;
     const startedAt = this.now();
-    let fx: ReturnType<TaskChain['drain']>;
-    const messages: OutboundMessage[] = [];
     try {
       const latency = this.metrics.processingLatency.labels(this.labels);
       for (const m of todo) {
@@ -407,89 +389,48 @@ export class ProcessorRunner {
         });
         latency.observe(Number(process.hrtime.bigint() - started) / 1e9);
       }
-      fx = t.chain.drain();
-      messages.push(...fx.outputs);
+      const fx = t.chain.drain();
+      const messages: OutboundMessage[] = [...fx.outputs];
       for (const letter of fx.deadLetters) {
         const encoded = await this.sink.encode(letter);
         messages.push({ topic: this.sink.topic, key: encoded.key, value: encoded.value, timestamp: letter.timestamp, headers: encoded.headers ?? {} });
       }
-    } catch (err) {
-      // The task's memory may hold half a chunk: drop it, and the retry reopens it from the
-      // changelog and the committed offsets.
-      this.closeTask(partition, 'aborted');
-      throw err;
-    }
-    for (const { changelog, serde, store } of t.stores) {
-      for (const c of store.changes()) {
-        messages.push({
-          topic: changelog,
-          partition,
-          key: Buffer.from(c.key, 'utf8'),
-          value: c.value === undefined ? null : serde.serialize(c.value),
-          timestamp: this.now(),
-          headers: {},
-        });
+      for (const { changelog, serde, store } of t.stores) {
+        for (const c of store.changes()) {
+          messages.push({
+            topic: changelog,
+            partition,
+            key: Buffer.from(c.key, 'utf8'),
+            value: c.value === undefined ? null : serde.serialize(c.value),
+            timestamp: this.now(),
+            headers: {},
+          });
+        }
       }
-      // The next chunk's changes start from here; if this one never commits, the task is dropped.
-      store.commit();
-    }
-    t.next.set(topic, next);
-    const processedAt = this.now();
-    this.transactions
-      .submit({
+      const processedAt = this.now();
+      const committedAt = await this.transactions.submit({
         messages,
         offset: { topic, partition, offset: next.toString(), metadata: encodeOffsetMetadata(t.chain.streamTimes()) },
         member: this.member!,
         isCurrent: () => this.tasks.get(partition) === t,
-      })
-      .then(
-        (committedAt) => {
-          t.committed.set(topic, next);
-          this.metrics.recordsIn.labels(this.labels).inc(fx.recordsIn);
-          this.metrics.recordsOut.labels(this.labels).inc(fx.outputs.length);
-          this.metrics.deadLetters.labels(this.labels).inc(fx.deadLetters.length);
-          this.metrics.lateRecords.labels(this.labels).inc(fx.late);
-          this.metrics.commitLatency.labels(this.labels).observe((committedAt - processedAt) / 1000);
-          this.metrics.consumerLag.labels({ ...this.labels, topic, partition: String(partition) }).set(Number(BigInt(highWatermark) - next));
-          this.onCommit?.({ partition, records: todo.length, firstRecordAt: Number(todo[0]!.timestamp), startedAt, processedAt, committedAt });
-        },
-        (err: unknown) => this.onChunkFailed(partition, t, err),
-      );
-    await this.transactions.inFlight();
-    return 'processed';
-  }
-
-  /**
-   * A chunk that will not commit: its task is dropped (its memory holds what never committed)
-   * and its partition's inputs are rewound to what the task last committed, so kafkajs fetches
-   * them again and the reopened task processes them again. Not if the task was reopened since
-   * (it rewound then) or the partition moved.
-   */
-  private onChunkFailed(partition: number, t: LiveTask, err: unknown): void {
-    this.metrics.transactionAborts.labels({ ...this.labels, reason: (err as Error).name ?? 'error' }).inc();
-    const reopened = this.tasks.has(partition) && this.tasks.get(partition) !== t;
-    if (this.tasks.get(partition) === t) this.closeTask(partition, 'aborted');
-    if (reopened || this.stopping || !this.assigned.has(partition) || !this.consumer) return;
-    for (const [topic, offset] of t.committed) this.consumer.seek({ topic, partition, offset: offset.toString() });
-  }
-
-  /**
-   * A transaction that failed. Its chunks are redone (see onChunkFailed) after a back-off; a
-   * rebalance is kafkajs' to handle (the next heartbeat rejoins). An error that retrying cannot
-   * cure stops the processor, and so do retriable ones that go on for COMMIT_FAILURE_BUDGET_MS
-   * (Kafka Streams' task.timeout.ms): a broker restart is waited out, a broker gone for good is not.
-   */
-  private onRoundFailed(err: unknown, failuresInARow: number): void {
-    if (isRebalanceError(err)) {
-      this.log.info('transaction refused: this member was replaced in a rebalance; its tasks reopen after rejoining', { err: (err as Error).message });
-      return;
+      });
+      for (const { store } of t.stores) store.commit();
+      t.positions.set(topic, next);
+      this.metrics.recordsIn.labels(this.labels).inc(fx.recordsIn);
+      this.metrics.recordsOut.labels(this.labels).inc(fx.outputs.length);
+      this.metrics.deadLetters.labels(this.labels).inc(fx.deadLetters.length);
+      this.metrics.lateRecords.labels(this.labels).inc(fx.late);
+      this.metrics.commitLatency.labels(this.labels).observe((committedAt - processedAt) / 1000);
+      this.onCommit?.({ partition, records: todo.length, firstRecordAt: Number(todo[0]!.timestamp), startedAt, processedAt, committedAt });
+      this.metrics.consumerLag.labels({ ...this.labels, topic, partition: String(partition) }).set(Number(BigInt(highWatermark) - next));
+      return 'processed';
+    } catch (err) {
+      this.metrics.transactionAborts.labels({ ...this.labels, reason: (err as Error).name ?? 'error' }).inc();
+      // The task's memory may hold writes that never committed: drop it, and the retry reopens
+      // it from the changelog and the committed offsets.
+      this.closeTask(partition, 'aborted');
+      throw err;
     }
-    if (failuresInARow === 1) this.failingSince = this.now();
-    if (!isRetriable(err) || this.now() - this.failingSince > COMMIT_FAILURE_BUDGET_MS) {
-      this.fail(err);
-      return;
-    }
-    this.log.warn('transaction failed, its tasks reopen from what they committed', { err, failuresInARow });
   }
 
   /** Opens a task once, however many of its chunks ask for it at the same time. */
@@ -545,7 +486,7 @@ export class ProcessorRunner {
     const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]! }));
     const chain = new TaskChain(tasks, this.plan);
     chain.restoreStreamTimes(streamTimes);
-    const live: LiveTask = { chain, stores, next: new Map(positions), committed: positions };
+    const live: LiveTask = { chain, stores, positions };
     this.tasks.set(partition, live);
     this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
     this.log.info('task restored', {
@@ -634,8 +575,8 @@ export class ProcessorRunner {
 
   private async shutdown(): Promise<void> {
     await this.consumer?.disconnect().catch((err: unknown) => this.log.warn('consumer did not disconnect cleanly', { err }));
-    await this.transactions.close();
     for (const p of [...this.tasks.keys()]) this.closeTask(p, 'shutdown');
+    await this.transactions.close();
     await this.admin?.disconnect().catch(() => undefined);
   }
 }
