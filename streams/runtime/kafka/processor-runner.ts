@@ -182,8 +182,6 @@ export class ProcessorRunner {
   private assigned = new Set<number>();
   /** The group generation this member is in (from the last join): every chunk is committed under it. */
   private member?: ConsumerGroupMetadata;
-  /** Tasks being opened, so a task's chunks retried together restore it once. */
-  private readonly opening = new Map<number, Promise<LiveTask>>();
   private readonly transactions: InstanceTransactions;
   /** A task's batches run one after another (see concurrentBatches). */
   private readonly turns = new TaskTurns();
@@ -361,7 +359,7 @@ export class ProcessorRunner {
   ): Promise<'processed' | 'repositioned'> {
     // A retry after the partition moved must not reopen the task under its new owner.
     if (!this.tasks.has(partition) && !this.assigned.has(partition)) throw new TaskRevokedError(`task ${this.plan.name}/${partition} is no longer assigned here`);
-    const t = this.tasks.get(partition) ?? (await this.openTaskOnce(partition, topic, heartbeat));
+    const t = this.tasks.get(partition) ?? (await this.openTask(partition, topic, heartbeat));
     const position = t.positions.get(topic)!;
     const todo = chunk.filter((m) => BigInt(m.offset) >= position);
     if (todo.length === 0) {
@@ -431,16 +429,6 @@ export class ProcessorRunner {
       this.closeTask(partition, 'aborted');
       throw err;
     }
-  }
-
-  /** Opens a task once, however many of its chunks ask for it at the same time. */
-  private openTaskOnce(partition: number, batchTopic: string, heartbeat: () => Promise<void>): Promise<LiveTask> {
-    let opening = this.opening.get(partition);
-    if (!opening) {
-      opening = this.openTask(partition, batchTopic, heartbeat).finally(() => this.opening.delete(partition));
-      this.opening.set(partition, opening);
-    }
-    return opening;
   }
 
   /**
