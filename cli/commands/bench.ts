@@ -133,6 +133,15 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
         p.offeredPerSecond === null ? '-' : stage(p.transactions?.waitMs), stage(p.transactions?.processMs), stage(p.transactions?.commitMs),
       ]),
     ]));
+    const latencyPhases = report.phases.filter((p) => p.recordPath);
+    if (latencyPhases.length > 0) {
+      // Per record, so a stall weighs as the records that waited behind it (the end-to-end p99 is per record too).
+      print('\nlatency phases, per record: p50 / p99 ms from its send until its batch was fetched, its chunk taken up, processed, committed; end-to-end adds the\n commit markers and the reader\'s fetch');
+      print(renderTable([
+        ['phase', 'fetched', 'taken up', 'processed', 'committed', 'end-to-end'],
+        ...latencyPhases.map((p) => [p.phase, stage(p.recordPath?.fetchedMs), stage(p.recordPath?.startedMs), stage(p.recordPath?.processedMs), stage(p.recordPath?.committedMs), stage(p.p50Ms === null || p.p99Ms === null ? undefined : { p50: p.p50Ms, p99: p.p99Ms })]),
+      ]));
+    }
     print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test (node ${report.setup.workerNodeFlags.join(' ')}); ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);

@@ -14,8 +14,8 @@ import { type TopicSpec, userKeyedPartitions, valueSubject } from '../../schemas
 import type { ExecutionRequest } from '../../schemas/types.generated';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
-import { quantile, Series, steadyRate } from './stats';
-import { benchTopic, benchTopicSpecs, unknownUsage, type WorkerCommits, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
+import { type MsCounts, quantile, quantileOfCounts, Series, steadyRate } from './stats';
+import { benchTopic, benchTopicSpecs, mergeCommits, unknownUsage, type WorkerCommits, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
 import { processorNodeFlags } from '../runtime/node-flags';
 
 export interface PipelineBenchOptions {
@@ -59,6 +59,18 @@ export interface TransactionBreakdown {
   commitMs: StageMs;
 }
 
+/**
+ * Where each record's time went in a latency phase, p50 and p99 over records (not chunks), each
+ * from its send: its batch fetched, its chunk taken up, processed, committed. What the phase's
+ * end-to-end latency has beyond `committed` is the commit markers and the reader's fetch.
+ */
+export interface RecordPath {
+  fetchedMs: StageMs;
+  startedMs: StageMs;
+  processedMs: StageMs;
+  committedMs: StageMs;
+}
+
 export type PhaseName = 'raw-plain' | 'raw-eos' | 'pipeline-max' | 'raw-eos-latency' | 'pipeline-latency' | 'pipeline-latency-sustainable';
 
 export interface PhaseResult {
@@ -85,6 +97,8 @@ export interface PhaseResult {
   workerEventLoop: WorkerEventLoop;
   /** Where the workers' committed chunks spent their time (latency phases: in the measured window; a pipeline transaction carries a round of them). */
   transactions: TransactionBreakdown | null;
+  /** Latency phases: the same, per record, in the measured window. */
+  recordPath?: RecordPath | null;
   /** Latency phases: event-loop delay of this process, which publishes the requests and reads the outputs. */
   harnessEventLoop?: { p99Ms: number; maxMs: number };
   /** Pipeline throughput over the raw exactly-once (and plain) loop's, measured in this run. */
@@ -127,7 +141,18 @@ function breakdown(c: WorkerCommits): TransactionBreakdown | null {
   return { count: c.records.length, recordsP50: quantile(c.records, 0.5), waitMs: stage(c.waitMs), processMs: stage(c.processMs), commitMs: stage(c.commitMs) };
 }
 
+function recordPath(c: WorkerCommits): RecordPath | null {
+  const r = c.perRecord;
+  if (Object.keys(r.committedMs).length === 0) return null;
+  const of = (counts: MsCounts): StageMs => ({ p50: quantileOfCounts(counts, 0.5), p99: quantileOfCounts(counts, 0.99) });
+  return { fetchedMs: of(r.fetchedMs), startedMs: of(r.startedMs), processedMs: of(r.processedMs), committedMs: of(r.committedMs) };
+}
+
 const describeStage = (s: StageMs) => `${s.p50}/${s.p99}`;
+const describeRecordPath = (r: RecordPath | null): string =>
+  r === null
+    ? 'no records committed'
+    : `per record from its send, p50/p99 ms: fetched ${describeStage(r.fetchedMs)}, taken up ${describeStage(r.startedMs)}, processed ${describeStage(r.processedMs)}, committed ${describeStage(r.committedMs)}`;
 const describeBreakdown = (t: TransactionBreakdown | null): string =>
   t === null
     ? 'no transactions reported'
@@ -403,12 +428,7 @@ function startWorkers(config: WorkerConfig, instances: number, log: (line: strin
           runMs: a.eventLoop.runMs + b.eventLoop.runMs,
           cpuWaitMs: a.eventLoop.cpuWaitMs + b.eventLoop.cpuWaitMs,
         },
-        commits: {
-          records: [...a.commits.records, ...b.commits.records],
-          waitMs: [...a.commits.waitMs, ...b.commits.waitMs],
-          processMs: [...a.commits.processMs, ...b.commits.processMs],
-          commitMs: [...a.commits.commitMs, ...b.commits.commitMs],
-        },
+        commits: mergeCommits(a.commits, b.commits),
       })),
   };
 }
@@ -597,7 +617,7 @@ async function ratePhase(
   const p50 = quantile(measured, 0.5);
   const p99 = quantile(measured, 0.99);
   if (!caughtUp) o.log(`  ${phase}: dispatches never caught up with the offered rate in the 60 s warm-up`);
-  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ${describeUsage(usage)}; ${describeBreakdown(breakdown(usage.commits))}; this process' event loop delay p99 ${harnessEventLoop.p99Ms} ms, max ${harnessEventLoop.maxMs} ms`);
+  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ${describeUsage(usage)}; ${describeBreakdown(breakdown(usage.commits))}; ${describeRecordPath(recordPath(usage.commits))}; this process' event loop delay p99 ${harnessEventLoop.p99Ms} ms, max ${harnessEventLoop.maxMs} ms`);
   return {
     phase,
     description: config.mode === 'pipeline'
@@ -613,6 +633,7 @@ async function ratePhase(
     workerGc: roundGc(usage.gc),
     workerEventLoop: roundLoop(usage.eventLoop),
     transactions: breakdown(usage.commits),
+    recordPath: recordPath(usage.commits),
     harnessEventLoop,
     ratioToRawEos: null, ratioToRawPlain: null,
     sustained,

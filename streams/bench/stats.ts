@@ -7,6 +7,37 @@ export function quantile(samples: ArrayLike<number>, q: number): number {
 }
 
 /**
+ * How many samples fell on each whole millisecond: a quantile over a million records that crosses
+ * a pipe as a few hundred entries, and whose instances merge by adding.
+ */
+export type MsCounts = Record<string, number>;
+
+export function countMs(counts: MsCounts, ms: number): void {
+  const key = String(Math.round(ms));
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+export function mergeMsCounts(a: MsCounts, b: MsCounts): MsCounts {
+  const merged = { ...a };
+  for (const [ms, n] of Object.entries(b)) merged[ms] = (merged[ms] ?? 0) + n;
+  return merged;
+}
+
+/** Nearest-rank quantile, as `quantile` over the samples counted; NaN when there are none. */
+export function quantileOfCounts(counts: MsCounts, q: number): number {
+  const values = Object.entries(counts).map(([ms, n]) => [Number(ms), n] as const).sort((x, y) => x[0] - y[0]);
+  const total = values.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return NaN;
+  const rank = Math.min(total, Math.max(1, Math.ceil(q * total)));
+  let seen = 0;
+  for (const [ms, n] of values) {
+    seen += n;
+    if (seen >= rank) return ms;
+  }
+  return values[values.length - 1]![0];
+}
+
+/**
  * Records per second in steady state, from the arrival times (ms, ascending) of the records
  * read: the first and last `trim` of them are left out, so start-up (group join, task restore)
  * and the tail of a drained backlog do not count. NaN with too few records to tell.

@@ -1,3 +1,4 @@
+import { mergeMsCounts, type MsCounts } from './stats';
 import { findTopic, prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
 
 /** What the bench parent tells a worker process to run. */
@@ -52,11 +53,36 @@ export interface WorkerCommits {
   waitMs: number[];
   processMs: number[];
   commitMs: number[];
+  /**
+   * The same path per record, each stage from the record's timestamp (its send) in ms: the fetch
+   * handing its batch over, its chunk taken up, processed, committed. A stall shows here as the
+   * many records that waited behind it, where the per-chunk figures count it once.
+   */
+  perRecord: Record<RecordStage, MsCounts>;
 }
+
+export const recordStages = ['fetchedMs', 'startedMs', 'processedMs', 'committedMs'] as const;
+export type RecordStage = (typeof recordStages)[number];
 
 /** No commits yet: a worker's log at its start and at the start of a measured window. */
 export function emptyCommits(): WorkerCommits {
-  return { records: [], waitMs: [], processMs: [], commitMs: [] };
+  return { records: [], waitMs: [], processMs: [], commitMs: [], perRecord: { fetchedMs: {}, startedMs: {}, processedMs: {}, committedMs: {} } };
+}
+
+/** Two instances' commits as one phase's. */
+export function mergeCommits(a: WorkerCommits, b: WorkerCommits): WorkerCommits {
+  return {
+    records: [...a.records, ...b.records],
+    waitMs: [...a.waitMs, ...b.waitMs],
+    processMs: [...a.processMs, ...b.processMs],
+    commitMs: [...a.commitMs, ...b.commitMs],
+    perRecord: {
+      fetchedMs: mergeMsCounts(a.perRecord.fetchedMs, b.perRecord.fetchedMs),
+      startedMs: mergeMsCounts(a.perRecord.startedMs, b.perRecord.startedMs),
+      processedMs: mergeMsCounts(a.perRecord.processedMs, b.perRecord.processedMs),
+      committedMs: mergeMsCounts(a.perRecord.committedMs, b.perRecord.committedMs),
+    },
+  };
 }
 
 /** What a worker reports when it stops: `{"event":"stopped", ...WorkerUsage}` on stdout. */

@@ -26,6 +26,7 @@ import { type CommitTiming, DEFAULT_CONCURRENT_BATCHES, TASK_PRODUCER_RETRY } fr
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
+import { countMs } from './stats';
 import { benchTopicSpecs, emptyCommits, type WorkerCommits, type WorkerConfig, type WorkerUsage } from './worker-config';
 import { REQUEST_PATH } from '../topology';
 
@@ -44,6 +45,13 @@ class CommitLog {
     this.commits.waitMs.push(t.startedAt - t.firstRecordAt);
     this.commits.processMs.push(t.processedAt - t.startedAt);
     this.commits.commitMs.push(t.committedAt - t.processedAt);
+    const r = this.commits.perRecord;
+    for (const sentAt of t.recordTimestamps) {
+      countMs(r.fetchedMs, t.fetchedAt - sentAt);
+      countMs(r.startedMs, t.startedAt - sentAt);
+      countMs(r.processedMs, t.processedAt - sentAt);
+      countMs(r.committedMs, t.committedAt - sentAt);
+    }
   }
 
   reset(): void {
@@ -112,6 +120,7 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean, log: Commit
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: DEFAULT_CONCURRENT_BATCHES,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      const fetchedAt = Date.now();
       const producer = await producerFor(batch.partition);
       for (let i = 0; i < batch.messages.length && isRunning() && !isStale(); i += maxRecords) {
         const chunk = batch.messages.slice(i, i + maxRecords);
@@ -136,7 +145,9 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean, log: Commit
           await producer.send({ topic: c.rawOutTopic, acks: -1, messages });
           await consumer.commitOffsets(offsets);
         }
-        log.add({ partition: batch.partition, records: chunk.length, firstRecordAt: Number(chunk[0]!.timestamp), startedAt, processedAt, committedAt: Date.now() });
+        log.add({
+          partition: batch.partition, records: chunk.length, firstRecordAt: Number(chunk[0]!.timestamp), recordTimestamps: chunk.map((m) => Number(m.timestamp)), fetchedAt, startedAt, processedAt, committedAt: Date.now(),
+        });
         resolveOffset(last);
         await heartbeat();
       }

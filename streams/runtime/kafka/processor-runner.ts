@@ -84,6 +84,10 @@ export interface CommitTiming {
   records: number;
   /** Timestamp of the chunk's first record: for records stamped when produced, when it was sent. */
   firstRecordAt: number;
+  /** Every record's timestamp, in order: a latency tail is per record, and a stall puts many records in one chunk. */
+  recordTimestamps: number[];
+  /** kafkajs handed over the fetched batch holding the chunk (before it waited for its task's turn). */
+  fetchedAt: number;
   /** The chunk was taken up (its task open). */
   startedAt: number;
   /** Its records were processed and their outputs, changelog entries and dead letters encoded. */
@@ -297,7 +301,10 @@ export class ProcessorRunner {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.concurrentBatches,
-      eachBatch: (payload) => this.turns.run(payload.batch.partition, () => this.onBatch(payload)),
+      eachBatch: (payload) => {
+        const fetchedAt = this.now();
+        return this.turns.run(payload.batch.partition, () => this.onBatch(payload, fetchedAt));
+      },
     });
     this.log.info('processor started', { group: this.groupId, inputs: this.inputs, partitions });
   }
@@ -322,14 +329,14 @@ export class ProcessorRunner {
     this.log.info('partitions assigned', { partitions: [...next].sort((a, b) => a - b), generation: joined.generationId });
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload, fetchedAt: number): Promise<void> {
     const partition = batch.partition;
     const live = () => !this.stopping && isRunning() && !isStale() && this.assigned.has(partition);
     for (let i = 0; i < batch.messages.length && live(); i += this.maxRecords) {
       const chunk = batch.messages.slice(i, i + this.maxRecords);
       let done: 'processed' | 'repositioned';
       try {
-        done = await withRetry(() => this.processChunk(batch.topic, partition, chunk, heartbeat, batch.highWatermark), {
+        done = await withRetry(() => this.processChunk(batch.topic, partition, chunk, heartbeat, batch.highWatermark, fetchedAt), {
           ...this.retry,
           onRetry: (err, attempt, delayMs) => this.log.warn('transaction failed, retrying after restoring the task', { err, attempt, delayMs, partition }),
         });
@@ -356,6 +363,7 @@ export class ProcessorRunner {
     chunk: KafkaMessage[],
     heartbeat: () => Promise<void>,
     highWatermark: string,
+    fetchedAt: number,
   ): Promise<'processed' | 'repositioned'> {
     // A retry after the partition moved must not reopen the task under its new owner.
     if (!this.tasks.has(partition) && !this.assigned.has(partition)) throw new TaskRevokedError(`task ${this.plan.name}/${partition} is no longer assigned here`);
@@ -419,7 +427,10 @@ export class ProcessorRunner {
       this.metrics.deadLetters.labels(this.labels).inc(fx.deadLetters.length);
       this.metrics.lateRecords.labels(this.labels).inc(fx.late);
       this.metrics.commitLatency.labels(this.labels).observe((committedAt - processedAt) / 1000);
-      this.onCommit?.({ partition, records: todo.length, firstRecordAt: Number(todo[0]!.timestamp), startedAt, processedAt, committedAt });
+      // The optional call builds the timestamps only for a listener.
+      this.onCommit?.({
+        partition, records: todo.length, firstRecordAt: Number(todo[0]!.timestamp), recordTimestamps: todo.map((m) => Number(m.timestamp)), fetchedAt, startedAt, processedAt, committedAt,
+      });
       this.metrics.consumerLag.labels({ ...this.labels, topic, partition: String(partition) }).set(Number(BigInt(highWatermark) - next));
       return 'processed';
     } catch (err) {

@@ -1,5 +1,5 @@
 import { RequestMix } from '../../../streams/bench/request-mix';
-import { quantile, Series, steadyRate } from '../../../streams/bench/stats';
+import { countMs, type MsCounts, mergeMsCounts, quantile, quantileOfCounts, Series, steadyRate } from '../../../streams/bench/stats';
 
 describe('bench statistics', () => {
   it('takes nearest-rank quantiles', () => {
@@ -15,6 +15,17 @@ describe('bench statistics', () => {
     const arrivals = Array.from({ length: 1000 }, (_, i) => (i < 50 ? 5000 : 5000 + i));
     expect(steadyRate(arrivals)).toBeCloseTo(1000, 0);
     expect(steadyRate([1, 2, 3])).toBeNaN();
+  });
+
+  it('takes the same quantiles from counts per millisecond, merged over instances', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => 100 - i);
+    const a: MsCounts = {};
+    const b: MsCounts = {};
+    xs.forEach((x, i) => countMs(i % 3 === 0 ? a : b, x + 0.3)); // rounded to whole ms
+    const all = mergeMsCounts(a, b);
+    for (const q of [0.01, 0.5, 0.99, 1]) expect(quantileOfCounts(all, q)).toBe(quantile(xs, q));
+    expect(quantileOfCounts(a, 1)).toBe(100); // 100 is xs[0], counted in a
+    expect(quantileOfCounts({}, 0.5)).toBeNaN();
   });
 
   it('grows a series past its first allocation', () => {
