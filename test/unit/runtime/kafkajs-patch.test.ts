@@ -364,3 +364,42 @@ describe('kafkajs patch: the protocol versions exactly-once v2 needs (KIP-447)',
     expect(sent).toEqual([expect.objectContaining({ groupId: 'app.proc', generationId: 4, memberId: 'm', groupInstanceId: undefined })]);
   });
 });
+
+describe('kafkajs patch: a broker too old for KIP-447 is refused, not quietly downgraded', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const Broker = require('kafkajs/src/broker') as new (o: object) => {
+    lookupRequest: unknown;
+    txnOffsetCommit(o: object): Promise<unknown>;
+    offsetFetch(o: object): Promise<unknown>;
+  };
+  const apiKeys = require('kafkajs/src/protocol/requests/apiKeys') as Record<string, number>;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const silent = { namespace: () => silent, info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined };
+  /** A broker answering `txnOffsetCommit` and `offsetFetch` versions up to the ones given, whose requests, once built, throw 'sent'. */
+  const brokerOf = (txnOffsetCommit: number, offsetFetch: number) => {
+    const broker = new Broker({
+      connectionPool: { connectionTimeout: 1000, host: 'kafka', port: 9092 },
+      logger: silent,
+      nodeId: 1,
+      versions: { [apiKeys.TxnOffsetCommit!]: { minVersion: 0, maxVersion: txnOffsetCommit }, [apiKeys.OffsetFetch!]: { minVersion: 0, maxVersion: offsetFetch } },
+    });
+    broker.lookupRequest = () => () => {
+      throw new Error('sent');
+    };
+    return broker;
+  };
+  const commit = { transactionalId: 't', groupId: 'g', producerId: 1, producerEpoch: 0, topics: [] };
+
+  it('refuses transactional offsets with a member and generation below TxnOffsetCommit v3 (Kafka 2.5)', async () => {
+    await expect(brokerOf(2, 7).txnOffsetCommit({ ...commit, generationId: 4, memberId: 'm' })).rejects.toThrow(/needs TxnOffsetCommit v3 \(Kafka 2\.5 or newer\); the broker 1 answers at most v2/);
+    await expect(brokerOf(3, 7).txnOffsetCommit({ ...commit, generationId: 4, memberId: 'm' })).rejects.toThrow('sent');
+    // Without a member (kafkajs' own callers), any version will do.
+    await expect(brokerOf(1, 1).txnOffsetCommit(commit)).rejects.toThrow('sent');
+  });
+
+  it('refuses a stable offset fetch below OffsetFetch v7 (Kafka 2.5)', async () => {
+    await expect(brokerOf(3, 6).offsetFetch({ groupId: 'g', topics: [], requireStable: true })).rejects.toThrow(/needs OffsetFetch v7 \(Kafka 2\.5 or newer\); the broker 1 answers at most v6/);
+    await expect(brokerOf(3, 7).offsetFetch({ groupId: 'g', topics: [], requireStable: true })).rejects.toThrow('sent');
+    await expect(brokerOf(3, 1).offsetFetch({ groupId: 'g', topics: [] })).rejects.toThrow('sent');
+  });
+});
