@@ -5,7 +5,7 @@ import { UsageError } from '../command';
 const usage = `
 usage: prm run [--processors P1,P2] [--app ID] [--topic-prefix P] [--pool NAME] [--simulate-pool]
                [--instance-cores N] [--instance-memory-gib N] [--boot-delay S] [--min-instances N]
-               [--max-instances N] [--fuse A+B,...] [--metrics-port PORT]
+               [--max-instances N] [--fuse A+B,...] [--instance-id ID] [--metrics-port PORT]
 
 Runs PRM's processors on Kafka until Ctrl-C or SIGTERM (which finish the transaction in flight,
 leave the consumer groups and close cleanly). Connection from the environment:
@@ -34,6 +34,12 @@ instances, so two instances of the predictor each take half of prm.requests:
                    hands each prediction to the scheduler in the predictor's transaction (one
                    exactly-once hop to the dispatch instead of two); its consumer group is
                    <app>.predictor+scheduler. Give every instance of an app the same --fuse.
+  --instance-id ID this instance's stable id, unique among the app's live instances (default
+                   PRM_INSTANCE_ID, else a random one per start): its transactional ids are
+                   <app>.<processor>.<ID>, so a restarted instance aborts its predecessor's open
+                   transactions at once, where a random id leaves them to the broker's timeout
+                   (10 s, then its next check) while their partitions' readers wait. A
+                   StatefulSet's pod name fits; two live instances with one id fence each other.
   --metrics-port P serve Prometheus metrics on 127.0.0.1:P/metrics
 `;
 
@@ -55,6 +61,7 @@ export const command: Command = {
       'max-instances': { type: 'string' },
       'metrics-port': { type: 'string' },
       fuse: { type: 'string' },
+      'instance-id': { type: 'string' },
     });
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
@@ -81,13 +88,16 @@ export const command: Command = {
     // Checked by the runtime (runUnits): an instance running none of a chain takes the same --fuse as the rest.
     const fuse = values.fuse?.split(',').map((chain) => chain.split('+').map((p) => p.trim()));
 
+    const instanceId = values['instance-id'] ?? (process.env.PRM_INSTANCE_ID || undefined);
+    // It ends up in transactional ids, which the broker compares as strings: keep it printable.
+    if (instanceId !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(instanceId)) throw new UsageError(`--instance-id must be 1 to 100 letters, digits, '.', '_' or '-', got ${JSON.stringify(instanceId)}`);
     const connection = connectionFromEnv();
     const logger = jsonLogger();
     const needsDatabase = processors.some((p) => p === 'sink' || p === 'trainer' || p === 'predictor');
     const database = needsDatabase ? await connectDatabase({ url: connection.databaseUrl }) : undefined;
     if (database) await migrate(database);
     const pipeline = await startPipeline({
-      connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, fuse, database, logger,
+      connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, fuse, instanceId, database, logger,
     });
     if (values['metrics-port'] !== undefined) {
       const port = await pipeline.app.serveMetrics(numberFlag('metrics-port', values['metrics-port'], 0));

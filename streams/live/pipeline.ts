@@ -85,6 +85,12 @@ export interface PipelineOptions {
    * instead of two. Every instance of the app must be given the same chains. Default none.
    */
   fuse?: readonly (readonly string[])[];
+  /**
+   * This instance's stable id (StreamAppOptions.instanceId), unique among the app's live instances,
+   * e.g. a StatefulSet pod name: restarted, it aborts its predecessor's open transactions at once.
+   * Default: a random one per start.
+   */
+  instanceId?: string;
   /** Required when the predictor, the sink or the trainer runs: a migrated history database. */
   database?: Database;
   /** Default: a cycle every 5 minutes on the last 24 h. */
@@ -167,6 +173,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     deadLetters: avroDeadLetterSink(serde, systemClock, deadLetterTopic),
     processors: streamProcessors,
     fuse: o.fuse,
+    instanceId: o.instanceId,
     logger: o.logger,
   });
 

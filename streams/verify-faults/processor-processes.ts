@@ -35,6 +35,14 @@ function processorFlags(type: string): string[] {
 }
 
 /**
+ * A process' instance id, the same after a restart, as a StatefulSet would give it: the restarted
+ * process aborts what the killed one left open (see `prm run --instance-id`).
+ */
+function instanceIdOf(type: string): string {
+  return type.replace(/\+/g, '-');
+}
+
+/**
  * One `prm run --processors <name>` child process per processor type, as an operator would run
  * them, so a SIGKILL hits exactly one type. Each child's stderr goes to `<logDir>/<name>.log`.
  */
@@ -66,7 +74,7 @@ export class ProcessorProcesses {
     // `prm run --processors sink` exits at once (see sink-process.ts): the sink runs from its own entry.
     const args = name === 'sink'
       ? [...preload, sinkEntry, app, topicPrefix, pool]
-      : [...preload, prmEntry, 'run', ...processorFlags(name), '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', ...extra];
+      : [...preload, prmEntry, 'run', ...processorFlags(name), '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', '--instance-id', instanceIdOf(name), ...extra];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let log = this.logs.get(name);
     if (!log) {

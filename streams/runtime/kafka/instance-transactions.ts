@@ -81,6 +81,20 @@ export class InstanceTransactions {
     });
   }
 
+  /**
+   * Initialises the transactional id now instead of at the first round. Under a stable instance
+   * id, InitProducerId aborts what a killed predecessor left open, so its partitions' readers
+   * move on as this instance starts rather than after the transaction timeout.
+   */
+  async open(): Promise<void> {
+    try {
+      await this.connectedProducer();
+    } catch (err) {
+      await this.dropProducer();
+      throw err;
+    }
+  }
+
   /** Waits for the transaction in flight, then closes the producer. */
   async close(): Promise<void> {
     await this.committing;

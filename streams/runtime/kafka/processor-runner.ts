@@ -187,6 +187,11 @@ export class ProcessorRunner {
   /** The group generation this member is in (from the last join): every chunk is committed under it. */
   private member?: ConsumerGroupMetadata;
   private readonly transactions: InstanceTransactions;
+  /**
+   * The transactional id survives process restarts: opened at the first start (not again on an
+   * internal restart, whose own producer already ended), it aborts a killed predecessor's leftovers.
+   */
+  private openAtStart: boolean;
   /** A task's batches run one after another (see concurrentBatches). */
   private readonly turns = new TaskTurns();
   private readonly concurrentBatches: number;
@@ -218,6 +223,7 @@ export class ProcessorRunner {
     this.inputs = this.plan.inputs;
     this.labels = { app: this.app, processor: this.plan.name };
     this.log = (options.logger ?? silentLogger).child({ app: this.app, processor: this.plan.name });
+    this.openAtStart = options.instanceId !== undefined;
     const instanceTransactionalId = transactionalId(this.app, this.plan.name, options.instanceId ?? randomUUID());
     this.transactions = new InstanceTransactions({
       groupId: this.groupId,
@@ -296,6 +302,11 @@ export class ProcessorRunner {
       else this.fail(e.payload.error);
     });
     await consumer.connect();
+    // Before joining: a task this instance gets must not wait for its predecessor's transaction.
+    if (this.openAtStart) {
+      await this.transactions.open();
+      this.openAtStart = false;
+    }
     await consumer.subscribe({ topics: this.inputs, fromBeginning: true });
     await consumer.run({
       autoCommit: false,

@@ -12,15 +12,22 @@ interface Txn {
 /** A transactional producer that records its transactions; `hold` keeps the next commit pending until released. */
 function fakeProducers() {
   const txns: Txn[] = [];
-  const created: { disconnected: boolean }[] = [];
+  const created: { connected: boolean; disconnected: boolean }[] = [];
   let failNext: Error | undefined;
+  let failConnect = false;
   let held: (() => void) | undefined;
   let holdNext = false;
   const createProducer = () => {
-    const state = { disconnected: false };
+    const state = { connected: false, disconnected: false };
     created.push(state);
     return {
-      connect: async () => undefined,
+      connect: async () => {
+        if (failConnect) {
+          failConnect = false;
+          throw new Error('broker away');
+        }
+        state.connected = true;
+      },
       disconnect: async () => void (state.disconnected = true),
       transaction: async () => {
         const txn: Txn = { topics: [], offsets: undefined };
@@ -54,6 +61,7 @@ function fakeProducers() {
     created,
     createProducer,
     failNextWith: (err: Error) => (failNext = err),
+    failNextConnect: () => (failConnect = true),
     holdNextCommit: () => (holdNext = true),
     release: () => held?.(),
   };
@@ -142,9 +150,9 @@ describe('InstanceTransactions (exactly-once v2: one producer, one transaction p
     const round = [tx.submit(chunk(0)), tx.submit(chunk(1))];
     expect(await Promise.all(round.map(rejection))).toEqual([refused, refused]);
     expect(f.txns[0]!.outcome).toBe('aborted');
-    expect(f.created).toEqual([{ disconnected: true }]);
+    expect(f.created).toEqual([{ connected: true, disconnected: true }]);
     await tx.submit(chunk(0));
-    expect(f.created).toEqual([{ disconnected: true }, { disconnected: false }]);
+    expect(f.created).toEqual([{ connected: true, disconnected: true }, { connected: true, disconnected: false }]);
     expect(f.txns[1]!.outcome).toBe('committed');
   });
 
@@ -162,6 +170,21 @@ describe('InstanceTransactions (exactly-once v2: one producer, one transaction p
     const errors = await Promise.all(round.map(rejection));
     expect(errors.map(isRetriable)).toEqual([true, true]);
     expect(f.txns).toHaveLength(0);
+  });
+
+  it('open initialises the producer before any round, which then uses it; a failed open leaves none behind', async () => {
+    const f = fakeProducers();
+    const tx = new InstanceTransactions({ createProducer: f.createProducer, groupId: 'app.proc', logger: silentLogger });
+    f.failNextConnect();
+    await expect(tx.open()).rejects.toThrow('broker away');
+    expect(f.created[0]!.disconnected).toBe(true);
+    await tx.open();
+    expect(f.created).toHaveLength(2);
+    expect(f.created[1]!.connected).toBe(true);
+    expect(f.txns).toHaveLength(0);
+    await tx.submit(chunk(0));
+    expect(f.created).toHaveLength(2);
+    expect(f.txns[0]!.outcome).toBe('committed');
   });
 
   it('close waits for the transaction in flight, then disconnects the producer', async () => {
