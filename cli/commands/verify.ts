@@ -50,6 +50,7 @@ const checks: Record<string, Check> = {
         keys: { type: 'string' },
         seed: { type: 'string' },
         fused: { type: 'boolean' },
+        'stable-ids': { type: 'boolean' },
         json: { type: 'string' },
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -64,6 +65,7 @@ const checks: Record<string, Check> = {
         keys: positiveInt('keys', values.keys, 1000),
         seed: values.seed === undefined ? undefined : positiveInt('seed', values.seed, 0, 0),
         fused: values.fused === true,
+        stableIds: values['stable-ids'] === true,
         progress: say,
       });
       const { check: _check, ...facts } = report;
@@ -80,6 +82,7 @@ const checks: Record<string, Check> = {
           ['restore time max / mean (ms)', `${facts.restore.maxMs} / ${facts.restore.meanMs}`],
           ['largest restore (records)', facts.restore.maxRecords],
           ['throughput (records/s, incl. failovers)', facts.throughputRecordsPerSec],
+          ['longest stall of the outputs (ms)', facts.longestOutputStallMs],
         ]),
       );
       writeJson(values.json, facts);
@@ -242,13 +245,17 @@ ${Object.entries(checks)
   .map(([name, c]) => `  ${name.padEnd(13)} ${c.summary}`)
   .join('\n')}
 
-prm verify exactly-once [--records N] [--kills K] [--pauses Z] [--instances I] [--partitions P] [--keys K] [--seed S] [--fused] [--json FILE]
+prm verify exactly-once [--records N] [--kills K] [--pauses Z] [--instances I] [--partitions P] [--keys K] [--seed S] [--fused]
+                        [--stable-ids] [--json FILE]
   Runs a keyed counting topology in I child processes, SIGKILLs a random instance K times at
   random points of the stream and restarts it, freezes one Z times (SIGSTOP) past its session
   timeout so it wakes as a zombie whose partitions moved, then reads the outputs
   read_committed. Exit 1 if any record was lost or doubled or a key's final count is wrong.
   Defaults: 20000 records, 2 kills, 1 pause, 2 instances, 4 partitions, 1000 keys. --fused counts through a fused chain: a relay
-  processor hands each input to the counter in its task (StreamAppOptions.fuse).
+  processor hands each input to the counter in its task (StreamAppOptions.fuse). --stable-ids
+  gives each instance an id kept across its restarts (prm run --instance-id), so a restarted one
+  aborts its predecessor's open transaction at once; the report's longest stall of the outputs
+  shows the difference.
 
 prm verify restore [--keys N] [--json FILE]
   Writes N distinct keys to a compacted changelog (in transactions, like the runtime) and times

@@ -15,6 +15,8 @@ export interface InstanceConfig {
   deadLetterTopic: string;
   instance: number;
   sessionTimeoutMs: number;
+  /** StreamAppOptions.instanceId; absent: random per start. */
+  instanceId?: string;
 }
 
 async function main(): Promise<void> {
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
     deadLetters: jsonDeadLetterSink(config.deadLetterTopic),
     logger,
     sessionTimeoutMs: config.sessionTimeoutMs,
+    instanceId: config.instanceId,
   });
   let stopping = false;
   process.on('SIGTERM', () => {

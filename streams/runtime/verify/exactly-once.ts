@@ -26,6 +26,8 @@ export interface ExactlyOnceOptions {
   stallTimeoutMs?: number;
   /** Count through a fused chain, relay+counter (see CountingTopics.relay), instead of one processor. */
   fused?: boolean;
+  /** Give instance k the stable id `i<k>` (StreamAppOptions.instanceId), kept across its restarts; default random per start. */
+  stableIds?: boolean;
   progress?: (message: string) => void;
 }
 
@@ -40,6 +42,12 @@ export interface ExactlyOnceReport {
   killsPerformed: number;
   pausesPerformed: number;
   instances: number;
+  /**
+   * The longest time no output became readable between the first and the last. A killed
+   * instance's open transaction holds back every output partition it wrote to, for every writer,
+   * until it is aborted: by the broker's timeout, or at once by a restart under the same id.
+   */
+  longestOutputStallMs: number;
 }
 
 interface RestoreEvent {
@@ -78,7 +86,10 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
   const pool = new InstancePool(
     join(__dirname, 'counting-instance.ts'),
     (instance) => {
-      const config: InstanceConfig = { brokers, app, input: topics.input, output: topics.output, relay: topics.relay, deadLetterTopic: topics.dlq, instance, sessionTimeoutMs };
+      const config: InstanceConfig = {
+        brokers, app, input: topics.input, output: topics.output, relay: topics.relay, deadLetterTopic: topics.dlq, instance, sessionTimeoutMs,
+        ...(options.stableIds ? { instanceId: `i${instance}` } : {}),
+      };
       return [JSON.stringify(config)];
     },
     logDir,
@@ -95,6 +106,8 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
   const reader = kafka.consumer({ groupId: `${app}-reader`, readUncommitted: false, maxWaitTimeInMs: 200 });
   const readPositions = new Map<number, bigint>();
   let lastOutputAt = Date.now();
+  let firstOutputSeen = false;
+  let longestOutputStallMs = 0;
   let killsPerformed = 0;
   let pausesPerformed = 0;
   const frozen: Promise<void>[] = [];
@@ -117,7 +130,10 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
           const v = JSON.parse(m.value!.toString()) as { id: number; count: number };
           checker.output(m.key!.toString(), v.id, v.count);
         }
-        lastOutputAt = Date.now();
+        const now = Date.now();
+        if (firstOutputSeen) longestOutputStallMs = Math.max(longestOutputStallMs, now - lastOutputAt);
+        firstOutputSeen = true;
+        lastOutputAt = now;
       },
     });
 
@@ -187,6 +203,7 @@ export async function runExactlyOnce(options: ExactlyOnceOptions): Promise<Exact
       killsPerformed,
       pausesPerformed,
       instances,
+      longestOutputStallMs,
       check,
     };
   } finally {
