@@ -61,12 +61,16 @@ export interface WorkerCommits {
   perRecord: Record<RecordStage, MsCounts>;
 }
 
-export const recordStages = ['fetchedMs', 'startedMs', 'processedMs', 'committedMs'] as const;
+const recordStages = ['fetchedMs', 'startedMs', 'processedMs', 'committedMs'] as const;
 export type RecordStage = (typeof recordStages)[number];
 
 /** No commits yet: a worker's log at its start and at the start of a measured window. */
 export function emptyCommits(): WorkerCommits {
-  return { records: [], waitMs: [], processMs: [], commitMs: [], perRecord: { fetchedMs: {}, startedMs: {}, processedMs: {}, committedMs: {} } };
+  return { records: [], waitMs: [], processMs: [], commitMs: [], perRecord: perStage(() => ({})) };
+}
+
+function perStage(f: (stage: RecordStage) => MsCounts): Record<RecordStage, MsCounts> {
+  return Object.fromEntries(recordStages.map((stage) => [stage, f(stage)])) as Record<RecordStage, MsCounts>;
 }
 
 /** Two instances' commits as one phase's. */
@@ -76,12 +80,7 @@ export function mergeCommits(a: WorkerCommits, b: WorkerCommits): WorkerCommits 
     waitMs: [...a.waitMs, ...b.waitMs],
     processMs: [...a.processMs, ...b.processMs],
     commitMs: [...a.commitMs, ...b.commitMs],
-    perRecord: {
-      fetchedMs: mergeMsCounts(a.perRecord.fetchedMs, b.perRecord.fetchedMs),
-      startedMs: mergeMsCounts(a.perRecord.startedMs, b.perRecord.startedMs),
-      processedMs: mergeMsCounts(a.perRecord.processedMs, b.perRecord.processedMs),
-      committedMs: mergeMsCounts(a.perRecord.committedMs, b.perRecord.committedMs),
-    },
+    perRecord: perStage((stage) => mergeMsCounts(a.perRecord[stage], b.perRecord[stage])),
   };
 }
 

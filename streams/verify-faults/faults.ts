@@ -213,7 +213,7 @@ function planPhases(faults: readonly string[], killsPerType: number, known: read
   return phases;
 }
 
-/** Sent after a registry outage on top of the phase's share (see inject). */
+/** Sent after a service outage on top of the phase's share (see recoverAll). */
 const REQUESTS_AFTER_OUTAGE = 5;
 
 /** How long a fault may take to recover before it counts as not recovered. */
@@ -267,10 +267,7 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
   await stack.start('registry');
   phase.outageS = (Date.now() - down) / 1000;
   await restoreStack(stack, phase, say);
-  // Requests keep flowing through the outage (the schemas are cached on both sides), so a long one
-  // can see the phase's last request processed before it ends; a processor with no input left
-  // commits nothing to show it works. A few more requests after it make sure there is some.
-  await recoverAll(h, allGroups, phase, () => h.traffic.allow(REQUESTS_AFTER_OUTAGE));
+  await recoverAll(h, allGroups, phase);
   say(`${phase.label}: registry down and back in ${phase.outageS.toFixed(1)} s; every processor committing again after ${fmt(phase.recoveredS)}`);
 }
 
@@ -282,11 +279,16 @@ async function restoreStack(stack: StackControl, phase: Phase, say: (line: strin
   phase.crashed.push(...restarted.map((s) => `stack ${s}`));
 }
 
-/** Recovery after a service is back: the baseline is read then (nothing commits while the broker is away). */
-async function recoverAll(h: Harness, groups: string[], phase: Phase, afterBaseline: () => void = () => undefined): Promise<void> {
+/**
+ * Recovery after a service is back: the baseline is read then (nothing commits while the broker is
+ * away). A few requests beyond the phase's share follow it: requests that flowed through the
+ * outage (a registry's: the schemas are cached on both sides) can all be processed before it
+ * ends, and a processor with no input left commits nothing to show it works.
+ */
+async function recoverAll(h: Harness, groups: string[], phase: Phase): Promise<void> {
   const up = Date.now();
   const base = await baselines(h.admin, groups);
-  afterBaseline();
+  h.traffic.allow(REQUESTS_AFTER_OUTAGE);
   phase.recoveredS = await waitForProgress(h.admin, base, up, RECOVERY_TIMEOUT_MS);
 }
 
