@@ -4,6 +4,7 @@ import type { RegistryConnection } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
 import type { Queryable } from '../../sinks/database';
+import { catchUpFromNow, type CatchUp } from '../runtime/kafka/catch-up';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { recordRequestFeatures } from './history';
 
@@ -42,16 +43,7 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
   const analyzer = o.analyzer ?? createAnalyzer();
   let consumer: Consumer | undefined;
   let count = 0;
-  const ends = new Map<number, bigint>();
-  let markCaughtUp: () => void = () => undefined;
-  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
-  const reached = (partition: number, offset: string) => {
-    const end = ends.get(partition);
-    if (end !== undefined && BigInt(offset) >= end) {
-      ends.delete(partition);
-      if (ends.size === 0) markCaughtUp();
-    }
-  };
+  let catchUp: CatchUp | undefined;
 
   return {
     async start() {
@@ -59,18 +51,20 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
       const groupId = o.groupId ?? `${o.prefix ?? ''}prm.trainer.features`;
       const admin = o.kafka.admin();
       await admin.connect();
+      let tracker: CatchUp;
       try {
-        const committed = await admin.fetchOffsets({ groupId, topics: [spec.name] });
-        const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
-        for (const p of await admin.fetchTopicOffsets(spec.name)) {
-          const from = done.get(p.partition) ?? -1n;
-          if (BigInt(p.high) > BigInt(p.low) && BigInt(p.high) > from) ends.set(p.partition, BigInt(p.high) - 1n);
-        }
+        tracker = await catchUpFromNow({
+          admin,
+          topic: spec.name,
+          groupId,
+          onRetry: (error, attempt) => logger.warn('request offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
+        });
       } finally {
         await admin.disconnect();
       }
-      if (ends.size === 0) markCaughtUp();
+      catchUp = tracker;
       consumer = o.kafka.consumer({ groupId });
+      tracker.watch(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
       await consumer.run({
@@ -90,11 +84,11 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
           if (batch.isEmpty()) return;
           const last = batch.lastOffset();
           await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-          reached(batch.partition, last);
+          tracker.reached(batch.partition, last);
         },
       });
     },
-    caughtUp: () => caughtUp,
+    caughtUp: () => catchUp?.done ?? Promise.reject(new Error('caughtUp() before start()')),
     async stop() {
       await consumer?.disconnect();
       consumer = undefined;

@@ -6,14 +6,9 @@ import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topi
 import type { ModelUpdated } from '../../schemas/types.generated';
 import type { Queryable } from '../../sinks/database';
 import { retry } from '../../sinks/retry';
+import { catchUpFromNow, type CatchUp } from '../runtime/kafka/catch-up';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { getArtifactBody } from './model-store';
-
-/** Broker answers while a new partition's leader is being elected (kafkajs marks them retriable). */
-function isLeaderMissing(error: unknown): boolean {
-  const e = error as { retriable?: unknown; type?: unknown } | null;
-  return e?.retriable === true || e?.type === 'NOT_LEADER_FOR_PARTITION' || e?.type === 'LEADER_NOT_AVAILABLE' || e?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
-}
 
 /** How one model's announced versions are put in use (follow.ts has the processors' appliers). */
 export interface ModelApplier {
@@ -66,8 +61,7 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
   const groupId = `${o.prefix ?? ''}prm.model-follower.${randomUUID()}`;
   const appliers = new Map(o.appliers.map((a) => [a.modelName, a]));
   const newestApplied = new Map<string, number>();
-  let markCaughtUp: () => void = () => undefined;
-  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+  let catchUp: CatchUp | undefined;
 
   const apply = async (update: ModelUpdated) => {
     const applier = appliers.get(update.modelName);
@@ -95,19 +89,19 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
       const serde = await EventSerde.start({ registry: o.registry, topics: [spec] });
       const admin = o.kafka.admin();
       await admin.connect();
-      const ends = new Map<number, bigint>();
+      let tracker: CatchUp;
       try {
-        // A topic created a moment ago may have no leader yet: kafkajs' admin does not retry that.
-        const offsets = await retry(() => admin.fetchTopicOffsets(spec.name), {
-          maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 2000, retriable: isLeaderMissing,
+        tracker = await catchUpFromNow({
+          admin,
+          topic: spec.name,
           onRetry: (error, attempt) => logger.warn('model-updates offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
         });
-        for (const p of offsets) if (BigInt(p.high) > BigInt(p.low)) ends.set(p.partition, BigInt(p.high) - 1n);
       } finally {
         await admin.disconnect();
       }
-      if (ends.size === 0) markCaughtUp();
+      catchUp = tracker;
       consumer = o.kafka.consumer({ groupId });
+      tracker.watch(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
       await consumer.run({
@@ -118,15 +112,11 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
           } catch (error) {
             logger.error('unreadable model update skipped', { partition, offset: message.offset, error: (error as Error).message });
           }
-          const end = ends.get(partition);
-          if (end !== undefined && BigInt(message.offset) >= end) {
-            ends.delete(partition);
-            if (ends.size === 0) markCaughtUp();
-          }
+          tracker.reached(partition, message.offset);
         },
       });
     },
-    caughtUp: () => caughtUp,
+    caughtUp: () => catchUp?.done ?? Promise.reject(new Error('caughtUp() before start()')),
     async stop() {
       if (!consumer) return;
       await consumer.disconnect();

@@ -22,6 +22,7 @@ import {
 import { createRequestProducer } from '../../streams/producer';
 import { createFeatureRecorder } from '../../streams/trainer';
 import { testKafka } from '../setup/kafka';
+import { within } from '../support/deadline';
 import { freshPlainDatabase, ownEmbeddedTimescale, type EngineUnderTest } from '../support/databases';
 import { T0, windowRows } from '../unit/training/rows';
 
@@ -235,8 +236,8 @@ describe.each([
       submittedAt: new Date(dayLater + i * 60_000), deadline: null, resourceHints: null,
       code: `let s = 0;\nfor (let i = 0; i < ${[10, 100, 1000, 10_000, 100_000][i % 5]}; i++) {\n  for (let j = 0; j < ${[1, 10, 100][i % 3]}; j++) s += i * j;\n}\nconsole.log(s);\n`,
     }));
-    const producer = await createRequestProducer({ brokers: process.env.KAFKA_BROKERS!.split(','), registryUrl: registry.url, topicPrefix: prefix });
-    await producer.publishExecutionRequests(requests);
+    const producer = await within('request producer start', 30_000, createRequestProducer({ brokers: process.env.KAFKA_BROKERS!.split(','), registryUrl: registry.url, topicPrefix: prefix }));
+    await within('publishing the requests', 30_000, producer.publishExecutionRequests(requests));
     await producer.close();
     const telemetry: ExecutionTelemetry[] = requests.map((r) => {
       const [estimate] = reference.estimate([analyzer.analyze(r.code)]);
@@ -252,17 +253,17 @@ describe.each([
     await createBatchWriter(db, { log: () => undefined }).write([batchOf(tables.executionTelemetry, telemetry.map(rows.telemetryRow))]);
 
     const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix, logger: silentLogger });
-    await recorder.start();
+    await within('feature recorder start', 30_000, recorder.start());
     try {
-      await recorder.caughtUp();
+      await within('feature recorder reading prm.requests to its end', 30_000, recorder.caughtUp());
     } finally {
-      await recorder.stop();
+      await within('feature recorder stop', 20_000, recorder.stop());
     }
     expect(recorder.recorded()).toBe(80);
     const stored = await db.query<{ features: { parsed: boolean; estimatedOps: number } }>(`SELECT features FROM prm.request_features WHERE request_id = $1`, [requests[4]!.requestId]);
     expect(stored.rows[0]!.features).toMatchObject({ parsed: true, estimatedOps: analyzer.analyze(requests[4]!.code).estimatedOps });
 
-    const result = await runTrainingCycle(deps, new Date(dayLater + 2 * 3_600_000));
+    const result = await within('training cycle', 30_000, runTrainingCycle(deps, new Date(dayLater + 2 * 3_600_000)));
     const [code] = result.models;
     expect(code).toMatchObject({ status: 'promoted', inputs: 'analyzer', trainingRows: 60, heldOutRows: 20 });
     // The version in use (trained on the event view) is re-run on every held-out request.

@@ -1,0 +1,74 @@
+import type { Admin, Consumer } from 'kafkajs';
+import { retry } from '../../../sinks/retry';
+
+/**
+ * When a reader that starts where its group left off has read what its topic held at start-up:
+ * the readiness the trainer's feature recorder and the model followers wait on. Without a
+ * consumer crash wired in, a reader whose consumer stopped for good would leave its caller
+ * waiting forever with nothing said; `watch` turns that into an error naming what was left.
+ */
+export interface CatchUp {
+  /** Resolves once every partition is read to its end at start-up; rejects if the consumer stopped for good first. */
+  readonly done: Promise<void>;
+  /** The partition is read through `offset` (inclusive). */
+  reached(partition: number, offset: string): void;
+  /** Rejects `done` when the consumer crashes and kafkajs does not restart it. */
+  watch(consumer: Pick<Consumer, 'on' | 'events'>): void;
+}
+
+/** Broker answers while a new partition's leader is being elected. */
+function isLeaderMissing(error: unknown): boolean {
+  const e = error as { retriable?: unknown; type?: unknown } | null;
+  return e?.retriable === true || e?.type === 'NOT_LEADER_FOR_PARTITION' || e?.type === 'LEADER_NOT_AVAILABLE' || e?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
+export interface CatchUpOptions {
+  admin: Admin;
+  topic: string;
+  /** Start from this group's committed offsets; without it (or where it has none) from the beginning. */
+  groupId?: string;
+  onRetry?: (error: unknown, attempt: number) => void;
+}
+
+/** Reads the topic's end offsets (and the group's committed ones) now, before the consumer starts. */
+export async function catchUpFromNow({ admin, topic, groupId, onRetry }: CatchUpOptions): Promise<CatchUp> {
+  // A topic created a moment ago may have no leader yet: kafkajs' admin does not retry that.
+  const offsets = await retry(() => admin.fetchTopicOffsets(topic), { maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 2000, retriable: isLeaderMissing, onRetry });
+  const committed = groupId ? await admin.fetchOffsets({ groupId, topics: [topic] }) : [];
+  const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  const ends = new Map<number, bigint>();
+  for (const p of offsets) {
+    const from = done.get(p.partition) ?? -1n;
+    if (BigInt(p.high) > BigInt(p.low) && BigInt(p.high) > from) ends.set(p.partition, BigInt(p.high) - 1n);
+  }
+  return trackCatchUp(topic, ends);
+}
+
+/** The tracking alone, on given last offsets per partition (exported for unit tests). */
+export function trackCatchUp(topic: string, ends: Map<number, bigint>): CatchUp {
+  let resolve: () => void = () => undefined;
+  let reject: (error: Error) => void = () => undefined;
+  const done = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  // A caller that never awaits `done` must not see an unhandled rejection.
+  done.catch(() => undefined);
+  if (ends.size === 0) resolve();
+  return {
+    done,
+    reached(partition, offset) {
+      const end = ends.get(partition);
+      if (end === undefined || BigInt(offset) < end) return;
+      ends.delete(partition);
+      if (ends.size === 0) resolve();
+    },
+    watch(consumer) {
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart || ends.size === 0) return;
+        const left = [...ends].map(([partition, end]) => `${partition} (to offset ${end})`).join(', ');
+        reject(new Error(`the consumer of ${topic} stopped before reading it to its end; partitions left: ${left}: ${payload.error.message}`));
+      });
+    },
+  };
+}
