@@ -51,9 +51,8 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
       const groupId = o.groupId ?? `${o.prefix ?? ''}prm.trainer.features`;
       const admin = o.kafka.admin();
       await admin.connect();
-      let tracker: CatchUp;
       try {
-        tracker = await catchUpFromNow({
+        catchUp = await catchUpFromNow({
           admin,
           topic: spec.name,
           groupId,
@@ -62,9 +61,8 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
       } finally {
         await admin.disconnect();
       }
-      catchUp = tracker;
       consumer = o.kafka.consumer({ groupId });
-      tracker.watch(consumer);
+      catchUp.watch(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
       await consumer.run({
@@ -84,7 +82,6 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
           if (batch.isEmpty()) return;
           const last = batch.lastOffset();
           await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
-          tracker.reached(batch.partition, last);
         },
       });
     },

@@ -89,9 +89,8 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
       const serde = await EventSerde.start({ registry: o.registry, topics: [spec] });
       const admin = o.kafka.admin();
       await admin.connect();
-      let tracker: CatchUp;
       try {
-        tracker = await catchUpFromNow({
+        catchUp = await catchUpFromNow({
           admin,
           topic: spec.name,
           onRetry: (error, attempt) => logger.warn('model-updates offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
@@ -99,9 +98,8 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
       } finally {
         await admin.disconnect();
       }
-      catchUp = tracker;
       consumer = o.kafka.consumer({ groupId });
-      tracker.watch(consumer);
+      catchUp.watch(consumer);
       await consumer.connect();
       await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
       await consumer.run({
@@ -112,7 +110,6 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
           } catch (error) {
             logger.error('unreadable model update skipped', { partition, offset: message.offset, error: (error as Error).message });
           }
-          tracker.reached(partition, message.offset);
         },
       });
     },

@@ -3,16 +3,18 @@ import { retry } from '../../../sinks/retry';
 
 /**
  * When a reader that starts where its group left off has read what its topic held at start-up:
- * the readiness the trainer's feature recorder and the model followers wait on. Without a
- * consumer crash wired in, a reader whose consumer stopped for good would leave its caller
- * waiting forever with nothing said; `watch` turns that into an error naming what was left.
+ * the readiness the trainer's feature recorder and the model followers wait on.
+ *
+ * Progress is taken from kafkajs' end-of-batch events, not from the messages handled: a
+ * partition's last offsets can hold no message a handler sees (a transactional writer's commit
+ * marker, records compacted away), and kafkajs reports a batch of only those without calling
+ * the handler. The event comes after the handler has finished the batch. A consumer that
+ * crashes for good rejects the wait with what was left, where it would otherwise never end.
  */
 export interface CatchUp {
   /** Resolves once every partition is read to its end at start-up; rejects if the consumer stopped for good first. */
   readonly done: Promise<void>;
-  /** The partition is read through `offset` (inclusive). */
-  reached(partition: number, offset: string): void;
-  /** Rejects `done` when the consumer crashes and kafkajs does not restart it. */
+  /** Follows the consumer's batches and crashes; call before it runs. */
   watch(consumer: Pick<Consumer, 'on' | 'events'>): void;
 }
 
@@ -57,13 +59,13 @@ export function trackCatchUp(topic: string, ends: Map<number, bigint>): CatchUp 
   if (ends.size === 0) resolve();
   return {
     done,
-    reached(partition, offset) {
-      const end = ends.get(partition);
-      if (end === undefined || BigInt(offset) < end) return;
-      ends.delete(partition);
-      if (ends.size === 0) resolve();
-    },
     watch(consumer) {
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        const end = ends.get(payload.partition);
+        if (payload.topic !== topic || end === undefined || BigInt(payload.lastOffset) < end) return;
+        ends.delete(payload.partition);
+        if (ends.size === 0) resolve();
+      });
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (payload.restart || ends.size === 0) return;
         const left = [...ends].map(([partition, end]) => `${partition} (to offset ${end})`).join(', ');

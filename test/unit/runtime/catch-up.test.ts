@@ -3,18 +3,23 @@ import type { Consumer } from 'kafkajs';
 import { trackCatchUp } from '../../../streams/runtime/kafka/catch-up';
 
 const CRASH = 'consumer.crash';
+const END_BATCH_PROCESS = 'consumer.end_batch_process';
 
-/** What kafkajs' consumer exposes for its crash event, on a plain emitter. */
-function crashingConsumer(): { consumer: Pick<Consumer, 'on' | 'events'>; crash(restart: boolean, message: string): void } {
+/** What kafkajs' consumer exposes of its batch and crash events, on a plain emitter. */
+function fakeConsumer() {
   const emitter = new EventEmitter();
-  const consumer = {
-    events: { CRASH } as Consumer['events'],
+  const consumer: Pick<Consumer, 'on' | 'events'> = {
+    events: { CRASH, END_BATCH_PROCESS } as Consumer['events'],
     on: ((event: string, listener: (e: unknown) => void) => {
       emitter.on(event, listener);
       return () => emitter.off(event, listener);
     }) as Consumer['on'],
   };
-  return { consumer, crash: (restart, message) => emitter.emit(CRASH, { payload: { error: new Error(message), groupId: 'g', restart } }) };
+  return {
+    consumer,
+    batchDone: (topic: string, partition: number, lastOffset: string) => emitter.emit(END_BATCH_PROCESS, { payload: { topic, partition, lastOffset } }),
+    crash: (restart: boolean, message: string) => emitter.emit(CRASH, { payload: { error: new Error(message), groupId: 'g', restart } }),
+  };
 }
 
 async function state(done: Promise<void>): Promise<string> {
@@ -26,21 +31,25 @@ describe('trackCatchUp', () => {
     expect(await state(trackCatchUp('t', new Map()).done)).toBe('resolved');
   });
 
-  it('resolves only once every partition is read through its last offset', async () => {
+  it('resolves only once a batch of every partition has ended at or past its last offset, on its own topic', async () => {
     const catchUp = trackCatchUp('t', new Map([[0, 9n], [1, 4n]]));
-    catchUp.reached(0, '8');
-    catchUp.reached(1, '4');
-    catchUp.reached(2, '100');
+    const { consumer, batchDone } = fakeConsumer();
+    catchUp.watch(consumer);
+    batchDone('t', 0, '8');
+    batchDone('t', 1, '4');
+    batchDone('other', 0, '100');
+    batchDone('t', 2, '100');
     expect(await state(catchUp.done)).toBe('pending');
-    catchUp.reached(0, '9');
+    // A batch of only a commit marker (offset 9) ends the partition though no message had offset 9.
+    batchDone('t', 0, '9');
     expect(await state(catchUp.done)).toBe('resolved');
   });
 
   it('rejects with the partitions left when the consumer crashes for good, and waits on through a crash kafkajs restarts', async () => {
     const catchUp = trackCatchUp('prm.requests', new Map([[0, 9n], [1, 4n]]));
-    const { consumer, crash } = crashingConsumer();
+    const { consumer, batchDone, crash } = fakeConsumer();
     catchUp.watch(consumer);
-    catchUp.reached(1, '4');
+    batchDone('prm.requests', 1, '4');
     crash(true, 'coordinator loading');
     expect(await state(catchUp.done)).toBe('pending');
     crash(false, 'not authorised');
@@ -49,9 +58,9 @@ describe('trackCatchUp', () => {
 
   it('ignores a crash after catching up', async () => {
     const catchUp = trackCatchUp('t', new Map([[0, 1n]]));
-    const { consumer, crash } = crashingConsumer();
+    const { consumer, batchDone, crash } = fakeConsumer();
     catchUp.watch(consumer);
-    catchUp.reached(0, '1');
+    batchDone('t', 0, '1');
     crash(false, 'late');
     expect(await state(catchUp.done)).toBe('resolved');
   });
