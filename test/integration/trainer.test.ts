@@ -6,6 +6,7 @@ import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact }
 import { loadTrainedEstimator } from '../../models/training/load';
 import { initTfBackend } from '../../models/tf/backend';
 import { deleteSubject } from '../../schemas/registry-http';
+import { EventSerde } from '../../schemas/serde';
 import { ensureTopics } from '../../schemas/topic-admin';
 import { findTopic, prefixedCatalogue, valueSubject, type TopicSpec } from '../../schemas/topics';
 import type { ClusterMetrics, CodeFeatures, ExecutionTelemetry, PredictedDemand, Quantiles } from '../../schemas/types.generated';
@@ -270,6 +271,54 @@ describe.each([
     expect(code!.currentMetrics!.rows).toBe(20);
     expect(code!.candidateMetrics!.mae_log_cpu_ms).toBeLessThan(code!.currentMetrics!.mae_log_cpu_ms);
     expect((await getArtifact(db, code!.update!.artifactUri)).inputs).toBe('analyzer');
+  });
+
+  it('catches up on topics a transactional producer wrote, whose partitions end in a commit marker no handler sees: the feature recorder and a model follower', async () => {
+    const txnPrefix = `${prefix}txn.`;
+    const catalogue = prefixedCatalogue(txnPrefix);
+    const requestsTopic = { ...findTopic(`${txnPrefix}prm.requests`, catalogue), partitions: 1 };
+    const updatesTopic = findTopic(`${txnPrefix}prm.model-updates`, catalogue);
+    const topics = [requestsTopic, updatesTopic];
+    await ensureTopics(admin, topics, { create: true, replicationFactor: 1 });
+    const producer = kafka.producer({ transactionalId: `${txnPrefix}writer`, idempotent: true, maxInFlightRequests: 1 });
+    const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix: txnPrefix, logger: silentLogger });
+    const follower = createModelFollower({ kafka, registry, database: db, appliers: [], prefix: txnPrefix, logger: silentLogger });
+    try {
+      const serde = await EventSerde.start({ registry, topics });
+      await producer.connect();
+      const transaction = await producer.transaction();
+      await transaction.send({
+        topic: requestsTopic.name,
+        messages: [0, 1, 2].map((i) => serde.message<'ExecutionRequest'>(requestsTopic.name, {
+          requestId: `${run}-txn${i}`, userId: `${run}-txn`, tier: 'STANDARD', priority: 5, language: 'JAVASCRIPT', code: `console.log(${i});\n`,
+          submittedAt: new Date(base + 3 * 86_400_000 + i * 1000), deadline: null, resourceHints: null,
+        })),
+      });
+      const trainedAt = new Date(base + 3 * 86_400_000);
+      await transaction.send({
+        topic: updatesTopic.name,
+        messages: [serde.message<'ModelUpdated'>(updatesTopic.name, {
+          modelName: CODE_MODEL_NAME, version: `${run}-txn`, algorithm: 'quantile-mlp', trainedAt, windowStart: new Date(base), windowEnd: trainedAt,
+          trainingRows: 10, validationMetrics: {}, baselineMetrics: {}, promoted: false, artifactUri: 'db://unused',
+        })],
+      });
+      await transaction.commit();
+      // Each partition written ends in the marker: three requests and one update, each followed by it.
+      expect((await admin.fetchTopicOffsets(requestsTopic.name))[0]!.high).toBe('4');
+
+      await within('feature recorder start', 30_000, recorder.start());
+      await within('feature recorder reading a topic that ends in a commit marker', 30_000, recorder.caughtUp());
+      expect(recorder.recorded()).toBe(3);
+      await within('model follower start', 30_000, follower.start());
+      await within('model follower reading a topic that ends in a commit marker', 30_000, follower.caughtUp());
+    } finally {
+      await recorder.stop();
+      await follower.stop();
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: topics.map((t) => t.name), timeout: 30_000 }).catch(() => undefined);
+      await admin.deleteGroups([`${txnPrefix}prm.trainer.features`]).catch(() => undefined);
+      for (const t of topics) await deleteSubject(registry, valueSubject(t.name)).catch(() => undefined);
+    }
   });
 
   it('retrains the load forecaster from the pools\' metrics with time_bucket, promotes it over the baselines, and a follower swaps it in; the same window again promotes nothing', async () => {
