@@ -70,6 +70,11 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       if (!payload.restart) onFatal(new KafkaLogError(`the registry topic consumer stopped: ${rootMessage(payload.error)}`));
     });
+    // The end can be a record no handler sees (a tombstone the cleaner removed); kafkajs still
+    // reports the batch that read past it, after its messages are applied.
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      if (Number(payload.lastOffset) + 1 >= endOffset) caughtUp();
+    });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
