@@ -1,6 +1,7 @@
 import { numberFlag, parseFlags } from '../args';
 import type { Command } from '../command';
 import { UsageError } from '../command';
+import { instanceIdProblem } from '../../streams/runtime/instance-id';
 
 const usage = `
 usage: prm run [--processors P1,P2] [--app ID] [--topic-prefix P] [--pool NAME] [--simulate-pool]
@@ -89,8 +90,8 @@ export const command: Command = {
     const fuse = values.fuse?.split(',').map((chain) => chain.split('+').map((p) => p.trim()));
 
     const instanceId = values['instance-id'] ?? (process.env.PRM_INSTANCE_ID || undefined);
-    // It ends up in transactional ids, which the broker compares as strings: keep it printable.
-    if (instanceId !== undefined && !/^[A-Za-z0-9._-]{1,100}$/.test(instanceId)) throw new UsageError(`--instance-id must be 1 to 100 letters, digits, '.', '_' or '-', got ${JSON.stringify(instanceId)}`);
+    const instanceIdRefused = instanceId === undefined ? undefined : instanceIdProblem(instanceId);
+    if (instanceIdRefused) throw new UsageError(`--instance-id ${instanceIdRefused}`);
     const connection = connectionFromEnv();
     const logger = jsonLogger();
     const needsDatabase = processors.some((p) => p === 'sink' || p === 'trainer' || p === 'predictor');

@@ -4,6 +4,7 @@ import { Partitioners } from 'kafkajs';
 import { ChangeLoggingStore } from '../changelogging-store';
 import type { DeadLetterSink } from '../dead-letter-sink';
 import { ConfigError, isRetriable, StreamError, TaskRevokedError } from '../errors';
+import { instanceIdProblem } from '../instance-id';
 import { type Logger, silentLogger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
 import { type RetryOptions, withRetry } from '../retry';
@@ -219,6 +220,8 @@ export class ProcessorRunner {
     this.onCommit = options.onCommit;
     if (!Number.isInteger(this.maxRecords) || this.maxRecords < 1) throw new ConfigError(`maxRecordsPerTransaction must be a positive integer, got ${this.maxRecords}`);
     if (this.sessionTimeoutMs < 1000) throw new ConfigError(`sessionTimeoutMs must be at least 1000, got ${this.sessionTimeoutMs}`);
+    const instanceIdRefused = options.instanceId === undefined ? undefined : instanceIdProblem(options.instanceId);
+    if (instanceIdRefused) throw new ConfigError(`instanceId ${instanceIdRefused}`);
     this.groupId = consumerGroupId(this.app, this.plan.name);
     this.inputs = this.plan.inputs;
     this.labels = { app: this.app, processor: this.plan.name };

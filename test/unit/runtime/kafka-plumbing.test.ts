@@ -1,7 +1,12 @@
 import { assignTasks } from '../../../streams/runtime/kafka/co-partitioned-assigner';
 import { KafkaJSGroupCoordinatorNotFound, KafkaJSNonRetriableError, logLevel } from 'kafkajs';
-import { kafkajsLogCreator } from '../../../streams/runtime/kafka/stream-app';
-import { jsonLogger } from '../../../streams/runtime/logger';
+import { jsonDeadLetterSink } from '../../../streams/runtime/dead-letter-sink';
+import { ConfigError } from '../../../streams/runtime/errors';
+import { instanceIdProblem } from '../../../streams/runtime/instance-id';
+import { kafkajsLogCreator, StreamApp } from '../../../streams/runtime/kafka/stream-app';
+import { jsonLogger, silentLogger } from '../../../streams/runtime/logger';
+import { jsonSerde } from '../../../streams/runtime/serde';
+import { buildTopology, defineProcessor, topic } from '../../../streams/runtime/topology';
 import { isFencingError } from '../../../streams/runtime/kafka/fencing';
 import { crashAction, TASK_PRODUCER_RETRY } from '../../../streams/runtime/kafka/processor-runner';
 import { chunkBySize } from '../../../streams/runtime/kafka/transaction-messages';
@@ -146,5 +151,25 @@ describe('kafkajsLogCreator', () => {
       { level: logLevel.ERROR, message: 'Response JoinGroup(key: 11, version: 5)', error: 'The group is rebalancing' },
       { level: logLevel.INFO, message: 'Consumer has joined the group' },
     ])).toEqual(['kafkajs: Response JoinGroup(key: 11, version: 5)']);
+  });
+});
+
+describe('instance ids', () => {
+  const input = topic('t.in', jsonSerde<number>());
+  const topology = buildTopology('app', [defineProcessor({ name: 'p', inputs: { input }, outputs: {}, stores: {}, process() {} })]);
+
+  it('accepts printable ids of 1 to 100 characters and names what is wrong with others', () => {
+    expect(instanceIdProblem('predictor-0')).toBeUndefined();
+    expect(instanceIdProblem('a.b_c-9'.padEnd(100, 'x'))).toBeUndefined();
+    expect(instanceIdProblem('')).toMatch(/1 to 100/);
+    expect(instanceIdProblem('x'.repeat(101))).toMatch(/1 to 100/);
+    expect(instanceIdProblem('pod 0')).toBe(`must be 1 to 100 letters, digits, '.', '_' or '-', got "pod 0"`);
+  });
+
+  it('refuses a bad one when the app is built, before anything connects, as the CLI does', () => {
+    const build = (instanceId: string) => new StreamApp({ topology, kafka: { brokers: ['127.0.0.1:1'] }, deadLetters: jsonDeadLetterSink(), instanceId, logger: silentLogger });
+    expect(() => build('pod/0')).toThrow(ConfigError);
+    expect(() => build('pod/0')).toThrow(`instanceId must be 1 to 100 letters, digits, '.', '_' or '-', got "pod/0"`);
+    expect(build('pod-0').runners).toHaveLength(1);
   });
 });
