@@ -34,7 +34,9 @@ instances, so two instances of the predictor each take half of prm.requests:
   --fuse A+B,...   run processors fused, one task and transaction per partition: predictor+scheduler
                    hands each prediction to the scheduler in the predictor's transaction (one
                    exactly-once hop to the dispatch instead of two); its consumer group is
-                   <app>.predictor+scheduler. Give every instance of an app the same --fuse.
+                   <app>.predictor+scheduler. Give every instance of an app the same --fuse: one
+                   started with another fusing than the app ran with refuses to start (its new
+                   consumer group would read the inputs from the beginning again).
   --instance-id ID this instance's stable id, unique among the app's live instances (default
                    PRM_INSTANCE_ID, else a random one per start): its transactional ids are
                    <app>.<processor>.<ID>, so a restarted instance aborts its predecessor's open

@@ -276,6 +276,16 @@ describe('stream runtime on Kafka', () => {
     // Both processors' stores came back from their own changelogs: 5 keys each.
     const restored = events(lines, 'task restored').filter((e) => e.instance === 'b');
     expect(restored.reduce((n, e) => n + Number(e.records), 0)).toBe(10);
+
+    // The same processors unfused would be new groups, reading the input from its beginning again.
+    const unfused = new StreamApp({
+      topology: buildTopology(app, [tagger, counter]),
+      kafka: { brokers: process.env.KAFKA_BROKERS!.split(','), clientId: `${app}-unfused` },
+      deadLetters: jsonDeadLetterSink(dlq),
+      logger: jsonLogger({ write: () => undefined }),
+      sessionTimeoutMs: 6000,
+    });
+    await expect(unfused.start()).rejects.toThrow(`tagger would start a new consumer group, ${app}.tagger, while ${app}.tagger+counter (the same processors laid out fused) has committed offsets`);
   });
 
   it('a processor bug stops the processor with the error (no hang) and leaves the record uncommitted', async () => {

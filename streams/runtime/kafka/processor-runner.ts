@@ -24,6 +24,7 @@ import {
 } from '../topology';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
 import { isRebalanceError } from './fencing';
+import { refuseLayoutChange } from './layout-guard';
 import { InstanceTransactions } from './instance-transactions';
 import { decodeOffsetMetadata, encodeOffsetMetadata, latestStreamTimes, type StreamTimes } from './offset-metadata';
 import { restoreChangelogs } from './restore';
@@ -167,6 +168,8 @@ export const TASK_PRODUCER_RETRY = { retries: 25, initialRetryTime: 2, maxRetryT
 export class ProcessorRunner {
   readonly stopped: Promise<void>;
   private readonly chain: AnyProcessor[];
+  /** Every processor of the topology with its input topics (the layout guard's view of the app). */
+  private readonly processorInputs: ReadonlyMap<string, readonly string[]>;
   private readonly plan: ChainPlan;
   private readonly app: string;
   private readonly kafka: Kafka;
@@ -205,6 +208,7 @@ export class ProcessorRunner {
   constructor(options: ProcessorRunnerOptions) {
     this.chain = [options.processor, ...(options.fused ?? [])].map(erase);
     this.plan = planChain(this.chain, (options.topology ?? []).map(erase));
+    this.processorInputs = new Map([...(options.topology ?? []), ...this.chain].map((p) => [p.name, Object.values(p.inputs).map((t) => t.name)]));
     this.app = options.app;
     this.kafka = options.kafka;
     this.sink = options.deadLetters;
@@ -285,6 +289,7 @@ export class ProcessorRunner {
     this.admin = admin;
     await admin.connect();
     const partitions = await prepareChainTopics(admin, this.app, this.chain, this.sink.topic, this.replicationFactor);
+    await refuseLayoutChange(admin, { app: this.app, unit: this.chain.map((p) => p.name), processors: this.processorInputs, inputs: this.inputs });
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
