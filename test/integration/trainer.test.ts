@@ -14,7 +14,7 @@ import { batchOf, createBatchWriter, migrate, rows, tables, type Database } from
 import { localTopics } from '../../streams/processors/event-topics';
 import { predictorProcessor } from '../../streams/processors/predictor';
 import { ManualClock } from '../../streams/runtime/clock';
-import { silentLogger } from '../../streams/runtime/logger';
+import { jsonLogger, silentLogger } from '../../streams/runtime/logger';
 import { ProcessorTestDriver } from '../../streams/runtime/test-driver';
 import {
   createEstimatorRegistry, createModelFollower, createModelUpdatePublisher, codeEstimatorApplier, followCurrentVersions, followModels, getArtifact, getArtifactBody, recordPredictionErrors, runTrainingCycle, shippedEstimator,
@@ -41,6 +41,8 @@ const now = new Date(base + 2 * 3_600_000);
 const MIB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const q = (p50: number): Quantiles => ({ p50, p90: p50 * 1.5, p99: p50 * 2 });
+// The readers' warnings (retries, records skipped) reach the test's output: a wait that runs out shows what preceded it.
+const warnings = jsonLogger({ level: 'warn', fields: { test: 'trainer' } });
 
 function timescale(): Promise<EngineUnderTest> {
   return ownEmbeddedTimescale('prm-trainer-');
@@ -253,7 +255,7 @@ describe.each([
     reference.dispose();
     await createBatchWriter(db, { log: () => undefined }).write([batchOf(tables.executionTelemetry, telemetry.map(rows.telemetryRow))]);
 
-    const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix, logger: silentLogger });
+    const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix, logger: warnings });
     await within('feature recorder start', 30_000, recorder.start());
     try {
       await within('feature recorder reading prm.requests to its end', 30_000, recorder.caughtUp());
@@ -281,7 +283,7 @@ describe.each([
     const topics = [requestsTopic, updatesTopic];
     await ensureTopics(admin, topics, { create: true, replicationFactor: 1 });
     const producer = kafka.producer({ transactionalId: `${txnPrefix}writer`, idempotent: true, maxInFlightRequests: 1 });
-    const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix: txnPrefix, logger: silentLogger });
+    const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix: txnPrefix, logger: warnings });
     const follower = createModelFollower({ kafka, registry, database: db, appliers: [], prefix: txnPrefix, logger: silentLogger });
     try {
       const serde = await EventSerde.start({ registry, topics });
