@@ -170,6 +170,7 @@ export class ProcessorRunner {
   private readonly chain: AnyProcessor[];
   /** Every processor of the topology with its input topics (the layout guard's view of the app). */
   private readonly processorInputs: ReadonlyMap<string, readonly string[]>;
+  private layoutChecked = false;
   private readonly plan: ChainPlan;
   private readonly app: string;
   private readonly kafka: Kafka;
@@ -289,7 +290,11 @@ export class ProcessorRunner {
     this.admin = admin;
     await admin.connect();
     const partitions = await prepareChainTopics(admin, this.app, this.chain, this.sink.topic, this.replicationFactor);
-    await refuseLayoutChange(admin, { app: this.app, unit: this.chain.map((p) => p.name), processors: this.processorInputs, inputs: this.inputs });
+    // Once per process: after its first start the group has committed, and a rejoin changes no layout.
+    if (!this.layoutChecked) {
+      await refuseLayoutChange(admin, { app: this.app, unit: this.chain.map((p) => p.name), processors: this.processorInputs, inputs: this.inputs });
+      this.layoutChecked = true;
+    }
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       readUncommitted: false,
