@@ -61,6 +61,8 @@ export interface EnsureTopicsOptions {
   /** Create missing topics (true) or only report them (false, a dry check). */
   create: boolean;
   replicationFactor: number;
+  /** How long created topics may take to have a leader on every partition. Default 30 s. */
+  leaderWaitMs?: number;
 }
 
 /**
@@ -74,7 +76,9 @@ export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[
   const created = new Set<string>();
   if (options.create && missing.length > 0) {
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait retries only LEADER_NOT_AVAILABLE; untilLed below also outlasts a
+      // broker whose metadata is a moment behind the controller's.
+      waitForLeaders: false,
       topics: missing.map((s) => ({
         topic: s.name,
         numPartitions: s.partitions,
@@ -83,6 +87,7 @@ export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[
       })),
     });
     missing.forEach((s) => created.add(s.name));
+    await untilLed(admin, [...created], options.leaderWaitMs ?? 30_000);
   }
   const present = specs.filter((s) => existing.has(s.name) || created.has(s.name));
   const observed = await observeTopics(admin, present.map((s) => s.name));
@@ -93,6 +98,35 @@ export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[
     const outcome: TopicOutcome = drift.length > 0 ? 'drift' : created.has(spec.name) ? 'created' : 'ok';
     return { topic: spec.name, event: spec.event, outcome, observed: seen, drift };
   });
+}
+
+/**
+ * Waits until every partition of `names` has a leader. Right after a create, the broker that
+ * answers may not know the topic yet ("does not host this topic-partition") or not have its
+ * leader; both pass within moments, so they are asked again until `timeoutMs`.
+ */
+async function untilLed(admin: TopicAdmin, names: string[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let waitingFor = 'metadata';
+  for (;;) {
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names });
+      const leaderless = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0)).map((t) => t.name);
+      const unknown = names.filter((n) => !topics.some((t) => t.name === n));
+      if (leaderless.length === 0 && unknown.length === 0) return;
+      waitingFor = `leaders of ${[...unknown, ...leaderless].join(', ')}`;
+    } catch (error) {
+      if (!isNotYetServed(error)) throw error;
+      waitingFor = (error as Error).message;
+    }
+    if (Date.now() >= deadline) throw new Error(`created topics not served within ${timeoutMs} ms: ${waitingFor}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function isNotYetServed(error: unknown): boolean {
+  const type = (error as { type?: unknown } | null)?.type;
+  return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'NOT_LEADER_FOR_PARTITION';
 }
 
 async function observeTopics(admin: TopicAdmin, names: string[]): Promise<Map<string, ObservedTopic>> {

@@ -116,28 +116,11 @@ function goodMetrics(at: number): ClusterMetrics {
   };
 }
 
-/**
- * Creates the run's topics and waits until the broker serves all of them: right after a create,
- * a loaded broker may still answer "does not host this topic-partition" for a moment.
- */
-async function createTopics(): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureTopics(admin, catalogue, { create: true, replicationFactor: 1 });
-      await admin.fetchTopicMetadata({ topics: catalogue.map((t) => t.name) });
-      return;
-    } catch (err) {
-      if (attempt >= 10 || !/does not host this topic-partition/.test(String(err))) throw err;
-      await sleep(500);
-    }
-  }
-}
-
 beforeAll(async () => {
   const started = Date.now();
   admin = kafka.admin();
   await admin.connect();
-  await createTopics();
+  await ensureTopics(admin, catalogue, { create: true, replicationFactor: 1 });
   serde = await EventSerde.start({ registry, topics: catalogue });
   const topology = prmTopology({
     app,
@@ -268,6 +251,12 @@ beforeAll(async () => {
       return expectedGood.every((r) => ids.has(r.requestId));
     }, 150_000);
     await waitFor('every case to settle', () => sent.every(settled), 60_000);
+    // Predictions come through another consumer than dispatches, which may be a fetch behind.
+    const predictedIds = [...expectedGood.map((r) => r.requestId), ...sent.filter((s) => s.c.expected.kind === 'fair-share').flatMap(idsOf)];
+    await waitFor('the prediction of every good and flooded request to be read', () => {
+      const ids = new Set(seen.predictions.map((p) => p.requestId));
+      return predictedIds.every((id) => ids.has(id));
+    }, 60_000);
     await Promise.all(running);
     // Anything doubled would arrive with the same fetches: give it a moment.
     await sleep(2000);

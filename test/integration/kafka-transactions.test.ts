@@ -8,20 +8,24 @@ const kafka: Kafka = testKafka('prm-test-transactions');
 const topics = testTopics(kafka);
 afterAll(() => topics.cleanup());
 
-async function readAll(consumer: Consumer, topic: string, settleMs = 3000): Promise<string[]> {
+/**
+ * Reads `topic` from the beginning until `expected` values arrived (60 s at most), then for
+ * `settleMs` more, so a record that should not be there (an aborted or duplicate one) is seen.
+ * Transaction markers take offsets without being records, so the count, not an offset, says
+ * when the reader has caught up.
+ */
+async function readAll(consumer: Consumer, topic: string, expected: number, settleMs = 1500): Promise<string[]> {
   const values: string[] = [];
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
-  let last = Date.now();
   await consumer.run({
     eachMessage: async ({ message }) => {
       values.push(message.value?.toString() ?? '');
-      last = Date.now();
     },
   });
-  // Transaction markers take offsets without being records, so "caught up" is told by silence.
-  const started = Date.now();
-  while (Date.now() - last < settleMs || Date.now() - started < settleMs) await new Promise((r) => setTimeout(r, 100));
+  const deadline = Date.now() + 60_000;
+  while (values.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, settleMs));
   await consumer.disconnect();
   return values;
 }
@@ -47,11 +51,11 @@ describe('Kafka transactions with kafkajs', () => {
       await producer.disconnect();
     }
 
-    const committedView = await readAll(kafka.consumer({ groupId: `${topic}.rc`, readUncommitted: false }), topic);
+    const committedView = await readAll(kafka.consumer({ groupId: `${topic}.rc`, readUncommitted: false }), topic, 3);
     expect(committedView).toEqual(['committed-1', 'committed-2', 'committed-3']);
 
     // The aborted record is in the log: a read_uncommitted consumer sees it.
-    const rawView = await readAll(kafka.consumer({ groupId: `${topic}.ru`, readUncommitted: true }), topic);
+    const rawView = await readAll(kafka.consumer({ groupId: `${topic}.ru`, readUncommitted: true }), topic, 4);
     expect(rawView).toEqual(['committed-1', 'committed-2', 'aborted-1', 'committed-3']);
   });
 
@@ -90,11 +94,19 @@ describe('Kafka transactions with kafkajs', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      const offsets = await admin.fetchOffsets({ groupId, topics: [input] });
-      expect(offsets[0]?.partitions[0]?.offset).toBe('3');
+      // The coordinator writes the offsets' commit marker after commit() returns; until then a
+      // fetch that does not ask for stable offsets still answers the last committed one.
+      const committedOffset = async () => (await admin.fetchOffsets({ groupId, topics: [input] }))[0]?.partitions[0]?.offset;
+      const deadline = Date.now() + 30_000;
+      let offset = await committedOffset();
+      while (offset !== '3' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+        offset = await committedOffset();
+      }
+      expect(offset).toBe('3');
     } finally {
       await admin.disconnect();
     }
-    expect(await readAll(kafka.consumer({ groupId: `${output}.check` }), output)).toEqual(['10', '20', '30']);
+    expect(await readAll(kafka.consumer({ groupId: `${output}.check` }), output, 3)).toEqual(['10', '20', '30']);
   });
 });

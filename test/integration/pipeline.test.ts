@@ -176,10 +176,12 @@ describe('the scheduler queue on Kafka', () => {
     await first.start();
     await send(serde, queueTopic('prm.demand-predictions'), predictions);
     await until(1);
-    await new Promise((r) => setTimeout(r, 3000)); // let the rest be consumed and committed as queued
+    // Every prediction is consumed before the stop (which commits): the queued ones then live only in the changelog.
+    const allConsumed = /prm_stream_records_in_total\{app="[^"]+",processor="scheduler"\} 12\b/;
+    const consumedBy = Date.now() + 60_000;
+    while (!allConsumed.test(await first.metrics.text()) && Date.now() < consumedBy) await new Promise((r) => setTimeout(r, 200));
+    expect(await first.metrics.text()).toMatch(allConsumed);
     const beforeRestart = seen.length;
-    // Every prediction was consumed and committed before the stop: the queued ones now live only in the changelog.
-    expect(await first.metrics.text()).toMatch(/prm_stream_records_in_total\{app="[^"]+",processor="scheduler"\} 12\b/);
     await first.stop();
     expect(beforeRestart).toBeLessThanOrEqual(partitions);
 

@@ -75,6 +75,9 @@ describe('prm topics', () => {
   it('reports drift someone introduced (exit 1) without altering the topic', async () => {
     const dlq = `${prefix}prm.dlq`;
     await admin.createPartitions({ topicPartitions: [{ topic: dlq, count: 5 }] });
+    // The broker learns of the new partitions from the controller a moment after the call returns.
+    const partitionsBy = Date.now() + 30_000;
+    while ((await admin.fetchTopicMetadata({ topics: [dlq] })).topics[0]!.partitions.length !== 5 && Date.now() < partitionsBy) await new Promise((r) => setTimeout(r, 100));
     const { code, json } = await prm(['check']);
     expect(code).toBe(1);
     expect(json.reports.find((r) => r.topic === dlq)).toMatchObject({ outcome: 'drift', drift: [{ setting: 'partitions', expected: '3', actual: '5' }] });

@@ -154,7 +154,7 @@ describe.each([
 
   it('retrains the code estimator, promotes it over the shipped version, stores and announces it, and a follower swaps it into the predictor', async () => {
     const before = await topicEnd();
-    const result = await runTrainingCycle(deps, now);
+    const result = await within('training cycle', 60_000, runTrainingCycle(deps, now));
     const [code] = result.models;
     expect(code).toMatchObject({ model: CODE_MODEL_NAME, status: 'promoted', currentVersion: shipped.version, trainingRows: 75, heldOutRows: 25 });
     expect(code!.currentMetrics!.rows).toBe(25);
@@ -191,9 +191,9 @@ describe.each([
     });
     predictor.pipeInput('requests', { key: 'ann', value: request('before-swap') });
     const follower = createModelFollower({ kafka, registry, database: db, appliers: [codeEstimatorApplier(estimators)], prefix, logger: silentLogger });
-    await follower.start();
+    await within('model follower start', 30_000, follower.start());
     try {
-      await follower.caughtUp();
+      await within('model follower catching up', 30_000, follower.caughtUp());
       expect(follower.applied()).toEqual([update.version]);
       expect(estimators.current().version).toBe(update.version);
       predictor.pipeInput('requests', { key: 'ann', value: request('after-swap') });
@@ -210,7 +210,7 @@ describe.each([
   it('retrained on the same window, the candidate is no better: recorded as not promoted, nothing announced', async () => {
     const promoted = await db.query<{ version: string }>(`SELECT version FROM prm.model_versions WHERE promoted`);
     const before = await topicEnd();
-    const result = await runTrainingCycle(deps, new Date(now.getTime() + 1000));
+    const result = await within('training cycle', 60_000, runTrainingCycle(deps, new Date(now.getTime() + 1000)));
     const [code] = result.models;
     expect(code).toMatchObject({ status: 'not-promoted', currentVersion: promoted.rows[0]!.version });
     expect(code!.currentMetrics!.rows).toBe(25);
@@ -220,7 +220,7 @@ describe.each([
     expect(await topicEnd()).toBe(before);
 
     // An instance starting now (on any machine with the database) begins on the promoted version, not the rejected one.
-    const followed = await followModels({ kafka, registry, database: db, prefix, logger: silentLogger, follow: { codeEstimator: true, forecaster: false } });
+    const followed = await within('following models', 30_000, followModels({ kafka, registry, database: db, prefix, logger: silentLogger, follow: { codeEstimator: true, forecaster: false } }));
     try {
       expect(followed.estimators!.current().version).toBe(promoted.rows[0]!.version);
       expect(followed.estimators!.history()).toEqual([shipped.version, promoted.rows[0]!.version]);
@@ -343,7 +343,7 @@ describe.each([
     const cycleAt = new Date(waveStart + 4 * 3_600_000);
     const before = await topicEnd();
 
-    const result = await runTrainingCycle(forecastDeps, cycleAt);
+    const result = await within('training cycle', 60_000, runTrainingCycle(forecastDeps, cycleAt));
     const [code, forecaster] = result.models;
     expect(code.status).toBe('skipped');
     expect(forecaster).toMatchObject({ model: FORECAST_MODEL_NAME, status: 'promoted', inputs: 'cluster-load', currentVersion: BASELINE_FORECAST_VERSION, trainingRows: 240 });
@@ -354,9 +354,9 @@ describe.each([
     expect(Object.keys(artifact.pools)).toEqual([pool]);
     expect(artifact.stepSeconds).toBe(60);
 
-    const followed = await followModels({ kafka, registry, database: db, prefix, logger: silentLogger, follow: { codeEstimator: false, forecaster: true } });
+    const followed = await within('following models', 30_000, followModels({ kafka, registry, database: db, prefix, logger: silentLogger, follow: { codeEstimator: false, forecaster: true } }));
     // A trainer starting now measures its candidates against the versions this deployment's topic announced.
-    const restarted = await followCurrentVersions({ kafka, registry, database: db, prefix, logger: silentLogger });
+    const restarted = await within('reading current versions', 30_000, followCurrentVersions({ kafka, registry, database: db, prefix, logger: silentLogger }));
     try {
       expect(followed.forecasts!.current()).toEqual({ version: forecaster.candidateVersion, artifact });
       expect(restarted.versions.get(FORECAST_MODEL_NAME)).toEqual({ version: forecaster.candidateVersion, artifactUri: forecaster.update!.artifactUri });
@@ -366,7 +366,7 @@ describe.each([
       await restarted.stop();
     }
 
-    const again = await runTrainingCycle(forecastDeps, new Date(cycleAt.getTime() + 1000));
+    const again = await within('training cycle', 60_000, runTrainingCycle(forecastDeps, new Date(cycleAt.getTime() + 1000)));
     expect(again.models[1]).toMatchObject({ status: 'not-promoted', currentVersion: forecaster.candidateVersion });
     await sleep(500);
     expect(await topicEnd()).toBe(before + 1);
