@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import type { Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { jsonDeadLetterSink } from '../../streams/runtime/dead-letter-sink';
@@ -6,7 +7,7 @@ import type { CommitTiming } from '../../streams/runtime/kafka/processor-runner'
 import { jsonLogger } from '../../streams/runtime/logger';
 import { ProcessingError } from '../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../streams/runtime/serde';
-import { buildTopology, changelogTopic, consumerGroupId, defineProcessor, keyValueStore, RUNTIME_STORE, topic } from '../../streams/runtime/topology';
+import { buildTopology, changelogTopic, consumerGroupId, defineProcessor, keyValueStore, RUNTIME_STORE, topic, transactionalId } from '../../streams/runtime/topology';
 import { countingTopology } from '../../streams/runtime/verify/counting-topology';
 import { testKafka, testTopics } from '../setup/kafka';
 
@@ -74,8 +75,9 @@ async function setUp(label: string, partitions: number, onCommit?: (t: CommitTim
   const app = `prm-runtime-${label}-${Date.now()}`;
   topics.track(changelogTopic(app, 'counter', 'counts'));
   const lines: string[] = [];
-  const newApp = (instance: string) =>
+  const newApp = (instance: string, instanceId?: string) =>
     new StreamApp({
+      instanceId,
       topology: countingTopology(app, { input, output }),
       kafka: { brokers: process.env.KAFKA_BROKERS!.split(','), clientId: `${app}-${instance}` },
       deadLetters: jsonDeadLetterSink(dlq),
@@ -120,6 +122,49 @@ describe('stream runtime on Kafka', () => {
     const restored = events(t.lines, 'task restored').filter((e) => e.instance === 'b');
     expect(restored.map((e) => e.partition).sort()).toEqual([0, 1]);
     expect(restored.reduce((n, e) => n + Number(e.records), 0)).toBe(7);
+  });
+
+  it('a restarted instance takes its partitions back at once: the member its killed predecessor left in the group is removed, not waited for', async () => {
+    const t = await setUp('incarnation', 2);
+    // The predecessor: a process that joined as instance vm-1 with a 60 s session, then was killed.
+    const predecessor = spawn(process.execPath, ['-e', `
+      const { Kafka, AssignerProtocol, logLevel } = require('kafkajs');
+      const env = process.env;
+      const kafka = new Kafka({ clientId: env.APP, brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
+      const consumer = kafka.consumer({
+        groupId: env.GROUP, sessionTimeout: 60000, rebalanceTimeout: 60000,
+        partitionAssigners: [() => ({
+          name: 'prm-co-partitioned', version: 1,
+          protocol: ({ topics }) => ({ name: 'prm-co-partitioned', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.from(JSON.stringify({ owned: [], instance: env.INSTANCE })) }) }),
+          assign: async ({ members, topics }) => members.map((m, i) => ({ memberId: m.memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: i === 0 ? { [topics[0]]: [0, 1] } : {}, userData: Buffer.alloc(0) }) })),
+        })],
+      });
+      consumer.on(consumer.events.GROUP_JOIN, () => console.log('joined'));
+      consumer.connect().then(() => consumer.subscribe({ topics: [env.INPUT] })).then(() => consumer.run({ eachMessage: async () => {} }));
+    `], { env: { ...process.env, APP: t.app, GROUP: consumerGroupId(t.app, 'counter'), INSTANCE: transactionalId(t.app, 'counter', 'vm-1'), INPUT: t.input }, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the predecessor did not join its group in 60 s')), 60_000);
+      predecessor.stdout.on('data', (d: Buffer) => {
+        if (d.toString().includes('joined')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+    predecessor.kill('SIGKILL');
+
+    const restarted = t.newApp('b', 'vm-1');
+    const started = Date.now();
+    await restarted.start();
+    try {
+      await produce(kafka, t.input, Array.from({ length: 20 }, (_, id) => ({ key: `k${id % 4}`, value: JSON.stringify({ id }) })));
+      // Waiting for the predecessor's session would take 60 s.
+      expect(await readCommitted(kafka, t.output, 20, 30_000)).toHaveLength(20);
+      expect(Date.now() - started).toBeLessThan(30_000);
+    } finally {
+      await restarted.stop();
+    }
+    expect(events(t.lines, 'removed the members an earlier run of this instance left in the group')).toHaveLength(1);
   });
 
   it('keeps stream time across a restart, committed with the offsets: the new instance dead-letters a record older than the allowed lateness', async () => {

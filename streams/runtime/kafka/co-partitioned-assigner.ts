@@ -33,33 +33,50 @@ export function assignTasks(taskCount: number, members: { id: string; owned: num
   return out;
 }
 
+/** What a member sends in its protocol metadata: the tasks it owns, and its stable instance if it has one. */
+export interface MemberData {
+  owned: number[];
+  /** The instance's transactional id, when it is stable across restarts (see ProcessorRunnerOptions.instanceId). */
+  instance?: string;
+}
+
+export function encodeMemberData(data: MemberData): Buffer {
+  return Buffer.from(JSON.stringify(data));
+}
+
+/** Reads a member's data; a member of an older version sent its owned tasks as a bare array. */
+export function decodeMemberData(memberMetadata: Buffer): MemberData {
+  const meta = AssignerProtocol.MemberMetadata.decode(memberMetadata);
+  if (!meta?.userData?.length) return { owned: [] };
+  try {
+    const parsed: unknown = JSON.parse(meta.userData.toString());
+    if (Array.isArray(parsed)) return { owned: parsed.filter((t): t is number => Number.isInteger(t)) };
+    const fields = parsed as { owned?: unknown; instance?: unknown } | null;
+    const owned = Array.isArray(fields?.owned) ? fields.owned.filter((t): t is number => Number.isInteger(t)) : [];
+    return typeof fields?.instance === 'string' ? { owned, instance: fields.instance } : { owned };
+  } catch {
+    return { owned: [] };
+  }
+}
+
 /**
  * A kafkajs assigner that gives a member partition p of every subscribed topic together, so a
  * task sees all of its co-partitioned inputs (kafkajs' round-robin would split them).
- * `owned()` is sent as member metadata for stickiness.
+ * `owned()` is sent as member metadata for stickiness, with the member's stable `instance`, by
+ * which a restarted instance finds the membership its dead predecessor left in the group.
  */
-export function coPartitionedAssigner(owned: () => number[]): PartitionAssigner {
+export function coPartitionedAssigner(owned: () => number[], instance?: string): PartitionAssigner {
   return ({ cluster }) => ({
     name: 'prm-co-partitioned',
     version: 1,
     protocol({ topics }) {
-      const userData = Buffer.from(JSON.stringify(owned()));
+      const userData = encodeMemberData(instance === undefined ? { owned: owned() } : { owned: owned(), instance });
       return { name: 'prm-co-partitioned', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData }) };
     },
     async assign({ members, topics }) {
       const counts = topics.map((t) => cluster.findTopicPartitionMetadata(t).length);
       const taskCount = Math.min(...counts);
-      const decoded = members.map((m) => {
-        const meta = AssignerProtocol.MemberMetadata.decode(m.memberMetadata);
-        let prev: number[] = [];
-        try {
-          prev = meta?.userData?.length ? (JSON.parse(meta.userData.toString()) as number[]) : [];
-        } catch {
-          prev = [];
-        }
-        return { id: m.memberId, owned: prev };
-      });
-      const plan = assignTasks(taskCount, decoded);
+      const plan = assignTasks(taskCount, members.map((m) => ({ id: m.memberId, owned: decodeMemberData(m.memberMetadata).owned })));
       return members.map((m) => ({
         memberId: m.memberId,
         memberAssignment: AssignerProtocol.MemberAssignment.encode({

@@ -23,6 +23,7 @@ import {
   transactionalId,
 } from '../topology';
 import { coPartitionedAssigner } from './co-partitioned-assigner';
+import { removePreviousIncarnations } from './previous-incarnation';
 import { isRebalanceError } from './fencing';
 import { refuseLayoutChange } from './layout-guard';
 import { InstanceTransactions } from './instance-transactions';
@@ -197,6 +198,8 @@ export class ProcessorRunner {
    * internal restart, whose own producer already ended), it aborts a killed predecessor's leftovers.
    */
   private openAtStart: boolean;
+  /** The instance's transactional id when it is stable across restarts: how its members are told apart. */
+  private readonly stableInstance?: string;
   /** A task's batches run one after another (see concurrentBatches). */
   private readonly turns = new TaskTurns();
   private readonly concurrentBatches: number;
@@ -233,6 +236,7 @@ export class ProcessorRunner {
     this.log = (options.logger ?? silentLogger).child({ app: this.app, processor: this.plan.name });
     this.openAtStart = options.instanceId !== undefined;
     const instanceTransactionalId = transactionalId(this.app, this.plan.name, options.instanceId ?? randomUUID());
+    this.stableInstance = options.instanceId === undefined ? undefined : instanceTransactionalId;
     this.transactions = new InstanceTransactions({
       groupId: this.groupId,
       logger: this.log,
@@ -303,7 +307,7 @@ export class ProcessorRunner {
       rebalanceTimeout: 60_000,
       maxBytesPerPartition: 1024 * 1024,
       maxWaitTimeInMs: 200,
-      partitionAssigners: [coPartitionedAssigner(() => [...this.tasks.keys()])],
+      partitionAssigners: [coPartitionedAssigner(() => [...this.tasks.keys()], this.stableInstance)],
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (e) => this.onAssignment(e.payload));
@@ -319,6 +323,12 @@ export class ProcessorRunner {
     if (this.openAtStart) {
       await this.transactions.open();
       this.openAtStart = false;
+    }
+    // Fenced by now (the open above, or this process' producer): a rebalance need not wait for
+    // the members an earlier run of this instance left behind to time out.
+    if (this.stableInstance !== undefined) {
+      const removed = await removePreviousIncarnations(admin, this.groupId, this.stableInstance);
+      if (removed.length > 0) this.log.info('removed the members an earlier run of this instance left in the group', { members: removed });
     }
     await consumer.subscribe({ topics: this.inputs, fromBeginning: true });
     await consumer.run({
