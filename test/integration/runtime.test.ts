@@ -124,9 +124,10 @@ describe('stream runtime on Kafka', () => {
     expect(restored.reduce((n, e) => n + Number(e.records), 0)).toBe(7);
   });
 
-  it('a restarted instance takes its partitions back at once: the member its killed predecessor left in the group is removed, not waited for', async () => {
+  it('a restarted instance takes its partitions back at once: its killed predecessor\'s transaction is aborted and its member removed, neither waited for', async () => {
     const t = await setUp('incarnation', 2);
-    // The predecessor: a process that joined as instance vm-1 with a 60 s session, then was killed.
+    // The predecessor: a process that joined as instance vm-1 with a 60 s session, then was killed
+    // in the middle of a transaction.
     const predecessor = spawn(process.execPath, ['-e', `
       const { Kafka, AssignerProtocol, logLevel } = require('kafkajs');
       const env = process.env;
@@ -139,9 +140,17 @@ describe('stream runtime on Kafka', () => {
           assign: async ({ members, topics }) => members.map((m, i) => ({ memberId: m.memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: i === 0 ? { [topics[0]]: [0, 1] } : {}, userData: Buffer.alloc(0) }) })),
         })],
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => console.log('joined'));
+      // Killed mid-transaction: an output and the group's offsets written, not committed, with a 60 s timeout.
+      consumer.on(consumer.events.GROUP_JOIN, async () => {
+        const producer = kafka.producer({ transactionalId: env.INSTANCE, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60000 });
+        await producer.connect();
+        const txn = await producer.transaction();
+        await txn.send({ topic: env.OUTPUT, messages: [{ key: 'k0', value: JSON.stringify({ id: -1, count: 0 }) }] });
+        await txn.sendOffsets({ consumerGroupId: env.GROUP, topics: [{ topic: env.INPUT, partitions: [{ partition: 0, offset: '0' }] }] });
+        console.log('joined');
+      });
       consumer.connect().then(() => consumer.subscribe({ topics: [env.INPUT] })).then(() => consumer.run({ eachMessage: async () => {} }));
-    `], { env: { ...process.env, APP: t.app, GROUP: consumerGroupId(t.app, 'counter'), INSTANCE: transactionalId(t.app, 'counter', 'vm-1'), INPUT: t.input }, stdio: ['ignore', 'pipe', 'inherit'] });
+    `], { env: { ...process.env, APP: t.app, GROUP: consumerGroupId(t.app, 'counter'), INSTANCE: transactionalId(t.app, 'counter', 'vm-1'), INPUT: t.input, OUTPUT: t.output }, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the predecessor did not join its group in 60 s')), 60_000);
       predecessor.stdout.on('data', (d: Buffer) => {
@@ -158,8 +167,9 @@ describe('stream runtime on Kafka', () => {
     await restarted.start();
     try {
       await produce(kafka, t.input, Array.from({ length: 20 }, (_, id) => ({ key: `k${id % 4}`, value: JSON.stringify({ id }) })));
-      // Waiting for the predecessor's session would take 60 s.
-      expect(await readCommitted(kafka, t.output, 20, 30_000)).toHaveLength(20);
+      // Waiting for the predecessor's session or its transaction to time out would take 60 s.
+      const outputs = await readCommitted(kafka, t.output, 20, 30_000);
+      expect(outputs.map((o) => o.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, id) => id));
       expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       await restarted.stop();

@@ -84,11 +84,17 @@ export class InstanceTransactions {
   /**
    * Initialises the transactional id now instead of at the first round. Under a stable instance
    * id, InitProducerId aborts what a killed predecessor left open, so its partitions' readers
-   * move on as this instance starts rather than after the transaction timeout.
+   * move on as this instance starts rather than after the transaction timeout: the tasks this
+   * instance opens read their committed offsets only once no transaction holds them.
+   *
+   * kafkajs' connect() alone does not do it: it initialises an idempotent producer id without
+   * the transactional id. The transactional one is initialised by the first transaction(), so
+   * open() begins one and ends it at once; with nothing sent, the abort stays on the client.
    */
   async open(): Promise<void> {
     try {
-      await this.connectedProducer();
+      const producer = await this.connectedProducer();
+      await (await producer.transaction()).abort();
     } catch (err) {
       await this.dropProducer();
       throw err;
