@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs';
+import { PartitionAssigners, type Consumer, type EachBatchPayload, type Kafka, type Producer } from 'kafkajs';
 import type { RegistryConnection } from '../../schemas/registry-http';
 import type { ValidationLimits } from '../../schemas/validation';
 import { EventSerde } from '../../schemas/serde';
@@ -6,6 +6,8 @@ import { findTopic, prefixedCatalogue, type TopicSpec } from '../../schemas/topi
 import { createDeadLetterPublisher } from '../../streams/dead-letters';
 import { systemClock, type Clock } from '../../streams/runtime/clock';
 import { isRebalanceError } from '../../streams/runtime/kafka/fencing';
+import { removePreviousIncarnations, tagWithInstance } from '../../streams/runtime/kafka/previous-incarnation';
+import { instanceIdProblem } from '../../streams/runtime/instance-id';
 import { jsonLogger, type Logger } from '../../streams/runtime/logger';
 import { createBatchWriter } from '../batch-writer';
 import type { Database } from '../database';
@@ -31,6 +33,12 @@ export interface SinkConsumerOptions {
   /** Heartbeats sent while a write is stalled, so the group keeps the partitions. Default 3000 ms. */
   heartbeatIntervalMs?: number;
   sessionTimeoutMs?: number;
+  /**
+   * This sink's id, kept across its restarts and unique among the group's live members (as
+   * `prm run --instance-id`): restarted, it removes the member its killed predecessor left in the
+   * group instead of waiting for that member's session to time out. Default: none.
+   */
+  instanceId?: string;
   /**
    * Validation of decoded events against `clock`. A simulation whose event times run ahead of
    * the wall clock raises `maxFutureSkewMs`, or its events are dead-lettered as INVALID_VALUE.
@@ -69,6 +77,11 @@ export interface SinkConsumer {
 /** Pause before a consumer kafkajs gave up on is replaced by a new one. */
 const RESTART_DELAY_MS = 2000;
 
+/** What a sink's members name in their metadata: its group and instance id. */
+export function sinkInstance(groupId: string, instanceId: string): string {
+  return `${groupId}.${instanceId}`;
+}
+
 /**
  * The Kafka side of the sinks: reads the catalogued topics with eachBatch, writes each
  * partition batch's rows in one transaction and commits the batch's offsets only after COMMIT.
@@ -83,6 +96,9 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
   if (!(heartbeatIntervalMs > 0 && heartbeatIntervalMs < sessionTimeoutMs)) {
     throw new RangeError(`heartbeatIntervalMs must be positive and below sessionTimeoutMs (${sessionTimeoutMs}), got ${heartbeatIntervalMs}`);
   }
+  const refused = options.instanceId === undefined ? undefined : instanceIdProblem(options.instanceId);
+  if (refused) throw new RangeError(`instanceId ${refused}`);
+  const instance = options.instanceId === undefined ? undefined : sinkInstance(groupId, options.instanceId);
   const catalogue = prefixedCatalogue(prefix);
   const routes = new Map<string, { route: SinkRoute; spec: TopicSpec }>();
   for (const route of selectRoutes(options.topics)) {
@@ -152,6 +168,18 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
     await heartbeat();
   }
 
+  /** A killed predecessor's member would hold its partitions until its session timed out. */
+  async function removePredecessors(tag: string): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const removed = await removePreviousIncarnations(admin, groupId, tag);
+      if (removed.length > 0) logger.info('removed the members an earlier run of this sink left in the group', { groupId, members: removed });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   return {
     topics: [...routes.keys()],
     deadLetterTopic: dlqSpec.name,
@@ -162,7 +190,10 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
       await producer.connect();
       const deadLetters = createDeadLetterPublisher({ serde, send: producer.send.bind(producer), clock, topic: dlqSpec.name, processor: `sink:${groupId}` });
       const run = async () => {
-        const c = kafka.consumer({ groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs });
+        const c = kafka.consumer({
+          groupId, sessionTimeout: sessionTimeoutMs, heartbeatInterval: heartbeatIntervalMs,
+          partitionAssigners: [instance === undefined ? PartitionAssigners.roundRobin : tagWithInstance(PartitionAssigners.roundRobin, instance)],
+        });
         consumer = c;
         c.on(c.events.CRASH, (event) => {
           logger.error('sink consumer crashed', { error: event.payload.error.message, restart: event.payload.restart });
@@ -171,6 +202,7 @@ export function createSinkConsumer(options: SinkConsumerOptions): SinkConsumer {
           if (!event.payload.restart && !abort.signal.aborted) restart = restartAfter(c);
         });
         await c.connect();
+        if (instance !== undefined) await removePredecessors(instance);
         await c.subscribe({ topics: [...routes.keys()], fromBeginning });
         await c.run({
           autoCommit: false,

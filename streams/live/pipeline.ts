@@ -87,7 +87,8 @@ export interface PipelineOptions {
   fuse?: readonly (readonly string[])[];
   /**
    * This instance's stable id (StreamAppOptions.instanceId), unique among the app's live instances,
-   * e.g. a StatefulSet pod name: restarted, it aborts its predecessor's open transactions at once.
+   * e.g. a StatefulSet pod name: restarted, it aborts its predecessor's open transactions and
+   * removes its predecessor's members from the groups (the sink's too) at once.
    * Default: a random one per start.
    */
   instanceId?: string;
@@ -181,7 +182,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   if (runsSink) {
     const logger = o.logger.child({ component: 'sink' });
     // The processors' session timeout: a killed sink's partitions move in seconds, not kafkajs' 30.
-    sink = createSinkConsumer({ kafka, registry: o.connection.registry, database: o.database!, prefix, groupId: `${app}.sink`, logger, sessionTimeoutMs: 10_000 });
+    sink = createSinkConsumer({ kafka, registry: o.connection.registry, database: o.database!, prefix, groupId: `${app}.sink`, logger, sessionTimeoutMs: 10_000, instanceId: o.instanceId });
   }
   const stopTrainer: (() => Promise<void>)[] = [];
   try {

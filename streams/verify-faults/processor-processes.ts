@@ -5,7 +5,6 @@ import { createInterface } from 'node:readline';
 
 const prmEntry = join(__dirname, '..', '..', 'cli', 'prm.cjs');
 const heapProbe = join(__dirname, 'heap-probe.ts');
-const sinkEntry = join(__dirname, 'sink-process.ts');
 
 /** What `prm run` needs besides the processor: the same for every process of one run. */
 export interface RunFlags {
@@ -36,7 +35,8 @@ function processorFlags(type: string): string[] {
 
 /**
  * A process' instance id, the same after a restart, as a StatefulSet would give it: the restarted
- * process aborts what the killed one left open (see `prm run --instance-id`).
+ * process aborts what the killed one left open and removes its members from their groups (see
+ * `prm run --instance-id`).
  */
 function instanceIdOf(type: string): string {
   return type.replace(/\+/g, '-');
@@ -71,10 +71,7 @@ export class ProcessorProcesses {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
     const { app, topicPrefix, pool, extra } = this.flags;
     const preload = ['--require', require.resolve('tsx/cjs'), ...(this.probeHeap ? ['--require', heapProbe] : [])];
-    // `prm run --processors sink` exits at once (see sink-process.ts): the sink runs from its own entry.
-    const args = name === 'sink'
-      ? [...preload, sinkEntry, app, topicPrefix, pool]
-      : [...preload, prmEntry, 'run', ...processorFlags(name), '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', '--instance-id', instanceIdOf(name), ...extra];
+    const args = [...preload, prmEntry, 'run', ...processorFlags(name), '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', '--instance-id', instanceIdOf(name), ...extra];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let log = this.logs.get(name);
     if (!log) {

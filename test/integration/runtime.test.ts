@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Kafka } from 'kafkajs';
 import { Partitioners } from 'kafkajs';
 import { jsonDeadLetterSink } from '../../streams/runtime/dead-letter-sink';
@@ -10,6 +9,7 @@ import { jsonSerde, numberSerde } from '../../streams/runtime/serde';
 import { buildTopology, changelogTopic, consumerGroupId, defineProcessor, keyValueStore, RUNTIME_STORE, topic, transactionalId } from '../../streams/runtime/topology';
 import { countingTopology } from '../../streams/runtime/verify/counting-topology';
 import { testKafka, testTopics } from '../setup/kafka';
+import { killedPredecessor } from '../support/predecessor';
 
 jest.setTimeout(240_000);
 
@@ -126,41 +126,12 @@ describe('stream runtime on Kafka', () => {
 
   it('a restarted instance takes its partitions back at once: its killed predecessor\'s transaction is aborted and its member removed, neither waited for', async () => {
     const t = await setUp('incarnation', 2);
-    // The predecessor: a process that joined as instance vm-1 with a 60 s session, then was killed
-    // in the middle of a transaction.
-    const predecessor = spawn(process.execPath, ['-e', `
-      const { Kafka, AssignerProtocol, logLevel } = require('kafkajs');
-      const env = process.env;
-      const kafka = new Kafka({ clientId: env.APP, brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING });
-      const consumer = kafka.consumer({
-        groupId: env.GROUP, sessionTimeout: 60000, rebalanceTimeout: 60000,
-        partitionAssigners: [() => ({
-          name: 'prm-co-partitioned', version: 1,
-          protocol: ({ topics }) => ({ name: 'prm-co-partitioned', metadata: AssignerProtocol.MemberMetadata.encode({ version: 1, topics, userData: Buffer.from(JSON.stringify({ owned: [], instance: env.INSTANCE })) }) }),
-          assign: async ({ members, topics }) => members.map((m, i) => ({ memberId: m.memberId, memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 1, assignment: i === 0 ? { [topics[0]]: [0, 1] } : {}, userData: Buffer.alloc(0) }) })),
-        })],
-      });
-      // Killed mid-transaction: an output and the group's offsets written, not committed, with a 60 s timeout.
-      consumer.on(consumer.events.GROUP_JOIN, async () => {
-        const producer = kafka.producer({ transactionalId: env.INSTANCE, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60000 });
-        await producer.connect();
-        const txn = await producer.transaction();
-        await txn.send({ topic: env.OUTPUT, messages: [{ key: 'k0', value: JSON.stringify({ id: -1, count: 0 }) }] });
-        await txn.sendOffsets({ consumerGroupId: env.GROUP, topics: [{ topic: env.INPUT, partitions: [{ partition: 0, offset: '0' }] }] });
-        console.log('joined');
-      });
-      consumer.connect().then(() => consumer.subscribe({ topics: [env.INPUT] })).then(() => consumer.run({ eachMessage: async () => {} }));
-    `], { env: { ...process.env, APP: t.app, GROUP: consumerGroupId(t.app, 'counter'), INSTANCE: transactionalId(t.app, 'counter', 'vm-1'), INPUT: t.input, OUTPUT: t.output }, stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the predecessor did not join its group in 60 s')), 60_000);
-      predecessor.stdout.on('data', (d: Buffer) => {
-        if (d.toString().includes('joined')) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
+    // The predecessor: a process that joined as instance vm-1, then was killed in a transaction.
+    const instance = transactionalId(t.app, 'counter', 'vm-1');
+    await killedPredecessor({
+      groupId: consumerGroupId(t.app, 'counter'), topic: t.input, instance, protocol: 'prm-co-partitioned',
+      openTransaction: { transactionalId: instance, outputTopic: t.output, key: 'k0', value: JSON.stringify({ id: -1, count: 0 }) },
     });
-    predecessor.kill('SIGKILL');
 
     const restarted = t.newApp('b', 'vm-1');
     const started = Date.now();

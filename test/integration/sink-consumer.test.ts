@@ -8,9 +8,10 @@ import { ensureTopics } from '../../schemas/topic-admin';
 import { findTopic, prefixedCatalogue, valueSubject } from '../../schemas/topics';
 import type { DeadLetter, ExecutionTelemetry } from '../../schemas/types.generated';
 import { connectDatabase, migrate, type Database } from '../../sinks';
-import { createSinkConsumer, type SinkConsumer } from '../../sinks/consumers';
+import { createSinkConsumer, sinkInstance, type SinkConsumer } from '../../sinks/consumers';
 import { jsonLogger } from '../../streams/runtime/logger';
 import { testKafka } from '../setup/kafka';
+import { killedPredecessor } from '../support/predecessor';
 import { sampleEvents } from '../unit/schemas/samples';
 
 /**
@@ -242,5 +243,24 @@ describe('sink consumer', () => {
     await until('the new instance caught up', () => caughtUp(next));
     expect(next.stats()).toMatchObject({ inserted: more, deadLettered: 0 });
     expect(await rowCounts()).toEqual({ total: produced, distinct: produced });
+  });
+
+  it('restarted with its instance id, removes the member its killed predecessor left in the group instead of waiting out its 60 s session', async () => {
+    await sink?.stop();
+    await killedPredecessor({ groupId, topic: telemetry.name, instance: sinkInstance(groupId, 'sink-0'), protocol: 'RoundRobinAssigner' });
+    const more = 200;
+    await produceGood(more);
+    const lines: string[] = [];
+    const restarted = createSinkConsumer({
+      kafka, registry, database: db, prefix, topics: ['prm.telemetry'], groupId, instanceId: 'sink-0',
+      heartbeatIntervalMs: 1000, sessionTimeoutMs: 10_000, logger: jsonLogger({ level: 'info', write: (l) => void lines.push(l) }),
+    });
+    sink = restarted;
+    const startedAt = Date.now();
+    await restarted.start();
+    await until('the restarted sink caught up', () => caughtUp(restarted), 30_000);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
+    expect(restarted.stats()).toMatchObject({ inserted: more, duplicates: 0 });
+    expect(lines.filter((l) => l.includes('removed the members an earlier run of this sink left in the group'))).toHaveLength(1);
   });
 });

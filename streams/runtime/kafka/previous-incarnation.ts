@@ -1,5 +1,5 @@
-import type { Admin, GroupDescription } from 'kafkajs';
-import { decodeMemberData } from './co-partitioned-assigner';
+import { AssignerProtocol, type Admin, type GroupDescription, type PartitionAssigner } from 'kafkajs';
+import { decodeMemberData, encodeMemberData } from './co-partitioned-assigner';
 
 /**
  * The members of a group that an earlier run of `instance` left behind. Kafka keeps a member
@@ -22,4 +22,22 @@ export async function removePreviousIncarnations(admin: Pick<Admin, 'describeGro
   const stale = groups.flatMap((g) => (g.groupId === groupId ? previousIncarnations(g, instance) : []));
   if (stale.length > 0) await admin.removeGroupMembers({ groupId, memberIds: stale });
   return stale;
+}
+
+/**
+ * `base` with the member's stable instance in its metadata, for consumers whose assigner does
+ * not read member data (kafkajs' round-robin), so their restarts can remove their predecessors
+ * too. The protocol name is unchanged: untagged members of the same group stay compatible.
+ */
+export function tagWithInstance(base: PartitionAssigner, instance: string): PartitionAssigner {
+  return (config) => {
+    const assigner = base(config);
+    return {
+      ...assigner,
+      protocol: ({ topics }) => ({
+        name: assigner.name,
+        metadata: AssignerProtocol.MemberMetadata.encode({ version: assigner.version, topics, userData: encodeMemberData({ owned: [], instance }) }),
+      }),
+    };
+  };
 }
