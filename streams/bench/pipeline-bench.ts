@@ -254,13 +254,12 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   return report;
 }
 
-/** Creates catalogue topics and waits until every partition has a leader: a loaded broker takes a while. */
+/** Creates catalogue topics; ensureTopics waits until every partition has a leader. */
 async function createTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
   await ensureTopics(admin, specs, { create: true, replicationFactor: 1 });
-  await waitForLeaders(admin, specs.map((s) => s.name));
 }
 
-/** Creates plain topics (the raw loop's output) the same way. */
+/** Creates plain topics (the raw loop's output) and waits until every partition has a leader: a loaded broker takes a while. */
 async function createRawTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })), waitForLeaders: false });
   await waitForLeaders(admin, topics);
