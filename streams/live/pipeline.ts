@@ -111,6 +111,25 @@ export interface RunningPipeline {
 }
 
 /**
+ * The catalogue's topics must exist before processors start (`prm topics create`): a processor
+ * reading a missing one would retry "does not host this topic-partition" and then stop with it.
+ */
+async function refuseMissingTopics(kafka: Kafka, catalogue: readonly TopicSpec[], prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = catalogue.filter((t) => !existing.has(t.name)).map((t) => t.name);
+    if (missing.length > 0) {
+      const create = prefix === '' ? 'npx prm topics create' : `npx prm topics create --prefix ${prefix}`;
+      throw new ConfigError(`${missing.length} of the catalogue's topics do not exist (${missing.join(', ')}): create them first with '${create}'`);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
  * PRM's processors on Kafka, wired for one pool: the topology of streams/topology.ts, a
  * simulated pool for replays, and the sink writing every topic into the history database. One
  * call runs some or all of them; start the same call in more processes (same app id) to run
@@ -130,10 +149,11 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   }
 
   const catalogue = prefixedCatalogue(prefix);
+  const kafka = new Kafka({ ...o.connection.kafka, clientId: app, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(o.logger.child({ component: 'kafkajs' })) });
+  await refuseMissingTopics(kafka, catalogue, prefix);
   const serde = await EventSerde.start({ registry: o.connection.registry, topics: catalogue });
   const topics = registryTopics(serde, catalogue, () => Date.now());
   const streamProcessors = chosen.filter((n) => n !== 'sink' && n !== 'trainer');
-  const kafka = new Kafka({ ...o.connection.kafka, clientId: app, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(o.logger.child({ component: 'kafkajs' })) });
   // The predictor and the forecaster start on the latest promoted versions of their models and follow prm.model-updates.
   const follow = { codeEstimator: streamProcessors.includes('predictor'), forecaster: streamProcessors.includes('forecaster') && o.database !== undefined };
   const models: FollowedModels | undefined = follow.codeEstimator || follow.forecaster

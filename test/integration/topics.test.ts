@@ -54,6 +54,19 @@ describe('prm topics', () => {
     expect(json.subjects.map((r) => r.status)).toEqual(names.map(() => 'not-registered'));
   });
 
+  it('run refuses to start processors while catalogue topics are missing, naming the command that creates them', async () => {
+    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await expect(main(['run', '--processors', 'profiler', '--topic-prefix', prefix])).rejects.toThrow(
+        `${names.length} of the catalogue's topics do not exist (${names.join(', ')}): create them first with 'npx prm topics create --prefix ${prefix}'`,
+      );
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  });
+
   it('create makes the catalogue and registers the value schemas; a second run changes nothing', async () => {
     const first = await prm(['create']);
     expect(first.code).toBe(0);
