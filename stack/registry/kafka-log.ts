@@ -13,7 +13,7 @@ export interface KafkaLogOptions {
   topic: string;
   follower: LogFollower;
   log: (line: string) => void;
-  /** Called when the consumer stops for good while serving; the process should exit. */
+  /** Called when the log cannot be followed: its consumer stopped during start-up, or a record is unreadable. The process should exit. */
   onFatal: (error: Error) => void;
   /** How long start-up may take to read the topic to its end (default 120 s). */
   catchUpTimeoutMs?: number;
@@ -49,33 +49,44 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
   // already ignores (same schema, same config, delete of a deleted subject), and an idempotent
   // producer would want unbounded retries. One request in flight keeps this instance's writes in order.
   const producer = kafka.producer({ maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-  // The log's reader outlives a broker restart: after its retries it is restarted, not stopped
-  // (writes fail meanwhile, and callers get a 5xx to retry).
-  const consumer = kafka.consumer({
-    groupId: `prm-schema-registry-${randomUUID()}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false,
-    retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => true },
-  });
-  try {
-    // A topic just created can be unknown to the broker's metadata for a moment (KRaft propagation).
-    const [end] = await retryWhileRetriable(async () => {
-      await ensureTopic(admin, topic, log);
-      return admin.fetchTopicOffsets(topic);
+  // The log's reader outlives a broker restart. Once serving, a reader that stops (its retries
+  // ran out, or kafkajs deemed the error final, as it does a coordinator lost in a rebalance while
+  // the broker went away) is replaced by a new one in a new throwaway group, which reads the log
+  // again from the start: the follower skips what it has applied. kafkajs' own restart is off
+  // so that every stop takes this one path. Writes fail meanwhile and callers get a 5xx to
+  // retry; reads are served from memory.
+  const newConsumer = () =>
+    kafka.consumer({
+      groupId: `prm-schema-registry-${randomUUID()}`, maxWaitTimeInMs: 500, allowAutoTopicCreation: false,
+      retry: { retries: 4, initialRetryTime: 300, maxRetryTime: 3000, restartOnFailure: async () => false },
     });
-    const endOffset = Number(end?.high ?? 0);
-    await producer.connect();
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    let caughtUp: () => void = () => undefined;
-    const atEnd = new Promise<void>((resolve) => (caughtUp = resolve));
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      if (!payload.restart) onFatal(new KafkaLogError(`the registry topic consumer stopped: ${rootMessage(payload.error)}`));
+  let consumer = newConsumer();
+  let serving = false;
+  let closed = false;
+  let replacing: Promise<void> = Promise.resolve();
+  let caughtUp: () => void = () => undefined;
+  const atEnd = new Promise<void>((resolve) => (caughtUp = resolve));
+  let endOffset = 0;
+
+  const follow = async (reader: typeof consumer): Promise<void> => {
+    reader.on(reader.events.CRASH, ({ payload }) => {
+      if (payload.restart || reader !== consumer || closed) return;
+      const reason = rootMessage(payload.error);
+      if (!serving) {
+        onFatal(new KafkaLogError(`the registry topic consumer stopped: ${reason}`));
+        return;
+      }
+      log(`the registry topic consumer stopped (${reason}); following ${topic} with a new one`);
+      replacing = replaceReader(reader);
     });
     // The end can be a record no handler sees (a tombstone the cleaner removed); kafkajs still
     // reports the batch that read past it, after its messages are applied.
-    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    reader.on(reader.events.END_BATCH_PROCESS, ({ payload }) => {
       if (Number(payload.lastOffset) + 1 >= endOffset) caughtUp();
     });
-    await consumer.run({
+    await reader.connect();
+    await reader.subscribe({ topic, fromBeginning: true });
+    await reader.run({
       autoCommit: false,
       eachMessage: async ({ message }) => {
         try {
@@ -87,8 +98,38 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
         if (follower.position >= endOffset) caughtUp();
       },
     });
+  };
+
+  const replaceReader = async (stopped: typeof consumer): Promise<void> => {
+    await stopped.disconnect().catch(() => undefined);
+    for (let attempt = 1; !closed; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 500 * attempt)));
+      if (closed) return;
+      const next = newConsumer();
+      consumer = next;
+      try {
+        await follow(next);
+        log(`following ${topic} again from offset ${follower.position}`);
+        return;
+      } catch (err) {
+        log(`could not follow ${topic} yet (${rootMessage(err)}); trying again`);
+        await next.disconnect().catch(() => undefined);
+      }
+    }
+  };
+
+  try {
+    // A topic just created can be unknown to the broker's metadata for a moment (KRaft propagation).
+    const [end] = await retryWhileRetriable(async () => {
+      await ensureTopic(admin, topic, log);
+      return admin.fetchTopicOffsets(topic);
+    });
+    endOffset = Number(end?.high ?? 0);
+    await producer.connect();
+    await follow(consumer);
     if (endOffset === 0) caughtUp();
     await withTimeout(atEnd, catchUpTimeoutMs, `reading ${topic} to its end offset ${endOffset} took over ${catchUpTimeoutMs} ms`);
+    serving = true;
   } catch (err) {
     await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
     throw err instanceof KafkaLogError ? err : new KafkaLogError(`cannot use Kafka topic ${topic}: ${rootMessage(err)}`);
@@ -99,6 +140,8 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
       await producer.send({ topic, acks: -1, messages: [{ key, value }] });
     },
     async close() {
+      closed = true;
+      await replacing;
       await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
     },
   };

@@ -45,6 +45,8 @@ it('loses and doubles no request under kills, a broker and registry restart and 
   expect(report.totals.foreignOutputs).toBe(0);
   // A processor that gives up during a fault (exits by itself) is restarted, as a supervisor
   // would; the counts above hold with that, and the exits are printed as findings, not failures.
+  // The stack's services must ride out each other's faults (the registry a broker restart).
+  expect(Object.values(report.faults).flatMap((f) => f.crashed.filter((c) => c.startsWith('stack ')))).toEqual([]);
 });
 
 // The layout `prm start` runs: the predictor and the scheduler fused in one process (one task and
@@ -65,6 +67,7 @@ it('loses and doubles no request when the fused predictor+scheduler process is S
   process.stderr.write(`[faults fused] ${JSON.stringify(report.faults, null, 2)}\n`);
   expect(Object.keys(report.faults).sort()).toEqual([...faults].sort());
   expect(report.faults[`kill-${FUSED_CHAIN}`]!.injections).toBe(2);
+  expect(Object.values(report.faults).flatMap((f) => f.crashed.filter((c) => c.startsWith('stack ')))).toEqual([]);
   for (const [name, f] of Object.entries(report.faults)) {
     expect({ name, hadRequests: f.requests > 0, recovered: f.recovered_in_s !== null, lost: f.lost, duplicated: f.duplicated }).toEqual({
       name, hadRequests: true, recovered: true, lost: 0, duplicated: 0,
