@@ -105,7 +105,7 @@ export async function ensureTopics(admin: TopicAdmin, specs: readonly TopicSpec[
  * answers may not know the topic yet ("does not host this topic-partition") or not have its
  * leader; both pass within moments, so they are asked again until `timeoutMs`.
  */
-async function untilLed(admin: TopicAdmin, names: string[], timeoutMs: number): Promise<void> {
+export async function untilLed(admin: Pick<Admin, 'fetchTopicMetadata'>, names: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let waitingFor = 'metadata';
   for (;;) {

@@ -9,8 +9,8 @@ import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { corpusDir, type Dataset } from '../../data/code-corpus/dataset';
 import { eventType } from '../../schemas/events';
 import { deleteSubject } from '../../schemas/registry-http';
-import { ensureTopics } from '../../schemas/topic-admin';
-import { type TopicSpec, userKeyedPartitions, valueSubject } from '../../schemas/topics';
+import { ensureTopics, untilLed } from '../../schemas/topic-admin';
+import { userKeyedPartitions, valueSubject } from '../../schemas/topics';
 import type { ExecutionRequest } from '../../schemas/types.generated';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
@@ -186,7 +186,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
     maxRecordsPerTransaction: o.maxRecordsPerTransaction, fused: o.fused, rawInTopic: `${p}prm.requests`, rawOutTopic, rawValueBytes: Math.round(dispatchBytes),
   });
   try {
-    await createTopics(admin, benchTopicSpecs(prefix));
+    await ensureTopics(admin, benchTopicSpecs(prefix), { create: true, replicationFactor: 1 });
     const dispatchPartitions = benchTopic(prefix, 'prm.dispatches').partitions;
     await createRawTopics(admin, [`${prefix}raw-eos`, `${prefix}raw-plain`], dispatchPartitions);
 
@@ -208,7 +208,7 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
 
     // Each latency phase on topics of its own: its reader sees only its own dispatches.
     const latencyPhase = async (phase: PhaseName, p: string, rate: number) => {
-      await createTopics(admin, benchTopicSpecs(p));
+      await ensureTopics(admin, benchTopicSpecs(p), { create: true, replicationFactor: 1 });
       const latencyProducer = await createRequestProducer({ brokers: o.brokers, registryUrl: o.registryUrl, topicPrefix: p, clientId: `prm-bench-${runId}` });
       producers.push(latencyProducer);
       if (phase !== 'raw-eos-latency') return ratePhase(kafka, o, phase, worker('pipeline', p, `${p}app`), `${p}prm.dispatches`, latencyProducer, mix, rate);
@@ -254,24 +254,10 @@ export async function runPipelineBench(o: PipelineBenchOptions): Promise<Pipelin
   return report;
 }
 
-/** Creates catalogue topics; ensureTopics waits until every partition has a leader. */
-async function createTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
-  await ensureTopics(admin, specs, { create: true, replicationFactor: 1 });
-}
-
-/** Creates plain topics (the raw loop's output) and waits until every partition has a leader: a loaded broker takes a while. */
+/** Creates plain topics (the raw loop's output) and waits, as ensureTopics does, until every partition has a leader. */
 async function createRawTopics(admin: Admin, topics: string[], numPartitions: number): Promise<void> {
   await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions, replicationFactor: 1 })), waitForLeaders: false });
-  await waitForLeaders(admin, topics);
-}
-
-async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const { topics: meta } = await admin.fetchTopicMetadata({ topics }).catch(() => ({ topics: [] as { partitions: { leader: number }[] }[] }));
-    if (meta.length === topics.length && meta.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
-    if (attempt >= 120) throw new Error(`topics ${topics.join(', ')} have no leaders after 60 s`);
-    await sleep(500);
-  }
+  await untilLed(admin, topics, 60_000);
 }
 
 async function corpusPrograms(): Promise<string[]> {

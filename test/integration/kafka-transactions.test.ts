@@ -1,5 +1,6 @@
 import type { Consumer, Kafka } from 'kafkajs';
 import { testKafka, testTopics } from '../setup/kafka';
+import { until } from '../support/deadline';
 
 // Exactly-once in the stream runtime rests on these: a committed transaction is visible, an
 // aborted one is not, to a read_committed consumer; offsets can be committed in the transaction.
@@ -23,8 +24,8 @@ async function readAll(consumer: Consumer, topic: string, expected: number, sett
       values.push(message.value?.toString() ?? '');
     },
   });
-  const deadline = Date.now() + 60_000;
-  while (values.length < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  // Short of the count, the caller's assertion shows what arrived.
+  await until(`${expected} values of ${topic} are read`, () => values.length >= expected, 60_000, 50).catch(() => undefined);
   await new Promise((r) => setTimeout(r, settleMs));
   await consumer.disconnect();
   return values;
@@ -97,13 +98,8 @@ describe('Kafka transactions with kafkajs', () => {
       // The coordinator writes the offsets' commit marker after commit() returns; until then a
       // fetch that does not ask for stable offsets still answers the last committed one.
       const committedOffset = async () => (await admin.fetchOffsets({ groupId, topics: [input] }))[0]?.partitions[0]?.offset;
-      const deadline = Date.now() + 30_000;
-      let offset = await committedOffset();
-      while (offset !== '3' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-        offset = await committedOffset();
-      }
-      expect(offset).toBe('3');
+      await until('the committed offset is 3', async () => (await committedOffset()) === '3', 30_000, 50);
+      expect(await committedOffset()).toBe('3');
     } finally {
       await admin.disconnect();
     }

@@ -14,6 +14,7 @@ import { silentLogger } from '../../streams/runtime/logger';
 import { StreamApp } from '../../streams/runtime/kafka/stream-app';
 import { buildTopology, changelogTopic, storeNames, erase } from '../../streams/runtime/topology';
 import { resolveEndpoints } from '../../stack/endpoints';
+import { until as pollUntil } from '../support/deadline';
 import { analyzer, opsEstimator } from '../unit/processors/fixtures';
 
 jest.setTimeout(300_000);
@@ -178,8 +179,7 @@ describe('the scheduler queue on Kafka', () => {
     await until(1);
     // Every prediction is consumed before the stop (which commits): the queued ones then live only in the changelog.
     const allConsumed = /prm_stream_records_in_total\{app="[^"]+",processor="scheduler"\} 12\b/;
-    const consumedBy = Date.now() + 60_000;
-    while (!allConsumed.test(await first.metrics.text()) && Date.now() < consumedBy) await new Promise((r) => setTimeout(r, 200));
+    await pollUntil('the scheduler consumed all 12', async () => allConsumed.test(await first.metrics.text()), 60_000, 200);
     expect(await first.metrics.text()).toMatch(allConsumed);
     const beforeRestart = seen.length;
     await first.stop();

@@ -11,6 +11,7 @@ import { connectDatabase, migrate, type Database } from '../../sinks';
 import { createSinkConsumer, sinkInstance, type SinkConsumer } from '../../sinks/consumers';
 import { jsonLogger } from '../../streams/runtime/logger';
 import { testKafka } from '../setup/kafka';
+import { until } from '../support/deadline';
 import { killedPredecessor } from '../support/predecessor';
 import { sampleEvents } from '../unit/schemas/samples';
 
@@ -59,14 +60,6 @@ class Relay {
     this.server = undefined;
     for (const s of this.sockets) s.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await sleep(100);
   }
 }
 

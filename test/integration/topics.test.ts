@@ -9,6 +9,7 @@ import type { SubjectReport } from '../../schemas/subject-check';
 import type { TopicReport } from '../../schemas/topic-admin';
 import { topicCatalogue, valueSubject } from '../../schemas/topics';
 import { resolveEndpoints } from '../../stack/endpoints';
+import { until } from '../support/deadline';
 
 const endpoints = resolveEndpoints({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
 const kafka = new Kafka({ clientId: 'prm-topics-test', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -89,8 +90,7 @@ describe('prm topics', () => {
     const dlq = `${prefix}prm.dlq`;
     await admin.createPartitions({ topicPartitions: [{ topic: dlq, count: 5 }] });
     // The broker learns of the new partitions from the controller a moment after the call returns.
-    const partitionsBy = Date.now() + 30_000;
-    while ((await admin.fetchTopicMetadata({ topics: [dlq] })).topics[0]!.partitions.length !== 5 && Date.now() < partitionsBy) await new Promise((r) => setTimeout(r, 100));
+    await until('the broker shows 5 partitions', async () => (await admin.fetchTopicMetadata({ topics: [dlq] })).topics[0]!.partitions.length === 5, 30_000);
     const { code, json } = await prm(['check']);
     expect(code).toBe(1);
     expect(json.reports.find((r) => r.topic === dlq)).toMatchObject({ outcome: 'drift', drift: [{ setting: 'partitions', expected: '3', actual: '5' }] });

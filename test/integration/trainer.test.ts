@@ -23,7 +23,7 @@ import {
 import { createRequestProducer } from '../../streams/producer';
 import { createFeatureRecorder } from '../../streams/trainer';
 import { testKafka } from '../setup/kafka';
-import { within } from '../support/deadline';
+import { until, within } from '../support/deadline';
 import { freshPlainDatabase, ownEmbeddedTimescale, type EngineUnderTest } from '../support/databases';
 import { T0, windowRows } from '../unit/training/rows';
 
@@ -309,9 +309,7 @@ describe.each([
       // The coordinator writes the markers after commit() returns; until then the stable end
       // offset (the admin reads with read_committed) stays at the transaction's first record.
       const stableEnd = async (topic: string) => (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-      await within('commit markers written', 30_000, (async () => {
-        while ((await stableEnd(requestsTopic.name)) !== 4 || (await stableEnd(updatesTopic.name)) !== 2) await new Promise((r) => setTimeout(r, 50));
-      })());
+      await until('the commit markers are written', async () => (await stableEnd(requestsTopic.name)) === 4 && (await stableEnd(updatesTopic.name)) === 2, 30_000, 50);
 
       await within('feature recorder start', 30_000, recorder.start());
       await within('feature recorder reading a topic that ends in a commit marker', 30_000, recorder.caughtUp());

@@ -13,3 +13,12 @@ export async function within<T>(what: string, ms: number, work: Promise<T>): Pro
     clearTimeout(timer);
   }
 }
+
+/** Polls `condition` until it holds, failing with `what` after `timeoutMs`. */
+export async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 90_000, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
