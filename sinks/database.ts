@@ -41,25 +41,44 @@ export interface DatabaseOptions {
 
 /**
  * The embedded engine serves one connection at a time, FIFO: processes take turns. A process
- * lets go of it when idle for a moment, and a busy one recycles it every few seconds, so a
- * steady writer cannot starve the others (they would be refused after the server's queue timeout).
+ * lets go of it when idle for a moment, and a busy one recycles it every second, so a steady
+ * writer cannot starve the others (they would be refused after the server's queue timeout). A
+ * turn is also how long a processor starting next to a busy sink waits before it can start:
+ * with 5 s turns a restarted predictor was held 5 to 10 s.
  */
 const EMBEDDED_IDLE_MS = 500;
-const EMBEDDED_TURN_SECONDS = 5;
+const EMBEDDED_TURN_SECONDS = 1;
+
+/** How long a query may wait for a connection: the pool's turn, and on the embedded engine the server's queue. */
+const CONNECTION_WAIT_MS = 60_000;
 
 export async function connectDatabase(options: DatabaseOptions): Promise<Database> {
   const { url, maxConnections = 4, enableTimescale = true, connectAttempts = 30, log = (line) => process.stderr.write(`${line}\n`) } = options;
   checkUrl(url);
   if (!(Number.isInteger(maxConnections) && maxConnections >= 1)) throw new DatabaseConfigError(`maxConnections must be a positive integer, got ${maxConnections}`);
-  const { Client, Pool: PgPool } = await import('pg');
+  const { Pool: PgPool } = await import('pg');
   const where = redact(url);
 
-  // Detect the engine on a single connection first: the pool's size depends on it.
+  // The engine is detected through a pool of one connection, the embedded engine's size: there
+  // that pool is kept, so what follows (a migration) runs on the connection already granted
+  // instead of queueing for a second turn. A restarted processor waited for two turns.
+  const first: Pool = new PgPool({
+    connectionString: url,
+    max: 1,
+    idleTimeoutMillis: EMBEDDED_IDLE_MS,
+    maxLifetimeSeconds: EMBEDDED_TURN_SECONDS,
+    connectionTimeoutMillis: CONNECTION_WAIT_MS,
+  });
+  // An idle client whose server went away emits here; without a listener it would crash the process.
+  const onIdleError = (error: Error) => log(`database: idle connection lost (${error.message})`);
+  first.on('error', onIdleError);
   const engine = await retry(
     async () => {
-      const client = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-      client.on('error', () => undefined); // a dying connection also rejects the query in flight
-      await client.connect();
+      const client = await first.connect();
+      let broken: Error | undefined;
+      // A dying connection also rejects the query in flight; unheard, its 'error' would kill the process.
+      const onError = (error: Error) => (broken = error);
+      client.on('error', onError);
       try {
         let row = (await client.query<EngineRow>(ENGINE_QUERY)).rows[0];
         if (row && !row.timescale_version && row.timescale_available && enableTimescale) {
@@ -72,8 +91,12 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
         }
         if (!row) throw new DatabaseConfigError(`database at ${where} answered the engine query with no row`);
         return engineFrom(row);
+      } catch (error) {
+        broken = error as Error;
+        throw error;
       } finally {
-        await client.end().catch(() => undefined);
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     {
@@ -81,17 +104,17 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
       onRetry: (error, attempt, delayMs) => log(`database: ${where} not reachable (${(error as Error).message}); retry ${attempt} in ${delayMs} ms`),
       ...options.retry,
     },
-  );
-
-  const pool: Pool = new PgPool({
-    connectionString: url,
-    max: engine.embedded ? 1 : maxConnections,
-    idleTimeoutMillis: engine.embedded ? EMBEDDED_IDLE_MS : 10_000,
-    maxLifetimeSeconds: engine.embedded ? EMBEDDED_TURN_SECONDS : 0,
-    connectionTimeoutMillis: 60_000,
+  ).catch(async (error: unknown) => {
+    await first.end().catch(() => undefined);
+    throw error;
   });
-  // An idle client whose server went away emits here; without a listener it would crash the process.
-  pool.on('error', (error) => log(`database: idle connection lost (${error.message})`));
+
+  let pool = first;
+  if (!engine.embedded) {
+    await first.end();
+    pool = new PgPool({ connectionString: url, max: maxConnections, idleTimeoutMillis: 10_000, connectionTimeoutMillis: CONNECTION_WAIT_MS });
+    pool.on('error', onIdleError);
+  }
   log(`database: ${where} is ${describeEngine(engine)}`);
   return new PooledDatabase(pool, engine);
 }

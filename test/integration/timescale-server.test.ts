@@ -147,6 +147,33 @@ describe('embedded TimescaleDB server', () => {
     }
   });
 
+  // A processor restarted next to a busy sink connects and migrates before it can start: each
+  // connection it opens queues behind the sink's turn. It used to open two (the engine probe,
+  // then the pool) behind 5 s turns, and took about 10 s to start.
+  it('lets a process connect and migrate within about one turn while another keeps the engine busy', async () => {
+    const busy = await connectDatabase({ url: server.url, log: quiet });
+    let stop = false;
+    // Back-to-back statements, never idle long enough to let go of the connection by itself.
+    const load = (async () => {
+      while (!stop) await busy.query('SELECT pg_sleep(0.05)');
+    })();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const began = Date.now();
+      const newcomer = await connectDatabase({ url: server.url, log: quiet });
+      try {
+        await migrate(newcomer, { log: quiet });
+        expect(Date.now() - began).toBeLessThan(4000);
+      } finally {
+        await newcomer.close();
+      }
+    } finally {
+      stop = true;
+      await load;
+      await busy.close();
+    }
+  });
+
   it('refuses a second server on a taken port with one line naming the port', async () => {
     const other = join(dir, 'other');
     await expect(spawnEmbeddedTimescale({ dataDir: other, port: server.port, readyTimeoutMs: 30_000 })).rejects.toThrow(
