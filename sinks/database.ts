@@ -119,6 +119,41 @@ export async function connectDatabase(options: DatabaseOptions): Promise<Databas
   return new PooledDatabase(pool, engine);
 }
 
+/** A Queryable that opens its database at the first query (see connectOnFirstUse). */
+export interface DeferredDatabase extends Queryable {
+  close(): Promise<void>;
+}
+
+/**
+ * The database, opened when first queried rather than now: for a process that only reads from
+ * it now and then (a processor loading a newly trained model's artifact), so that it starts,
+ * and keeps deciding, while the history database is away. Each query makes one attempt to
+ * connect when not connected yet; a failed attempt is forgotten, and the caller's retry decides.
+ */
+export function connectOnFirstUse(options: DatabaseOptions): DeferredDatabase {
+  checkUrl(options.url);
+  let opened: Promise<Database> | undefined;
+  let closed = false;
+  const open = (): Promise<Database> => {
+    if (closed) return Promise.reject(new DatabaseConfigError('the database was closed'));
+    opened ??= connectDatabase({ connectAttempts: 1, ...options }).catch((error: unknown) => {
+      opened = undefined;
+      throw error;
+    });
+    return opened;
+  };
+  return {
+    async query(sql, params) {
+      return (await open()).query(sql, params);
+    },
+    async close() {
+      closed = true;
+      const db = await opened?.catch(() => undefined);
+      await db?.close();
+    },
+  };
+}
+
 class PooledDatabase implements Database {
   constructor(
     private readonly pool: Pool,

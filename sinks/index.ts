@@ -1,5 +1,5 @@
 /** PRM's history in TimescaleDB (or plain PostgreSQL): the database port, migrations, batched idempotent writes, windowed reads. */
-export { connectDatabase, type Database, type DatabaseOptions, type Queryable } from './database';
+export { connectDatabase, connectOnFirstUse, type Database, type DatabaseOptions, type DeferredDatabase, type Queryable } from './database';
 export { describeEngine, type Engine } from './engine';
 export { DatabaseConfigError, isRetriable } from './errors';
 export { retry, type RetryOptions } from './retry';

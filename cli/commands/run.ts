@@ -68,7 +68,7 @@ export const command: Command = {
     });
     /* eslint-disable @typescript-eslint/no-require-imports */
     const { connectionFromEnv } = require('../../stack/connection') as typeof import('../../stack/connection');
-    const { connectDatabase, migrate } = require('../../sinks') as typeof import('../../sinks');
+    const { connectDatabase, connectOnFirstUse, migrate } = require('../../sinks') as typeof import('../../sinks');
     const { defaultPool, processorNames, startPipeline } = require('../../streams/live/pipeline') as typeof import('../../streams/live/pipeline');
     const { jsonLogger } = require('../../streams/runtime/logger') as typeof import('../../streams/runtime/logger');
     /* eslint-enable @typescript-eslint/no-require-imports */
@@ -96,11 +96,15 @@ export const command: Command = {
     if (instanceIdRefused) throw new UsageError(`--instance-id ${instanceIdRefused}`);
     const connection = connectionFromEnv();
     const logger = jsonLogger();
-    const needsDatabase = processors.some((p) => p === 'sink' || p === 'trainer' || p === 'predictor');
+    const needsDatabase = processors.some((p) => p === 'sink' || p === 'trainer');
     const database = needsDatabase ? await connectDatabase({ url: connection.databaseUrl }) : undefined;
     if (database) await migrate(database);
+    // The predictor and the forecaster only load trained models' artifacts: they start, and keep
+    // deciding, without waiting for the history database (each load retries while it is away).
+    const followsModels = processors.some((p) => p === 'predictor' || p === 'forecaster');
+    const modelArtifacts = !database && followsModels ? connectOnFirstUse({ url: connection.databaseUrl }) : undefined;
     const pipeline = await startPipeline({
-      connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, fuse, instanceId, database, logger,
+      connection, app: values.app, topicPrefix: values['topic-prefix'], pool, simulatePool, processors, fuse, instanceId, database, modelArtifacts, logger,
     });
     if (values['metrics-port'] !== undefined) {
       const port = await pipeline.app.serveMetrics(numberFlag('metrics-port', values['metrics-port'], 0));
@@ -120,6 +124,7 @@ export const command: Command = {
     } finally {
       await pipeline.stop();
       await database?.close();
+      await modelArtifacts?.close();
     }
     return code;
   },

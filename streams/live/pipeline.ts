@@ -4,7 +4,7 @@ import type { Estimator } from '../../models/code/estimator';
 import { EventSerde } from '../../schemas/serde';
 import { prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
 import type { JobDispatch } from '../../schemas/types.generated';
-import type { Database } from '../../sinks/database';
+import type { Database, Queryable } from '../../sinks/database';
 import { createSinkConsumer, type SinkConsumer } from '../../sinks/consumers';
 import type { Connection } from '../../stack/connection';
 import { avroDeadLetterSink } from '../dead-letters';
@@ -92,8 +92,14 @@ export interface PipelineOptions {
    * Default: a random one per start.
    */
   instanceId?: string;
-  /** Required when the predictor, the sink or the trainer runs: a migrated history database. */
+  /** Required when the sink or the trainer runs: a migrated history database. */
   database?: Database;
+  /**
+   * Where the predictor and the forecaster load newly trained models' artifacts from. Default
+   * `database`. The predictor needs one of the two; `connectOnFirstUse` lets it start and keep
+   * deciding while the history database is away (it keeps the models it has meanwhile).
+   */
+  modelArtifacts?: Queryable;
   /** Default: a cycle every 5 minutes on the last 24 h. */
   trainer?: TrainerSchedule;
   logger: Logger;
@@ -144,9 +150,9 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   if (unknown.length > 0) throw new ConfigError(`no processor ${unknown.join(', ')}: choose from ${all.join(', ')}`);
   const runsSink = chosen.includes('sink');
   const runsTrainer = chosen.includes('trainer');
-  if ((runsSink || runsTrainer || chosen.includes('predictor')) && !o.database) {
-    throw new ConfigError('the predictor (model versions), the sink and the trainer need a database');
-  }
+  if ((runsSink || runsTrainer) && !o.database) throw new ConfigError('the sink and the trainer need a database');
+  const modelArtifacts = o.modelArtifacts ?? o.database;
+  if (chosen.includes('predictor') && !modelArtifacts) throw new ConfigError('the predictor needs a database to load trained models from');
 
   const catalogue = prefixedCatalogue(prefix);
   const kafka = new Kafka({ ...o.connection.kafka, clientId: app, logLevel: logLevel.WARN, logCreator: kafkajsLogCreator(o.logger.child({ component: 'kafkajs' })) });
@@ -155,9 +161,9 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   const topics = registryTopics(serde, catalogue, () => Date.now());
   const streamProcessors = chosen.filter((n) => n !== 'sink' && n !== 'trainer');
   // The predictor and the forecaster start on the latest promoted versions of their models and follow prm.model-updates.
-  const follow = { codeEstimator: streamProcessors.includes('predictor'), forecaster: streamProcessors.includes('forecaster') && o.database !== undefined };
+  const follow = { codeEstimator: streamProcessors.includes('predictor'), forecaster: streamProcessors.includes('forecaster') && modelArtifacts !== undefined };
   const models: FollowedModels | undefined = follow.codeEstimator || follow.forecaster
-    ? await followModels({ kafka, registry: o.connection.registry, database: o.database!, prefix, logger: o.logger, follow })
+    ? await followModels({ kafka, registry: o.connection.registry, database: modelArtifacts!, prefix, logger: o.logger, follow })
     : undefined;
   const p = o.pool;
   const poolConfig: PoolConfig = {

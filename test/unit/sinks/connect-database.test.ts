@@ -10,6 +10,8 @@ interface FakePool {
 
 const pools: FakePool[] = [];
 let engineRow: EngineRow;
+/** Connects still to refuse, as a database that is away would. */
+let refusals = 0;
 
 jest.mock('pg', () => ({
   Pool: class {
@@ -23,6 +25,10 @@ jest.mock('pg', () => ({
     }
     async connect() {
       this.state.connects++;
+      if (refusals > 0) {
+        refusals--;
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' });
+      }
       return {
         on: () => undefined,
         off: () => undefined,
@@ -44,13 +50,14 @@ jest.mock('pg', () => ({
 }));
 
 // Imported after the mock: connectDatabase loads pg when called.
-import { connectDatabase } from '../../../sinks/database';
+import { connectDatabase, connectOnFirstUse } from '../../../sinks/database';
 
 const quiet = () => undefined;
 
 describe('connectDatabase', () => {
   beforeEach(() => {
     pools.length = 0;
+    refusals = 0;
   });
 
   it('keeps the connection the engine probe was granted on the embedded engine, so what follows needs no second turn', async () => {
@@ -71,5 +78,37 @@ describe('connectDatabase', () => {
     expect(pools).toHaveLength(2);
     expect(pools[0]).toMatchObject({ connects: 1, ended: true });
     expect(pools[1]).toMatchObject({ options: { max: 6 }, ended: false, queries: ['SELECT 1'] });
+  });
+});
+
+describe('connectOnFirstUse', () => {
+  const embedded: EngineRow = { server_version: '17.5', version: 'PostgreSQL 17.5, compiled by emcc', timescale_version: '2.23.0', timescale_available: true };
+
+  beforeEach(() => {
+    pools.length = 0;
+    refusals = 0;
+    engineRow = embedded;
+  });
+
+  it('touches nothing until the first query, then connects once for every query after it', async () => {
+    const db = connectOnFirstUse({ url: 'postgres://postgres@127.0.0.1:5433/postgres', log: quiet });
+    expect(pools).toHaveLength(0);
+    await db.query('SELECT 1');
+    await db.query('SELECT 2');
+    expect(pools).toHaveLength(1);
+    expect(pools[0]!.queries.slice(-2)).toEqual(['SELECT 1', 'SELECT 2']);
+    await db.close();
+    expect(pools[0]!.ended).toBe(true);
+  });
+
+  it('fails a query at once while the database is away, and connects at a later one once it is back', async () => {
+    const db = connectOnFirstUse({ url: 'postgres://postgres@127.0.0.1:5433/postgres', log: quiet });
+    refusals = 1;
+    await expect(db.query('SELECT 1')).rejects.toThrow(/ECONNREFUSED/);
+    expect(pools[0]).toMatchObject({ connects: 1, ended: true });
+    await db.query('SELECT 1');
+    expect(pools).toHaveLength(2);
+    expect(pools[1]).toMatchObject({ ended: false, queries: [expect.any(String), 'SELECT 1'] });
+    await db.close();
   });
 });
