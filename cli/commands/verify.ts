@@ -151,7 +151,7 @@ const checks: Record<string, Check> = {
       });
       process.stdout.write(faultsTable(report));
       writeJson(values.json, report);
-      const clean = Object.values(report.faults).every((f) => f.lost === 0 && f.duplicated === 0 && f.recovered_in_s !== null);
+      const clean = Object.values(report.faults).every((f) => f.lost === 0 && f.duplicated === 0 && f.recovered_in_s !== null && f.predictor_restarted_in_outage_s !== null);
       return clean && report.totals.lost === 0 && report.totals.duplicated === 0 && report.totals.drained ? 0 : 1;
     },
   },
@@ -269,14 +269,17 @@ prm verify faults [--requests N] [--faults F1,F2] [--kills K] [--db-outage-secon
   its share of the N requests (default 600): kill-<type> SIGKILLs that processor K times
   (default 2) and restarts it (types: predictor, profiler, forecaster, planner, fleet-broadcast,
   scheduler, simulated-pool, sink); broker-restart and registry-restart stop and start the local
-  stack's service; db-outage stops its database for S seconds (default 60). Then it drains and
+  stack's service; db-outage stops its database for S seconds (default 60) and SIGKILLs the
+  predictor during it, which must commit progress again before the database is back (the
+  request path does not need it; JSON predictor_restarted_in_outage_s). Then it drains and
   counts per request, read_committed: one prediction, one dispatch, one telemetry record and one
   row in execution_telemetry. A request is lost or duplicated when any stage lost or doubled
   it, and counts under the fault of its phase. recovered_in_s: seconds from the fault's end (the
   kill; the service back up) until every affected processor committed progress again. Exit 1
-  on any loss, duplicate or unrecovered fault. Default faults: all of them. --fused runs the
-  predictor and the scheduler as one fused process, as 'prm start' does; its kill fault is
-  kill-predictor+scheduler, in place of kill-predictor and kill-scheduler.
+  on any loss, duplicate or unrecovered fault, or a predictor not back during the outage.
+  Default faults: all of them. --fused runs the predictor and the scheduler as one fused
+  process, as 'prm start' does; its kill fault is kill-predictor+scheduler, in place of
+  kill-predictor and kill-scheduler.
 
 prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max-rss-slope MIB_PER_H]
                 [--max-lag N] [--keep] [--json FILE]

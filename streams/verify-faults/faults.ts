@@ -58,6 +58,12 @@ export interface FaultResult {
   outage_s: number;
   /** Processes that exited by themselves during the fault (each restarted, as a supervisor would), and stack services that did (restarted too). */
   crashed: string[];
+  /**
+   * db-outage only: seconds from SIGKILLing the predictor during the outage until its restart
+   * committed progress, before the database was back; null if it did not. The request path must
+   * not need the history database.
+   */
+  predictor_restarted_in_outage_s?: number | null;
   /** Where requests were lost or doubled. */
   stages: Tally['stages'];
   /** A few of the request ids lost or doubled, to look up. */
@@ -76,6 +82,8 @@ interface Phase {
   label: string;
   fault: string;
   recoveredS: number | undefined;
+  /** db-outage: the predictor's restart during the outage (see FaultResult). */
+  predictorRestartS?: number | undefined;
   outageS: number;
   crashed: string[];
 }
@@ -180,6 +188,10 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
       r.recovered_each_s.push(phase.recoveredS === undefined ? null : round(phase.recoveredS));
       r.recovered_in_s = r.recovered_each_s.includes(null) ? null : Math.max(...(r.recovered_each_s as number[]));
       r.outage_s = Math.max(r.outage_s, round(phase.outageS));
+      if (phase.fault === 'db-outage') {
+        const restart = phase.predictorRestartS === undefined ? null : round(phase.predictorRestartS);
+        r.predictor_restarted_in_outage_s = r.predictor_restarted_in_outage_s === null || restart === null ? null : Math.max(r.predictor_restarted_in_outage_s ?? 0, restart);
+      }
       r.crashed.push(...phase.crashed);
     }
     const all = [...h.traffic.labelOf.keys()];
@@ -251,8 +263,19 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
     await stack.stop('timescale');
     // The sink can commit nothing while its writes fail: its baseline holds for the whole outage.
     const base = await baselines(h.admin, [h.groupOf('sink')]);
+    say(`${phase.label}: database stopped for ${o.dbOutageSeconds} s`);
+    // The request path must not need the history database: a predictor restarted now decides again before it is back.
+    const predictor = h.types.find((t) => t.split('+').includes('predictor'));
+    if (predictor) {
+      const killed = Date.now();
+      await h.processes.kill(predictor);
+      const predictorBase = await baselines(h.admin, [h.groupOf(predictor)]);
+      h.processes.start(predictor);
+      phase.predictorRestartS = await waitForProgress(h.admin, predictorBase, killed, Math.max(0, o.dbOutageSeconds * 1000 - (Date.now() - down)));
+      const outcome = phase.predictorRestartS === undefined ? 'not committing before the database was back' : `committing again after ${fmt(phase.predictorRestartS)}`;
+      say(`${phase.label}: SIGKILL ${predictor} during the outage, restarted; ${outcome}`);
+    }
     const remaining = o.dbOutageSeconds * 1000 - (Date.now() - down);
-    say(`${phase.label}: database stopped; back in ${(remaining / 1000).toFixed(0)} s`);
     await sleep(Math.max(0, remaining));
     await stack.start('timescale');
     await restoreStack(stack, phase, say);

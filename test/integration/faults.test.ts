@@ -21,6 +21,7 @@ it('loses and doubles no request under kills, a broker and registry restart and 
   });
   const rows = Object.entries(report.faults).map(([name, f]) => ({
     fault: name, requests: f.requests, lost: f.lost, duplicated: f.duplicated, recovered_in_s: f.recovered_in_s, outage_s: f.outage_s, gave_up: f.crashed,
+    ...(f.predictor_restarted_in_outage_s === undefined ? {} : { predictor_restarted_in_outage_s: f.predictor_restarted_in_outage_s }),
   }));
   process.stderr.write(`[faults] ${((Date.now() - started) / 1000).toFixed(0)} s\n${JSON.stringify({ faults: rows, totals: report.totals }, null, 2)}\n`);
 
@@ -30,6 +31,9 @@ it('loses and doubles no request under kills, a broker and registry restart and 
     expect({ name, hadRequests: f.requests > 0, recovered: f.recovered_in_s !== null }).toEqual({ name, hadRequests: true, recovered: true });
     expect({ name, lost: f.lost, duplicated: f.duplicated }).toEqual({ name, lost: 0, duplicated: 0 });
   }
+  // The request path does not need the history database: the predictor, SIGKILLed while it was
+  // away, processed again before it came back.
+  expect(report.faults['db-outage']!.predictor_restarted_in_outage_s).toEqual(expect.any(Number));
   expect(report.totals.drained).toBe(true);
   expect({ lost: report.totals.lost, duplicated: report.totals.duplicated, stages: report.totals.stages }).toEqual({
     lost: 0,
