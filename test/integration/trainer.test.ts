@@ -10,7 +10,7 @@ import { EventSerde } from '../../schemas/serde';
 import { ensureTopics } from '../../schemas/topic-admin';
 import { findTopic, prefixedCatalogue, valueSubject, type TopicSpec } from '../../schemas/topics';
 import type { ClusterMetrics, CodeFeatures, ExecutionTelemetry, PredictedDemand, Quantiles } from '../../schemas/types.generated';
-import { batchOf, createBatchWriter, migrate, rows, tables, type Database } from '../../sinks';
+import { batchOf, createBatchWriter, migrate, rows, tables, type Database, type Queryable } from '../../sinks';
 import { localTopics } from '../../streams/processors/event-topics';
 import { predictorProcessor } from '../../streams/processors/predictor';
 import { ManualClock } from '../../streams/runtime/clock';
@@ -226,6 +226,30 @@ describe.each([
       expect(followed.estimators!.history()).toEqual([shipped.version, promoted.rows[0]!.version]);
     } finally {
       await followed.stop();
+    }
+  });
+
+  it('a follower whose database is away goes on with the model it has, and swaps the promoted version in once the database answers', async () => {
+    const promoted = await db.query<{ version: string }>(
+      `SELECT version FROM prm.model_versions WHERE model_name = $1 AND promoted ORDER BY trained_at DESC LIMIT 1`, [CODE_MODEL_NAME],
+    );
+    let away = true;
+    const flaky: Queryable = {
+      query: (sql, params) => (away ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5433'), { code: 'ECONNREFUSED' })) : db.query(sql, params)),
+    };
+    const estimators = createEstimatorRegistry({ estimator: await loadTrainedEstimator(shipped.artifact), version: shipped.version });
+    const follower = createModelFollower({ kafka, registry, database: flaky, appliers: [codeEstimatorApplier(estimators)], prefix, logger: silentLogger });
+    await within('model follower start', 30_000, follower.start());
+    try {
+      // A predictor waits for this before it starts: the database being away must not hold it up.
+      await within('model follower catching up with the database away', 10_000, follower.caughtUp());
+      expect(estimators.current().version).toBe(shipped.version);
+      away = false;
+      await until('the promoted version is swapped in', () => estimators.current().version === promoted.rows[0]!.version, 30_000);
+      expect(follower.applied()).toEqual([promoted.rows[0]!.version]);
+    } finally {
+      await follower.stop();
+      estimators.current().estimator.dispose();
     }
   });
 
