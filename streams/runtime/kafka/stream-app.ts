@@ -51,10 +51,19 @@ export interface StreamAppOptions {
 const ROUTINE_ANSWERS = ['another concurrent operation on the same transaction', 'There are unstable offsets that need to be cleared'];
 
 /**
+ * kafkajs warns at every start that "limiting retries for the idempotent producer may invalidate
+ * EoS guarantees". Not for a transactional producer, the only kind given bounded retries here
+ * (TASK_PRODUCER_RETRY, on purpose): a send that runs out of retries fails its transaction, which
+ * aborts, and the chunk is processed again from the committed state (the fault suite counts that
+ * nothing is lost or doubled). The warning only alarmed operators reading the start-up log.
+ */
+const UNFOUNDED_WARNINGS = ['Limiting retries for the idempotent producer'];
+
+/**
  * Routes kafkajs' own logs into the structured logger. kafkajs logs every retriable protocol
  * answer (a rebalance in progress, a fenced epoch) as ERROR; they are warnings here, since what
  * is really fatal reaches the runtime as a crash or a thrown error and is logged by it. The
- * routine answers above are not logged at all.
+ * routine answers and the unfounded warning above are not logged at all.
  */
 export function kafkajsLogCreator(logger: Logger) {
   return () =>
@@ -63,6 +72,7 @@ export function kafkajsLogCreator(logger: Logger) {
       if (level !== logLevel.ERROR && level !== logLevel.WARN) return;
       const error = String(fields.error ?? '');
       if (ROUTINE_ANSWERS.some((text) => message.includes(text) || error.includes(text))) return;
+      if (UNFOUNDED_WARNINGS.some((text) => message.startsWith(text))) return;
       logger.warn(`kafkajs: ${message}`, { kafkajsLevel: logLevel[level], ...fields });
     };
 }

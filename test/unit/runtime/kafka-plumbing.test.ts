@@ -152,6 +152,13 @@ describe('kafkajsLogCreator', () => {
       { level: logLevel.INFO, message: 'Consumer has joined the group' },
     ])).toEqual(['kafkajs: Response JoinGroup(key: 11, version: 5)']);
   });
+
+  it('leaves out the warning about bounded retries, which the transactional producers make unfounded', () => {
+    expect(logged([
+      { level: logLevel.WARN, message: 'Limiting retries for the idempotent producer may invalidate EoS guarantees' },
+      { level: logLevel.WARN, message: 'Connection error: connect ECONNREFUSED 127.0.0.1:9092' },
+    ])).toEqual(['kafkajs: Connection error: connect ECONNREFUSED 127.0.0.1:9092']);
+  });
 });
 
 describe('instance ids', () => {
