@@ -82,7 +82,7 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
 
   const applyNow = async (update: ModelUpdated, attempt: number): Promise<void> => {
     const applier = appliers.get(update.modelName);
-    if (!applier || !update.promoted) return;
+    if (!applier || !update.promoted || stopped) return;
     // A replay of the topic may hold older announcements before compaction has removed them.
     if (update.trainedAt.getTime() <= (newestApplied.get(update.modelName) ?? -Infinity)) return;
     const waited = waiting.get(update.modelName);
@@ -154,6 +154,8 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      // A swap under way finishes before the caller disposes of the models it holds.
+      await applying;
       if (!consumer) return;
       await consumer.disconnect();
       consumer = undefined;
