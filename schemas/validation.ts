@@ -1,4 +1,4 @@
-import type { DecayedDistribution, EventName, EventTypes, Quantiles, ResourceAllocation } from './types.generated';
+import type { DecayedDistribution, EventName, EventTypes, PredictedDemand, Quantiles, ResourceAllocation } from './types.generated';
 
 /** Limits a value must respect beyond its schema. */
 export interface ValidationLimits {
@@ -88,6 +88,8 @@ class Checker {
   }
 
   quantiles(path: string, q: Quantiles): void {
+    // Checked before any path string is built: a prediction carries a dozen of these, nearly always valid.
+    if (quantilesValid(q)) return;
     const ok = [this.atLeast(`${path}.p50`, q.p50), this.atLeast(`${path}.p90`, q.p90), this.atLeast(`${path}.p99`, q.p99)];
     if (ok.every(Boolean) && !(q.p50 <= q.p90 && q.p90 <= q.p99)) this.fail(`${path} quantiles are not ordered p50 <= p90 <= p99`);
   }
@@ -112,6 +114,23 @@ class Checker {
     }
     d.bucketWeights.forEach((w, i) => this.atLeast(`${path}.bucketWeights[${i}]`, w));
   }
+}
+
+/** What Checker.atLeast accepts, as a predicate. */
+function atLeastValid(value: number, min = 0): boolean {
+  return Number.isFinite(value) && value >= min;
+}
+
+/** What Checker.quantiles accepts. */
+function quantilesValid(q: Quantiles): boolean {
+  return atLeastValid(q.p50) && atLeastValid(q.p90) && atLeastValid(q.p99) && q.p50 <= q.p90 && q.p90 <= q.p99;
+}
+
+/** What PredictedDemand's rule accepts of a component, checked without building its paths. */
+function componentValid(comp: PredictedDemand['components'][number]): boolean {
+  const name = comp.model.name;
+  return name.trim().length > 0 && name.length <= maxIdLength && atLeastValid(comp.weight) && comp.weight <= 1
+    && quantilesValid(comp.cpuMs) && quantilesValid(comp.peakMemoryBytes) && quantilesValid(comp.ioBytes) && quantilesValid(comp.durationMs);
 }
 
 type Rules = { [K in EventName]: (v: EventTypes[K], c: Checker) => void };
@@ -213,6 +232,7 @@ const rules: Rules = {
     if (v.deadline) c.time('deadline', v.deadline);
     for (const field of ['cpuMs', 'peakMemoryBytes', 'ioBytes', 'durationMs'] as const) c.quantiles(field, v[field]);
     v.components.forEach((comp, i) => {
+      if (componentValid(comp)) return;
       c.id(`components[${i}].model.name`, comp.model.name);
       c.between(`components[${i}].weight`, comp.weight, 0, 1);
       for (const field of ['cpuMs', 'peakMemoryBytes', 'ioBytes', 'durationMs'] as const) c.quantiles(`components[${i}].${field}`, comp[field]);

@@ -101,6 +101,9 @@ export function byRank(a: ScoredJob, b: ScoredJob): number {
  * predictions stop buying priority but are forgiven over time; a running job is never re-queued,
  * and its real usage is charged to its user's fair share.
  */
+/** A forecast under which any job counts as the largest: scoreParts' size term. */
+const unboundedForecast: DurationForecast = { p50: Infinity, p90: Infinity };
+
 export class Scheduler {
   private readonly queue = new Map<string, QueuedJob>();
   private readonly fair: FairShare;
@@ -287,6 +290,19 @@ export class Scheduler {
     const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
     const age = Math.min(1, Math.max(0, now - job.arrival) / this.o.ageCapSeconds);
     return this.w.tier * tier + this.w.size * size + this.w.age * age - this.w.fair * u.fair;
+  }
+
+  /**
+   * How much of `q`'s score its waiting and its predicted size make: the score it has at `now`
+   * less the one it would have just arrived, and less the one it would have were it of unbounded
+   * size. Both under the same per-user terms, worked out once.
+   */
+  scoreParts(q: ScoredJob, now: number): { aging: number; size: number } {
+    const users = this.termsAt(now);
+    return {
+      aging: q.score - this.scoreWith({ job: { ...q.job, arrival: now }, forecast: q.forecast, seq: q.seq }, now, users),
+      size: q.score - this.scoreWith({ job: q.job, forecast: unboundedForecast, seq: q.seq }, now, users),
+    };
   }
 
   /**

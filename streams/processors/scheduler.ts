@@ -628,8 +628,7 @@ export function taskBins(partition: number, share: number, c: Required<Scheduler
  * were unboundedly large; the rest is the tier term less the user's fair-share penalty.
  */
 function breakdown(s: Scheduler, q: QueuedJob & { score: number }, now: number): JobDispatch['priority'] {
-  const aging = q.score - s.score({ job: { ...q.job, arrival: now }, forecast: q.forecast, seq: q.seq }, now);
-  const size = q.score - s.score({ job: q.job, forecast: { p50: Infinity, p90: Infinity }, seq: q.seq }, now);
+  const { aging, size } = s.scoreParts(q, now);
   const base = q.score - aging - size;
   return {
     base,

@@ -59,6 +59,19 @@ describe('validateEvent', () => {
     expect(validateEvent('PredictedDemand', { ...p, cpuMs: { p50: 10, p90: 5, p99: 20 } }, ctx)).toEqual(['cpuMs quantiles are not ordered p50 <= p90 <= p99']);
   });
 
+  it('names what is wrong with a prediction\'s component, by index, and accepts the valid ones around it', () => {
+    const p = samples().PredictedDemand;
+    const good = p.components[0]!;
+    const bad = { ...good, model: { ...good.model, name: ' ' }, weight: 1.5, durationMs: { p50: Number.NaN, p90: 1, p99: 2 }, ioBytes: { p50: 3, p90: 2, p99: 4 } };
+    expect(validateEvent('PredictedDemand', { ...p, components: [good, bad, good] }, ctx)).toEqual([
+      'components[1].model.name is empty',
+      'components[1].weight is 1.5, above 1',
+      'components[1].ioBytes quantiles are not ordered p50 <= p90 <= p99',
+      'components[1].durationMs.p50 is NaN',
+    ]);
+    expect(validateEvent('PredictedDemand', { ...p, components: [good, { ...good, weight: Number.POSITIVE_INFINITY }] }, ctx)).toEqual(['components[1].weight is infinite']);
+  });
+
   it('checks ranges: priority 0-9, utilisation fractions', () => {
     expect(validateEvent('ExecutionRequest', { ...samples().ExecutionRequest, priority: 12 }, ctx)).toEqual(['priority is 12, above 9']);
     expect(validateEvent('ClusterMetrics', { ...samples().ClusterMetrics, cpuUtilization: 1.5 }, ctx)).toEqual(['cpuUtilization is 1.5, above 1']);
