@@ -11,7 +11,7 @@ import type { AvroComplexSchema } from './schema-files';
 import { recordKey, valueSubject, type TopicSpec } from './topics';
 import type { EventName, EventTypes } from './types.generated';
 import { validateEvent, type ValidationContext, type ValidationLimits } from './validation';
-import { frame, unframe } from './wire-format';
+import { encodeFramed, unframe } from './wire-format';
 
 export interface SerdeOptions {
   registry: RegistryConnection;
@@ -74,15 +74,13 @@ export class EventSerde {
   /** Avro-encodes a value in the wire format. Throws EncodeError (naming the bad paths) if it does not fit the schema. */
   encode<E extends EventName>(topic: string, value: EventTypes[E]): Buffer {
     const { type, schemaId } = this.binding(topic);
-    let body: Buffer;
     try {
-      body = type.toBuffer(value);
+      return encodeFramed(schemaId, (buffer, offset) => type.encode(value, buffer, offset));
     } catch (err) {
       const paths: string[] = [];
       type.isValid(value, { errorHook: (path) => paths.push(path.join('.')) });
       throw new EncodeError(topic, paths, err);
     }
-    return frame(schemaId, body);
   }
 
   /** A ready-to-send Kafka message: the key from the topic's key field and the encoded value. */

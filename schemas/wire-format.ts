@@ -6,10 +6,35 @@ const headerBytes = 5;
 
 /** Prefixes an Avro body with the wire-format header for a schema id. */
 export function frame(schemaId: number, body: Buffer): Buffer {
-  const header = Buffer.alloc(headerBytes);
-  header.writeUInt8(magicByte, 0);
-  header.writeInt32BE(schemaId, 1);
-  return Buffer.concat([header, body]);
+  const framed = Buffer.allocUnsafe(headerBytes + body.length);
+  writeHeader(framed, schemaId);
+  body.copy(framed, headerBytes);
+  return framed;
+}
+
+/** Writes an Avro body at an offset of a buffer: the new offset, or minus the bytes that did not fit (avsc's Type.encode). */
+export type BodyWriter = (buffer: Buffer, offset: number) => number;
+
+/** Scratch space the framed encoding is written to before it is copied out at its exact size; grows as needed. */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The wire-format record written by `writeBody`, in one buffer of its exact size: the body is
+ * encoded right behind the header, where encoding it on its own and then framing it copied it
+ * twice (every output of every processor goes through here).
+ */
+export function encodeFramed(schemaId: number, writeBody: BodyWriter): Buffer {
+  for (;;) {
+    writeHeader(scratch, schemaId);
+    const end = writeBody(scratch, headerBytes);
+    if (end >= 0) return Buffer.from(scratch.subarray(0, end));
+    scratch = Buffer.allocUnsafe(Math.max(2 * scratch.length, scratch.length - end));
+  }
+}
+
+function writeHeader(buffer: Buffer, schemaId: number): void {
+  buffer.writeUInt8(magicByte, 0);
+  buffer.writeInt32BE(schemaId, 1);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { BadRecordError } from '../../../schemas/errors';
-import { frame, unframe } from '../../../schemas/wire-format';
+import { encodeFramed, frame, unframe } from '../../../schemas/wire-format';
 
 function reasonOf(fn: () => unknown): string {
   try {
@@ -16,6 +16,23 @@ describe('Confluent wire format', () => {
     const framed = frame(258, Buffer.from([7, 8]));
     expect([...framed]).toEqual([0, 0, 0, 1, 2, 7, 8]);
     expect(unframe('t', framed)).toEqual({ schemaId: 258, body: Buffer.from([7, 8]) });
+  });
+
+  it('encodes a body behind the header in one buffer of its size, growing its scratch space for a large one', () => {
+    // Writes `bytes` of `fill` as avsc's Type.encode does: the new offset, or minus what did not fit.
+    const body = (bytes: number, fill: number) => (buffer: Buffer, offset: number) => {
+      if (offset + bytes > buffer.length) return buffer.length - (offset + bytes);
+      buffer.fill(fill, offset, offset + bytes);
+      return offset + bytes;
+    };
+    const small = encodeFramed(258, body(2, 7));
+    expect([...small]).toEqual([0, 0, 0, 1, 2, 7, 7]);
+    const large = encodeFramed(3, body(200_000, 9));
+    expect(large.length).toBe(200_005);
+    expect(unframe('t', large)).toEqual({ schemaId: 3, body: Buffer.alloc(200_000, 9) });
+    // Each result owns its bytes: a later encoding does not show through an earlier one.
+    encodeFramed(4, body(2, 1));
+    expect([...small]).toEqual([0, 0, 0, 1, 2, 7, 7]);
   });
 
   it('classifies framing failures before any schema lookup', () => {
