@@ -1,4 +1,4 @@
-import type { DecayedDistribution, EventName, EventTypes, PredictedDemand, Quantiles, ResourceAllocation } from './types.generated';
+import type { DecayedDistribution, EventName, EventTypes, Quantiles, ResourceAllocation } from './types.generated';
 
 /** Limits a value must respect beyond its schema. */
 export interface ValidationLimits {
@@ -40,6 +40,11 @@ class Checker {
 
   fail(message: string): void {
     this.violations.push(message);
+  }
+
+  /** Puts `prefix` in front of the violations found since there were `from` of them. */
+  prefixSince(from: number, prefix: string): void {
+    for (let k = from; k < this.violations.length; k++) this.violations[k] = prefix + this.violations[k];
   }
 
   id(path: string, value: string): void {
@@ -124,13 +129,6 @@ function atLeastValid(value: number, min = 0): boolean {
 /** What Checker.quantiles accepts. */
 function quantilesValid(q: Quantiles): boolean {
   return atLeastValid(q.p50) && atLeastValid(q.p90) && atLeastValid(q.p99) && q.p50 <= q.p90 && q.p90 <= q.p99;
-}
-
-/** What PredictedDemand's rule accepts of a component, checked without building its paths. */
-function componentValid(comp: PredictedDemand['components'][number]): boolean {
-  const name = comp.model.name;
-  return name.trim().length > 0 && name.length <= maxIdLength && atLeastValid(comp.weight) && comp.weight <= 1
-    && quantilesValid(comp.cpuMs) && quantilesValid(comp.peakMemoryBytes) && quantilesValid(comp.ioBytes) && quantilesValid(comp.durationMs);
 }
 
 type Rules = { [K in EventName]: (v: EventTypes[K], c: Checker) => void };
@@ -232,10 +230,12 @@ const rules: Rules = {
     if (v.deadline) c.time('deadline', v.deadline);
     for (const field of ['cpuMs', 'peakMemoryBytes', 'ioBytes', 'durationMs'] as const) c.quantiles(field, v[field]);
     v.components.forEach((comp, i) => {
-      if (componentValid(comp)) return;
-      c.id(`components[${i}].model.name`, comp.model.name);
-      c.between(`components[${i}].weight`, comp.weight, 0, 1);
-      for (const field of ['cpuMs', 'peakMemoryBytes', 'ioBytes', 'durationMs'] as const) c.quantiles(`components[${i}].${field}`, comp[field]);
+      // Checked under paths relative to the component; its index is put in front of what failed only.
+      const from = c.violations.length;
+      c.id('model.name', comp.model.name);
+      c.between('weight', comp.weight, 0, 1);
+      for (const field of ['cpuMs', 'peakMemoryBytes', 'ioBytes', 'durationMs'] as const) c.quantiles(field, comp[field]);
+      if (c.violations.length > from) c.prefixSince(from, `components[${i}].`);
     });
     c.atLeast('profileObservations', v.profileObservations);
   },

@@ -236,12 +236,7 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
   if (phase.fault.startsWith('kill-')) {
     const killed = phase.fault.slice('kill-'.length);
     const type = killed === 'simulated-pool' ? `simulated-pool-${h.pool}` : killed;
-    const at = Date.now();
-    await h.processes.kill(type);
-    // Taken after the kill: a dead process commits nothing, so any rise is the new one's work.
-    const base = await baselines(h.admin, [h.groupOf(type)]);
-    h.processes.start(type);
-    phase.recoveredS = await waitForProgress(h.admin, base, at, RECOVERY_TIMEOUT_MS);
+    phase.recoveredS = await killAndRestart(h, type, RECOVERY_TIMEOUT_MS);
     say(`${phase.label}: SIGKILL ${type}, restarted; committing again after ${fmt(phase.recoveredS)}`);
     return;
   }
@@ -267,11 +262,7 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
     // The request path must not need the history database: a predictor restarted now decides again before it is back.
     const predictor = h.types.find((t) => t.split('+').includes('predictor'));
     if (predictor) {
-      const killed = Date.now();
-      await h.processes.kill(predictor);
-      const predictorBase = await baselines(h.admin, [h.groupOf(predictor)]);
-      h.processes.start(predictor);
-      phase.predictorRestartS = await waitForProgress(h.admin, predictorBase, killed, Math.max(0, o.dbOutageSeconds * 1000 - (Date.now() - down)));
+      phase.predictorRestartS = await killAndRestart(h, predictor, Math.max(0, o.dbOutageSeconds * 1000 - (Date.now() - down)));
       const outcome = phase.predictorRestartS === undefined ? 'not committing before the database was back' : `committing again after ${fmt(phase.predictorRestartS)}`;
       say(`${phase.label}: SIGKILL ${predictor} during the outage, restarted; ${outcome}`);
     }
@@ -292,6 +283,16 @@ async function inject(h: Harness, stack: StackControl, phase: Phase, o: FaultsOp
   await restoreStack(stack, phase, say);
   await recoverAll(h, allGroups, phase);
   say(`${phase.label}: registry down and back in ${phase.outageS.toFixed(1)} s; every processor committing again after ${fmt(phase.recoveredS)}`);
+}
+
+/** SIGKILLs a processor and starts it again: seconds from the kill until it committed progress, undefined past `timeoutMs`. */
+async function killAndRestart(h: Harness, type: string, timeoutMs: number): Promise<number | undefined> {
+  const at = Date.now();
+  await h.processes.kill(type);
+  // Taken after the kill: a dead process commits nothing, so any rise is the new one's work.
+  const base = await baselines(h.admin, [h.groupOf(type)]);
+  h.processes.start(type);
+  return waitForProgress(h.admin, base, at, timeoutMs);
 }
 
 /** A stack service that died while another was away (the registry without its broker) is a finding; it is started again. */
