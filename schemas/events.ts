@@ -28,7 +28,3 @@ export function eventType(name: EventName): AvroType {
   }
   return type;
 }
-
-export function isEventName(name: string): name is EventName {
-  return Object.prototype.hasOwnProperty.call(eventSchemaFiles, name);
-}

@@ -17,9 +17,6 @@ export interface BitbrainsSample {
   netTxKbps: number;
 }
 
-export const BITBRAINS_HEADER =
-  'vm_id,timestamp_s,cpu_cores,cpu_capacity_mhz,cpu_usage_mhz,cpu_usage_pct,mem_capacity_kb,mem_usage_kb,disk_read_kbps,disk_write_kbps,net_rx_kbps,net_tx_kbps';
-
 export class TraceFormatError extends Error {
   override name = 'TraceFormatError';
 }

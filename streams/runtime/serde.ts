@@ -27,11 +27,6 @@ export function jsonSerde<T>(validate?: (value: unknown) => value is T): Serde<T
   };
 }
 
-export const stringSerde: Serde<string> = {
-  serialize: (value) => Buffer.from(value, 'utf8'),
-  deserialize: (bytes) => bytes.toString('utf8'),
-};
-
 /** A 64-bit float, big-endian: compact state for counters and sums. */
 export const numberSerde: Serde<number> = {
   serialize(value) {

@@ -1,7 +1,7 @@
-import { ChangeLoggingStore } from './changelogging-store';
 import type { DeadLetter } from './dead-letter-sink';
 import { errorMessage, isRetriable, ProcessingError, TopologyError } from './errors';
 import { TimerQueue } from './timer-queue';
+import { RecordUndoLog } from './record-undo';
 import {
   type AnyProcessor,
   type InputRecordOf,
@@ -74,8 +74,9 @@ export class Task {
   private readonly timers = new TimerQueue();
   private streamTime = -Infinity;
   private effects: TaskEffects = emptyEffects();
-  /** Per-record undo layers over the stores; committed after each record that succeeds. */
-  private readonly scoped = new Map<string, ChangeLoggingStore<unknown>>();
+  /** The stores as processor code sees them: their writes go to the per-record undo log first. */
+  private readonly scoped = new Map<string, KeyValueStore<unknown>>();
+  private readonly undo = new RecordUndoLog();
   private readonly ctx: ProcessorContext<StoreMap, TopicMap>;
   /** Event time of the record (or timer) being processed. */
   private eventTime = 0;
@@ -93,7 +94,7 @@ export class Task {
       this.runtimeStore = rs as KeyValueStore<RuntimeEntry>;
     }
     for (const [alias, def] of Object.entries(processor.inputs)) this.inputsByTopic.set(def.name, [alias, def]);
-    for (const [name, store] of stores) this.scoped.set(name, new ChangeLoggingStore(store));
+    for (const [name, store] of stores) this.scoped.set(name, this.undo.track(store));
     this.ctx = this.context();
     this.allowedLatenessMs = processor.eventTime?.allowedLatenessMs ?? 0;
     this.loadRuntimeStore();
@@ -223,7 +224,7 @@ export class Task {
     try {
       body(this.ctx);
     } catch (err) {
-      for (const s of this.scoped.values()) s.rollback();
+      this.undo.rollback();
       this.effects.outputs.length = forwardsBefore;
       this.streamTime = streamTimeBefore;
       if (this.processor.onError === 'dead-letter' && !isRetriable(err) && !(err instanceof TopologyError)) {
@@ -236,7 +237,7 @@ export class Task {
         cause: err,
       });
     }
-    for (const s of this.scoped.values()) s.commit();
+    this.undo.commit();
   }
 
   /** The context processor code sees; its event time is the record's in hand, its forwards join the task's effects. */
