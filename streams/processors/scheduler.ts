@@ -107,11 +107,15 @@ export interface RunningEntry {
   cores: number;
   memoryBytes: number;
   /**
-   * What the model charged the job's user at dispatch, so its telemetry can settle the real usage
-   * and feed the underestimate guard. Absent in entries written before it was kept.
+   * What the model charged the job's user at dispatch, in entries written before `job` was kept:
+   * `job` holds the same (its user, cores and duration quantiles), so newer entries do not repeat it.
    */
   charged?: { userId: string; cores: number; durationP50Ms: number; durationP90Ms: number };
-  /** The job as it was queued, to queue it again if its run ends out of memory. Absent in entries written before retries. */
+  /**
+   * The job as it was queued: its telemetry settles the user's real usage against what the model
+   * charged at dispatch (and feeds the underestimate guard), and a run out of memory is queued
+   * again from it. Absent in entries written before retries.
+   */
   job?: QueuedEntry;
   /**
    * Event time at which, without telemetry, the run is presumed lost and its reservation freed:
@@ -333,8 +337,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (!r) return; // not ours, or already released (its lease expired): no capacity changes
     running.delete(id);
     unreserve(ctx, t, r);
-    if (r.charged && Number.isFinite(actualSeconds)) {
-      const { userId, cores, durationP50Ms, durationP90Ms } = r.charged;
+    const charged = r.job ?? r.charged;
+    if (charged && Number.isFinite(actualSeconds)) {
+      const { userId, cores, durationP50Ms, durationP90Ms } = charged;
       const now = ctx.eventTime / 1000;
       t.model.complete(
         { job: { id, user: userId, tier: 0, arrival: now, cores, memory: r.memoryBytes, replicas: 1 }, forecast: { p50: durationP50Ms / 1000, p90: durationP90Ms / 1000 }, seq: 0 },
@@ -592,7 +597,6 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const leaseUntilMs = ctx.eventTime + entry.timeoutMs + leaseGraceMs;
     ctx.store('running').put(entry.requestId, {
       instanceId: placed.bin.id, cores, memoryBytes: memory,
-      charged: { userId: entry.userId, cores: entry.cores, durationP50Ms: entry.durationP50Ms, durationP90Ms: entry.durationP90Ms },
       job: entry,
       leaseUntilMs,
     });

@@ -392,6 +392,16 @@ describe('scheduler', () => {
     expect(state.inflationExcess).toBeCloseTo(3);
   });
 
+  it('settles a run from an entry an older scheduler wrote (what it charged, no job)', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('slow', 'STANDARD', 5) });
+    const { job, ...older } = driver.store('running').get('slow')!;
+    driver.store('running').put('slow', { ...older, charged: { userId: job!.userId, cores: job!.cores, durationP50Ms: job!.durationP50Ms, durationP90Ms: job!.durationP90Ms } });
+    driver.reopenTask();
+    driver.pipeInput('telemetry', { key: 'x', value: telemetry({ requestId: 'slow', userId: 'user-slow', startedAt: new Date(T0), endedAt: new Date(T0 + 6000) }) });
+    expect(driver.store('users').get('user-slow')!.inflationExcess).toBeCloseTo(3);
+  });
+
   it('keeps its in-memory model per task: two tasks of one partition (an old and a new owner) do not share it', () => {
     const { topics, clock } = setup();
     const processor = schedulerProcessor({ topics, capacity });
