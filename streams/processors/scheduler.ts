@@ -1,4 +1,3 @@
-import { MinHeap } from '../../models/scheduling/min-heap';
 import { bestFit, type Bin } from '../../models/scheduling/placement';
 import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
@@ -60,14 +59,6 @@ export interface SchedulerProcessorOptions {
    * failures are not retried: a timeout guards against runaway code, an error is the code's own.
    */
   maxAttempts?: number;
-  /**
-   * How long past a run's timeout (event time) the scheduler waits for its telemetry before it
-   * presumes the run lost (an executor gone without a word) and frees its reservation: without
-   * a bound, every lost run would hold its room for good. Generous on purpose: a run that starts
-   * late (its instance still booting) or whose telemetry is late only delays it, and telemetry
-   * that comes after all is ignored. Default 15 minutes.
-   */
-  runLeaseGraceMs?: number;
   /** Told of each resent request dropped and each retry. Default silent: the counts are kept in the task's stores. */
   logger?: Logger;
 }
@@ -117,12 +108,6 @@ export interface RunningEntry {
    * again from it. Absent in entries written before retries.
    */
   job?: QueuedEntry;
-  /**
-   * Event time at which, without telemetry, the run is presumed lost and its reservation freed:
-   * dispatch + timeout + `runLeaseGraceMs`. Absent in entries written before leases: held until
-   * their telemetry comes.
-   */
-  leaseUntilMs?: number;
 }
 
 /**
@@ -152,28 +137,12 @@ interface TaskModel {
   lastFullPass: number;
   /** Request ids dispatched lately: the `dispatched` store, oldest first. */
   recent: RecentRequests;
-  /** Leases of the running jobs, soonest first; one whose running entry changed or went is stale and skipped. */
-  leases: MinHeap<Lease>;
-}
-
-interface Lease {
-  untilMs: number;
-  requestId: string;
-}
-
-/** Soonest first; equal times by request id, so a rebuilt heap expires in the same order. */
-function leaseOrder(a: Lease, b: Lease): number {
-  return a.untilMs - b.untilMs || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0);
 }
 
 /** In the `sequence` store: how many resent predictions of already dispatched requests were dropped. */
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
 export const OOM_RETRIES_KEY = 'oom-retries';
-/** In the `sequence` store: how many runs were presumed lost (no telemetry within their lease) and their reservations freed. */
-export const LEASES_EXPIRED_KEY = 'leases-expired';
-/** Default of `runLeaseGraceMs`. */
-export const DEFAULT_RUN_LEASE_GRACE_MS = 15 * 60_000;
 /** In the `sequence` store: event time, queue length and reserved cores of the last SchedulerBacklog. */
 const BACKLOG_AT_KEY = 'backlog-at';
 const BACKLOG_JOBS_KEY = 'backlog-jobs';
@@ -211,8 +180,6 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   const logger = o.logger ?? silentLogger;
   const maxAttempts = o.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ConfigError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
-  const leaseGraceMs = o.runLeaseGraceMs ?? DEFAULT_RUN_LEASE_GRACE_MS;
-  if (!(leaseGraceMs >= 0 && Number.isFinite(leaseGraceMs))) throw new ConfigError(`runLeaseGraceMs must be a finite number >= 0, got ${leaseGraceMs}`);
   const scheduler = () =>
     new Scheduler({
       tiers: 4 * prioritiesPerTier,
@@ -255,8 +222,6 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         if (record.input === 'predictions') admit(ctx, t, record.value);
         else if (record.input === 'telemetry') release(ctx, t, record.value);
         else if (record.value.pool === c.pool) follow(ctx, t, record.value);
-        // After the record: telemetry that ends a run whose lease its own event time passed settles it first.
-        expireLeases(ctx, t);
         reportBacklog(ctx, t);
       } catch (err) {
         // The runtime undoes this record's store writes; the model cannot follow, so it is rebuilt.
@@ -279,16 +244,11 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       entries.set(e.requestId, e);
     }
     const reserved = new Map<string, { cores: number; memory: number }>();
-    const leases: Lease[] = [];
-    for (const [requestId, r] of ctx.store('running').entries()) {
-      reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
-      if (r.leaseUntilMs !== undefined) leases.push({ untilMs: r.leaseUntilMs, requestId });
-    }
+    for (const [, r] of ctx.store('running').entries()) reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
     const recent = new RecentRequests(recentOptions);
     recent.restore(ctx.store('dispatched').entries());
     const t: TaskModel = {
       model, entries, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
-      leases: MinHeap.of(leases, leaseOrder),
     };
     resize(t, ctx.partition, shareOf(ctx.store('fleet').get(c.pool)));
     models.set(ctx, t);
@@ -334,9 +294,16 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const actualSeconds = (telemetry.endedAt.getTime() - telemetry.startedAt.getTime()) / 1000;
     const running = ctx.store('running');
     const r = running.get(id);
-    if (!r) return; // not ours, or already released (its lease expired): no capacity changes
+    if (!r) return; // not ours, or already released: no capacity changes
     running.delete(id);
-    unreserve(ctx, t, r);
+    reserve(t.reserved, r.instanceId, -r.cores, -r.memoryBytes);
+    const bin = t.bins.find((b) => b.id === r.instanceId);
+    if (bin) {
+      bin.freeCores += r.cores;
+      bin.freeMemory += r.memoryBytes;
+    } else {
+      resize(t, ctx.partition, t.share); // it was charged to the bins a smaller share left (see resize)
+    }
     const charged = r.job ?? r.charged;
     if (charged && Number.isFinite(actualSeconds)) {
       const { userId, cores, durationP50Ms, durationP90Ms } = charged;
@@ -349,42 +316,6 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       saveUser(ctx, t, userId);
     }
     if (telemetry.exitStatus === 'OOM' && r.job) requeueAfterOom(ctx, t, r.job);
-    dispatchWhatFits(ctx, t);
-  }
-
-  function unreserve(ctx: Ctx, t: TaskModel, r: RunningEntry): void {
-    reserve(t.reserved, r.instanceId, -r.cores, -r.memoryBytes);
-    const bin = t.bins.find((b) => b.id === r.instanceId);
-    if (bin) {
-      bin.freeCores += r.cores;
-      bin.freeMemory += r.memoryBytes;
-    } else {
-      resize(t, ctx.partition, t.share); // it was charged to the bins a smaller share left (see resize)
-    }
-  }
-
-  /**
-   * Frees the reservations of runs whose lease stream time has passed without their telemetry:
-   * presumed lost. Their users are not settled (what a lost run used is unknown); telemetry that
-   * comes later finds no running entry and changes nothing.
-   */
-  function expireLeases(ctx: Ctx, t: TaskModel): void {
-    let expired = 0;
-    const running = ctx.store('running');
-    for (let lease = t.leases.peek(); lease && lease.untilMs <= ctx.streamTime; lease = t.leases.peek()) {
-      t.leases.pop();
-      const r = running.get(lease.requestId);
-      if (!r || r.leaseUntilMs !== lease.untilMs) continue; // released, or running again (a retry) under a newer lease
-      running.delete(lease.requestId);
-      unreserve(ctx, t, r);
-      expired++;
-      logger.warn('run presumed lost: no telemetry within its lease, reservation freed', {
-        requestId: lease.requestId, instanceId: r.instanceId, cores: r.cores, memoryBytes: r.memoryBytes, leaseUntilMs: lease.untilMs, partition: ctx.partition,
-      });
-    }
-    if (expired === 0) return;
-    const sequence = ctx.store('sequence');
-    sequence.put(LEASES_EXPIRED_KEY, (sequence.get(LEASES_EXPIRED_KEY) ?? 0) + expired);
     dispatchWhatFits(ctx, t);
   }
 
@@ -594,13 +525,10 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.entries.delete(entry.requestId);
     if (entry.requestId !== arrived) ctx.store('queue').delete(entry.requestId);
     remember(ctx, t, entry.requestId);
-    const leaseUntilMs = ctx.eventTime + entry.timeoutMs + leaseGraceMs;
     ctx.store('running').put(entry.requestId, {
       instanceId: placed.bin.id, cores, memoryBytes: memory,
       job: entry,
-      leaseUntilMs,
     });
-    t.leases.push({ untilMs: leaseUntilMs, requestId: entry.requestId });
     saveUser(ctx, t, entry.userId);
     const dispatch: JobDispatch = {
       requestId: entry.requestId,

@@ -3,7 +3,7 @@ import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import type { RememberedAt } from '../../../models/scheduling/recent-requests';
-import { checkSchedulerPool, LEASES_EXPIRED_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
+import { checkSchedulerPool, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
@@ -19,8 +19,8 @@ function prediction(requestId: string, tier: UserTier, priority: number, atMs = 
   };
 }
 
-function scheduler(env = setup(), options: Partial<Parameters<typeof schedulerProcessor>[0]> = {}) {
-  return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, ...options }), { clock: env.clock }) };
+function scheduler(env = setup()) {
+  return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity }), { clock: env.clock }) };
 }
 
 function finish(driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number) {
@@ -253,68 +253,6 @@ describe('scheduler', () => {
     });
   });
 
-  describe('a run whose telemetry never comes', () => {
-    // Leases of 6 s timeouts (the predictions' p99 of 2 s, times 3) plus a minute.
-    const leased = () => scheduler(setup(), { runLeaseGraceMs: 60_000 });
-    const tick = (driver: ReturnType<typeof scheduler>['driver'], atMs: number) =>
-      driver.pipeInput('fleet', { key: 'other', value: shareSample('other', 1, atMs) });
-
-    it('is presumed lost once stream time passes its lease: its room goes to the queue, it is counted, and telemetry coming after all changes nothing', () => {
-      const { driver } = leased();
-      driver.pipeInput('predictions', { key: 'x', value: prediction('lost', 'STANDARD', 5) });
-      driver.pipeInput('predictions', { key: 'x', value: prediction('waiting', 'STANDARD', 5, T0 + 100) });
-      expect(driver.store('running').get('lost')?.leaseUntilMs).toBe(T0 + 66_000);
-      tick(driver, T0 + 65_999);
-      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['lost']);
-      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBeUndefined();
-
-      tick(driver, T0 + 66_000);
-      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['waiting']);
-      expect([...driver.store('running').entries()].map(([id]) => id)).toEqual(['waiting']);
-      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
-
-      // The lost run reports after all: the room it held is already 'waiting''s, nothing more starts.
-      driver.pipeInput('predictions', { key: 'x', value: prediction('next', 'STANDARD', 5, T0 + 67_000) });
-      finish(driver, 'lost', T0 + 68_000);
-      expect(driver.readOutput('dispatches')).toEqual([]);
-      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
-      finish(driver, 'waiting', T0 + 69_000);
-      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['next']);
-    });
-
-    it('is settled by telemetry whose own event time is past the lease: a late run is not counted lost', () => {
-      const { driver } = leased();
-      driver.pipeInput('predictions', { key: 'x', value: prediction('slow', 'STANDARD', 5) });
-      finish(driver, 'slow', T0 + 70_000);
-      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBeUndefined();
-      expect(driver.store('running').size).toBe(0);
-    });
-
-    it('keeps its lease across a rebuild from the stores, and a retried run keeps its own, newer lease', () => {
-      const { driver } = leased();
-      driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
-      // Out of memory after 1 s: queued again and dispatched at once, under a lease from T0 + 1 s.
-      driver.pipeInput('telemetry', {
-        key: 'user-a',
-        value: telemetry({ requestId: 'a', userId: 'user-a', startedAt: new Date(T0), endedAt: new Date(T0 + 1000), cpuMs: 400, exitStatus: 'OOM' }),
-      });
-      expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['a', 1], ['a', 2]]);
-      // The first run's lease (T0 + 66 s) is stale: the retry runs on.
-      tick(driver, T0 + 66_500);
-      expect(driver.store('running').get('a')?.leaseUntilMs).toBe(T0 + 67_000);
-      driver.reopenTask();
-      tick(driver, T0 + 67_000);
-      expect(driver.store('running').size).toBe(0);
-      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
-    });
-
-    it('refuses a grace that is negative or not a number', () => {
-      const { topics } = setup();
-      expect(() => schedulerProcessor({ topics, capacity, runLeaseGraceMs: -1 })).toThrow(ConfigError);
-      expect(() => schedulerProcessor({ topics, capacity, runLeaseGraceMs: Number.NaN })).toThrow(ConfigError);
-    });
-  });
-
   it('keeps queued jobs across a crash: a task restored from its changelogs dispatches them in order', () => {
     const env = setup();
     const { driver: before } = scheduler(env);
@@ -433,8 +371,7 @@ describe('scheduler', () => {
   });
 
   it('does not let small jobs overtake a wide one for ever: past the ageing cap they wait until it has started', () => {
-    // The runs here outlast their 6 s timeouts by half an hour: a lease that long keeps them running.
-    const { driver, clock } = scheduler(setup(), { runLeaseGraceMs: 3_600_000 });
+    const { driver, clock } = scheduler();
     const sized = (id: string, memoryMiB: number, atMs: number): PredictedDemand => {
       const p = prediction(id, 'STANDARD', 5, atMs);
       // 0.1 cores each: memory (4 GiB on the task's instance) is what fills up.
