@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { createAnalyzer } from '../../models/code/analyzer';
+import type { Analyzer } from '../../models/code/analyzer';
 import type { Estimator } from '../../models/code/estimator';
 import { EventSerde } from '../../schemas/serde';
 import { prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
@@ -17,7 +17,7 @@ import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import type { Logger } from '../runtime/logger';
 import { prmTopology } from '../topology';
 import { defaultForecastGrid, type ForecastGrid } from '../../models/training/forecast-model';
-import { followModels, startTrainerThread, startTrainingLoop, type FollowedModels, type TrainingCycleResult } from '../trainer';
+import type { FollowedModels, TrainingCycleResult } from '../trainer';
 
 const GIB = 1024 ** 3;
 
@@ -163,7 +163,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   // The predictor and the forecaster start on the latest promoted versions of their models and follow prm.model-updates.
   const follow = { codeEstimator: streamProcessors.includes('predictor'), forecaster: streamProcessors.includes('forecaster') && modelArtifacts !== undefined };
   const models: FollowedModels | undefined = follow.codeEstimator || follow.forecaster
-    ? await followModels({ kafka, registry: o.connection.registry, database: modelArtifacts!, prefix, logger: o.logger, follow })
+    ? await trainerModule().followModels({ kafka, registry: o.connection.registry, database: modelArtifacts!, prefix, logger: o.logger, follow })
     : undefined;
   const p = o.pool;
   const poolConfig: PoolConfig = {
@@ -176,7 +176,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   const topology = prmTopology({
     app,
     topics,
-    analyzer: createAnalyzer(),
+    analyzer: streamProcessors.includes('predictor') ? analyzerModule().createAnalyzer() : unusedAnalyzer,
     // Processors this instance does not run are still declared (names, topics); an idle estimator stands in.
     estimator: models?.estimators?.current().estimator ?? unusedEstimator,
     estimatorVersion: models?.estimators?.current().version ?? 'unused',
@@ -241,6 +241,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
  */
 async function startTrainer(o: PipelineOptions, prefix: string): Promise<() => Promise<void>> {
   const log = (line: string) => o.logger.info(line, { component: 'trainer' });
+  const { startTrainerThread, startTrainingLoop } = trainerModule();
   const thread = await startTrainerThread({
     databaseUrl: o.connection.databaseUrl, kafka: o.connection.kafka, registry: o.connection.registry, prefix,
     // The forecaster's models are fitted on the grid this pipeline's forecaster runs on.
@@ -265,6 +266,28 @@ async function startTrainer(o: PipelineOptions, prefix: string): Promise<() => P
 function forecastGrid(pool: PoolShape): ForecastGrid {
   return { ...defaultForecastGrid, stepMs: 60_000, horizonMs: Math.max(10 * 60_000, 2 * pool.bootDelayMs) };
 }
+
+/*
+ * The code analyser (TypeScript's parser) and the trainer's models (TensorFlow.js) took about 0.9
+ * and 0.5 s to load of the 1.9 s the whole pipeline module took on an idle 2-core machine, and
+ * several seconds in a loaded one: only a process that runs the predictor, follows models or
+ * trains loads them, so every other processor starts, and restarts after a crash, that much sooner.
+ */
+function analyzerModule(): typeof import('../../models/code/analyzer') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  return require('../../models/code/analyzer') as typeof import('../../models/code/analyzer');
+}
+
+function trainerModule(): typeof import('../trainer') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  return require('../trainer') as typeof import('../trainer');
+}
+
+const unusedAnalyzer: Analyzer = {
+  analyze() {
+    throw new Error('the predictor does not run in this instance');
+  },
+};
 
 const unusedEstimator: Estimator = {
   name: 'log-ridge',
