@@ -262,6 +262,9 @@ beforeAll(async () => {
     await sleep(2000);
   } finally {
     await Promise.all([reader.disconnect(), executor.disconnect()]);
+    // With the executor stopped nothing more starts, but a sandboxed run it started after the wait
+    // above (the memory bomb's OOM retry: the scheduler dispatches it again) still sends telemetry.
+    await Promise.allSettled(running);
     await stream.stop();
     await Promise.all([producer.disconnect(), rawProducer.disconnect(), requestProducer.close()]);
     runSeconds = (Date.now() - started) / 1000;
