@@ -161,7 +161,8 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   const topics = registryTopics(serde, catalogue, () => Date.now());
   const streamProcessors = chosen.filter((n) => n !== 'sink' && n !== 'trainer');
   // The predictor and the forecaster start on the latest promoted versions of their models and follow prm.model-updates.
-  const follow = { codeEstimator: streamProcessors.includes('predictor'), forecaster: streamProcessors.includes('forecaster') && modelArtifacts !== undefined };
+  const runsPredictor = streamProcessors.includes('predictor');
+  const follow = { codeEstimator: runsPredictor, forecaster: streamProcessors.includes('forecaster') && modelArtifacts !== undefined };
   const models: FollowedModels | undefined = follow.codeEstimator || follow.forecaster
     ? await trainerModule().followModels({ kafka, registry: o.connection.registry, database: modelArtifacts!, prefix, logger: o.logger, follow })
     : undefined;
@@ -176,7 +177,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   const topology = prmTopology({
     app,
     topics,
-    analyzer: streamProcessors.includes('predictor') ? analyzerModule().createAnalyzer() : unusedAnalyzer,
+    analyzer: runsPredictor ? analyzerModule().createAnalyzer() : unusedAnalyzer,
     // Processors this instance does not run are still declared (names, topics); an idle estimator stands in.
     estimator: models?.estimators?.current().estimator ?? unusedEstimator,
     estimatorVersion: models?.estimators?.current().version ?? 'unused',

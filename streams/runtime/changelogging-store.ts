@@ -55,7 +55,7 @@ export class ChangeLoggingStore<V> implements KeyValueStore<V> {
 
   /** The transaction committed: its writes are now the baseline. */
   commit(): void {
-    // Map.clear allocates a fresh table even when empty; tasks commit their undo layers per record.
+    // Map.clear allocates a fresh table even when empty; a transaction may have written nothing here.
     if (this.before.size > 0) this.before.clear();
   }
 

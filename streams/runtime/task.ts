@@ -1,7 +1,7 @@
 import type { DeadLetter } from './dead-letter-sink';
 import { errorMessage, isRetriable, ProcessingError, TopologyError } from './errors';
-import { TimerQueue } from './timer-queue';
 import { RecordUndoLog } from './record-undo';
+import { TimerQueue } from './timer-queue';
 import {
   type AnyProcessor,
   type InputRecordOf,
