@@ -34,18 +34,25 @@ export function telemetryOf(d: JobDispatch, result: ExecutionResult, host: strin
   };
 }
 
+/**
+ * The outcome of a dispatch the executor could not run at all (its code in a language the
+ * sandbox does not run, or its request never reached the executor): an ERROR that used nothing.
+ * It is still reported, because the scheduler frees a run's room only when its telemetry comes;
+ * a dispatch dropped without a word would hold its room for good.
+ */
+export function notRunTelemetry(d: JobDispatch, host: string, at: number): ExecutionTelemetry {
+  return {
+    requestId: d.requestId, userId: d.userId, instanceId: host, startedAt: new Date(at), endedAt: new Date(at),
+    cpuMs: 0, peakMemoryBytes: 0, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'ERROR', exitCode: null, allocated: d.allocation,
+  };
+}
+
 /** Runs one dispatched request's code in the sandbox under its allocation. */
 export async function executeDispatch(
   d: JobDispatch, request: Pick<ExecutionRequest, 'code' | 'language'>, executor: Executor, host: string, now: () => number,
 ): Promise<ExecutionTelemetry> {
-  if (request.language !== 'JAVASCRIPT') {
-    // The sandbox runs JavaScript; TypeScript would need a trusted transpile step first.
-    const t = now();
-    return {
-      requestId: d.requestId, userId: d.userId, instanceId: host, startedAt: new Date(t), endedAt: new Date(t),
-      cpuMs: 0, peakMemoryBytes: 0, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'ERROR', exitCode: null, allocated: d.allocation,
-    };
-  }
+  // The sandbox runs JavaScript; TypeScript would need a trusted transpile step first.
+  if (request.language !== 'JAVASCRIPT') return notRunTelemetry(d, host, now());
   const startedAt = now();
   const result = await executor.run({ code: request.code, limits: sandboxLimits(d.allocation) });
   return telemetryOf(d, result, host, startedAt, now());

@@ -4,7 +4,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Executor } from '../../sandbox/executor';
 import type { EventSerde } from '../../schemas/serde';
 import type { ExecutionRequest, ExecutionTelemetry, JobDispatch } from '../../schemas/types.generated';
-import { executeDispatch, RequestCache } from './sandbox-executor';
+import { executeDispatch, notRunTelemetry, RequestCache } from './sandbox-executor';
 
 export interface SandboxServiceOptions {
   kafka: Kafka;
@@ -19,7 +19,7 @@ export interface SandboxServiceOptions {
   concurrency?: number;
   /** How far back the request cache starts reading prm.requests. Default 1 h. */
   lookbackMs?: number;
-  /** How long a dispatch waits for its request to reach the cache. Default 30 s. */
+  /** How long a dispatch waits for its request to reach the cache; past it, the run is reported as not run (ERROR). Default 30 s. */
   requestWaitMs?: number;
   cacheCapacity?: number;
   log?(event: string, fields: Record<string, unknown>): void;
@@ -27,7 +27,7 @@ export interface SandboxServiceOptions {
 }
 
 export interface RunningSandboxService {
-  /** Dispatches whose request never arrived: skipped, not executed. */
+  /** Dispatches whose request never arrived: not executed, reported as ERROR runs that used nothing. */
   readonly missing: () => number;
   stop(): Promise<void>;
 }
@@ -85,14 +85,16 @@ export async function runSandboxService(o: SandboxServiceOptions): Promise<Runni
           await heartbeat();
           request = cache.get(d.requestId);
         }
+        let t: ExecutionTelemetry;
         if (!request) {
           missing++;
-          log('sandbox.request-missing', { requestId: d.requestId, waitedMs: waitMs });
+          t = notRunTelemetry(d, host, now());
+          log('sandbox.request-missing', { requestId: d.requestId, waitedMs: waitMs, reported: t.exitStatus });
         } else {
-          const t: ExecutionTelemetry = await executeDispatch(d, request, o.executor, host, now);
-          await producer.send({ topic: o.topics.telemetry, acks: -1, messages: [{ ...o.serde.message<'ExecutionTelemetry'>(o.topics.telemetry, t), timestamp: String(t.endedAt.getTime()) }] });
+          t = await executeDispatch(d, request, o.executor, host, now);
           log('sandbox.executed', { requestId: d.requestId, status: t.exitStatus, cpuMs: t.cpuMs });
         }
+        await producer.send({ topic: o.topics.telemetry, acks: -1, messages: [{ ...o.serde.message<'ExecutionTelemetry'>(o.topics.telemetry, t), timestamp: String(t.endedAt.getTime()) }] });
       }
       await dispatches.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
     },

@@ -40,7 +40,7 @@ const dispatch = (requestId: string, userId: string, timeoutMs: number): JobDisp
 });
 
 describe('sandbox executor service on the real stack', () => {
-  it('runs the requested code under the dispatch allocation and publishes measured telemetry', async () => {
+  it('runs the requested code under the dispatch allocation and publishes measured telemetry, and reports a dispatch whose request never came', async () => {
     const serde = await EventSerde.start({ registry, topics: specs });
     const requests = await createRequestProducer({ brokers: endpoints.kafkaBrokers, registryUrl: endpoints.schemaRegistryUrl, topicPrefix: prefix });
     const base = { tier: 'STANDARD' as const, priority: 5, language: 'JAVASCRIPT' as const, submittedAt: new Date(), deadline: null, resourceHints: null };
@@ -52,11 +52,11 @@ describe('sandbox executor service on the real stack', () => {
 
     const service = await runSandboxService({
       kafka, serde, topics: { requests: requestsTopic, dispatches: dispatchesTopic, telemetry: telemetryTopic },
-      groupId: `${prefix}sandbox`, executor: createExecutor(), requestWaitMs: 20_000,
+      groupId: `${prefix}sandbox`, executor: createExecutor(), requestWaitMs: 3_000,
     });
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
-    await producer.send({ topic: dispatchesTopic, messages: [dispatch('ok-1', 'ann', 20_000), dispatch('spin-1', 'bob', 1500)].map((d) => serde.message<'JobDispatch'>(dispatchesTopic, d)) });
+    await producer.send({ topic: dispatchesTopic, messages: [dispatch('ok-1', 'ann', 20_000), dispatch('spin-1', 'bob', 1500), dispatch('never-sent', 'cy', 20_000)].map((d) => serde.message<'JobDispatch'>(dispatchesTopic, d)) });
     await producer.disconnect();
 
     const got = new Map<string, { key: string; value: ExecutionTelemetry }>();
@@ -68,7 +68,7 @@ describe('sandbox executor service on the real stack', () => {
         eachMessage: async ({ message }) => {
           const value = await serde.decode<'ExecutionTelemetry'>(telemetryTopic, message.value);
           got.set(value.requestId, { key: message.key!.toString(), value });
-          if (got.size >= 2) resolve();
+          if (got.size >= 3) resolve();
         },
       }).catch(reject);
     });
@@ -84,6 +84,11 @@ describe('sandbox executor service on the real stack', () => {
     expect(spin.key).toBe('bob');
     expect(spin.value.exitStatus).toBe('TIMEOUT');
     expect(spin.value.exitCode).toBeNull();
-    expect(service.missing()).toBe(0);
+    // A dispatch whose request never came is still reported, or the scheduler would hold its room for good.
+    const missing = got.get('never-sent')!;
+    expect(missing.key).toBe('cy');
+    expect(missing.value).toMatchObject({ exitStatus: 'ERROR', exitCode: null, cpuMs: 0, peakMemoryBytes: 0 });
+    expect(missing.value.endedAt.getTime()).toBe(missing.value.startedAt.getTime());
+    expect(service.missing()).toBe(1);
   });
 });
