@@ -266,6 +266,80 @@ describe('kafkajs patch: a produce request finds its batch timestamps in one pas
   });
 });
 
+describe('kafkajs patch: an uncompressed produce request is encoded once, into one buffer', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const produceV3 = require('kafkajs/src/protocol/requests/produce/v3/request') as (o: object) => ProduceRequest;
+  const createRequest = require('kafkajs/src/protocol/request') as (o: { correlationId: number; clientId: string; request: ProduceRequest }) => Promise<{ buffer: Buffer }>;
+  const { Types: Compression } = require('kafkajs/src/protocol/message/compression') as { Types: { None: number; GZIP: number } };
+  const Long = require('kafkajs/src/utils/long') as { fromNumber(n: number): unknown };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  interface ProduceRequest {
+    apiKey: number;
+    apiVersion: number;
+    encode(): Promise<unknown>;
+    encodeInto?: (room: number) => unknown;
+  }
+
+  type Message = { key?: Buffer | string | null; value: Buffer | string | null; timestamp?: string; headers?: Record<string, Buffer | string | (Buffer | string)[]> };
+  /** The request as sent, and as stock kafkajs encodes it (each level into its own buffer, copied up). */
+  async function bothWays(o: object): Promise<{ once: Buffer; stock: Buffer }> {
+    const request = produceV3(o);
+    expect(request.encodeInto).toBeDefined();
+    const once = (await createRequest({ correlationId: 42, clientId: 'prm-test', request })).buffer;
+    const stock = (await createRequest({ correlationId: 42, clientId: 'prm-test', request: { ...request, encodeInto: undefined } })).buffer;
+    return { once, stock };
+  }
+
+  const stamp = (ms: number) => String(1_700_000_000_000 + ms);
+  const big = Buffer.alloc(70_000, 7); // a value whose length needs a three-byte varint
+  const partition = (n: number, firstSequence: number | undefined, messages: Message[]) => ({ partition: n, firstSequence, messages });
+
+  it('gives the same bytes as the stock encoding: transactional, several topics and partitions, every kind of key, value and header', async () => {
+    const { once, stock } = await bothWays({
+      acks: -1,
+      timeout: 30_000,
+      transactionalId: 'prm.app.scheduler.é-instance',
+      producerId: Long.fromNumber(123_456_789_012),
+      producerEpoch: 3,
+      compression: Compression.None,
+      topicData: [
+        {
+          topic: 'prm.dispatches',
+          partitions: [
+            partition(0, 17, [
+              { key: Buffer.from('pool-a'), value: Buffer.from('v1'), timestamp: stamp(5), headers: {} },
+              { key: 'ünïcode key', value: 'string value', timestamp: stamp(1), headers: { trace: 'abc', bin: Buffer.from([0, 1, 2]) } },
+              { key: null, value: null, timestamp: stamp(900_000), headers: { many: ['x', Buffer.from('y')] } },
+            ]),
+            partition(5, 0, [{ key: Buffer.from('k'), value: big, timestamp: stamp(3) }]),
+          ],
+        },
+        { topic: 'app.scheduler.running.changelog', partitions: [partition(2, undefined, Array.from({ length: 300 }, (_, i) => ({ key: Buffer.from(`req-${i}`), value: Buffer.from(JSON.stringify({ i })), timestamp: stamp(i * 37) })))] },
+      ],
+    });
+    expect(once.length).toBeGreaterThan(big.length);
+    expect(once.equals(stock)).toBe(true);
+  });
+
+  it('gives the same bytes for an idempotent, non-transactional request whose messages carry no timestamps', async () => {
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_700_000_123_456);
+    try {
+      const { once, stock } = await bothWays({
+        acks: 1,
+        timeout: 1000,
+        topicData: [{ topic: 't', partitions: [partition(1, 9, [{ key: 'a', value: 'b' }, { value: Buffer.from('no key') }])] }],
+      });
+      expect(once.equals(stock)).toBe(true);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it('leaves a compressed request to the stock encoding', () => {
+    expect(produceV3({ acks: -1, timeout: 1000, compression: Compression.GZIP, topicData: [] }).encodeInto).toBeUndefined();
+  });
+});
+
 describe('kafkajs patch: the protocol versions exactly-once v2 needs (KIP-447)', () => {
   /* eslint-disable @typescript-eslint/no-require-imports */
   type Request = { apiVersion: number; encode(): Promise<{ buffer: Buffer }> };
