@@ -142,7 +142,17 @@ describe('hostile input', () => {
   });
 });
 
-test('results are cached by source hash', () => {
+test('a long source is cached too, by its digest, apart from the short ones', () => {
+  const a = createAnalyzer({ cacheSize: 1 });
+  const long = `let s = 0;\n${'s += 1;\n'.repeat(1000)}console.log(s);`;
+  expect(long.length).toBeGreaterThan(4096);
+  const first = a.analyze(long);
+  expect(a.analyze('const x = 1;').lines).toBe(1); // a short source fills the other cache
+  expect(a.analyze(long)).toBe(first);
+  expect(a.analyze(`${long} `)).not.toBe(first);
+});
+
+test('results are cached by source', () => {
   const a = createAnalyzer({ cacheSize: 2 });
   const first = a.analyze('const x = 1;');
   expect(a.analyze('const x = 1;')).toBe(first);
