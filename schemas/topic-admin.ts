@@ -124,7 +124,8 @@ export async function untilLed(admin: Pick<Admin, 'fetchTopicMetadata'>, names: 
   }
 }
 
-function isNotYetServed(error: unknown): boolean {
+/** Broker answers about a topic just created, while its partitions' leaders are being elected. */
+export function isNotYetServed(error: unknown): boolean {
   const type = (error as { type?: unknown } | null)?.type;
   return type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'LEADER_NOT_AVAILABLE' || type === 'NOT_LEADER_FOR_PARTITION';
 }

@@ -1,4 +1,5 @@
 import type { Admin, Consumer } from 'kafkajs';
+import { isNotYetServed } from '../../../schemas/topic-admin';
 import { retry } from '../../../sinks/retry';
 
 /**
@@ -18,10 +19,9 @@ export interface CatchUp {
   watch(consumer: Pick<Consumer, 'on' | 'events'>): void;
 }
 
-/** Broker answers while a new partition's leader is being elected. */
+/** A topic just created, or any answer kafkajs itself calls retriable. */
 function isLeaderMissing(error: unknown): boolean {
-  const e = error as { retriable?: unknown; type?: unknown } | null;
-  return e?.retriable === true || e?.type === 'NOT_LEADER_FOR_PARTITION' || e?.type === 'LEADER_NOT_AVAILABLE' || e?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+  return (error as { retriable?: unknown } | null)?.retriable === true || isNotYetServed(error);
 }
 
 export interface CatchUpOptions {
