@@ -4,12 +4,15 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Executor } from '../../sandbox/executor';
 import type { EventSerde } from '../../schemas/serde';
 import type { ExecutionRequest, ExecutionTelemetry, JobDispatch } from '../../schemas/types.generated';
+import { createDeadLetterPublisher } from '../dead-letters';
+import { errorMessage, isRetriable } from '../runtime/errors';
 import { executeDispatch, notRunTelemetry, RequestCache } from './sandbox-executor';
 
 export interface SandboxServiceOptions {
   kafka: Kafka;
   serde: EventSerde;
-  topics: { requests: string; dispatches: string; telemetry: string };
+  /** `deadLetters` takes the dispatches that cannot be read; the serde must have been started with it. */
+  topics: { requests: string; dispatches: string; telemetry: string; deadLetters: string };
   /** Consumer group of the dispatch consumers; instances share the dispatches. */
   groupId: string;
   executor: Executor;
@@ -26,9 +29,14 @@ export interface SandboxServiceOptions {
   now?: () => number;
 }
 
+/** Recorded as the processor on the dead letters this service writes. */
+const SERVICE_NAME = 'sandbox-executor';
+
 export interface RunningSandboxService {
   /** Dispatches whose request never arrived: not executed, reported as ERROR runs that used nothing. */
   readonly missing: () => number;
+  /** Dispatches that could not be read: sent to the dead-letter topic with the reason, and skipped. */
+  readonly deadLettered: () => number;
   stop(): Promise<void>;
 }
 
@@ -49,6 +57,7 @@ export async function runSandboxService(o: SandboxServiceOptions): Promise<Runni
   const cache = new RequestCache(o.cacheCapacity ?? 100_000);
   const waitMs = o.requestWaitMs ?? 30_000;
   let missing = 0;
+  let deadLettered = 0;
 
   const admin = o.kafka.admin();
   await admin.connect();
@@ -61,14 +70,27 @@ export async function runSandboxService(o: SandboxServiceOptions): Promise<Runni
   await requests.subscribe({ topic: o.topics.requests, fromBeginning: false });
   await requests.run({
     autoCommit: false,
-    eachMessage: async ({ topic, message }) => {
-      cache.put(await o.serde.decode<'ExecutionRequest'>(topic, message.value) as ExecutionRequest);
+    eachMessage: async ({ topic, partition, message }) => {
+      let request: ExecutionRequest;
+      try {
+        request = await o.serde.decode<'ExecutionRequest'>(topic, message.value);
+      } catch (err) {
+        // The predictor dead-letters an unreadable request; here it only cannot be run.
+        if (isRetriable(err)) throw err;
+        log('sandbox.request-unreadable', { topic, partition, offset: message.offset, error: errorMessage(err) });
+        return;
+      }
+      cache.put(request);
     },
   });
   for (const p of startOffsets) requests.seek({ topic: o.topics.requests, partition: p.partition, offset: p.offset });
 
   const producer: Producer = o.kafka.producer({ idempotent: true });
   await producer.connect();
+  const deadLetters = createDeadLetterPublisher({
+    serde: o.serde, topic: o.topics.deadLetters, clock: { now }, processor: SERVICE_NAME,
+    send: (record) => producer.send({ ...record, acks: -1 }),
+  });
   const dispatches: Consumer = o.kafka.consumer({ groupId: o.groupId });
   await dispatches.connect();
   await dispatches.subscribe({ topic: o.topics.dispatches, fromBeginning: true });
@@ -76,7 +98,19 @@ export async function runSandboxService(o: SandboxServiceOptions): Promise<Runni
     autoCommit: false,
     partitionsConsumedConcurrently: o.concurrency ?? 2,
     eachMessage: async ({ topic, partition, message, heartbeat }) => {
-      const d = await o.serde.decode<'JobDispatch'>(topic, message.value) as JobDispatch;
+      const commit = () => dispatches.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      let d: JobDispatch;
+      try {
+        d = await o.serde.decode<'JobDispatch'>(topic, message.value);
+      } catch (err) {
+        // A registry that is away is retried; a dispatch that cannot be read must not stop the ones after it.
+        if (isRetriable(err)) throw err;
+        const letter = await deadLetters.publish({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers }, err);
+        deadLettered++;
+        log('sandbox.dispatch-dead-lettered', { topic, partition, offset: message.offset, reason: letter.reason, error: letter.errorMessage });
+        await commit();
+        return;
+      }
       if (o.pool === undefined || d.pool === o.pool) {
         const deadline = now() + waitMs;
         let request = cache.get(d.requestId);
@@ -96,11 +130,12 @@ export async function runSandboxService(o: SandboxServiceOptions): Promise<Runni
         }
         await producer.send({ topic: o.topics.telemetry, acks: -1, messages: [{ ...o.serde.message<'ExecutionTelemetry'>(o.topics.telemetry, t), timestamp: String(t.endedAt.getTime()) }] });
       }
-      await dispatches.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
+      await commit();
     },
   });
   return {
     missing: () => missing,
+    deadLettered: () => deadLettered,
     async stop() {
       await dispatches.disconnect();
       await requests.disconnect();

@@ -15,8 +15,8 @@ const registry = { url: endpoints.schemaRegistryUrl };
 const kafka = new Kafka({ clientId: 'prm-sandbox-service-test', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
 const prefix = `test.sandbox.${randomBytes(4).toString('hex')}.`;
 const catalogue = prefixedCatalogue(prefix);
-const specs = ['prm.requests', 'prm.dispatches', 'prm.telemetry'].map((n) => findTopic(`${prefix}${n}`, catalogue));
-const [requestsTopic, dispatchesTopic, telemetryTopic] = specs.map((s) => s.name) as [string, string, string];
+const specs = ['prm.requests', 'prm.dispatches', 'prm.telemetry', 'prm.dlq'].map((n) => findTopic(`${prefix}${n}`, catalogue));
+const [requestsTopic, dispatchesTopic, telemetryTopic, deadLetterTopic] = specs.map((s) => s.name) as [string, string, string, string];
 
 beforeAll(async () => {
   const admin = kafka.admin();
@@ -40,7 +40,7 @@ const dispatch = (requestId: string, userId: string, timeoutMs: number): JobDisp
 });
 
 describe('sandbox executor service on the real stack', () => {
-  it('runs the requested code under the dispatch allocation and publishes measured telemetry, and reports a dispatch whose request never came', async () => {
+  it('runs the requested code under the dispatch allocation and publishes measured telemetry, reports a dispatch whose request never came, and dead-letters one it cannot read', async () => {
     const serde = await EventSerde.start({ registry, topics: specs });
     const requests = await createRequestProducer({ brokers: endpoints.kafkaBrokers, registryUrl: endpoints.schemaRegistryUrl, topicPrefix: prefix });
     const base = { tier: 'STANDARD' as const, priority: 5, language: 'JAVASCRIPT' as const, submittedAt: new Date(), deadline: null, resourceHints: null };
@@ -49,11 +49,19 @@ describe('sandbox executor service on the real stack', () => {
       { ...base, requestId: 'spin-1', userId: 'bob', code: 'for (;;) {}' },
     ]);
     await requests.close();
+    // Bytes that are no request: the executor's request cache must read past them.
+    const raw = kafka.producer();
+    await raw.connect();
+    await raw.send({ topic: requestsTopic, messages: [{ key: 'ann', value: Buffer.from('not avro at all') }] });
 
     const service = await runSandboxService({
-      kafka, serde, topics: { requests: requestsTopic, dispatches: dispatchesTopic, telemetry: telemetryTopic },
+      kafka, serde,
+      topics: { requests: requestsTopic, dispatches: dispatchesTopic, telemetry: telemetryTopic, deadLetters: deadLetterTopic },
       groupId: `${prefix}sandbox`, executor: createExecutor(), requestWaitMs: 3_000,
     });
+    // A dispatch that cannot be read, ahead of the good ones on their partition (dispatches are keyed by pool).
+    await raw.send({ topic: dispatchesTopic, messages: [{ key: 'default', value: Buffer.from([0, 0, 0, 0, 1, 255, 255]) }] });
+    await raw.disconnect();
     const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     await producer.send({ topic: dispatchesTopic, messages: [dispatch('ok-1', 'ann', 20_000), dispatch('spin-1', 'bob', 1500), dispatch('never-sent', 'cy', 20_000)].map((d) => serde.message<'JobDispatch'>(dispatchesTopic, d)) });
@@ -74,6 +82,7 @@ describe('sandbox executor service on the real stack', () => {
     });
     await consumer.disconnect();
     await service.stop();
+    const letters = await readAll(deadLetterTopic, 1, (v) => serde.decode<'DeadLetter'>(deadLetterTopic, v));
 
     const ok = got.get('ok-1')!;
     expect(ok.key).toBe('ann');
@@ -90,5 +99,29 @@ describe('sandbox executor service on the real stack', () => {
     expect(missing.value).toMatchObject({ exitStatus: 'ERROR', exitCode: null, cpuMs: 0, peakMemoryBytes: 0 });
     expect(missing.value.endedAt.getTime()).toBe(missing.value.startedAt.getTime());
     expect(service.missing()).toBe(1);
+    // The unreadable dispatch went to the dead-letter topic with its reason; the good ones around it ran.
+    expect(service.deadLettered()).toBe(1);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ sourceTopic: dispatchesTopic, processor: 'sandbox-executor' });
+    expect(letters[0]!.reason).not.toBe('PROCESSING_FAILED');
+    expect(letters[0]!.value).toEqual(Buffer.from([0, 0, 0, 0, 1, 255, 255]));
   });
 });
+
+/** The first `count` records of a topic, decoded. */
+async function readAll<T>(topic: string, count: number, decode: (value: Buffer | null) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  const consumer = kafka.consumer({ groupId: `${prefix}reader-${topic}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    consumer.run({
+      eachMessage: async ({ message }) => {
+        out.push(await decode(message.value));
+        if (out.length >= count) resolve();
+      },
+    }).catch(reject);
+  });
+  await consumer.disconnect();
+  return out;
+}
