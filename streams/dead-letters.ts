@@ -1,8 +1,9 @@
 import { BadRecordError, NullValueError } from '../schemas/errors';
 import type { EventSerde } from '../schemas/serde';
-import type { DeadLetter, DeadLetterReason, RecordHeader } from '../schemas/types.generated';
+import type { DeadLetter, DeadLetterReason, EventName, EventTypes, RecordHeader } from '../schemas/types.generated';
 import type { Clock } from './runtime/clock';
 import type { DeadLetter as RuntimeDeadLetter, DeadLetterMessage, DeadLetterSink } from './runtime/dead-letter-sink';
+import { isRetriable } from './runtime/errors';
 
 /** Where a rejected record came from, as read off the wire. */
 export interface DeadLetterSource {
@@ -103,6 +104,33 @@ export function createDeadLetterPublisher(options: DeadLetterPublisherOptions) {
       return letter;
     },
   };
+}
+
+export type DeadLetterPublisher = ReturnType<typeof createDeadLetterPublisher>;
+
+/** A record as a plain kafkajs consumer loop gets it. */
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  message: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers?: DeadLetterSource['headers'] };
+}
+
+/**
+ * For a consumer loop outside the stream runtime (an executor, a scaler), which commits each
+ * record's offset itself: decodes the record, or publishes it to the dead-letter topic with the
+ * reason and returns that letter, so the loop commits past it. Thrown instead, for kafkajs to
+ * retry from the same offset, it would be read again for good and stop every record after it on
+ * its partition. A registry that is away is not the record's fault: that error is thrown.
+ */
+export async function decodeOrDeadLetter<E extends EventName>(
+  serde: EventSerde, deadLetters: DeadLetterPublisher, { topic, partition, message }: ConsumedRecord,
+): Promise<{ value: EventTypes[E] } | { deadLetter: DeadLetter }> {
+  try {
+    return { value: await serde.decode<E>(topic, message.value) };
+  } catch (err) {
+    if (isRetriable(err)) throw err;
+    return { deadLetter: await deadLetters.publish({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers }, err) };
+  }
 }
 
 /** A runtime dead letter, optionally with the error behind it (classified when present). */

@@ -4,7 +4,7 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { Executor } from '../../sandbox/executor';
 import type { EventSerde } from '../../schemas/serde';
 import type { ExecutionRequest, ExecutionTelemetry, JobDispatch } from '../../schemas/types.generated';
-import { createDeadLetterPublisher } from '../dead-letters';
+import { createDeadLetterPublisher, decodeOrDeadLetter } from '../dead-letters';
 import { errorMessage, isRetriable } from '../runtime/errors';
 import { executeDispatch, notRunTelemetry, RequestCache } from './sandbox-executor';
 
@@ -99,18 +99,14 @@ export async function runSandboxService(o: SandboxServiceOptions): Promise<Runni
     partitionsConsumedConcurrently: o.concurrency ?? 2,
     eachMessage: async ({ topic, partition, message, heartbeat }) => {
       const commit = () => dispatches.commitOffsets([{ topic, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
-      let d: JobDispatch;
-      try {
-        d = await o.serde.decode<'JobDispatch'>(topic, message.value);
-      } catch (err) {
-        // A registry that is away is retried; a dispatch that cannot be read must not stop the ones after it.
-        if (isRetriable(err)) throw err;
-        const letter = await deadLetters.publish({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers }, err);
+      const read = await decodeOrDeadLetter<'JobDispatch'>(o.serde, deadLetters, { topic, partition, message });
+      if ('deadLetter' in read) {
         deadLettered++;
-        log('sandbox.dispatch-dead-lettered', { topic, partition, offset: message.offset, reason: letter.reason, error: letter.errorMessage });
+        log('sandbox.dispatch-dead-lettered', { topic, partition, offset: message.offset, reason: read.deadLetter.reason, error: read.deadLetter.errorMessage });
         await commit();
         return;
       }
+      const d: JobDispatch = read.value;
       if (o.pool === undefined || d.pool === o.pool) {
         const deadline = now() + waitMs;
         let request = cache.get(d.requestId);

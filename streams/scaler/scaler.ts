@@ -17,6 +17,7 @@
  * not add 6. Target commands are idempotent anyway; delta commands are what the ledger is for.
  * Bounds (min/max instances) are enforced here too, so a bad command cannot empty or flood a pool.
  */
+import { BadRecordError } from '../../schemas/errors';
 import type { ScaleCommand } from '../../schemas/types.generated';
 
 export interface PoolSize {
@@ -53,7 +54,8 @@ export function commandTarget(command: ScaleCommand, current: number, bounds: Sc
     const delta = Math.abs(command.deltaInstances);
     target = command.action === 'SCALE_OUT' ? current + delta : current - delta;
   } else {
-    throw new RangeError(`scale command ${command.commandId} has neither targetInstances nor deltaInstances`);
+    // The command's own fault, not the pool's: a consumer dead-letters it rather than retrying it.
+    throw new BadRecordError('INVALID_VALUE', `scale command ${command.commandId} has neither targetInstances nor deltaInstances`);
   }
   return Math.min(bounds.maxInstances, Math.max(bounds.minInstances, Math.round(target)));
 }
