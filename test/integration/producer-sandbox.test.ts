@@ -1,37 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createExecutor } from '../../sandbox/executor';
-import { deleteSubject } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
-import { ensureTopics } from '../../schemas/topic-admin';
-import { findTopic, prefixedCatalogue, valueSubject } from '../../schemas/topics';
 import type { ExecutionTelemetry, JobDispatch } from '../../schemas/types.generated';
 import { resolveEndpoints } from '../../stack/endpoints';
 import { runSandboxService } from '../../streams/executors/sandbox-service';
 import { createRequestProducer } from '../../streams/producer';
+import { topicsForFile } from '../support/file-topics';
 
 const endpoints = resolveEndpoints({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
 const registry = { url: endpoints.schemaRegistryUrl };
 const kafka = new Kafka({ clientId: 'prm-sandbox-service-test', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
 const prefix = `test.sandbox.${randomBytes(4).toString('hex')}.`;
-const catalogue = prefixedCatalogue(prefix);
-const specs = ['prm.requests', 'prm.dispatches', 'prm.telemetry', 'prm.dlq'].map((n) => findTopic(`${prefix}${n}`, catalogue));
+const specs = topicsForFile(kafka, endpoints.schemaRegistryUrl, prefix, ['prm.requests', 'prm.dispatches', 'prm.telemetry', 'prm.dlq']);
 const [requestsTopic, dispatchesTopic, telemetryTopic, deadLetterTopic] = specs.map((s) => s.name) as [string, string, string, string];
-
-beforeAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, specs, { create: true, replicationFactor: 1 });
-  await admin.disconnect();
-});
-
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: specs.map((s) => s.name), timeout: 30_000 }).catch(() => undefined);
-  await admin.disconnect();
-  for (const s of specs) await deleteSubject(registry, valueSubject(s.name));
-});
 
 const dispatch = (requestId: string, userId: string, timeoutMs: number): JobDispatch => ({
   requestId, userId, pool: 'default', instanceId: 'any', dispatchedAt: new Date(),

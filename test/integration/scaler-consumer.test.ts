@@ -1,36 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { deleteSubject } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
-import { ensureTopics } from '../../schemas/topic-admin';
-import { findTopic, prefixedCatalogue, valueSubject } from '../../schemas/topics';
 import type { DeadLetter, ScaleCommand } from '../../schemas/types.generated';
 import { resolveEndpoints } from '../../stack/endpoints';
 import { Scaler, type InstancePool, type PoolSize, type ScaleOutcome } from '../../streams/scaler/scaler';
 import { runScalerConsumer } from '../../streams/scaler/scaler-consumer';
+import { topicsForFile } from '../support/file-topics';
 
 const endpoints = resolveEndpoints({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
 const registry = { url: endpoints.schemaRegistryUrl };
 const kafka = new Kafka({ clientId: 'prm-scaler-consumer-test', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
 const prefix = `test.scaler.${randomBytes(4).toString('hex')}.`;
-const catalogue = prefixedCatalogue(prefix);
-const specs = ['prm.scale-commands', 'prm.dlq'].map((n) => findTopic(`${prefix}${n}`, catalogue));
+const specs = topicsForFile(kafka, endpoints.schemaRegistryUrl, prefix, ['prm.scale-commands', 'prm.dlq']);
 const [commandsTopic, deadLetterTopic] = specs.map((s) => s.name) as [string, string];
-
-beforeAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, specs, { create: true, replicationFactor: 1 });
-  await admin.disconnect();
-});
-
-afterAll(async () => {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: specs.map((s) => s.name), timeout: 30_000 }).catch(() => undefined);
-  await admin.disconnect();
-  for (const s of specs) await deleteSubject(registry, valueSubject(s.name));
-});
 
 /** The user's platform, in memory: what a real InstancePool keeps with the pool. */
 class MemoryPool implements InstancePool {
