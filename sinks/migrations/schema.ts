@@ -284,6 +284,21 @@ export const migrations: Migration[] = [
       statements: [`ALTER TABLE ${S}.job_dispatches ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`],
     }),
   },
+  {
+    id: 8,
+    name: 'a dispatch row per attempt',
+    transactional: true,
+    // Migration 7 added the attempt without widening the unique key, so a retry dispatched at
+    // the same event-time millisecond as its first run was skipped as a replayed row. That
+    // happens: a retry is dispatched when room frees, at the time of the record that freed it,
+    // which can be a sibling task submitted at the instant of the first run.
+    plan: () => ({
+      statements: [
+        `ALTER TABLE ${S}.job_dispatches DROP CONSTRAINT IF EXISTS job_dispatches_request_id_dispatched_at_key`,
+        `ALTER TABLE ${S}.job_dispatches ADD CONSTRAINT job_dispatches_request_attempt_key UNIQUE (request_id, attempt, dispatched_at)`,
+      ],
+    }),
+  },
 ];
 
 const requestFeatures: TimeSeriesTable = {

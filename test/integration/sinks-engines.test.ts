@@ -148,6 +148,19 @@ describe.each([
     expect(stored.rows[0]?.n).toBe(history.length);
   });
 
+  it('keeps a retried dispatch beside its first run, even at the same event time, and skips a replayed one', async () => {
+    const writer = createBatchWriter(db, { log: quiet });
+    const t = history[2]!;
+    const dispatch = (attempt: number) => rows.dispatchRow({
+      requestId: t.requestId, userId: t.userId, pool: `it-${run}-pool`, instanceId: 'vm-1', dispatchedAt: t.startedAt, allocation: t.allocated,
+      queuedMs: 0, priorityScore: 1, priority: { base: 1, aging: 0, size: 0, deadlineUrgency: 0, explanation: 'tier STANDARD' }, attempt,
+    });
+    expect(await writer.write([batchOf(tables.jobDispatches, [dispatch(1), dispatch(2)])])).toEqual({ inserted: 2, duplicates: 0 });
+    expect(await writer.write([batchOf(tables.jobDispatches, [dispatch(2)])])).toEqual({ inserted: 0, duplicates: 1 });
+    const stored = await db.query<{ attempt: number }>('SELECT attempt FROM prm.job_dispatches WHERE request_id = $1 ORDER BY attempt', [t.requestId]);
+    expect(stored.rows.map((r) => r.attempt)).toEqual([1, 2]);
+  });
+
   it('writes nothing of a transaction in which one batch fails, and does not retry a data error', async () => {
     const writer = createBatchWriter(db, { log: quiet });
     const fresh = rows.telemetryRow(telemetry(999, 3, 30, 1));
