@@ -123,14 +123,19 @@ export interface ConsumedRecord {
  * its partition. A registry that is away is not the record's fault: that error is thrown.
  */
 export async function decodeOrDeadLetter<E extends EventName>(
-  serde: EventSerde, deadLetters: DeadLetterPublisher, { topic, partition, message }: ConsumedRecord,
+  serde: EventSerde, deadLetters: DeadLetterPublisher, record: ConsumedRecord,
 ): Promise<{ value: EventTypes[E] } | { deadLetter: DeadLetter }> {
   try {
-    return { value: await serde.decode<E>(topic, message.value) };
+    return { value: await serde.decode<E>(record.topic, record.message.value) };
   } catch (err) {
     if (isRetriable(err)) throw err;
-    return { deadLetter: await deadLetters.publish({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers }, err) };
+    return { deadLetter: await publishConsumed(deadLetters, record, err) };
   }
+}
+
+/** Publishes a record a consumer loop got, untouched, as a dead letter for `error`. */
+export function publishConsumed(deadLetters: DeadLetterPublisher, { topic, partition, message }: ConsumedRecord, error: unknown): Promise<DeadLetter> {
+  return deadLetters.publish({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers }, error);
 }
 
 /** A runtime dead letter, optionally with the error behind it (classified when present). */

@@ -2,7 +2,7 @@ import type { Kafka } from 'kafkajs';
 import { BadRecordError } from '../../schemas/errors';
 import type { EventSerde } from '../../schemas/serde';
 import type { DeadLetter, ScaleCommand } from '../../schemas/types.generated';
-import { type ConsumedRecord, createDeadLetterPublisher, decodeOrDeadLetter } from '../dead-letters';
+import { type ConsumedRecord, createDeadLetterPublisher, decodeOrDeadLetter, publishConsumed } from '../dead-letters';
 import { systemClock } from '../runtime/clock';
 import type { Scaler, ScaleOutcome } from './scaler';
 
@@ -17,7 +17,13 @@ export interface ScalerConsumerOptions {
   scaler: Scaler;
   /** Only commands for these pools are applied; others belong to other scalers. Default: all. */
   pools?: readonly string[];
-  onOutcome?(outcome: ScaleOutcome | { kind: 'dead-lettered'; deadLetter: DeadLetter }): void;
+  onOutcome?(outcome: ScaleOutcome | DeadLettered): void;
+}
+
+/** A command sent to the dead-letter topic instead of applied. */
+export interface DeadLettered {
+  kind: 'dead-lettered';
+  deadLetter: DeadLetter;
 }
 
 export interface RunningScaler {
@@ -55,13 +61,12 @@ export async function runScalerConsumer(o: ScalerConsumerOptions): Promise<Runni
     },
   });
 
-  async function apply(command: ScaleCommand, record: ConsumedRecord): Promise<ScaleOutcome | { kind: 'dead-lettered'; deadLetter: DeadLetter }> {
+  async function apply(command: ScaleCommand, record: ConsumedRecord): Promise<ScaleOutcome | DeadLettered> {
     try {
       return await o.scaler.apply(command);
     } catch (err) {
       if (!(err instanceof BadRecordError)) throw err;
-      const { topic, partition, message } = record;
-      return { kind: 'dead-lettered', deadLetter: await deadLetters.publish({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value }, err) };
+      return { kind: 'dead-lettered', deadLetter: await publishConsumed(deadLetters, record, err) };
     }
   }
 

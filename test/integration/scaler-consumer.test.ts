@@ -4,7 +4,7 @@ import { EventSerde } from '../../schemas/serde';
 import type { DeadLetter, ScaleCommand } from '../../schemas/types.generated';
 import { resolveEndpoints } from '../../stack/endpoints';
 import { Scaler, type InstancePool, type PoolSize, type ScaleOutcome } from '../../streams/scaler/scaler';
-import { runScalerConsumer } from '../../streams/scaler/scaler-consumer';
+import { type DeadLettered, runScalerConsumer } from '../../streams/scaler/scaler-consumer';
 import { topicsForFile } from '../support/file-topics';
 
 const endpoints = resolveEndpoints({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
@@ -51,7 +51,7 @@ describe('scaler consumer on the real stack', () => {
     await producer.disconnect();
 
     const pool = new MemoryPool();
-    const outcomes: (ScaleOutcome | { kind: 'dead-lettered'; deadLetter: DeadLetter })[] = [];
+    const outcomes: (ScaleOutcome | DeadLettered)[] = [];
     let done!: () => void;
     const allSeen = new Promise<void>((resolve) => (done = resolve));
     const scaler = await runScalerConsumer({
