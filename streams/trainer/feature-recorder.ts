@@ -5,6 +5,7 @@ import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
 import type { Queryable } from '../../sinks/database';
 import { catchUpFromNow, type CatchUp } from '../runtime/kafka/catch-up';
+import { isRetriable } from '../runtime/errors';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { recordRequestFeatures } from './history';
 
@@ -35,7 +36,8 @@ export interface FeatureRecorder {
  * retrained on the features it is served with. Reads prm.requests, analyses each request's
  * code as the predictor does, writes a partition batch in one statement and commits its
  * offsets only after, so a crash replays a batch that stores nothing twice. Requests that do
- * not decode or validate are skipped (the predictor dead-letters them).
+ * not decode or validate are skipped (the predictor dead-letters them); a registry that is away
+ * holds the batch until it answers.
  */
 export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorder {
   const logger = o.logger ?? jsonLogger().child({ component: 'feature-recorder' });
@@ -74,6 +76,10 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
               const request = await serde.read<'ExecutionRequest'>(spec.name, message.value, { now: Date.now() });
               analysed.push({ requestId: request.requestId, userId: request.userId, analyzedAt: request.submittedAt, features: analyzer.analyze(request.code) });
             } catch (error) {
+              // A registry that is away, or a writer schema still being fetched, is not the
+              // request's fault: skipped, its features would be missing from training for good.
+              // Thrown, kafkajs reads the batch again (its offsets are not committed yet).
+              if (isRetriable(error)) throw error;
               logger.warn('request not recorded', { partition: batch.partition, offset: message.offset, error: (error as Error).message });
             }
             await heartbeat();

@@ -5,9 +5,12 @@ import { CODE_MODEL_NAME } from '../../models/training/artifact';
 import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
 import { initTfBackend } from '../../models/tf/backend';
-import { deleteSubject } from '../../schemas/registry-http';
+import { avroType } from '../../schemas/avro';
+import { deleteSubject, registryRequest } from '../../schemas/registry-http';
+import { loadSchemaFiles } from '../../schemas/schema-files';
 import { EventSerde } from '../../schemas/serde';
 import { ensureTopics } from '../../schemas/topic-admin';
+import { frame } from '../../schemas/wire-format';
 import { findTopic, prefixedCatalogue, valueSubject, type TopicSpec } from '../../schemas/topics';
 import type { ClusterMetrics, CodeFeatures, ExecutionTelemetry, PredictedDemand, Quantiles } from '../../schemas/types.generated';
 import { batchOf, createBatchWriter, migrate, rows, tables, type Database, type Queryable } from '../../sinks';
@@ -24,6 +27,7 @@ import { createRequestProducer } from '../../streams/producer';
 import { createFeatureRecorder } from '../../streams/trainer';
 import { testKafka } from '../setup/kafka';
 import { until, within } from '../support/deadline';
+import { startRegistryProxy } from '../support/registry-proxy';
 import { freshPlainDatabase, ownEmbeddedTimescale, type EngineUnderTest } from '../support/databases';
 import { T0, windowRows } from '../unit/training/rows';
 
@@ -349,6 +353,51 @@ describe.each([
       for (const t of topics) await deleteSubject(registry, valueSubject(t.name)).catch(() => undefined);
     }
   });
+
+  it('holds a request its writer schema cannot be fetched for (registry away) and records it once the registry answers, instead of skipping it', async () => {
+    const awayPrefix = `${prefix}away.`;
+    const requestsTopic = { ...findTopic(`${awayPrefix}prm.requests`, prefixedCatalogue(awayPrefix)), partitions: 1 };
+    await ensureTopics(admin, [requestsTopic], { create: true, replicationFactor: 1 });
+    // A newer producer's version of the request (one more optional field), registered apart:
+    // the recorder meets its schema id first on the topic, and must fetch it from the registry.
+    const file = loadSchemaFiles().find((f) => f.name === 'ExecutionRequest')!;
+    const evolved = { ...file.schema, fields: [...file.schema.fields!, { name: 'note', type: ['null', 'string'], default: null }] };
+    const evolvedSubject = `${awayPrefix}evolved-value`;
+    const { id: evolvedId } = await registryRequest<{ id: number }>(registry, 'POST', `/subjects/${encodeURIComponent(evolvedSubject)}/versions`, { schema: JSON.stringify(evolved) });
+    const proxy = await startRegistryProxy(registry.url);
+    const recorder = createFeatureRecorder({ kafka, registry: { url: proxy.url }, database: db, prefix: awayPrefix, logger: warnings });
+    const producer = kafka.producer();
+    const request = (i: number) => ({
+      requestId: `${run}-away${i}`, userId: `${run}-away`, tier: 'STANDARD' as const, priority: 5, language: 'JAVASCRIPT' as const, code: `console.log(${i});\n`,
+      submittedAt: new Date(base + 4 * 86_400_000 + i * 1000), deadline: null, resourceHints: null,
+    });
+    const storedIds = async () => (await db.query<{ request_id: string }>(`SELECT request_id FROM prm.request_features WHERE user_id = $1 ORDER BY request_id`, [`${run}-away`])).rows.map((r) => r.request_id);
+    try {
+      const serde = await EventSerde.start({ registry, topics: [requestsTopic] });
+      await producer.connect();
+      await within('feature recorder start', 30_000, recorder.start());
+      await producer.send({ topic: requestsTopic.name, messages: [serde.message<'ExecutionRequest'>(requestsTopic.name, request(0))] });
+      await until('the first request is recorded', async () => (await storedIds()).length === 1, 30_000, 100);
+
+      proxy.setAway(true);
+      const evolvedValue = frame(evolvedId, avroType(evolved).toBuffer({ ...request(1), note: 'from a newer producer' }));
+      await producer.send({ topic: requestsTopic.name, messages: [{ key: `${run}-away`, value: evolvedValue }, serde.message<'ExecutionRequest'>(requestsTopic.name, request(2))] });
+      await until('the recorder asks the registry for the new schema and is refused', async () => proxy.refused() > 0, 30_000, 50);
+      // Longer than the registry client's own retries (3, from 0.1 s doubling): its fetch fails.
+      await sleep(3000);
+      proxy.setAway(false);
+
+      await until('every request is recorded, the one written with the new schema too', async () => (await storedIds()).length === 3, 30_000, 200);
+      expect(await storedIds()).toEqual([`${run}-away0`, `${run}-away1`, `${run}-away2`]);
+    } finally {
+      await recorder.stop();
+      await producer.disconnect();
+      await proxy.close();
+      await admin.deleteTopics({ topics: [requestsTopic.name], timeout: 30_000 }).catch(() => undefined);
+      await admin.deleteGroups([`${awayPrefix}prm.trainer.features`]).catch(() => undefined);
+      for (const subject of [valueSubject(requestsTopic.name), evolvedSubject]) await deleteSubject(registry, subject).catch(() => undefined);
+    }
+  }, 120_000);
 
   it('retrains the load forecaster from the pools\' metrics with time_bucket, promotes it over the baselines, and a follower swaps it in; the same window again promotes nothing', async () => {
     // Four hours of a pool whose load follows a two-hour wave, five days on (no other test's window).
