@@ -7,6 +7,7 @@ import type { ModelUpdated } from '../../schemas/types.generated';
 import type { Queryable } from '../../sinks/database';
 import { isRetriable } from '../../sinks/errors';
 import { backoffDelay, retry } from '../../sinks/retry';
+import { isRetriable as isBrokerOrRegistryAway } from '../runtime/errors';
 import { catchUpFromNow, type CatchUp } from '../runtime/kafka/catch-up';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { getArtifactBody } from './model-store';
@@ -141,11 +142,17 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
+          let update: ModelUpdated;
           try {
-            await apply(await serde.read<'ModelUpdated'>(spec.name, message.value, { now: Date.now() }));
+            update = await serde.read<'ModelUpdated'>(spec.name, message.value, { now: Date.now() });
           } catch (error) {
+            // A registry that is away is not the update's fault: skipped, the version it
+            // announces would never be swapped in. Thrown, kafkajs reads it again.
+            if (isBrokerOrRegistryAway(error)) throw error;
             logger.error('unreadable model update skipped', { partition, offset: message.offset, error: (error as Error).message });
+            return;
           }
+          await apply(update);
         },
       });
     },

@@ -130,6 +130,17 @@ describe.each([
     await admin?.disconnect();
   }, 60_000);
 
+  /**
+   * A newer producer's version of an event (one more optional field), registered under a subject
+   * of its own: a reader meets its schema id first on the topic and must fetch it from the registry.
+   */
+  const registerEvolved = async (event: string, subject: string) => {
+    const file = loadSchemaFiles().find((f) => f.name === event)!;
+    const schema = { ...file.schema, fields: [...file.schema.fields!, { name: 'note', type: ['null', 'string'], default: null }] };
+    const { id } = await registryRequest<{ id: number }>(registry, 'POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(schema) });
+    const type = avroType(schema);
+    return { encode: (value: object) => frame(id, type.toBuffer(value)) };
+  };
   const countRows = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const topicEnd = async () => Number((await admin.fetchTopicOffsets(spec.name))[0]!.high);
 
@@ -354,16 +365,12 @@ describe.each([
     }
   });
 
-  it('holds a request its writer schema cannot be fetched for (registry away) and records it once the registry answers, instead of skipping it', async () => {
+  it('the feature recorder holds a request its writer schema cannot be fetched for (registry away) and records it once the registry answers, instead of skipping it', async () => {
     const awayPrefix = `${prefix}away.`;
     const requestsTopic = { ...findTopic(`${awayPrefix}prm.requests`, prefixedCatalogue(awayPrefix)), partitions: 1 };
     await ensureTopics(admin, [requestsTopic], { create: true, replicationFactor: 1 });
-    // A newer producer's version of the request (one more optional field), registered apart:
-    // the recorder meets its schema id first on the topic, and must fetch it from the registry.
-    const file = loadSchemaFiles().find((f) => f.name === 'ExecutionRequest')!;
-    const evolved = { ...file.schema, fields: [...file.schema.fields!, { name: 'note', type: ['null', 'string'], default: null }] };
     const evolvedSubject = `${awayPrefix}evolved-value`;
-    const { id: evolvedId } = await registryRequest<{ id: number }>(registry, 'POST', `/subjects/${encodeURIComponent(evolvedSubject)}/versions`, { schema: JSON.stringify(evolved) });
+    const evolved = await registerEvolved('ExecutionRequest', evolvedSubject);
     const proxy = await startRegistryProxy(registry.url);
     const recorder = createFeatureRecorder({ kafka, registry: { url: proxy.url }, database: db, prefix: awayPrefix, logger: warnings });
     const producer = kafka.producer();
@@ -380,7 +387,7 @@ describe.each([
       await until('the first request is recorded', async () => (await storedIds()).length === 1, 30_000, 100);
 
       proxy.setAway(true);
-      const evolvedValue = frame(evolvedId, avroType(evolved).toBuffer({ ...request(1), note: 'from a newer producer' }));
+      const evolvedValue = evolved.encode({ ...request(1), note: 'from a newer producer' });
       await producer.send({ topic: requestsTopic.name, messages: [{ key: `${run}-away`, value: evolvedValue }, serde.message<'ExecutionRequest'>(requestsTopic.name, request(2))] });
       await until('the recorder asks the registry for the new schema and is refused', async () => proxy.refused() > 0, 30_000, 50);
       // Longer than the registry client's own retries (3, from 0.1 s doubling): its fetch fails.
@@ -396,6 +403,50 @@ describe.each([
       await admin.deleteTopics({ topics: [requestsTopic.name], timeout: 30_000 }).catch(() => undefined);
       await admin.deleteGroups([`${awayPrefix}prm.trainer.features`]).catch(() => undefined);
       for (const subject of [valueSubject(requestsTopic.name), evolvedSubject]) await deleteSubject(registry, subject).catch(() => undefined);
+    }
+  }, 120_000);
+
+  it('a model follower holds an update its writer schema cannot be fetched for (registry away) and swaps it in once the registry answers, instead of skipping it', async () => {
+    const awayPrefix = `${prefix}away-follower.`;
+    const updatesTopic = findTopic(`${awayPrefix}prm.model-updates`, prefixedCatalogue(awayPrefix));
+    await ensureTopics(admin, [updatesTopic], { create: true, replicationFactor: 1 });
+    const evolvedSubject = `${awayPrefix}evolved-value`;
+    const evolved = await registerEvolved('ModelUpdated', evolvedSubject);
+    const proxy = await startRegistryProxy(registry.url);
+    const swapped: string[] = [];
+    const follower = createModelFollower({
+      kafka, registry: { url: proxy.url }, database: db, prefix: awayPrefix, logger: warnings,
+      appliers: [{ modelName: CODE_MODEL_NAME, apply: async (update) => void swapped.push(update.version) }],
+    });
+    const producer = kafka.producer();
+    const update = (i: number) => {
+      const trainedAt = new Date(base + 5 * 86_400_000 + i * 60_000);
+      return {
+        modelName: CODE_MODEL_NAME, version: `${run}-away${i}`, algorithm: 'quantile-mlp', trainedAt, windowStart: new Date(base), windowEnd: trainedAt,
+        trainingRows: 10, validationMetrics: {}, baselineMetrics: {}, promoted: true, artifactUri: 'db://unused',
+      };
+    };
+    try {
+      const serde = await EventSerde.start({ registry, topics: [updatesTopic] });
+      await producer.connect();
+      await within('model follower start', 30_000, follower.start());
+      await producer.send({ topic: updatesTopic.name, messages: [serde.message<'ModelUpdated'>(updatesTopic.name, update(0))] });
+      await until('the first version is swapped in', () => swapped.length === 1, 30_000, 50);
+
+      proxy.setAway(true);
+      await producer.send({ topic: updatesTopic.name, messages: [{ key: CODE_MODEL_NAME, value: evolved.encode({ ...update(1), note: 'from a newer trainer' }) }] });
+      await until('the follower asks the registry for the new schema and is refused', async () => proxy.refused() > 0, 30_000, 50);
+      await sleep(3000); // longer than the registry client's own retries
+      proxy.setAway(false);
+
+      await until('the version written with the new schema is swapped in', () => swapped.length === 2, 30_000, 100);
+      expect(swapped).toEqual([`${run}-away0`, `${run}-away1`]);
+    } finally {
+      await follower.stop();
+      await producer.disconnect();
+      await proxy.close();
+      await admin.deleteTopics({ topics: [updatesTopic.name], timeout: 30_000 }).catch(() => undefined);
+      for (const subject of [valueSubject(updatesTopic.name), evolvedSubject]) await deleteSubject(registry, subject).catch(() => undefined);
     }
   }, 120_000);
 
