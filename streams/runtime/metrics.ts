@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { RecordHistogram } from './record-histogram';
 
 /**
  * Per-processor metrics, labelled by app and processor (and partition where it matters), in a
@@ -10,7 +11,7 @@ export class RuntimeMetrics {
   readonly deadLetters: Counter<'app' | 'processor'>;
   readonly lateRecords: Counter<'app' | 'processor'>;
   readonly consumerLag: Gauge<'app' | 'processor' | 'topic' | 'partition'>;
-  readonly processingLatency: Histogram<'app' | 'processor'>;
+  readonly processingLatency: RecordHistogram<'app' | 'processor'>;
   readonly restoreSeconds: Histogram<'app' | 'processor'>;
   readonly restoredRecords: Counter<'app' | 'processor'>;
   readonly transactions: Counter<'app' | 'processor'>;
@@ -27,7 +28,7 @@ export class RuntimeMetrics {
     this.deadLetters = new Counter({ name: 'prm_stream_dead_letters_total', help: 'Records sent to the dead-letter topic', labelNames: base, registers });
     this.lateRecords = new Counter({ name: 'prm_stream_late_records_total', help: 'Records older than the watermark', labelNames: base, registers });
     this.consumerLag = new Gauge({ name: 'prm_stream_consumer_lag', help: 'Records behind the end of an input partition', labelNames: [...base, 'topic', 'partition'], registers });
-    this.processingLatency = new Histogram({
+    this.processingLatency = new RecordHistogram({
       name: 'prm_stream_processing_latency_seconds',
       help: 'Time to process one record (processor logic, timers, serdes)',
       labelNames: base,
