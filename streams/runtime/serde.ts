@@ -8,6 +8,14 @@ export interface Serde<T> {
   serialize(value: T): Buffer;
   /** Throws DecodeError when the bytes are not a valid T. */
   deserialize(bytes: Buffer): T;
+  /**
+   * Optional: what deserialize(serialize(value)) returns, without the bytes, for a value another
+   * processor of a fused chain forwarded (see TaskChain), which this serde serialized; throws as
+   * deserialize would. A serde defines it only where it can say exactly what decoding gives, so
+   * that a fused reader decides as it would reading the topic. The value is shared, not copied:
+   * a processor must not change a value after forwarding it, nor an input value it was given.
+   */
+  handOver?(value: T): T;
 }
 
 /** JSON with an optional validator; a failed parse or validation is a DecodeError. */

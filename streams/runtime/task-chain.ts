@@ -122,9 +122,11 @@ export class TaskChain {
     for (let i = from, end = outputs.length; i < end; i++) {
       const out = outputs[i]!;
       if (!this.plan.fused.has(out.topic)) continue;
+      const { forwarded } = out;
+      out.forwarded = undefined; // held no longer than the hand-over: the message waits for its commit
       for (const reader of this.readers.get(out.topic) ?? []) {
         const start = reader.pendingOutputs.length;
-        reader.handle({ topic: out.topic, partition: task.partition, offset, key: out.key, value: out.value, timestamp: out.timestamp, headers: out.headers });
+        reader.handle({ topic: out.topic, partition: task.partition, offset, key: out.key, value: out.value, timestamp: out.timestamp, headers: out.headers, forwarded });
         this.handOver(reader, start, offset);
       }
     }

@@ -25,6 +25,8 @@ export interface RawRecord {
   value: Buffer | null;
   timestamp: number;
   headers: Record<string, string>;
+  /** Handed over in a chain: the value an earlier processor forwarded (see OutboundMessage.forwarded). */
+  forwarded?: unknown;
 }
 
 /** A record to write. No partition means "by key", with Kafka's default partitioner. */
@@ -35,6 +37,11 @@ export interface OutboundMessage {
   timestamp: number;
   headers: Record<string, string>;
   partition?: number;
+  /**
+   * The value as forwarded, before serializing, on a topic the task's chain hands over: the chain
+   * gives it to the later reader and then drops it. Never written.
+   */
+  forwarded?: unknown;
 }
 
 /** What the task decided since the last drain: the runtime writes it in one transaction. */
@@ -57,6 +64,8 @@ export interface TaskOptions {
   partition: number;
   /** One store per declared store name, plus RUNTIME_STORE when the processor uses event time. */
   stores: ReadonlyMap<string, KeyValueStore<unknown>>;
+  /** Output topics a later processor of the task's chain reads: their values are kept for it. */
+  handsOver?: ReadonlySet<string>;
 }
 
 /**
@@ -80,9 +89,11 @@ export class Task {
   private readonly ctx: ProcessorContext<StoreMap, TopicMap>;
   /** Event time of the record (or timer) being processed. */
   private eventTime = 0;
+  private readonly handsOver: ReadonlySet<string>;
 
   constructor(options: TaskOptions) {
     const { processor, partition, stores } = options;
+    this.handsOver = options.handsOver ?? new Set();
     this.processor = processor;
     this.partition = partition;
     for (const name of Object.keys(processor.stores)) {
@@ -149,7 +160,8 @@ export class Task {
     let value: unknown;
     try {
       if (raw.value === null) throw new Error('record has no value');
-      value = def.serde.deserialize(raw.value);
+      // Handed over, the value need not be decoded again: the serde says what decoding would give.
+      value = raw.forwarded !== undefined && def.serde.handOver ? def.serde.handOver(raw.forwarded) : def.serde.deserialize(raw.value);
     } catch (err) {
       // A registry that is down or a schema still loading is not the record's fault: abort the
       // batch so it is retried, rather than dead-lettering good records.
@@ -276,6 +288,7 @@ export class Task {
           headers: record.headers ?? {},
         };
         if (record.partition !== undefined) message.partition = record.partition;
+        if (record.value !== null && task.handsOver.has(def.name)) message.forwarded = record.value;
         task.effects.outputs.push(message);
       },
       schedule(timer) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Admin, type Consumer, type Producer } from 'kafkajs';
-import { EncodeError } from '../../schemas/errors';
+import { EncodeError, InvalidRecordError } from '../../schemas/errors';
 import { eventSchema } from '../../schemas/events';
 import { deleteSubject, registryRequest, subjectCompatibility } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
@@ -94,6 +94,33 @@ describe('event contracts on the real registry and broker', () => {
     const telemetry = received.get(specs[1]!.name)?.value as { startedAt: unknown; endedAt: unknown };
     expect(telemetry.startedAt).toBeInstanceOf(Date);
     expect(telemetry.endedAt).toEqual(samples.ExecutionTelemetry.endedAt);
+  });
+
+  it('takes a value handed over in a fused chain as what decoding its bytes gives, without decoding, and only where that is exact', async () => {
+    const serde = await EventSerde.start({ registry, topics: specs });
+    const samples = sampleEvents(new Date(Math.floor(Date.now() / 1000) * 1000 + 123));
+    for (const spec of specs) {
+      const sample = samples[spec.event as EventName];
+      const topicSerde = serde.topicSerde(spec.name, { now: () => Date.now() });
+      const bytes = topicSerde.serialize(sample);
+      expect({ topic: spec.name, handedOver: topicSerde.handOver?.(sample) }).toEqual({ topic: spec.name, handedOver: topicSerde.deserialize(bytes) });
+      expect(topicSerde.handOver?.(sample)).toBe(sample); // the very value: nothing was decoded
+    }
+    const predictions = serde.topicSerde<'PredictedDemand'>(specs.find((s) => s.event === 'PredictedDemand')!.name, { now: () => Date.now() });
+    // A valid Avro value that breaks a rule is refused as a decoded one is.
+    const negative = { ...samples.PredictedDemand, cpuMs: { p50: -1, p90: 1, p99: 2 } };
+    const negativeBytes = predictions.serialize(negative);
+    expect(() => predictions.deserialize(negativeBytes)).toThrow(InvalidRecordError);
+    expect(() => predictions.handOver!(negative)).toThrow(InvalidRecordError);
+    // Decoding rounds a float to 32 bits: a schema with one decodes what is handed over.
+    const floatSpec = { ...specs.find((s) => s.event === 'ExecutionTelemetry')!, name: `test.contracts.${run}.float` };
+    const withFloat = { ...eventSchema('ExecutionTelemetry'), fields: [...eventSchema('ExecutionTelemetry').fields!, { name: 'ratio', type: 'float', default: 0 }] };
+    const floatSerde = await EventSerde.start({ registry, topics: [floatSpec], schemaOverrides: { [floatSpec.name]: withFloat } });
+    try {
+      expect(floatSerde.topicSerde(floatSpec.name, { now: () => Date.now() }).handOver).toBeUndefined();
+    } finally {
+      await deleteSubject(registry, valueSubject(floatSpec.name));
+    }
   });
 
   it('reports drift when an existing topic differs from the catalogue, and creates nothing twice', async () => {

@@ -516,7 +516,7 @@ export class ProcessorRunner {
     for (const [topic, offset] of positions) {
       if (topic !== batchTopic) this.consumer!.seek({ topic, partition, offset: offset.toString() });
     }
-    const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]! }));
+    const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]!, handsOver: this.plan.fused }));
     const chain = new TaskChain(tasks, this.plan);
     chain.restoreStreamTimes(streamTimes);
     const live: LiveTask = { chain, stores, positions };

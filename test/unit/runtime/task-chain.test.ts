@@ -2,7 +2,7 @@ import { jsonDeadLetterSink } from '../../../streams/runtime/dead-letter-sink';
 import { TopologyError } from '../../../streams/runtime/errors';
 import { runUnits, StreamApp } from '../../../streams/runtime/kafka/stream-app';
 import { silentLogger } from '../../../streams/runtime/logger';
-import { jsonSerde } from '../../../streams/runtime/serde';
+import { jsonSerde, type Serde } from '../../../streams/runtime/serde';
 import { InMemoryKeyValueStore, type KeyValueStore } from '../../../streams/runtime/store';
 import { type RawRecord, Task } from '../../../streams/runtime/task';
 import { planChain, TaskChain } from '../../../streams/runtime/task-chain';
@@ -127,6 +127,36 @@ describe('TaskChain', () => {
     expect(fx.outputs).toEqual([]);
     expect(fx.deadLetters).toEqual([expect.objectContaining({ processor: 'scorer', offset: bad.offset, reason: 'processing failed: negative' })]);
     expect(stores[1]!.get('total')!.get('t')).toBeUndefined();
+  });
+
+  it('hands the forwarded value itself to a reader whose serde can say what decoding gives, and holds it no longer than that', () => {
+    for (const shares of [true, false]) {
+      let decodes = 0;
+      const json = jsonSerde<{ n: number }>();
+      const serde: Serde<{ n: number }> = { serialize: (v) => json.serialize(v), deserialize: (b) => (decodes++, json.deserialize(b)) };
+      if (shares) serde.handOver = (v) => v;
+      const passed = topic('passed', serde);
+      const forwarded: { n: number }[] = [];
+      const received: { n: number }[] = [];
+      const first = erase(defineProcessor({
+        name: 'first', inputs: { requests }, outputs: { passed }, stores: {},
+        process(ctx, record) {
+          const value = { n: record.value.n };
+          forwarded.push(value);
+          ctx.forward('passed', { key: record.key, value });
+        },
+      }));
+      const second = erase(defineProcessor({ name: 'second', inputs: { passed }, outputs: {}, stores: {}, process(_ctx, record) { received.push(record.value); } }));
+      const plan = planChain([first, second]);
+      const chain = new TaskChain([first, second].map((processor) => new Task({ processor, partition: 0, stores: new Map(), handsOver: plan.fused })), plan);
+      chain.handle(raw(requests, 'ann', { n: 7 }));
+      expect(received).toEqual([{ n: 7 }]);
+      expect(received[0] === forwarded[0]).toBe(shares);
+      expect(decodes).toBe(shares ? 0 : 1);
+      const [written] = chain.drain().outputs;
+      expect(written).toMatchObject({ topic: 'passed', value: json.serialize({ n: 7 }) });
+      expect(written!.forwarded).toBeUndefined(); // the message waits for its commit without it
+    }
   });
 
   it('refuses a record from a topic none of its processors reads', () => {
