@@ -1,13 +1,14 @@
 import { bestFit, type Bin } from '../../models/scheduling/placement';
-import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
-import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob, type UserState } from '../../models/scheduling/scheduler';
+import { RecentRequests, type RecentRequestsOptions } from '../../models/scheduling/recent-requests';
+import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
 import type { ExecutionTelemetry, FleetShare, JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
 import { silentLogger, type Logger } from '../runtime/logger';
-import { jsonSerde, numberSerde } from '../runtime/serde';
+import { numberSerde } from '../runtime/serde';
 import { defineProcessor, keyValueStore, type ProcessorContext } from '../runtime/topology';
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
+import { fleetEntrySerde, queuedEntrySerde, rememberedAtSerde, runningEntrySerde, userStateSerde } from './scheduler-state-serdes';
 
 const MIB = 1024 * 1024;
 /**
@@ -201,13 +202,13 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       backlog: o.topics.topic('prm.scheduler-backlog', 'SchedulerBacklog'),
     },
     stores: {
-      queue: keyValueStore(jsonSerde<QueuedEntry>()),
-      running: keyValueStore(jsonSerde<RunningEntry>()),
+      queue: keyValueStore(queuedEntrySerde),
+      running: keyValueStore(runningEntrySerde),
       sequence: keyValueStore(numberSerde),
-      fleet: keyValueStore(jsonSerde<FleetEntry>()),
-      users: keyValueStore(jsonSerde<UserState>()),
+      fleet: keyValueStore(fleetEntrySerde),
+      users: keyValueStore(userStateSerde),
       /** Request ids dispatched lately (see RecentRequests), so a resent request does not run twice. */
-      dispatched: keyValueStore(jsonSerde<RememberedAt>()),
+      dispatched: keyValueStore(rememberedAtSerde),
     },
     eventTime: {
       allowedLatenessMs: NEVER_LATE_MS, // every prediction is queued and dispatched

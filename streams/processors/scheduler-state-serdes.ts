@@ -1,0 +1,54 @@
+import type * as avro from 'avsc';
+import type { RememberedAt } from '../../models/scheduling/recent-requests';
+import type { UserState } from '../../models/scheduling/scheduler';
+import { avroStateSerde } from '../runtime/avro-state-serde';
+import type { FleetEntry, QueuedEntry, RunningEntry } from './scheduler';
+
+/**
+ * The scheduler's store values as Avro (see avroStateSerde): a dispatch writes a running entry,
+ * a dispatched id and its user's usage, each a changelog record. Every field of the state types
+ * is here; the round-trip test holds the two together (an undeclared field would be dropped).
+ * Tiers are strings, not the event enum, so that a new tier never makes old state unreadable.
+ */
+const double = 'double';
+const optionalDouble = { type: ['null', double], default: null };
+
+interface FieldSchema {
+  name: string;
+  type: string | unknown[];
+  default?: null;
+}
+
+function record(name: string, fields: FieldSchema[]): avro.Schema {
+  // avsc's schema types are not exported piecewise; this is the one place the shape is asserted.
+  return { type: 'record', name, namespace: 'io.prm.state.scheduler', fields } as avro.Schema;
+}
+
+const queuedEntry = record('QueuedEntry', [
+  { name: 'requestId', type: 'string' }, { name: 'userId', type: 'string' }, { name: 'tier', type: 'string' },
+  { name: 'priority', type: double }, { name: 'submittedAtMs', type: double }, { name: 'cores', type: double },
+  { name: 'memoryBytes', type: double }, { name: 'timeoutMs', type: double }, { name: 'durationP50Ms', type: double },
+  { name: 'durationP90Ms', type: double }, { name: 'seq', type: double }, { name: 'attempt', ...optionalDouble },
+]);
+
+export const queuedEntrySerde = avroStateSerde<QueuedEntry>(queuedEntry);
+
+export const runningEntrySerde = avroStateSerde<RunningEntry>(record('RunningEntry', [
+  { name: 'instanceId', type: 'string' }, { name: 'cores', type: double }, { name: 'memoryBytes', type: double },
+  {
+    name: 'charged', default: null,
+    type: ['null', record('Charged', [{ name: 'userId', type: 'string' }, { name: 'cores', type: double }, { name: 'durationP50Ms', type: double }, { name: 'durationP90Ms', type: double }])],
+  },
+  { name: 'job', type: ['null', queuedEntry], default: null },
+]));
+
+export const userStateSerde = avroStateSerde<UserState>(record('UserState', [
+  { name: 'usage', type: double }, { name: 'usageAt', type: double }, { name: 'inflationExcess', type: double }, { name: 'inflationAt', type: double },
+  { name: 'memoryUsage', ...optionalDouble }, { name: 'memoryUsageAt', ...optionalDouble },
+]));
+
+export const fleetEntrySerde = avroStateSerde<FleetEntry>(record('FleetEntry', [
+  { name: 'instancesRunning', type: double }, { name: 'shareInstances', ...optionalDouble }, { name: 'atMs', type: double },
+]));
+
+export const rememberedAtSerde = avroStateSerde<RememberedAt>(record('RememberedAt', [{ name: 'atMs', type: double }, { name: 'seq', type: double }]));
