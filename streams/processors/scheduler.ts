@@ -83,6 +83,8 @@ export interface QueuedEntry {
   seq: number;
   /** Which run of the request this is (see `maxAttempts`); absent means the first. */
   attempt?: number;
+  /** A retry: when the run it retries ended. It is not dispatched at an earlier time. */
+  notBeforeMs?: number;
 }
 
 /** What the scheduler keeps of its latest prm.fleet-shares record. */
@@ -316,7 +318,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       );
       saveUser(ctx, t, userId);
     }
-    if (telemetry.exitStatus === 'OOM' && r.job) requeueAfterOom(ctx, t, r.job);
+    if (telemetry.exitStatus === 'OOM' && r.job) requeueAfterOom(ctx, t, r.job, telemetry.endedAt.getTime());
     dispatchWhatFits(ctx, t);
   }
 
@@ -325,7 +327,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
    * while attempts remain and the reservation can still grow. It keeps its submission time, so
    * ageing ranks it by how long the request has waited in all, and takes a new admission number.
    */
-  function requeueAfterOom(ctx: Ctx, t: TaskModel, job: QueuedEntry): void {
+  function requeueAfterOom(ctx: Ctx, t: TaskModel, job: QueuedEntry, endedAtMs: number): void {
     const attempt = job.attempt ?? 1;
     const memoryBytes = Math.min(c.instanceMemoryBytes, job.memoryBytes * 2);
     raiseSiblings(ctx, t, job, memoryBytes);
@@ -335,7 +337,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const seq = sequence.get('next') ?? 0;
     sequence.put('next', seq + 1);
     sequence.put(OOM_RETRIES_KEY, (sequence.get(OOM_RETRIES_KEY) ?? 0) + 1);
-    const entry: QueuedEntry = { ...job, memoryBytes, attempt: attempt + 1, seq };
+    const entry: QueuedEntry = { ...job, memoryBytes, attempt: attempt + 1, seq, notBeforeMs: endedAtMs };
     admitToModel(t.model, entry);
     t.entries.set(entry.requestId, entry);
     ctx.store('queue').put(entry.requestId, entry);
@@ -531,14 +533,18 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       job: entry,
     });
     saveUser(ctx, t, entry.userId);
+    // The record that freed the room can be older than the job: topics are read at their own
+    // pace, so a run's end (or a fleet change) stamped before the job's submission, or before
+    // the end of the run a retry repeats, may come in after it. The job leaves no earlier.
+    const dispatchedAtMs = Math.max(ctx.eventTime, entry.submittedAtMs, entry.notBeforeMs ?? -Infinity);
     const dispatch: JobDispatch = {
       requestId: entry.requestId,
       userId: entry.userId,
       pool: c.pool,
       instanceId: placed.bin.id,
-      dispatchedAt: new Date(ctx.eventTime),
+      dispatchedAt: new Date(dispatchedAtMs),
       allocation: { cpuMillicores: Math.round(entry.cores * 1000), memoryBytes: Math.round(entry.memoryBytes), timeoutMs: entry.timeoutMs },
-      queuedMs: Math.max(0, ctx.eventTime - entry.submittedAtMs),
+      queuedMs: dispatchedAtMs - entry.submittedAtMs,
       priorityScore: job.score,
       priority,
       attempt: entry.attempt ?? 1,

@@ -162,12 +162,36 @@ describe('scheduler', () => {
     expect(driver.readOutput('backlog')).toEqual([]);
   });
 
+  it('dispatches a job no earlier than it was submitted, when the run that freed its room ended before that (read later)', () => {
+    const { driver } = scheduler();
+    driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
+    driver.pipeInput('predictions', { key: 'x', value: prediction('b', 'STANDARD', 5, T0 + 2000) });
+    finish(driver, 'a', T0 + 1500); // telemetry is read at its own pace: it can come in after a later request
+    const [second] = driver.readOutput('dispatches').map((d) => d.value!).slice(1);
+    expect(second).toMatchObject({ requestId: 'b', queuedMs: 0 });
+    expect(second!.dispatchedAt.getTime()).toBe(T0 + 2000);
+  });
+
   describe('a run that ends out of memory', () => {
     const endOf = (driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number, exitStatus: 'OOM' | 'ERROR') =>
       driver.pipeInput('telemetry', {
         key: `user-${requestId}`,
         value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 500), endedAt: new Date(atMs), cpuMs: 400, exitStatus }),
       });
+
+    it('is run again no earlier than the failed run ended, though the room comes from a record stamped before that', () => {
+      const { driver } = scheduler();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('big', 'STANDARD', 5) });
+      driver.pipeInput('predictions', { key: 'x', value: prediction('urgent', 'ENTERPRISE', 5, T0 + 100) });
+      endOf(driver, 'big', T0 + 1000, 'OOM');
+      // The freed room goes to the enterprise job; the retry waits for more.
+      expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['big', 1], ['urgent', 1]]);
+      // A larger share of the pool, decided before the run failed, read after it.
+      driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0 + 900) });
+      const [retry] = driver.readOutput('dispatches').map((d) => d.value!);
+      expect(retry).toMatchObject({ requestId: 'big', attempt: 2, queuedMs: 1000 });
+      expect(retry!.dispatchedAt.getTime()).toBe(T0 + 1000);
+    });
 
     it('is queued again with twice the memory, ahead of later arrivals, until the attempts run out', () => {
       const { driver } = scheduler();
