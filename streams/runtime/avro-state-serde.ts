@@ -1,11 +1,13 @@
 import * as avro from 'avsc';
 import { DecodeError } from './errors';
-import type { Serde } from './serde';
+import { jsonSerde, type Serde } from './serde';
 
 /** First byte of a value in this format. */
 const AVRO_STATE_V1 = 0x01;
 /** First byte of a JSON object: a value an older runtime logged with jsonSerde, still read. */
 const JSON_OBJECT = 0x7b;
+
+const legacyJson = jsonSerde<unknown>();
 
 /** Scratch space values are encoded into before they are copied out at their exact size; grows as needed. */
 let scratch = Buffer.allocUnsafe(16 * 1024);
@@ -33,7 +35,7 @@ export function avroStateSerde<T extends object>(schema: avro.Schema): Serde<T> 
       }
     },
     deserialize(bytes) {
-      if (bytes[0] === JSON_OBJECT) return parseJson<T>(bytes);
+      if (bytes[0] === JSON_OBJECT) return legacyJson.deserialize(bytes) as T;
       if (bytes[0] !== AVRO_STATE_V1) throw new DecodeError(`state value starts with byte ${bytes[0] ?? '(none)'}: neither Avro state (1) nor JSON`);
       let decoded: unknown;
       try {
@@ -44,14 +46,6 @@ export function avroStateSerde<T extends object>(schema: avro.Schema): Serde<T> 
       return withoutNulls(decoded) as T;
     },
   };
-}
-
-function parseJson<T>(bytes: Buffer): T {
-  try {
-    return JSON.parse(bytes.toString('utf8')) as T;
-  } catch (err) {
-    throw new DecodeError(`not JSON: ${(err as Error).message}`, { cause: err });
-  }
 }
 
 /** Plain objects without their null fields, as JSON.parse would have given them. */

@@ -27,7 +27,7 @@ import { createRequestProducer } from '../../streams/producer';
 import { createFeatureRecorder } from '../../streams/trainer';
 import { testKafka } from '../setup/kafka';
 import { until, within } from '../support/deadline';
-import { startRegistryProxy } from '../support/registry-proxy';
+import { startRegistryProxy, type RegistryProxy } from '../support/registry-proxy';
 import { freshPlainDatabase, ownEmbeddedTimescale, type EngineUnderTest } from '../support/databases';
 import { T0, windowRows } from '../unit/training/rows';
 
@@ -140,6 +140,15 @@ describe.each([
     const { id } = await registryRequest<{ id: number }>(registry, 'POST', `/subjects/${encodeURIComponent(subject)}/versions`, { schema: JSON.stringify(schema) });
     const type = avroType(schema);
     return { encode: (value: object) => frame(id, type.toBuffer(value)) };
+  };
+  /**
+   * Once a reader has asked the away registry for the new schema, keeps refusing for longer than
+   * the registry client's own retries (3, from 0.1 s doubling), so its fetch fails; then answers.
+   */
+  const outlastRegistryClientRetries = async (proxy: RegistryProxy, reader: string) => {
+    await until(`${reader} asks the registry for the new schema and is refused`, async () => proxy.refused() > 0, 30_000, 50);
+    await sleep(3000);
+    proxy.setAway(false);
   };
   const countRows = async (sql: string, params: unknown[] = []) => Number((await db.query<{ n: string }>(sql, params)).rows[0]!.n);
   const topicEnd = async () => Number((await admin.fetchTopicOffsets(spec.name))[0]!.high);
@@ -389,10 +398,7 @@ describe.each([
       proxy.setAway(true);
       const evolvedValue = evolved.encode({ ...request(1), note: 'from a newer producer' });
       await producer.send({ topic: requestsTopic.name, messages: [{ key: `${run}-away`, value: evolvedValue }, serde.message<'ExecutionRequest'>(requestsTopic.name, request(2))] });
-      await until('the recorder asks the registry for the new schema and is refused', async () => proxy.refused() > 0, 30_000, 50);
-      // Longer than the registry client's own retries (3, from 0.1 s doubling): its fetch fails.
-      await sleep(3000);
-      proxy.setAway(false);
+      await outlastRegistryClientRetries(proxy, 'the recorder');
 
       await until('every request is recorded, the one written with the new schema too', async () => (await storedIds()).length === 3, 30_000, 200);
       expect(await storedIds()).toEqual([`${run}-away0`, `${run}-away1`, `${run}-away2`]);
@@ -435,9 +441,7 @@ describe.each([
 
       proxy.setAway(true);
       await producer.send({ topic: updatesTopic.name, messages: [{ key: CODE_MODEL_NAME, value: evolved.encode({ ...update(1), note: 'from a newer trainer' }) }] });
-      await until('the follower asks the registry for the new schema and is refused', async () => proxy.refused() > 0, 30_000, 50);
-      await sleep(3000); // longer than the registry client's own retries
-      proxy.setAway(false);
+      await outlastRegistryClientRetries(proxy, 'the follower');
 
       await until('the version written with the new schema is swapped in', () => swapped.length === 2, 30_000, 100);
       expect(swapped).toEqual([`${run}-away0`, `${run}-away1`]);
