@@ -9,6 +9,8 @@ export interface JobRequest {
   tier: number;
   /** Event time of arrival, epoch seconds. */
   arrival: number;
+  /** When the job should have finished by, epoch seconds, if its user gave a deadline. */
+  deadline?: number;
   cores: number;
   memory: number;
   replicas: number;

@@ -14,17 +14,30 @@ export interface SchedulerWeights {
    * users with queued work, towards 1 for one holding nearly everything (see FairShare).
    */
   fair: number;
+  /**
+   * Weight of deadline urgency: 0 while the job could still start `deadlineHorizonSeconds` later
+   * and meet its deadline, rising to 1 when it must start now (and staying 1 once it cannot).
+   */
+  deadline: number;
 }
 
 export interface SchedulerOptions {
   /** Number of tiers; tier 0 is the highest. Default 3. */
   tiers?: number;
-  /** Default tier 1, size 0.75, age 2, fair 0.5: a job waiting `ageCapSeconds` outranks any fresh one. */
+  /**
+   * Default tier 1, size 0.75, age 2, fair 0.5, deadline 0.5: a job waiting `ageCapSeconds`
+   * outranks any fresh one, and a deadline due now is worth a quarter of that wait.
+   */
   weights?: Partial<SchedulerWeights>;
   /** Quantile of the run-time forecast used for size (not the mean); default p90. */
   sizeQuantile?: keyof DurationForecast;
   /** Ageing reaches its cap after this wait; default 1800 s. */
   ageCapSeconds?: number;
+  /**
+   * Deadline urgency starts this long before a job's latest start (its deadline less its
+   * predicted run time at `sizeQuantile`, inflated as for size); default 600 s.
+   */
+  deadlineHorizonSeconds?: number;
   /** Predicted work (core-seconds) at which the size bonus reaches 0; default 1e6. */
   sizeScaleCoreSeconds?: number;
   /** Fair-share usage half-life; default 3600 s. */
@@ -90,20 +103,30 @@ export function byRank(a: ScoredJob, b: ScoredJob): number {
   return b.score - a.score || a.seq - b.seq;
 }
 
+/** A forecast under which any job counts as the largest: scoreParts' size term. */
+const unboundedForecast: DurationForecast = { p50: Infinity, p90: Infinity };
+
+/** The time-dependent parts of a job's score (see `scoreParts`), each what the score would lose without it. */
+export interface ScoreParts {
+  aging: number;
+  size: number;
+  deadline: number;
+  /** Seconds until the job must start to meet its deadline at its predicted run time (negative: late); undefined without one. */
+  startWithinSeconds?: number;
+}
+
 /**
  * The priority queue: a job's score is a weighted sum of its tier, how small it is predicted to
- * be, how long it has waited (capped) and how little its user consumed lately compared with the
- * other users waiting (FairShare: relative, so it holds for small jobs as for large); ties go to the
- * earlier arrival. Scores change with time (ageing, decay), so `ordered(now)` scores afresh.
+ * be, how long it has waited (capped), how close it is to the latest start that meets its deadline
+ * (if it has one) and how little its user consumed lately compared with the other users waiting
+ * (FairShare: relative, so it holds for small jobs as for large); ties go to the earlier arrival.
+ * Scores change with time (ageing, deadlines, decay), so `ordered(now)` scores afresh.
  *
  * Underestimate guard: when a user's job runs longer than its predicted quantile, that user's
  * later size predictions are inflated by the overrun ratio (capped, decaying), so optimistic
  * predictions stop buying priority but are forgiven over time; a running job is never re-queued,
  * and its real usage is charged to its user's fair share.
  */
-/** A forecast under which any job counts as the largest: scoreParts' size term. */
-const unboundedForecast: DurationForecast = { p50: Infinity, p90: Infinity };
-
 export class Scheduler {
   private readonly queue = new Map<string, QueuedJob>();
   private readonly fair: FairShare;
@@ -113,13 +136,14 @@ export class Scheduler {
   private seq = 0;
 
   constructor(options: SchedulerOptions) {
-    this.w = { tier: 1, size: 0.75, age: 2, fair: 0.5, ...options.weights };
+    this.w = { tier: 1, size: 0.75, age: 2, fair: 0.5, deadline: 0.5, ...options.weights };
     this.o = {
-      tiers: 3, sizeQuantile: 'p90', ageCapSeconds: 1800, sizeScaleCoreSeconds: 1e6, fairShareHalfLifeSeconds: 3600,
+      tiers: 3, sizeQuantile: 'p90', ageCapSeconds: 1800, deadlineHorizonSeconds: 600, sizeScaleCoreSeconds: 1e6, fairShareHalfLifeSeconds: 3600,
       maxQueue: 10_000, underestimateHalfLifeSeconds: 3600, maxInflation: 8, ...options,
     };
     if (!Number.isInteger(this.o.tiers) || this.o.tiers < 1) throw new RangeError(`tiers must be a positive integer, got ${this.o.tiers}`);
     if (!(this.o.ageCapSeconds > 0)) throw new RangeError('ageCapSeconds must be positive');
+    if (!(this.o.deadlineHorizonSeconds > 0)) throw new RangeError('deadlineHorizonSeconds must be positive');
     if (!Number.isInteger(this.o.maxQueue) || this.o.maxQueue < 1) throw new RangeError('maxQueue must be a positive integer');
     if (Object.values(this.w).some((x) => !(x >= 0))) throw new RangeError('weights must be >= 0');
     this.fair = new FairShare(this.o.fairShareHalfLifeSeconds);
@@ -128,8 +152,11 @@ export class Scheduler {
   /** Admission control: a job is queued or rejected with a reason, never silently dropped. */
   admit(job: JobRequest, forecast: DurationForecast): Admission {
     const { instanceCores, instanceMemory, maxInstances } = this.o.limits;
-    if (!(job.cores > 0) || !(job.memory >= 0) || !Number.isInteger(job.replicas) || job.replicas < 1 || !Number.isInteger(job.tier) || job.tier < 0 || job.tier >= this.o.tiers) {
-      return { admitted: false, reason: 'invalid_request', explanation: `job ${job.id}: cores must be > 0, memory >= 0, replicas a positive integer, tier in 0..${this.o.tiers - 1}` };
+    if (
+      !(job.cores > 0) || !(job.memory >= 0) || !Number.isInteger(job.replicas) || job.replicas < 1 || !Number.isInteger(job.tier) || job.tier < 0 || job.tier >= this.o.tiers
+      || (job.deadline !== undefined && !Number.isFinite(job.deadline))
+    ) {
+      return { admitted: false, reason: 'invalid_request', explanation: `job ${job.id}: cores must be > 0, memory >= 0, replicas a positive integer, tier in 0..${this.o.tiers - 1}, a deadline finite` };
     }
     if (job.cores > instanceCores || job.memory > instanceMemory) {
       return { admitted: false, reason: 'replica_too_large', explanation: `job ${job.id}: a replica needs ${job.cores} cores / ${job.memory} memory, an instance has ${instanceCores} / ${instanceMemory}` };
@@ -289,20 +316,41 @@ export class Scheduler {
     const work = totalCores(job) * q.forecast[this.o.sizeQuantile] * u.inflation;
     const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
     const age = Math.min(1, Math.max(0, now - job.arrival) / this.o.ageCapSeconds);
-    return this.w.tier * tier + this.w.size * size + this.w.age * age - this.w.fair * u.fair;
+    const deadline = job.deadline === undefined ? 0 : this.urgency(this.startWithin(q, now, u.inflation));
+    return this.w.tier * tier + this.w.size * size + this.w.age * age + this.w.deadline * deadline - this.w.fair * u.fair;
+  }
+
+  /** Seconds left before `q` must start to meet its deadline, at its predicted run time under the guard's inflation. */
+  private startWithin(q: QueuedJob, now: number, inflation: number): number {
+    return q.job.deadline! - now - q.forecast[this.o.sizeQuantile] * inflation;
   }
 
   /**
-   * How much of `q`'s score its waiting and its predicted size make: the score it has at `now`
-   * less the one it would have just arrived, and less the one it would have were it of unbounded
-   * size. Both under the same per-user terms, worked out once.
+   * Linear from 0 at `deadlineHorizonSeconds` of slack to 1 at none. A job that can no longer
+   * make its deadline keeps 1 rather than being given up on: it is still the one its user waits
+   * for longest, and the weight bounds what a deadline can buy over tier and fair share.
    */
-  scoreParts(q: ScoredJob, now: number): { aging: number; size: number } {
+  private urgency(startWithinSeconds: number): number {
+    return Math.min(1, Math.max(0, 1 - startWithinSeconds / this.o.deadlineHorizonSeconds));
+  }
+
+  /**
+   * How much of `q`'s score its waiting, its predicted size and its deadline make: the score it
+   * has at `now` less the one it would have just arrived, were it of unbounded size, or without a
+   * deadline. All under the same per-user terms, worked out once.
+   */
+  scoreParts(q: ScoredJob, now: number): ScoreParts {
     const users = this.termsAt(now);
-    return {
+    const parts: ScoreParts = {
       aging: q.score - this.scoreWith({ job: { ...q.job, arrival: now }, forecast: q.forecast, seq: q.seq }, now, users),
       size: q.score - this.scoreWith({ job: q.job, forecast: unboundedForecast, seq: q.seq }, now, users),
+      deadline: 0,
     };
+    if (q.job.deadline !== undefined) {
+      parts.deadline = q.score - this.scoreWith({ job: { ...q.job, deadline: undefined }, forecast: q.forecast, seq: q.seq }, now, users);
+      parts.startWithinSeconds = this.startWithin(q, now, users(q.job.user).inflation);
+    }
+    return parts;
   }
 
   /**

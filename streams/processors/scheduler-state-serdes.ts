@@ -29,7 +29,7 @@ const queuedEntry = record('QueuedEntry', [
   { name: 'priority', type: double }, { name: 'submittedAtMs', type: double }, { name: 'cores', type: double },
   { name: 'memoryBytes', type: double }, { name: 'timeoutMs', type: double }, { name: 'durationP50Ms', type: double },
   { name: 'durationP90Ms', type: double }, { name: 'seq', type: double }, { name: 'attempt', ...optionalDouble },
-  { name: 'notBeforeMs', ...optionalDouble },
+  { name: 'notBeforeMs', ...optionalDouble }, { name: 'deadlineMs', ...optionalDouble },
 ]);
 
 export const queuedEntrySerde = avroStateSerde<QueuedEntry>(queuedEntry);

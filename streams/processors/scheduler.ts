@@ -85,6 +85,8 @@ export interface QueuedEntry {
   attempt?: number;
   /** A retry: when the run it retries ended. It is not dispatched at an earlier time. */
   notBeforeMs?: number;
+  /** The request's deadline, if its user gave one: the queue ranks the job up as its latest start nears. */
+  deadlineMs?: number;
 }
 
 /** What the scheduler keeps of its latest prm.fleet-shares record. */
@@ -582,7 +584,10 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
 
   function admitToModel(model: Scheduler, e: QueuedEntry): void {
     const admission = model.admit(
-      { id: e.requestId, user: e.userId, tier: tierIndex(e), arrival: e.submittedAtMs / 1000, cores: e.cores, memory: e.memoryBytes, replicas: 1 },
+      {
+        id: e.requestId, user: e.userId, tier: tierIndex(e), arrival: e.submittedAtMs / 1000, cores: e.cores, memory: e.memoryBytes, replicas: 1,
+        deadline: e.deadlineMs === undefined ? undefined : e.deadlineMs / 1000,
+      },
       { p50: e.durationP50Ms / 1000, p90: e.durationP90Ms / 1000 },
     );
     if (!admission.admitted) throw new Error(admission.explanation);
@@ -590,7 +595,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
 
   function queued(p: PredictedDemand, seq: number): QueuedEntry {
     const cores = clamp(p.cpuMs.p50 / Math.max(1, p.durationMs.p50), c.minCores, Math.min(c.maxCoresPerJob, c.instanceCores));
-    return {
+    const entry: QueuedEntry = {
       requestId: p.requestId,
       userId: p.userId,
       tier: p.tier,
@@ -603,6 +608,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       durationP90Ms: p.durationMs.p90,
       seq,
     };
+    // Set only when given: an absent optional field is how the state schema logs "none".
+    if (p.deadline) entry.deadlineMs = p.deadline.getTime();
+    return entry;
   }
 }
 
@@ -634,22 +642,21 @@ export function taskBins(partition: number, share: number, c: Required<Scheduler
 }
 
 /**
- * Splits the model's score into the event's parts by asking the model itself: the ageing term
- * is what the score loses if the job had just arrived, the size term what it loses if the job
- * were unboundedly large; the rest is the tier term less the user's fair-share penalty.
+ * Splits the model's score into the event's parts by asking the model itself: each time-dependent
+ * term is what the score loses without it (see Scheduler.scoreParts); the rest is the tier term
+ * less the user's fair-share penalty.
  */
 function breakdown(s: Scheduler, q: QueuedJob & { score: number }, now: number): JobDispatch['priority'] {
-  const { aging, size } = s.scoreParts(q, now);
-  const base = q.score - aging - size;
-  return {
-    base,
-    aging,
-    size,
-    deadlineUrgency: 0,
-    explanation:
-      `score ${q.score.toFixed(3)} = tier/priority and fair share ${base.toFixed(3)} + ageing ${aging.toFixed(3)} ` +
-      `+ predicted size ${size.toFixed(3)}; deadlines are not part of the scheduling model's score`,
-  };
+  const { aging, size, deadline, startWithinSeconds } = s.scoreParts(q, now);
+  const base = q.score - aging - size - deadline;
+  let explanation =
+    `score ${q.score.toFixed(3)} = tier/priority and fair share ${base.toFixed(3)} + ageing ${aging.toFixed(3)} + predicted size ${size.toFixed(3)}`;
+  if (startWithinSeconds !== undefined) {
+    explanation += startWithinSeconds >= 0
+      ? ` + deadline ${deadline.toFixed(3)} (latest start in ${startWithinSeconds.toFixed(0)} s)`
+      : ` + deadline ${deadline.toFixed(3)} (${(-startWithinSeconds).toFixed(0)} s past its latest start: predicted to finish late)`;
+  }
+  return { base, aging, size, deadlineUrgency: deadline, explanation };
 }
 
 function tierIndex(e: QueuedEntry): number {

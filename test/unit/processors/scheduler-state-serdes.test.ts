@@ -9,6 +9,7 @@ import { jsonSerde, type Serde } from '../../../streams/runtime/serde';
 const job: Required<QueuedEntry> = {
   requestId: 'alibaba:6851/40556#0', userId: 'u-17', tier: 'PREMIUM', priority: 7, submittedAtMs: 1732924800123, cores: 0.25,
   memoryBytes: 268435456, timeoutMs: 60000, durationP50Ms: 1234.5, durationP90Ms: 3456.7, seq: 123456, attempt: 2, notBeforeMs: 1732924801000,
+  deadlineMs: 1732925100000,
 };
 const running: Required<RunningEntry> = {
   instanceId: 'pool-a-3', cores: 0.25, memoryBytes: 268435456, charged: { userId: 'u-17', cores: 0.25, durationP50Ms: 1234.5, durationP90Ms: 3456.7 }, job,
@@ -18,8 +19,8 @@ const fleet: Required<FleetEntry> = { instancesRunning: 12, shareInstances: 1.5,
 const remembered: Required<RememberedAt> = { atMs: 1732924800123, seq: 99 };
 
 const cases: [string, Serde<never>, object, object][] = [
-  ['queued entry', queuedEntrySerde as Serde<never>, job, { ...job, attempt: undefined, notBeforeMs: undefined }],
-  ['running entry', runningEntrySerde as Serde<never>, running, { instanceId: 'pool-a-3', cores: 0.5, memoryBytes: 1, job: { ...job, attempt: undefined, notBeforeMs: undefined } }],
+  ['queued entry', queuedEntrySerde as Serde<never>, job, { ...job, attempt: undefined, notBeforeMs: undefined, deadlineMs: undefined }],
+  ['running entry', runningEntrySerde as Serde<never>, running, { instanceId: 'pool-a-3', cores: 0.5, memoryBytes: 1, job: { ...job, attempt: undefined, notBeforeMs: undefined, deadlineMs: undefined } }],
   ['user state', userStateSerde as Serde<never>, user, { usage: 1, usageAt: 2, inflationExcess: 0, inflationAt: 3 }],
   ['fleet entry', fleetEntrySerde as Serde<never>, fleet, { instancesRunning: 3, atMs: 4 }],
   ['dispatched id', rememberedAtSerde as Serde<never>, remembered, remembered],

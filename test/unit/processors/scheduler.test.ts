@@ -3,6 +3,7 @@ import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import type { RememberedAt } from '../../../models/scheduling/recent-requests';
+import { queuedEntrySerde, runningEntrySerde } from '../../../streams/processors/scheduler-state-serdes';
 import { checkSchedulerPool, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
@@ -303,6 +304,39 @@ describe('scheduler', () => {
     finish(after, 'low', T0 + 6000);
     expect(after.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['high', 'low', 'later']);
     expect(after.store('sequence').get('next')).toBe(4);
+  });
+
+  it('runs a job whose deadline nears ahead of earlier ones of its tier, says why, and keeps its deadline across a crash', () => {
+    const env = setup();
+    const { driver: before } = scheduler(env);
+    before.pipeInput('predictions', { key: 'x', value: prediction('running', 'STANDARD', 5) });
+    before.pipeInput('predictions', { key: 'x', value: prediction('early', 'STANDARD', 5, T0 + 1) });
+    // Predicted p90 1.5 s: to finish by T0 + 62 s it must start within a minute, inside the 10-minute horizon.
+    before.pipeInput('predictions', { key: 'x', value: { ...prediction('urgent', 'STANDARD', 5, T0 + 2), deadline: new Date(T0 + 62_000) } });
+    before.pipeInput('predictions', { key: 'x', value: { ...prediction('relaxed', 'STANDARD', 5, T0 + 3), deadline: new Date(T0 + 3_600_000) } });
+    before.readOutput('dispatches');
+
+    const { driver: after } = scheduler(env);
+    const copy = <V>(name: 'queue' | 'running' | 'sequence', serde: { serialize(v: V): Buffer; deserialize(b: Buffer): V }) => {
+      for (const [k, v] of (before.store(name) as unknown as { entries(): Iterable<[string, V]> }).entries()) {
+        (after.store(name) as unknown as { put(k: string, v: V): void }).put(k, serde.deserialize(serde.serialize(v)));
+      }
+    };
+    copy('queue', queuedEntrySerde);
+    copy('running', runningEntrySerde);
+    copy('sequence', numberSerde);
+    finish(after, 'running', T0 + 2000);
+    finish(after, 'urgent', T0 + 4000);
+    finish(after, 'early', T0 + 6000);
+    const out = after.readOutput('dispatches').map((d) => d.value!);
+    expect(out.map((d) => d.requestId)).toEqual(['urgent', 'early', 'relaxed']);
+    const urgent = out[0]!.priority;
+    // 2 s in, it must start within 62 - 2 - 1.5 = 58.5 s: 1 - 58.5 / 600 of the weight 0.5.
+    expect(urgent.deadlineUrgency).toBeCloseTo(0.5 * (1 - 58.5 / 600), 9);
+    expect(urgent.explanation).toContain('deadline 0.451 (latest start in 59 s)');
+    expect(urgent.base + urgent.aging + urgent.size + urgent.deadlineUrgency).toBeCloseTo(out[0]!.priorityScore, 9);
+    expect(out[2]!.priority.deadlineUrgency).toBe(0); // an hour of slack
+    expect(out[1]!.priority.explanation).not.toContain('deadline');
   });
 
   it('rebuilds its model when the runtime reopens the task: after an abort the stores, not memory, say what is queued', () => {

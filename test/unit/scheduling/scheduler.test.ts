@@ -136,6 +136,61 @@ describe('Scheduler', () => {
     expect(s.ordered(100 + 6000)[0]!.job.id).toBe('liar-2');
   });
 
+  describe('deadlines', () => {
+    // SHORT's p90 is 20 s: a deadline at t + 20 must start at t.
+    const scoreOf = (s: Scheduler, id: string, now: number) => s.ordered(now).find((q) => q.job.id === id)!.score;
+
+    it('ranks a job up as its latest start nears, from nothing a horizon away to the full weight when due', () => {
+      const s = new Scheduler({ limits, deadlineHorizonSeconds: 600, weights: { deadline: 0.5 } });
+      s.admit(job('plain'), SHORT);
+      s.admit(job('due', { deadline: 1020 }), SHORT); // latest start 1000
+      const gain = (now: number) => scoreOf(s, 'due', now) - scoreOf(s, 'plain', now);
+      expect(gain(0)).toBe(0); // 1000 s of slack: beyond the horizon
+      expect(gain(400)).toBeCloseTo(0, 12); // exactly the horizon
+      expect(gain(700)).toBeCloseTo(0.25, 12); // half of it left
+      expect(gain(1000)).toBeCloseTo(0.5, 12); // must start now
+      expect(gain(5000)).toBeCloseTo(0.5, 12); // too late to meet: kept at the weight, not given up on
+      expect(s.ordered(700)[0]!.job.id).toBe('due');
+      expect(s.ordered(0)[0]!.job.id).toBe('plain'); // FIFO tie while it has slack
+    });
+
+    it('counts the predicted run time (the size quantile, inflated by the guard) against the deadline', () => {
+      const s = new Scheduler({ limits, deadlineHorizonSeconds: 600, weights: { tier: 0, size: 0, age: 0, fair: 0 } });
+      s.admit(job('short', { deadline: 1000 }), SHORT);
+      s.admit(job('long', { deadline: 1000 }), { p50: 100, p90: 400 });
+            expect(scoreOf(s, 'long', 300)).toBeCloseTo(0.5 * 0.5, 12); // 300 s left of 600
+      expect(scoreOf(s, 'short', 300)).toBe(0); // 680 s left: beyond the horizon
+      // An overrunning user's jobs are expected to run longer, so their deadlines press sooner.
+      s.admit(job('liar-1', { user: 'liar' }), SHORT);
+      s.complete(s.dispatch('liar-1', 0), 80, 0); // p90 20 s, ran 80 s: 4x
+      s.admit(job('liar-2', { user: 'liar', deadline: 1000 }), SHORT);
+      const inflation = s.inflationOf('liar', 620); // about 3.7: 4x, decaying since
+      expect(inflation).toBeGreaterThan(3);
+      const slack = 1000 - 20 * inflation - 620; // about 300 s where an honest 20 s job has 360
+      expect(scoreOf(s, 'liar-2', 620)).toBeCloseTo(0.5 * (1 - slack / 600), 12);
+    });
+
+    it('explains its part of the score and how long the job has left to start', () => {
+      const s = new Scheduler({ limits, deadlineHorizonSeconds: 600 });
+      s.admit(job('due', { deadline: 1020 }), SHORT);
+      s.admit(job('plain'), SHORT);
+      const [due, plain] = s.ordered(850);
+      expect(due!.job.id).toBe('due');
+      const parts = s.scoreParts(due!, 850);
+      expect(parts.deadline).toBeCloseTo(0.5 * (1 - 150 / 600), 12);
+      expect(parts.startWithinSeconds).toBeCloseTo(150, 12);
+      // The rest of the score is what the same job without a deadline has.
+      expect(due!.score - parts.deadline).toBeCloseTo(plain!.score, 12);
+      expect(s.scoreParts(plain!, 850)).toEqual({ aging: expect.any(Number), size: expect.any(Number), deadline: 0 });
+    });
+
+    it('refuses a deadline that is not a time', () => {
+      const s = new Scheduler({ limits });
+      expect(s.admit(job('nan', { deadline: NaN }), SHORT)).toMatchObject({ admitted: false, reason: 'invalid_request' });
+      expect(() => new Scheduler({ limits, deadlineHorizonSeconds: 0 })).toThrow(RangeError);
+    });
+  });
+
   it('stops backfilling past a job that has waited the full ageing cap', () => {
     const s = new Scheduler({ limits, ageCapSeconds: 600 });
     s.admit(job('wide', { cores: 8, replicas: 4, arrival: 0 }), SHORT);
