@@ -1,5 +1,6 @@
 /*
- * The sandboxed executor: runs one submitted JavaScript program and reports what it really used.
+ * The sandboxed executor: runs one submitted JavaScript (or TypeScript, compiled first) program
+ * and reports what it really used.
  *
  * Mechanism, and why:
  * - One child process per job. A crash, an OOM kill or a runaway loop ends that process only;
@@ -28,6 +29,7 @@ import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveLimits, type Limits } from './limits';
+import { createTranspiler, type Transpiler } from './transpile';
 import { meterBinary } from './meter-binary';
 import { usageOf, verdictOf, type MeterReport, type Usage, type Verdict } from './verdict';
 
@@ -45,6 +47,12 @@ export interface Job {
   code: string;
   /** ES module (import/export syntax) rather than CommonJS script. Default false. */
   module?: boolean;
+  /**
+   * TypeScript: compiled to CommonJS JavaScript (types erased, not checked) before it runs,
+   * outside the sandbox and its measurements (sandbox/transpile.ts). Code that does not compile
+   * ends as an ERROR that used nothing, with the compiler's messages. Default false.
+   */
+  typescript?: boolean;
   limits?: Partial<Limits>;
 }
 
@@ -57,6 +65,8 @@ export interface ExecutorOptions {
   startupMs?: number;
   /** Where job directories are created. Default: the OS temp dir. */
   workDir?: string;
+  /** Compiles TypeScript jobs. Default: a transpiler of this executor's own, started at the first one. */
+  transpiler?: Transpiler;
 }
 
 export interface Executor {
@@ -70,6 +80,7 @@ export function createExecutor({
   captureBytes = 64 * 1024,
   startupMs = 10_000,
   workDir = tmpdir(),
+  transpiler,
 }: ExecutorOptions = {}): Executor {
   if (!Number.isInteger(captureBytes) || captureBytes < 0) throw new RangeError('captureBytes must be a non-negative integer');
   if (!Number.isInteger(startupMs) || startupMs <= 0) throw new RangeError('startupMs must be a positive integer');
@@ -77,12 +88,18 @@ export function createExecutor({
   return {
     async run(job) {
       const limits = resolveLimits(job.limits);
+      let code = job.code;
+      if (job.typescript) {
+        const compiled = await (transpiler ??= createTranspiler()).transpile(code);
+        if (!compiled.ok) return notCompiled(compiled.reason);
+        code = compiled.js;
+      }
       const meter = await meterBinary();
       const dir = await mkdtemp(join(workDir, 'prm-job-'));
       try {
         const entry = join(dir, job.module ? 'program.mjs' : 'program.cjs');
         const bootstrap = join(dir, 'bootstrap.cjs');
-        await writeFile(entry, job.code, { mode: 0o644 });
+        await writeFile(entry, code, { mode: 0o644 });
         await copyFile(bootstrapSource, bootstrap);
         await chmod(bootstrap, 0o644);
         // The program runs under its own uid: it must be able to read (only) this directory.
@@ -109,6 +126,15 @@ export function createExecutor({
         await rm(dir, { recursive: true, force: true });
       }
     },
+  };
+}
+
+/** A TypeScript job that did not compile: it never started, so it used nothing. */
+function notCompiled(reason: string): ExecutionResult {
+  return {
+    status: 'ERROR', reason: `does not compile: ${reason}`,
+    cpu_ms: 0, cpu_user_ms: 0, cpu_sys_ms: 0, peak_memory_mb: 0, io_read_bytes: 0, io_write_bytes: 0, wall_ms: 0,
+    startup_ms: 0, exit_code: 1, signal: 0, stdout: '', stderr: `${reason}\n`,
   };
 }
 

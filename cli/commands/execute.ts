@@ -5,14 +5,16 @@ import { numberFlag, parseFlags } from '../args';
 import { readSource } from './analyze';
 
 const usage = `
-usage: prm execute FILE|- [--cpu-ms N] [--memory-mb N] [--wall-ms N] [--module] [--json [OUT]]
+usage: prm execute FILE|- [--cpu-ms N] [--memory-mb N] [--wall-ms N] [--module] [--typescript] [--json [OUT]]
 
-Runs one JavaScript program in the sandbox and prints what it really used, measured by the
+Runs one JavaScript or TypeScript program in the sandbox and prints what it really used, measured by the
 kernel from the moment its code starts: CPU user/system ms, peak memory MB above the runtime's
 own, bytes read and written, wall ms; status OK, ERROR, TIMEOUT or OOM with the reason.
 The program gets no file system, network, environment, child processes or workers.
 
   FILE|-          the program (- reads stdin); .mjs files, or --module, run as ES modules
+  --typescript    compile it from TypeScript first (types erased, not checked), as .ts files are;
+                  the compile is not part of what it used
   --cpu-ms N      CPU time limit (default 10000)
   --memory-mb N   memory limit above the runtime's start-up footprint (default 512)
   --wall-ms N     wall time limit, waits included (default 30000)
@@ -30,6 +32,7 @@ export const command: Command = {
       'memory-mb': { type: 'string' },
       'wall-ms': { type: 'string' },
       module: { type: 'boolean', default: false },
+      typescript: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       'show-output': { type: 'boolean', default: false },
     }, true);
@@ -52,7 +55,9 @@ export const command: Command = {
       throw new UsageError((err as Error).message);
     }
     const module = values.module || file.endsWith('.mjs');
-    const result = await createExecutor().run({ code, module, limits });
+    const typescript = values.typescript || file.endsWith('.ts');
+    if (typescript && module) throw new UsageError('TypeScript is compiled to CommonJS: --module does not apply to it');
+    const result = await createExecutor().run({ code, module, typescript, limits });
     if (values['show-output']) process.stderr.write(`--- stdout\n${result.stdout}--- stderr\n${result.stderr}---\n`);
     const { stdout: _stdout, stderr: _stderr, ...report } = result;
     if (values.json) {

@@ -35,8 +35,8 @@ export function telemetryOf(d: JobDispatch, result: ExecutionResult, host: strin
 }
 
 /**
- * The outcome of a dispatch the executor could not run at all (its code in a language the
- * sandbox does not run, or its request never reached the executor): an ERROR that used nothing.
+ * The outcome of a dispatch the executor could not run at all (its request never reached the
+ * executor): an ERROR that used nothing.
  * It is still reported, because the scheduler frees a run's room only when its telemetry comes;
  * a dispatch dropped without a word would hold its room for good.
  */
@@ -51,10 +51,8 @@ export function notRunTelemetry(d: JobDispatch, host: string, at: number): Execu
 export async function executeDispatch(
   d: JobDispatch, request: Pick<ExecutionRequest, 'code' | 'language'>, executor: Executor, host: string, now: () => number,
 ): Promise<ExecutionTelemetry> {
-  // The sandbox runs JavaScript; TypeScript would need a trusted transpile step first.
-  if (request.language !== 'JAVASCRIPT') return notRunTelemetry(d, host, now());
   const startedAt = now();
-  const result = await executor.run({ code: request.code, limits: sandboxLimits(d.allocation) });
+  const result = await executor.run({ code: request.code, typescript: request.language === 'TYPESCRIPT', limits: sandboxLimits(d.allocation) });
   return telemetryOf(d, result, host, startedAt, now());
 }
 

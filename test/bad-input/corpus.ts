@@ -269,7 +269,7 @@ export const corpus: BadInputCase[] = [
   { name: 'unknown-user', input: 'a request from a user never seen (no profile)',
     build: (ctx) => badRequest(ctx, 'unknown-user', { userId: `never-seen-${ctx.now}` }),
     expected: { kind: 'predicted', coldStart: true } },
-  { name: 'typescript-code', input: 'a TYPESCRIPT request (the sandbox runs only JavaScript)',
+  { name: 'typescript-code', input: 'a TYPESCRIPT request (analysed as TypeScript, compiled before it runs)',
     build: (ctx) => badRequest(ctx, 'typescript-code', { language: 'TYPESCRIPT', code: 'const n: number = 3; console.log(n);' }),
     expected: { kind: 'predicted' } },
 
@@ -374,6 +374,17 @@ export const corpus: BadInputCase[] = [
   { name: 'hostile-kill-parent', input: 'signals its parent process',
     build: (ctx) => badRequest(ctx, 'hostile-kill-parent', { code: 'process.kill(process.ppid, "SIGKILL");' }),
     expected: { kind: 'sandboxed', status: ['ERROR'], reason: /EPERM/ } },
+  { name: 'hostile-typescript', input: 'TypeScript that imports fs and reads /etc/passwd (compiled, then sandboxed alike)',
+    build: (ctx) => badRequest(ctx, 'hostile-typescript', {
+      language: 'TYPESCRIPT', code: 'import { readFileSync } from "fs";\nconst text: string = readFileSync("/etc/passwd", "utf8");\nconsole.log(text);',
+    }),
+    expected: { kind: 'sandboxed', status: ['ERROR'], reason: /restricted|denied/ } },
+  { name: 'typescript-does-not-compile', input: 'TypeScript with a syntax error',
+    build: (ctx) => badRequest(ctx, 'typescript-does-not-compile', { language: 'TYPESCRIPT', code: 'function broken(: number {' }),
+    expected: { kind: 'sandboxed', status: ['ERROR'], reason: /^does not compile: program\.ts\(1,17\): TS1138: Parameter declaration expected\./ } },
+  { name: 'typescript-nested-past-the-compiler', input: 'TypeScript nested 100,000 parentheses deep (past the compiler\'s stack)',
+    build: (ctx) => badRequest(ctx, 'typescript-nested-past-the-compiler', { language: 'TYPESCRIPT', code: `const n: number = ${'('.repeat(100_000)}1${')'.repeat(100_000)};` }),
+    expected: { kind: 'sandboxed', status: ['ERROR'], reason: /^does not compile: the TypeScript compiler gave up: Maximum call stack size exceeded/ } },
 
   // ── load ───────────────────────────────────────────────────────────────────────────────────
   { name: 'flood-one-user', input: '60 requests from one user at once, then requests of other users on the same partition',

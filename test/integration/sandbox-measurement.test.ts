@@ -51,3 +51,17 @@ test('output bytes are counted from the kernel, also those written the moment us
 test('limits are validated', async () => {
   await expect(executor.run({ code: '', limits: { cpuMs: -1 } })).rejects.toThrow(/cpuMs/);
 });
+
+test('a TypeScript program runs compiled, measured from its own start: the compile is not its usage', async () => {
+  // ~250 KB of types erase to nothing: compiling them costs hundreds of ms of CPU, running them none.
+  const types = Array.from({ length: 4000 }, (_, i) => `interface Shape${i} { id: ${i}; name: string; next?: Shape${i}[] }`).join('\n');
+  const code = `${types}\nconst sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);\nconsole.log(sum([1, 2, 3]));`;
+  const r = await executor.run({ code, typescript: true, limits: { wallMs: 20_000 } });
+  expect(r).toMatchObject({ status: 'OK', stdout: '6\n' });
+  expect(r.cpu_ms).toBeLessThan(100);
+}, 30_000);
+
+test('TypeScript that does not compile ends as an ERROR that used nothing, saying where', async () => {
+  const r = await executor.run({ code: 'let x: = 5;', typescript: true });
+  expect(r).toMatchObject({ status: 'ERROR', reason: 'does not compile: program.ts(1,8): TS1110: Type expected.', cpu_ms: 0, peak_memory_mb: 0, wall_ms: 0 });
+}, 30_000);
