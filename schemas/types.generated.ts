@@ -215,7 +215,7 @@ export interface ExecutionTelemetry {
   ioReadBytes: number;
   /** Bytes written to storage or network. */
   ioWriteBytes: number;
-  /** How the job ended: OK, ERROR (non-zero exit or exception), TIMEOUT (killed at its time limit), OOM (killed at its memory limit). */
+  /** How the job ended: OK, ERROR (non-zero exit or exception, or code that does not compile), TIMEOUT (killed at its time limit), OOM (killed at its memory limit), NOT_RUN (PRM never started it: its request did not reach the executor, or no instance could hold it; it used nothing and says nothing about the code). */
   exitStatus: ExitStatus;
   /** Process exit code when the job exited by itself. */
   exitCode?: number | null;
@@ -224,8 +224,8 @@ export interface ExecutionTelemetry {
 }
 
 /** How an execution ended. */
-export type ExitStatus = 'OK' | 'ERROR' | 'TIMEOUT' | 'OOM';
-export const ExitStatusSymbols: readonly ExitStatus[] = ['OK', 'ERROR', 'TIMEOUT', 'OOM'];
+export type ExitStatus = 'OK' | 'ERROR' | 'TIMEOUT' | 'OOM' | 'NOT_RUN';
+export const ExitStatusSymbols: readonly ExitStatus[] = ['OK', 'ERROR', 'TIMEOUT', 'OOM', 'NOT_RUN'];
 
 /** Resources reserved for one job on an instance. */
 export interface ResourceAllocation {

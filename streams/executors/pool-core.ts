@@ -135,7 +135,7 @@ function launch(state: PoolState, c: PoolConfig, now: number, ready: boolean): S
   return inst;
 }
 
-/** A job the pool could never place: bigger than an instance. It fails at once, as a cloud would refuse it. */
+/** A job the pool could never place: bigger than an instance. It is refused at once (NOT_RUN), as a cloud would refuse it. */
 function neverFits(c: PoolConfig, job: PoolJob): boolean {
   return job.allocation.cpuMillicores > c.instanceCpuMillicores || job.allocation.memoryBytes > c.instanceMemoryBytes;
 }
@@ -145,7 +145,7 @@ export function dispatch(state: PoolState, c: PoolConfig, job: PoolJob, now: num
   const effects = emptyEffects();
   if (state.running.some((r) => r.requestId === job.requestId) || state.waiting.some((w) => w.requestId === job.requestId)) return effects;
   if (neverFits(c, job)) {
-    effects.telemetry.push(telemetryOf({ ...job, instanceId: job.preferredInstance, startedAt: now, endsAt: now, exitStatus: 'ERROR', cpuRate: 0, ioRate: 0 }, null));
+    effects.telemetry.push(telemetryOf({ ...job, instanceId: job.preferredInstance, startedAt: now, endsAt: now, exitStatus: 'NOT_RUN', cpuRate: 0, ioRate: 0 }, null));
     return effects;
   }
   state.waiting.push(job);
@@ -213,7 +213,8 @@ function telemetryOf(run: RunningJob, exitCode: number | null): ExecutionTelemet
     requestId: run.requestId, userId: run.userId, instanceId: run.instanceId,
     startedAt: new Date(run.startedAt), endedAt: new Date(run.endsAt),
     cpuMs: run.cpuRate * ran,
-    peakMemoryBytes: Math.round(Math.min(run.usage.peakMemoryBytes, run.allocation.memoryBytes)),
+    // A job never started held no memory, whatever its trace says it would have.
+    peakMemoryBytes: run.exitStatus === 'NOT_RUN' ? 0 : Math.round(Math.min(run.usage.peakMemoryBytes, run.allocation.memoryBytes)),
     ioReadBytes: Math.round(run.usage.ioReadBytes * fraction), ioWriteBytes: Math.round(run.usage.ioWriteBytes * fraction),
     exitStatus: run.exitStatus, exitCode, allocated: run.allocation,
   };

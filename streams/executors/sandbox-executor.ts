@@ -36,14 +36,14 @@ export function telemetryOf(d: JobDispatch, result: ExecutionResult, host: strin
 
 /**
  * The outcome of a dispatch the executor could not run at all (its request never reached the
- * executor): an ERROR that used nothing.
+ * executor): NOT_RUN, having used nothing.
  * It is still reported, because the scheduler frees a run's room only when its telemetry comes;
  * a dispatch dropped without a word would hold its room for good.
  */
 export function notRunTelemetry(d: JobDispatch, host: string, at: number): ExecutionTelemetry {
   return {
     requestId: d.requestId, userId: d.userId, instanceId: host, startedAt: new Date(at), endedAt: new Date(at),
-    cpuMs: 0, peakMemoryBytes: 0, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'ERROR', exitCode: null, allocated: d.allocation,
+    cpuMs: 0, peakMemoryBytes: 0, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'NOT_RUN', exitCode: null, allocated: d.allocation,
   };
 }
 

@@ -22,7 +22,7 @@ export interface SandboxServiceOptions {
   concurrency?: number;
   /** How far back the request cache starts reading prm.requests. Default 1 h. */
   lookbackMs?: number;
-  /** How long a dispatch waits for its request to reach the cache; past it, the run is reported as not run (ERROR). Default 30 s. */
+  /** How long a dispatch waits for its request to reach the cache; past it, the run is reported as NOT_RUN. Default 30 s. */
   requestWaitMs?: number;
   cacheCapacity?: number;
   log?(event: string, fields: Record<string, unknown>): void;
@@ -33,7 +33,7 @@ export interface SandboxServiceOptions {
 const SERVICE_NAME = 'sandbox-executor';
 
 export interface RunningSandboxService {
-  /** Dispatches whose request never arrived: not executed, reported as ERROR runs that used nothing. */
+  /** Dispatches whose request never arrived: not executed, reported as NOT_RUN. */
   readonly missing: () => number;
   /** Dispatches that could not be read: sent to the dead-letter topic with the reason, and skipped. */
   readonly deadLettered: () => number;

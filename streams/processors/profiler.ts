@@ -40,12 +40,13 @@ export function profileEntrySerde(model: ProfileModel): Serde<ProfileEntry> {
   };
 }
 
-const exitField: Record<ExitStatus, keyof ProfileExtras['exits']> = { OK: 'ok', ERROR: 'error', TIMEOUT: 'timeout', OOM: 'oom' };
+const exitField: Record<Exclude<ExitStatus, 'NOT_RUN'>, keyof ProfileExtras['exits']> = { OK: 'ok', ERROR: 'error', TIMEOUT: 'timeout', OOM: 'oom' };
 
 /**
  * Telemetry in, the user's rolling profile updated (models/profiles) and its snapshot out on the
  * compacted prm.user-profiles topic. A redelivered execution changes nothing and emits nothing;
- * telemetry too old for the profile is dead-lettered with the model's reason.
+ * telemetry too old for the profile is dead-lettered with the model's reason; a job PRM never
+ * started (NOT_RUN) is left out.
  */
 export function profilerProcessor(o: ProfilerOptions) {
   const model = new ProfileModel(o.profile);
@@ -63,6 +64,8 @@ export function profilerProcessor(o: ProfilerOptions) {
     onError: 'dead-letter',
     process(ctx, record) {
       const t = record.value;
+      // PRM never started it: its zero usage would pull the user's profile down for nothing the code did.
+      if (t.exitStatus === 'NOT_RUN') return;
       const store = ctx.store('profiles');
       // Copied, not mutated in place: the store must keep the old value if this record is undone.
       const stored = store.get(t.userId);

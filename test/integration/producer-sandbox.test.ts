@@ -78,7 +78,7 @@ describe('sandbox executor service on the real stack', () => {
     // A dispatch whose request never came is still reported, or the scheduler would hold its room for good.
     const missing = got.get('never-sent')!;
     expect(missing.key).toBe('cy');
-    expect(missing.value).toMatchObject({ exitStatus: 'ERROR', exitCode: null, cpuMs: 0, peakMemoryBytes: 0 });
+    expect(missing.value).toMatchObject({ exitStatus: 'NOT_RUN', exitCode: null, cpuMs: 0, peakMemoryBytes: 0 });
     expect(missing.value.endedAt.getTime()).toBe(missing.value.startedAt.getTime());
     expect(service.missing()).toBe(1);
     // The unreadable dispatch went to the dead-letter topic with its reason; the good ones around it ran.

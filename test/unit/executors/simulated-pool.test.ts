@@ -85,6 +85,14 @@ describe('simulated VM pool', () => {
     expect(t.value!.cpuMs).toBeCloseTo(8_000);
   });
 
+  it('refuses at once a job no instance could hold, as NOT_RUN: it used nothing and held no room', () => {
+    const { driver } = pool({ huge: usage(10_000) });
+    driver.pipeInput('dispatches', { key: 'huge', value: dispatchOf('huge', T0, 8000), timestamp: T0 });
+    const [t] = driver.readOutput('telemetry').map((o) => o.value!);
+    expect(t).toMatchObject({ requestId: 'huge', exitStatus: 'NOT_RUN', exitCode: null, cpuMs: 0, peakMemoryBytes: 0 });
+    expect(t!.endedAt.getTime()).toBe(T0);
+  });
+
   it('respects capacity: a job waits until an earlier one frees its cores', () => {
     const { driver } = pool({ a: usage(10_000), b: usage(10_000), c: usage(5_000) });
     driver.pipeInput('dispatches', { key: 'a', value: dispatchOf('a', T0, 3000), timestamp: T0 });

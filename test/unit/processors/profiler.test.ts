@@ -52,6 +52,19 @@ describe('profiler', () => {
     expect(driver.store('profiles').get('bob')!.state.duplicateEvents).toBe(1);
   });
 
+  it('leaves out a job PRM never started: its zero usage says nothing about the code', () => {
+    const { driver } = profiler();
+    driver.pipeInput('telemetry', { key: 'dan', value: telemetry({ requestId: 'd1', userId: 'dan', startedAt: new Date(T0 - 2 * minute), cpuMs: 400 }) });
+    const before = driver.store('profiles').get('dan')!;
+    driver.pipeInput('telemetry', {
+      key: 'dan',
+      value: telemetry({ requestId: 'd2', userId: 'dan', startedAt: new Date(T0 - minute), endedAt: new Date(T0 - minute), cpuMs: 0, peakMemoryBytes: 0, exitStatus: 'NOT_RUN', exitCode: null }),
+    });
+    expect(driver.readOutput('profiles').map((o) => o.value!.observations)).toEqual([1]);
+    expect(driver.store('profiles').get('dan')).toEqual(before);
+    expect(driver.readDeadLetters()).toEqual([]);
+  });
+
   it('stores entries that survive their changelog round trip', () => {
     const { driver } = profiler();
     driver.pipeInput('telemetry', { key: 'ann', value: telemetry({ requestId: 'a', userId: 'ann', startedAt: new Date(T0 - minute), cpuMs: 250, exitStatus: 'OOM' }) });

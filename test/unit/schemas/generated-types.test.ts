@@ -20,7 +20,7 @@ describe('generated event types', () => {
     const text = readFileSync(generatedFile, 'utf8');
     expect(text).toContain('  submittedAt: Date;');
     expect(text).toContain('  deadline?: Date | null;');
-    expect(text).toContain("export type ExitStatus = 'OK' | 'ERROR' | 'TIMEOUT' | 'OOM';");
+    expect(text).toContain("export type ExitStatus = 'OK' | 'ERROR' | 'TIMEOUT' | 'OOM' | 'NOT_RUN';");
     expect(text).toContain('  value?: Buffer | null;');
   });
 });
