@@ -17,8 +17,9 @@ export class DecayingUsage {
     return u ? u.value * Math.exp(-this.lambda * Math.max(0, now - u.at)) : 0;
   }
 
+  /** Adds `amount` at `now`; a negative one takes back what was added, never below nothing. */
   add(user: string, amount: number, now: number): void {
-    this.usage.set(user, { value: this.get(user, now) + amount, at: now });
+    this.usage.set(user, { value: Math.max(0, this.get(user, now) + amount), at: now });
   }
 
   /** The user's usage as last written (not decayed to now), to persist it. */
@@ -93,6 +94,16 @@ export class FairShare {
   charge(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
     if (coreSeconds > 0) this.cores.add(user, coreSeconds, now);
     if (memorySeconds > 0) this.memory.add(user, memorySeconds, now);
+    this.version++;
+  }
+
+  /**
+   * Takes back part of an earlier charge (a run that used less than it was charged for), never
+   * below nothing. Only a user with usage on record has anything to take back.
+   */
+  refund(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
+    if (coreSeconds > 0 && this.cores.get(user, now) > 0) this.cores.add(user, -coreSeconds, now);
+    if (memorySeconds > 0 && this.memory.get(user, now) > 0) this.memory.add(user, -memorySeconds, now);
     this.version++;
   }
 

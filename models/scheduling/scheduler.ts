@@ -372,12 +372,16 @@ export class Scheduler {
   }
 
   /**
-   * A job finished after `actualSeconds`: charge what it used beyond its charged p50, and if it
-   * overran its sized quantile, inflate its user's later size predictions (the guard).
+   * A job finished after `actualSeconds`: settle its user's usage to what it held, charging what
+   * it ran beyond the p50 charged at dispatch or taking back what it did not run of it (all of it
+   * for a job that never started), and if it overran its sized quantile, inflate its user's later
+   * size predictions (the guard).
    */
   complete(q: QueuedJob, actualSeconds: number, now: number): void {
     const overrun = actualSeconds - q.forecast.p50;
     if (overrun > 0) this.fair.charge(q.job.user, totalCores(q.job) * overrun, totalMemory(q.job) * overrun, now);
+    // The charge at dispatch has decayed a little since; taking back its undecayed part errs towards the user.
+    else if (overrun < 0) this.fair.refund(q.job.user, totalCores(q.job) * -overrun, totalMemory(q.job) * -overrun, now);
     const predicted = q.forecast[this.o.sizeQuantile];
     if (predicted > 0 && actualSeconds > predicted) {
       const ratio = Math.min(this.o.maxInflation, actualSeconds / predicted);

@@ -191,6 +191,29 @@ describe('Scheduler', () => {
     });
   });
 
+  it('settles a user\'s usage to what its jobs held: more for an overrun, less for a short run, nothing for one never started', () => {
+    const s = new Scheduler({ limits, fairShareHalfLifeSeconds: 1e9 }); // no decay: the figures are the charges
+    const usage = (user: string) => s.userState(user)?.usage ?? 0;
+    const run = (user: string, actual: number) => {
+      s.admit(job(`${user}-${actual}`, { user, cores: 2 }), { p50: 100, p90: 200 });
+      const q = s.dispatch(`${user}-${actual}`, 0);
+      expect(usage(user)).toBeCloseTo(200, 9); // 2 cores x p50 100 s, charged at dispatch
+      s.complete(q, actual, 10);
+    };
+    run('long', 150);
+    expect(usage('long')).toBeCloseTo(300, 4);
+    run('short', 10);
+    expect(usage('short')).toBeCloseTo(20, 4);
+    run('never', 0);
+    expect(usage('never')).toBeCloseTo(0, 4);
+    // A refund takes back only what is on record: a restored user with less than that ends at nothing.
+    s.admit(job('restored-1', { user: 'restored', cores: 2 }), { p50: 100, p90: 200 });
+    const q = s.dispatch('restored-1', 0);
+    s.restoreUser('restored', { usage: 50, usageAt: 0, inflationExcess: 0, inflationAt: 0 });
+    s.complete(q, 0, 10);
+    expect(usage('restored')).toBe(0);
+  });
+
   it('stops backfilling past a job that has waited the full ageing cap', () => {
     const s = new Scheduler({ limits, ageCapSeconds: 600 });
     s.admit(job('wide', { cores: 8, replicas: 4, arrival: 0 }), SHORT);
