@@ -20,7 +20,7 @@ export function renderReport(data: ReportData, meta: ReportMeta): string {
     ['requests', String(t.requests), `${t.users} users`],
     ['executions', String(t.telemetry), `${t.failedExecutions} failed, ${t.retries} retried`],
     ['instance-hours', fixed(t.instanceHours, 2), t.peakInstances === null ? undefined : `peak ${t.peakInstances} instances`],
-    ['CPU utilisation', percent(t.meanCpuUtilization), `mean of ${t.metricsSamples} samples`],
+    ['capacity in use', `CPU ${percent(t.meanCpuUtilization)} · memory ${percent(t.meanMemoryUtilization)}`, `reserved by jobs ${percent(t.meanReservedFraction)} (means over instance time, ${t.metricsSamples} samples)`],
     ['scale out / in', `${t.scaleOuts} / ${t.scaleIns}`, `${data.scaleCommands.length} commands`],
     ['CPU error (p50 MAE)', t.maeCpuMsP50 === null ? '–' : `${fixed(t.maeCpuMsP50)} ms`, `p90 coverage ${percent(t.coverageP90)}`],
   ];

@@ -91,6 +91,8 @@ interface TotalsRow {
   last_ended_at: Date | null;
   instance_hours: number;
   mean_cpu_utilization: number | null;
+  mean_memory_utilization: number | null;
+  mean_reserved_fraction: number | null;
   peak_instances: number | null;
   metrics_samples: number;
   scale_outs: number;
@@ -103,17 +105,21 @@ async function loadTotals(db: Queryable, pattern: string, scope: ReportScope): P
   const { rows } = await db.query<TotalsRow>(
     `WITH ${PAIR_CTES},
       metrics AS (
-        SELECT at, instances_running, cpu_utilization, lead(at) OVER (ORDER BY at) AS next_at
+        SELECT at, instances_running, cpu_utilization, memory_utilization, reserved_fraction, lead(at) OVER (ORDER BY at) AS next_at
         FROM ${S}.cluster_metrics WHERE pool = $2 AND at >= $3 AND at < $4),
+      weighted AS (SELECT *, instances_running * EXTRACT(EPOCH FROM next_at - at)::float8 AS w FROM metrics),
       r AS (SELECT count(*)::int AS requests, count(DISTINCT user_id)::int AS users, min(submitted_at) AS first_submitted_at
             FROM ${S}.execution_requests WHERE request_id ${OF_RUN}),
       p AS (SELECT count(*)::int AS predictions FROM ${S}.demand_predictions WHERE request_id ${OF_RUN}),
       d AS (SELECT count(*)::int AS dispatches, count(*) FILTER (WHERE attempt > 1)::int AS retries FROM ${S}.job_dispatches WHERE request_id ${OF_RUN}),
       t AS (SELECT count(*)::int AS telemetry, count(*) FILTER (WHERE exit_status <> 'OK')::int AS failed, max(ended_at) AS last_ended_at
             FROM ${S}.execution_telemetry WHERE request_id ${OF_RUN}),
-      m AS (SELECT COALESCE(sum(instances_running * EXTRACT(EPOCH FROM next_at - at)::float8), 0) / 3600 AS instance_hours,
-                   avg(cpu_utilization)::float8 AS mean_cpu_utilization, max(instances_running) AS peak_instances, count(*)::int AS metrics_samples
-            FROM metrics),
+      m AS (SELECT COALESCE(sum(w), 0) / 3600 AS instance_hours,
+                   COALESCE(sum(cpu_utilization * w) / NULLIF(sum(w), 0), avg(cpu_utilization))::float8 AS mean_cpu_utilization,
+                   COALESCE(sum(memory_utilization * w) / NULLIF(sum(w), 0), avg(memory_utilization))::float8 AS mean_memory_utilization,
+                   COALESCE(sum(reserved_fraction * w) / NULLIF(sum(w), 0), avg(reserved_fraction))::float8 AS mean_reserved_fraction,
+                   max(instances_running) AS peak_instances, count(*)::int AS metrics_samples
+            FROM weighted),
       s AS (SELECT count(*) FILTER (WHERE action = 'SCALE_OUT')::int AS scale_outs, count(*) FILTER (WHERE action = 'SCALE_IN')::int AS scale_ins
             FROM ${S}.scale_commands WHERE pool = $2 AND issued_at >= $3 AND issued_at < $4),
       e AS (SELECT avg(abs(tel.cpu_ms - pred.cpu_ms_p50))::float8 AS mae_cpu_ms_p50,
@@ -134,6 +140,8 @@ async function loadTotals(db: Queryable, pattern: string, scope: ReportScope): P
     failedExecutions: row.failed,
     instanceHours: row.instance_hours,
     meanCpuUtilization: row.mean_cpu_utilization,
+    meanMemoryUtilization: row.mean_memory_utilization,
+    meanReservedFraction: row.mean_reserved_fraction,
     peakInstances: row.peak_instances,
     metricsSamples: row.metrics_samples,
     scaleOuts: row.scale_outs,

@@ -115,8 +115,15 @@ export interface ReportTotals {
   failedExecutions: number;
   /** Σ instances_running × time to the next metrics sample (the last sample counts for nothing). */
   instanceHours: number;
-  /** Mean of the pool's cpu_utilization samples (0..1); null without samples. */
+  /**
+   * Means over the run's instance time (each sample weighted as in `instanceHours`; a plain mean
+   * of the samples when none has a successor) of the pool's CPU and memory in use and of its
+   * capacity reserved by running jobs (the larger of CPU and memory), 0..1; null without samples.
+   * A pool can be full of reservations while its CPUs idle: the reserved share is what limits it.
+   */
   meanCpuUtilization: number | null;
+  meanMemoryUtilization: number | null;
+  meanReservedFraction: number | null;
   peakInstances: number | null;
   metricsSamples: number;
   scaleOuts: number;

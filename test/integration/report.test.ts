@@ -76,7 +76,8 @@ function dispatch(run: string, id: string, user: string, dispatchedS: number, qu
 function metrics(inPool: string, atS: number, running: number): ClusterMetricsRow {
   return rows.clusterMetricsRow({
     at: at(atS), pool: inPool, instancesRunning: running, instancesBooting: running === 3 ? 1 : 0, cpuCapacityMillicores: 2000 * running,
-    memoryCapacityBytes: 2 ** 32, cpuUtilization: 0.5, memoryUtilization: 0.3, ioUtilization: 0.1, queueDepth: 0,
+    // Memory in use and reservations grow with the fleet, so a mean over instance time differs from one over samples.
+    memoryCapacityBytes: 2 ** 32, cpuUtilization: 0.5, memoryUtilization: 0.1 * running, ioUtilization: 0.1, queueDepth: 0, reservedFraction: 0.25 * running,
   });
 }
 
@@ -207,7 +208,11 @@ describe.each([
       .toEqual({ requests: 7, users: 2, predictions: 5, dispatches: 7, retries: 1, telemetry: 6, failed: 1 });
     // Samples at 0..540 s, each lasting until the next: (1+1+2+2+3+3+2+2+1) × 60 s; the last (540 s) adds nothing.
     expect(t.instanceHours).toBeCloseTo((17 * 60) / 3600, 9);
-    expect(t).toMatchObject({ meanCpuUtilization: 0.5, peakInstances: 3, metricsSamples: 10, scaleOuts: 1, scaleIns: 1 });
+    expect(t).toMatchObject({ peakInstances: 3, metricsSamples: 10, scaleOuts: 1, scaleIns: 1 });
+    expect(t.meanCpuUtilization).toBeCloseTo(0.5, 9);
+    // Weighted by instances × 60 s: Σn² / Σn over the nine samples with a successor = 37 / 17 (over samples it would be 18 / 10).
+    expect(t.meanMemoryUtilization).toBeCloseTo((0.1 * 37) / 17, 9);
+    expect(t.meanReservedFraction).toBeCloseTo((0.25 * 37) / 17, 9);
     // Combined prediction vs actual: |100−80|, |200−260|, |50−50|, |400−300|; covered by p90: 100≤120, 200≤300, 50≤60, not 400≤350.
     expect(t.maeCpuMsP50).toBeCloseTo(45, 9);
     expect(t.coverageP90).toBeCloseTo(0.75, 9);

@@ -54,7 +54,7 @@ export function sampleReport(): ReportData {
     scope: { runId: 'run-2026-11-28', pool: 'replay-pool-1', from, to: from + buckets * bucketMs, bucketMs, userBucketMs: 180_000 },
     totals: {
       requests: 4218, users: 37, predictions: 4218, dispatches: 4199, retries: 9, telemetry: 4190, failedExecutions: 12,
-      instanceHours: 11.42, meanCpuUtilization: 0.634, peakInstances: 6, metricsSamples: 720, scaleOuts: 7, scaleIns: 5,
+      instanceHours: 11.42, meanCpuUtilization: 0.634, meanMemoryUtilization: 0.412, meanReservedFraction: 0.871, peakInstances: 6, metricsSamples: 720, scaleOuts: 7, scaleIns: 5,
       maeCpuMsP50: 182.4, coverageP90: 0.87, firstSubmittedAt: from + 400, lastEndedAt: from + buckets * bucketMs - 2000,
     },
     cluster: cluster(),
@@ -87,7 +87,7 @@ export function emptyReport(): ReportData {
   const full = sampleReport();
   return {
     ...full,
-    totals: { ...full.totals, requests: 0, users: 0, predictions: 0, dispatches: 0, telemetry: 0, failedExecutions: 0, instanceHours: 0, meanCpuUtilization: null, peakInstances: null, metricsSamples: 0, scaleOuts: 0, scaleIns: 0, maeCpuMsP50: null, coverageP90: null, firstSubmittedAt: null, lastEndedAt: null },
+    totals: { ...full.totals, requests: 0, users: 0, predictions: 0, dispatches: 0, telemetry: 0, failedExecutions: 0, instanceHours: 0, meanCpuUtilization: null, meanMemoryUtilization: null, meanReservedFraction: null, peakInstances: null, metricsSamples: 0, scaleOuts: 0, scaleIns: 0, maeCpuMsP50: null, coverageP90: null, firstSubmittedAt: null, lastEndedAt: null },
     cluster: full.cluster.map((p) => ({ ...p, executedCores: 0, arrivedCores: 0, predictedP50Cores: 0, predictedP90Cores: 0, requests: 0, instancesRunning: null, instancesBooting: null, capacityCores: null, usedCores: null, forecastCores: null })),
     users: [],
     scaleCommands: [],
