@@ -41,6 +41,10 @@ export function createTranspiler({ timeoutMs = 10_000, maxHeapMb = 512 }: Transp
       thread.once('error', reject);
       thread.once('exit', (code) => reject(new Error(`its worker exited with code ${code}`)));
     });
+    // A worker that died between programs is not handed the next one.
+    thread.once('exit', () => {
+      if (worker?.thread === thread) worker = undefined;
+    });
     return { thread, ready };
   };
 
