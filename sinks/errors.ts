@@ -21,7 +21,7 @@ const RETRIABLE_SQLSTATES = new Set([
 /** Messages node-pg raises without a code when the connection dies under it. */
 const RETRIABLE_MESSAGES = [/connection terminated/i, /connection timeout/i, /timeout exceeded when trying to connect/i, /client has encountered a connection error/i];
 
-export function isRetriable(error: unknown): boolean {
+export function isTransientDatabaseError(error: unknown): boolean {
   // Duck-typed, not instanceof: errors raised by node's net module come from another realm
   // under test runners such as jest, and an AggregateError carries the per-address failures.
   if (typeof error !== 'object' || error === null) return false;
@@ -30,7 +30,7 @@ export function isRetriable(error: unknown): boolean {
     if (RETRIABLE_SOCKET_CODES.has(code) || RETRIABLE_SQLSTATES.has(code)) return true;
     if (code.startsWith('08')) return true; // class 08: connection exception
   }
-  if (Array.isArray(errors) && errors.some(isRetriable)) return true;
+  if (Array.isArray(errors) && errors.some(isTransientDatabaseError)) return true;
   return typeof message === 'string' && RETRIABLE_MESSAGES.some((pattern) => pattern.test(message));
 }
 

@@ -1,4 +1,4 @@
-import { isRetriable } from './errors';
+import { isTransientDatabaseError } from './errors';
 
 /** How a database operation is retried. Defaults suit a live sink: stall, never drop. */
 export interface RetryOptions {
@@ -12,7 +12,7 @@ export interface RetryOptions {
   maxAttempts?: number;
   /** Aborting stops the waiting (shutdown); the last error is thrown. */
   signal?: AbortSignal;
-  /** Which errors are retried. Default {@link isRetriable}. */
+  /** Which errors are retried. Default {@link isTransientDatabaseError}. */
   retriable?: (error: unknown) => boolean;
   /** Told before every wait. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
@@ -29,7 +29,7 @@ export async function retry<T>(operation: (attempt: number) => Promise<T>, optio
     factor = 2,
     maxAttempts = Number.POSITIVE_INFINITY,
     signal,
-    retriable = isRetriable,
+    retriable = isTransientDatabaseError,
     onRetry,
     random = Math.random,
     sleep = abortableSleep,

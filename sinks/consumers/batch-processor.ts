@@ -1,7 +1,7 @@
 import { BadRecordError } from '../../schemas/errors';
 import type { DeadLetterSource } from '../../streams/dead-letters';
 import type { TableBatch, WriteResult } from '../batch-writer';
-import { isRetriable } from '../errors';
+import { isTransientDatabaseError } from '../errors';
 import type { SinkRoute } from './routes';
 
 /** One Kafka record as the sink sees it (kafkajs's message plus where it came from). */
@@ -61,13 +61,13 @@ export async function sinkBatch(route: SinkRoute, records: readonly SinkRecord[]
   try {
     written = await steps.write(mergeByTable(accepted.flatMap((a) => a.batches)));
   } catch (error) {
-    if (isRetriable(error)) throw error;
+    if (isTransientDatabaseError(error)) throw error;
     for (const { record, batches } of accepted) {
       try {
         const one = await steps.write(batches);
         written = { inserted: written.inserted + one.inserted, duplicates: written.duplicates + one.duplicates };
       } catch (recordError) {
-        if (isRetriable(recordError)) throw recordError;
+        if (isTransientDatabaseError(recordError)) throw recordError;
         rejected.push({ record, error: recordError });
       }
     }

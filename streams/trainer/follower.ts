@@ -5,9 +5,9 @@ import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
 import type { ModelUpdated } from '../../schemas/types.generated';
 import type { Queryable } from '../../sinks/database';
-import { isRetriable } from '../../sinks/errors';
+import { isTransientDatabaseError } from '../../sinks/errors';
 import { backoffDelay, retry } from '../../sinks/retry';
-import { isRetriable as isBrokerOrRegistryAway } from '../runtime/errors';
+import { isRetriable } from '../runtime/errors';
 import { catchUpFromNow, type CatchUp } from '../runtime/kafka/catch-up';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { getArtifactBody } from './model-store';
@@ -96,7 +96,7 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
       applied.push(update.version);
       logger.info('model version swapped in', { model: update.modelName, version: update.version, algorithm: update.algorithm, artifactUri: update.artifactUri });
     } catch (error) {
-      if (!isRetriable(error)) {
+      if (!isTransientDatabaseError(error)) {
         if (waiting.get(update.modelName) === update) waiting.delete(update.modelName);
         logger.error('model version not applied', { model: update.modelName, version: update.version, artifactUri: update.artifactUri, error: (error as Error).message });
         return;
@@ -148,7 +148,7 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
           } catch (error) {
             // A registry that is away is not the update's fault: skipped, the version it
             // announces would never be swapped in. Thrown, kafkajs reads it again.
-            if (isBrokerOrRegistryAway(error)) throw error;
+            if (isRetriable(error)) throw error;
             logger.error('unreadable model update skipped', { partition, offset: message.offset, error: (error as Error).message });
             return;
           }

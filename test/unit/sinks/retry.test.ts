@@ -1,9 +1,9 @@
 import { backoffDelay, retry } from '../../../sinks/retry';
-import { isRetriable } from '../../../sinks/errors';
+import { isTransientDatabaseError } from '../../../sinks/errors';
 
 const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
 
-describe('isRetriable', () => {
+describe('isTransientDatabaseError', () => {
   it.each([
     ['connection refused', withCode('ECONNREFUSED')],
     ['connection reset', withCode('ECONNRESET')],
@@ -15,7 +15,7 @@ describe('isRetriable', () => {
     ['pg connection terminated', new Error('Connection terminated unexpectedly')],
     ['every address refused', new AggregateError([withCode('ECONNREFUSED'), withCode('ECONNREFUSED')])],
   ])('retries %s', (_label, error) => {
-    expect(isRetriable(error)).toBe(true);
+    expect(isTransientDatabaseError(error)).toBe(true);
   });
 
   it.each([
@@ -26,7 +26,7 @@ describe('isRetriable', () => {
     ['a non-error', 'ECONNREFUSED'],
     ['a plain object without a code', { message: 'bad' }],
   ])('does not retry %s', (_label, error) => {
-    expect(isRetriable(error)).toBe(false);
+    expect(isTransientDatabaseError(error)).toBe(false);
   });
 });
 
