@@ -52,6 +52,15 @@ describe('TypeScript transpiler', () => {
     expect(await t.transpile(small)).toMatchObject({ ok: true });
   });
 
+  it('gives up on a program that needs more heap than its worker has, and starts a new compiler for the next', async () => {
+    const t = transpiler({ maxHeapMb: 64, timeoutMs: 60_000 });
+    const small = 'function f(p: { x: number }): number { let s = 0; for (let i = 0; i < p.x; i++) s += i; return s; }\n';
+    expect(await t.transpile(small)).toMatchObject({ ok: true });
+    // ~2 MB of source: its syntax tree outgrows 64 MB of heap.
+    expect(await t.transpile(small.repeat(20_000))).toEqual({ ok: false, reason: expect.stringMatching(/^the TypeScript compiler failed on the program: .*memory limit/) });
+    expect(await t.transpile(small)).toMatchObject({ ok: true });
+  });
+
   it('compiles programs one at a time, each answered with its own output', async () => {
     const t = transpiler();
     const outs = await Promise.all([1, 2, 3].map((i) => t.transpile(`export const v${i}: number = ${i};`)));
