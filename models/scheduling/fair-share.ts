@@ -91,19 +91,14 @@ export class FairShare {
     this.version++;
   }
 
-  charge(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
-    if (coreSeconds > 0) this.cores.add(user, coreSeconds, now);
-    if (memorySeconds > 0) this.memory.add(user, memorySeconds, now);
-    this.version++;
-  }
-
   /**
-   * Takes back part of an earlier charge (a run that used less than it was charged for), never
-   * below nothing. Only a user with usage on record has anything to take back.
+   * Adds usage to a user's record; a negative amount takes back part of an earlier charge (a run
+   * that held less than it was charged for), never below nothing, and only from a user with
+   * usage on record.
    */
-  refund(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
-    if (coreSeconds > 0 && this.cores.get(user, now) > 0) this.cores.add(user, -coreSeconds, now);
-    if (memorySeconds > 0 && this.memory.get(user, now) > 0) this.memory.add(user, -memorySeconds, now);
+  charge(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
+    adjust(this.cores, user, coreSeconds, now);
+    adjust(this.memory, user, memorySeconds, now);
     this.version++;
   }
 
@@ -166,4 +161,8 @@ function sortedIndex(users: string[], user: string): number {
 /** x over the mean, 0 when nobody used the resource (0 / 0: everyone is equal). */
 function ratio(x: number, mean: number): number {
   return mean > 0 ? x / mean : 0;
+}
+
+function adjust(usage: DecayingUsage, user: string, amount: number, now: number): void {
+  if (amount > 0 || (amount < 0 && usage.get(user, now) > 0)) usage.add(user, amount, now);
 }

@@ -336,8 +336,8 @@ export class Scheduler {
 
   /**
    * How much of `q`'s score its waiting, its predicted size and its deadline make: the score it
-   * has at `now` less the one it would have just arrived, were it of unbounded size, or without a
-   * deadline. All under the same per-user terms, worked out once.
+   * has at `now` less the one it would have just arrived, or were it of unbounded size (both under
+   * the same per-user terms, worked out once), and its deadline term.
    */
   scoreParts(q: ScoredJob, now: number): ScoreParts {
     const users = this.termsAt(now);
@@ -347,8 +347,9 @@ export class Scheduler {
       deadline: 0,
     };
     if (q.job.deadline !== undefined) {
-      parts.deadline = q.score - this.scoreWith({ job: { ...q.job, deadline: undefined }, forecast: q.forecast, seq: q.seq }, now, users);
+      // The deadline term is additive and depends on nothing else: no rescoring needed.
       parts.startWithinSeconds = this.startWithin(q, now, users(q.job.user).inflation);
+      parts.deadline = this.w.deadline * this.urgency(parts.startWithinSeconds);
     }
     return parts;
   }
@@ -379,9 +380,9 @@ export class Scheduler {
    */
   complete(q: QueuedJob, actualSeconds: number, now: number): void {
     const overrun = actualSeconds - q.forecast.p50;
-    if (overrun > 0) this.fair.charge(q.job.user, totalCores(q.job) * overrun, totalMemory(q.job) * overrun, now);
-    // The charge at dispatch has decayed a little since; taking back its undecayed part errs towards the user.
-    else if (overrun < 0) this.fair.refund(q.job.user, totalCores(q.job) * -overrun, totalMemory(q.job) * -overrun, now);
+    // Negative for a run shorter than its p50: the charge at dispatch has decayed a little since,
+    // so taking back its undecayed part errs towards the user.
+    this.fair.charge(q.job.user, totalCores(q.job) * overrun, totalMemory(q.job) * overrun, now);
     const predicted = q.forecast[this.o.sizeQuantile];
     if (predicted > 0 && actualSeconds > predicted) {
       const ratio = Math.min(this.o.maxInflation, actualSeconds / predicted);
