@@ -131,7 +131,10 @@ describe('TASK_PRODUCER_RETRY', () => {
 
 describe('processorNodeFlags', () => {
   it('leaves the event loop a core: one V8 helper thread fewer than the cores, at least one, at most V8\'s default four', () => {
-    expect([1, 2, 3, 8].map((cores) => processorNodeFlags(cores))).toEqual([['--v8-pool-size=1'], ['--v8-pool-size=1'], ['--v8-pool-size=2'], ['--v8-pool-size=4']]);
+    expect([1, 2, 3, 8].map((cores) => processorNodeFlags(cores)[0])).toEqual(['--v8-pool-size=1', '--v8-pool-size=1', '--v8-pool-size=2', '--v8-pool-size=4']);
+  });
+  it('gives the young generation room for a transaction\'s worth of short-lived records', () => {
+    expect(processorNodeFlags(2)).toContain('--max-semi-space-size=64');
   });
 });
 
