@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { processorNodeFlags } from '../runtime/node-flags';
 
 const prmEntry = join(__dirname, '..', '..', 'cli', 'prm.cjs');
 const heapProbe = join(__dirname, 'heap-probe.ts');
@@ -70,7 +71,9 @@ export class ProcessorProcesses {
   start(name: string): void {
     if (this.children.has(name)) throw new Error(`${name} is already running`);
     const { app, topicPrefix, pool, extra } = this.flags;
-    const preload = ['--require', require.resolve('tsx/cjs'), ...(this.probeHeap ? ['--require', heapProbe] : [])];
+    // Each processor runs as a deployment should run it (processorNodeFlags), so the soak's memory
+    // and the faults' recoveries are the recommended setup's.
+    const preload = [...processorNodeFlags(), '--require', require.resolve('tsx/cjs'), ...(this.probeHeap ? ['--require', heapProbe] : [])];
     const args = [...preload, prmEntry, 'run', ...processorFlags(name), '--app', app, '--topic-prefix', topicPrefix, '--pool', pool, '--simulate-pool', '--instance-id', instanceIdOf(name), ...extra];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: process.env });
     let log = this.logs.get(name);
