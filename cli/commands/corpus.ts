@@ -15,7 +15,7 @@ with the median CPU ms, peak memory MB and duration ms of each, and the generati
 Each measured program is appended to DIR/measurements.jsonl, so an interrupted run resumes
 where it stopped (entries whose source changed are measured again).
 
-  --count N    programs (default 330)       --heavy M    heavier programs (default 150)
+  --count N    programs (default 352)       --heavy M    heavier programs (default 160)
   --runs R     runs per program (default 3)
   --seed S     generator seed (default 1)   --out DIR    default data/code-corpus
   --concurrency C  programs measured at once (default 1; CPU and memory are per job, wall
@@ -32,10 +32,10 @@ export const command: Command = {
       count: { type: 'string' }, heavy: { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, concurrency: { type: 'string' },
       'cpu-ms': { type: 'string' }, 'memory-mb': { type: 'string' }, 'wall-ms': { type: 'string' },
     });
-    const count = numberFlag('count', values.count, 330);
+    const count = numberFlag('count', values.count, 352);
     const runs = numberFlag('runs', values.runs, 3);
     const seed = numberFlag('seed', values.seed, 1);
-    const heavy = numberFlag('heavy', values.heavy, 150);
+    const heavy = numberFlag('heavy', values.heavy, 160);
     if (!Number.isInteger(count) || count < 1) throw new UsageError('--count must be a positive integer');
     if (!Number.isInteger(heavy) || heavy < 0) throw new UsageError('--heavy must be a non-negative integer');
     if (!Number.isInteger(runs) || runs < 1 || runs > 15) throw new UsageError('--runs must be an integer in 1..15');

@@ -1,0 +1,10 @@
+function main(N) {
+  let count = 0;
+  for (let i = 0; i < N; i++) {
+    const s = i.toString();
+    if (s === s.split('').reverse().join('')) count++;
+  }
+  console.log(count);
+}
+
+main(40562);

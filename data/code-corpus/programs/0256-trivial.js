@@ -1,0 +1,2 @@
+const options = {  };
+console.log("hello");

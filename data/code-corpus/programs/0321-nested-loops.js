@@ -1,0 +1,11 @@
+function main(N0, N1) {
+  let acc = 0;
+  for (let i = 0; i < N0; i++) {
+    for (let j = 0; j < N1; j++) {
+      acc = (acc + Math.sqrt(i + j)) % 1e9;
+    }
+  }
+  console.log(acc);
+}
+
+main(11405, 11405);

@@ -1,0 +1,10 @@
+const options = { n: 8259, q: 609 };
+const sorted = new Int32Array(options.n);
+for (let i = 0; i < sorted.length; i++) sorted[i] = i * 3;
+function find(xs, v) {
+  for (let i = 0; i < xs.length; i++) if (xs[i] === v) return i;
+  return -1;
+}
+let hits = 0;
+for (let q = 0; q < options.q; q++) if (find(sorted, (q * 7919) % (options.n * 3)) >= 0) hits++;
+console.log(hits);

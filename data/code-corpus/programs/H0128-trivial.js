@@ -1,0 +1,6 @@
+function main(N) {
+  const x = [1, 2, 3].map((v) => v * N);
+  console.log(x.join(","));
+}
+
+main(638);
