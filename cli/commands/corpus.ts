@@ -4,7 +4,7 @@ import { UsageError } from '../command';
 import { numberFlag, parseFlags } from '../args';
 
 const usage = `
-usage: prm corpus [--count N] [--heavy M] [--runs R] [--seed S] [--concurrency C] [--out DIR]
+usage: prm corpus [--count N] [--heavy M] [--flat-loops L] [--runs R] [--seed S] [--concurrency C] [--out DIR]
                   [--cpu-ms N] [--memory-mb N] [--wall-ms N]
 
 Regenerates the code corpus: writes N programs drawn from the families in
@@ -15,7 +15,9 @@ with the median CPU ms, peak memory MB and duration ms of each, and the generati
 Each measured program is appended to DIR/measurements.jsonl, so an interrupted run resumes
 where it stopped (entries whose source changed are measured again).
 
-  --count N    programs (default 352)       --heavy M    heavier programs (default 160)
+  --count N    programs (default 330)       --heavy M    heavier programs (default 150)
+  --flat-loops L  long flat loops of cheap arithmetic, 1e4 to 2e8 trips (ids L0001..., seed
+               S+2; default 24): the batch job's shape, which the families above lack
   --runs R     runs per program (default 3)
   --seed S     generator seed (default 1)   --out DIR    default data/code-corpus
   --concurrency C  programs measured at once (default 1; CPU and memory are per job, wall
@@ -29,15 +31,17 @@ export const command: Command = {
   usage,
   async run(argv) {
     const { values } = parseFlags(argv, {
-      count: { type: 'string' }, heavy: { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, concurrency: { type: 'string' },
+      count: { type: 'string' }, heavy: { type: 'string' }, 'flat-loops': { type: 'string' }, runs: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, concurrency: { type: 'string' },
       'cpu-ms': { type: 'string' }, 'memory-mb': { type: 'string' }, 'wall-ms': { type: 'string' },
     });
-    const count = numberFlag('count', values.count, 352);
+    const count = numberFlag('count', values.count, 330);
     const runs = numberFlag('runs', values.runs, 3);
     const seed = numberFlag('seed', values.seed, 1);
-    const heavy = numberFlag('heavy', values.heavy, 160);
+    const heavy = numberFlag('heavy', values.heavy, 150);
+    const flatLoops = numberFlag('flat-loops', values['flat-loops'], 24);
     if (!Number.isInteger(count) || count < 1) throw new UsageError('--count must be a positive integer');
     if (!Number.isInteger(heavy) || heavy < 0) throw new UsageError('--heavy must be a non-negative integer');
+    if (!Number.isInteger(flatLoops) || flatLoops < 0) throw new UsageError('--flat-loops must be a non-negative integer');
     if (!Number.isInteger(runs) || runs < 1 || runs > 15) throw new UsageError('--runs must be an integer in 1..15');
     const concurrency = numberFlag('concurrency', values.concurrency, 1);
     if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new UsageError('--concurrency must be an integer in 1..16');
@@ -60,6 +64,7 @@ export const command: Command = {
       batches: [
         { seed, count, upper: 0, prefix: '' },
         ...(heavy > 0 ? [{ seed: seed + 1, count: heavy, upper: 0.5, prefix: 'H' }] : []),
+        ...(flatLoops > 0 ? [{ seed: seed + 2, count: flatLoops, upper: 0, prefix: 'L', family: 'long-flat-loop' }] : []),
       ],
       runs, concurrency, limits,
       outDir: values.out ?? join(__dirname, '..', '..', 'data', 'code-corpus'),

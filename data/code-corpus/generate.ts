@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ExecutionResult, Executor } from '../../sandbox/executor';
 import type { Limits } from '../../sandbox/limits';
 import { createDraw } from './draw';
-import { families } from './families';
+import { families, namedOnlyFamilies, type Family } from './families';
 import { render, type SizeStyle } from './style';
 import type { CorpusProgram, CorpusRun, Dataset } from './dataset';
 
@@ -16,6 +16,8 @@ export interface Batch {
   upper: number;
   /** Prefix of the programs' ids, unique per batch. */
   prefix: string;
+  /** Draw only this family (from `families` or `namedOnlyFamilies`); default every one of `families` in turn. */
+  family?: string;
 }
 
 export interface GenerateOptions {
@@ -85,15 +87,22 @@ export async function generateCorpus(opts: GenerateOptions): Promise<Dataset> {
 }
 
 /** A batch's programs: program i depends only on the batch's seed, `upper` and i, whatever the count. */
-export function planPrograms({ seed, count, upper, prefix }: Batch): Planned[] {
+export function planPrograms({ seed, count, upper, prefix, family: only }: Batch): Planned[] {
   const draw = createDraw(seed, upper);
+  const drawn = only === undefined ? families : [familyNamed(only)];
   return Array.from({ length: count }, (_, i) => {
-    const family = families[i % families.length]!;
+    const family = drawn[i % drawn.length]!;
     const { body, sizes } = family.make(draw);
     const { code, style } = render(body, sizes, draw);
     const id = `${prefix}${String(i + 1).padStart(4, '0')}-${family.name}`;
     return { id, family: family.name, style, sizes, file: `programs/${id}.js`, code };
   });
+}
+
+function familyNamed(name: string): Family {
+  const family = [...families, ...namedOnlyFamilies].find((f) => f.name === name);
+  if (!family) throw new RangeError(`no corpus family named ${name}`);
+  return family;
 }
 
 async function readJournal(path: string, plan: Planned[]): Promise<Map<string, CorpusProgram>> {

@@ -1,6 +1,0 @@
-const K = 692;
-const R = 14;
-const base = 'lorem ipsum dolor sit amet '.repeat(K);
-let count = 0;
-for (let r = 0; r < R; r++) count += base.replace(/o/g, '0').split(' ').length;
-console.log(count);

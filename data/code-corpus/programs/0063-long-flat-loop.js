@@ -1,4 +1,0 @@
-const N = 2125735;
-let h = 0;
-for (let i = 0; i < N; i++) h = (h + i * i) % 1000003;
-console.log(h);

@@ -1,5 +1,0 @@
-function main() {
-  console.log("hello");
-}
-
-main();

@@ -1,5 +1,0 @@
-let s = '';
-for (let i = 0; i < 120261; i++) s += String.fromCharCode(97 + (i % 26));
-let vowels = 0;
-for (let i = 0; i < s.length; i++) if ('aeiou'.includes(s[i])) vowels++;
-console.log(s.length, vowels);

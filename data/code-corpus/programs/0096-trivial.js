@@ -1,3 +1,0 @@
-const N = 425;
-const cfg = { name: "demo", size: N };
-console.log(JSON.stringify(cfg));

@@ -1,5 +1,0 @@
-function sum(n) { return n === 0 ? 0 : n + sum(n - 1); }
-function ack(m, n) { return m === 0 ? n + 1 : n === 0 ? ack(m - 1, 1) : ack(m - 1, ack(m, n - 1)); }
-let s = 0;
-for (let r = 0; r < 1685; r++) s += sum(1770);
-console.log(s, ack(2, 91));

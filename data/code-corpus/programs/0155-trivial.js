@@ -1,0 +1,3 @@
+const N = 555;
+const cfg = { name: "demo", size: N };
+console.log(JSON.stringify(cfg));

@@ -1,4 +1,0 @@
-const N = 12226811;
-let h = 0;
-for (let i = 0; i < N; i++) h = (h * 1103515245 + 12345) % 2147483648;
-console.log(h);

@@ -1,9 +1,0 @@
-function main(N0) {
-  let acc = 0;
-  for (let i = 0; i < N0; i++) {
-    acc += i * 1 % 7;
-  }
-  console.log(acc);
-}
-
-main(1968901);

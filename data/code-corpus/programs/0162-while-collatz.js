@@ -1,9 +1,0 @@
-let longest = 0;
-let n = 1;
-while (n < 2487) {
-  let x = n, steps = 0;
-  while (x !== 1) { x = x % 2 === 0 ? x / 2 : 3 * x + 1; steps++; }
-  if (steps > longest) longest = steps;
-  n++;
-}
-console.log(longest);

@@ -1,5 +1,0 @@
-const options = { n: 291047 };
-const lines = [];
-for (let i = 0; i < options.n; i++) lines.push(`${i}:${(i * 31) % 97}:${i.toString(16)}`);
-const out = lines.join('\n').toUpperCase();
-console.log(out.length);

@@ -1,0 +1,10 @@
+let inside = 0;
+for (let py = 0; py < 85; py++) {
+  for (let px = 0; px < 351; px++) {
+    const cx = (px / 351) * 3.5 - 2.5, cy = (py / 85) * 2 - 1;
+    let x = 0, y = 0, i = 0;
+    while (x * x + y * y < 4 && i < 47) { const t = x * x - y * y + cx; y = 2 * x * y + cy; x = t; i++; }
+    if (i === 47) inside++;
+  }
+}
+console.log(inside);

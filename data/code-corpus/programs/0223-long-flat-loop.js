@@ -1,4 +1,0 @@
-const options = { n: 6361851 };
-let h = 0;
-for (let i = 0; i < options.n; i++) h = (h + i * i) % 1000003;
-console.log(h);

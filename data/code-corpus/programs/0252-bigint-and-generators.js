@@ -1,4 +1,0 @@
-const NN = 169;
-let f = 1n;
-for (let i = 1n; i <= NN; i++) f *= i;
-console.log(f.toString().length);

@@ -1,6 +1,0 @@
-const N = 19;
-function fib(n) {
-  if (n < 2) return n;
-  return fib(n - 1) + fib(n - 2);
-}
-console.log(fib(N));

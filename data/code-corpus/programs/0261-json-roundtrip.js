@@ -1,0 +1,14 @@
+const options = { d: 6, w: 3, r: 9 };
+function tree(depth, width) {
+  if (depth === 0) return { value: depth, label: 'leaf', tags: ['a', 'b'] };
+  const node = { depth, children: [] };
+  for (let i = 0; i < width; i++) node.children.push(tree(depth - 1, width));
+  return node;
+}
+const doc = tree(options.d, options.w);
+let size = 0;
+for (let r = 0; r < options.r; r++) {
+  const text = JSON.stringify(doc);
+  size += JSON.parse(text).children.length + text.length;
+}
+console.log(size);

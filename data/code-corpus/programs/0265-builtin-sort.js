@@ -1,5 +1,0 @@
-const options = { n: 14802 };
-const a = new Float64Array(options.n);
-for (let i = 0; i < a.length; i++) a[i] = Math.sin(i * 12.9898) * 43758.5453 % 1;
-a.sort();
-console.log(a[0], a[a.length - 1]);

@@ -1,3 +1,0 @@
-let f = 1n;
-for (let i = 1n; i <= 654; i++) f *= i;
-console.log(f.toString().length);

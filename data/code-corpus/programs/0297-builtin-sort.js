@@ -1,8 +1,0 @@
-function main(N) {
-  const words = [];
-  for (let i = 0; i < N; i++) words.push({ id: i, key: ((i * 2654435761) >>> 0).toString(36) });
-  words.sort((p, q) => (p.key < q.key ? -1 : p.key > q.key ? 1 : 0));
-  console.log(words[0].key, words.length);
-}
-
-main(49469);

@@ -1,0 +1,6 @@
+const options = { c: 56816 };
+const coins = [1, 2, 5, 10, 20, 50, 100, 200];
+const ways = new Float64Array(options.c + 1);
+ways[0] = 1;
+for (const c of coins) for (let v = c; v <= options.c; v++) ways[v] += ways[v - c];
+console.log(ways[options.c]);

@@ -1,8 +1,0 @@
-const options = { n: 6654, r: 2 };
-const xs = Array.from({ length: options.n }, (_, i) => i);
-let total = 0;
-for (let r = 0; r < options.r; r++) {
-  total += xs.map((x) => x * 3).filter((x) => x % 2 === 0).reduce((s, x) => s + x, 0);
-  if (xs.some((x) => x === r)) total++;
-}
-console.log(total);

@@ -1,0 +1,5 @@
+const options = { n: 2884 };
+const a = new Float64Array(options.n);
+for (let i = 0; i < a.length; i++) a[i] = Math.sin(i * 12.9898) * 43758.5453 % 1;
+a.sort();
+console.log(a[0], a[a.length - 1]);

@@ -1,6 +1,0 @@
-const options = { n: 13 };
-function fib(n) {
-  if (n < 2) return n;
-  return fib(n - 1) + fib(n - 2);
-}
-console.log(fib(options.n));

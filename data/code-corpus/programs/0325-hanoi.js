@@ -1,9 +1,0 @@
-let moves = 0;
-function hanoi(n, from, to, via) {
-  if (n === 0) return;
-  hanoi(n - 1, from, via, to);
-  moves++;
-  hanoi(n - 1, via, to, from);
-}
-hanoi(15, 'a', 'c', 'b');
-console.log(moves);

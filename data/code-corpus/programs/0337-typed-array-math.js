@@ -1,7 +1,0 @@
-const options = { n: 1064, r: 12 };
-const n = options.n;
-const a = new Float64Array(n), b = new Float64Array(n);
-for (let i = 0; i < n; i++) { a[i] = Math.sin(i); b[i] = Math.cos(i); }
-let dot = 0;
-for (let r = 0; r < options.r; r++) for (let i = 0; i < n; i++) dot += a[i] * b[i];
-console.log(dot.toFixed(3));

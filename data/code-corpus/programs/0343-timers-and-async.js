@@ -1,8 +1,0 @@
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-async function main() {
-  const jobs = [];
-  for (let i = 0; i < 2; i++) jobs.push(sleep(130 + i));
-  await Promise.all(jobs);
-  console.log(jobs.length);
-}
-main();

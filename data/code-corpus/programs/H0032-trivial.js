@@ -1,2 +1,0 @@
-const x = [1, 2, 3].map((v) => v * 756);
-console.log(x.join(","));

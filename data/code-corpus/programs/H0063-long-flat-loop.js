@@ -1,4 +1,0 @@
-const options = { n: 67397286 };
-let h = 0;
-for (let i = 0; i < options.n; i++) if (i % 3 === 0) h++;
-console.log(h);

@@ -1,0 +1,3 @@
+const N = 2983071;
+const a = new Array(N).fill(0).map((_, i) => i * 0.5);
+console.log(a.reduce((s, v) => s + v, 0));

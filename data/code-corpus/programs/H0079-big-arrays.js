@@ -1,3 +1,0 @@
-const a = [];
-for (let i = 0; i < 2057104; i++) a.push({ i, v: i * 1.5 });
-console.log(a.length);

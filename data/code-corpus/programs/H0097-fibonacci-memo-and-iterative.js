@@ -1,0 +1,14 @@
+const memo = new Map();
+function fib(n) {
+  if (n < 2) return BigInt(n);
+  if (memo.has(n)) return memo.get(n);
+  const v = fib(n - 1) + fib(n - 2);
+  memo.set(n, v);
+  return v;
+}
+let total = 0n;
+for (let r = 0; r < 23; r++) {
+  memo.clear();
+  for (let i = 0; i < 2831; i += 50) total += fib(i) % 1000n;
+}
+console.log(total.toString());

@@ -1,3 +1,0 @@
-const N = 1100637;
-const a = new Array(N).fill(0).map((_, i) => i * 0.5);
-console.log(a.reduce((s, v) => s + v, 0));

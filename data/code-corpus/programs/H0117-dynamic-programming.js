@@ -1,5 +1,0 @@
-const coins = [1, 2, 5, 10, 20, 50, 100, 200];
-const ways = new Float64Array(253063 + 1);
-ways[0] = 1;
-for (const c of coins) for (let v = c; v <= 253063; v++) ways[v] += ways[v - c];
-console.log(ways[253063]);

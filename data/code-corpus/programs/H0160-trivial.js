@@ -1,2 +1,0 @@
-const options = {  };
-console.log("hello");

@@ -1,0 +1,11 @@
+function main(N) {
+  let h = 0;
+  let i = 0;
+  while (i < N) {
+    if (i % 3 === 0) h++;
+    i++;
+  }
+  console.log(h);
+}
+
+main(61394558);

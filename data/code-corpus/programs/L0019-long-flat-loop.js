@@ -1,0 +1,4 @@
+const N = 17884436;
+let h = 0;
+for (let i = 0; i < N; i++) h = (h + ((i & 255) ^ (h >>> 3))) | 0;
+console.log(h);
