@@ -48,4 +48,23 @@ describe('model artifacts', () => {
       masked.dispose();
     }
   });
+
+  it('reads a long flat loop in proportion to its trips, a small buffer beside it or not', async () => {
+    // The shape of a batch job. With no such loop past 1e7 trips in the corpus, a typed array
+    // beside a big loop bound looked like the sieve (whose estimated operations overcount its
+    // work tenfold), and the shipped estimator's estimate beside a 1,000-cell buffer only doubled
+    // from 2e6 to 2e7 trips.
+    const loop = (trips: number, buffer: string) => analyzer.analyze(`${buffer}let h = 0;\nfor (let i = 0; i < ${trips}; i++) h = (h * 31 + i) | 0;\nconsole.log(h);\n`);
+    const estimator = await loadTrainedEstimator(wrapEstimatorArtifact(shipped, 'analyzer'));
+    try {
+      for (const buffer of ['', 'const held = new Float64Array(1000);\n']) {
+        const [a, b, c] = estimator.estimate([loop(2e6, buffer), loop(2e7, buffer), loop(2e8, buffer)]).map((e) => e.cpu_ms.p50);
+        expect(b! / a!).toBeGreaterThan(4);
+        expect(c! / b!).toBeGreaterThan(5);
+        expect(c! / b!).toBeLessThan(20);
+      }
+    } finally {
+      estimator.dispose();
+    }
+  });
 });
