@@ -383,6 +383,8 @@ export interface DemandComponent {
   ioBytes: Quantiles;
   /** This component's duration estimate in milliseconds. */
   durationMs: Quantiles;
+  /** The executions this component rests on, decayed (a user profile's), which set its weight against the code estimate's; null for a component that does not count executions. */
+  evidence?: number | null;
 }
 
 /** Kind of evidence an estimate comes from. */

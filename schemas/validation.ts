@@ -235,6 +235,7 @@ const rules: Rules = {
       c.id('model.name', comp.model.name);
       c.between('weight', comp.weight, 0, 1);
       for (const field of ['cpuMs', 'peakMemoryBytes', 'ioBytes', 'durationMs'] as const) c.quantiles(field, comp[field]);
+      if (comp.evidence != null) c.atLeast('evidence', comp.evidence);
       if (c.violations.length > from) c.prefixSince(from, `components[${i}].`);
     });
     c.atLeast('profileObservations', v.profileObservations);

@@ -102,6 +102,8 @@ export function predictionRow(event: PredictedDemand): DemandPredictionRow {
       peakMemoryBytes: quantilesJson(c.peakMemoryBytes),
       ioBytes: quantilesJson(c.ioBytes),
       durationMs: quantilesJson(c.durationMs),
+      // What a profile rested on: the trainer fits how much a profile outweighs the code estimate from it.
+      ...(c.evidence != null ? { evidence: c.evidence } : {}),
     })),
     profile_observations: event.profileObservations,
   };

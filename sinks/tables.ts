@@ -143,7 +143,7 @@ export interface DemandPredictionRow {
   duration_ms_p99: number;
   /** { "<model name>": "<version>" } of every component, for error tracking per version. */
   model_versions: Json;
-  /** The components as predicted (source, model, weight, quantiles). */
+  /** The components as predicted (source, model, weight, quantiles, and a profile's evidence). */
   components: Json;
   profile_observations: number;
 }

@@ -5,7 +5,7 @@ import type { EventTopics } from './processors/event-topics';
 import { fleetBroadcastProcessor } from './processors/fleet';
 import { forecasterProcessor, type ForecasterProcessorOptions } from './processors/forecaster';
 import { plannerProcessor, type PlannerProcessorOptions } from './processors/planner';
-import { predictorProcessor } from './processors/predictor';
+import { predictorProcessor, type EstimatorInUse } from './processors/predictor';
 import { profilerProcessor } from './processors/profiler';
 import { schedulerProcessor, type SchedulerPoolConfig } from './processors/scheduler';
 import type { Logger } from './runtime/logger';
@@ -25,7 +25,7 @@ export interface PrmTopologyOptions {
   estimator: Estimator;
   estimatorVersion: string;
   /** The estimator in use now, read per request: a model follower's hot-swapped version. Default the fixed one above. */
-  currentEstimator?: () => { estimator: Estimator; version: string };
+  currentEstimator?: () => EstimatorInUse;
   profile?: Partial<ProfileConfig>;
   forecast?: Omit<ForecasterProcessorOptions, 'topics'>;
   planner: Omit<PlannerProcessorOptions, 'topics'>;

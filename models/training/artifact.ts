@@ -1,4 +1,5 @@
 import type { EstimatorArtifact } from '../code/estimator';
+import { assertEvidenceStrength } from '../demand/evidence-strength';
 
 /** The name the code estimator goes by on prm.model-updates, in prm.model_versions and in predictions. */
 export const CODE_MODEL_NAME = 'code-estimator';
@@ -10,15 +11,25 @@ export const CODE_MODEL_NAME = 'code-estimator';
  */
 export type EstimatorInputs = 'analyzer' | 'code-features-event';
 
-/** A code-estimator version as stored in prm.model_artifacts: the estimator and the inputs it expects. */
+/**
+ * A code-estimator version as stored in prm.model_artifacts: the estimator, the inputs it
+ * expects and, once fitted on history, how it is mixed with user profiles (a version trained
+ * before mixing was fitted, or the shipped one, has none: the predictor's default applies).
+ */
 export interface TrainedEstimatorArtifact {
   format: 'prm-trained-code-estimator/1';
   inputs: EstimatorInputs;
   estimator: EstimatorArtifact;
+  mixing?: EstimatorMixing;
 }
 
-export function wrapEstimatorArtifact(estimator: EstimatorArtifact, inputs: EstimatorInputs): TrainedEstimatorArtifact {
-  return { format: 'prm-trained-code-estimator/1', inputs, estimator };
+/** How many of a user's decayed executions this version's estimate is worth (models/demand/evidence-strength). */
+export interface EstimatorMixing {
+  codeEvidenceStrength: number;
+}
+
+export function wrapEstimatorArtifact(estimator: EstimatorArtifact, inputs: EstimatorInputs, mixing?: EstimatorMixing): TrainedEstimatorArtifact {
+  return { format: 'prm-trained-code-estimator/1', inputs, estimator, ...(mixing ? { mixing } : {}) };
 }
 
 export function serializeArtifact(artifact: TrainedEstimatorArtifact): string {
@@ -32,6 +43,10 @@ export function parseArtifact(body: unknown): TrainedEstimatorArtifact {
   if (value.inputs !== 'analyzer' && value.inputs !== 'code-features-event') throw new TypeError(`unknown estimator inputs ${String(value.inputs)}`);
   const estimator = value.estimator;
   if (!isRecord(estimator) || estimator.format !== 'prm-code-estimator/1') throw new TypeError('artifact holds no prm-code-estimator/1 estimator');
+  if (value.mixing !== undefined) {
+    if (!isRecord(value.mixing) || typeof value.mixing.codeEvidenceStrength !== 'number') throw new TypeError('artifact mixing holds no codeEvidenceStrength');
+    assertEvidenceStrength(value.mixing.codeEvidenceStrength, 'artifact mixing');
+  }
   return value as unknown as TrainedEstimatorArtifact;
 }
 

@@ -18,6 +18,8 @@ export interface TrainingRow {
   durationMs: number;
   /** What the current code-estimator version predicted for this request, if it predicted it. */
   recorded?: Estimate;
+  /** The user's profile as the prediction mixed it in, when it did: its estimate and the decayed executions it rested on. */
+  profile?: { estimate: Estimate; evidence: number };
 }
 
 /** The measured usage in the estimator's target units. */

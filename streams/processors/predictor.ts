@@ -7,10 +7,16 @@ import { CODE_MODEL_NAME } from '../../models/training/artifact';
 import { codeFeaturesEvent } from '../../models/training/code-features-event';
 import type { ExecutionRequest, PredictedDemand, UserProfile } from '../../schemas/types.generated';
 import { defineProcessor, keyValueStore } from '../runtime/topology';
-import { combineDemand, type ComponentEstimate } from './combine-demand';
+import { combineDemand } from '../../models/demand/combine';
+import { DEFAULT_CODE_EVIDENCE_STRENGTH, codeComponentOf, mixingWeights } from '../../models/demand/evidence-strength';
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 
-const MIB = 1024 * 1024;
+/** A code-estimator version as the predictor uses it; `codeEvidenceStrength` defaults to DEFAULT_CODE_EVIDENCE_STRENGTH. */
+export interface EstimatorInUse {
+  estimator: Estimator;
+  version: string;
+  codeEvidenceStrength?: number;
+}
 
 export interface PredictorOptions {
   topics: EventTopics;
@@ -22,14 +28,11 @@ export interface PredictorOptions {
   /**
    * The estimator to use for the next request, when versions are swapped while running (a
    * streams/trainer EstimatorRegistry's `current`). Read per request; `estimator` and
-   * `estimatorVersion` are then unused.
+   * `estimatorVersion` are then unused. A version's `codeEvidenceStrength` (fitted by the trainer,
+   * in its artifact) is how many of a user's decayed executions its estimate is worth; without
+   * one, DEFAULT_CODE_EVIDENCE_STRENGTH.
    */
-  currentEstimator?: () => { estimator: Estimator; version: string };
-  /**
-   * How many of the user's own (decayed) executions the code estimate is worth: with n recent
-   * executions the profile gets n / (n + k) of the weight. Default 5.
-   */
-  codeEvidenceStrength?: number;
+  currentEstimator?: () => EstimatorInUse;
 }
 
 /**
@@ -42,9 +45,7 @@ export interface PredictorOptions {
  * version that made it, so a swapped-in version shows on the next prediction.
  */
 export function predictorProcessor(o: PredictorOptions) {
-  const k = o.codeEvidenceStrength ?? 5;
-  if (!(k > 0)) throw new RangeError(`codeEvidenceStrength must be positive, got ${k}`);
-  const fixed = { estimator: o.estimator, version: o.estimatorVersion };
+  const fixed: EstimatorInUse = { estimator: o.estimator, version: o.estimatorVersion };
   const currentEstimator = o.currentEstimator ?? (() => fixed);
   // The analyser hands back the same features object for the same source (its cache by hash):
   // the estimate of one object under one estimator version is computed once. A neural estimator
@@ -87,27 +88,22 @@ export function predictorProcessor(o: PredictorOptions) {
   });
 
   /** The estimate of a features object under the current estimator version (see `estimates`). */
-  function estimateOf(features: AnalyzedFeatures): { estimate: Estimate; version: string } {
-    const { estimator, version } = currentEstimator();
+  function estimateOf(features: AnalyzedFeatures): { estimate: Estimate; version: string; k: number } {
+    const { estimator, version, codeEvidenceStrength } = currentEstimator();
+    const k = codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTH;
     const known = estimates.get(features);
-    if (known?.version === version) return known;
+    if (known?.version === version) return { estimate: known.estimate, version, k };
     const [estimate] = estimator.estimate([features]);
     if (!estimate) throw new Error(`estimator ${estimator.name} returned no estimate`);
     estimates.set(features, { version, estimate });
-    return { estimate, version };
+    return { estimate, version, k };
   }
 
   function predict(request: ExecutionRequest, features: AnalyzedFeatures, profile: UserProfile | undefined): PredictedDemand {
-    const { estimate, version } = estimateOf(features);
-    const code: ComponentEstimate = {
-      source: 'CODE_ANALYSIS',
-      model: { name: CODE_MODEL_NAME, version },
-      cpuMs: estimate.cpu_ms,
-      peakMemoryBytes: { p50: estimate.peak_memory_mb.p50 * MIB, p90: estimate.peak_memory_mb.p90 * MIB, p99: estimate.peak_memory_mb.p99 * MIB },
-      durationMs: estimate.duration_ms,
-    };
+    const { estimate, version, k } = estimateOf(features);
     const evidence = profile ? profile.cpuMs.weight : 0;
-    const parts = [{ estimate: code, weight: k / (evidence + k) }];
+    const weights = mixingWeights(evidence, k);
+    const parts = [{ estimate: codeComponentOf(estimate, version, CODE_MODEL_NAME), weight: weights.code }];
     if (profile && evidence > 0) {
       parts.push({
         estimate: {
@@ -117,8 +113,9 @@ export function predictorProcessor(o: PredictorOptions) {
           peakMemoryBytes: quantiles(profile.peakMemoryBytes),
           ioBytes: quantiles(profile.ioBytes),
           durationMs: quantiles(profile.durationMs),
+          evidence,
         },
-        weight: evidence / (evidence + k),
+        weight: weights.profile,
       });
     }
     const combined = combineDemand(parts);

@@ -1,3 +1,4 @@
+import { DEFAULT_CODE_EVIDENCE_STRENGTH } from '../../models/demand/evidence-strength';
 import { CODE_MODEL_NAME, serializeArtifact, versionName, type TrainedEstimatorArtifact } from '../../models/training/artifact';
 import { defaultCodeTrainingOptions, trainCodeCandidate, type CodeTrainingOptions, type TrainingWindow } from '../../models/training/code-estimator';
 import { usableRows } from '../../models/training/dataset';
@@ -82,7 +83,9 @@ export interface TrainingCycleResult {
  * 2. the code estimator retrained on the window's features joined with measured usage (the
  *    analyser's features recorded by the feature recorder when the window has enough of them,
  *    else the event view from prm.code-features), and validated against the current version
- *    (latest promoted, else shipped) on the same held-out rows;
+ *    (latest promoted, else shipped) on the same held-out rows, both mixed with the user
+ *    profiles those requests were predicted with: the candidate under the k it fits there (how
+ *    many of a user's executions its estimate is worth), the current version under its own;
  * 3. the candidate's artifact stored (prm.model_artifacts);
  * 4. ModelUpdated published only when the candidate is better, for processors to swap it in;
  * 5. its version recorded with its validation (prm.model_versions), promoted or not;
@@ -120,9 +123,10 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
   log(`trainer: ${CODE_MODEL_NAME}: ${training.rows.length} requests with features (${training.inputs}) and telemetry in the window; current version ${current.version}`);
 
   const estimator = await loadTrainedEstimator(current.artifact);
+  const currentK = current.artifact.mixing?.codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTH;
   let outcome;
   try {
-    outcome = await trainCodeCandidate(training, { version: current.version, inputs: current.artifact.inputs, estimator }, { ...o, backend: deps.backend });
+    outcome = await trainCodeCandidate(training, { version: current.version, inputs: current.artifact.inputs, estimator, codeEvidenceStrength: currentK }, { ...o, backend: deps.backend });
   } finally {
     estimator.dispose();
   }
@@ -141,13 +145,17 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
     windowStart: window.from,
     windowEnd: window.to,
     trainingRows: outcome.trainingRows,
-    validationMetrics: metricMap(outcome.candidate),
+    validationMetrics: { ...metricMap(outcome.candidate), code_evidence_strength: outcome.mixing.codeEvidenceStrength, code_only_pinball_log_mean: outcome.codeOnly.candidate },
     // The bar a candidate must clear is the version in use, on the same rows.
-    baselineMetrics: outcome.current ? metricMap(outcome.current) : {},
+    baselineMetrics: outcome.current && outcome.codeOnly.current !== undefined
+      ? { ...metricMap(outcome.current), code_evidence_strength: currentK, code_only_pinball_log_mean: outcome.codeOnly.current }
+      : {},
     promoted: outcome.decision.promoted,
     artifactUri,
   };
   await announce(deps, update);
+  const codeOnly = `code estimates alone: pinball_log_mean ${outcome.codeOnly.candidate.toFixed(4)}${outcome.codeOnly.current !== undefined ? ` vs current ${outcome.codeOnly.current.toFixed(4)}` : ''}`;
+  log(`trainer: ${CODE_MODEL_NAME}: ${version} mixed with user profiles at k ${outcome.mixing.codeEvidenceStrength} (${outcome.mixing.reason}); ${codeOnly}`);
   log(`trainer: ${CODE_MODEL_NAME}: ${version} ${update.promoted ? 'promoted' : 'not promoted'} (${outcome.decision.reason})`);
   return {
     model: CODE_MODEL_NAME,

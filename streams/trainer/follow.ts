@@ -1,5 +1,5 @@
 import type { Kafka } from 'kafkajs';
-import { CODE_MODEL_NAME, parseArtifact } from '../../models/training/artifact';
+import { CODE_MODEL_NAME, parseArtifact, type TrainedEstimatorArtifact } from '../../models/training/artifact';
 import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
 import { initTfBackend } from '../../models/tf/backend';
@@ -9,14 +9,20 @@ import type { ActiveForecastModels } from '../processors/forecaster';
 import type { Logger } from '../runtime/logger';
 import { createModelFollower, type ModelApplier, type ModelFollower } from './follower';
 import { shippedEstimator } from './model-store';
-import { createEstimatorRegistry, createVersionRegistry, type EstimatorRegistry, type VersionRegistry } from './registry';
+import { createEstimatorRegistry, createVersionRegistry, type ActiveEstimator, type EstimatorRegistry, type VersionRegistry } from './registry';
+
+/** A stored version ready for the predictor: its estimator loaded, with the mixing it was fitted with. */
+export async function activeEstimator(version: string, artifact: TrainedEstimatorArtifact): Promise<ActiveEstimator> {
+  const estimator = await loadTrainedEstimator(artifact);
+  return artifact.mixing ? { estimator, version, codeEvidenceStrength: artifact.mixing.codeEvidenceStrength } : { estimator, version };
+}
 
 /** Swaps announced code-estimator versions into `estimators`. */
 export function codeEstimatorApplier(estimators: EstimatorRegistry): ModelApplier {
   return {
     modelName: CODE_MODEL_NAME,
     async apply(update, loadArtifact) {
-      estimators.swap({ estimator: await loadTrainedEstimator(parseArtifact(await loadArtifact())), version: update.version });
+      estimators.swap(await activeEstimator(update.version, parseArtifact(await loadArtifact())));
     },
   };
 }
@@ -63,7 +69,7 @@ export async function followModels(o: FollowModelsOptions): Promise<FollowedMode
   if (o.follow.codeEstimator) {
     await initTfBackend((line) => o.logger?.info(line));
     const shipped = await shippedEstimator();
-    estimators = createEstimatorRegistry({ estimator: await loadTrainedEstimator(shipped.artifact), version: shipped.version });
+    estimators = createEstimatorRegistry(await activeEstimator(shipped.version, shipped.artifact));
     appliers.push(codeEstimatorApplier(estimators));
   }
   if (o.follow.forecaster) {

@@ -15,6 +15,20 @@ export interface Window {
   to: Date;
 }
 
+/**
+ * The USER_PROFILE component the request's prediction mixed in, with the evidence it rested on
+ * (predictions made before components carried evidence have none and join nothing). $1 and $2
+ * are the window; `f` the request's features row.
+ */
+const PROFILE_COMPONENT_JOIN = `
+       LEFT JOIN LATERAL (
+         SELECT c AS component
+           FROM prm.demand_predictions p, jsonb_array_elements(p.components) AS c
+          WHERE p.request_id = f.request_id AND p.predicted_at >= $1 AND p.predicted_at < $2
+            AND c ->> 'source' = 'USER_PROFILE' AND jsonb_typeof(c -> 'evidence') = 'number'
+          ORDER BY p.predicted_at DESC LIMIT 1
+       ) prof ON TRUE`;
+
 /** How far before a telemetry row its prediction may lie (bounds the scan of demand_predictions). */
 const PREDICTION_LOOKBACK = `INTERVAL '7 days'`;
 
@@ -66,12 +80,17 @@ type TrainingRowRecord = Pick<CodeFeaturesRow,
   peak_memory_bytes: string;
   duration_ms: number;
   recorded: RecordedComponent | null;
+  profile: ProfileComponent | null;
 };
 
 interface RecordedComponent {
   cpuMs: { p50: number; p90: number; p99: number };
   peakMemoryBytes: { p50: number; p90: number; p99: number };
   durationMs: { p50: number; p90: number; p99: number };
+}
+
+interface ProfileComponent extends RecordedComponent {
+  evidence: number;
 }
 
 /**
@@ -86,7 +105,7 @@ export async function readEventTrainingRows(db: Queryable, window: Window, codeM
             f.request_id, f.user_id, f.analyzed_at, f.parse_status, f.code_bytes, f.lines, f.cyclomatic_complexity,
             f.max_nesting_depth, f.loop_count, f.max_loop_nesting, f.function_count, f.recursive_function_count, f.import_count,
             t.cpu_ms, t.peak_memory_bytes, EXTRACT(EPOCH FROM t.ended_at - t.started_at)::double precision * 1000 AS duration_ms,
-            rec.component AS recorded
+            rec.component AS recorded, prof.component AS profile
        FROM prm.code_features f
        JOIN prm.execution_telemetry t
          ON t.request_id = f.request_id AND t.ended_at >= f.analyzed_at AND t.exit_status = 'OK'
@@ -96,7 +115,7 @@ export async function readEventTrainingRows(db: Queryable, window: Window, codeM
           WHERE p.request_id = f.request_id AND p.predicted_at >= $1 AND p.predicted_at < $2
             AND c ->> 'source' = 'CODE_ANALYSIS' AND c -> 'model' ->> 'name' = $3 AND c -> 'model' ->> 'version' = $4
           ORDER BY p.predicted_at DESC LIMIT 1
-       ) rec ON TRUE
+       ) rec ON TRUE${PROFILE_COMPONENT_JOIN}
       WHERE f.analyzed_at >= $1 AND f.analyzed_at < $2
       ORDER BY f.request_id, t.ended_at DESC`,
     [window.from, window.to, codeModel.name, codeModel.version],
@@ -121,6 +140,7 @@ export async function readEventTrainingRows(db: Queryable, window: Window, codeM
     peakMemoryBytes: Number(r.peak_memory_bytes),
     durationMs: r.duration_ms,
     ...(r.recorded ? { recorded: estimateOf(r.recorded) } : {}),
+    ...profileOf(r.profile),
   }));
 }
 
@@ -130,18 +150,22 @@ export async function readEventTrainingRows(db: Queryable, window: Window, codeM
  * usage of its (latest) successful execution.
  */
 export async function readAnalyzedTrainingRows(db: Queryable, window: Window): Promise<TrainingRow[]> {
-  const result = await db.query<{ request_id: string; user_id: string; analyzed_at: Date; features: CodeFeatures; cpu_ms: number; peak_memory_bytes: string; duration_ms: number }>(
+  const result = await db.query<{
+    request_id: string; user_id: string; analyzed_at: Date; features: CodeFeatures; cpu_ms: number; peak_memory_bytes: string; duration_ms: number;
+    profile: ProfileComponent | null;
+  }>(
     `SELECT DISTINCT ON (f.request_id) f.request_id, f.user_id, f.analyzed_at, f.features,
-            t.cpu_ms, t.peak_memory_bytes, EXTRACT(EPOCH FROM t.ended_at - t.started_at)::double precision * 1000 AS duration_ms
+            t.cpu_ms, t.peak_memory_bytes, EXTRACT(EPOCH FROM t.ended_at - t.started_at)::double precision * 1000 AS duration_ms,
+            prof.component AS profile
        FROM prm.request_features f
-       JOIN prm.execution_telemetry t ON t.request_id = f.request_id AND t.ended_at >= f.analyzed_at AND t.exit_status = 'OK'
+       JOIN prm.execution_telemetry t ON t.request_id = f.request_id AND t.ended_at >= f.analyzed_at AND t.exit_status = 'OK'${PROFILE_COMPONENT_JOIN}
       WHERE f.analyzed_at >= $1 AND f.analyzed_at < $2
       ORDER BY f.request_id, t.ended_at DESC`,
     [window.from, window.to],
   );
   return result.rows.map((r) => ({
     requestId: r.request_id, userId: r.user_id, analyzedAt: r.analyzed_at, features: r.features,
-    cpuMs: r.cpu_ms, peakMemoryBytes: Number(r.peak_memory_bytes), durationMs: r.duration_ms,
+    cpuMs: r.cpu_ms, peakMemoryBytes: Number(r.peak_memory_bytes), durationMs: r.duration_ms, ...profileOf(r.profile),
   }));
 }
 
@@ -161,6 +185,10 @@ const MIB = 1024 * 1024;
 function estimateOf(c: RecordedComponent): Estimate {
   const mib = (q: RecordedComponent['peakMemoryBytes']) => ({ p50: q.p50 / MIB, p90: q.p90 / MIB, p99: q.p99 / MIB });
   return { cpu_ms: { ...c.cpuMs }, peak_memory_mb: mib(c.peakMemoryBytes), duration_ms: { ...c.durationMs } };
+}
+
+function profileOf(c: ProfileComponent | null): Pick<TrainingRow, 'profile'> {
+  return c ? { profile: { estimate: estimateOf(c), evidence: c.evidence } } : {};
 }
 
 /** Rows per hour of the training window (time_bucket): how the window's data is spread. */

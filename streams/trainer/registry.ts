@@ -4,6 +4,8 @@ import type { Estimator } from '../../models/code/estimator';
 export interface ActiveEstimator {
   estimator: Estimator;
   version: string;
+  /** The version's fitted weight against user profiles (its artifact's mixing), when it has one. */
+  codeEvidenceStrength?: number;
 }
 
 /**

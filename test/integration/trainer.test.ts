@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { createAnalyzer } from '../../models/code/analyzer';
+import { DEFAULT_CODE_EVIDENCE_STRENGTH } from '../../models/demand/evidence-strength';
 import { CODE_MODEL_NAME } from '../../models/training/artifact';
 import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
@@ -25,6 +26,7 @@ import {
 } from '../../streams/trainer';
 import { createRequestProducer } from '../../streams/producer';
 import { createFeatureRecorder } from '../../streams/trainer';
+import { readEventTrainingRows } from '../../streams/trainer/history';
 import { testKafka } from '../setup/kafka';
 import { until, within } from '../support/deadline';
 import { startRegistryProxy, type RegistryProxy } from '../support/registry-proxy';
@@ -58,7 +60,8 @@ function plain(): Promise<EngineUnderTest> {
 
 /**
  * 100 requests over the first 100 minutes: their features, their measured usage (which follows
- * the code), and the predictions the shipped version made for them: 20 ms for everything.
+ * the code), and the predictions the shipped version made for them: 20 ms for everything, mixed
+ * with the user's profile (300 ms for everything, resting on 20 executions).
  */
 function history(shippedVersion: string) {
   const window = windowRows(100, 3).map((r) => ({ ...r, requestId: `${run}-${r.requestId}`, userId: `${run}-${r.userId}` }));
@@ -75,10 +78,14 @@ function history(shippedVersion: string) {
     cpuMs: r.cpuMs, peakMemoryBytes: r.peakMemoryBytes, ioReadBytes: 100, ioWriteBytes: 50, exitStatus: 'OK', exitCode: 0,
     allocated: { cpuMillicores: 1000, memoryBytes: 2 ** 31, timeoutMs: 30_000 },
   }));
-  const code = { source: 'CODE_ANALYSIS' as const, model: { name: CODE_MODEL_NAME, version: shippedVersion }, weight: 1, cpuMs: q(20), peakMemoryBytes: q(40 * MIB), ioBytes: q(0), durationMs: q(25) };
+  const code = { source: 'CODE_ANALYSIS' as const, model: { name: CODE_MODEL_NAME, version: shippedVersion }, weight: 0.2, cpuMs: q(20), peakMemoryBytes: q(40 * MIB), ioBytes: q(0), durationMs: q(25) };
+  const profile = {
+    source: 'USER_PROFILE' as const, model: { name: 'user-profile', version: 'half-life-86400000ms' }, weight: 0.8,
+    cpuMs: q(300), peakMemoryBytes: q(60 * MIB), ioBytes: q(150), durationMs: q(320), evidence: 20,
+  };
   const predictions: PredictedDemand[] = window.map((r) => ({
     requestId: r.requestId, userId: r.userId, predictedAt: r.analyzedAt, submittedAt: r.analyzedAt, tier: 'STANDARD', priority: 5, deadline: null,
-    cpuMs: q(20), peakMemoryBytes: q(40 * MIB), ioBytes: q(0), durationMs: q(25), components: [code], profileObservations: 0,
+    cpuMs: q(20), peakMemoryBytes: q(40 * MIB), ioBytes: q(0), durationMs: q(25), components: [code, profile], profileObservations: 20,
   }));
   return { features, telemetry, predictions };
 }
@@ -156,7 +163,7 @@ describe.each([
   it('records prediction errors per request, model version and quantity, as the pure mapping does, and only once', async () => {
     const window = { from: new Date(base), to: now };
     // The cycle would insert them too; done first here to check the rows against predictionErrorRows.
-    expect(await recordPredictionErrors(db, window)).toBe(100 * 2 * 4);
+    expect(await recordPredictionErrors(db, window)).toBe(100 * 3 * 4);
     expect(await recordPredictionErrors(db, window)).toBe(0);
     const [prediction, telemetry] = [data.predictions[7]!, data.telemetry[7]!];
     const stored = await db.query<{ model_name: string; model_version: string; quantity: string; predicted_p50: number; predicted_p90: number; actual: number }>(
@@ -166,7 +173,7 @@ describe.each([
     const expected = rows.predictionErrorRows(prediction, telemetry)
       .map((r) => ({ model_name: r.model_name, model_version: r.model_version, quantity: r.quantity, predicted_p50: r.predicted_p50, predicted_p90: r.predicted_p90, actual: r.actual }))
       .sort((a, b) => a.model_name.localeCompare(b.model_name) || a.quantity.localeCompare(b.quantity));
-    expect(stored.rows).toHaveLength(8);
+    expect(stored.rows).toHaveLength(12);
     stored.rows.forEach((row, i) => {
       const want = expected[i]!;
       expect([row.model_name, row.model_version, row.quantity]).toEqual([want.model_name, want.model_version, want.quantity]);
@@ -174,6 +181,15 @@ describe.each([
       expect(row.predicted_p90).toBeCloseTo(want.predicted_p90, 6);
       expect(row.actual).toBeCloseTo(want.actual, 6);
     });
+  });
+
+  it('reads each request\'s training row with the profile its prediction was mixed with and the evidence it rested on', async () => {
+    const training = await readEventTrainingRows(db, { from: new Date(base), to: now }, { name: CODE_MODEL_NAME, version: shipped.version });
+    expect(training).toHaveLength(100);
+    const row = training.find((r) => r.requestId === data.predictions[7]!.requestId)!;
+    const spread = (x: number) => ({ p50: x, p90: x * 1.5, p99: x * 2 });
+    expect(row.profile).toEqual({ estimate: { cpu_ms: spread(300), peak_memory_mb: spread(60), duration_ms: spread(320) }, evidence: 20 });
+    expect(row.recorded).toEqual({ cpu_ms: spread(20), peak_memory_mb: spread(40), duration_ms: spread(25) });
   });
 
   it('retrains the code estimator, promotes it over the shipped version, stores and announces it, and a follower swaps it into the predictor', async () => {
@@ -187,6 +203,9 @@ describe.each([
     expect(result.errorsByVersion).toEqual(expect.arrayContaining([expect.objectContaining({ modelName: CODE_MODEL_NAME, modelVersion: shipped.version, samples: 100 })]));
     const update = code!.update!;
     expect(update.artifactUri).toBe(`db://prm.model_artifacts/${CODE_MODEL_NAME}/${update.version}`);
+    // The profiles the shipped version was mixed with said the same for every job: the candidate learnt to lean on its own estimate.
+    expect(update.validationMetrics.code_evidence_strength).toBeGreaterThanOrEqual(100);
+    expect(update.baselineMetrics.code_evidence_strength).toBe(DEFAULT_CODE_EVIDENCE_STRENGTH);
 
     // Recorded with its validation, and announced once on the compacted topic.
     const version = await db.query<{ promoted: boolean; training_rows: string; validation_metrics: Record<string, number> }>(
@@ -198,6 +217,7 @@ describe.each([
 
     // Loadable by any instance from the database alone.
     const artifact = await getArtifact(db, update.artifactUri);
+    expect(artifact.mixing).toEqual({ codeEvidenceStrength: update.validationMetrics.code_evidence_strength });
     const loaded = await loadTrainedEstimator(artifact);
     expect(loaded.name).toBe(update.algorithm);
     loaded.dispose();
@@ -220,6 +240,7 @@ describe.each([
       await within('model follower catching up', 30_000, follower.caughtUp());
       expect(follower.applied()).toEqual([update.version]);
       expect(estimators.current().version).toBe(update.version);
+      expect(estimators.current().codeEvidenceStrength).toBe(artifact.mixing!.codeEvidenceStrength);
       predictor.pipeInput('requests', { key: 'ann', value: request('after-swap') });
       const [beforeSwap, afterSwap] = predictor.readOutput('predictions').map((o) => o.value!);
       expect(beforeSwap!.components[0]!.model).toEqual({ name: CODE_MODEL_NAME, version: shipped.version });

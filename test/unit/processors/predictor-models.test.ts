@@ -3,7 +3,8 @@ import { featuresFromEvent } from '../../../models/training/code-features-event'
 import { predictorProcessor } from '../../../streams/processors/predictor';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import { createEstimatorRegistry } from '../../../streams/trainer/registry';
-import { analyzer, opsEstimator, request, setup } from './fixtures';
+import { sampleEvents } from '../schemas/samples';
+import { T0, analyzer, opsEstimator, request, setup } from './fixtures';
 
 /** An estimator that says the same CPU time for any code, and records whether it was disposed. */
 function constant(cpuMs: number): Estimator & { disposed: boolean } {
@@ -39,6 +40,26 @@ describe('predictor with swappable code models', () => {
     expect(after!.cpuMs.p50).toBeCloseTo(500, 6);
     expect(first.disposed).toBe(true);
     expect(estimators.history()).toEqual(['v1', 'v2']);
+  });
+
+  it('weighs the profile against the code estimate by the k of the version in use: a swapped version\'s own from the next request on', () => {
+    const { clock, topics } = setup();
+    const estimators = createEstimatorRegistry({ estimator: constant(10), version: 'v1' });
+    const driver = new ProcessorTestDriver(
+      predictorProcessor({ topics, analyzer, estimator: opsEstimator, estimatorVersion: 'unused', currentEstimator: estimators.current }),
+      { clock },
+    );
+    const profile = { ...sampleEvents(new Date(T0)).UserProfile, userId: 'ann' };
+    const n = profile.cpuMs.weight;
+    driver.pipeInput('profiles', { key: 'ann', value: profile });
+    driver.pipeInput('requests', { key: 'ann', value: request({ requestId: 'default-k', userId: 'ann' }) });
+    estimators.swap({ estimator: constant(10), version: 'v2', codeEvidenceStrength: 1_000 });
+    driver.pipeInput('requests', { key: 'ann', value: request({ requestId: 'fitted-k', userId: 'ann' }) });
+
+    const weights = driver.readOutput('predictions').map((o) => Object.fromEntries(o.value!.components.map((c) => [c.source, c.weight])));
+    expect(weights[0]!.USER_PROFILE).toBeCloseTo(n / (n + 5), 12);
+    expect(weights[1]!.USER_PROFILE).toBeCloseTo(n / (n + 1_000), 12);
+    expect(weights[1]!.CODE_ANALYSIS).toBeCloseTo(1_000 / (n + 1_000), 12);
   });
 
   it('emits one CodeFeatures per request, keyed by user, carrying the analysis the estimator saw', () => {

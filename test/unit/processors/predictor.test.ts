@@ -82,6 +82,11 @@ describe('predictor', () => {
     const code = p!.components.find((c) => c.source === 'CODE_ANALYSIS')!;
     expect(profile.weight).toBeGreaterThan(0.8);
     expect(profile.weight + code.weight).toBeCloseTo(1, 9);
+    // The profile says what it rested on (the trainer fits the weighing from it): n / (n + 5), the default k.
+    const evidence = driver.store('profiles').get('ann')!.cpuMs.weight;
+    expect(profile.evidence).toBe(evidence);
+    expect(profile.weight).toBeCloseTo(evidence / (evidence + 5), 12);
+    expect(code.evidence).toBeNull();
     expect(p!.cpuMs.p50).toBeGreaterThan(1500);
     expect(p!.cpuMs.p50).toBeLessThan(6000);
     expect(p!.ioBytes.p50).toBeGreaterThan(0);

@@ -48,9 +48,9 @@ export function sampleEvents(now: Date): { [K in EventName]: EventTypes[K] } {
       durationMs: q(1100, 2000, 3500),
       components: [
         { source: 'USER_PROFILE', model, weight: 0.7, cpuMs: q(1000, 1600, 2800), peakMemoryBytes: q(42e6, 61e6, 95e6),
-          ioBytes: q(1e5, 1e6, 4e6), durationMs: q(1200, 2100, 3600) },
+          ioBytes: q(1e5, 1e6, 4e6), durationMs: q(1200, 2100, 3600), evidence: 11.67 },
         { source: 'CODE_ANALYSIS', model: { name: 'code-ridge', version: '3' }, weight: 0.3, cpuMs: q(700, 1300, 2200),
-          peakMemoryBytes: q(35e6, 55e6, 80e6), ioBytes: q(1e5, 9e5, 3e6), durationMs: q(900, 1800, 3200) },
+          peakMemoryBytes: q(35e6, 55e6, 80e6), ioBytes: q(1e5, 9e5, 3e6), durationMs: q(900, 1800, 3200), evidence: null },
       ],
       profileObservations: 41,
     },

@@ -70,6 +70,7 @@ describe('validateEvent', () => {
       'components[1].durationMs.p50 is NaN',
     ]);
     expect(validateEvent('PredictedDemand', { ...p, components: [good, { ...good, weight: Number.POSITIVE_INFINITY }] }, ctx)).toEqual(['components[1].weight is infinite']);
+    expect(validateEvent('PredictedDemand', { ...p, components: [{ ...good, evidence: -1 }, { ...good, evidence: null }] }, ctx)).toEqual(['components[0].evidence is -1, below 0']);
   });
 
   it('checks ranges: priority 0-9, utilisation fractions', () => {

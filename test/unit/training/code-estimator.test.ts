@@ -3,13 +3,16 @@ import { createAnalyzer } from '../../../models/code/analyzer';
 import { artifactPath, type Estimator, type EstimatorArtifact } from '../../../models/code/estimator';
 import { seededRandom } from '../../../models/seeded-random';
 import { wrapEstimatorArtifact } from '../../../models/training/artifact';
+import { DEFAULT_CODE_EVIDENCE_STRENGTH, mixEstimates } from '../../../models/demand/evidence-strength';
+import { heldOutMetrics } from '../../../models/training/compare';
+import { measured } from '../../../models/training/dataset';
 import { trainCodeCandidate, type CodeTrainingOptions, type CurrentVersion, type TrainingWindow } from '../../../models/training/code-estimator';
 import type { TrainingRow } from '../../../models/training/dataset';
 import { loadTrainedEstimator } from '../../../models/training/load';
 import { initTfBackend } from '../../../models/tf/backend';
 import { flatEstimate, T0, windowRows } from './rows';
 
-const options: CodeTrainingOptions = { seed: 11, heldOutShare: 0.25, epochs: 60, minRows: 40, minComparedRows: 10, minImprovement: 0, backend: 'test' };
+const options: CodeTrainingOptions = { seed: 11, heldOutShare: 0.25, epochs: 60, minRows: 40, minProfiledRows: 20, minComparedRows: 10, minImprovement: 0, backend: 'test' };
 const shippedArtifact = wrapEstimatorArtifact(JSON.parse(readFileSync(artifactPath, 'utf8')) as EstimatorArtifact, 'analyzer');
 const events = (rows: readonly TrainingRow[]): TrainingWindow => ({ inputs: 'code-features-event', rows });
 
@@ -61,6 +64,32 @@ describe('retraining the code estimator on a window', () => {
     } finally {
       estimator.dispose();
     }
+  });
+
+  it('fits the candidate\'s k on the held-out requests predicted with a profile, ships it, and scores both versions mixed as the predictor would', async () => {
+    const o = { ...options, minProfiledRows: 8, backend };
+    // Every request was predicted with a profile of 30 executions saying 200 ms for every job, whatever its code: useless here.
+    const useless = windowRows(80).map((r) => ({ ...r, recorded: flatEstimate(20), profile: { estimate: flatEstimate(200), evidence: 30 } }));
+    const ignoring = await trainCodeCandidate(events(useless), shipped, o);
+    if (ignoring.status !== 'trained') throw new Error(ignoring.reason);
+    expect(ignoring.mixing.rows).toBe(20);
+    expect(ignoring.mixing.codeEvidenceStrength).toBeGreaterThanOrEqual(100);
+    expect(ignoring.artifact.mixing).toEqual({ codeEvidenceStrength: ignoring.mixing.codeEvidenceStrength });
+    // The current version is judged as it predicted: its estimate mixed with the profile under its k, the default 5.
+    const heldOut = useless.slice(60);
+    const asPredicted = heldOutMetrics(heldOut.map((r) => mixEstimates(r.recorded, r.profile.estimate, 30, DEFAULT_CODE_EVIDENCE_STRENGTH)), heldOut.map(measured));
+    expect(ignoring.current!.pinball_log_mean).toBeCloseTo(asPredicted.pinball_log_mean, 12);
+    expect(ignoring.codeOnly.current).toBeCloseTo(heldOutMetrics(heldOut.map((r) => r.recorded), heldOut.map(measured)).pinball_log_mean, 12);
+
+    // A profile that knew each job's usage: the candidate learns to lean on it.
+    const knowing = windowRows(80).map((r) => ({
+      ...r, recorded: flatEstimate(20),
+      profile: { estimate: { cpu_ms: exact(r.cpuMs), peak_memory_mb: exact(r.peakMemoryBytes / 2 ** 20), duration_ms: exact(r.durationMs) }, evidence: 30 },
+    }));
+    const leaning = await trainCodeCandidate(events(knowing), { ...shipped, codeEvidenceStrength: 50 }, o);
+    if (leaning.status !== 'trained') throw new Error(leaning.reason);
+    expect(leaning.mixing.codeEvidenceStrength).toBeLessThanOrEqual(1);
+    expect(leaning.mixing.loss!.chosen).toBeLessThan(leaning.mixing.loss!.prior);
   });
 
   it('does not promote a candidate worse than the current version', async () => {

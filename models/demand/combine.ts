@@ -37,6 +37,7 @@ export function combineDemand(estimates: readonly { estimate: ComponentEstimate;
       peakMemoryBytes: estimate.peakMemoryBytes ?? zero,
       ioBytes: estimate.ioBytes ?? zero,
       durationMs: estimate.durationMs ?? zero,
+      evidence: estimate.evidence ?? null,
     });
   }
   return {

@@ -1,4 +1,4 @@
-import { combineDemand, type ComponentEstimate } from '../../../streams/processors/combine-demand';
+import { combineDemand, type ComponentEstimate } from '../../../models/demand/combine';
 
 const q = (p50: number, p90: number, p99: number) => ({ p50, p90, p99 });
 const code: ComponentEstimate = { source: 'CODE_ANALYSIS', model: { name: 'code', version: '1' }, cpuMs: q(10, 20, 40), peakMemoryBytes: q(100, 200, 400), durationMs: q(12, 24, 48) };
