@@ -1,6 +1,6 @@
 import type { DemandComponent, Quantiles } from '../../schemas/types.generated';
 
-type Resource = 'cpuMs' | 'peakMemoryBytes' | 'ioBytes' | 'durationMs';
+export type Resource = 'cpuMs' | 'peakMemoryBytes' | 'ioBytes' | 'durationMs';
 
 /** A component's estimate of each resource; a resource it knows nothing about is absent. */
 export type ComponentEstimate = Omit<DemandComponent, Resource | 'weight'> & Partial<Record<Resource, Quantiles>>;
@@ -16,12 +16,22 @@ export interface CombinedDemand {
 const zero: Quantiles = { p50: 0, p90: 0, p99: 0 };
 
 /**
+ * A component's part in the mixture: `weight` overall (what its DemandComponent records), and,
+ * where a resource weighs it differently, that resource's weight in `byResource`.
+ */
+export interface WeightedEstimate {
+  estimate: ComponentEstimate;
+  weight: number;
+  byResource?: Partial<Record<Resource, number>>;
+}
+
+/**
  * Mixes the estimates per quantile as a weighted mean of ln(1 + value): usage spans orders of
  * magnitude, so a profile saying 10 ms and code saying 1000 ms meet near 100 ms, not 505 ms.
  * A resource only some components estimate is mixed from those, their weights renormalised.
  * Quantiles come out ordered (each input is, and the mean is monotone in every input).
  */
-export function combineDemand(estimates: readonly { estimate: ComponentEstimate; weight: number }[]): CombinedDemand {
+export function combineDemand(estimates: readonly WeightedEstimate[]): CombinedDemand {
   let total = 0;
   for (const e of estimates) total += e.weight;
   if (estimates.length === 0 || !(total > 0)) throw new RangeError('combining demand needs at least one component with positive weight');
@@ -50,12 +60,14 @@ export function combineDemand(estimates: readonly { estimate: ComponentEstimate;
 }
 
 /** One resource mixed over the components that estimate it, their weights renormalised. */
-function mix(estimates: readonly { estimate: ComponentEstimate; weight: number }[], r: Resource): Quantiles {
+function mix(estimates: readonly WeightedEstimate[], r: Resource): Quantiles {
   let w = 0;
   let p50 = 0;
   let p90 = 0;
   let p99 = 0;
-  for (const { estimate, weight } of estimates) {
+  for (const e of estimates) {
+    const { estimate } = e;
+    const weight = e.byResource?.[r] ?? e.weight;
     const q = estimate[r];
     if (q === undefined || !(weight > 0)) continue;
     w += weight;

@@ -1,13 +1,17 @@
-import type { Estimate, Target } from '../code/samples';
+import { targets, type Estimate, type Target } from '../code/samples';
 import { heldOutMetrics } from '../training/compare';
-import { combineDemand, type ComponentEstimate } from './combine';
+import { combineDemand, type ComponentEstimate, type WeightedEstimate } from './combine';
 
 /**
- * How many of a user's (decayed) executions the code estimate is worth: a profile resting on n
- * executions gets n / (n + k) of the weight, the code estimate k / (n + k). 5 is the prior, used
- * until the trainer has fitted k on history (a version's artifact then carries its own).
+ * How many of a user's (decayed) executions the code estimate is worth, per resource: a profile
+ * resting on n executions gets n / (n + k) of the weight, the code estimate k / (n + k). A code
+ * estimate can read one resource well and another badly (a loop's CPU time from its trips, but
+ * not the runtime's memory around a buffer), so each resource has its own k. 5 is the prior, used
+ * until the trainer has fitted them on history (a version's artifact then carries its own).
  */
-export const DEFAULT_CODE_EVIDENCE_STRENGTH = 5;
+export type EvidenceStrengths = Record<Target, number>;
+
+export const DEFAULT_CODE_EVIDENCE_STRENGTHS: EvidenceStrengths = { cpu_ms: 5, peak_memory_mb: 5, duration_ms: 5 };
 
 /**
  * The values of k a fit chooses from, three per decade. At 10,000 a profile of 50 executions
@@ -23,9 +27,16 @@ export function mixingWeights(evidence: number, codeEvidenceStrength: number): {
   return { code: codeEvidenceStrength / (n + codeEvidenceStrength), profile: n / (n + codeEvidenceStrength) };
 }
 
-export function assertEvidenceStrength(k: number, what: string): number {
-  if (!(Number.isFinite(k) && k > 0)) throw new RangeError(`${what}: the code evidence strength must be a positive number, got ${k}`);
-  return k;
+/** Refuses anything but positive numbers for every resource (an artifact's mixing is read from storage). */
+export function assertEvidenceStrengths(k: unknown, what: string): EvidenceStrengths {
+  const record = (typeof k === 'object' && k !== null ? k : {}) as Record<string, unknown>;
+  for (const t of targets) {
+    const value = record[t];
+    if (!(typeof value === 'number' && Number.isFinite(value) && value > 0)) {
+      throw new RangeError(`${what}: the code evidence strength of ${t} must be a positive number, got ${String(value)}`);
+    }
+  }
+  return { cpu_ms: record.cpu_ms as number, peak_memory_mb: record.peak_memory_mb as number, duration_ms: record.duration_ms as number };
 }
 
 const MIB = 1024 * 1024;
@@ -42,15 +53,29 @@ export function codeComponentOf(estimate: Estimate, version: string, modelName: 
 }
 
 /**
+ * The code component's and the profile's weights for a profile resting on `evidence`
+ * executions: overall the CPU time's (what the components record), and per resource.
+ */
+export function mixtureWeights(evidence: number, k: EvidenceStrengths): { code: Omit<WeightedEstimate, 'estimate'>; profile: Omit<WeightedEstimate, 'estimate'> } {
+  const cpu = mixingWeights(evidence, k.cpu_ms);
+  const memory = mixingWeights(evidence, k.peak_memory_mb);
+  const duration = mixingWeights(evidence, k.duration_ms);
+  return {
+    code: { weight: cpu.code, byResource: { peakMemoryBytes: memory.code, durationMs: duration.code } },
+    profile: { weight: cpu.profile, byResource: { peakMemoryBytes: memory.profile, durationMs: duration.profile } },
+  };
+}
+
+/**
  * What the predictor predicts from a code estimate and a profile resting on `evidence`
  * executions under k, in the estimator's units: the mixture is taken in the predictor's own
  * units (combineDemand over bytes), so a fit scores exactly what a version would have predicted.
  */
-export function mixEstimates(code: Estimate, profile: Estimate, evidence: number, k: number): Estimate {
-  const w = mixingWeights(evidence, k);
+export function mixEstimates(code: Estimate, profile: Estimate, evidence: number, k: EvidenceStrengths): Estimate {
+  const w = mixtureWeights(evidence, k);
   const mixed = combineDemand([
-    { estimate: codeComponentOf(code, '', ''), weight: w.code },
-    { estimate: { ...codeComponentOf(profile, '', ''), source: 'USER_PROFILE' }, weight: w.profile },
+    { estimate: codeComponentOf(code, '', ''), ...w.code },
+    { estimate: { ...codeComponentOf(profile, '', ''), source: 'USER_PROFILE' }, ...w.profile },
   ]);
   const mib = mixed.peakMemoryBytes;
   return { cpu_ms: mixed.cpuMs, peak_memory_mb: { p50: mib.p50 / MIB, p90: mib.p90 / MIB, p99: mib.p99 / MIB }, duration_ms: mixed.durationMs };
@@ -66,53 +91,65 @@ export interface ProfiledRequest {
 }
 
 export interface EvidenceStrengthOptions {
-  /** The k in use: kept when the rows are too few or no other value scores better on them. */
-  prior: number;
+  /** The ks in use: a resource's is kept when the rows are too few or no other value scores better on them. */
+  prior: EvidenceStrengths;
   /** Fewest profiled requests to fit on. */
   minRows: number;
   grid?: readonly number[];
 }
 
 export interface EvidenceStrengthFit {
-  codeEvidenceStrength: number;
+  codeEvidenceStrength: EvidenceStrengths;
   /** Profiled requests it was fitted on. */
   rows: number;
-  /** Mean pinball loss of ln(1 + usage) of the mixed predictions, at the chosen k and at the prior (absent when too few rows). */
+  /** Mean pinball loss of ln(1 + usage) of the mixed predictions, at the chosen ks and at the prior (absent when too few rows). */
   loss?: { chosen: number; prior: number };
   reason: string;
 }
 
+const pinballOf: Record<Target, 'pinball_log_cpu_ms' | 'pinball_log_peak_memory_mb' | 'pinball_log_duration_ms'> = {
+  cpu_ms: 'pinball_log_cpu_ms', peak_memory_mb: 'pinball_log_peak_memory_mb', duration_ms: 'pinball_log_duration_ms',
+};
+
 /**
- * Chooses k from the grid by the pinball loss of the mixed predictions on profiled requests (the
- * loss that promotes code-estimator versions): how far a user's history should outweigh the
- * code estimate is learnt from how good each has been, not fixed. The prior wins ties.
+ * Chooses each resource's k from the grid by the pinball loss of the mixed predictions on
+ * profiled requests (the loss that promotes code-estimator versions): how far a user's history
+ * should outweigh the code estimate is learnt from how good each has been, not fixed. A
+ * resource's loss depends on its own k only, so each is chosen on its own. The prior wins ties.
  */
 export function fitEvidenceStrength(rows: readonly ProfiledRequest[], o: EvidenceStrengthOptions): EvidenceStrengthFit {
-  assertEvidenceStrength(o.prior, 'prior');
+  const prior = assertEvidenceStrengths(o.prior, 'prior');
   if (rows.length < o.minRows) {
-    return { codeEvidenceStrength: o.prior, rows: rows.length, reason: `${rows.length} requests predicted with a profile, fewer than ${o.minRows}: the prior ${o.prior} is kept` };
+    return { codeEvidenceStrength: prior, rows: rows.length, reason: `${rows.length} requests predicted with a profile, fewer than ${o.minRows}: the prior is kept` };
   }
   const actual = rows.map((r) => r.actual);
-  const lossAt = (k: number) => heldOutMetrics(rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, k)), actual).pinball_log_mean;
-  const prior = lossAt(o.prior);
-  let best = { k: o.prior, loss: prior };
+  const lossesAt = (k: EvidenceStrengths) => heldOutMetrics(rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, k)), actual);
+  const atPrior = lossesAt(prior);
+  const best = Object.fromEntries(targets.map((t) => [t, { k: prior[t], loss: atPrior[pinballOf[t]] }])) as Record<Target, { k: number; loss: number }>;
   for (const k of o.grid ?? EVIDENCE_STRENGTH_GRID) {
-    const loss = lossAt(k);
-    // Mixing equal estimates under another k differs only by rounding: that is no reason to move.
-    if (loss < best.loss - 1e-9 * Math.max(1, best.loss)) best = { k, loss };
+    const losses = lossesAt({ cpu_ms: k, peak_memory_mb: k, duration_ms: k });
+    for (const t of targets) {
+      // Mixing equal estimates under another k differs only by rounding: that is no reason to move.
+      if (losses[pinballOf[t]] < best[t].loss - 1e-9 * Math.max(1, best[t].loss)) best[t] = { k, loss: losses[pinballOf[t]] };
+    }
   }
+  const chosen = { cpu_ms: best.cpu_ms.k, peak_memory_mb: best.peak_memory_mb.k, duration_ms: best.duration_ms.k };
+  const loss = { chosen: targets.reduce((sum, t) => sum + best[t].loss, 0) / targets.length, prior: atPrior.pinball_log_mean };
+  const moved = targets.filter((t) => chosen[t] !== prior[t]);
   return {
-    codeEvidenceStrength: best.k,
+    codeEvidenceStrength: chosen,
     rows: rows.length,
-    loss: { chosen: best.loss, prior },
-    reason: best.k === o.prior ? `no k scores better than the prior ${o.prior}` : `k ${best.k}: pinball ${best.loss.toFixed(4)} vs ${prior.toFixed(4)} at the prior ${o.prior}`,
+    loss,
+    reason: moved.length === 0
+      ? 'no k scores better than the prior'
+      : `${moved.map((t) => `${t} ${prior[t]} -> ${chosen[t]}`).join(', ')}: pinball ${loss.chosen.toFixed(4)} vs ${loss.prior.toFixed(4)} at the prior`,
   };
 }
 
 /**
- * Each request mixed under the k fitted on the other half of the requests (alternate rows), so
- * a version is scored on predictions its own fit never saw; the k a version ships with is fitted
- * on all of them.
+ * Each request mixed under the ks fitted on the other half of the requests (alternate rows), so
+ * a version is scored on predictions its own fit never saw; the ks a version ships with are
+ * fitted on all of them.
  */
 export function crossFittedMixes(rows: readonly ProfiledRequest[], o: EvidenceStrengthOptions): Estimate[] {
   const folds = [rows.filter((_, i) => i % 2 === 0), rows.filter((_, i) => i % 2 === 1)];

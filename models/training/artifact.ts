@@ -1,5 +1,5 @@
 import type { EstimatorArtifact } from '../code/estimator';
-import { assertEvidenceStrength } from '../demand/evidence-strength';
+import { assertEvidenceStrengths, type EvidenceStrengths } from '../demand/evidence-strength';
 
 /** The name the code estimator goes by on prm.model-updates, in prm.model_versions and in predictions. */
 export const CODE_MODEL_NAME = 'code-estimator';
@@ -23,9 +23,9 @@ export interface TrainedEstimatorArtifact {
   mixing?: EstimatorMixing;
 }
 
-/** How many of a user's decayed executions this version's estimate is worth (models/demand/evidence-strength). */
+/** How many of a user's decayed executions this version's estimate of each resource is worth (models/demand/evidence-strength). */
 export interface EstimatorMixing {
-  codeEvidenceStrength: number;
+  codeEvidenceStrength: EvidenceStrengths;
 }
 
 export function wrapEstimatorArtifact(estimator: EstimatorArtifact, inputs: EstimatorInputs, mixing?: EstimatorMixing): TrainedEstimatorArtifact {
@@ -44,8 +44,8 @@ export function parseArtifact(body: unknown): TrainedEstimatorArtifact {
   const estimator = value.estimator;
   if (!isRecord(estimator) || estimator.format !== 'prm-code-estimator/1') throw new TypeError('artifact holds no prm-code-estimator/1 estimator');
   if (value.mixing !== undefined) {
-    if (!isRecord(value.mixing) || typeof value.mixing.codeEvidenceStrength !== 'number') throw new TypeError('artifact mixing holds no codeEvidenceStrength');
-    assertEvidenceStrength(value.mixing.codeEvidenceStrength, 'artifact mixing');
+    if (!isRecord(value.mixing)) throw new TypeError('artifact mixing is not an object');
+    assertEvidenceStrengths(value.mixing.codeEvidenceStrength, 'artifact mixing');
   }
   return value as unknown as TrainedEstimatorArtifact;
 }

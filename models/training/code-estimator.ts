@@ -1,7 +1,7 @@
 import { trainEstimator, type Estimator } from '../code/estimator';
 import type { Estimate, Target } from '../code/samples';
 import {
-  DEFAULT_CODE_EVIDENCE_STRENGTH, crossFittedMixes, fitEvidenceStrength, mixEstimates, type EvidenceStrengthFit, type ProfiledRequest,
+  DEFAULT_CODE_EVIDENCE_STRENGTHS, crossFittedMixes, fitEvidenceStrength, mixEstimates, type EvidenceStrengthFit, type EvidenceStrengths, type ProfiledRequest,
 } from '../demand/evidence-strength';
 import { wrapEstimatorArtifact, type EstimatorInputs, type TrainedEstimatorArtifact } from './artifact';
 import { decidePromotion, heldOutMetrics, type Decision, type HeldOutMetrics, type PromotionRule } from './compare';
@@ -31,8 +31,8 @@ export interface CurrentVersion {
   version: string;
   inputs: EstimatorInputs;
   estimator: Estimator;
-  /** Its weight against user profiles (its artifact's mixing); default DEFAULT_CODE_EVIDENCE_STRENGTH. */
-  codeEvidenceStrength?: number;
+  /** Its weight against user profiles per resource (its artifact's mixing); default DEFAULT_CODE_EVIDENCE_STRENGTHS. */
+  codeEvidenceStrength?: EvidenceStrengths;
 }
 
 /**
@@ -53,9 +53,9 @@ export type CodeTrainingOutcome =
       heldOutRows: number;
       /** The candidate's predictions as the predictor would make them (mixed with the profiles they had) on the held-out rows. */
       candidate: HeldOutMetrics;
-      /** The current version on the same rows, mixed under its own k (absent when it could be scored on none). */
+      /** The current version on the same rows, mixed under its own ks (absent when it could be scored on none). */
       current: HeldOutMetrics | undefined;
-      /** The candidate's k, fitted on the held-out rows that had a profile (the artifact's mixing). */
+      /** The candidate's ks, fitted on the held-out rows that had a profile (the artifact's mixing). */
       mixing: EvidenceStrengthFit;
       /** `pinball_log_mean` of the code estimates alone on the same rows: what each estimator knows before mixing. */
       codeOnly: { candidate: number; current?: number };
@@ -71,10 +71,10 @@ export type CodeTrainingOutcome =
  * the predictions it actually made for those requests then.
  *
  * Both are scored as the predictor uses them: on a request that was predicted with a user
- * profile, the estimate is mixed with that profile. The candidate's k (how many decayed
- * executions its estimate is worth) is fitted on those requests and shipped in its artifact;
- * it is scored cross-fitted (each half under the k fitted on the other), the current version
- * under the k it runs with.
+ * profile, the estimate is mixed with that profile. The candidate's ks (how many decayed
+ * executions its estimate of each resource is worth) are fitted on those requests and shipped
+ * in its artifact; it is scored cross-fitted (each half under the ks fitted on the other), the
+ * current version under the ks it runs with.
  */
 export async function trainCodeCandidate(window: TrainingWindow, current: CurrentVersion, o: CodeTrainingOptions): Promise<CodeTrainingOutcome> {
   const usable = usableRows(window.rows);
@@ -91,7 +91,7 @@ export async function trainCodeCandidate(window: TrainingWindow, current: Curren
   try {
     const candidatePredictions = candidateEstimator.estimate(compared.map((r) => r.features));
     const actual = compared.map(measured);
-    const currentK = current.codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTH;
+    const currentK = current.codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTHS;
     const mixingOptions = { prior: currentK, minRows: o.minProfiledRows };
     const profiled = profiledRequests(compared, candidatePredictions, actual);
     const mixing = fitEvidenceStrength(profiled.map((p) => p.request), mixingOptions);
@@ -124,7 +124,7 @@ function profiledRequests(rows: readonly TrainingRow[], code: readonly Estimate[
   return profiled;
 }
 
-function mixedAsPredicted(code: Estimate, row: TrainingRow, k: number): Estimate {
+function mixedAsPredicted(code: Estimate, row: TrainingRow, k: EvidenceStrengths): Estimate {
   return row.profile ? mixEstimates(code, row.profile.estimate, row.profile.evidence, k) : code;
 }
 

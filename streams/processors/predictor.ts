@@ -7,15 +7,15 @@ import { CODE_MODEL_NAME } from '../../models/training/artifact';
 import { codeFeaturesEvent } from '../../models/training/code-features-event';
 import type { ExecutionRequest, PredictedDemand, UserProfile } from '../../schemas/types.generated';
 import { defineProcessor, keyValueStore } from '../runtime/topology';
-import { combineDemand } from '../../models/demand/combine';
-import { DEFAULT_CODE_EVIDENCE_STRENGTH, codeComponentOf, mixingWeights } from '../../models/demand/evidence-strength';
+import { combineDemand, type WeightedEstimate } from '../../models/demand/combine';
+import { DEFAULT_CODE_EVIDENCE_STRENGTHS, codeComponentOf, mixtureWeights, type EvidenceStrengths } from '../../models/demand/evidence-strength';
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 
-/** A code-estimator version as the predictor uses it; `codeEvidenceStrength` defaults to DEFAULT_CODE_EVIDENCE_STRENGTH. */
+/** A code-estimator version as the predictor uses it; `codeEvidenceStrength` defaults to DEFAULT_CODE_EVIDENCE_STRENGTHS. */
 export interface EstimatorInUse {
   estimator: Estimator;
   version: string;
-  codeEvidenceStrength?: number;
+  codeEvidenceStrength?: EvidenceStrengths;
 }
 
 export interface PredictorOptions {
@@ -29,8 +29,8 @@ export interface PredictorOptions {
    * The estimator to use for the next request, when versions are swapped while running (a
    * streams/trainer EstimatorRegistry's `current`). Read per request; `estimator` and
    * `estimatorVersion` are then unused. A version's `codeEvidenceStrength` (fitted by the trainer,
-   * in its artifact) is how many of a user's decayed executions its estimate is worth; without
-   * one, DEFAULT_CODE_EVIDENCE_STRENGTH.
+   * in its artifact) is how many of a user's decayed executions its estimate of each resource is
+   * worth; without one, DEFAULT_CODE_EVIDENCE_STRENGTHS.
    */
   currentEstimator?: () => EstimatorInUse;
 }
@@ -88,9 +88,9 @@ export function predictorProcessor(o: PredictorOptions) {
   });
 
   /** The estimate of a features object under the current estimator version (see `estimates`). */
-  function estimateOf(features: AnalyzedFeatures): { estimate: Estimate; version: string; k: number } {
+  function estimateOf(features: AnalyzedFeatures): { estimate: Estimate; version: string; k: EvidenceStrengths } {
     const { estimator, version, codeEvidenceStrength } = currentEstimator();
-    const k = codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTH;
+    const k = codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTHS;
     const known = estimates.get(features);
     if (known?.version === version) return { estimate: known.estimate, version, k };
     const [estimate] = estimator.estimate([features]);
@@ -102,8 +102,8 @@ export function predictorProcessor(o: PredictorOptions) {
   function predict(request: ExecutionRequest, features: AnalyzedFeatures, profile: UserProfile | undefined): PredictedDemand {
     const { estimate, version, k } = estimateOf(features);
     const evidence = profile ? profile.cpuMs.weight : 0;
-    const weights = mixingWeights(evidence, k);
-    const parts = [{ estimate: codeComponentOf(estimate, version, CODE_MODEL_NAME), weight: weights.code }];
+    const weights = mixtureWeights(evidence, k);
+    const parts: WeightedEstimate[] = [{ estimate: codeComponentOf(estimate, version, CODE_MODEL_NAME), ...weights.code }];
     if (profile && evidence > 0) {
       parts.push({
         estimate: {
@@ -115,7 +115,7 @@ export function predictorProcessor(o: PredictorOptions) {
           durationMs: quantiles(profile.durationMs),
           evidence,
         },
-        weight: weights.profile,
+        ...weights.profile,
       });
     }
     const combined = combineDemand(parts);

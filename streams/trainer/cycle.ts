@@ -1,4 +1,4 @@
-import { DEFAULT_CODE_EVIDENCE_STRENGTH } from '../../models/demand/evidence-strength';
+import { DEFAULT_CODE_EVIDENCE_STRENGTHS, type EvidenceStrengths } from '../../models/demand/evidence-strength';
 import { CODE_MODEL_NAME, serializeArtifact, versionName, type TrainedEstimatorArtifact } from '../../models/training/artifact';
 import { defaultCodeTrainingOptions, trainCodeCandidate, type CodeTrainingOptions, type TrainingWindow } from '../../models/training/code-estimator';
 import { usableRows } from '../../models/training/dataset';
@@ -84,8 +84,9 @@ export interface TrainingCycleResult {
  *    analyser's features recorded by the feature recorder when the window has enough of them,
  *    else the event view from prm.code-features), and validated against the current version
  *    (latest promoted, else shipped) on the same held-out rows, both mixed with the user
- *    profiles those requests were predicted with: the candidate under the k it fits there (how
- *    many of a user's executions its estimate is worth), the current version under its own;
+ *    profiles those requests were predicted with: the candidate under the ks it fits there (how
+ *    many of a user's executions its estimate of each resource is worth), the current version
+ *    under its own;
  * 3. the candidate's artifact stored (prm.model_artifacts);
  * 4. ModelUpdated published only when the candidate is better, for processors to swap it in;
  * 5. its version recorded with its validation (prm.model_versions), promoted or not;
@@ -123,7 +124,7 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
   log(`trainer: ${CODE_MODEL_NAME}: ${training.rows.length} requests with features (${training.inputs}) and telemetry in the window; current version ${current.version}`);
 
   const estimator = await loadTrainedEstimator(current.artifact);
-  const currentK = current.artifact.mixing?.codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTH;
+  const currentK = current.artifact.mixing?.codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTHS;
   let outcome;
   try {
     outcome = await trainCodeCandidate(training, { version: current.version, inputs: current.artifact.inputs, estimator, codeEvidenceStrength: currentK }, { ...o, backend: deps.backend });
@@ -145,17 +146,18 @@ async function codeEstimatorCycle(deps: TrainerDeps, o: TrainerOptions, window: 
     windowStart: window.from,
     windowEnd: window.to,
     trainingRows: outcome.trainingRows,
-    validationMetrics: { ...metricMap(outcome.candidate), code_evidence_strength: outcome.mixing.codeEvidenceStrength, code_only_pinball_log_mean: outcome.codeOnly.candidate },
+    validationMetrics: { ...metricMap(outcome.candidate), ...strengthMetrics(outcome.mixing.codeEvidenceStrength), code_only_pinball_log_mean: outcome.codeOnly.candidate },
     // The bar a candidate must clear is the version in use, on the same rows.
     baselineMetrics: outcome.current && outcome.codeOnly.current !== undefined
-      ? { ...metricMap(outcome.current), code_evidence_strength: currentK, code_only_pinball_log_mean: outcome.codeOnly.current }
+      ? { ...metricMap(outcome.current), ...strengthMetrics(currentK), code_only_pinball_log_mean: outcome.codeOnly.current }
       : {},
     promoted: outcome.decision.promoted,
     artifactUri,
   };
   await announce(deps, update);
   const codeOnly = `code estimates alone: pinball_log_mean ${outcome.codeOnly.candidate.toFixed(4)}${outcome.codeOnly.current !== undefined ? ` vs current ${outcome.codeOnly.current.toFixed(4)}` : ''}`;
-  log(`trainer: ${CODE_MODEL_NAME}: ${version} mixed with user profiles at k ${outcome.mixing.codeEvidenceStrength} (${outcome.mixing.reason}); ${codeOnly}`);
+  const k = outcome.mixing.codeEvidenceStrength;
+  log(`trainer: ${CODE_MODEL_NAME}: ${version} mixed with user profiles at k cpu ${k.cpu_ms}, memory ${k.peak_memory_mb}, duration ${k.duration_ms} (${outcome.mixing.reason}); ${codeOnly}`);
   log(`trainer: ${CODE_MODEL_NAME}: ${version} ${update.promoted ? 'promoted' : 'not promoted'} (${outcome.decision.reason})`);
   return {
     model: CODE_MODEL_NAME,
@@ -242,4 +244,9 @@ async function announce(deps: TrainerDeps, update: ModelUpdated): Promise<void> 
 
 function metricMap(m: HeldOutMetrics): Record<string, number> {
   return { ...m };
+}
+
+/** A version's ks as model-version metrics (code_evidence_strength_cpu_ms, ...). */
+function strengthMetrics(k: EvidenceStrengths): Record<string, number> {
+  return { code_evidence_strength_cpu_ms: k.cpu_ms, code_evidence_strength_peak_memory_mb: k.peak_memory_mb, code_evidence_strength_duration_ms: k.duration_ms };
 }

@@ -1,11 +1,12 @@
 import type { Estimator } from '../../models/code/estimator';
+import type { EvidenceStrengths } from '../../models/demand/evidence-strength';
 
 /** The code-estimator version a processor uses right now. */
 export interface ActiveEstimator {
   estimator: Estimator;
   version: string;
-  /** The version's fitted weight against user profiles (its artifact's mixing), when it has one. */
-  codeEvidenceStrength?: number;
+  /** The version's fitted weights against user profiles per resource (its artifact's mixing), when it has them. */
+  codeEvidenceStrength?: EvidenceStrengths;
 }
 
 /**

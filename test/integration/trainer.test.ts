@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
 import { createAnalyzer } from '../../models/code/analyzer';
-import { DEFAULT_CODE_EVIDENCE_STRENGTH } from '../../models/demand/evidence-strength';
+import { DEFAULT_CODE_EVIDENCE_STRENGTHS } from '../../models/demand/evidence-strength';
 import { CODE_MODEL_NAME } from '../../models/training/artifact';
 import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
@@ -204,8 +204,8 @@ describe.each([
     const update = code!.update!;
     expect(update.artifactUri).toBe(`db://prm.model_artifacts/${CODE_MODEL_NAME}/${update.version}`);
     // The profiles the shipped version was mixed with said the same for every job: the candidate learnt to lean on its own estimate.
-    expect(update.validationMetrics.code_evidence_strength).toBeGreaterThanOrEqual(100);
-    expect(update.baselineMetrics.code_evidence_strength).toBe(DEFAULT_CODE_EVIDENCE_STRENGTH);
+    expect(update.validationMetrics.code_evidence_strength_cpu_ms).toBeGreaterThanOrEqual(100);
+    expect(update.baselineMetrics.code_evidence_strength_cpu_ms).toBe(DEFAULT_CODE_EVIDENCE_STRENGTHS.cpu_ms);
 
     // Recorded with its validation, and announced once on the compacted topic.
     const version = await db.query<{ promoted: boolean; training_rows: string; validation_metrics: Record<string, number> }>(
@@ -217,7 +217,11 @@ describe.each([
 
     // Loadable by any instance from the database alone.
     const artifact = await getArtifact(db, update.artifactUri);
-    expect(artifact.mixing).toEqual({ codeEvidenceStrength: update.validationMetrics.code_evidence_strength });
+    expect(artifact.mixing!.codeEvidenceStrength).toEqual({
+      cpu_ms: update.validationMetrics.code_evidence_strength_cpu_ms,
+      peak_memory_mb: update.validationMetrics.code_evidence_strength_peak_memory_mb,
+      duration_ms: update.validationMetrics.code_evidence_strength_duration_ms,
+    });
     const loaded = await loadTrainedEstimator(artifact);
     expect(loaded.name).toBe(update.algorithm);
     loaded.dispose();
@@ -240,7 +244,7 @@ describe.each([
       await within('model follower catching up', 30_000, follower.caughtUp());
       expect(follower.applied()).toEqual([update.version]);
       expect(estimators.current().version).toBe(update.version);
-      expect(estimators.current().codeEvidenceStrength).toBe(artifact.mixing!.codeEvidenceStrength);
+      expect(estimators.current().codeEvidenceStrength).toEqual(artifact.mixing!.codeEvidenceStrength);
       predictor.pipeInput('requests', { key: 'ann', value: request('after-swap') });
       const [beforeSwap, afterSwap] = predictor.readOutput('predictions').map((o) => o.value!);
       expect(beforeSwap!.components[0]!.model).toEqual({ name: CODE_MODEL_NAME, version: shipped.version });

@@ -42,7 +42,7 @@ describe('predictor with swappable code models', () => {
     expect(estimators.history()).toEqual(['v1', 'v2']);
   });
 
-  it('weighs the profile against the code estimate by the k of the version in use: a swapped version\'s own from the next request on', () => {
+  it('weighs the profile against the code estimate by the ks of the version in use: a swapped version\'s own from the next request on', () => {
     const { clock, topics } = setup();
     const estimators = createEstimatorRegistry({ estimator: constant(10), version: 'v1' });
     const driver = new ProcessorTestDriver(
@@ -53,13 +53,21 @@ describe('predictor with swappable code models', () => {
     const n = profile.cpuMs.weight;
     driver.pipeInput('profiles', { key: 'ann', value: profile });
     driver.pipeInput('requests', { key: 'ann', value: request({ requestId: 'default-k', userId: 'ann' }) });
-    estimators.swap({ estimator: constant(10), version: 'v2', codeEvidenceStrength: 1_000 });
+    estimators.swap({ estimator: constant(10), version: 'v2', codeEvidenceStrength: { cpu_ms: 1_000, peak_memory_mb: 0.5, duration_ms: 1_000 } });
     driver.pipeInput('requests', { key: 'ann', value: request({ requestId: 'fitted-k', userId: 'ann' }) });
 
-    const weights = driver.readOutput('predictions').map((o) => Object.fromEntries(o.value!.components.map((c) => [c.source, c.weight])));
+    const [before, after] = driver.readOutput('predictions').map((o) => o.value!);
+    const weights = [before!, after!].map((p) => Object.fromEntries(p.components.map((c) => [c.source, c.weight])));
+    // A component records its CPU-time weight.
     expect(weights[0]!.USER_PROFILE).toBeCloseTo(n / (n + 5), 12);
     expect(weights[1]!.USER_PROFILE).toBeCloseTo(n / (n + 1_000), 12);
     expect(weights[1]!.CODE_ANALYSIS).toBeCloseTo(1_000 / (n + 1_000), 12);
+    // Memory leans on the profile under v2's memory k: its log-mean moves from the code's 10 MiB almost to the profile's median.
+    const code = after!.components.find((c) => c.source === 'CODE_ANALYSIS')!.peakMemoryBytes.p50;
+    const profiled = after!.components.find((c) => c.source === 'USER_PROFILE')!.peakMemoryBytes.p50;
+    const w = n / (n + 0.5);
+    expect(after!.peakMemoryBytes.p50).toBeCloseTo(Math.expm1((1 - w) * Math.log1p(code) + w * Math.log1p(profiled)), 0);
+    expect(after!.cpuMs.p50).toBeCloseTo(Math.expm1((1 - n / (n + 1_000)) * Math.log1p(10) + (n / (n + 1_000)) * Math.log1p(profile.cpuMs.p50)), 6);
   });
 
   it('emits one CodeFeatures per request, keyed by user, carrying the analysis the estimator saw', () => {

@@ -19,6 +19,11 @@ describe('model artifacts', () => {
     expect(() => parseArtifact(shipped)).toThrow(/not a prm-trained-code-estimator/);
     expect(() => parseArtifact({ ...artifact, inputs: 'pixels' })).toThrow(/unknown estimator inputs/);
     expect(() => parseArtifact({ ...artifact, estimator: {} })).toThrow(/no prm-code-estimator/);
+    // A fitted mixing travels with it; a k that is not a positive number for every resource is refused.
+    const mixed = wrapEstimatorArtifact(shipped, 'analyzer', { codeEvidenceStrength: { cpu_ms: 1_000, peak_memory_mb: 0.5, duration_ms: 20 } });
+    expect(parseArtifact(serializeArtifact(mixed))).toEqual(mixed);
+    expect(() => parseArtifact({ ...mixed, mixing: { codeEvidenceStrength: { cpu_ms: 1_000, peak_memory_mb: 0, duration_ms: 20 } } })).toThrow(/peak_memory_mb must be a positive number, got 0/);
+    expect(() => parseArtifact({ ...mixed, mixing: { codeEvidenceStrength: 5 } })).toThrow(/cpu_ms must be a positive number/);
   });
 
   it('names versions by training time and digest, and addresses them by URI', () => {

@@ -3,7 +3,7 @@ import { createAnalyzer } from '../../../models/code/analyzer';
 import { artifactPath, type Estimator, type EstimatorArtifact } from '../../../models/code/estimator';
 import { seededRandom } from '../../../models/seeded-random';
 import { wrapEstimatorArtifact } from '../../../models/training/artifact';
-import { DEFAULT_CODE_EVIDENCE_STRENGTH, mixEstimates } from '../../../models/demand/evidence-strength';
+import { DEFAULT_CODE_EVIDENCE_STRENGTHS, mixEstimates } from '../../../models/demand/evidence-strength';
 import { heldOutMetrics } from '../../../models/training/compare';
 import { measured } from '../../../models/training/dataset';
 import { trainCodeCandidate, type CodeTrainingOptions, type CurrentVersion, type TrainingWindow } from '../../../models/training/code-estimator';
@@ -66,18 +66,18 @@ describe('retraining the code estimator on a window', () => {
     }
   });
 
-  it('fits the candidate\'s k on the held-out requests predicted with a profile, ships it, and scores both versions mixed as the predictor would', async () => {
+  it('fits the candidate\'s ks on the held-out requests predicted with a profile, ships it, and scores both versions mixed as the predictor would', async () => {
     const o = { ...options, minProfiledRows: 8, backend };
     // Every request was predicted with a profile of 30 executions saying 200 ms for every job, whatever its code: useless here.
     const useless = windowRows(80).map((r) => ({ ...r, recorded: flatEstimate(20), profile: { estimate: flatEstimate(200), evidence: 30 } }));
     const ignoring = await trainCodeCandidate(events(useless), shipped, o);
     if (ignoring.status !== 'trained') throw new Error(ignoring.reason);
     expect(ignoring.mixing.rows).toBe(20);
-    expect(ignoring.mixing.codeEvidenceStrength).toBeGreaterThanOrEqual(100);
+    for (const k of Object.values(ignoring.mixing.codeEvidenceStrength)) expect(k).toBeGreaterThanOrEqual(100);
     expect(ignoring.artifact.mixing).toEqual({ codeEvidenceStrength: ignoring.mixing.codeEvidenceStrength });
     // The current version is judged as it predicted: its estimate mixed with the profile under its k, the default 5.
     const heldOut = useless.slice(60);
-    const asPredicted = heldOutMetrics(heldOut.map((r) => mixEstimates(r.recorded, r.profile.estimate, 30, DEFAULT_CODE_EVIDENCE_STRENGTH)), heldOut.map(measured));
+    const asPredicted = heldOutMetrics(heldOut.map((r) => mixEstimates(r.recorded, r.profile.estimate, 30, DEFAULT_CODE_EVIDENCE_STRENGTHS)), heldOut.map(measured));
     expect(ignoring.current!.pinball_log_mean).toBeCloseTo(asPredicted.pinball_log_mean, 12);
     expect(ignoring.codeOnly.current).toBeCloseTo(heldOutMetrics(heldOut.map((r) => r.recorded), heldOut.map(measured)).pinball_log_mean, 12);
 
@@ -86,9 +86,9 @@ describe('retraining the code estimator on a window', () => {
       ...r, recorded: flatEstimate(20),
       profile: { estimate: { cpu_ms: exact(r.cpuMs), peak_memory_mb: exact(r.peakMemoryBytes / 2 ** 20), duration_ms: exact(r.durationMs) }, evidence: 30 },
     }));
-    const leaning = await trainCodeCandidate(events(knowing), { ...shipped, codeEvidenceStrength: 50 }, o);
+    const leaning = await trainCodeCandidate(events(knowing), { ...shipped, codeEvidenceStrength: { cpu_ms: 50, peak_memory_mb: 50, duration_ms: 50 } }, o);
     if (leaning.status !== 'trained') throw new Error(leaning.reason);
-    expect(leaning.mixing.codeEvidenceStrength).toBeLessThanOrEqual(1);
+    for (const k of Object.values(leaning.mixing.codeEvidenceStrength)) expect(k).toBeLessThanOrEqual(1);
     expect(leaning.mixing.loss!.chosen).toBeLessThan(leaning.mixing.loss!.prior);
   });
 
