@@ -342,7 +342,8 @@ export const CLIENT_SCRIPT = String.raw`
       tooltip(name, r.model + ' ' + r.version);
       var bar = svg('rect', { x: m.left, y: cy - 10, width: Math.max(1, x(r.maeCpuMsP50) - m.left), height: 20, fill: colorOf(r.model), rx: 2 }, root);
       tooltip(bar, r.model + ' ' + r.version + ': MAE ' + fmt(r.maeCpuMsP50) + ' ms, bias ' + fmt(r.biasCpuMsP50) + ' ms, p90 coverage ' +
-        Math.round(r.coverageP90 * 100) + '%, ' + r.samples + ' samples, first seen ' + clock(r.firstSeen, true));
+        Math.round(r.coverageP90 * 100) + '%, memory within the reservation ' + Math.round(r.memoryFitsReservation * 100) + '%, ' + r.samples +
+        ' samples, first seen ' + clock(r.firstSeen, true));
       label(root, m.left + iw + 12, cy + 4, 'MAE ' + fmt(r.maeCpuMsP50) + ' ms · cover ' + Math.round(r.coverageP90 * 100) + '% · n=' + r.samples +
         ' · from ' + clock(r.firstSeen, true), { class: 'value' });
     });

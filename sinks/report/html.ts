@@ -159,11 +159,12 @@ function queueTable(data: ReportData): string {
 function errorTable(data: ReportData): string {
   if (data.predictionError.length === 0) return '';
   return tableHtml(
-    ['model', 'version', 'samples', 'MAE (p50)', 'bias (p50)', 'p90 coverage', 'mean actual', 'first seen'],
+    ['model', 'version', 'samples', 'MAE (p50)', 'bias (p50)', 'p90 coverage', 'mean actual', 'memory fits', 'first seen'],
     data.predictionError.map((e) => [
-      e.model, e.version, String(e.samples), `${fixed(e.maeCpuMsP50)} ms`, `${fixed(e.biasCpuMsP50)} ms`, percent(e.coverageP90), `${fixed(e.meanActualCpuMs)} ms`, clock(e.firstSeen),
+      e.model, e.version, String(e.samples), `${fixed(e.maeCpuMsP50)} ms`, `${fixed(e.biasCpuMsP50)} ms`, percent(e.coverageP90), `${fixed(e.meanActualCpuMs)} ms`,
+      percent(e.memoryFitsReservation), clock(e.firstSeen),
     ]),
-    [2, 3, 4, 5, 6],
+    [2, 3, 4, 5, 6, 7],
   );
 }
 

@@ -1,3 +1,4 @@
+import { MEMORY_MARGIN } from '../../streams/processors/scheduler';
 import type { Queryable } from '../database';
 import { SCHEMA } from '../tables';
 import type {
@@ -43,10 +44,10 @@ const OF_RUN = `LIKE $1 ESCAPE '\\'`;
 /** One prediction per request (the first: the one the scheduler acted on) and the last execution per request (after retries). */
 const PAIR_CTES = `
   pred AS (
-    SELECT DISTINCT ON (request_id) request_id, user_id, submitted_at, predicted_at, cpu_ms_p50, cpu_ms_p90, duration_ms_p50, model_versions, components
+    SELECT DISTINCT ON (request_id) request_id, user_id, submitted_at, predicted_at, cpu_ms_p50, cpu_ms_p90, peak_memory_bytes_p90, duration_ms_p50, model_versions, components
     FROM ${S}.demand_predictions WHERE request_id ${OF_RUN} ORDER BY request_id, predicted_at),
   tel AS (
-    SELECT DISTINCT ON (request_id) request_id, cpu_ms, EXTRACT(EPOCH FROM ended_at - started_at)::float8 * 1000 AS duration_ms
+    SELECT DISTINCT ON (request_id) request_id, cpu_ms, peak_memory_bytes, EXTRACT(EPOCH FROM ended_at - started_at)::float8 * 1000 AS duration_ms
     FROM ${S}.execution_telemetry WHERE request_id ${OF_RUN} ORDER BY request_id, ended_at DESC)`;
 
 export async function loadReportData(db: Queryable, scope: ReportScope): Promise<ReportData> {
@@ -374,28 +375,31 @@ interface ErrorRow {
   bias: number;
   coverage: number;
   mean_actual: number;
+  memory_fits: number;
 }
 
 async function loadPredictionError(db: Queryable, pattern: string): Promise<ModelVersionError[]> {
   const { rows } = await db.query<ErrorRow>(
     `WITH ${PAIR_CTES},
-      pairs AS (SELECT pred.*, tel.cpu_ms AS actual FROM pred JOIN tel USING (request_id)),
+      pairs AS (SELECT pred.*, tel.cpu_ms AS actual, tel.peak_memory_bytes::float8 AS memory FROM pred JOIN tel USING (request_id)),
       -- The combined prediction is labelled by its components' versions (model_versions), so a
       -- retrained component shows as a new combined version too.
       estimates AS (
         SELECT 'combined' AS model,
           COALESCE((SELECT string_agg(key || '@' || value, ' + ' ORDER BY key) FROM jsonb_each_text(pairs.model_versions)), '') AS version,
-          predicted_at, cpu_ms_p50 AS p50, cpu_ms_p90 AS p90, actual
+          predicted_at, cpu_ms_p50 AS p50, cpu_ms_p90 AS p90, actual, peak_memory_bytes_p90 AS memory_p90, memory
         FROM pairs
         UNION ALL
-        SELECT c->'model'->>'name', c->'model'->>'version', predicted_at, (c->'cpuMs'->>'p50')::float8, (c->'cpuMs'->>'p90')::float8, actual
+        SELECT c->'model'->>'name', c->'model'->>'version', predicted_at, (c->'cpuMs'->>'p50')::float8, (c->'cpuMs'->>'p90')::float8, actual,
+          (c->'peakMemoryBytes'->>'p90')::float8, memory
         FROM pairs, jsonb_array_elements(CASE WHEN jsonb_typeof(pairs.components) = 'array' THEN pairs.components ELSE '[]'::jsonb END) AS c)
     SELECT model, version, count(*)::int AS samples, min(predicted_at) AS first_seen, max(predicted_at) AS last_seen,
       avg(abs(actual - p50))::float8 AS mae, avg(actual - p50)::float8 AS bias,
-      avg(CASE WHEN actual <= p90 THEN 1.0 ELSE 0.0 END)::float8 AS coverage, avg(actual)::float8 AS mean_actual
+      avg(CASE WHEN actual <= p90 THEN 1.0 ELSE 0.0 END)::float8 AS coverage, avg(actual)::float8 AS mean_actual,
+      avg(CASE WHEN memory <= memory_p90 * $2 THEN 1.0 ELSE 0.0 END)::float8 AS memory_fits
     FROM estimates GROUP BY 1, 2
     ORDER BY first_seen, model, version`,
-    [pattern],
+    [pattern, MEMORY_MARGIN],
   );
   return rows.map((row) => ({
     model: row.model,
@@ -407,5 +411,6 @@ async function loadPredictionError(db: Queryable, pattern: string): Promise<Mode
     biasCpuMsP50: row.bias,
     coverageP90: row.coverage,
     meanActualCpuMs: row.mean_actual,
+    memoryFitsReservation: row.memory_fits,
   }));
 }

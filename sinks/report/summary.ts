@@ -36,18 +36,18 @@ export function summarizeReport(data: ReportData): string {
       ).map((line) => `  ${line}`),
     );
   }
-  lines.push('', 'CPU prediction error by model version (in order of first use)');
+  lines.push('', 'Prediction error by model version (in order of first use; mem fits: runs within its p90 memory x 1.15, the reservation)');
   if (data.predictionError.length === 0) lines.push('  no executions with a prediction');
   else {
     lines.push(
       ...table(
         [
-          ['model', 'version', 'samples', 'MAE p50', 'bias', 'p90 cover', 'first seen'],
+          ['model', 'version', 'samples', 'MAE p50', 'bias', 'p90 cover', 'mem fits', 'first seen'],
           ...data.predictionError.map((e) => [
-            e.model, e.version, String(e.samples), `${fixed(e.maeCpuMsP50)} ms`, `${fixed(e.biasCpuMsP50)} ms`, percent(e.coverageP90), clock(e.firstSeen),
+            e.model, e.version, String(e.samples), `${fixed(e.maeCpuMsP50)} ms`, `${fixed(e.biasCpuMsP50)} ms`, percent(e.coverageP90), percent(e.memoryFitsReservation), clock(e.firstSeen),
           ]),
         ],
-        [2, 3, 4, 5],
+        [2, 3, 4, 5, 6],
       ).map((line) => `  ${line}`),
     );
   }

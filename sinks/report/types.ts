@@ -99,6 +99,11 @@ export interface ModelVersionError {
   biasCpuMsP50: number;
   /** Share of executions with actual ≤ p90 (0..1). */
   coverageP90: number;
+  /**
+   * Share of executions whose peak memory was within the version's p90 × MEMORY_MARGIN: the
+   * reservation the scheduler makes from it (a run past it is killed out of memory and retried).
+   */
+  memoryFitsReservation: number;
   meanActualCpuMs: number;
 }
 

@@ -40,19 +40,22 @@ function request(run: string, id: string, user: string, tier: string, submittedS
 }
 
 interface Estimate { p50: number; p90: number }
-const component = (name: string, version: string, cpu: Estimate) => ({
+// Every run peaks at 1000 bytes (telemetry below): the profile's p90 of 1000 fits it, the ridge's 500 does not.
+const component = (name: string, version: string, cpu: Estimate, memoryP90: number) => ({
   source: 'USER_PROFILE', model: { name, version }, weight: 0.5,
-  cpuMs: { ...cpu, p99: cpu.p90 * 2 }, peakMemoryBytes: { p50: 1, p90: 2, p99: 3 }, ioBytes: { p50: 1, p90: 2, p99: 3 }, durationMs: { p50: 1, p90: 2, p99: 3 },
+  cpuMs: { ...cpu, p99: cpu.p90 * 2 }, peakMemoryBytes: { p50: 1, p90: memoryP90, p99: memoryP90 * 2 }, ioBytes: { p50: 1, p90: 2, p99: 3 }, durationMs: { p50: 1, p90: 2, p99: 3 },
 });
 
-function prediction(run: string, id: string, user: string, tier: string, submittedS: number, predictedS: number, combined: Estimate, profile: [string, Estimate], ridge: Estimate): DemandPredictionRow {
+function prediction(
+  run: string, id: string, user: string, tier: string, submittedS: number, predictedS: number, combined: Estimate, profile: [string, Estimate], ridge: Estimate, memoryP90 = 900,
+): DemandPredictionRow {
   return {
     predicted_at: at(predictedS), request_id: `${run}/${id}`, user_id: user, submitted_at: at(submittedS), tier, priority: 5,
     cpu_ms_p50: combined.p50, cpu_ms_p90: combined.p90, cpu_ms_p99: combined.p90 * 2,
-    peak_memory_bytes_p50: 1, peak_memory_bytes_p90: 2, peak_memory_bytes_p99: 3, io_bytes_p50: 1, io_bytes_p90: 2, io_bytes_p99: 3,
+    peak_memory_bytes_p50: 1, peak_memory_bytes_p90: memoryP90, peak_memory_bytes_p99: memoryP90 * 2, io_bytes_p50: 1, io_bytes_p90: 2, io_bytes_p99: 3,
     duration_ms_p50: 1000, duration_ms_p90: 2000, duration_ms_p99: 3000,
     model_versions: { 'profile-ewma': profile[0], 'code-ridge': 'v1' },
-    components: [component('profile-ewma', profile[0], profile[1]), component('code-ridge', 'v1', ridge)],
+    components: [component('profile-ewma', profile[0], profile[1], 1000), component('code-ridge', 'v1', ridge, 500)],
     profile_observations: 3,
   };
 }
@@ -110,7 +113,8 @@ function runRows(run: string, scale10 = 1) {
       prediction(run, 'r1', 'u1', 'FREE', 5, 120, e(9999, 9999), ['v1', e(9999, 9999)], e(9999, 9999)),
       prediction(run, 'r2', 'u1', 'FREE', 65, 70, e(260, 300), ['v1', e(210, 230)], e(100, 150)),
       prediction(run, 'r3', 'u2', 'PREMIUM', 305, 310, e(50, 60), ['v2', e(40, 45)], e(70, 90)),
-      prediction(run, 'r4', 'u2', 'PREMIUM', 365, 370, e(300, 350), ['v2', e(390, 420)], e(500, 600)),
+      // Its p90 memory of 800 reserves 920 bytes, short of the 1000 the run took; r1..r3's 900 reserve 1035.
+      prediction(run, 'r4', 'u2', 'PREMIUM', 365, 370, e(300, 350), ['v2', e(390, 420)], e(500, 600), 800),
     ],
     telemetry: [
       telemetry(run, 'r1', 'u1', 30, 90, 100 * scale10),
@@ -232,15 +236,15 @@ describe.each([
   });
 
   it('gives the CPU error of every model version, in the order versions appeared', () => {
-    const byKey = data.predictionError.map((e) => [e.model, e.version, e.samples, round(e.maeCpuMsP50), round(e.coverageP90), e.firstSeen]);
+    const byKey = data.predictionError.map((e) => [e.model, e.version, e.samples, round(e.maeCpuMsP50), round(e.coverageP90), round(e.memoryFitsReservation), e.firstSeen]);
     expect(byKey).toEqual([
-      // first seen with r1 (predicted at 10 s): |100−150|, |200−100|, |50−70|, |400−500| → 67.5; covered 3 of 4
-      ['code-ridge', 'v1', 4, 67.5, 0.75, at(10).getTime()],
-      ['combined', 'code-ridge@v1 + profile-ewma@v1', 2, 40, 1, at(10).getTime()],
-      ['profile-ewma', 'v1', 2, 10, 0.5, at(10).getTime()],
-      // retrained profile model from r3 (predicted at 310 s) on
-      ['combined', 'code-ridge@v1 + profile-ewma@v2', 2, 50, 0.5, at(310).getTime()],
-      ['profile-ewma', 'v2', 2, 10, 0.5, at(310).getTime()],
+      // first seen with r1 (predicted at 10 s): |100−150|, |200−100|, |50−70|, |400−500| → 67.5; covered 3 of 4; memory p90 500 × 1.15 < 1000
+      ['code-ridge', 'v1', 4, 67.5, 0.75, 0, at(10).getTime()],
+      ['combined', 'code-ridge@v1 + profile-ewma@v1', 2, 40, 1, 1, at(10).getTime()],
+      ['profile-ewma', 'v1', 2, 10, 0.5, 1, at(10).getTime()],
+      // retrained profile model from r3 (predicted at 310 s) on; r4's combined memory p90 fell short
+      ['combined', 'code-ridge@v1 + profile-ewma@v2', 2, 50, 0.5, 0.5, at(310).getTime()],
+      ['profile-ewma', 'v2', 2, 10, 0.5, 1, at(310).getTime()],
     ]);
     const ridge = data.predictionError[0];
     expect(ridge?.biasCpuMsP50).toBeCloseTo((-50 + 100 - 20 - 100) / 4, 9);

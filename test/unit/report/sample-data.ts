@@ -73,11 +73,11 @@ export function sampleReport(): ReportData {
       { tier: 'FREE', dispatches: 959, meanMs: 1900, p50Ms: 1100, p95Ms: 6200, p99Ms: 9800, maxMs: 15_000 },
     ],
     predictionError: [
-      { model: 'code-ridge', version: 'v1', samples: 4190, firstSeen: from + 1000, lastSeen: from + 7_000_000, maeCpuMsP50: 310, biasCpuMsP50: -40, coverageP90: 0.78, meanActualCpuMs: 820 },
-      { model: 'combined', version: 'code-ridge@v1 + profile-ewma@v1', samples: 2100, firstSeen: from + 1000, lastSeen: from + 3_600_000, maeCpuMsP50: 210, biasCpuMsP50: 25, coverageP90: 0.85, meanActualCpuMs: 820 },
-      { model: 'profile-ewma', version: 'v1', samples: 2100, firstSeen: from + 1000, lastSeen: from + 3_600_000, maeCpuMsP50: 240, biasCpuMsP50: 60, coverageP90: 0.83, meanActualCpuMs: 820 },
-      { model: 'combined', version: 'code-ridge@v1 + profile-ewma@v2', samples: 2090, firstSeen: from + 3_600_500, lastSeen: from + 7_000_000, maeCpuMsP50: 160, biasCpuMsP50: 10, coverageP90: 0.9, meanActualCpuMs: 830 },
-      { model: 'profile-ewma', version: 'v2', samples: 2090, firstSeen: from + 3_600_500, lastSeen: from + 7_000_000, maeCpuMsP50: 170, biasCpuMsP50: 12, coverageP90: 0.89, meanActualCpuMs: 830 },
+      { model: 'code-ridge', version: 'v1', samples: 4190, firstSeen: from + 1000, lastSeen: from + 7_000_000, maeCpuMsP50: 310, biasCpuMsP50: -40, coverageP90: 0.78, meanActualCpuMs: 820, memoryFitsReservation: 0.61 },
+      { model: 'combined', version: 'code-ridge@v1 + profile-ewma@v1', samples: 2100, firstSeen: from + 1000, lastSeen: from + 3_600_000, maeCpuMsP50: 210, biasCpuMsP50: 25, coverageP90: 0.85, meanActualCpuMs: 820, memoryFitsReservation: 0.97 },
+      { model: 'profile-ewma', version: 'v1', samples: 2100, firstSeen: from + 1000, lastSeen: from + 3_600_000, maeCpuMsP50: 240, biasCpuMsP50: 60, coverageP90: 0.83, meanActualCpuMs: 820, memoryFitsReservation: 0.95 },
+      { model: 'combined', version: 'code-ridge@v1 + profile-ewma@v2', samples: 2090, firstSeen: from + 3_600_500, lastSeen: from + 7_000_000, maeCpuMsP50: 160, biasCpuMsP50: 10, coverageP90: 0.9, meanActualCpuMs: 830, memoryFitsReservation: 0.98 },
+      { model: 'profile-ewma', version: 'v2', samples: 2090, firstSeen: from + 3_600_500, lastSeen: from + 7_000_000, maeCpuMsP50: 170, biasCpuMsP50: 12, coverageP90: 0.89, meanActualCpuMs: 830, memoryFitsReservation: 0.96 },
     ],
   };
 }
