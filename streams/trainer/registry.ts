@@ -1,13 +1,7 @@
-import type { Estimator } from '../../models/code/estimator';
-import type { EvidenceStrengths } from '../../models/demand/evidence-strength';
+import type { EstimatorInUse } from '../processors/predictor';
 
-/** The code-estimator version a processor uses right now. */
-export interface ActiveEstimator {
-  estimator: Estimator;
-  version: string;
-  /** The version's fitted weights against user profiles per resource (its artifact's mixing), when it has them. */
-  codeEvidenceStrength?: EvidenceStrengths;
-}
+/** The code-estimator version a processor uses right now, with the mixing its artifact carries. */
+export type ActiveEstimator = EstimatorInUse;
 
 /**
  * Holds the version of a model in use and swaps it in place. Processors read `current()` per
