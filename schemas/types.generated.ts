@@ -373,7 +373,7 @@ export interface DemandComponent {
   source: DemandSource;
   /** The model that produced the estimate. */
   model: ModelRef;
-  /** Weight of this component in the combination, 0 to 1. */
+  /** Weight of this component in the combination of CPU time, 0 to 1; memory and duration may weigh it differently (the code-estimator version's fitted evidence strength per resource). */
   weight: number;
   /** This component's CPU-time estimate in milliseconds. */
   cpuMs: Quantiles;
