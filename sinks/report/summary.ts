@@ -1,3 +1,4 @@
+import { MEMORY_MARGIN } from '../../streams/processors/scheduler';
 import { clock, duration, fixed, percent, stamp, table } from './format';
 import type { ReportData } from './types';
 
@@ -36,7 +37,7 @@ export function summarizeReport(data: ReportData): string {
       ).map((line) => `  ${line}`),
     );
   }
-  lines.push('', 'Prediction error by model version (in order of first use; mem fits: runs within its p90 memory x 1.15, the reservation)');
+  lines.push('', `Prediction error by model version (in order of first use; mem fits: runs within its p90 memory x ${MEMORY_MARGIN}, the reservation)`);
   if (data.predictionError.length === 0) lines.push('  no executions with a prediction');
   else {
     lines.push(
