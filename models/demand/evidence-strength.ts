@@ -147,12 +147,23 @@ export function fitEvidenceStrength(rows: readonly ProfiledRequest[], o: Evidenc
 }
 
 /**
- * Each request mixed under the ks fitted on the other half of the requests (alternate rows), so
- * a version is scored on predictions its own fit never saw; the ks a version ships with are
- * fitted on all of them.
+ * The ks a version ships with, fitted on every profiled request, and each request mixed under the
+ * ks fitted on the other half (alternate rows), so a version is scored on predictions its own fit
+ * never saw. Unless each half holds `minRows`, the halves could only keep the prior, and a fit on
+ * all of them would ship ks the score never saw at work: the prior is kept instead.
  */
-export function crossFittedMixes(rows: readonly ProfiledRequest[], o: EvidenceStrengthOptions): Estimate[] {
+export function fitCrossFitted(rows: readonly ProfiledRequest[], o: EvidenceStrengthOptions): { fit: EvidenceStrengthFit; mixes: Estimate[] } {
   const folds = [rows.filter((_, i) => i % 2 === 0), rows.filter((_, i) => i % 2 === 1)];
+  if (folds[1]!.length < o.minRows) {
+    const prior = assertEvidenceStrengths(o.prior, 'prior');
+    return {
+      fit: {
+        codeEvidenceStrength: prior, rows: rows.length,
+        reason: `${rows.length} requests predicted with a profile, too few to fit on each half (${o.minRows}) and score the fit: the prior is kept`,
+      },
+      mixes: rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, prior)),
+    };
+  }
   const fitted = folds.map((_, f) => fitEvidenceStrength(folds[1 - f]!, o).codeEvidenceStrength);
-  return rows.map((r, i) => mixEstimates(r.code, r.profile, r.evidence, fitted[i % 2]!));
+  return { fit: fitEvidenceStrength(rows, o), mixes: rows.map((r, i) => mixEstimates(r.code, r.profile, r.evidence, fitted[i % 2]!)) };
 }

@@ -1,7 +1,7 @@
 import { trainEstimator, type Estimator } from '../code/estimator';
 import type { Estimate, Target } from '../code/samples';
 import {
-  DEFAULT_CODE_EVIDENCE_STRENGTHS, crossFittedMixes, fitEvidenceStrength, mixEstimates, type EvidenceStrengthFit, type EvidenceStrengths, type ProfiledRequest,
+  DEFAULT_CODE_EVIDENCE_STRENGTHS, fitCrossFitted, mixEstimates, type EvidenceStrengthFit, type EvidenceStrengths, type ProfiledRequest,
 } from '../demand/evidence-strength';
 import { wrapEstimatorArtifact, type EstimatorInputs, type TrainedEstimatorArtifact } from './artifact';
 import { decidePromotion, heldOutMetrics, type Decision, type HeldOutMetrics, type PromotionRule } from './compare';
@@ -16,7 +16,7 @@ export interface CodeTrainingOptions extends PromotionRule {
   epochs: number;
   /** Fewest usable rows in the window to train at all. */
   minRows: number;
-  /** Fewest held-out requests predicted with a user profile to fit how much profiles outweigh the code estimate. */
+  /** Fewest held-out requests predicted with a user profile in each half of them to fit (and score) how much profiles outweigh the code estimate. */
   minProfiledRows: number;
   /** The TensorFlow.js backend in use, recorded in the artifact. */
   backend: string;
@@ -94,9 +94,9 @@ export async function trainCodeCandidate(window: TrainingWindow, current: Curren
     const currentK = current.codeEvidenceStrength ?? DEFAULT_CODE_EVIDENCE_STRENGTHS;
     const mixingOptions = { prior: currentK, minRows: o.minProfiledRows };
     const profiled = profiledRequests(compared, candidatePredictions, actual);
-    const mixing = fitEvidenceStrength(profiled.map((p) => p.request), mixingOptions);
+    const { fit: mixing, mixes } = fitCrossFitted(profiled.map((p) => p.request), mixingOptions);
     const candidateAsPredicted = [...candidatePredictions];
-    crossFittedMixes(profiled.map((p) => p.request), mixingOptions).forEach((mixed, j) => { candidateAsPredicted[profiled[j]!.index] = mixed; });
+    mixes.forEach((mixed, j) => { candidateAsPredicted[profiled[j]!.index] = mixed; });
     const candidate = heldOutMetrics(candidateAsPredicted, actual);
     const currentCode = withCurrent.length > 0 ? currentPredictions.filter((p): p is Estimate => p !== undefined) : undefined;
     const currentMetrics = currentCode ? heldOutMetrics(currentCode.map((p, i) => mixedAsPredicted(p, compared[i]!, currentK)), actual) : undefined;

@@ -1,6 +1,6 @@
 import type { Estimate } from '../../../models/code/samples';
 import {
-  EVIDENCE_STRENGTH_GRID, crossFittedMixes, fitEvidenceStrength, mixEstimates, mixingWeights, type EvidenceStrengths, type ProfiledRequest,
+  EVIDENCE_STRENGTH_GRID, fitCrossFitted, fitEvidenceStrength, mixEstimates, mixingWeights, type EvidenceStrengths, type ProfiledRequest,
 } from '../../../models/demand/evidence-strength';
 import { seededRandom } from '../../../models/seeded-random';
 
@@ -84,13 +84,25 @@ describe('how far a user profile outweighs the code estimate', () => {
     const profile = requests(80, { cpu: 'profile', memory: 'profile' }, 3);
     const alternating = code.map((r, i) => (i % 2 === 0 ? r : profile[i]!));
     const o = { prior, minRows: 20 };
-    const mixes = crossFittedMixes(alternating, o);
+    const { fit, mixes } = fitCrossFitted(alternating, o);
+    expect(fit).toEqual(fitEvidenceStrength(alternating, o));
     const evenK = fitEvidenceStrength(alternating.filter((_, i) => i % 2 === 0), o).codeEvidenceStrength;
     const oddK = fitEvidenceStrength(alternating.filter((_, i) => i % 2 === 1), o).codeEvidenceStrength;
     expect(evenK.cpu_ms).toBeGreaterThan(oddK.cpu_ms);
     const [even, odd] = [alternating[0]!, alternating[1]!];
     expect(mixes[0]).toEqual(mixEstimates(even.code, even.profile, even.evidence, oddK));
     expect(mixes[1]).toEqual(mixEstimates(odd.code, odd.profile, odd.evidence, evenK));
+  });
+
+  it('keeps the prior when the halves are too small to fit on, so a version never ships ks its score did not see', () => {
+    // 39 requests: enough for a fit on all of them, which would move every k, but 19 in a half.
+    const few = requests(39, { cpu: 'code', memory: 'code' });
+    const o = { prior, minRows: 20 };
+    expect(fitEvidenceStrength(few, o).codeEvidenceStrength).not.toEqual(prior);
+    const { fit, mixes } = fitCrossFitted(few, o);
+    expect(fit).toMatchObject({ codeEvidenceStrength: prior, rows: 39, reason: expect.stringContaining('too few to fit on each half') });
+    expect(mixes).toEqual(few.map((r) => mixEstimates(r.code, r.profile, r.evidence, prior)));
+    expect(fitCrossFitted(requests(40, { cpu: 'code', memory: 'code' }), o).fit.codeEvidenceStrength).not.toEqual(prior);
   });
 });
 
