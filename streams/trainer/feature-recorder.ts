@@ -4,7 +4,7 @@ import type { RegistryConnection } from '../../schemas/registry-http';
 import { EventSerde } from '../../schemas/serde';
 import { findTopic, prefixedCatalogue, topicCatalogue } from '../../schemas/topics';
 import type { Queryable } from '../../sinks/database';
-import { catchUpFromNow, type CatchUp } from '../runtime/kafka/catch-up';
+import { subscribeCatchingUp, type CatchUp } from '../runtime/kafka/catch-up';
 import { isRetriable } from '../runtime/errors';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { recordRequestFeatures } from './history';
@@ -51,22 +51,11 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
     async start() {
       const serde = await EventSerde.start({ registry: o.registry, topics: [spec] });
       const groupId = o.groupId ?? `${o.prefix ?? ''}prm.trainer.features`;
-      const admin = o.kafka.admin();
-      await admin.connect();
-      try {
-        catchUp = await catchUpFromNow({
-          admin,
-          topic: spec.name,
-          groupId,
-          onRetry: (error, attempt) => logger.warn('request offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
-        });
-      } finally {
-        await admin.disconnect();
-      }
-      consumer = o.kafka.consumer({ groupId });
-      catchUp.watch(consumer);
-      await consumer.connect();
-      await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
+      ({ consumer, catchUp } = await subscribeCatchingUp(o.kafka, {
+        topic: spec.name,
+        groupId,
+        onRetry: (error, attempt) => logger.warn('request offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
+      }));
       await consumer.run({
         autoCommit: false,
         eachBatch: async ({ batch, heartbeat }) => {

@@ -8,7 +8,7 @@ import type { Queryable } from '../../sinks/database';
 import { isTransientDatabaseError } from '../../sinks/errors';
 import { backoffDelay, retry } from '../../sinks/retry';
 import { isRetriable } from '../runtime/errors';
-import { catchUpFromNow, type CatchUp } from '../runtime/kafka/catch-up';
+import { subscribeCatchingUp, type CatchUp } from '../runtime/kafka/catch-up';
 import { jsonLogger, type Logger } from '../runtime/logger';
 import { getArtifactBody } from './model-store';
 
@@ -124,21 +124,11 @@ export function createModelFollower(o: ModelFollowerOptions): ModelFollower {
     topic: spec.name,
     async start() {
       const serde = await EventSerde.start({ registry: o.registry, topics: [spec] });
-      const admin = o.kafka.admin();
-      await admin.connect();
-      try {
-        catchUp = await catchUpFromNow({
-          admin,
-          topic: spec.name,
-          onRetry: (error, attempt) => logger.warn('model-updates offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
-        });
-      } finally {
-        await admin.disconnect();
-      }
-      consumer = o.kafka.consumer({ groupId });
-      catchUp.watch(consumer);
-      await consumer.connect();
-      await consumer.subscribe({ topics: [spec.name], fromBeginning: true });
+      ({ consumer, catchUp } = await subscribeCatchingUp(o.kafka, {
+        topic: spec.name,
+        groupId,
+        onRetry: (error, attempt) => logger.warn('model-updates offsets not readable yet; retrying', { attempt, error: (error as Error).message }),
+      }));
       await consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {

@@ -1,4 +1,4 @@
-import type { Admin, Consumer } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { isNotYetServed } from '../../../schemas/topic-admin';
 import { retry } from '../../../sinks/retry';
 
@@ -24,7 +24,7 @@ function isLeaderMissing(error: unknown): boolean {
   return (error as { retriable?: unknown } | null)?.retriable === true || isNotYetServed(error);
 }
 
-export interface CatchUpOptions {
+interface CatchUpOptions {
   admin: Admin;
   topic: string;
   /** Start from this group's committed offsets; without it (or where it has none) from the beginning. */
@@ -33,7 +33,7 @@ export interface CatchUpOptions {
 }
 
 /** Reads the topic's end offsets (and the group's committed ones) now, before the consumer starts. */
-export async function catchUpFromNow({ admin, topic, groupId, onRetry }: CatchUpOptions): Promise<CatchUp> {
+async function catchUpFromNow({ admin, topic, groupId, onRetry }: CatchUpOptions): Promise<CatchUp> {
   // A topic created a moment ago may have no leader yet: kafkajs' admin does not retry that.
   const offsets = await retry(() => admin.fetchTopicOffsets(topic), { maxAttempts: 10, initialDelayMs: 200, maxDelayMs: 2000, retriable: isLeaderMissing, onRetry });
   const committed = groupId ? await admin.fetchOffsets({ groupId, topics: [topic] }) : [];
@@ -44,6 +44,29 @@ export async function catchUpFromNow({ admin, topic, groupId, onRetry }: CatchUp
     if (BigInt(p.high) > BigInt(p.low) && BigInt(p.high) > from) ends.set(p.partition, BigInt(p.high) - 1n);
   }
   return trackCatchUp(topic, ends);
+}
+
+/**
+ * A consumer of `topic` in `groupId`, subscribed from its committed offsets (the beginning where it
+ * has none), and when it will have read what the topic held now; the caller runs it. The end
+ * offsets are read before the consumer starts, so nothing it reads first is missed.
+ */
+export async function subscribeCatchingUp(
+  kafka: Kafka, o: { topic: string; groupId: string; onRetry?: CatchUpOptions['onRetry'] },
+): Promise<{ consumer: Consumer; catchUp: CatchUp }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  let catchUp: CatchUp;
+  try {
+    catchUp = await catchUpFromNow({ admin, topic: o.topic, groupId: o.groupId, onRetry: o.onRetry });
+  } finally {
+    await admin.disconnect();
+  }
+  const consumer = kafka.consumer({ groupId: o.groupId });
+  catchUp.watch(consumer);
+  await consumer.connect();
+  await consumer.subscribe({ topics: [o.topic], fromBeginning: true });
+  return { consumer, catchUp };
 }
 
 /** The tracking alone, on given last offsets per partition (exported for unit tests). */
