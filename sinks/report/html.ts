@@ -23,6 +23,7 @@ export function renderReport(data: ReportData, meta: ReportMeta): string {
     ['capacity in use', `CPU ${percent(t.meanCpuUtilization)} · memory ${percent(t.meanMemoryUtilization)}`, `reserved by jobs ${percent(t.meanReservedFraction)} (means over instance time, ${t.metricsSamples} samples)`],
     ['scale out / in', `${t.scaleOuts} / ${t.scaleIns}`, `${data.scaleCommands.length} commands`],
     ['CPU error (p50 MAE)', t.maeCpuMsP50 === null ? '–' : `${fixed(t.maeCpuMsP50)} ms`, `p90 coverage ${percent(t.coverageP90)}`],
+    ['dispatch to start', `p50 ${duration(t.dispatchToStartMsP50)} · p95 ${duration(t.dispatchToStartMsP95)}`, `median run ${duration(t.runMsP50)} (a replay's pipeline delay, times its speed, holds rooms this much longer)`],
   ];
   const charts = chartsWithData(data);
   return `<!doctype html>

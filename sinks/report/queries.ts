@@ -100,6 +100,9 @@ interface TotalsRow {
   scale_ins: number;
   mae_cpu_ms_p50: number | null;
   coverage_p90: number | null;
+  dispatch_to_start_ms_p50: number | null;
+  dispatch_to_start_ms_p95: number | null;
+  run_ms_p50: number | null;
 }
 
 async function loadTotals(db: Queryable, pattern: string, scope: ReportScope): Promise<ReportTotals> {
@@ -125,8 +128,18 @@ async function loadTotals(db: Queryable, pattern: string, scope: ReportScope): P
             FROM ${S}.scale_commands WHERE pool = $2 AND issued_at >= $3 AND issued_at < $4),
       e AS (SELECT avg(abs(tel.cpu_ms - pred.cpu_ms_p50))::float8 AS mae_cpu_ms_p50,
                    avg(CASE WHEN tel.cpu_ms <= pred.cpu_ms_p90 THEN 1.0 ELSE 0.0 END)::float8 AS coverage_p90
-            FROM pred JOIN tel USING (request_id))
-    SELECT * FROM r, p, d, t, m, s, e`,
+            FROM pred JOIN tel USING (request_id)),
+      -- Each run (not NOT_RUN) paired with its own dispatch: the request's latest one stamped at or before its start.
+      runs AS (
+        SELECT EXTRACT(EPOCH FROM tr.started_at - max(jd.dispatched_at))::float8 * 1000 AS lag_ms, EXTRACT(EPOCH FROM tr.ended_at - tr.started_at)::float8 * 1000 AS run_ms
+        FROM ${S}.execution_telemetry tr JOIN ${S}.job_dispatches jd ON jd.request_id = tr.request_id AND jd.dispatched_at <= tr.started_at
+        WHERE tr.request_id ${OF_RUN} AND tr.exit_status <> 'NOT_RUN'
+        GROUP BY tr.request_id, tr.ended_at, tr.started_at),
+      st AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lag_ms)::float8 AS dispatch_to_start_ms_p50,
+                    percentile_cont(0.95) WITHIN GROUP (ORDER BY lag_ms)::float8 AS dispatch_to_start_ms_p95,
+                    percentile_cont(0.5) WITHIN GROUP (ORDER BY run_ms)::float8 AS run_ms_p50
+             FROM runs)
+    SELECT * FROM r, p, d, t, m, s, e, st`,
     [pattern, scope.pool, scope.from, scope.to],
   );
   const row = rows[0];
@@ -149,6 +162,9 @@ async function loadTotals(db: Queryable, pattern: string, scope: ReportScope): P
     scaleIns: row.scale_ins,
     maeCpuMsP50: row.mae_cpu_ms_p50,
     coverageP90: row.coverage_p90,
+    dispatchToStartMsP50: row.dispatch_to_start_ms_p50,
+    dispatchToStartMsP95: row.dispatch_to_start_ms_p95,
+    runMsP50: row.run_ms_p50,
     firstSubmittedAt: row.first_submitted_at?.getTime() ?? null,
     lastEndedAt: row.last_ended_at?.getTime() ?? null,
   };

@@ -19,6 +19,7 @@ export function summarizeReport(data: ReportData): string {
         ['CPU / memory in use', `${percent(t.meanCpuUtilization)} / ${percent(t.meanMemoryUtilization)}`, 'reserved by jobs', percent(t.meanReservedFraction)],
         ['scale out / in', `${t.scaleOuts} / ${t.scaleIns}`, 'metrics samples', String(t.metricsSamples)],
         ['CPU MAE (p50, combined)', t.maeCpuMsP50 === null ? '–' : `${fixed(t.maeCpuMsP50)} ms`, 'p90 coverage', percent(t.coverageP90)],
+        ['dispatch to start p50 / p95', `${duration(t.dispatchToStartMsP50)} / ${duration(t.dispatchToStartMsP95)}`, 'median run', duration(t.runMsP50)],
       ],
       [1, 3],
     ).map((line) => `  ${line}`),

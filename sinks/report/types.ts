@@ -136,6 +136,17 @@ export interface ReportTotals {
   /** The combined prediction on every compared execution. */
   maeCpuMsP50: number | null;
   coverageP90: number | null;
+  /**
+   * From a run's dispatch (its event-time stamp) to its start on the pool, p50 and p95 over the
+   * runs; null without runs. On a real pool, the way a decision travels to an instance. In a
+   * replay at speed S, every millisecond the pipeline takes is S of the trace's: a job's room is
+   * held that much longer (and as long again on the way back, until its telemetry reaches the
+   * scheduler), so compare it with `runMsP50` to see how far the replay's queueing is its own.
+   */
+  dispatchToStartMsP50: number | null;
+  dispatchToStartMsP95: number | null;
+  /** Median run time (start to end) of the same runs. */
+  runMsP50: number | null;
   firstSubmittedAt: number | null;
   lastEndedAt: number | null;
 }

@@ -129,7 +129,8 @@ function runRows(run: string, scale10 = 1) {
       dispatch(run, 'r1', 'u1', 30, 100 * scale10), dispatch(run, 'r2', 'u1', 80, 200 * scale10), dispatch(run, 'r5', 'u1', 450, 300 * scale10),
       // r7's run is a retry (its first ran out of memory before the window).
       dispatch(run, 'r6', 'u1', 460, 400 * scale10), { ...dispatch(run, 'r7', 'u1', 470, 1000 * scale10), attempt: 2 },
-      dispatch(run, 'r3', 'u2', 320, 10 * scale10), dispatch(run, 'r4', 'u2', 390, 20 * scale10),
+      // r3 and r4 reach the pool 2 s and 6 s after their dispatch; r1 and r2 at once.
+      dispatch(run, 'r3', 'u2', 318, 10 * scale10), dispatch(run, 'r4', 'u2', 384, 20 * scale10),
     ],
   };
 }
@@ -220,6 +221,10 @@ describe.each([
     // Combined prediction vs actual: |100−80|, |200−260|, |50−50|, |400−300|; covered by p90: 100≤120, 200≤300, 50≤60, not 400≤350.
     expect(t.maeCpuMsP50).toBeCloseTo(45, 9);
     expect(t.coverageP90).toBeCloseTo(0.75, 9);
+    // The runs with a dispatch (r1..r4; r8 and r9 have none): dispatch to start 0, 0, 2 and 6 s, runs of 60, 20, 5 and 120 s.
+    expect(t.dispatchToStartMsP50).toBeCloseTo(1000, 6);
+    expect(t.dispatchToStartMsP95).toBeCloseTo(2000 + 0.85 * 4000, 6);
+    expect(t.runMsP50).toBeCloseTo(40_000, 6);
     expect(t.firstSubmittedAt).toBe(at(5).getTime());
     expect(t.lastEndedAt).toBe(at(630).getTime());
   });

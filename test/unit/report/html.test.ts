@@ -30,6 +30,7 @@ describe('renderReport', () => {
   it('shows the totals and the tables without script', () => {
     expect(html).toContain('<div class="kpi-name">requests</div><div class="kpi-value">4218</div><div class="kpi-detail">37 users</div>');
     expect(html).toContain('<div class="kpi-value">11.42</div>');
+    expect(html).toContain('<div class="kpi-name">dispatch to start</div><div class="kpi-value">p50 850 ms · p95 4.2 s</div><div class="kpi-detail">median run 5.3 s');
     expect(html).toContain('<td>FREE</td><td class="num">959</td><td class="num">1.9 s</td><td class="num">1.1 s</td><td class="num">6.2 s</td><td class="num">9.8 s</td><td class="num">15 s</td>');
     expect(html).toContain('<td>profile-ewma</td><td>v2</td><td class="num">2090</td><td class="num">170.0 ms</td>');
     expect(html).toContain('5 scale commands');

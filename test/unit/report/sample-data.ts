@@ -55,7 +55,7 @@ export function sampleReport(): ReportData {
     totals: {
       requests: 4218, users: 37, predictions: 4218, dispatches: 4199, retries: 9, telemetry: 4190, failedExecutions: 12,
       instanceHours: 11.42, meanCpuUtilization: 0.634, meanMemoryUtilization: 0.412, meanReservedFraction: 0.871, peakInstances: 6, metricsSamples: 720, scaleOuts: 7, scaleIns: 5,
-      maeCpuMsP50: 182.4, coverageP90: 0.87, firstSubmittedAt: from + 400, lastEndedAt: from + buckets * bucketMs - 2000,
+      maeCpuMsP50: 182.4, coverageP90: 0.87, dispatchToStartMsP50: 850, dispatchToStartMsP95: 4_200, runMsP50: 5_300, firstSubmittedAt: from + 400, lastEndedAt: from + buckets * bucketMs - 2000,
     },
     cluster: cluster(),
     users: [user('alice', 400, 0), user(HOSTILE, 1200, 1), user('carol', 90, 2), user('dave', 2500, 3), user('erin', 650, 4), user('frank', 180, 5)],
@@ -87,7 +87,7 @@ export function emptyReport(): ReportData {
   const full = sampleReport();
   return {
     ...full,
-    totals: { ...full.totals, requests: 0, users: 0, predictions: 0, dispatches: 0, telemetry: 0, failedExecutions: 0, instanceHours: 0, meanCpuUtilization: null, meanMemoryUtilization: null, meanReservedFraction: null, peakInstances: null, metricsSamples: 0, scaleOuts: 0, scaleIns: 0, maeCpuMsP50: null, coverageP90: null, firstSubmittedAt: null, lastEndedAt: null },
+    totals: { ...full.totals, requests: 0, users: 0, predictions: 0, dispatches: 0, telemetry: 0, failedExecutions: 0, instanceHours: 0, meanCpuUtilization: null, meanMemoryUtilization: null, meanReservedFraction: null, peakInstances: null, metricsSamples: 0, scaleOuts: 0, scaleIns: 0, maeCpuMsP50: null, coverageP90: null, dispatchToStartMsP50: null, dispatchToStartMsP95: null, runMsP50: null, firstSubmittedAt: null, lastEndedAt: null },
     cluster: full.cluster.map((p) => ({ ...p, executedCores: 0, arrivedCores: 0, predictedP50Cores: 0, predictedP90Cores: 0, requests: 0, instancesRunning: null, instancesBooting: null, capacityCores: null, usedCores: null, forecastCores: null })),
     users: [],
     scaleCommands: [],

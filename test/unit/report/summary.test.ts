@@ -14,13 +14,14 @@ describe('summarizeReport', () => {
   });
 
   it('gives the totals as aligned pairs', () => {
-    const totals = lines.slice(2, 9);
+    const totals = lines.slice(2, 10);
     expect(totals[0]).toMatch(/^ {2}requests\s+4218 {2}users\s+37$/);
     expect(totals[3]).toMatch(/^ {2}instance-hours\s+11\.420 {2}peak instances\s+6$/);
     expect(totals[4]).toMatch(/^ {2}CPU \/ memory in use\s+63\.4% \/ 41\.2% {2}reserved by jobs\s+87\.1%$/);
     expect(totals[5]).toMatch(/^ {2}scale out \/ in\s+7 \/ 5 {2}metrics samples\s+720$/);
     expect(totals[6]).toMatch(/CPU MAE \(p50, combined\)\s+182\.4 ms {2}p90 coverage\s+87\.0%$/);
-    const secondLabels = ['users', 'dispatches', 'failed', 'peak instances', 'reserved by jobs', 'metrics samples', 'p90 coverage'];
+    expect(totals[7]).toMatch(/^ {2}dispatch to start p50 \/ p95\s+850 ms \/ 4\.2 s {2}median run\s+5\.3 s$/);
+    const secondLabels = ['users', 'dispatches', 'failed', 'peak instances', 'reserved by jobs', 'metrics samples', 'p90 coverage', 'median run'];
     expect(new Set(totals.map((l, i) => l.indexOf(secondLabels[i] ?? '?'))).size).toBe(1);
   });
 
@@ -75,6 +76,7 @@ describe('summarizeReport', () => {
     expect(text).toContain('  no executions with a prediction');
     expect(text).toContain('Scale commands (0)\n  none');
     expect(text).toMatch(/CPU \/ memory in use\s+– \/ – {2}reserved by jobs\s+–$/m);
+    expect(text).toMatch(/dispatch to start p50 \/ p95\s+– \/ – {2}median run\s+–$/m);
   });
 });
 
