@@ -96,6 +96,7 @@ async function runLive(o: LiveRun): Promise<number> {
   const { defaultRunId, liveReplay } = require('../../streams/live/replay-run') as typeof import('../../streams/live/replay-run');
   const { writeRunReport } = require('../../sinks/report') as typeof import('../../sinks/report');
   const { jsonLogger } = require('../../streams/runtime/logger') as typeof import('../../streams/runtime/logger');
+  const { CODE_MODEL_NAME } = require('../../models/training/artifact') as typeof import('../../models/training/artifact');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const connection = connectionFromEnv();
   const db = await connectDatabase({ url: connection.databaseUrl });
@@ -126,7 +127,7 @@ async function runLive(o: LiveRun): Promise<number> {
       progress: (line) => process.stderr.write(tty ? `\r${line}` : `${line}\n`),
       onTrainingCycle: (result) => {
         for (const m of result.models.filter((x) => x.status === 'promoted')) {
-          process.stderr.write(`${tty ? '\n' : ''}prm start: trainer promoted ${m.model} ${m.candidateVersion} over ${m.currentVersion} (${m.reason}); the predictor swaps it in\n`);
+          process.stderr.write(`${tty ? '\n' : ''}prm start: trainer promoted ${m.model} ${m.candidateVersion} over ${m.currentVersion} (${m.reason}); the ${m.model === CODE_MODEL_NAME ? 'predictor' : 'forecaster'} swaps it in\n`);
         }
       },
     });
