@@ -37,7 +37,7 @@ export interface ProactivePlannerOptions {
   /**
    * Queued work should drain within this many seconds; default one control interval. Queued work
    * delays all work behind it, so a backlog is cleared fast, and what was bought for it is let go
-   * as soon as it is cleared (outside the hysteresis).
+   * as soon as it is cleared, outside the hysteresis, but not within a boot delay of being bought.
    */
   backlogDrainSeconds?: number;
   /** The headroom is first calibrated on forecasts replayed over this much history; default 14 days. */
@@ -49,13 +49,14 @@ export interface ProactivePlannerOptions {
  * would be ready (lead time = boot delay), at a quantile times an adaptive headroom, and never
  * below what is needed right now (AHPA-style max of proactive and reactive). Scales out at once;
  * scales in only after the target has stayed low for a while, and then gradually. A backlog adds
- * instances on top, which go as soon as it is drained.
+ * instances on top, which go as soon as it is drained, but not within a boot delay of being bought.
  */
 export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
   const quantile = o.quantile ?? 'p50';
   const scaleInDelay = o.scaleInDelaySeconds ?? Math.max(o.bootDelaySeconds, o.controlSeconds);
   const scaleInMaxFraction = o.scaleInMaxFraction ?? 0.1;
   const drainSeconds = o.backlogDrainSeconds ?? o.controlSeconds;
+  const floorHoldSeconds = Math.max(o.bootDelaySeconds, o.controlSeconds);
   const spreadSeconds = o.spreadSeconds ?? 3 * 3600;
   if (!(o.bootDelaySeconds >= 0)) throw new RangeError(`bootDelaySeconds must be >= 0, got ${o.bootDelaySeconds}`);
   if (!(o.controlSeconds > 0)) throw new RangeError(`controlSeconds must be positive, got ${o.controlSeconds}`);
@@ -79,6 +80,8 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
   let lowSince: number | undefined;
   /** The fleet the hysteresis protects: raised at once, lowered late and gradually. */
   let held: number | undefined;
+  /** Reactive floors over the last boot delay: what was bought for queued work and may still be booting. */
+  const floors: { at: number; floor: number }[] = [];
   let forecast: QuantileForecast[] = [];
 
   return {
@@ -131,7 +134,13 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
           rule = 'shed';
         }
       }
-      if (floor > held) return { desired: floor, reason: 'reactive_floor', explanation: why };
+      // An instance bought for a backlog stays for one boot delay, however fast the backlog's
+      // estimate shrinks: one let go while still booting was paid for in vain (the stabilisation
+      // HPA gives every recommendation). Past that it goes as soon as the backlog is drained.
+      floors.push({ at: view.now, floor });
+      while (floors.length > 0 && floors[0]!.at <= view.now - floorHoldSeconds) floors.shift();
+      const reactive = Math.max(floor, ...floors.map((f) => f.floor));
+      if (reactive > held) return { desired: reactive, reason: 'reactive_floor', explanation: reactive > floor ? `${why}; kept at ${reactive}, the floor within the last ${floorHoldSeconds}s` : why };
       if (rule === 'raise') return { desired: held, reason: needNow > proactive ? 'reactive_floor' : 'forecast', explanation: why };
       if (rule === 'hold') return { desired: held, reason: 'hold_hysteresis', explanation: `${why}; held at ${held}: the target was >= ${held} within the last ${scaleInDelay}s` };
       return { desired: held, reason: 'scale_in_gradual', explanation: `${why}; below the held fleet for ${scaleInDelay}s: shed to ${held}` };

@@ -90,12 +90,18 @@ describe('proactivePlanner', () => {
     // A backlog of 2400 core-seconds to drain within 60 s: 40 more cores, 5 more instances.
     const burst = p.decide(view(t0 + 60, { ready: 10, demandCores: 80, backlogCoreSeconds: 2400 }));
     expect(burst).toMatchObject({ desired: 15, reason: 'reactive_floor' });
-    // Backlog gone: straight back to 10, long before the 1800 s scale-in delay.
-    const after = p.decide(view(t0 + 120, { ready: 15, demandCores: 80 }));
+    // Half drained (its floor alone would be 13), then gone: the instances bought for it are
+    // still booting, so they stay for one boot delay (STEP) from the last floor that wanted them.
+    const draining = p.decide(view(t0 + 90, { ready: 10, booting: 5, demandCores: 80, backlogCoreSeconds: 1200 }));
+    expect(draining).toMatchObject({ desired: 15, reason: 'reactive_floor', explanation: expect.stringContaining('the floor within the last 300s') });
+    expect(p.decide(view(t0 + 120, { ready: 10, booting: 5, demandCores: 80 })).desired).toBe(15);
+    expect(p.decide(view(t0 + 60 + STEP, { ready: 15, demandCores: 80 })).desired).toBe(13);
+    // Then straight back to 10, long before the 1800 s scale-in delay.
+    const after = p.decide(view(t0 + 90 + STEP, { ready: 15, demandCores: 80 }));
     expect(after.desired).toBe(10);
     // The demand-driven fleet itself is still held: a dip in demand does not shed it yet.
     level = 8;
-    const dip = p.decide(view(t0 + STEP + 60, { ready: 10, demandCores: 8 }));
+    const dip = p.decide(view(t0 + 2 * STEP + 60, { ready: 10, demandCores: 8 }));
     expect(dip).toMatchObject({ desired: 10, reason: 'hold_hysteresis' });
   });
 
