@@ -140,8 +140,9 @@ export interface ReportTotals {
    * From a run's dispatch (its event-time stamp) to its start on the pool, p50 and p95 over the
    * runs; null without runs. On a real pool, the way a decision travels to an instance. In a
    * replay at speed S, every millisecond the pipeline takes is S of the trace's: a job's room is
-   * held that much longer (and as long again on the way back, until its telemetry reaches the
-   * scheduler), so compare it with `runMsP50` to see how far the replay's queueing is its own.
+   * held that much longer (and longer again on the way back, until its telemetry reaches the
+   * scheduler, which no table records), so compare it with `runMsP50` to see how far the
+   * replay's queueing is its own.
    */
   dispatchToStartMsP50: number | null;
   dispatchToStartMsP95: number | null;
