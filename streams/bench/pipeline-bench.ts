@@ -439,6 +439,8 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
   const ready = new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`bench worker (${label}) exited with code ${code}`)));
     events.on('line', (line) => {
+      // Node's own tracing (PRM_BENCH_WORKER_NODE_FLAGS=--trace-gc) writes plain lines on stdout too.
+      if (!line.startsWith('{')) return log(`  [${label}] ${line}`);
       const e = JSON.parse(line) as { event: string } & Partial<WorkerUsage>;
       if (e.event === 'ready') resolve();
       if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownUsage.gc, eventLoop: e.eventLoop ?? unknownUsage.eventLoop, commits: e.commits ?? unknownUsage.commits });

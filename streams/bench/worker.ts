@@ -27,6 +27,7 @@ import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
 import { countMs } from './stats';
+import { AllocationProfile } from './allocation-profile';
 import { benchTopicSpecs, emptyCommits, type WorkerCommits, type WorkerConfig, type WorkerUsage } from './worker-config';
 import { REQUEST_PATH } from '../topology';
 
@@ -177,7 +178,11 @@ async function main(): Promise<void> {
   // Linux: how long the main thread was runnable but waiting for a CPU (a 2-core machine shared
   // with the broker), which delays the event loop as surely as anything on it.
   let schedAtMark = mainThreadSchedule();
+  // PRM_BENCH_ALLOC_PROFILE_DIR=dir: a sampling profile of every allocation, from the measured window's start.
+  const allocations = process.env.PRM_BENCH_ALLOC_PROFILE_DIR ? new AllocationProfile(process.env.PRM_BENCH_ALLOC_PROFILE_DIR, config.mode) : undefined;
+  allocations?.restart();
   process.on('SIGUSR2', () => {
+    allocations?.restart();
     commits.reset();
     pauses.length = 0;
     loop.reset();
@@ -195,7 +200,9 @@ async function main(): Promise<void> {
       eventLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, runMs: sched.runMs - schedAtMark.runMs, cpuWaitMs: sched.waitMs - schedAtMark.waitMs },
       commits: commits.commits,
     };
-    void stop()
+    void (allocations?.write() ?? Promise.resolve(''))
+      .then((path) => path && logger.info('allocation profile written', { path }))
+      .then(stop)
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
       .finally(() => {
         say({ event: 'stopped', ...usage });
