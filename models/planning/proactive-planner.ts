@@ -74,14 +74,14 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
   /** Sized quantile (before headroom) and the spread then, per target step, until the step's actual is known. */
   const pending = new Map<number, { sized: number; spread: number }>();
   /** Demand-and-forecast targets (backlog excluded) over the last `scaleInDelay` seconds. */
-  const recommendations: { at: number; desired: number }[] = [];
+  const recommendations = new RecentMax(scaleInDelay);
   let origin = -1;
   /** Since when the target has been below the held fleet, without interruption. */
   let lowSince: number | undefined;
   /** The fleet the hysteresis protects: raised at once, lowered late and gradually. */
   let held: number | undefined;
   /** Reactive floors over the last boot delay: what was bought for queued work and may still be booting. */
-  const floors: { at: number; floor: number }[] = [];
+  const floors = new RecentMax(floorHoldSeconds);
   let forecast: QuantileForecast[] = [];
 
   return {
@@ -117,8 +117,7 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
         `${(headroom.underPredictionRate() * 100).toFixed(1)}% under-predicted) = ${proactive} instances; ` +
         `reactive floor ${floorCores.toFixed(1)} cores (demand now + backlog over ${drainSeconds}s) = ${floor}`;
 
-      recommendations.push({ at: view.now, desired: target });
-      while (recommendations.length > 0 && recommendations[0]!.at <= view.now - scaleInDelay) recommendations.shift();
+      const recentMax = recommendations.record(view.now, target);
       held ??= current;
       let rule: 'raise' | 'hold' | 'shed';
       if (target >= held) {
@@ -127,7 +126,6 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
         rule = 'raise';
       } else {
         lowSince ??= view.now;
-        const recentMax = Math.max(...recommendations.map((r) => r.desired));
         if (view.now - lowSince < scaleInDelay || recentMax >= held) rule = 'hold';
         else {
           held = Math.max(recentMax, held - Math.max(1, Math.floor(held * scaleInMaxFraction)));
@@ -137,9 +135,7 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
       // An instance bought for a backlog stays for one boot delay, however fast the backlog's
       // estimate shrinks: one let go while still booting was paid for in vain (the stabilisation
       // HPA gives every recommendation). Past that it goes as soon as the backlog is drained.
-      floors.push({ at: view.now, floor });
-      while (floors.length > 0 && floors[0]!.at <= view.now - floorHoldSeconds) floors.shift();
-      const reactive = Math.max(floor, ...floors.map((f) => f.floor));
+      const reactive = floors.record(view.now, floor);
       if (reactive > held) return { desired: reactive, reason: 'reactive_floor', explanation: reactive > floor ? `${why}; kept at ${reactive}, the floor within the last ${floorHoldSeconds}s` : why };
       if (rule === 'raise') return { desired: held, reason: needNow > proactive ? 'reactive_floor' : 'forecast', explanation: why };
       if (rule === 'hold') return { desired: held, reason: 'hold_hysteresis', explanation: `${why}; held at ${held}: the target was >= ${held} within the last ${scaleInDelay}s` };
@@ -154,6 +150,22 @@ export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
       headroom.observe(series.startSeconds + j * step, p.sized, series.at(j), p.spread);
       pending.delete(j);
     }
+  }
+}
+
+/** The highest value recorded within the last `seconds`, the newest always among them. */
+class RecentMax {
+  private readonly entries: { at: number; value: number }[] = [];
+
+  constructor(private readonly seconds: number) {}
+
+  /** Records `value` at `at` (non-decreasing) and returns the highest within the window ending there. */
+  record(at: number, value: number): number {
+    this.entries.push({ at, value });
+    while (this.entries[0]!.at <= at - this.seconds && this.entries.length > 1) this.entries.shift();
+    let max = -Infinity;
+    for (const e of this.entries) max = Math.max(max, e.value);
+    return max;
   }
 }
 
