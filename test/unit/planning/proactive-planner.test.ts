@@ -50,6 +50,15 @@ describe('proactivePlanner', () => {
     expect(d.explanation).toContain('reactive floor 180.0 cores');
   });
 
+  it('without a scale-in delay, sheds to the forecast target, not below it', () => {
+    // The forecast falls from 160 to 80 cores while demand now needs 2 instances: the fleet goes to 10, not to the floor.
+    const f = scripted((origin) => (origin >= 11 ? 80 : 160));
+    const p = proactivePlanner({ forecaster: f, history: history(40), bootDelaySeconds: STEP, controlSeconds: 60, scaleInDelaySeconds: 0, scaleInMaxFraction: 1, warmStartSeconds: 0, headroom: { initial: 1, min: 1 } });
+    expect(p.decide(view(10 * STEP + 60, { ready: 20, demandCores: 16 })).desired).toBe(20);
+    const shed = p.decide(view(11 * STEP + 60, { ready: 20, demandCores: 16 }));
+    expect(shed).toMatchObject({ desired: 10, reason: 'scale_in_gradual' });
+  });
+
   it('never goes below the current need on a random walk of demand', () => {
     let seed = 7;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
