@@ -151,19 +151,49 @@ export function fitEvidenceStrength(rows: readonly ProfiledRequest[], o: Evidenc
  * ks fitted on the other half (alternate rows), so a version is scored on predictions its own fit
  * never saw. Unless each half holds `minRows`, the halves could only keep the prior, and a fit on
  * all of them would ship ks the score never saw at work: the prior is kept instead.
+ *
+ * A resource whose cross-fitted mixes score worse than the prior's on the same requests keeps
+ * its prior k: what one half taught did not hold on the other, so a fit on all of them is not to
+ * be trusted either. This is what lets the halves be small (a young deployment has few requests
+ * predicted with a profile) without shipping ks fitted to noise.
  */
 export function fitCrossFitted(rows: readonly ProfiledRequest[], o: EvidenceStrengthOptions): { fit: EvidenceStrengthFit; mixes: Estimate[] } {
+  const prior = assertEvidenceStrengths(o.prior, 'prior');
+  const atPrior = rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, prior));
   const folds = [rows.filter((_, i) => i % 2 === 0), rows.filter((_, i) => i % 2 === 1)];
   if (folds[1]!.length < o.minRows) {
-    const prior = assertEvidenceStrengths(o.prior, 'prior');
     return {
       fit: {
         codeEvidenceStrength: prior, rows: rows.length,
         reason: `${rows.length} requests predicted with a profile, too few to fit on each half (${o.minRows}) and score the fit: the prior is kept`,
       },
-      mixes: rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, prior)),
+      mixes: atPrior,
     };
   }
-  const fitted = folds.map((_, f) => fitEvidenceStrength(folds[1 - f]!, o).codeEvidenceStrength);
-  return { fit: fitEvidenceStrength(rows, o), mixes: rows.map((r, i) => mixEstimates(r.code, r.profile, r.evidence, fitted[i % 2]!)) };
+  const fittedOn = folds.map((_, f) => fitEvidenceStrength(folds[1 - f]!, o).codeEvidenceStrength);
+  const crossFitted = rows.map((r, i) => mixEstimates(r.code, r.profile, r.evidence, fittedOn[i % 2]!));
+  const actual = rows.map((r) => r.actual);
+  const [crossLoss, priorLoss] = [heldOutMetrics(crossFitted, actual), heldOutMetrics(atPrior, actual)];
+  const held = targets.filter((t) => !(crossLoss[pinballOf[t]] > priorLoss[pinballOf[t]]));
+  const fit = fitEvidenceStrength(rows, o);
+  if (held.length === targets.length) return { fit, mixes: crossFitted };
+  const keepingPrior = (k: EvidenceStrengths): EvidenceStrengths => ({
+    cpu_ms: held.includes('cpu_ms') ? k.cpu_ms : prior.cpu_ms,
+    peak_memory_mb: held.includes('peak_memory_mb') ? k.peak_memory_mb : prior.peak_memory_mb,
+    duration_ms: held.includes('duration_ms') ? k.duration_ms : prior.duration_ms,
+  });
+  const guarded = fittedOn.map(keepingPrior);
+  const shipped = keepingPrior(fit.codeEvidenceStrength);
+  // A resource whose fit on all rows kept the prior anyway ships the same k: nothing to tell.
+  const failed = targets.filter((t) => !held.includes(t) && fit.codeEvidenceStrength[t] !== prior[t]);
+  return {
+    fit: {
+      ...fit,
+      codeEvidenceStrength: shipped,
+      loss: { chosen: heldOutMetrics(rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, shipped)), actual).pinball_log_mean, prior: priorLoss.pinball_log_mean },
+      reason: failed.length === 0 ? fit.reason : `${fit.reason}; ${failed.map((t) => `${t} keeps ${prior[t]}`).join(', ')}: mixed under the other half's fit it scored `
+        + `${failed.map((t) => `${crossLoss[pinballOf[t]].toFixed(4)} vs ${priorLoss[pinballOf[t]].toFixed(4)}`).join(', ')} at the prior`,
+    },
+    mixes: rows.map((r, i) => mixEstimates(r.code, r.profile, r.evidence, guarded[i % 2]!)),
+  };
 }

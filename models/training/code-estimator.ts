@@ -16,14 +16,18 @@ export interface CodeTrainingOptions extends PromotionRule {
   epochs: number;
   /** Fewest usable rows in the window to train at all. */
   minRows: number;
-  /** Fewest held-out requests predicted with a user profile in each half of them to fit (and score) how much profiles outweigh the code estimate. */
+  /**
+   * Fewest held-out requests predicted with a user profile in each half of them to fit (and
+   * score) how much profiles outweigh the code estimate. Small, so that a young deployment's
+   * first version can move off the prior: a resource whose fit fails on the other half keeps it.
+   */
   minProfiledRows: number;
   /** The TensorFlow.js backend in use, recorded in the artifact. */
   backend: string;
 }
 
 export const defaultCodeTrainingOptions: Omit<CodeTrainingOptions, 'backend'> = {
-  seed: 7, heldOutShare: 0.25, epochs: 400, minRows: 40, minProfiledRows: 20, minComparedRows: 10, minImprovement: 0,
+  seed: 7, heldOutShare: 0.25, epochs: 400, minRows: 40, minProfiledRows: 10, minComparedRows: 10, minImprovement: 0,
 };
 
 /** The version in use, loaded (models/training/load: it sees the inputs it was trained on). */

@@ -126,8 +126,8 @@ describe.each([
     current = await followCurrentVersions({ kafka, registry, database: db, prefix, logger: silentLogger });
     deps = {
       db, publisher, current: current.versions, shipped, backend: await initTfBackend(),
-      // 25 held-out requests, all profiled: halves of 12 and 13 to fit the candidate's ks on.
-      options: { windowMs: 3 * 3_600_000, epochs: 150, seed: 5, minProfiledRows: 10 },
+      // 25 held-out requests, all profiled: halves of 12 and 13 to fit the candidate's ks on (the default minimum is 10).
+      options: { windowMs: 3 * 3_600_000, epochs: 150, seed: 5 },
     };
   }, 240_000);
 

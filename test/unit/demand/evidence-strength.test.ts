@@ -78,20 +78,24 @@ describe('how far a user profile outweighs the code estimate', () => {
     expect(fitEvidenceStrength(agreeing, { prior: all(50), minRows: 20 })).toMatchObject({ codeEvidenceStrength: all(50), reason: expect.stringContaining('no k scores better') });
   });
 
-  it('cross-fits: each half of the requests is mixed under the ks the other half chose', () => {
-    // Even rows: the code knows; odd rows: the profile does. Each half's own ks would suit it; the other's do not.
-    const code = requests(80, { cpu: 'code', memory: 'code' }, 2);
-    const profile = requests(80, { cpu: 'profile', memory: 'profile' }, 3);
-    const alternating = code.map((r, i) => (i % 2 === 0 ? r : profile[i]!));
+  it('cross-fits: each half is mixed under the ks the other half chose, and a resource whose fit fails on the other half keeps its prior', () => {
+    // CPU time: the code knows it on every row. Memory: the code knows it on even rows, the profile on odd ones.
+    const codeKnows = requests(80, { cpu: 'code', memory: 'code' }, 2);
+    const profileKnowsMemory = requests(80, { cpu: 'code', memory: 'profile' }, 3);
+    const rows = codeKnows.map((r, i) => (i % 2 === 0 ? r : profileKnowsMemory[i]!));
     const o = { prior, minRows: 20 };
-    const { fit, mixes } = fitCrossFitted(alternating, o);
-    expect(fit).toEqual(fitEvidenceStrength(alternating, o));
-    const evenK = fitEvidenceStrength(alternating.filter((_, i) => i % 2 === 0), o).codeEvidenceStrength;
-    const oddK = fitEvidenceStrength(alternating.filter((_, i) => i % 2 === 1), o).codeEvidenceStrength;
-    expect(evenK.cpu_ms).toBeGreaterThan(oddK.cpu_ms);
-    const [even, odd] = [alternating[0]!, alternating[1]!];
-    expect(mixes[0]).toEqual(mixEstimates(even.code, even.profile, even.evidence, oddK));
-    expect(mixes[1]).toEqual(mixEstimates(odd.code, odd.profile, odd.evidence, evenK));
+    const evenK = fitEvidenceStrength(rows.filter((_, i) => i % 2 === 0), o).codeEvidenceStrength;
+    const oddK = fitEvidenceStrength(rows.filter((_, i) => i % 2 === 1), o).codeEvidenceStrength;
+    expect(evenK.peak_memory_mb).toBeGreaterThan(oddK.peak_memory_mb);
+    const { fit, mixes } = fitCrossFitted(rows, o);
+    const onAll = fitEvidenceStrength(rows, o).codeEvidenceStrength;
+    expect(onAll.peak_memory_mb).not.toBe(prior.peak_memory_mb);
+    expect(fit.codeEvidenceStrength).toEqual({ ...onAll, peak_memory_mb: prior.peak_memory_mb });
+    expect(fit.codeEvidenceStrength.cpu_ms).toBeGreaterThanOrEqual(1_000);
+    expect(fit.reason).toContain('peak_memory_mb keeps 5');
+    const [even, odd] = [rows[0]!, rows[1]!];
+    expect(mixes[0]).toEqual(mixEstimates(even.code, even.profile, even.evidence, { ...oddK, peak_memory_mb: prior.peak_memory_mb }));
+    expect(mixes[1]).toEqual(mixEstimates(odd.code, odd.profile, odd.evidence, { ...evenK, peak_memory_mb: prior.peak_memory_mb }));
   });
 
   it('keeps the prior when the halves are too small to fit on, so a version never ships ks its score did not see', () => {
