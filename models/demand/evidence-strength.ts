@@ -119,8 +119,10 @@ const pinballOf: Record<Target, 'pinball_log_cpu_ms' | 'pinball_log_peak_memory_
  */
 export function fitEvidenceStrength(rows: readonly ProfiledRequest[], o: EvidenceStrengthOptions): EvidenceStrengthFit {
   const prior = assertEvidenceStrengths(o.prior, 'prior');
-  if (rows.length < o.minRows) {
-    return { codeEvidenceStrength: prior, rows: rows.length, reason: `${rows.length} requests predicted with a profile, fewer than ${o.minRows}: the prior is kept` };
+  // A fit needs a row at least: on none there is no loss to choose by.
+  const minRows = Math.max(1, o.minRows);
+  if (rows.length < minRows) {
+    return { codeEvidenceStrength: prior, rows: rows.length, reason: `${rows.length} requests predicted with a profile, fewer than ${minRows}: the prior is kept` };
   }
   const actual = rows.map((r) => r.actual);
   const lossesAt = (k: EvidenceStrengths) => heldOutMetrics(rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, k)), actual);
@@ -161,11 +163,13 @@ export function fitCrossFitted(rows: readonly ProfiledRequest[], o: EvidenceStre
   const prior = assertEvidenceStrengths(o.prior, 'prior');
   const atPrior = rows.map((r) => mixEstimates(r.code, r.profile, r.evidence, prior));
   const folds = [rows.filter((_, i) => i % 2 === 0), rows.filter((_, i) => i % 2 === 1)];
-  if (folds[1]!.length < o.minRows) {
+  // A half needs a row at least: a fit on none has no loss to choose by.
+  const minRows = Math.max(1, o.minRows);
+  if (folds[1]!.length < minRows) {
     return {
       fit: {
         codeEvidenceStrength: prior, rows: rows.length,
-        reason: `${rows.length} requests predicted with a profile, too few to fit on each half (${o.minRows}) and score the fit: the prior is kept`,
+        reason: `${rows.length} requests predicted with a profile, too few to fit on each half (${minRows}) and score the fit: the prior is kept`,
       },
       mixes: atPrior,
     };

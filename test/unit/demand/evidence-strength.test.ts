@@ -73,6 +73,7 @@ describe('how far a user profile outweighs the code estimate', () => {
 
   it('keeps the prior on too few requests, and when no other k does better', () => {
     expect(fitEvidenceStrength(requests(19, { cpu: 'code', memory: 'code' }), { prior, minRows: 20 })).toMatchObject({ codeEvidenceStrength: prior, rows: 19, reason: expect.stringContaining('fewer than 20') });
+    expect(fitEvidenceStrength([], { prior, minRows: 0 })).toMatchObject({ codeEvidenceStrength: prior, rows: 0 });
     // Both sides say the same: every k predicts alike.
     const agreeing = requests(50, { cpu: 'code', memory: 'code' }).map((r) => ({ ...r, profile: r.code }));
     expect(fitEvidenceStrength(agreeing, { prior: all(50), minRows: 20 })).toMatchObject({ codeEvidenceStrength: all(50), reason: expect.stringContaining('no k scores better') });
@@ -107,6 +108,9 @@ describe('how far a user profile outweighs the code estimate', () => {
     expect(fit).toMatchObject({ codeEvidenceStrength: prior, rows: 39, reason: expect.stringContaining('too few to fit on each half') });
     expect(mixes).toEqual(few.map((r) => mixEstimates(r.code, r.profile, r.evidence, prior)));
     expect(fitCrossFitted(requests(40, { cpu: 'code', memory: 'code' }), o).fit.codeEvidenceStrength).not.toEqual(prior);
+    // No minimum set still needs a row in each half.
+    expect(fitCrossFitted(requests(1, { cpu: 'code', memory: 'code' }), { prior, minRows: 0 }).fit.codeEvidenceStrength).toEqual(prior);
+    expect(fitCrossFitted([], { prior, minRows: 0 })).toMatchObject({ fit: { codeEvidenceStrength: prior, rows: 0 }, mixes: [] });
   });
 });
 
