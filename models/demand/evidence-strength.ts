@@ -181,11 +181,7 @@ export function fitCrossFitted(rows: readonly ProfiledRequest[], o: EvidenceStre
   const held = targets.filter((t) => !(crossLoss[pinballOf[t]] > priorLoss[pinballOf[t]]));
   const fit = fitEvidenceStrength(rows, o);
   if (held.length === targets.length) return { fit, mixes: crossFitted };
-  const keepingPrior = (k: EvidenceStrengths): EvidenceStrengths => ({
-    cpu_ms: held.includes('cpu_ms') ? k.cpu_ms : prior.cpu_ms,
-    peak_memory_mb: held.includes('peak_memory_mb') ? k.peak_memory_mb : prior.peak_memory_mb,
-    duration_ms: held.includes('duration_ms') ? k.duration_ms : prior.duration_ms,
-  });
+  const keepingPrior = (k: EvidenceStrengths) => Object.fromEntries(targets.map((t) => [t, held.includes(t) ? k[t] : prior[t]])) as EvidenceStrengths;
   const guarded = fittedOn.map(keepingPrior);
   const shipped = keepingPrior(fit.codeEvidenceStrength);
   // A resource whose fit on all rows kept the prior anyway ships the same k: nothing to tell.

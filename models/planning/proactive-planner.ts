@@ -53,10 +53,11 @@ export interface ProactivePlannerOptions {
  */
 export function proactivePlanner(o: ProactivePlannerOptions): ScalingPolicy {
   const quantile = o.quantile ?? 'p50';
-  const scaleInDelay = o.scaleInDelaySeconds ?? Math.max(o.bootDelaySeconds, o.controlSeconds);
+  // What was ordered is held (booting) for this long: the reactive floor's hold, and by default the scale-in delay.
+  const floorHoldSeconds = Math.max(o.bootDelaySeconds, o.controlSeconds);
+  const scaleInDelay = o.scaleInDelaySeconds ?? floorHoldSeconds;
   const scaleInMaxFraction = o.scaleInMaxFraction ?? 0.1;
   const drainSeconds = o.backlogDrainSeconds ?? o.controlSeconds;
-  const floorHoldSeconds = Math.max(o.bootDelaySeconds, o.controlSeconds);
   const spreadSeconds = o.spreadSeconds ?? 3 * 3600;
   if (!(o.bootDelaySeconds >= 0)) throw new RangeError(`bootDelaySeconds must be >= 0, got ${o.bootDelaySeconds}`);
   if (!(o.controlSeconds > 0)) throw new RangeError(`controlSeconds must be positive, got ${o.controlSeconds}`);

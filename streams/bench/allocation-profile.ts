@@ -26,15 +26,14 @@ export class AllocationProfile {
     this.running = true;
   }
 
-  /** Stops sampling and writes the profile; resolves with its path. */
-  write(): Promise<string> {
+  /** Stops sampling and writes the profile as `<dir>/<label>-<pid>.heapprofile`. */
+  write(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.session.post('HeapProfiler.stopSampling', (err, result) => {
         this.running = false;
         if (err) return reject(err);
-        const path = join(this.dir, `${this.label}-${process.pid}.heapprofile`);
-        writeFileSync(path, JSON.stringify(result.profile));
-        resolve(path);
+        writeFileSync(join(this.dir, `${this.label}-${process.pid}.heapprofile`), JSON.stringify(result.profile));
+        resolve();
       });
     });
   }

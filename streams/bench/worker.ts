@@ -200,8 +200,7 @@ async function main(): Promise<void> {
       eventLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, runMs: sched.runMs - schedAtMark.runMs, cpuWaitMs: sched.waitMs - schedAtMark.waitMs },
       commits: commits.commits,
     };
-    void (allocations?.write() ?? Promise.resolve(''))
-      .then((path) => path && logger.info('allocation profile written', { path }))
+    void (allocations?.write() ?? Promise.resolve())
       .then(stop)
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
       .finally(() => {
