@@ -231,7 +231,15 @@ function faultsTable(report: import('../../streams/verify-faults/faults').Faults
   const stages = Object.entries(t.stages).map(([s, v]) => `${s} lost ${v.lost} duplicated ${v.duplicated}`).join('; ');
   return `${lines.join('\n')}\n\nper stage: ${stages}\nrequests written twice by the producer: ${t.requestsDoubled}; failed sends: ${t.failedSends}; ` +
     `outputs of unknown requests: ${t.foreignOutputs}\ndrained: ${t.drained} (${t.drainSeconds} s); wall time ${t.wallSeconds} s; ` +
-    `event time x${t.speed.toFixed(0)}\nprocesses that exited by themselves (restarted): ${t.unexpectedExits.length === 0 ? 'none' : t.unexpectedExits.join('; ')}\n`;
+    `event time x${t.speed.toFixed(0)}\nprocesses that exited by themselves (restarted): ${t.unexpectedExits.length === 0 ? 'none' : t.unexpectedExits.join('; ')}\n` +
+    `live outputs reader against the recount: ${readerFinding(t.reader)}\n`;
+}
+
+/** The live reader's disagreements with the recount, a finding about kafkajs consumers under faults. */
+function readerFinding(r: import('../../streams/verify-faults/reader-check').ReaderCheck): string {
+  if (r.disagreeing === 0 && r.liveBehind.length === 0) return 'agrees';
+  const differ = r.disagreements.map((d) => `${d.topic} ${d.requestId}: ${d.live} live, ${d.recounted} recounted at ${d.at.join(' ') || '-'}`);
+  return [`${r.disagreeing} disagreement(s)`, ...differ, ...(r.liveBehind.length > 0 ? [`behind: ${r.liveBehind.join(', ')}`] : [])].join('\n  ');
 }
 
 export const command: Command = {

@@ -3,6 +3,7 @@ import type { ServiceName } from '../../stack/service';
 import { baselines, waitForProgress } from './group-progress';
 import { FUSED_CHAIN, Harness } from './harness';
 import { localStackControl, type StackControl } from './stack-control';
+import { compareReaders, type ReaderCheck } from './reader-check';
 import { type RequestCounts, type Tally, tally } from './tally';
 import { bundledWorkload } from './traffic';
 
@@ -73,7 +74,10 @@ export interface FaultResult {
 export interface FaultsReport {
   runId: string;
   faults: Record<string, FaultResult>;
-  totals: Tally & { drained: boolean; drainSeconds: number; wallSeconds: number; unexpectedExits: string[]; failedSends: number; foreignOutputs: number; speed: number };
+  totals: Tally & {
+    drained: boolean; drainSeconds: number; wallSeconds: number; unexpectedExits: string[]; failedSends: number; foreignOutputs: number; speed: number;
+    reader: ReaderCheck;
+  };
   /** Requests published before the first fault and after the last (no fault of their own). */
   calm: Tally;
 }
@@ -155,10 +159,19 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
     // Anything committed twice lands within moments of the first copy: wait until the outputs are quiet.
     await h.reader.settle(5000, 60_000);
     rows = await h.telemetryRows();
+    // Counted by a reader that starts now and reads everything written (the live one, which
+    // lived through every fault, only watches progress, and is checked against it).
+    const ends = await h.outputEnds();
+    const liveBehind = await h.reader.readTo(ends, 60_000);
+    const counted = await h.recount(ends, 120_000);
+    const readerCheck = compareReaders(h.reader, counted, liveBehind);
+    if (readerCheck.disagreeing > 0 || liveBehind.length > 0) {
+      say(`the live outputs reader disagrees with the recount on ${readerCheck.disagreeing} request(s); behind on ${liveBehind.length} partition(s)`);
+    }
 
     const countsOf = (id: string): RequestCounts => ({
-      requests: h.reader.count('prm.requests', id), predictions: h.reader.count('prm.demand-predictions', id),
-      dispatches: h.reader.count('prm.dispatches', id), telemetry: h.reader.count('prm.telemetry', id), telemetryRows: rows.get(id) ?? 0,
+      requests: counted.count('prm.requests', id), predictions: counted.count('prm.demand-predictions', id),
+      dispatches: counted.count('prm.dispatches', id), telemetry: counted.count('prm.telemetry', id), telemetryRows: rows.get(id) ?? 0,
     });
     const byLabel = new Map<string, RequestCounts[]>();
     const idsByLabel = new Map<string, string[]>();
@@ -196,13 +209,14 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
     }
     const all = [...h.traffic.labelOf.keys()];
     const known = new Set(all);
-    const foreignOutputs = [...h.reader.counts.values()].flatMap((m) => [...m.keys()]).filter((id) => !known.has(id)).length;
+    const foreignOutputs = [...counted.counts.values()].flatMap((m) => [...m.keys()]).filter((id) => !known.has(id)).length;
     return {
       runId: h.runId,
       faults,
       totals: {
         ...tally(all.map(countsOf)), drained, drainSeconds: round(drainSeconds), wallSeconds: round((Date.now() - began) / 1000),
         unexpectedExits: h.processes.unexpectedExits.map((e) => `${e.name}: ${e.why}`), speed: h.speed, failedSends: h.traffic.failedSends, foreignOutputs,
+        reader: readerCheck,
       },
       calm: tally(byLabel.get('calm') ?? []),
     };

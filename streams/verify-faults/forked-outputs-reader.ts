@@ -1,15 +1,26 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
-import type { CountedTopic } from './outputs-reader';
-import { countedTopics } from './outputs-reader';
+import { countedTopics, type CountedTopic, type ReadRecord } from './outputs-reader';
 
-type ReaderMessage = { ready: true } | { topic: CountedTopic; ids: string[] };
+type ReaderMessage =
+  | { ready: true }
+  | { topic: CountedTopic; partition: number; records: ReadRecord[] }
+  | { topic: CountedTopic; partition: number; next: string };
+
+/** End offsets to read to, by `topic/partition` (see partitionKey). */
+export type PartitionEnds = Map<string, bigint>;
+
+export const partitionKey = (topic: CountedTopic, partition: number) => `${topic}/${partition}`;
 
 /** Counts of the run's outputs per request id, read by outputs-reader-process.ts in a child process. */
 export class ForkedOutputsReader {
   readonly counts = new Map<CountedTopic, Map<string, number>>(countedTopics.map((t) => [t, new Map()]));
+  /** Where each request's records were read, as `partition@offset`, per topic: to look a disagreement up. */
+  readonly places = new Map<CountedTopic, Map<string, string[]>>(countedTopics.map((t) => [t, new Map()]));
   /** Wall ms of the last record read, per topic. */
   readonly lastReadAt = new Map<CountedTopic, number>();
+  /** The next offset to read, by partitionKey. */
+  readonly positions = new Map<string, bigint>();
   private child: ChildProcess | undefined;
 
   constructor(
@@ -28,13 +39,25 @@ export class ForkedOutputsReader {
       child.on('message', (m: ReaderMessage) => {
         if ('ready' in m) {
           resolve();
-          return;
+        } else if ('next' in m) {
+          const key = partitionKey(m.topic, m.partition);
+          const next = BigInt(m.next);
+          if (next > (this.positions.get(key) ?? 0n)) this.positions.set(key, next);
+        } else {
+          this.noteRead(m.topic, m.partition, m.records);
         }
-        const counts = this.counts.get(m.topic)!;
-        for (const id of m.ids) counts.set(id, (counts.get(id) ?? 0) + 1);
-        this.lastReadAt.set(m.topic, Date.now());
       });
     });
+  }
+
+  private noteRead(topic: CountedTopic, partition: number, records: ReadRecord[]): void {
+    const counts = this.counts.get(topic)!;
+    const places = this.places.get(topic)!;
+    for (const { id, offset } of records) {
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+      places.set(id, [...(places.get(id) ?? []), `${partition}@${offset}`]);
+    }
+    this.lastReadAt.set(topic, Date.now());
   }
 
   count(topic: CountedTopic, requestId: string): number {
@@ -47,8 +70,20 @@ export class ForkedOutputsReader {
     while (Date.now() < deadline) {
       const last = Math.max(0, ...this.lastReadAt.values());
       if (Date.now() - last >= quietMs) return;
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
+  }
+
+  /** The partitions not yet read to their ends. */
+  behind(ends: PartitionEnds): string[] {
+    return [...ends].filter(([key, end]) => (this.positions.get(key) ?? 0n) < end).map(([key, end]) => `${key} at ${this.positions.get(key) ?? 0n} of ${end}`);
+  }
+
+  /** Waits until every partition is read to its end; the partitions still behind at the timeout. */
+  async readTo(ends: PartitionEnds, timeoutMs: number): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.behind(ends).length > 0 && Date.now() < deadline) await sleep(250);
+    return this.behind(ends);
   }
 
   /** Closing the IPC channel tells the child to leave its group and exit; killed if it lingers. */
@@ -61,4 +96,8 @@ export class ForkedOutputsReader {
     await exited;
     clearTimeout(timer);
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -11,7 +11,8 @@ import { SCHEMA } from '../../sinks/tables';
 import type { Connection } from '../../stack/connection';
 import { startPoolClock, type RunningPoolClock } from '../live/pool-clock';
 import { consumerGroupId } from '../runtime/topology';
-import { ForkedOutputsReader } from './forked-outputs-reader';
+import { ForkedOutputsReader, partitionKey, type PartitionEnds } from './forked-outputs-reader';
+import { countedTopics } from './outputs-reader';
 import { ProcessorProcesses } from './processor-processes';
 import { eventClock, Traffic, workloadJobs } from './traffic';
 import { REQUEST_PATH } from '../topology';
@@ -134,6 +135,32 @@ export class Harness {
     await this.traffic.start();
   }
 
+  /** The counted topics' end offsets now, by partition: what the reader has to reach to have read everything written so far. */
+  async outputEnds(): Promise<PartitionEnds> {
+    const ends: PartitionEnds = new Map();
+    for (const topic of countedTopics) {
+      for (const p of await this.admin.fetchTopicOffsets(`${this.topicPrefix}${topic}`)) ends.set(partitionKey(topic, p.partition), BigInt(p.high));
+    }
+    return ends;
+  }
+
+  /**
+   * The outputs counted again by a reader that starts after the run, from the beginning to
+   * `ends`: the count a downstream consumer sees once everything is written, whatever the live
+   * reader went through (it lived through every fault). Throws if it cannot read to the ends.
+   */
+  async recount(ends: PartitionEnds, timeoutMs: number): Promise<ForkedOutputsReader> {
+    const reader = new ForkedOutputsReader(this.topicPrefix, `${this.app}.verify-recount`);
+    await reader.start();
+    try {
+      const behind = await reader.readTo(ends, timeoutMs);
+      if (behind.length > 0) throw new Error(`recounting the outputs: not read to their ends within ${timeoutMs / 1000} s: ${behind.join(', ')}`);
+      return reader;
+    } finally {
+      await reader.stop();
+    }
+  }
+
   /** Rows in execution_telemetry per request id of this run. */
   async telemetryRows(): Promise<Map<string, number>> {
     const { rows } = await this.database.query<{ request_id: string; n: number }>(
@@ -156,7 +183,7 @@ export class Harness {
   private async cleanup(): Promise<void> {
     const topics = (await this.admin.listTopics()).filter((t) => t.startsWith(this.topicPrefix) || t.startsWith(`${this.app}.`));
     await this.admin.deleteTopics({ topics, timeout: 30_000 }).catch(() => undefined);
-    const groups = [...this.types.map((t) => this.groupOf(t)), `${this.app}.verify-reader`];
+    const groups = [...this.types.map((t) => this.groupOf(t)), `${this.app}.verify-reader`, `${this.app}.verify-recount`];
     await this.admin.deleteGroups(groups).catch(() => undefined);
     if (!this.database) return;
     const pattern = runIdPattern(this.runId);

@@ -1,8 +1,9 @@
 /**
- * The outputs reader in a child process of the verification run, reporting each batch's request
- * ids over IPC. Its own process because a kafkajs consumer that lived through a broker restart
- * can leave a socket open after disconnect() (a heartbeat racing the close reopens it), which
- * would keep the run's process (a jest worker, say) alive; a process's sockets end with it.
+ * The outputs reader in a child process of the verification run, reporting each batch's records
+ * and each partition's position over IPC. Its own process because a kafkajs consumer that lived
+ * through a broker restart can leave a socket open after disconnect() (a heartbeat racing the
+ * close reopens it), which would keep the run's process (a jest worker, say) alive; a process's
+ * sockets end with it.
  *
  *   fork: outputs-reader-process.ts <topic prefix> <group id>   (connection from the environment)
  */
@@ -17,7 +18,11 @@ async function main(): Promise<void> {
   const connection = connectionFromEnv();
   const names = new Set<string>(countedTopics.map((t) => `${topicPrefix}${t}`));
   const serde = await EventSerde.start({ registry: connection.registry, topics: prefixedCatalogue(topicPrefix).filter((t) => names.has(t.name)) });
-  const reader = new OutputsReader(connection, serde, topicPrefix, groupId, (topic, ids) => process.send!({ topic, ids }));
+  const reader = new OutputsReader(
+    connection, serde, topicPrefix, groupId,
+    (topic, partition, records) => process.send!({ topic, partition, records }),
+    (topic, partition, next) => process.send!({ topic, partition, next }),
+  );
   await reader.start();
   process.send!({ ready: true });
   await new Promise<void>((resolve) => process.once('disconnect', () => resolve()));

@@ -6,10 +6,17 @@ import type { Connection } from '../../stack/connection';
 export const countedTopics = ['prm.requests', 'prm.demand-predictions', 'prm.dispatches', 'prm.telemetry'] as const;
 export type CountedTopic = (typeof countedTopics)[number];
 
+/** A record read: its request id and where it is, to look up. */
+export interface ReadRecord {
+  id: string;
+  offset: string;
+}
+
 /**
  * Reads the run's request, prediction, dispatch and telemetry topics read_committed (what a
  * downstream consumer would see: aborted writes of a killed processor never show) and hands on
- * the request id of every record. Runs in its own process (outputs-reader-process.ts).
+ * the request id of every record, and how far it has read each partition. Runs in its own
+ * process (outputs-reader-process.ts).
  */
 export class OutputsReader {
   private consumer: Consumer | undefined;
@@ -19,8 +26,14 @@ export class OutputsReader {
     private readonly serde: EventSerde,
     private readonly topicPrefix: string,
     private readonly groupId: string,
-    /** The request ids of each batch read. */
-    private readonly onRead: (topic: CountedTopic, requestIds: string[]) => void,
+    /** The records of each batch read. */
+    private readonly onRead: (topic: CountedTopic, partition: number, records: ReadRecord[]) => void,
+    /**
+     * The next offset to read of a partition, after every batch: also after a batch of control
+     * records or aborted writes alone, which reaches no eachBatch, so a caller can tell the reader
+     * has read a partition to its end.
+     */
+    private readonly onPosition: (topic: CountedTopic, partition: number, next: string) => void,
   ) {}
 
   async start(): Promise<void> {
@@ -32,6 +45,9 @@ export class OutputsReader {
     const byName = new Map(countedTopics.map((t) => [`${this.topicPrefix}${t}`, t]));
     const consumer = kafka.consumer({ groupId: this.groupId, readUncommitted: false, maxWaitTimeInMs: 200, sessionTimeout: 30_000 });
     this.consumer = consumer;
+    consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+      this.onPosition(byName.get(payload.topic)!, payload.partition, (BigInt(payload.lastOffset) + 1n).toString());
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [...byName.keys()], fromBeginning: true });
     await consumer.run({
@@ -39,9 +55,11 @@ export class OutputsReader {
       // heartbeat racing disconnect() after a broker restart reopens a socket nothing closes
       // (the process, a jest worker, then never exits). Batches here are small and quick.
       eachBatch: async ({ batch }) => {
-        const ids: string[] = [];
-        for (const message of batch.messages) ids.push((await this.serde.decode<'ExecutionRequest'>(batch.topic, message.value)).requestId);
-        if (ids.length > 0) this.onRead(byName.get(batch.topic)!, ids);
+        const records: ReadRecord[] = [];
+        for (const message of batch.messages) {
+          records.push({ id: (await this.serde.decode<'ExecutionRequest'>(batch.topic, message.value)).requestId, offset: message.offset });
+        }
+        if (records.length > 0) this.onRead(byName.get(batch.topic)!, batch.partition, records);
       },
     });
   }
