@@ -128,7 +128,7 @@ interface TaskModel {
   entries: Map<string, QueuedEntry>;
   /** Reserved cores and memory per instance id, over every running job. */
   reserved: Map<string, { cores: number; memory: number }>;
-  bins: (Bin & { id: string })[];
+  bins: TaskBin[];
   /** The task's share of the pool, in instances, that `bins` divide. */
   share: number;
   /** Largest share of an instance this task has, before reservations: what a big job reserves. */
@@ -136,8 +136,15 @@ interface TaskModel {
   roomiest: number;
   /** After a rebuild every queued job gets a chance, not only the record's own. */
   fullPassDue: boolean;
-  /** The starved wide job of the last full pass, if any: nothing ranked below it starts (see Scheduler.stopper). */
+  /**
+   * The starved wide job of the last full pass, if any (see Scheduler.stopper), and the bin held
+   * for it: jobs ranked below it start on the other bins only. The held bin drains until the wide
+   * job fits, as an EASY-backfilling reservation does, while the others keep working.
+   */
   stopper?: ScoredJob;
+  heldBin?: string;
+  /** `bins` less the held one, kept while both stay (the bins are updated in place). */
+  unheldBins?: TaskBin[];
   /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
   lastFullPass: number;
   /** Request ids dispatched lately: the `dispatched` store, oldest first. */
@@ -170,7 +177,8 @@ const prioritiesPerTier = 10;
  * user's fair-share and underestimate state, and the request ids dispatched lately), so a
  * restored task dispatches exactly what the crashed one would have. Ordering and placement are
  * models/scheduling's: its score (tier, predicted size, ageing, fair share relative to the other
- * waiting users) with FIFO ties, best fit. A request already queued, running or dispatched
+ * waiting users) with FIFO ties, best fit, and a bin held for a wide job that has waited the
+ * ageing cap (TaskModel.heldBin). A request already queued, running or dispatched
  * within the retention (`recentRequests`) is not queued again.
  *
  * Work per record is bounded: the model lives in memory between records (see TaskModel). At the
@@ -434,6 +442,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function resize(t: TaskModel, partition: number, share: number): void {
     t.share = share;
     t.bins = taskBins(partition, share, c);
+    t.unheldBins = undefined;
     t.widest = Math.max(...t.bins.map((b) => b.freeCores));
     t.roomiest = Math.max(...t.bins.map((b) => b.freeMemory));
     const byId = new Map(t.bins.map((b) => [b.id, b]));
@@ -473,22 +482,17 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (arrived !== undefined && !t.fullPassDue && now - t.lastFullPass < FULL_PASS_EVERY_SECONDS) {
       const q = t.model.queued(arrived)!;
       const job = scoredJob(q, t.model.score(q, now));
-      if (mightFit(t, q) && (!t.stopper || byRank(job, t.stopper) < 0)) place(ctx, t, job, now, arrived);
+      if (mightFit(t, q)) place(ctx, t, job, now, arrived);
       return;
     }
     t.fullPassDue = false;
     t.lastFullPass = now;
     // A wide job that waited past the ageing cap is not overtaken by smaller ones any more, or
-    // they would fill every gap it needs (backfill starvation): only jobs ranked above it start.
+    // they would fill every gap it needs (backfill starvation): a bin is held for it.
     t.stopper = t.model.stopper(now, (q) => !mightFit(t, q));
-    const stopper = t.stopper;
-    let { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
-    if (stopper) {
-      // Scored once: keep those ranked above the stopper.
-      const above = jobs.map((q, i) => byRank(scoredJob(q, scores[i]!), stopper) < 0);
-      jobs = jobs.filter((_, i) => above[i]);
-      scores = scores.filter((_, i) => above[i]);
-    }
+    t.heldBin = t.stopper && binToHold(t, t.stopper);
+    t.unheldBins = undefined;
+    const { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
     // In rank order, each job that fits is placed. Freed room usually admits a job or two, so
     // pick the best remaining job that might still fit a few times before sorting them all.
     for (let picks = 0; jobs.length > 0; picks++) {
@@ -513,13 +517,18 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     }
   }
 
-  /** Dispatches the job if it fits this task's bins now; `arrived` is a job not yet in the queue store. */
+  /**
+   * Dispatches the job if it fits this task's bins now (those not held for a starved job ranked
+   * above it); `arrived` is a job not yet in the queue store.
+   */
   function place(ctx: Ctx, t: TaskModel, job: ScoredJob, now: number, arrived: string | undefined): void {
     // A job bigger than this task's share of an instance reserves the whole share: the pool
     // runs it on a whole instance, and the reservation still throttles this task.
     const cores = Math.min(job.job.cores, t.widest);
     const memory = Math.min(job.job.memory, t.roomiest);
-    const [placed] = bestFit(t.bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
+    const belowHeld = t.stopper !== undefined && t.heldBin !== undefined && byRank(job, t.stopper) >= 0;
+    const bins = belowHeld ? (t.unheldBins ??= t.bins.filter((b) => b.id !== t.heldBin)) : t.bins;
+    const [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
     if (!placed) return;
     placed.bin.freeCores -= cores;
     placed.bin.freeMemory -= memory;
@@ -552,6 +561,25 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       attempt: entry.attempt ?? 1,
     };
     ctx.forward('dispatches', { key: c.pool, value: dispatch });
+  }
+
+  /**
+   * The bin to hold for a starved job: of those big enough for it, the one where it lacks the
+   * least room (cores and memory as fractions of an instance), the first of equals. Jobs ranked
+   * below it never start there, so the room it lacks there only shrinks, and another bin is held
+   * only if it comes closer still: the job starts in the end, whatever smaller jobs arrive.
+   */
+  function binToHold(t: TaskModel, q: QueuedJob): string | undefined {
+    const cores = Math.min(q.job.cores, t.widest);
+    const memory = Math.min(q.job.memory, t.roomiest);
+    let held: string | undefined;
+    let leastLacking = Infinity;
+    for (const b of t.bins) {
+      if (b.cores < cores * (1 - 1e-6) || b.memory < memory * (1 - 1e-6)) continue;
+      const lacking = Math.max(0, cores - b.freeCores) / c.instanceCores + Math.max(0, memory - b.freeMemory) / c.instanceMemoryBytes;
+      if (lacking < leastLacking) [held, leastLacking] = [b.id, lacking];
+    }
+    return held;
   }
 
   /**
@@ -631,15 +659,22 @@ function reserve(reserved: Map<string, { cores: number; memory: number }>, insta
  * instances, the dispatch's instance id is a hint), so the tasks together never reserve more
  * than runs as long as their shares add up to the fleet.
  */
-export function taskBins(partition: number, share: number, c: Required<SchedulerPoolConfig>): (Bin & { id: string })[] {
+export function taskBins(partition: number, share: number, c: Required<SchedulerPoolConfig>): TaskBin[] {
   const s = Number.isFinite(share) && share > 0 ? share : 0;
   const whole = Math.floor(s + 1e-9);
-  const bins: (Bin & { id: string })[] = [];
-  for (let j = 0; j < whole; j++) bins.push({ id: `${c.pool}-t${partition}-${j}`, freeCores: c.instanceCores, freeMemory: c.instanceMemoryBytes });
+  const bins: TaskBin[] = [];
+  const bin = (j: number, fraction: number): TaskBin => {
+    const [cores, memory] = [c.instanceCores * fraction, c.instanceMemoryBytes * fraction];
+    return { id: `${c.pool}-t${partition}-${j}`, cores, memory, freeCores: cores, freeMemory: memory };
+  };
+  for (let j = 0; j < whole; j++) bins.push(bin(j, 1));
   const rest = s - whole;
-  if (rest > 1e-6) bins.push({ id: `${c.pool}-t${partition}-${whole}`, freeCores: c.instanceCores * rest, freeMemory: c.instanceMemoryBytes * rest });
+  if (rest > 1e-6) bins.push(bin(whole, rest));
   return bins;
 }
+
+/** A part of the task's share: an instance, or the fraction of one left over. */
+export type TaskBin = Bin & { id: string; /** Its size, before reservations. */ cores: number; memory: number };
 
 /**
  * Splits the model's score into the event's parts by asking the model itself: each time-dependent

@@ -451,6 +451,35 @@ describe('scheduler', () => {
     expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['small-3']);
   });
 
+  it('holds one bin for a wide job past the ageing cap, where it lacks the least room, and lets smaller jobs start on the others', () => {
+    const { driver, clock } = scheduler();
+    const sized = (id: string, memoryMiB: number, atMs: number): PredictedDemand => {
+      const p = prediction(id, 'STANDARD', 5, atMs);
+      return { ...p, cpuMs: { p50: 100, p90: 150, p99: 200 }, peakMemoryBytes: { p50: memoryMiB * MIB, p90: memoryMiB * MIB, p99: memoryMiB * MIB } };
+    };
+    // Two instances of 4 GiB for this task; each job reserves its memory plus 15%.
+    driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
+    driver.pipeInput('predictions', { key: 'x', value: sized('three-a', 2600, T0 + 10) });
+    driver.pipeInput('predictions', { key: 'x', value: sized('three-b', 2600, T0 + 20) });
+    driver.pipeInput('predictions', { key: 'x', value: sized('one-a', 800, T0 + 30) });
+    driver.pipeInput('predictions', { key: 'x', value: sized('wide', 3500, T0 + 40) });
+    const placed = new Map(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId]));
+    expect(placed).toEqual(new Map([['three-a', 'pool-t0-0'], ['three-b', 'pool-t0-1'], ['one-a', 'pool-t0-0']]));
+    // Past the ageing cap: the wide job lacks less room on pool-t0-1 (2.9 GiB) than on pool-t0-0 (3.7), so pool-t0-1 is held for it.
+    clock.set(T0 + 2_000_000);
+    driver.pipeInput('predictions', { key: 'x', value: sized('one-b', 800, T0 + 1_801_000) });
+    expect(driver.readOutput('dispatches')).toEqual([]);
+    // three-a ends: the wide job now lacks least on pool-t0-0, which is held instead, and one-b starts on pool-t0-1.
+    finish(driver, 'three-a', T0 + 1_802_000);
+    expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId])).toEqual([['one-b', 'pool-t0-1']]);
+    // A smaller job does not take the held room...
+    driver.pipeInput('predictions', { key: 'x', value: sized('two', 1000, T0 + 1_803_000) });
+    expect(driver.readOutput('dispatches')).toEqual([]);
+    // ...which the wide job gets when one-a ends.
+    finish(driver, 'one-a', T0 + 1_804_000);
+    expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId])).toEqual([['wide', 'pool-t0-0']]);
+  });
+
   it('follows its share of the fleet: a larger share lets queued jobs run, other pools and older shares change nothing', () => {
     const { driver } = scheduler();
     driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
