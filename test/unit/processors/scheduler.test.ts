@@ -20,6 +20,12 @@ function prediction(requestId: string, tier: UserTier, priority: number, atMs = 
   };
 }
 
+/** A STANDARD job of 0.1 cores and `memoryMiB`: memory (4 GiB an instance) is what fills up. */
+function sized(id: string, memoryMiB: number, atMs: number): PredictedDemand {
+  const p = prediction(id, 'STANDARD', 5, atMs);
+  return { ...p, cpuMs: { p50: 100, p90: 150, p99: 200 }, peakMemoryBytes: { p50: memoryMiB * MIB, p90: memoryMiB * MIB, p99: memoryMiB * MIB } };
+}
+
 function scheduler(env = setup()) {
   return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity }), { clock: env.clock }) };
 }
@@ -430,11 +436,6 @@ describe('scheduler', () => {
 
   it('does not let small jobs overtake a wide one for ever: past the ageing cap they wait until it has started', () => {
     const { driver, clock } = scheduler();
-    const sized = (id: string, memoryMiB: number, atMs: number): PredictedDemand => {
-      const p = prediction(id, 'STANDARD', 5, atMs);
-      // 0.1 cores each: memory (4 GiB on the task's instance) is what fills up.
-      return { ...p, cpuMs: { p50: 100, p90: 150, p99: 200 }, peakMemoryBytes: { p50: memoryMiB * MIB, p90: memoryMiB * MIB, p99: memoryMiB * MIB } };
-    };
     driver.pipeInput('predictions', { key: 'x', value: sized('small-1', 1024, T0) });
     driver.pipeInput('predictions', { key: 'x', value: sized('wide', 4096, T0 + 10) });
     driver.pipeInput('predictions', { key: 'x', value: sized('small-2', 1024, T0 + 20) });
@@ -453,10 +454,6 @@ describe('scheduler', () => {
 
   it('holds one bin for a wide job past the ageing cap, where it lacks the least room, and lets smaller jobs start on the others', () => {
     const { driver, clock } = scheduler();
-    const sized = (id: string, memoryMiB: number, atMs: number): PredictedDemand => {
-      const p = prediction(id, 'STANDARD', 5, atMs);
-      return { ...p, cpuMs: { p50: 100, p90: 150, p99: 200 }, peakMemoryBytes: { p50: memoryMiB * MIB, p90: memoryMiB * MIB, p99: memoryMiB * MIB } };
-    };
     // Two instances of 4 GiB for this task; each job reserves its memory plus 15%.
     driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
     driver.pipeInput('predictions', { key: 'x', value: sized('three-a', 2600, T0 + 10) });
