@@ -674,7 +674,12 @@ export function taskBins(partition: number, share: number, c: Required<Scheduler
 }
 
 /** A part of the task's share: an instance, or the fraction of one left over. */
-export type TaskBin = Bin & { id: string; /** Its size, before reservations. */ cores: number; memory: number };
+export interface TaskBin extends Bin {
+  id: string;
+  /** Its size, before reservations. */
+  cores: number;
+  memory: number;
+}
 
 /**
  * Splits the model's score into the event's parts by asking the model itself: each time-dependent
