@@ -230,8 +230,10 @@ export class Scheduler {
   /**
    * `dispatchable(now, mightFit)` one job at a time: the candidates are heaped, not sorted, so a
    * pass that fills the room after a few jobs pays for those few rather than for sorting them all.
+   * With `belowStopper`, the jobs that might fit but rank below the starved wide job follow it, in
+   * rank order: for a pass that holds room for that job and backfills the rest.
    */
-  *dispatchOrder(now: number, mightFit: (q: QueuedJob) => boolean): Generator<ScoredJob, void, undefined> {
+  *dispatchOrder(now: number, mightFit: (q: QueuedJob) => boolean, belowStopper = false): Generator<ScoredJob, void, undefined> {
     const users = this.termsAt(now);
     const fits: QueuedJob[] = [];
     // Two passes without an object per job: in a long queue most jobs are starved or ranked
@@ -249,15 +251,22 @@ export class Scheduler {
     // after a few, and copying every fitting job at every event kept the collector busy.
     const scores: number[] = [];
     const above: number[] = [];
+    const below: number[] = [];
     for (let i = 0; i < fits.length; i++) {
       const q = fits[i]!;
       const score = this.scoreWith(q, now, users);
       scores.push(score);
       if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) above.push(i);
+      else below.push(i);
     }
-    const heap = MinHeap.of(above, (a, b) => scores[b]! - scores[a]! || fits[a]!.seq - fits[b]!.seq);
+    const byRankOf = (a: number, b: number) => scores[b]! - scores[a]! || fits[a]!.seq - fits[b]!.seq;
+    const heap = MinHeap.of(above, byRankOf);
     for (let i = heap.pop(); i !== undefined; i = heap.pop()) yield scoredJob(fits[i]!, scores[i]!);
-    if (stopper) yield scoredJob(stopper, stopScore);
+    if (!stopper) return;
+    yield scoredJob(stopper, stopScore);
+    if (!belowStopper) return;
+    const rest = MinHeap.of(below, byRankOf);
+    for (let i = rest.pop(); i !== undefined; i = rest.pop()) yield scoredJob(fits[i]!, scores[i]!);
   }
 
   /**

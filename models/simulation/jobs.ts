@@ -191,7 +191,7 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   function dispatch(t: number): void {
     if (scheduler.size === 0) return;
     const ready = fleet.readyInstances(t);
-    // A pass that tried every job it could and was not cut short by a starved wide job leaves
+    // A pass that tried every job it could and held no room for a starved wide job leaves
     // nothing that fits: until room is freed, an instance gets ready or a job arrives, the same
     // pass would place nothing again, whatever the order, so it is skipped.
     let gotReady = false;
@@ -224,33 +224,62 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
     const mightFit = (q: QueuedJob) => totalCores(q.job) <= roomCores + 1e-9
       && Math.floor(maxFreeCores / q.job.cores + 1e-9) >= 1
       && (q.job.memory <= 0 || Math.floor(maxFreeMemory / q.job.memory + 1e-9) >= 1);
-    // After a pass cut short by a starved wide job, the jobs it did not reach may rank higher
-    // now; but when no queued job could fit at all, ranking them (the costly part) is pointless.
-    // A fleet too small for what waits, kept for days at the end of a run, hit this every minute.
+    // After a pass that held room for a starved wide job, the hold and the jobs' ranks may have
+    // moved since; but when no queued job could fit at all, ranking them (the costly part) is
+    // pointless. A fleet too small for what waits, kept for days at the end of a run, hit this
+    // every minute.
     if (roomAsBefore && !scheduler.some((q) => mightFit(q) && !noRoom.has(ShapesWithoutRoom.key(q.job.cores, q.job.memory, q.job.replicas)))) {
       lastPass.stopped = true;
       return;
     }
-    for (const q of scheduler.dispatchOrder(t, mightFit)) {
+    // Once a job that has waited too long finds no room, instances are held for it (see
+    // instancesToHold) and the jobs ranked below it start on the others only.
+    let unheld: Instance[] | undefined;
+    /** Shapes that found no room on the unheld instances in this pass (room only shrinks in it). */
+    const noRoomUnheld = new Set<string>();
+    for (const q of scheduler.dispatchOrder(t, mightFit, true)) {
       if (freeCores < o.instanceCores * 1e-6) break;
       const shape = ShapesWithoutRoom.key(q.job.cores, q.job.memory, q.job.replicas);
       let placement: ReturnType<typeof bestFit<Instance>> = [];
       if (totalCores(q.job) <= freeCores + 1e-9 && !noRoom.has(shape)) {
-        const room = { parts: 0 };
-        placement = bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory, room);
-        if (placement.length === 0) noRoom.add(shape, q.job.cores, q.job.memory, q.job.replicas, room.parts);
+        if (!unheld) {
+          const room = { parts: 0 };
+          placement = bestFit(ready, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory, room);
+          if (placement.length === 0) noRoom.add(shape, q.job.cores, q.job.memory, q.job.replicas, room.parts);
+        } else if (!noRoomUnheld.has(shape)) {
+          placement = bestFit(unheld, q.job.cores, q.job.memory, q.job.replicas, o.instanceCores, o.instanceMemory);
+          if (placement.length === 0) noRoomUnheld.add(shape);
+        }
       }
       if (placement.length === 0) {
-        // Reserve the room for a job that has waited too long: nothing behind it starts.
-        if (scheduler.mustNotBeOvertaken(q, t)) {
+        if (!unheld && scheduler.mustNotBeOvertaken(q, t)) {
+          const held = instancesToHold(ready, q.job);
+          unheld = ready.filter((i) => !held.has(i));
+          // The hold follows the ranking, which moves with time: the next event passes again.
           lastPass.stopped = true;
-          break;
         }
         continue;
       }
       start(q, placement, t);
       freeCores -= totalCores(q.job);
     }
+  }
+
+  /**
+   * The instances held for a starved job: as many as its replicas need when empty, those where
+   * it lacks the least room (cores and memory as fractions of an instance), the first of equals.
+   * Jobs ranked below it never start there, so the room it lacks there only shrinks, and another
+   * instance is held only if it comes closer still: the job starts in the end, whatever smaller
+   * jobs arrive. The live scheduler holds one bin per task the same way.
+   */
+  function instancesToHold(ready: readonly Instance[], job: JobRequest): Set<Instance> {
+    const perInstance = partsThatFit({ freeCores: o.instanceCores, freeMemory: o.instanceMemory }, job.cores, job.memory);
+    const parts = Math.min(perInstance, job.replicas);
+    const lacking = ready.map((i, at) => ({
+      i, at, lacks: Math.max(0, parts * job.cores - i.freeCores) / o.instanceCores + Math.max(0, parts * job.memory - i.freeMemory) / o.instanceMemory,
+    }));
+    lacking.sort((a, b) => a.lacks - b.lacks || a.at - b.at);
+    return new Set(lacking.slice(0, Math.ceil(job.replicas / Math.max(1, perInstance))).map((x) => x.i));
   }
 
   /**

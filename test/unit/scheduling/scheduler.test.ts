@@ -269,6 +269,10 @@ describe('Scheduler', () => {
     expect(stop).toBeGreaterThan(0);
     const expected = full.slice(0, stop + 1).filter((q, i) => i === stop || fits(q)).map((q) => q.job.id);
     expect([first.value!, ...rest].map((q) => q.job.id)).toEqual(expected);
+    // belowStopper: the fitting jobs ranked below it follow, in order (a pass that holds room for it and backfills).
+    const below = full.slice(stop + 1).filter(fits).map((q) => q.job.id);
+    expect(below.length).toBeGreaterThan(0);
+    expect(Array.from(s.dispatchOrder(1000, fits, true), (q) => q.job.id)).toEqual([...expected, ...below]);
   });
 
   it('some tells whether any queued job passes a test', () => {
