@@ -65,3 +65,12 @@ export function partsThatFit(bin: Bin, cores: number, memory: number): number {
   const k = Math.min(byCores, byMemory);
   return Number.isFinite(k) ? Math.max(0, k) : Number.MAX_SAFE_INTEGER;
 }
+
+/**
+ * The room `bin` lacks for `cores` and `memory`, in bins' worth (the cores and the memory it lacks,
+ * each as a fraction of a bin's size, summed); 0 when they fit. A starved wide job's hold goes to
+ * the bins that lack the least.
+ */
+export function lackingRoom(bin: Bin, cores: number, memory: number, binCores: number, binMemory: number): number {
+  return Math.max(0, cores - bin.freeCores) / binCores + Math.max(0, memory - bin.freeMemory) / binMemory;
+}

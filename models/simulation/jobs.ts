@@ -2,7 +2,7 @@ import { seededRandom } from '../seeded-random';
 import type { FleetBounds, ScalingPolicy } from '../planning/types';
 import type { JobRequest } from '../scheduling/job';
 import { totalCores } from '../scheduling/job';
-import { bestFit, partsThatFit } from '../scheduling/placement';
+import { bestFit, lackingRoom, partsThatFit } from '../scheduling/placement';
 import { Scheduler, type QueuedJob, type RejectReason, type SchedulerOptions } from '../scheduling/scheduler';
 import { SizeEstimator } from '../scheduling/size-estimator';
 import type { TraceJob } from '../traces/jobs';
@@ -275,9 +275,7 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
   function instancesToHold(ready: readonly Instance[], job: JobRequest): Set<Instance> {
     const perInstance = partsThatFit({ freeCores: o.instanceCores, freeMemory: o.instanceMemory }, job.cores, job.memory);
     const parts = Math.min(perInstance, job.replicas);
-    const lacking = ready.map((i, at) => ({
-      i, at, lacks: Math.max(0, parts * job.cores - i.freeCores) / o.instanceCores + Math.max(0, parts * job.memory - i.freeMemory) / o.instanceMemory,
-    }));
+    const lacking = ready.map((i, at) => ({ i, at, lacks: lackingRoom(i, parts * job.cores, parts * job.memory, o.instanceCores, o.instanceMemory) }));
     lacking.sort((a, b) => a.lacks - b.lacks || a.at - b.at);
     return new Set(lacking.slice(0, Math.ceil(job.replicas / Math.max(1, perInstance))).map((x) => x.i));
   }

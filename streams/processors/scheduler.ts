@@ -1,4 +1,4 @@
-import { bestFit, type Bin } from '../../models/scheduling/placement';
+import { bestFit, lackingRoom, type Bin } from '../../models/scheduling/placement';
 import { RecentRequests, type RecentRequestsOptions } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
@@ -576,7 +576,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     let leastLacking = Infinity;
     for (const b of t.bins) {
       if (b.cores < cores * (1 - 1e-6) || b.memory < memory * (1 - 1e-6)) continue;
-      const lacking = Math.max(0, cores - b.freeCores) / c.instanceCores + Math.max(0, memory - b.freeMemory) / c.instanceMemoryBytes;
+      const lacking = lackingRoom(b, cores, memory, c.instanceCores, c.instanceMemoryBytes);
       if (lacking < leastLacking) [held, leastLacking] = [b.id, lacking];
     }
     return held;

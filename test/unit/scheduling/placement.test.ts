@@ -1,4 +1,4 @@
-import { bestFit, partsThatFit } from '../../../models/scheduling/placement';
+import { bestFit, lackingRoom, partsThatFit } from '../../../models/scheduling/placement';
 
 describe('bestFit', () => {
   it('fills the tightest bins first and keeps a large free bin free', () => {
@@ -30,5 +30,16 @@ describe('bestFit', () => {
     expect(bestFit(bins, 1, 1, 1, 8, 16).map((x) => [x.bin.name, x.replicas])).toEqual([['room', 1]]);
     expect(bestFit(bins, 1, 1, 4, 8, 16)).toEqual([]);
     expect(partsThatFit(bins[0]!, 1, 1)).toBe(0);
+  });
+});
+
+describe('lackingRoom', () => {
+  it('sums the cores and memory a bin lacks as fractions of a bin, and is 0 when they fit', () => {
+    const bin = { freeCores: 2, freeMemory: 1 };
+    expect(lackingRoom(bin, 6, 3, 8, 4)).toBeCloseTo(4 / 8 + 2 / 4, 12);
+    expect(lackingRoom(bin, 6, 1, 8, 4)).toBeCloseTo(0.5, 12);
+    expect(lackingRoom(bin, 2, 1, 8, 4)).toBe(0);
+    // Room to spare in one does not offset what the other lacks.
+    expect(lackingRoom({ freeCores: 8, freeMemory: 0 }, 1, 2, 8, 4)).toBeCloseTo(0.5, 12);
   });
 });
