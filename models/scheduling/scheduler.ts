@@ -257,7 +257,7 @@ export class Scheduler {
       const score = this.scoreWith(q, now, users);
       scores.push(score);
       if (!stopper || score > stopScore || (score === stopScore && q.seq < stopper.seq)) above.push(i);
-      else below.push(i);
+      else if (belowStopper) below.push(i);
     }
     const byRankOf = (a: number, b: number) => scores[b]! - scores[a]! || fits[a]!.seq - fits[b]!.seq;
     const heap = MinHeap.of(above, byRankOf);

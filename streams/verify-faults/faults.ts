@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from '../../stack/connection';
 import type { ServiceName } from '../../stack/service';
 import { baselines, waitForProgress } from './group-progress';
@@ -340,7 +341,3 @@ async function waitFor(condition: () => boolean, timeoutMs: number, message: str
 
 const fmt = (s: number | undefined) => (s === undefined ? 'never (timed out)' : `${s.toFixed(1)} s`);
 const round = (s: number) => Math.round(s * 10) / 10;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

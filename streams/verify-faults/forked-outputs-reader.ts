@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { countedTopics, type CountedTopic, type ReadRecord } from './outputs-reader';
 
 type ReaderMessage =
@@ -15,7 +16,10 @@ export const partitionKey = (topic: CountedTopic, partition: number) => `${topic
 /** Counts of the run's outputs per request id, read by outputs-reader-process.ts in a child process. */
 export class ForkedOutputsReader {
   readonly counts = new Map<CountedTopic, Map<string, number>>(countedTopics.map((t) => [t, new Map()]));
-  /** Where each request's records were read, as `partition@offset`, per topic: to look a disagreement up. */
+  /**
+   * Where each request's records were read, as `partition@offset`, per topic, to look a
+   * disagreement up: kept only when asked for (the recount), not over a whole soak.
+   */
   readonly places = new Map<CountedTopic, Map<string, string[]>>(countedTopics.map((t) => [t, new Map()]));
   /** Wall ms of the last record read, per topic. */
   readonly lastReadAt = new Map<CountedTopic, number>();
@@ -26,6 +30,7 @@ export class ForkedOutputsReader {
   constructor(
     private readonly topicPrefix: string,
     private readonly groupId: string,
+    private readonly keepPlaces = false,
   ) {}
 
   async start(): Promise<void> {
@@ -55,7 +60,10 @@ export class ForkedOutputsReader {
     const places = this.places.get(topic)!;
     for (const { id, offset } of records) {
       counts.set(id, (counts.get(id) ?? 0) + 1);
-      places.set(id, [...(places.get(id) ?? []), `${partition}@${offset}`]);
+      if (!this.keepPlaces) continue;
+      const at = places.get(id);
+      if (at) at.push(`${partition}@${offset}`);
+      else places.set(id, [`${partition}@${offset}`]);
     }
     this.lastReadAt.set(topic, Date.now());
   }
@@ -96,8 +104,4 @@ export class ForkedOutputsReader {
     await exited;
     clearTimeout(timer);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

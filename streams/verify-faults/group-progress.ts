@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin } from 'kafkajs';
 
 /** Where one consumer group stands: its committed offsets summed over its partitions, and how far behind the ends they are. */
@@ -67,8 +68,4 @@ async function retry<T>(work: () => Promise<T>, attempts = 20): Promise<T> {
       await sleep(500);
     }
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -150,7 +150,7 @@ export class Harness {
    * reader went through (it lived through every fault). Throws if it cannot read to the ends.
    */
   async recount(ends: PartitionEnds, timeoutMs: number): Promise<ForkedOutputsReader> {
-    const reader = new ForkedOutputsReader(this.topicPrefix, `${this.app}.verify-recount`);
+    const reader = new ForkedOutputsReader(this.topicPrefix, `${this.app}.verify-recount`, true);
     await reader.start();
     try {
       const behind = await reader.readTo(ends, timeoutMs);

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { processorNodeFlags } from '../runtime/node-flags';
 
 const prmEntry = join(__dirname, '..', '..', 'cli', 'prm.cjs');
@@ -159,8 +160,4 @@ export class ProcessorProcesses {
     await exited;
     clearTimeout(timer);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

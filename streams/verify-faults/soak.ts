@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from '../../stack/connection';
 import { groupPosition } from './group-progress';
 import { Harness } from './harness';
@@ -155,7 +156,3 @@ export function slopePerHour(points: readonly (readonly [number, number])[]): nu
 }
 
 const round = (x: number) => Math.round(x * 10) / 10;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

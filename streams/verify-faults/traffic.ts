@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ExecutionRequest } from '../../schemas/types.generated';
 import { readReplayTrace } from '../executors/replay-run';
 import { type ReplayJob, toExecutionRequest } from '../executors/replay-workload';
@@ -149,8 +150,4 @@ export class Traffic {
     const at = this.o.eventNow();
     return toExecutionRequest(fresh, this.o.runId, at - job.traceTimeMs);
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
