@@ -142,6 +142,14 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
         ...latencyPhases.map((p) => [p.phase, stage(p.recordPath?.fetchedMs), stage(p.recordPath?.startedMs), stage(p.recordPath?.processedMs), stage(p.recordPath?.committedMs), stage(p.p50Ms === null || p.p99Ms === null ? undefined : { p50: p.p50Ms, p99: p.p99Ms })]),
       ]));
     }
+    // Throughput on a shared machine is its cores over the CPU each output costs all processes, so
+    // the ratio to the raw loop is split here into who spends it.
+    print('\nCPU per 1000 outputs, ms (backlog phases: from the workers\' start to the drain\'s end; latency phases: the measured window); machine: every\n process on it; busy and steal: shares of all cores\' time');
+    const share = (x: number | null) => (x === null ? '-' : `${Math.round(x * 100)}%`);
+    print(renderTable([
+      ['phase', 'worker', 'broker', 'this process', 'machine', 'busy', 'steal'],
+      ...report.phases.map((p) => [p.phase, cell(p.cpuMsPer1000, 1), cell(p.cpu.brokerMsPer1000, 1), cell(p.cpu.harnessMsPer1000, 1), cell(p.cpu.machineMsPer1000, 1), share(p.cpu.machineBusyShare), share(p.cpu.stealShare)]),
+    ]));
     print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test (node ${report.setup.workerNodeFlags.join(' ')}); ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);

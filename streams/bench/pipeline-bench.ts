@@ -14,6 +14,7 @@ import { userKeyedPartitions, valueSubject } from '../../schemas/topics';
 import type { ExecutionRequest } from '../../schemas/types.generated';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
+import { type CpuSpan, localBrokerPid, startCpuAccount } from './cpu-account';
 import { type MsCounts, quantile, quantileOfCounts, Series, steadyRate } from './stats';
 import { benchTopic, benchTopicSpecs, mergeCommits, unknownUsage, type WorkerCommits, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
 import { processorNodeFlags } from '../runtime/node-flags';
@@ -101,12 +102,29 @@ export interface PhaseResult {
   recordPath?: RecordPath | null;
   /** Latency phases: event-loop delay of this process, which publishes the requests and reads the outputs. */
   harnessEventLoop?: { p99Ms: number; maxMs: number };
+  /** Where the machine's CPU went: backlog phases from the workers' start to the drain's end, latency phases in the measured window. */
+  cpu: PhaseCpu;
   /** Pipeline throughput over the raw exactly-once (and plain) loop's, measured in this run. */
   ratioToRawEos: number | null;
   ratioToRawPlain: number | null;
   /** The offered rate was kept up with (latency phases): all dispatched, no growing backlog. */
   sustained: boolean | null;
   loadAverage: { start: number[]; end: number[] };
+}
+
+/**
+ * A phase's CPU per 1000 outputs, by whom (see CpuSpan). The worker's own is PhaseResult's
+ * cpuMsPer1000. Null where it cannot be read (not Linux; a broker not run by the local stack).
+ */
+export interface PhaseCpu {
+  spanSeconds: number;
+  /** All cores' busy time over the span's wall time times the cores: 1 is a saturated machine. */
+  machineBusyShare: number | null;
+  /** Time the hypervisor took, over the same. */
+  stealShare: number | null;
+  machineMsPer1000: number | null;
+  brokerMsPer1000: number | null;
+  harnessMsPer1000: number;
 }
 
 export interface PipelineBenchReport {
@@ -134,6 +152,21 @@ const describeUsage = ({ gc, eventLoop: l }: WorkerUsage) =>
   `worker GC: ${gc.pauses} pauses, ${round(gc.totalMs)} ms in all, longest ${round(gc.maxMs, 1)} ms, ${gc.over20Ms} over 20 ms; ` +
   `event loop delay p99 ${round(l.p99Ms)} ms, max ${round(l.maxMs)} ms; main thread ran ${round(l.runMs, 0)} ms, waited for a CPU ${round(l.cpuWaitMs, 0)} ms`;
 const roundGc = (g: WorkerGc): WorkerGc => ({ pauses: g.pauses, totalMs: round(g.totalMs), maxMs: round(g.maxMs), over20Ms: g.over20Ms });
+const perThousand = (seconds: number | null, outputs: number) => (seconds === null ? null : round((seconds * 1e6) / Math.max(1, outputs), 1));
+function phaseCpu(span: CpuSpan, outputs: number): PhaseCpu {
+  const capacity = span.wallSeconds * span.cpus;
+  return {
+    spanSeconds: round(span.wallSeconds),
+    machineBusyShare: span.machineBusySeconds === null ? null : round(span.machineBusySeconds / capacity, 3),
+    stealShare: span.stealSeconds === null ? null : round(span.stealSeconds / capacity, 3),
+    machineMsPer1000: perThousand(span.machineBusySeconds, outputs),
+    brokerMsPer1000: perThousand(span.brokerSeconds, outputs),
+    harnessMsPer1000: perThousand(span.harnessSeconds, outputs)!,
+  };
+}
+const describeCpu = (c: PhaseCpu) =>
+  `machine ${c.machineBusyShare === null ? '?' : `${Math.round(c.machineBusyShare * 100)}%`} busy (steal ${c.stealShare === null ? '?' : `${Math.round(c.stealShare * 100)}%`}); ` +
+  `CPU ms per 1000: machine ${c.machineMsPer1000 ?? '?'}, broker ${c.brokerMsPer1000 ?? '?'}, this process ${c.harnessMsPer1000}`;
 const stage = (ms: number[]): StageMs => ({ p50: round(quantile(ms, 0.5)), p99: round(quantile(ms, 0.99)) });
 
 function breakdown(c: WorkerCommits): TransactionBreakdown | null {
@@ -427,6 +460,14 @@ function workerNodeFlags(): string[] {
   return [...processorNodeFlags(), ...(process.env.PRM_BENCH_WORKER_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean)];
 }
 
+function parseEvent(line: string): ({ event: string } & Partial<WorkerUsage>) | undefined {
+  try {
+    return JSON.parse(line) as { event: string } & Partial<WorkerUsage>;
+  } catch {
+    return undefined;
+  }
+}
+
 function startWorker(config: WorkerConfig, label: string, log: (line: string) => void): Worker {
   // PRM_BENCH_CPU_PROFILE_DIR=dir: each worker writes a V8 CPU profile there (node --cpu-prof).
   const profile = process.env.PRM_BENCH_CPU_PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', process.env.PRM_BENCH_CPU_PROFILE_DIR] : [];
@@ -441,7 +482,8 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
     events.on('line', (line) => {
       // Node's own tracing (PRM_BENCH_WORKER_NODE_FLAGS=--trace-gc) writes plain lines on stdout too.
       if (!line.startsWith('{')) return log(`  [${label}] ${line}`);
-      const e = JSON.parse(line) as { event: string } & Partial<WorkerUsage>;
+      const e = parseEvent(line);
+      if (e === undefined) return log(`  [${label}] an unreadable event line (${line.length} characters, killed while writing it?): ${line.slice(0, 120)}...`);
       if (e.event === 'ready') resolve();
       if (e.event === 'stopped') onStopped({ cpuSeconds: e.cpuSeconds ?? NaN, gc: e.gc ?? unknownUsage.gc, eventLoop: e.eventLoop ?? unknownUsage.eventLoop, commits: e.commits ?? unknownUsage.commits });
     });
@@ -472,8 +514,11 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   const reader = await startReader(kafka, outTopic, `${config.app}.reader`, o.log);
   const worker = startWorkers(config, o.instances, o.log);
   let usage: WorkerUsage = unknownUsage;
+  let cpu: PhaseCpu | undefined;
   try {
     await worker.ready;
+    const account = startCpuAccount(localBrokerPid(o.brokers));
+    const outputsBefore = reader.arrivals.length;
     const began = Date.now();
     let lastCount = 0;
     let lastLog = began;
@@ -490,13 +535,14 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
         lastCount = n;
       }
     }
+    cpu = phaseCpu(account.end(), reader.arrivals.length - outputsBefore);
   } finally {
     usage = await worker.stop();
     await reader.stop();
   }
   const records = reader.arrivals.length;
   const rate = steadyRate(reader.arrivals.values());
-  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; ${describeUsage(usage)}; ${describeBreakdown(breakdown(usage.commits))}`);
+  o.log(`  ${phase}: ${records} records, steady ${Math.round(rate)}/s; ${describeUsage(usage)}; ${describeCpu(cpu!)}; ${describeBreakdown(breakdown(usage.commits))}`);
   return {
     meanBytes: reader.bytes / Math.max(1, records),
     result: {
@@ -515,6 +561,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
       workerGc: roundGc(usage.gc),
       workerEventLoop: roundLoop(usage.eventLoop),
       transactions: breakdown(usage.commits),
+      cpu: cpu!,
       ratioToRawEos: null, ratioToRawPlain: null,
       sustained: null,
       loadAverage: { start, end: loadavg() },
@@ -539,6 +586,7 @@ async function ratePhase(
   let windowStart = 0;
   let windowEnd = 0;
   let caughtUp = false;
+  let cpu: PhaseCpu | undefined;
   // This process publishes and reads on one event loop: a late reader adds to every latency it
   // reads, so its own delay is reported beside the workers'.
   const harnessLoop = monitorEventLoopDelay({ resolution: 10 });
@@ -572,10 +620,13 @@ async function ratePhase(
     worker.markWindow();
     harnessLoop.reset();
     windowEnd = windowStart + o.durationSeconds * 1000;
+    const account = startCpuAccount(localBrokerPid(o.brokers));
+    const outputsBefore = reader.arrivals.length;
     while (Date.now() < windowEnd) {
       offer();
       await sleep(5);
     }
+    cpu = phaseCpu(account.end(), reader.arrivals.length - outputsBefore);
     await publisher.drain();
     // Let what was sent be dispatched: until all are, nothing moves for 15 s, or 30 s passed (a
     // rate it cannot sustain leaves a backlog that could take minutes: the phase says so).
@@ -604,7 +655,7 @@ async function ratePhase(
   const p50 = quantile(measured, 0.5);
   const p99 = quantile(measured, 0.99);
   if (!caughtUp) o.log(`  ${phase}: dispatches never caught up with the offered rate in the 60 s warm-up`);
-  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ${describeUsage(usage)}; ${describeBreakdown(breakdown(usage.commits))}; ${describeRecordPath(recordPath(usage.commits))}; this process' event loop delay p99 ${harnessEventLoop.p99Ms} ms, max ${harnessEventLoop.maxMs} ms`);
+  o.log(`  ${phase}: sent ${sent}, dispatched ${dispatched}, ${Math.round(achieved)}/s in the window, p50 ${round(p50)} ms, p99 ${round(p99)} ms${sustained ? '' : ' (NOT sustained; latency of the dispatched ones only)'}; ${describeUsage(usage)}; ${describeCpu(cpu!)}; ${describeBreakdown(breakdown(usage.commits))}; ${describeRecordPath(recordPath(usage.commits))}; this process' event loop delay p99 ${harnessEventLoop.p99Ms} ms, max ${harnessEventLoop.maxMs} ms`);
   return {
     phase,
     description: config.mode === 'pipeline'
@@ -622,6 +673,7 @@ async function ratePhase(
     transactions: breakdown(usage.commits),
     recordPath: recordPath(usage.commits),
     harnessEventLoop,
+    cpu: cpu!,
     ratioToRawEos: null, ratioToRawPlain: null,
     sustained,
     loadAverage: { start, end: loadavg() },

@@ -33,8 +33,9 @@ import { REQUEST_PATH } from '../topology';
 
 const logger = jsonLogger({ level: 'warn', fields: { component: 'bench-worker' } });
 
-function say(event: Record<string, unknown>): void {
-  process.stdout.write(`${JSON.stringify(event)}\n`);
+/** Writes an event line; `then` runs once it is handed to the pipe (exiting before would cut a long line). */
+function say(event: Record<string, unknown>, then?: () => void): void {
+  process.stdout.write(`${JSON.stringify(event)}\n`, then);
 }
 
 /** The committed chunks' timings since ready, or since SIGUSR2 marked the measured window. */
@@ -204,8 +205,7 @@ async function main(): Promise<void> {
       .then(stop)
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
       .finally(() => {
-        say({ event: 'stopped', ...usage });
-        process.exit(0);
+        say({ event: 'stopped', ...usage }, () => process.exit(0));
       });
   });
 }
