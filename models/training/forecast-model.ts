@@ -4,6 +4,7 @@ import { fitHoltWinters, holtWintersModel, type HoltWintersParams } from '../for
 import type { PointModel } from '../forecasting/point-model';
 import { selectingForecaster } from '../forecasting/selecting-forecaster';
 import { isRecord } from './artifact';
+import { pinballLoss, sizingRefusal } from './compare';
 
 /** The name the cluster-load forecaster goes by on prm.model-updates, in prm.model_versions and in forecasts. */
 export const FORECAST_MODEL_NAME = 'cluster-forecaster';
@@ -54,6 +55,8 @@ export interface ForecastTrainingOptions {
   minComparedPoints: number;
   /** Relative MAE improvement required (0: any strict improvement). */
   minImprovement: number;
+  /** How much worse, relatively, the p90 forecast's loss may get (see sizingRefusal); default SIZING_LOSS_TOLERANCE. */
+  sizingLossTolerance?: number;
   /** The selecting forecaster's trailing window (the processor's `windowMs`), seconds. */
   selectionWindowSeconds: number;
   periodSeconds: number;
@@ -72,10 +75,12 @@ const defaultForecastTrainingOptions: Omit<ForecastTrainingOptions, 'horizon' | 
   periodSeconds: 86_400,
 };
 
-/** Held-out score of one forecaster version over every pool: its p50 error and its p90's coverage. */
+/** Held-out score of one forecaster version over every pool: its p50 error, its p90's loss and coverage. */
 export interface ForecastMetrics {
   points: number;
   mae_p50: number;
+  /** Mean pinball loss of the p90 forecast, the quantile the planner scales out ahead of by default. */
+  pinball_p90: number;
   coverage_p90: number;
 }
 
@@ -95,6 +100,7 @@ export function scoreForecastVersion(artifact: ForecastModelArtifact | undefined
   let points = 0;
   let absError = 0;
   let covered = 0;
+  let p90Loss = 0;
   for (const { pool, series } of data) {
     const n = series.values.length;
     if (n < o.minSteps) continue;
@@ -108,10 +114,16 @@ export function scoreForecastVersion(artifact: ForecastModelArtifact | undefined
         points++;
         absError += Math.abs(actual - q.p50);
         if (actual <= q.p90) covered++;
+        p90Loss += pinballLoss(0.9, actual - q.p90);
       }
     }
   }
-  return { points, mae_p50: points > 0 ? absError / points : Infinity, coverage_p90: points > 0 ? covered / points : 0 };
+  return {
+    points,
+    mae_p50: points > 0 ? absError / points : Infinity,
+    pinball_p90: points > 0 ? p90Loss / points : Infinity,
+    coverage_p90: points > 0 ? covered / points : 0,
+  };
 }
 
 /**
@@ -135,14 +147,21 @@ export interface ForecastPromotion {
   reason: string;
 }
 
-/** A candidate replaces the current version only when its p50 error is lower on the same held-out points. */
-export function decideForecastPromotion(candidate: ForecastMetrics, current: ForecastMetrics, o: Pick<ForecastTrainingOptions, 'minComparedPoints' | 'minImprovement'>): ForecastPromotion {
+/**
+ * A candidate replaces the current version only when its p50 error is lower on the same held-out
+ * points, and its p90 is not worse (sizingRefusal): the planner scales out ahead of the p90.
+ */
+export function decideForecastPromotion(
+  candidate: ForecastMetrics, current: ForecastMetrics, o: Pick<ForecastTrainingOptions, 'minComparedPoints' | 'minImprovement' | 'sizingLossTolerance'>,
+): ForecastPromotion {
   if (candidate.points !== current.points) throw new RangeError(`versions scored on different points (${candidate.points} and ${current.points})`);
   if (current.points < o.minComparedPoints) {
     return { promoted: false, reason: `${current.points} held-out forecast points, fewer than ${o.minComparedPoints}` };
   }
   const verdict = `mae_p50 ${candidate.mae_p50.toFixed(4)} vs current ${current.mae_p50.toFixed(4)}`;
-  return candidate.mae_p50 < current.mae_p50 * (1 - o.minImprovement) ? { promoted: true, reason: `better: ${verdict}` } : { promoted: false, reason: `not better: ${verdict}` };
+  if (!(candidate.mae_p50 < current.mae_p50 * (1 - o.minImprovement))) return { promoted: false, reason: `not better: ${verdict}` };
+  const refusal = sizingRefusal('pinball_p90', candidate.pinball_p90, current.pinball_p90, o.sizingLossTolerance);
+  return refusal ? { promoted: false, reason: `better on average but worse at the p90 capacity is sized from: ${verdict}; ${refusal}` } : { promoted: true, reason: `better: ${verdict}` };
 }
 
 /** Parses a stored artifact (text or decoded JSON); anything else is refused with the reason. */
