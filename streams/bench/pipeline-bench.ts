@@ -497,7 +497,7 @@ function startWorker(config: WorkerConfig, label: string, log: (line: string) =>
         if (child.exitCode !== null) return resolve(unknownUsage);
         let usage: WorkerUsage = unknownUsage;
         onStopped = (u) => (usage = u);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
         child.once('exit', () => {
           clearTimeout(timer);
           resolve(usage);
