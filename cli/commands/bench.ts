@@ -150,6 +150,8 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
       ['phase', 'worker', 'broker', 'this process', 'machine', 'busy', 'steal'],
       ...report.phases.map((p) => [p.phase, cell(p.cpuMsPer1000, 1), cell(p.cpu.brokerMsPer1000, 1), cell(p.cpu.harnessMsPer1000, 1), cell(p.cpu.machineMsPer1000, 1), share(p.cpu.machineBusyShare), share(p.cpu.stealShare)]),
     ]));
+    const drains = report.phases.filter((p) => p.bound);
+    if (drains.length > 0) print(`\nwhat held each drain back:\n${drains.map((p) => `  ${p.phase.padEnd(14)} ${p.bound!.reason}`).join('\n')}`);
     print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test (node ${report.setup.workerNodeFlags.join(' ')}); ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);

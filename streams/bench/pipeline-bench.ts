@@ -14,6 +14,7 @@ import { userKeyedPartitions, valueSubject } from '../../schemas/topics';
 import type { ExecutionRequest } from '../../schemas/types.generated';
 import { createRequestProducer, type RequestProducer } from '../producer';
 import { RequestMix } from './request-mix';
+import { type BoundBy, drainBound } from './bound';
 import { type CpuSpan, localBrokerPid, startCpuAccount } from './cpu-account';
 import { type MsCounts, quantile, quantileOfCounts, Series, steadyRate } from './stats';
 import { benchTopic, benchTopicSpecs, mergeCommits, unknownUsage, type WorkerCommits, type WorkerConfig, type WorkerEventLoop, type WorkerGc, type WorkerUsage } from './worker-config';
@@ -104,6 +105,8 @@ export interface PhaseResult {
   harnessEventLoop?: { p99Ms: number; maxMs: number };
   /** Where the machine's CPU went: backlog phases from the workers' start to the drain's end, latency phases in the measured window. */
   cpu: PhaseCpu;
+  /** Backlog phases: what held the drain back (see drainBound). */
+  bound?: { by: BoundBy; reason: string };
   /** Pipeline throughput over the raw exactly-once (and plain) loop's, measured in this run. */
   ratioToRawEos: number | null;
   ratioToRawPlain: number | null;
@@ -562,6 +565,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
       workerEventLoop: roundLoop(usage.eventLoop),
       transactions: breakdown(usage.commits),
       cpu: cpu!,
+      bound: drainBound({ spanSeconds: cpu!.spanSeconds, machineBusyShare: cpu!.machineBusyShare, mainThreadRunMs: usage.eventLoop.runMs, instances: o.instances }),
       ratioToRawEos: null, ratioToRawPlain: null,
       sustained: null,
       loadAverage: { start, end: loadavg() },
