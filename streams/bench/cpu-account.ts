@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { stackDir } from '../../stack/endpoints';
@@ -27,6 +26,9 @@ export interface CpuAccount {
   end(): CpuSpan;
 }
 
+/** Ticks per second of /proc's CPU times: USER_HZ, 100 on every Linux architecture Node runs on. */
+const USER_HZ = 100;
+
 /** Starts measuring now; `brokerPid` is the broker's process when it runs on this machine. */
 export function startCpuAccount(brokerPid: number | null): CpuAccount {
   const began = Date.now();
@@ -35,16 +37,15 @@ export function startCpuAccount(brokerPid: number | null): CpuAccount {
   const harness = process.cpuUsage();
   return {
     end(): CpuSpan {
-      const hz = ticksPerSecond();
       const machineNow = readMachineTicks();
       const brokerNow = brokerPid === null ? null : readProcessTicks(brokerPid);
       const own = process.cpuUsage(harness);
       return {
         wallSeconds: (Date.now() - began) / 1000,
         cpus: cpus().length,
-        machineBusySeconds: machine && machineNow ? (machineNow.busy - machine.busy) / hz : null,
-        stealSeconds: machine && machineNow ? (machineNow.steal - machine.steal) / hz : null,
-        brokerSeconds: broker !== null && brokerNow !== null ? (brokerNow - broker) / hz : null,
+        machineBusySeconds: machine && machineNow ? (machineNow.busy - machine.busy) / USER_HZ : null,
+        stealSeconds: machine && machineNow ? (machineNow.steal - machine.steal) / USER_HZ : null,
+        brokerSeconds: broker !== null && brokerNow !== null ? (brokerNow - broker) / USER_HZ : null,
         harnessSeconds: (own.user + own.system) / 1e6,
       };
     },
@@ -87,16 +88,4 @@ function readProcessTicks(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-let hz: number | undefined;
-function ticksPerSecond(): number {
-  if (hz === undefined) {
-    try {
-      hz = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      hz = 100; // USER_HZ, what /proc reports in on every Linux architecture node runs on
-    }
-  }
-  return hz;
 }

@@ -155,17 +155,25 @@ const describeUsage = ({ gc, eventLoop: l }: WorkerUsage) =>
   `worker GC: ${gc.pauses} pauses, ${round(gc.totalMs)} ms in all, longest ${round(gc.maxMs, 1)} ms, ${gc.over20Ms} over 20 ms; ` +
   `event loop delay p99 ${round(l.p99Ms)} ms, max ${round(l.maxMs)} ms; main thread ran ${round(l.runMs, 0)} ms, waited for a CPU ${round(l.cpuWaitMs, 0)} ms`;
 const roundGc = (g: WorkerGc): WorkerGc => ({ pauses: g.pauses, totalMs: round(g.totalMs), maxMs: round(g.maxMs), over20Ms: g.over20Ms });
-const perThousand = (seconds: number | null, outputs: number) => (seconds === null ? null : round((seconds * 1e6) / Math.max(1, outputs), 1));
+const msPer1000 = (seconds: number, outputs: number) => round((seconds * 1e6) / Math.max(1, outputs), 1);
+const nullable = <T, R>(x: T | null, f: (x: T) => R): R | null => (x === null ? null : f(x));
 function phaseCpu(span: CpuSpan, outputs: number): PhaseCpu {
   const capacity = span.wallSeconds * span.cpus;
   return {
     spanSeconds: round(span.wallSeconds),
-    machineBusyShare: span.machineBusySeconds === null ? null : round(span.machineBusySeconds / capacity, 3),
-    stealShare: span.stealSeconds === null ? null : round(span.stealSeconds / capacity, 3),
-    machineMsPer1000: perThousand(span.machineBusySeconds, outputs),
-    brokerMsPer1000: perThousand(span.brokerSeconds, outputs),
-    harnessMsPer1000: perThousand(span.harnessSeconds, outputs)!,
+    machineBusyShare: nullable(span.machineBusySeconds, (s) => round(s / capacity, 3)),
+    stealShare: nullable(span.stealSeconds, (s) => round(s / capacity, 3)),
+    machineMsPer1000: nullable(span.machineBusySeconds, (s) => msPer1000(s, outputs)),
+    brokerMsPer1000: nullable(span.brokerSeconds, (s) => msPer1000(s, outputs)),
+    harnessMsPer1000: msPer1000(span.harnessSeconds, outputs),
   };
+}
+
+/** Starts a phase's CPU account (see CpuSpan); its end counts per output the reader got since. */
+function accountOutputs(reader: Reader, brokers: string[]): () => PhaseCpu {
+  const account = startCpuAccount(localBrokerPid(brokers));
+  const before = reader.arrivals.length;
+  return () => phaseCpu(account.end(), reader.arrivals.length - before);
 }
 const describeCpu = (c: PhaseCpu) =>
   `machine ${c.machineBusyShare === null ? '?' : `${Math.round(c.machineBusyShare * 100)}%`} busy (steal ${c.stealShare === null ? '?' : `${Math.round(c.stealShare * 100)}%`}); ` +
@@ -520,8 +528,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
   let cpu: PhaseCpu | undefined;
   try {
     await worker.ready;
-    const account = startCpuAccount(localBrokerPid(o.brokers));
-    const outputsBefore = reader.arrivals.length;
+    const endAccount = accountOutputs(reader, o.brokers);
     const began = Date.now();
     let lastCount = 0;
     let lastLog = began;
@@ -538,7 +545,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
         lastCount = n;
       }
     }
-    cpu = phaseCpu(account.end(), reader.arrivals.length - outputsBefore);
+    cpu = endAccount();
   } finally {
     usage = await worker.stop();
     await reader.stop();
@@ -560,7 +567,7 @@ async function drainPhase(kafka: Kafka, o: PipelineBenchOptions, phase: PhaseNam
       p50Ms: null, p99Ms: null, maxMs: null,
       records,
       workerCpuSeconds: round(usage.cpuSeconds, 2),
-      cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, records), 1),
+      cpuMsPer1000: msPer1000(usage.cpuSeconds, records),
       workerGc: roundGc(usage.gc),
       workerEventLoop: roundLoop(usage.eventLoop),
       transactions: breakdown(usage.commits),
@@ -624,13 +631,12 @@ async function ratePhase(
     worker.markWindow();
     harnessLoop.reset();
     windowEnd = windowStart + o.durationSeconds * 1000;
-    const account = startCpuAccount(localBrokerPid(o.brokers));
-    const outputsBefore = reader.arrivals.length;
+    const endAccount = accountOutputs(reader, o.brokers);
     while (Date.now() < windowEnd) {
       offer();
       await sleep(5);
     }
-    cpu = phaseCpu(account.end(), reader.arrivals.length - outputsBefore);
+    cpu = endAccount();
     await publisher.drain();
     // Let what was sent be dispatched: until all are, nothing moves for 15 s, or 30 s passed (a
     // rate it cannot sustain leaves a backlog that could take minutes: the phase says so).
@@ -671,7 +677,7 @@ async function ratePhase(
     records: dispatched,
     undispatched: Math.max(0, sent - dispatched),
     workerCpuSeconds: round(usage.cpuSeconds, 2),
-    cpuMsPer1000: round((usage.cpuSeconds * 1e6) / Math.max(1, dispatched), 1),
+    cpuMsPer1000: msPer1000(usage.cpuSeconds, dispatched),
     workerGc: roundGc(usage.gc),
     workerEventLoop: roundLoop(usage.eventLoop),
     transactions: breakdown(usage.commits),
