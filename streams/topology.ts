@@ -30,6 +30,8 @@ export interface PrmTopologyOptions {
   forecast?: Omit<ForecasterProcessorOptions, 'topics'>;
   planner: Omit<PlannerProcessorOptions, 'topics'>;
   capacity: SchedulerPoolConfig;
+  /** The scheduler's lease grace (SchedulerProcessorOptions.runLeaseGraceMs). Default 15 minutes. */
+  runLeaseGraceMs?: number;
   /** Where processors report what they handle without an output (a resent request dropped). Default silent. */
   logger?: Logger;
   /** Executors run beside PRM's processors: the simulated pool of a replay. Default none. */
@@ -72,7 +74,7 @@ export function prmTopology(o: PrmTopologyOptions): Topology {
     // Each pool's instances are divided between the scheduler's tasks by what each holds and queues.
     fleetBroadcastProcessor({ topics, partitions: o.capacity.tasks }),
     // Predictions queue by priority and are dispatched as capacity frees.
-    schedulerProcessor({ topics, capacity: o.capacity, logger: o.logger?.child({ processor: 'scheduler' }) }),
+    schedulerProcessor({ topics, capacity: o.capacity, runLeaseGraceMs: o.runLeaseGraceMs, logger: o.logger?.child({ processor: 'scheduler' }) }),
     ...(o.executors ?? []),
   ]);
 }

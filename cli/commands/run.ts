@@ -6,7 +6,8 @@ import { instanceIdProblem } from '../../streams/runtime/instance-id';
 const usage = `
 usage: prm run [--processors P1,P2] [--app ID] [--topic-prefix P] [--pool NAME] [--simulate-pool]
                [--instance-cores N] [--instance-memory-gib N] [--boot-delay S] [--min-instances N]
-               [--max-instances N] [--fuse A+B,...] [--instance-id ID] [--metrics-port PORT]
+               [--max-instances N] [--run-lease-grace S] [--fuse A+B,...] [--instance-id ID]
+               [--metrics-port PORT]
 
 Runs PRM's processors on Kafka until Ctrl-C or SIGTERM (which finish the transaction in flight,
 leave the consumer groups and close cleanly). Connection from the environment:
@@ -31,6 +32,9 @@ instances, so two instances of the predictor each take half of prm.requests:
   --simulate-pool  run a simulated pool for the pool (replays; needs prm.pool-clock ticks)
   --instance-cores N, --instance-memory-gib N, --boot-delay S, --min-instances N,
   --max-instances N   the pool's shape (defaults 8, 32, 120, 1, 24)
+  --run-lease-grace S  seconds past a run's timeout, in the pool's time (its telemetry), before the
+                   scheduler presumes a run that never reported lost and frees its room (default
+                   900); a pool whose clock runs faster than the wall's (a replay) needs more
   --fuse A+B,...   run processors fused, one task and transaction per partition: predictor+scheduler
                    hands each prediction to the scheduler in the predictor's transaction (one
                    exactly-once hop to the dispatch instead of two); its consumer group is
@@ -62,6 +66,7 @@ export const command: Command = {
       'boot-delay': { type: 'string' },
       'min-instances': { type: 'string' },
       'max-instances': { type: 'string' },
+      'run-lease-grace': { type: 'string' },
       'metrics-port': { type: 'string' },
       fuse: { type: 'string' },
       'instance-id': { type: 'string' },
@@ -80,6 +85,7 @@ export const command: Command = {
       bootDelayMs: numberFlag('boot-delay', values['boot-delay'], defaultPool.bootDelayMs / 1000) * 1000,
       minInstances: numberFlag('min-instances', values['min-instances'], defaultPool.minInstances),
       maxInstances: numberFlag('max-instances', values['max-instances'], defaultPool.maxInstances),
+      runLeaseGraceMs: numberFlag('run-lease-grace', values['run-lease-grace'], defaultPool.runLeaseGraceMs / 1000) * 1000,
     };
     pool.initialInstances = Math.min(pool.maxInstances, Math.max(pool.minInstances, defaultPool.initialInstances));
     const simulatePool = values['simulate-pool'] === true;

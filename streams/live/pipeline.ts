@@ -11,6 +11,7 @@ import { avroDeadLetterSink } from '../dead-letters';
 import type { JobUsage, PoolConfig } from '../executors/pool-core';
 import { simulatedPoolProcessor } from '../executors/simulated-pool';
 import { NEVER_LATE_MS, registryTopics } from '../processors/event-topics';
+import { DEFAULT_RUN_LEASE_GRACE_MS } from '../processors/scheduler';
 import { systemClock } from '../runtime/clock';
 import { ConfigError } from '../runtime/errors';
 import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
@@ -34,13 +35,25 @@ export interface PoolShape {
   /** Wall-clock limit given to a job, whatever its prediction: the service's floor and ceiling. */
   minTimeoutMs: number;
   maxTimeoutMs: number;
+  /** How long past a run's timeout the scheduler waits for its telemetry before presuming it lost (see SchedulerProcessorOptions.runLeaseGraceMs). */
+  runLeaseGraceMs: number;
 }
 
 /** The pool `npm start` replays its bundled workload on: 8-core, 32 GiB instances that boot in 2 minutes. */
 export const defaultPool: PoolShape = {
   pool: 'replay', instanceCores: 8, instanceMemoryBytes: 32 * GIB, bootDelayMs: 120_000,
   minInstances: 1, maxInstances: 24, initialInstances: 2, minTimeoutMs: 30 * 60_000, maxTimeoutMs: 2 * 3600_000,
+  runLeaseGraceMs: DEFAULT_RUN_LEASE_GRACE_MS,
 };
+
+/**
+ * The lease grace for a pool whose time runs `speed` times faster than the wall clock (a replay):
+ * the pipeline's pauses (a restart, a rebalance, a broker away) are in wall time, so the grace
+ * covers a minute of it, and never less than the default.
+ */
+export function replayLeaseGraceMs(speed: number): number {
+  return Math.max(DEFAULT_RUN_LEASE_GRACE_MS, speed * 60_000);
+}
 
 /**
  * Every processor a pipeline can run, by name. Beside the stream processors: `sink`, the history
@@ -189,6 +202,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
       pool: p.pool, instances: p.initialInstances, instanceCores: p.instanceCores, instanceMemoryBytes: p.instanceMemoryBytes,
       minTimeoutMs: p.minTimeoutMs, maxTimeoutMs: p.maxTimeoutMs,
     },
+    runLeaseGraceMs: p.runLeaseGraceMs,
     logger: o.logger,
     executors: o.simulatePool
       ? [simulatedPoolProcessor({ topics, config: poolConfig, usage: o.usage, allowedLatenessMs: NEVER_LATE_MS })]

@@ -7,7 +7,7 @@ import { readReplayTrace, replayRequests } from '../executors/replay-run';
 import { type ReplayJob, type TraceFormat, usageByRequest } from '../executors/replay-workload';
 import type { Logger } from '../runtime/logger';
 import type { TrainingCycleResult } from '../trainer';
-import { startPipeline, type PoolShape, type RunningPipeline } from './pipeline';
+import { replayLeaseGraceMs, startPipeline, type PoolShape, type RunningPipeline } from './pipeline';
 import { startPoolClock } from './pool-clock';
 import { countRun, progressLine, type RunCounts } from './run-progress';
 import { REQUEST_PATH } from '../topology';
@@ -77,7 +77,7 @@ export async function liveReplay(o: LiveReplayOptions): Promise<LiveReplayResult
   const runId = o.runId ?? defaultRunId(wallStarted);
   const topicPrefix = `runs.${runId}.`;
   const app = `prm-${runId}`;
-  const pool: PoolShape = { ...o.pool, pool: runId };
+  const pool: PoolShape = { ...o.pool, pool: runId, runLeaseGraceMs: Math.max(o.pool.runLeaseGraceMs, replayLeaseGraceMs(o.speed)) };
   const jobs = clip(await readReplayTrace(o.trace, o.format, Infinity, 1), o.traceSpanMs);
   if (jobs.length === 0) throw new Error(`${o.trace} holds no ${o.format} requests`);
   const first = jobs[0]!.traceTimeMs;

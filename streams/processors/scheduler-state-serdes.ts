@@ -34,14 +34,20 @@ const queuedEntry = record('QueuedEntry', [
 
 export const queuedEntrySerde = avroStateSerde<QueuedEntry>(queuedEntry);
 
-export const runningEntrySerde = avroStateSerde<RunningEntry>(record('RunningEntry', [
+const runningEntryV1: FieldSchema[] = [
   { name: 'instanceId', type: 'string' }, { name: 'cores', type: double }, { name: 'memoryBytes', type: double },
   {
     name: 'charged', default: null,
     type: ['null', record('Charged', [{ name: 'userId', type: 'string' }, { name: 'cores', type: double }, { name: 'durationP50Ms', type: double }, { name: 'durationP90Ms', type: double }])],
   },
   { name: 'job', type: ['null', queuedEntry], default: null },
-]));
+];
+
+/** Version 2 added the lease (`leaseFromMs`); changelogs logged with version 1 still restore. */
+export const runningEntrySerde = avroStateSerde<RunningEntry>(
+  record('RunningEntry', [...runningEntryV1, { name: 'leaseFromMs', ...optionalDouble }]),
+  [record('RunningEntry', runningEntryV1)],
+);
 
 export const userStateSerde = avroStateSerde<UserState>(record('UserState', [
   { name: 'usage', type: double }, { name: 'usageAt', type: double }, { name: 'inflationExcess', type: double }, { name: 'inflationAt', type: double },

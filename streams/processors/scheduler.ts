@@ -1,3 +1,4 @@
+import { MinHeap } from '../../models/scheduling/min-heap';
 import { bestFit, lackingRoom, type Bin } from '../../models/scheduling/placement';
 import { RecentRequests, type RecentRequestsOptions } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob } from '../../models/scheduling/scheduler';
@@ -60,6 +61,17 @@ export interface SchedulerProcessorOptions {
    * failures are not retried: a timeout guards against runaway code, an error is the code's own.
    */
   maxAttempts?: number;
+  /**
+   * How long past a run's timeout, in the pool's time, the scheduler waits for its telemetry
+   * before it presumes the run lost (an executor gone without a word) and frees its
+   * reservation: without a bound, every lost run would hold its room for good. The pool's time
+   * is what its telemetry on the task's partition says (see TaskModel.poolTimeMs), never the
+   * predictions', which run ahead of it when a task catches up. Generous on purpose: a run that
+   * waited in the pool for room, or whose telemetry is late, only delays it, and telemetry that
+   * comes after all changes nothing. Default 15 minutes (DEFAULT_RUN_LEASE_GRACE_MS); a replay
+   * faster than real time needs more, as the pipeline's pauses are in wall time.
+   */
+  runLeaseGraceMs?: number;
   /** Told of each resent request dropped and each retry. Default silent: the counts are kept in the task's stores. */
   logger?: Logger;
 }
@@ -113,6 +125,13 @@ export interface RunningEntry {
    * again from it. Absent in entries written before retries.
    */
   job?: QueuedEntry;
+  /**
+   * The pool's time from which the run's lease counts (see `runLeaseGraceMs`): its dispatch
+   * time, or the pool's time as the task last heard it if that is later (a task catching up
+   * dispatches jobs stamped before it). Absent in entries written before leases: such a run
+   * holds its room until its telemetry comes.
+   */
+  leaseFromMs?: number;
 }
 
 /**
@@ -149,12 +168,37 @@ interface TaskModel {
   lastFullPass: number;
   /** Request ids dispatched lately: the `dispatched` store, oldest first. */
   recent: RecentRequests;
+  /**
+   * The pool's time as this task knows it: the latest end of a run its telemetry reported
+   * (POOL_TIME_KEY in the `sequence` store). The pool reports its runs on the partition of
+   * their user, the task's own, in the order they end, so when it has passed a lease the run's
+   * own telemetry would have come before, unless the run was lost.
+   */
+  poolTimeMs: number;
+  /** Leases of the running jobs, soonest end first; one whose running entry went or changed (a retry) is stale and skipped. */
+  leases: MinHeap<Lease>;
+}
+
+interface Lease {
+  untilMs: number;
+  requestId: string;
+}
+
+/** Soonest first; equal times by request id, so a rebuilt heap expires in the same order. */
+function leaseOrder(a: Lease, b: Lease): number {
+  return a.untilMs - b.untilMs || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0);
 }
 
 /** In the `sequence` store: how many resent predictions of already dispatched requests were dropped. */
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
 export const OOM_RETRIES_KEY = 'oom-retries';
+/** In the `sequence` store: how many runs were presumed lost (no telemetry within their lease) and their reservations freed. */
+export const LEASES_EXPIRED_KEY = 'leases-expired';
+/** In the `sequence` store: the pool's time as the task knows it (TaskModel.poolTimeMs). */
+const POOL_TIME_KEY = 'pool-time';
+/** Default of `runLeaseGraceMs`. */
+export const DEFAULT_RUN_LEASE_GRACE_MS = 15 * 60_000;
 /** In the `sequence` store: event time, queue length and reserved cores of the last SchedulerBacklog. */
 const BACKLOG_AT_KEY = 'backlog-at';
 const BACKLOG_JOBS_KEY = 'backlog-jobs';
@@ -193,6 +237,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   const logger = o.logger ?? silentLogger;
   const maxAttempts = o.maxAttempts ?? 3;
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ConfigError(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+  const leaseGraceMs = o.runLeaseGraceMs ?? DEFAULT_RUN_LEASE_GRACE_MS;
+  if (!(leaseGraceMs >= 0 && Number.isFinite(leaseGraceMs))) throw new ConfigError(`runLeaseGraceMs must be a finite number >= 0, got ${leaseGraceMs}`);
   const scheduler = () =>
     new Scheduler({
       tiers: 4 * prioritiesPerTier,
@@ -257,11 +303,17 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       entries.set(e.requestId, e);
     }
     const reserved = new Map<string, { cores: number; memory: number }>();
-    for (const [, r] of ctx.store('running').entries()) reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
+    const leases: Lease[] = [];
+    for (const [requestId, r] of ctx.store('running').entries()) {
+      reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
+      const untilMs = leaseUntil(r);
+      if (untilMs !== undefined) leases.push({ untilMs, requestId });
+    }
     const recent = new RecentRequests(recentOptions);
     recent.restore(ctx.store('dispatched').entries());
     const t: TaskModel = {
       model, entries, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
+      poolTimeMs: ctx.store('sequence').get(POOL_TIME_KEY) ?? -Infinity, leases: MinHeap.of(leases, leaseOrder),
     };
     resize(t, ctx.partition, shareOf(ctx.store('fleet').get(c.pool)));
     models.set(ctx, t);
@@ -307,16 +359,16 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const actualSeconds = (telemetry.endedAt.getTime() - telemetry.startedAt.getTime()) / 1000;
     const running = ctx.store('running');
     const r = running.get(id);
-    if (!r) return; // not ours, or already released: no capacity changes
-    running.delete(id);
-    reserve(t.reserved, r.instanceId, -r.cores, -r.memoryBytes);
-    const bin = t.bins.find((b) => b.id === r.instanceId);
-    if (bin) {
-      bin.freeCores += r.cores;
-      bin.freeMemory += r.memoryBytes;
-    } else {
-      resize(t, ctx.partition, t.share); // it was charged to the bins a smaller share left (see resize)
-    }
+    // The run first: telemetry past its own lease settles it rather than finding it lost.
+    if (r) settle(ctx, t, telemetry, r, actualSeconds);
+    advancePoolTime(ctx, t, telemetry.endedAt.getTime());
+    dispatchWhatFits(ctx, t);
+  }
+
+  function settle(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry, r: RunningEntry, actualSeconds: number): void {
+    const id = telemetry.requestId;
+    ctx.store('running').delete(id);
+    unreserve(ctx, t, r);
     const charged = r.job ?? r.charged;
     if (charged && Number.isFinite(actualSeconds)) {
       const { userId, cores, durationP50Ms, durationP90Ms } = charged;
@@ -329,7 +381,49 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       saveUser(ctx, t, userId);
     }
     if (telemetry.exitStatus === 'OOM' && r.job) requeueAfterOom(ctx, t, r.job, telemetry.endedAt.getTime());
-    dispatchWhatFits(ctx, t);
+  }
+
+  function unreserve(ctx: Ctx, t: TaskModel, r: RunningEntry): void {
+    reserve(t.reserved, r.instanceId, -r.cores, -r.memoryBytes);
+    const bin = t.bins.find((b) => b.id === r.instanceId);
+    if (bin) {
+      bin.freeCores += r.cores;
+      bin.freeMemory += r.memoryBytes;
+    } else {
+      resize(t, ctx.partition, t.share); // it was charged to the bins a smaller share left (see resize)
+    }
+  }
+
+  /** When a running entry's lease ends, in the pool's time; undefined for an entry written before leases. */
+  function leaseUntil(r: RunningEntry): number | undefined {
+    return r.leaseFromMs === undefined || r.job === undefined ? undefined : r.leaseFromMs + r.job.timeoutMs + leaseGraceMs;
+  }
+
+  /**
+   * Moves the pool's time on to a reported run's end, and frees the reservations of runs whose
+   * lease it has passed without their telemetry: presumed lost. Their users are not settled
+   * (what a lost run used is unknown), and telemetry that comes later finds no running entry.
+   */
+  function advancePoolTime(ctx: Ctx, t: TaskModel, endedAtMs: number): void {
+    if (!(endedAtMs > t.poolTimeMs)) return;
+    t.poolTimeMs = endedAtMs;
+    const sequence = ctx.store('sequence');
+    sequence.put(POOL_TIME_KEY, endedAtMs);
+    const running = ctx.store('running');
+    let expired = 0;
+    for (let lease = t.leases.peek(); lease && lease.untilMs < t.poolTimeMs; lease = t.leases.peek()) {
+      t.leases.pop();
+      const r = running.get(lease.requestId);
+      if (!r || leaseUntil(r) !== lease.untilMs) continue; // released, or running again (a retry) under a newer lease
+      running.delete(lease.requestId);
+      unreserve(ctx, t, r);
+      expired++;
+      logger.warn('run presumed lost: no telemetry within its lease, reservation freed', {
+        requestId: lease.requestId, userId: r.job?.userId, instanceId: r.instanceId, cores: r.cores, memoryBytes: r.memoryBytes,
+        leaseUntilMs: lease.untilMs, poolTimeMs: t.poolTimeMs, partition: ctx.partition,
+      });
+    }
+    if (expired > 0) sequence.put(LEASES_EXPIRED_KEY, (sequence.get(LEASES_EXPIRED_KEY) ?? 0) + expired);
   }
 
   /**
@@ -539,15 +633,18 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.entries.delete(entry.requestId);
     if (entry.requestId !== arrived) ctx.store('queue').delete(entry.requestId);
     remember(ctx, t, entry.requestId);
-    ctx.store('running').put(entry.requestId, {
-      instanceId: placed.bin.id, cores, memoryBytes: memory,
-      job: entry,
-    });
-    saveUser(ctx, t, entry.userId);
     // The record that freed the room can be older than the job: topics are read at their own
     // pace, so a run's end (or a fleet change) stamped before the job's submission, or before
     // the end of the run a retry repeats, may come in after it. The job leaves no earlier.
     const dispatchedAtMs = Math.max(ctx.eventTime, entry.submittedAtMs, entry.notBeforeMs ?? -Infinity);
+    const running: RunningEntry = {
+      instanceId: placed.bin.id, cores, memoryBytes: memory,
+      job: entry,
+      leaseFromMs: Math.max(dispatchedAtMs, t.poolTimeMs),
+    };
+    ctx.store('running').put(entry.requestId, running);
+    t.leases.push({ untilMs: leaseUntil(running)!, requestId: entry.requestId });
+    saveUser(ctx, t, entry.userId);
     const dispatch: JobDispatch = {
       requestId: entry.requestId,
       userId: entry.userId,

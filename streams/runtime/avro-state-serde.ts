@@ -2,8 +2,8 @@ import * as avro from 'avsc';
 import { DecodeError } from './errors';
 import { jsonSerde, type Serde } from './serde';
 
-/** First byte of a value in this format. */
-const AVRO_STATE_V1 = 0x01;
+/** First byte of a value in this format: its schema's version, 1 for a state type's first. */
+const FIRST_VERSION = 1;
 /** First byte of a JSON object: a value an older runtime logged with jsonSerde, still read. */
 const JSON_OBJECT = 0x7b;
 
@@ -22,13 +22,26 @@ let scratch = Buffer.allocUnsafe(16 * 1024);
  * `["null", …]` in the schema restores absent, as JSON restored an undefined one. Numbers are
  * doubles where JSON stored any number; NaN and infinities restore as themselves (JSON made
  * them null).
+ *
+ * A state type evolves as Avro records do: `earlier` lists the schemas it was logged with
+ * before, oldest first, and a value's first byte says which one wrote it (1 the oldest, the
+ * current schema the last number), so a changelog written by an older runtime restores through
+ * Avro's schema resolution (a new field needs a default). A schema that cannot read an earlier
+ * one fails here, when the serde is built, not when a restore meets an old value.
  */
-export function avroStateSerde<T extends object>(schema: avro.Schema): Serde<T> {
-  const type = avro.Type.forSchema(schema, { wrapUnions: 'never' });
+export function avroStateSerde<T extends object>(schema: avro.Schema, earlier: avro.Schema[] = []): Serde<T> {
+  // A fresh options object per schema: avsc keeps each one's named types in it.
+  const forSchema = (s: avro.Schema) => avro.Type.forSchema(s, { wrapUnions: 'never' });
+  const type = forSchema(schema);
+  const version = FIRST_VERSION + earlier.length;
+  if (version >= JSON_OBJECT) throw new Error(`state type ${type.name ?? ''} has ${earlier.length} earlier schemas; its version byte would read as JSON`);
+  // Per version, how its bytes become the current type: null for the current schema itself.
+  const resolvers = new Map<number, ReturnType<avro.Type['createResolver']> | null>([[version, null]]);
+  earlier.forEach((old, i) => resolvers.set(FIRST_VERSION + i, type.createResolver(forSchema(old))));
   return {
     serialize(value) {
       for (;;) {
-        scratch[0] = AVRO_STATE_V1;
+        scratch[0] = version;
         const end = type.encode(value, scratch, 1);
         if (end >= 0) return Buffer.from(scratch.subarray(0, end));
         scratch = Buffer.allocUnsafe(Math.max(2 * scratch.length, scratch.length - end));
@@ -36,10 +49,13 @@ export function avroStateSerde<T extends object>(schema: avro.Schema): Serde<T> 
     },
     deserialize(bytes) {
       if (bytes[0] === JSON_OBJECT) return legacyJson.deserialize(bytes) as T;
-      if (bytes[0] !== AVRO_STATE_V1) throw new DecodeError(`state value starts with byte ${bytes[0] ?? '(none)'}: neither Avro state (1) nor JSON`);
+      const resolver = bytes[0] === undefined ? undefined : resolvers.get(bytes[0]);
+      if (resolver === undefined) {
+        throw new DecodeError(`state value starts with byte ${bytes[0] ?? '(none)'}: neither Avro state (versions ${FIRST_VERSION}-${version}) nor JSON`);
+      }
       let decoded: unknown;
       try {
-        decoded = type.fromBuffer(bytes.subarray(1));
+        decoded = type.fromBuffer(bytes.subarray(1), resolver ?? undefined);
       } catch (err) {
         throw new DecodeError(`state value does not decode as ${type.name ?? 'its schema'}: ${(err as Error).message}`, { cause: err });
       }

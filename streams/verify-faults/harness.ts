@@ -10,6 +10,7 @@ import { connectDatabase, type Database, migrate } from '../../sinks';
 import { SCHEMA } from '../../sinks/tables';
 import type { Connection } from '../../stack/connection';
 import { startPoolClock, type RunningPoolClock } from '../live/pool-clock';
+import { replayLeaseGraceMs } from '../live/pipeline';
 import { consumerGroupId } from '../runtime/topology';
 import { ForkedOutputsReader, partitionKey, type PartitionEnds } from './forked-outputs-reader';
 import { countedTopics } from './outputs-reader';
@@ -94,7 +95,10 @@ export class Harness {
         // Room for the workload's largest predictions (a few ask for ~190 GiB for two hours) on
         // every scheduler task's share of the pool: jobs seldom queue for long, so the drain is
         // bounded by the longest job, and a lost job is not mistaken for a queued one.
-        extra: ['--instance-cores', '64', '--instance-memory-gib', '512', '--boot-delay', '60', '--min-instances', '12', '--max-instances', '48'],
+        extra: [
+          '--instance-cores', '64', '--instance-memory-gib', '512', '--boot-delay', '60', '--min-instances', '12', '--max-instances', '48',
+          '--run-lease-grace', String(replayLeaseGraceMs(this.speed) / 1000),
+        ],
       },
       this.logDir, o.say, o.probeHeap,
     );

@@ -13,6 +13,7 @@ const job: Required<QueuedEntry> = {
 };
 const running: Required<RunningEntry> = {
   instanceId: 'pool-a-3', cores: 0.25, memoryBytes: 268435456, charged: { userId: 'u-17', cores: 0.25, durationP50Ms: 1234.5, durationP90Ms: 3456.7 }, job,
+  leaseFromMs: 1732924802000,
 };
 const user: Required<UserState> = { usage: 12.5, usageAt: 1732924800.5, inflationExcess: 0.25, inflationAt: 1732924700, memoryUsage: 3.5e9, memoryUsageAt: 1732924800 };
 const fleet: Required<FleetEntry> = { instancesRunning: 12, shareInstances: 1.5, atMs: 1732924800123 };
@@ -33,6 +34,21 @@ describe('scheduler state serdes', () => {
       expect(serde.deserialize(serde.serialize(value as never))).toStrictEqual(asJson);
       expect(serde.deserialize(jsonSerde().serialize(value))).toStrictEqual(asJson); // a JSON changelog still restores
     }
+  });
+
+  it('restores a running entry an older runtime logged before leases (version 1), with no lease', () => {
+    // Logged by the serde of cb85c42 for { instanceId: 'pool-a-3', cores: 0.25, memoryBytes: 256 MiB, job } (job below).
+    const v1 = Buffer.from(
+      'ARBwb29sLWEtMwAAAAAAANA/AAAAAAAAsEEAAgZyLTEIdS0xNw5QUkVNSVVNAAAAAAAAHEAAsMffpTd5QgAAAAAAANA/AAAAAAAAsEEAAAAAAEztQAAAAAAASpNAZmZmZmYBq0AAAAAAAABFQAAAAA==',
+      'base64',
+    );
+    expect(runningEntrySerde.deserialize(v1)).toStrictEqual({
+      instanceId: 'pool-a-3', cores: 0.25, memoryBytes: 268435456,
+      job: {
+        requestId: 'r-1', userId: 'u-17', tier: 'PREMIUM', priority: 7, submittedAtMs: 1732924800123, cores: 0.25,
+        memoryBytes: 268435456, timeoutMs: 60000, durationP50Ms: 1234.5, durationP90Ms: 3456.7, seq: 42,
+      },
+    });
   });
 
   it('logs a dispatched job in under half the bytes JSON took', () => {

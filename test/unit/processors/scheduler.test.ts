@@ -1,10 +1,10 @@
-import type { FleetShare, PredictedDemand, UserTier } from '../../../schemas/types.generated';
+import type { FleetShare, JobDispatch, PredictedDemand, UserTier } from '../../../schemas/types.generated';
 import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import type { RememberedAt } from '../../../models/scheduling/recent-requests';
 import { queuedEntrySerde, runningEntrySerde } from '../../../streams/processors/scheduler-state-serdes';
-import { checkSchedulerPool, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
+import { checkSchedulerPool, LEASES_EXPIRED_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
@@ -26,8 +26,8 @@ function sized(id: string, memoryMiB: number, atMs: number): PredictedDemand {
   return { ...p, cpuMs: { p50: 100, p90: 150, p99: 200 }, peakMemoryBytes: { p50: memoryMiB * MIB, p90: memoryMiB * MIB, p99: memoryMiB * MIB } };
 }
 
-function scheduler(env = setup()) {
-  return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity }), { clock: env.clock }) };
+function scheduler(env = setup(), options: Partial<Parameters<typeof schedulerProcessor>[0]> = {}) {
+  return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, ...options }), { clock: env.clock }) };
 }
 
 function finish(driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number) {
@@ -284,6 +284,90 @@ describe('scheduler', () => {
     });
   });
 
+  describe('a run whose telemetry never comes', () => {
+    // Leases of 6 s timeouts (the predictions' p99 of 2 s, times 3) plus a minute of grace.
+    const leased = () => scheduler(setup(), { runLeaseGraceMs: 60_000 });
+    const ids = (records: { value: JobDispatch | null }[]) => records.map((d) => d.value!.requestId);
+
+    it('is presumed lost once the pool\'s own telemetry has passed its lease: its room goes to the queue, it is counted, and telemetry coming after all changes nothing', () => {
+      const { driver } = leased();
+      // 0.1 cores and 1,725 MiB each: two fit the task's 4 GiB instance.
+      for (const [id, atMs] of [['lost', T0], ['other', T0 + 50], ['waiting', T0 + 100]] as const) driver.pipeInput('predictions', { key: 'x', value: sized(id, 1500, atMs) });
+      expect(driver.store('running').get('lost')?.leaseFromMs).toBe(T0);
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['lost', 'other']);
+      // Predictions, however late their event time, are not the pool's clock.
+      driver.pipeInput('predictions', { key: 'x', value: sized('much-later', 1500, T0 + 500_000) });
+      expect(driver.store('running').get('lost')).toBeDefined();
+      // 'other' ends exactly at the lease's end (T0 + 6 s timeout + 60 s): it still holds.
+      finish(driver, 'other', T0 + 66_000);
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['waiting']);
+      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBeUndefined();
+      // A run reported ending past it: 'lost' would have reported before, so its room is freed.
+      finish(driver, 'waiting', T0 + 66_001);
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['much-later']);
+      expect([...driver.store('running').entries()].map(([id]) => id)).toEqual(['much-later']);
+      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
+
+      // The lost run reports after all: the room it held is already taken, nothing more starts.
+      for (const id of ['next-1', 'next-2']) driver.pipeInput('predictions', { key: 'x', value: sized(id, 1500, T0 + 500_100) });
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['next-1']);
+      finish(driver, 'lost', T0 + 66_002);
+      expect(driver.readOutput('dispatches')).toEqual([]);
+      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
+    });
+
+    it('is settled by its own telemetry stamped past the lease: a late run is not counted lost', () => {
+      const { driver } = leased();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('slow', 'STANDARD', 5) });
+      finish(driver, 'slow', T0 + 70_000);
+      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBeUndefined();
+      expect(driver.store('running').size).toBe(0);
+    });
+
+    it('counts from the pool\'s time when the dispatch is stamped before it: a task catching up does not expire what it just dispatched', () => {
+      const { driver } = leased();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('first', 'STANDARD', 5) });
+      finish(driver, 'first', T0 + 500_000); // the pool is at T0 + 500 s
+      driver.pipeInput('predictions', { key: 'x', value: prediction('behind', 'STANDARD', 5, T0 + 1000) });
+      expect(driver.store('running').get('behind')?.leaseFromMs).toBe(T0 + 500_000);
+      driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0 + 500_000), endedAt: new Date(T0 + 510_000), cpuMs: 1 }) });
+      expect(driver.store('running').get('behind')).toBeDefined();
+      driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0 + 500_000), endedAt: new Date(T0 + 566_001), cpuMs: 1 }) });
+      expect(driver.store('running').get('behind')).toBeUndefined();
+    });
+
+    it('keeps its lease and the pool\'s time across a rebuild from the stores, and a retried run keeps its own, newer lease', () => {
+      const { driver } = leased();
+      driver.pipeInput('predictions', { key: 'x', value: sized('a', 1000, T0) });
+      // Out of memory after 1 s: queued again with twice the memory and dispatched at once, under a lease from T0 + 1 s.
+      driver.pipeInput('telemetry', {
+        key: 'user-a',
+        value: telemetry({ requestId: 'a', userId: 'user-a', startedAt: new Date(T0), endedAt: new Date(T0 + 1000), cpuMs: 400, exitStatus: 'OOM' }),
+      });
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['a', 'a']);
+      expect(driver.store('running').get('a')).toMatchObject({ leaseFromMs: T0 + 1000, job: { attempt: 2 } });
+      // The first run's lease (until T0 + 66 s) is stale: the retry runs on.
+      driver.reopenTask();
+      driver.pipeInput('predictions', { key: 'x', value: sized('b', 500, T0 + 2000) });
+      finish(driver, 'b', T0 + 66_500);
+      expect(driver.store('running').get('a')).toBeDefined();
+      driver.reopenTask();
+      // A rebuilt task knows the pool's time: telemetry stamped before it does not turn it back.
+      driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0), endedAt: new Date(T0 + 100), cpuMs: 1 }) });
+      driver.pipeInput('predictions', { key: 'x', value: sized('c', 500, T0 + 3000) });
+      expect(driver.store('running').get('c')?.leaseFromMs).toBe(T0 + 66_500);
+      finish(driver, 'c', T0 + 67_001);
+      expect(driver.store('running').get('a')).toBeUndefined();
+      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
+    });
+
+    it('refuses a grace that is negative or not a number', () => {
+      const { topics } = setup();
+      expect(() => schedulerProcessor({ topics, capacity, runLeaseGraceMs: -1 })).toThrow(ConfigError);
+      expect(() => schedulerProcessor({ topics, capacity, runLeaseGraceMs: Number.NaN })).toThrow(ConfigError);
+    });
+  });
+
   it('keeps queued jobs across a crash: a task restored from its changelogs dispatches them in order', () => {
     const env = setup();
     const { driver: before } = scheduler(env);
@@ -435,7 +519,8 @@ describe('scheduler', () => {
   });
 
   it('does not let small jobs overtake a wide one for ever: past the ageing cap they wait until it has started', () => {
-    const { driver, clock } = scheduler();
+    // The runs here outlast their 6 s timeouts by half an hour: a lease that long keeps them running.
+    const { driver, clock } = scheduler(setup(), { runLeaseGraceMs: 3_600_000 });
     driver.pipeInput('predictions', { key: 'x', value: sized('small-1', 1024, T0) });
     driver.pipeInput('predictions', { key: 'x', value: sized('wide', 4096, T0 + 10) });
     driver.pipeInput('predictions', { key: 'x', value: sized('small-2', 1024, T0 + 20) });
@@ -453,7 +538,7 @@ describe('scheduler', () => {
   });
 
   it('holds one bin for a wide job past the ageing cap, where it lacks the least room, and lets smaller jobs start on the others', () => {
-    const { driver, clock } = scheduler();
+    const { driver, clock } = scheduler(setup(), { runLeaseGraceMs: 3_600_000 });
     // Two instances of 4 GiB for this task; each job reserves its memory plus 15%.
     driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
     driver.pipeInput('predictions', { key: 'x', value: sized('three-a', 2600, T0 + 10) });

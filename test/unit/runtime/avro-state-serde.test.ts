@@ -1,3 +1,4 @@
+import type * as avro from 'avsc';
 import { avroStateSerde } from '../../../streams/runtime/avro-state-serde';
 import { DecodeError } from '../../../streams/runtime/errors';
 import { jsonSerde } from '../../../streams/runtime/serde';
@@ -49,5 +50,33 @@ describe('avroStateSerde', () => {
     const cut = serde.serialize({ name: 'abcdef', size: 1 }).subarray(0, 4);
     expect(() => serde.deserialize(cut)).toThrow(DecodeError);
     expect(() => serde.deserialize(Buffer.from('{not json'))).toThrow(DecodeError);
+  });
+
+  describe('a state type that gained a field', () => {
+    const v1Fields = [{ name: 'name', type: 'string' }, { name: 'size', type: 'double' }];
+    const slot = (fields: { name: string; type: string | string[]; default?: null }[]): avro.Schema => ({ type: 'record', name: 'Slot', namespace: 'test.state', fields });
+    const slotV1 = slot(v1Fields);
+    interface SlotV2 { name: string; size: number; since?: number }
+    const slotV2 = slot([...v1Fields, { name: 'since', type: ['null', 'double'], default: null }]);
+    const before = avroStateSerde<Omit<SlotV2, 'since'>>(slotV1);
+    const after = avroStateSerde<SlotV2>(slotV2, [slotV1]);
+
+    it('restores what the older schema logged, the new field absent, and logs under the next version byte', () => {
+      const logged = before.serialize({ name: 'old', size: 4 });
+      expect(logged[0]).toBe(1);
+      expect(after.deserialize(logged)).toStrictEqual({ name: 'old', size: 4 });
+      const now = after.serialize({ name: 'new', size: 5, since: 9 });
+      expect(now[0]).toBe(2);
+      expect(after.deserialize(now)).toStrictEqual({ name: 'new', size: 5, since: 9 });
+    });
+
+    it('is refused by a runtime that knows only the older schema, with a DecodeError naming the versions it reads', () => {
+      expect(() => before.deserialize(after.serialize({ name: 'new', size: 5 }))).toThrow(/byte 2: neither Avro state \(versions 1-1\)/);
+    });
+
+    it('refuses, when built, a new field without a default: old values could not be read', () => {
+      const noDefault = slot([...v1Fields, { name: 'since', type: 'double' }]);
+      expect(() => avroStateSerde(noDefault, [slotV1])).toThrow();
+    });
   });
 });
