@@ -1,5 +1,6 @@
 import { MinHeap } from '../../models/scheduling/min-heap';
-import { bestFit, lackingRoom, type Bin } from '../../models/scheduling/placement';
+import { bestFit, partsThatFit, type Bin } from '../../models/scheduling/placement';
+import { backfill, reserveFor, type Reservation, type RunningRoom } from '../../models/scheduling/reservation';
 import { RecentRequests, type RecentRequestsOptions } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
@@ -157,11 +158,14 @@ interface TaskModel {
   fullPassDue: boolean;
   /**
    * The starved wide job of the last full pass, if any (see Scheduler.stopper), and the bin held
-   * for it: jobs ranked below it start on the other bins only. The held bin drains until the wide
-   * job fits, as an EASY-backfilling reservation does, while the others keep working.
+   * for it, EASY backfilling's reservation (models/scheduling/reservation.ts): the bin where its
+   * running jobs are expected to make room for it soonest. Jobs ranked below it start on the
+   * other bins, and on the held one only if they are expected to end before the wide job's start
+   * or fit in what it leaves spare, so the held bin drains toward the wide job while the others
+   * keep working.
    */
   stopper?: ScoredJob;
-  heldBin?: string;
+  hold?: Reservation;
   /** `bins` less the held one, kept while both stay (the bins are updated in place). */
   unheldBins?: TaskBin[];
   /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
@@ -222,7 +226,7 @@ const prioritiesPerTier = 10;
  * restored task dispatches exactly what the crashed one would have. Ordering and placement are
  * models/scheduling's: its score (tier, predicted size, ageing, fair share relative to the other
  * waiting users) with FIFO ties, best fit, and a bin held for a wide job that has waited the
- * ageing cap (TaskModel.heldBin). A request already queued, running or dispatched
+ * ageing cap (TaskModel.hold). A request already queued, running or dispatched
  * within the retention (`recentRequests`) is not queued again.
  *
  * Work per record is bounded: the model lives in memory between records (see TaskModel). At the
@@ -584,7 +588,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     // A wide job that waited past the ageing cap is not overtaken by smaller ones any more, or
     // they would fill every gap it needs (backfill starvation): a bin is held for it.
     t.stopper = t.model.stopper(now, (q) => !mightFit(t, q));
-    t.heldBin = t.stopper && binToHold(t, t.stopper);
+    t.hold = t.stopper && holdFor(ctx, t, t.stopper, now);
     t.unheldBins = undefined;
     const { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
     // In rank order, each job that fits is placed. Freed room usually admits a job or two, so
@@ -620,9 +624,15 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     // runs it on a whole instance, and the reservation still throttles this task.
     const cores = Math.min(job.job.cores, t.widest);
     const memory = Math.min(job.job.memory, t.roomiest);
-    const belowHeld = t.stopper !== undefined && t.heldBin !== undefined && byRank(job, t.stopper) >= 0;
-    const bins = belowHeld ? (t.unheldBins ??= t.bins.filter((b) => b.id !== t.heldBin)) : t.bins;
-    const [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
+    const hold = t.stopper !== undefined && byRank(job, t.stopper) >= 0 ? t.hold : undefined;
+    const bins = hold ? (t.unheldBins ??= t.bins.filter((b) => b.id !== hold.bin)) : t.bins;
+    let [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
+    if (!placed && hold) {
+      const held = t.bins.find((b) => b.id === hold.bin);
+      if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), job.forecast.p90 * 1000)) {
+        placed = { bin: held, replicas: 1 };
+      }
+    }
     if (!placed) return;
     placed.bin.freeCores -= cores;
     placed.bin.freeMemory -= memory;
@@ -660,23 +670,35 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     ctx.forward('dispatches', { key: c.pool, value: dispatch });
   }
 
-  /**
-   * The bin to hold for a starved job: of those big enough for it, the one where it lacks the
-   * least room (cores and memory as fractions of an instance), the first of equals. Jobs ranked
-   * below it never start there, so the room it lacks there only shrinks, and another bin is held
-   * only if it comes closer still: the job starts in the end, whatever smaller jobs arrive.
-   */
-  function binToHold(t: TaskModel, q: QueuedJob): string | undefined {
+  /** The reservation for a starved job: its running jobs' expected ends, per bin, decide where it starts soonest. */
+  function holdFor(ctx: Ctx, t: TaskModel, q: QueuedJob, now: number): Reservation | undefined {
+    const nowMs = poolNowMs(t, now);
+    const running = new Map<string, RunningRoom[]>();
+    for (const [, r] of ctx.store('running').entries()) {
+      let onBin = running.get(r.instanceId);
+      if (!onBin) running.set(r.instanceId, (onBin = []));
+      onBin.push({ cores: r.cores, memory: r.memoryBytes, endsAtMs: expectedEnd(r, nowMs) });
+    }
     const cores = Math.min(q.job.cores, t.widest);
     const memory = Math.min(q.job.memory, t.roomiest);
-    let held: string | undefined;
-    let leastLacking = Infinity;
-    for (const b of t.bins) {
-      if (b.cores < cores * (1 - 1e-6) || b.memory < memory * (1 - 1e-6)) continue;
-      const lacking = lackingRoom(b, cores, memory, c.instanceCores, c.instanceMemoryBytes);
-      if (lacking < leastLacking) [held, leastLacking] = [b.id, lacking];
-    }
-    return held;
+    return reserveFor(t.bins, running, cores, memory, nowMs, c.instanceCores, c.instanceMemoryBytes);
+  }
+
+  /**
+   * When a running job is expected to give its room back: from its lease's start (about when the
+   * pool started it), after its p90 duration; once that has passed, by its timeout at the latest
+   * (the executor kills it there), and once that has too, at any moment. Unknown (Infinity) for an
+   * entry written before leases.
+   */
+  function expectedEnd(r: RunningEntry, nowMs: number): number {
+    if (r.leaseFromMs === undefined || r.job === undefined) return Infinity;
+    const predicted = r.leaseFromMs + r.job.durationP90Ms;
+    return predicted > nowMs ? predicted : Math.max(nowMs, r.leaseFromMs + r.job.timeoutMs);
+  }
+
+  /** Now, in the pool's time: the record's event time, or the pool's as last reported if later. */
+  function poolNowMs(t: TaskModel, nowSeconds: number): number {
+    return Math.max(nowSeconds * 1000, t.poolTimeMs);
   }
 
   /**
