@@ -152,7 +152,8 @@ const checks: Record<string, Check> = {
       process.stdout.write(faultsTable(report));
       writeJson(values.json, report);
       const clean = Object.values(report.faults).every((f) => f.lost === 0 && f.duplicated === 0 && f.recovered_in_s !== null && f.predictor_restarted_in_outage_s !== null);
-      return clean && report.totals.lost === 0 && report.totals.duplicated === 0 && report.totals.drained ? 0 : 1;
+      const totals = report.totals;
+      return clean && totals.lost === 0 && totals.duplicated === 0 && totals.drained && totals.runsPresumedLost.length === 0 ? 0 : 1;
     },
   },
   soak: {
@@ -232,7 +233,8 @@ function faultsTable(report: import('../../streams/verify-faults/faults').Faults
   return `${lines.join('\n')}\n\nper stage: ${stages}\nrequests written twice by the producer: ${t.requestsDoubled}; failed sends: ${t.failedSends}; ` +
     `outputs of unknown requests: ${t.foreignOutputs}\ndrained: ${t.drained} (${t.drainSeconds} s); wall time ${t.wallSeconds} s; ` +
     `event time x${t.speed.toFixed(0)}\nprocesses that exited by themselves (restarted): ${t.unexpectedExits.length === 0 ? 'none' : t.unexpectedExits.join('; ')}\n` +
-    `live outputs reader against the recount: ${readerFinding(t.reader)}\n`;
+    `live outputs reader against the recount: ${readerFinding(t.reader)}\n` +
+    `runs the scheduler presumed lost (their leases ran out early): ${t.runsPresumedLost.length === 0 ? 'none' : t.runsPresumedLost.join(', ')}\n`;
 }
 
 /** The live reader's disagreements with the recount, a finding about kafkajs consumers under faults. */
@@ -284,7 +286,9 @@ prm verify faults [--requests N] [--faults F1,F2] [--kills K] [--db-outage-secon
   row in execution_telemetry. A request is lost or duplicated when any stage lost or doubled
   it, and counts under the fault of its phase. recovered_in_s: seconds from the fault's end (the
   kill; the service back up) until every affected processor committed progress again. Exit 1
-  on any loss, duplicate or unrecovered fault, or a predictor not back during the outage.
+  on any loss, duplicate or unrecovered fault, a predictor not back during the outage, or a run
+  the scheduler presumed lost (none is: the simulated pool restores its runs, so a lease that
+  ran out would have handed a run's room out twice; JSON totals.runsPresumedLost).
   Default faults: all of them. --fused runs the predictor and the scheduler as one fused
   process, as 'prm start' does; its kill fault is kill-predictor+scheduler, in place of
   kill-predictor and kill-scheduler.

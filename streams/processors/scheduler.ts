@@ -197,6 +197,8 @@ function leaseOrder(a: Lease, b: Lease): number {
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
 export const OOM_RETRIES_KEY = 'oom-retries';
+/** What the scheduler logs (warn) for each run presumed lost, with its requestId. */
+export const RUN_PRESUMED_LOST = 'run presumed lost: no telemetry within its lease, reservation freed';
 /** In the `sequence` store: how many runs were presumed lost (no telemetry within their lease) and their reservations freed. */
 export const LEASES_EXPIRED_KEY = 'leases-expired';
 /** In the `sequence` store: the pool's time as the task knows it (TaskModel.poolTimeMs). */
@@ -422,7 +424,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       running.delete(lease.requestId);
       unreserve(ctx, t, r);
       expired++;
-      logger.warn('run presumed lost: no telemetry within its lease, reservation freed', {
+      logger.warn(RUN_PRESUMED_LOST, {
         requestId: lease.requestId, userId: r.job?.userId, instanceId: r.instanceId, cores: r.cores, memoryBytes: r.memoryBytes,
         leaseUntilMs: lease.untilMs, poolTimeMs: t.poolTimeMs, partition: ctx.partition,
       });

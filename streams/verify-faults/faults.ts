@@ -77,6 +77,8 @@ export interface FaultsReport {
   faults: Record<string, FaultResult>;
   totals: Tally & {
     drained: boolean; drainSeconds: number; wallSeconds: number; unexpectedExits: string[]; failedSends: number; foreignOutputs: number; speed: number;
+    /** Request ids of runs the scheduler presumed lost (ProcessorProcesses.presumedLost): none should be. */
+    runsPresumedLost: string[];
     reader: ReaderCheck;
   };
   /** Requests published before the first fault and after the last (no fault of their own). */
@@ -217,6 +219,7 @@ export async function runFaults(o: FaultsOptions): Promise<FaultsReport> {
       totals: {
         ...tally(all.map(countsOf)), drained, drainSeconds: round(drainSeconds), wallSeconds: round((Date.now() - began) / 1000),
         unexpectedExits: h.processes.unexpectedExits.map((e) => `${e.name}: ${e.why}`), speed: h.speed, failedSends: h.traffic.failedSends, foreignOutputs,
+        runsPresumedLost: [...h.processes.presumedLost],
         reader: readerCheck,
       },
       calm: tally(byLabel.get('calm') ?? []),

@@ -3,10 +3,13 @@ import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RUN_PRESUMED_LOST } from '../processors/scheduler';
 import { processorNodeFlags } from '../runtime/node-flags';
 
 const prmEntry = join(__dirname, '..', '..', 'cli', 'prm.cjs');
 const heapProbe = join(__dirname, 'heap-probe.ts');
+/** The scheduler's log line for a run presumed lost (a JSON line, see streams/runtime/logger.ts). */
+const presumedLostMark = `"message":${JSON.stringify(RUN_PRESUMED_LOST)}`;
 
 /** What `prm run` needs besides the processor: the same for every process of one run. */
 export interface RunFlags {
@@ -86,6 +89,7 @@ export class ProcessorProcesses {
     this.ready.set(name, false);
     createInterface({ input: child.stderr! }).on('line', (line) => {
       if (line.startsWith('prm run: running')) this.ready.set(name, true);
+      if (line.includes(presumedLostMark)) this.presumedLost.push((JSON.parse(line) as { requestId: string }).requestId);
       if (line.startsWith('{"event":"heap"')) {
         this.heap.set(name, (JSON.parse(line) as { heapUsed: number }).heapUsed);
         return;
@@ -107,6 +111,13 @@ export class ProcessorProcesses {
     });
     this.children.set(name, child);
   }
+
+  /**
+   * Runs the scheduler presumed lost (its lease ran out without their telemetry), by request id.
+   * In the suite none is lost (the simulated pool restores its runs), so any is a lease that ran
+   * out too early: its room was handed out twice.
+   */
+  readonly presumedLost: string[] = [];
 
   /** Processes that ended without being told to, each restarted a second later. */
   get unexpectedExits(): readonly UnexpectedExit[] {

@@ -46,6 +46,8 @@ it('loses and doubles no request under kills, a broker and registry restart and 
   expect({ lost: report.totals.lost, duplicated: report.totals.duplicated, stages: report.totals.stages }).toEqual({ lost: 0, duplicated: 0, stages: cleanStages });
   expect(report.totals.requests).toBeGreaterThanOrEqual(300);
   expect(report.totals.foreignOutputs).toBe(0);
+  // No run is lost here (the simulated pool restores its own), so no lease may run out: its room would be handed out twice.
+  expect(report.totals.runsPresumedLost).toEqual([]);
   // A processor that gives up during a fault (exits by itself) is restarted, as a supervisor
   // would; the counts above hold with that, and the exits are printed as findings, not failures.
   // The stack's services must ride out each other's faults (the registry a broker restart).
@@ -79,4 +81,5 @@ it('loses and doubles no request when the fused predictor+scheduler process is S
   expect(report.totals.drained).toBe(true);
   expect({ lost: report.totals.lost, duplicated: report.totals.duplicated }).toEqual({ lost: 0, duplicated: 0 });
   expect(report.totals.foreignOutputs).toBe(0);
+  expect(report.totals.runsPresumedLost).toEqual([]);
 });
