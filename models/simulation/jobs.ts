@@ -270,7 +270,9 @@ export function simulateJobs(policy: ScalingPolicy, o: JobSimulationOptions): Jo
    * it lacks the least room (cores and memory as fractions of an instance), the first of equals.
    * Jobs ranked below it never start there, so the room it lacks there only shrinks, and another
    * instance is held only if it comes closer still: the job starts in the end, whatever smaller
-   * jobs arrive. The live scheduler holds one bin per task the same way.
+   * jobs arrive. The live scheduler holds one bin per task, and lets lower-ranked jobs use it
+   * when their predicted run times say they leave it in time (EASY backfilling on predictions,
+   * models/scheduling/reservation.ts); this model keeps the strict hold.
    */
   function instancesToHold(ready: readonly Instance[], job: JobRequest): Set<Instance> {
     const perInstance = partsThatFit({ freeCores: o.instanceCores, freeMemory: o.instanceMemory }, job.cores, job.memory);
