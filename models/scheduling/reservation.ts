@@ -1,11 +1,29 @@
 import { lackingRoom, type Bin } from './placement';
 
+/*
+ * EASY backfilling's reservation for a starved wide job. Which bin is held does not go by
+ * predictions: it is the one where the job lacks the least room, and since lower-ranked jobs
+ * cannot make that room shrink (below), another bin is held only if it comes closer still, so
+ * the job starts in the end. Choosing by predicted ends instead let the hold jump between bins
+ * as runs outlived their predictions, and the wide jobs waited longer (the closing note of the
+ * twenty-fifth session has prm simulate's figures). Predictions only say when the held bin is
+ * expected to have room (the shadow time), which decides what may backfill it. Times are in
+ * whatever unit the caller's clock has, the same for every argument.
+ */
+
 /** A running job as the reservation sees it: the room it holds and when it is expected to give it back. */
 export interface RunningRoom {
   cores: number;
   memory: number;
-  /** Expected end (ms); Infinity when unknown. */
-  endsAtMs: number;
+  /** Expected end; Infinity when unknown. */
+  endsAt: number;
+}
+
+/** When a job could start on one bin, and what the bin would have to spare then beyond the job's need. */
+export interface ExpectedStart {
+  startsAt: number;
+  spareCores: number;
+  spareMemory: number;
 }
 
 /** A bin that can hold the job, with its size (a bin smaller than the job is never a candidate). */
@@ -16,17 +34,13 @@ export interface SizedBin extends Bin {
 }
 
 /**
- * The room held for a starved wide job, as an EASY-backfilling reservation: the bin where it is
- * expected to start soonest, when (the shadow time), and what that bin will have to spare then
- * beyond the job's own need. A lower-ranked job may still start on the bin if it is expected to
- * end before the shadow time, or if it fits in the spare room: either way the wide job's start
- * is not pushed back, as long as runs end when expected.
+ * The room held for a starved wide job: the bin, when the job is expected to start there (the
+ * shadow time), and what the bin will have to spare then. A lower-ranked job may still start on
+ * the bin if its kill limit ends before the shadow time, or if it fits in the spare room: either
+ * way the wide job's start is not pushed past the shadow time.
  */
-export interface Reservation {
+export interface Reservation extends ExpectedStart {
   bin: string;
-  startsAtMs: number;
-  spareCores: number;
-  spareMemory: number;
 }
 
 /** Slack on fits, as bestFit's rounding: a job that fits is never refused for a rounding error. */
@@ -37,58 +51,60 @@ function fits(needCores: number, needMemory: number, freeCores: number, freeMemo
 }
 
 /**
- * The reservation for a job of `cores` and `memory` (EASY's shadow time, per bin): each bin's
- * running jobs give their room back in the order they are expected to end, and the job starts
- * once the room freed plus the bin's free room holds it. The bin where that comes soonest is
- * held; among equals (every run already overdue, say) the one where the job lacks the least
- * room now, then the first. A bin whose expected ends never make room (its runs' ends unknown,
- * or its free room charged past its size) starts at Infinity. Undefined when no bin is large
- * enough.
+ * EASY's shadow time on one bin: its running jobs give their room back in the order they are
+ * expected to end, and a job of `cores` and `memory` starts once that plus the bin's free room
+ * holds it, no earlier than `now`. Runs ending by then give theirs back too: it is spare. Never
+ * (Infinity) when the expected ends do not make room: a run's end unknown, or the bin's free
+ * room charged past its size.
+ */
+export function expectedStart(bin: Bin, running: readonly RunningRoom[], cores: number, memory: number, now: number): ExpectedStart {
+  let [freeCores, freeMemory, startsAt] = [bin.freeCores, bin.freeMemory, now];
+  const ending = [...running].sort((x, y) => x.endsAt - y.endsAt);
+  let i = 0;
+  while (!fits(cores, memory, freeCores, freeMemory)) {
+    const run = ending[i++];
+    if (run === undefined || run.endsAt === Infinity) return { startsAt: Infinity, spareCores: 0, spareMemory: 0 };
+    freeCores += run.cores;
+    freeMemory += run.memory;
+    startsAt = Math.max(startsAt, run.endsAt);
+  }
+  for (; i < ending.length && ending[i]!.endsAt <= startsAt; i++) {
+    freeCores += ending[i]!.cores;
+    freeMemory += ending[i]!.memory;
+  }
+  return { startsAt, spareCores: freeCores - cores, spareMemory: freeMemory - memory };
+}
+
+/**
+ * The reservation for a job of `cores` and `memory`: of the bins large enough for it, the one
+ * where it lacks the least room now (the first of equals), with its expected start there
+ * (`expectedStart`, from `runningOn`, the held bin's running jobs). Undefined when no bin is
+ * large enough.
  */
 export function reserveFor(
-  bins: readonly SizedBin[], running: ReadonlyMap<string, readonly RunningRoom[]>, cores: number, memory: number,
-  nowMs: number, binCores: number, binMemory: number,
+  bins: readonly SizedBin[], runningOn: (bin: string) => readonly RunningRoom[], cores: number, memory: number,
+  now: number, binCores: number, binMemory: number,
 ): Reservation | undefined {
-  let best: Reservation | undefined;
-  let bestLacking = Infinity;
+  let held: SizedBin | undefined;
+  let leastLacking = Infinity;
   for (const b of bins) {
     if (b.cores < cores * (1 - SLACK) || b.memory < memory * (1 - SLACK)) continue;
-    let [freeCores, freeMemory, startsAtMs] = [b.freeCores, b.freeMemory, nowMs];
-    const ending = [...(running.get(b.id) ?? [])].sort((x, y) => x.endsAtMs - y.endsAtMs);
-    let i = 0;
-    while (!fits(cores, memory, freeCores, freeMemory)) {
-      const run = ending[i++];
-      if (run === undefined || run.endsAtMs === Infinity) {
-        startsAtMs = Infinity;
-        break;
-      }
-      freeCores += run.cores;
-      freeMemory += run.memory;
-      startsAtMs = Math.max(startsAtMs, run.endsAtMs);
-    }
-    // Runs that end by then too give their room back before the job starts: it is spare.
-    for (; startsAtMs !== Infinity && i < ending.length && ending[i]!.endsAtMs <= startsAtMs; i++) {
-      freeCores += ending[i]!.cores;
-      freeMemory += ending[i]!.memory;
-    }
     const lacking = lackingRoom(b, cores, memory, binCores, binMemory);
-    if (best === undefined || startsAtMs < best.startsAtMs || (startsAtMs === best.startsAtMs && lacking < bestLacking)) {
-      best = { bin: b.id, startsAtMs, spareCores: freeCores - cores, spareMemory: freeMemory - memory };
-      bestLacking = lacking;
-    }
+    if (lacking < leastLacking) [held, leastLacking] = [b, lacking];
   }
-  return best;
+  return held && { bin: held.id, ...expectedStart(held, runningOn(held.id), cores, memory, now) };
 }
 
 /**
  * Whether a lower-ranked job may start on the reserved bin now without pushing the reservation
- * back: it is expected to end by the shadow time, or it fits in the room spare then, which it
- * then takes from the reservation. Never on a bin whose start is unknown (Infinity): there the
- * hold is strict, as no run is known to leave before the wide job needs its room.
+ * back: it is killed, at the latest, by the shadow time (`killedAfter`: its timeout, not its
+ * predicted run time, which a run can outlive), or it fits in the room spare then, which it then
+ * takes from the reservation. Never on a bin whose start is unknown (Infinity): there the hold is
+ * strict, as no run is known to leave before the wide job needs its room.
  */
-export function backfill(r: Reservation, cores: number, memory: number, nowMs: number, expectedRunMs: number): boolean {
-  if (r.startsAtMs === Infinity) return false;
-  if (nowMs + expectedRunMs <= r.startsAtMs) return true;
+export function backfill(r: ExpectedStart, cores: number, memory: number, now: number, killedAfter: number): boolean {
+  if (r.startsAt === Infinity) return false;
+  if (now + killedAfter <= r.startsAt) return true;
   if (!fits(cores, memory, r.spareCores, r.spareMemory)) return false;
   r.spareCores -= cores;
   r.spareMemory -= memory;

@@ -158,11 +158,11 @@ interface TaskModel {
   fullPassDue: boolean;
   /**
    * The starved wide job of the last full pass, if any (see Scheduler.stopper), and the bin held
-   * for it, EASY backfilling's reservation (models/scheduling/reservation.ts): the bin where its
-   * running jobs are expected to make room for it soonest. Jobs ranked below it start on the
-   * other bins, and on the held one only if they are expected to end before the wide job's start
-   * or fit in what it leaves spare, so the held bin drains toward the wide job while the others
-   * keep working.
+   * for it, EASY backfilling's reservation (models/scheduling/reservation.ts): the bin where it
+   * lacks the least room, and when its running jobs are expected to have made room there. Jobs
+   * ranked below it start on the other bins, and on the held one only if their timeout ends
+   * before the wide job's expected start or they fit in what it leaves spare, so the held bin
+   * drains toward the wide job while the others keep working.
    */
   stopper?: ScoredJob;
   hold?: Reservation;
@@ -631,7 +631,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     let [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
     if (!placed && hold) {
       const held = t.bins.find((b) => b.id === hold.bin);
-      if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), job.forecast.p90 * 1000)) {
+      if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), t.entries.get(job.job.id)!.timeoutMs)) {
         placed = { bin: held, replicas: 1 };
       }
     }
@@ -672,18 +672,19 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     ctx.forward('dispatches', { key: c.pool, value: dispatch });
   }
 
-  /** The reservation for a starved job: its running jobs' expected ends, per bin, decide where it starts soonest. */
+  /** The reservation for a starved job, with its expected start from the running jobs' expected ends. */
   function holdFor(ctx: Ctx, t: TaskModel, q: QueuedJob, now: number): Reservation | undefined {
     const nowMs = poolNowMs(t, now);
-    const running = new Map<string, RunningRoom[]>();
-    for (const [, r] of ctx.store('running').entries()) {
-      let onBin = running.get(r.instanceId);
-      if (!onBin) running.set(r.instanceId, (onBin = []));
-      onBin.push({ cores: r.cores, memory: r.memoryBytes, endsAtMs: expectedEnd(r, nowMs) });
-    }
+    const runningOn = (bin: string): RunningRoom[] => {
+      const onBin: RunningRoom[] = [];
+      for (const [, r] of ctx.store('running').entries()) {
+        if (r.instanceId === bin) onBin.push({ cores: r.cores, memory: r.memoryBytes, endsAt: expectedEnd(r, nowMs) });
+      }
+      return onBin;
+    };
     const cores = Math.min(q.job.cores, t.widest);
     const memory = Math.min(q.job.memory, t.roomiest);
-    return reserveFor(t.bins, running, cores, memory, nowMs, c.instanceCores, c.instanceMemoryBytes);
+    return reserveFor(t.bins, runningOn, cores, memory, nowMs, c.instanceCores, c.instanceMemoryBytes);
   }
 
   /**

@@ -564,7 +564,7 @@ describe('scheduler', () => {
     expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId])).toEqual([['wide', 'pool-t0-0']]);
   });
 
-  describe('holding a bin for a wide job past the ageing cap, as EASY backfilling does, on predicted run times', () => {
+  describe('holding a bin for a wide job past the ageing cap, as EASY backfilling does', () => {
     // Timeouts of three times the p99 (up to 10 h here) and a long lease grace: the runs below end when told to.
     const easy = () => scheduler(setup(), { capacity: { ...capacity, maxTimeoutMs: 36_000_000 }, runLeaseGraceMs: 3_600_000 });
     /** `sized`, expected to run `p90Ms` (the p50 two thirds of it, the p99 twice the p50). */
@@ -575,39 +575,23 @@ describe('scheduler', () => {
     const placed = (driver: ReturnType<typeof scheduler>['driver']) => driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.instanceId]);
     const MIN = 60_000;
 
-    it('holds the bin whose running jobs are expected to make room soonest, not the one lacking the least room now', () => {
-      const { driver, clock } = easy();
-      driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
-      driver.pipeInput('predictions', { key: 'x', value: lasting('long', 2000, T0 + 10, 180 * MIN) }); // 2,300 MiB reserved, pool-t0-0
-      driver.pipeInput('predictions', { key: 'x', value: lasting('short', 2600, T0 + 20, 40 * MIN) }); // 2,990 MiB, pool-t0-1
-      driver.pipeInput('predictions', { key: 'x', value: lasting('wide', 3500, T0 + 30, 10 * MIN) }); // 4,025 MiB: waits
-      expect(placed(driver)).toEqual([['long', 'pool-t0-0'], ['short', 'pool-t0-1']]);
-      // Past the ageing cap: the wide job lacks less room on pool-t0-0 (2.2 GiB against 2.9), but
-      // pool-t0-1 frees in 40 minutes, pool-t0-0 in three hours. pool-t0-1 is held; a small job goes to the other.
-      clock.set(T0 + 2_000_000);
-      driver.pipeInput('predictions', { key: 'x', value: sized('one-b', 800, T0 + 1_801_000) });
-      expect(placed(driver)).toEqual([['one-b', 'pool-t0-0']]);
-      finish(driver, 'short', T0 + 40 * MIN);
-      expect(placed(driver)).toEqual([['wide', 'pool-t0-1']]);
-    });
-
-    it('lets a smaller job start on the held bin when it is expected to end before the wide job can start, or fits in what the wide job leaves spare', () => {
+    it('lets a smaller job start on the held bin when its timeout ends before the wide job is expected to start, or it fits in what the wide job leaves spare', () => {
       const { driver, clock } = easy();
       driver.pipeInput('predictions', { key: 'x', value: lasting('a', 2000, T0, 40 * MIN) }); // 2,300 MiB of the 4,096
       driver.pipeInput('predictions', { key: 'x', value: lasting('wide', 3500, T0 + 10, 10 * MIN) }); // 4,025 MiB: from T0 + 40 min, 71 MiB spare
       expect(placed(driver)).toEqual([['a', 'pool-t0-0']]);
       clock.set(T0 + 2_000_000);
-      // Five minutes from T0 + 30 min: back before the wide job needs the room.
-      driver.pipeInput('predictions', { key: 'x', value: lasting('quick', 500, T0 + 1_801_000, 5 * MIN) });
+      // A p90 of 2 minutes, a timeout of 8 (three times the p99): killed by T0 + 38 min at the latest.
+      driver.pipeInput('predictions', { key: 'x', value: lasting('quick', 500, T0 + 1_801_000, 2 * MIN) });
       expect(placed(driver)).toEqual([['quick', 'pool-t0-0']]);
-      // An hour would delay the wide job: it waits, though it fits now.
-      driver.pipeInput('predictions', { key: 'x', value: lasting('slow', 500, T0 + 1_802_000, 60 * MIN) });
+      // A p90 of 5 minutes: its 20-minute timeout could delay the wide job. It waits, though it fits now.
+      driver.pipeInput('predictions', { key: 'x', value: lasting('slow', 500, T0 + 1_802_000, 5 * MIN) });
       expect(placed(driver)).toEqual([]);
       // 64 MiB (the least reserved) fits in the 71 MiB the wide job leaves spare, however long it runs; a second does not.
       driver.pipeInput('predictions', { key: 'x', value: lasting('tiny-1', 50, T0 + 1_803_000, 60 * MIN) });
       driver.pipeInput('predictions', { key: 'x', value: lasting('tiny-2', 50, T0 + 1_804_000, 60 * MIN) });
       expect(placed(driver)).toEqual([['tiny-1', 'pool-t0-0']]);
-      finish(driver, 'quick', T0 + 35 * MIN);
+      finish(driver, 'quick', T0 + 33 * MIN);
       expect(placed(driver)).toEqual([]);
       // 'a' ends as predicted: the wide job starts then, as reserved.
       finish(driver, 'a', T0 + 40 * MIN);
