@@ -2,9 +2,10 @@ import { lackingRoom, type Bin } from './placement';
 
 /*
  * EASY backfilling's reservation for a starved wide job. Which bin is held does not go by
- * predictions: it is the one where the job lacks the least room, and since lower-ranked jobs
- * cannot make that room shrink (below), another bin is held only if it comes closer still, so
- * the job starts in the end. Choosing by predicted ends instead let the hold jump between bins
+ * predictions: it is the one where the job lacks the least room, not counting the room of the
+ * jobs let onto it (`backfill`: they leave before the job's expected start, or fit beside it).
+ * Lower-ranked jobs cannot make that lack grow, so another bin is held only if it comes closer
+ * still, and the job starts in the end. Choosing by predicted ends instead let the hold jump between bins
  * as runs outlived their predictions, and the wide jobs waited longer (the closing note of the
  * twenty-fifth session has prm simulate's figures). Predictions only say when the held bin is
  * expected to have room (the shadow time), which decides what may backfill it. Times are in
@@ -77,19 +78,21 @@ export function expectedStart(bin: Bin, running: readonly RunningRoom[], cores: 
 
 /**
  * The reservation for a job of `cores` and `memory`: of the bins large enough for it, the one
- * where it lacks the least room now (the first of equals), with its expected start there
- * (`expectedStart`, from `runningOn`, the held bin's running jobs). Undefined when no bin is
- * large enough.
+ * where it lacks the least room now (the first of equals), counting as free what `backfilled`
+ * says jobs let onto a bin will give back, with its expected start there (`expectedStart`, from
+ * `runningOn`, the held bin's running jobs). Undefined when no bin is large enough.
  */
 export function reserveFor(
   bins: readonly SizedBin[], runningOn: (bin: string) => readonly RunningRoom[], cores: number, memory: number,
-  now: number, binCores: number, binMemory: number,
+  now: number, binCores: number, binMemory: number, backfilled: (bin: string) => { cores: number; memory: number } | undefined = () => undefined,
 ): Reservation | undefined {
   let held: SizedBin | undefined;
   let leastLacking = Infinity;
   for (const b of bins) {
     if (b.cores < cores * (1 - SLACK) || b.memory < memory * (1 - SLACK)) continue;
-    const lacking = lackingRoom(b, cores, memory, binCores, binMemory);
+    const back = backfilled(b.id);
+    const room = back ? { freeCores: b.freeCores + back.cores, freeMemory: b.freeMemory + back.memory } : b;
+    const lacking = lackingRoom(room, cores, memory, binCores, binMemory);
     if (lacking < leastLacking) [held, leastLacking] = [b, lacking];
   }
   return held && { bin: held.id, ...expectedStart(held, runningOn(held.id), cores, memory, now) };

@@ -166,6 +166,14 @@ interface TaskModel {
    */
   stopper?: ScoredJob;
   hold?: Reservation;
+  /**
+   * The jobs let onto a held bin for the current stopper (by request id). They leave before the
+   * wide job's expected start or fit beside it, so the room they take is not counted against
+   * the held bin when the next pass compares it with the others: otherwise letting one in
+   * could move the hold, and the wide job would start over on another bin. Memory only: a
+   * rebuilt task compares bins by their room alone.
+   */
+  backfilled?: { stopper: string; ids: Set<string> };
   /** `bins` less the held one, kept while both stay (the bins are updated in place). */
   unheldBins?: TaskBin[];
   /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
@@ -633,6 +641,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       const held = t.bins.find((b) => b.id === hold.bin);
       if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), t.entries.get(job.job.id)!.timeoutMs)) {
         placed = { bin: held, replicas: 1 };
+        t.backfilled!.ids.add(job.job.id);
       }
     }
     if (!placed) return;
@@ -675,6 +684,13 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   /** The reservation for a starved job, with its expected start from the running jobs' expected ends. */
   function holdFor(ctx: Ctx, t: TaskModel, q: QueuedJob, now: number): Reservation | undefined {
     const nowMs = poolNowMs(t, now);
+    if (t.backfilled?.stopper !== q.job.id) t.backfilled = { stopper: q.job.id, ids: new Set() };
+    const returning = new Map<string, { cores: number; memory: number }>();
+    for (const id of t.backfilled.ids) {
+      const r = ctx.store('running').get(id);
+      if (!r) t.backfilled.ids.delete(id); // it ended: its room is free again
+      else reserve(returning, r.instanceId, r.cores, r.memoryBytes);
+    }
     const runningOn = (bin: string): RunningRoom[] => {
       const onBin: RunningRoom[] = [];
       for (const [, r] of ctx.store('running').entries()) {
@@ -684,7 +700,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     };
     const cores = Math.min(q.job.cores, t.widest);
     const memory = Math.min(q.job.memory, t.roomiest);
-    return reserveFor(t.bins, runningOn, cores, memory, nowMs, c.instanceCores, c.instanceMemoryBytes);
+    return reserveFor(t.bins, runningOn, cores, memory, nowMs, c.instanceCores, c.instanceMemoryBytes, (bin) => returning.get(bin));
   }
 
   /**

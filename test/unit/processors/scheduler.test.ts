@@ -597,6 +597,28 @@ describe('scheduler', () => {
       finish(driver, 'a', T0 + 40 * MIN);
       expect(placed(driver)).toEqual([['wide', 'pool-t0-0']]);
     });
+
+    it('keeps the hold where it is when a job let onto the held bin makes it look further from fitting than another', () => {
+      const { driver, clock } = easy();
+      driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
+      driver.pipeInput('predictions', { key: 'x', value: lasting('a0', 2000, T0, 40 * MIN) }); // 2,300 MiB on pool-t0-0
+      // A whole core and 2,185 MiB on pool-t0-1: the wide job lacks 0.1 of a core and 2,114 MiB there.
+      const coreHeavy = lasting('a1', 1900, T0 + 10, 40 * MIN);
+      driver.pipeInput('predictions', { key: 'x', value: { ...coreHeavy, cpuMs: coreHeavy.durationMs } });
+      driver.pipeInput('predictions', { key: 'x', value: lasting('wide', 3500, T0 + 20, 10 * MIN) }); // 4,025 MiB, 0.1 cores
+      expect(placed(driver)).toEqual([['a0', 'pool-t0-0'], ['a1', 'pool-t0-1']]);
+      clock.set(T0 + 2_000_000);
+      // pool-t0-0 is held (it lacks 2,229 MiB, pool-t0-1 the core's tenth and 2,114 MiB); quick has no core on pool-t0-1 and is let in.
+      driver.pipeInput('predictions', { key: 'x', value: lasting('quick', 500, T0 + 1_801_000, 2 * MIN) });
+      expect(placed(driver)).toEqual([['quick', 'pool-t0-0']]);
+      // A minute on, a full pass: with quick's 575 MiB counted, pool-t0-0 would look further off
+      // than pool-t0-1, and the hold would move, letting this hour-long job onto pool-t0-0.
+      driver.pipeInput('predictions', { key: 'x', value: lasting('hour', 1000, T0 + 1_862_000, 60 * MIN) });
+      expect(placed(driver)).toEqual([]);
+      finish(driver, 'quick', T0 + 33 * MIN);
+      finish(driver, 'a0', T0 + 40 * MIN);
+      expect(placed(driver)).toEqual([['wide', 'pool-t0-0']]);
+    });
   });
 
   it('follows its share of the fleet: a larger share lets queued jobs run, other pools and older shares change nothing', () => {

@@ -14,6 +14,13 @@ describe('reserveFor (EASY shadow time on the held bin)', () => {
     expect(reserveFor(bins, running, 8, 4, 0, 8, 32)).toEqual({ bin: 'a', startsAt: 500, spareCores: 0, spareMemory: 28 });
   });
 
+  it('counts as free on a bin the room of the jobs let onto it, which leave before the job starts or fit beside it', () => {
+    // a lacks 6 cores, b 5; but 2 of a's taken cores are a backfilled job's: a lacks 4, and stays held.
+    const bins = [bin('a', 2, 32), bin('b', 3, 32)];
+    expect(reserveFor(bins, on({}), 8, 0, 0, 8, 32)?.bin).toBe('b');
+    expect(reserveFor(bins, on({}), 8, 0, 0, 8, 32, (id) => (id === 'a' ? { cores: 2, memory: 0 } : undefined))?.bin).toBe('a');
+  });
+
   it('never holds a bin too small for the job', () => {
     const small = { ...bin('small', 8, 32), cores: 4 };
     expect(reserveFor([small], on({}), 6, 0, 0, 8, 32)).toBeUndefined();
