@@ -43,9 +43,9 @@ const runningEntryV1: FieldSchema[] = [
   { name: 'job', type: ['null', queuedEntry], default: null },
 ];
 
-/** Version 2 added the lease (`leaseFromMs`); changelogs logged with version 1 still restore. */
+/** Version 2 added the lease (`leaseFromMs`) and `backfilledFor`; changelogs logged with version 1 still restore. */
 export const runningEntrySerde = avroStateSerde<RunningEntry>(
-  record('RunningEntry', [...runningEntryV1, { name: 'leaseFromMs', ...optionalDouble }]),
+  record('RunningEntry', [...runningEntryV1, { name: 'leaseFromMs', ...optionalDouble }, { name: 'backfilledFor', type: ['null', 'string'], default: null }]),
   [record('RunningEntry', runningEntryV1)],
 );
 

@@ -133,6 +133,13 @@ export interface RunningEntry {
    * holds its room until its telemetry comes.
    */
   leaseFromMs?: number;
+  /**
+   * The starved wide job whose held bin this run was let onto (TaskModel.hold): it leaves before
+   * that job's expected start or fits beside it, so its room is not counted against the bin when
+   * a later pass compares the bins. Otherwise letting it in could move the hold, and the wide
+   * job would start over on another bin.
+   */
+  backfilledFor?: string;
 }
 
 /**
@@ -166,14 +173,6 @@ interface TaskModel {
    */
   stopper?: ScoredJob;
   hold?: Reservation;
-  /**
-   * The jobs let onto a held bin for the current stopper (by request id). They leave before the
-   * wide job's expected start or fit beside it, so the room they take is not counted against
-   * the held bin when the next pass compares it with the others: otherwise letting one in
-   * could move the hold, and the wide job would start over on another bin. Memory only: a
-   * rebuilt task compares bins by their room alone.
-   */
-  backfilled?: { stopper: string; ids: Set<string> };
   /** `bins` less the held one, kept while both stay (the bins are updated in place). */
   unheldBins?: TaskBin[];
   /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
@@ -637,11 +636,12 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const hold = t.stopper !== undefined && byRank(job, t.stopper) >= 0 ? t.hold : undefined;
     const bins = hold ? (t.unheldBins ??= t.bins.filter((b) => b.id !== hold.bin)) : t.bins;
     let [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
+    let backfilledFor: string | undefined;
     if (!placed && hold) {
       const held = t.bins.find((b) => b.id === hold.bin);
       if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), t.entries.get(job.job.id)!.timeoutMs)) {
         placed = { bin: held, replicas: 1 };
-        t.backfilled!.ids.add(job.job.id);
+        backfilledFor = t.stopper!.job.id;
       }
     }
     if (!placed) return;
@@ -663,6 +663,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       job: entry,
       leaseFromMs: Math.max(dispatchedAtMs, t.poolTimeMs),
     };
+    // Set only when let onto a held bin: an absent optional field is how the state schema logs "none".
+    if (backfilledFor !== undefined) running.backfilledFor = backfilledFor;
     ctx.store('running').put(entry.requestId, running);
     t.leases.push({ untilMs: leaseUntil(running)!, requestId: entry.requestId });
     saveUser(ctx, t, entry.userId);
@@ -684,12 +686,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   /** The reservation for a starved job, with its expected start from the running jobs' expected ends. */
   function holdFor(ctx: Ctx, t: TaskModel, q: QueuedJob, now: number): Reservation | undefined {
     const nowMs = poolNowMs(t, now);
-    if (t.backfilled?.stopper !== q.job.id) t.backfilled = { stopper: q.job.id, ids: new Set() };
     const returning = new Map<string, { cores: number; memory: number }>();
-    for (const id of t.backfilled.ids) {
-      const r = ctx.store('running').get(id);
-      if (!r) t.backfilled.ids.delete(id); // it ended: its room is free again
-      else reserve(returning, r.instanceId, r.cores, r.memoryBytes);
+    for (const [, r] of ctx.store('running').entries()) {
+      if (r.backfilledFor === q.job.id) reserve(returning, r.instanceId, r.cores, r.memoryBytes);
     }
     const runningOn = (bin: string): RunningRoom[] => {
       const onBin: RunningRoom[] = [];

@@ -14,6 +14,7 @@ const job: Required<QueuedEntry> = {
 const running: Required<RunningEntry> = {
   instanceId: 'pool-a-3', cores: 0.25, memoryBytes: 268435456, charged: { userId: 'u-17', cores: 0.25, durationP50Ms: 1234.5, durationP90Ms: 3456.7 }, job,
   leaseFromMs: 1732924802000,
+  backfilledFor: 'alibaba:6851/40557#0',
 };
 const user: Required<UserState> = { usage: 12.5, usageAt: 1732924800.5, inflationExcess: 0.25, inflationAt: 1732924700, memoryUsage: 3.5e9, memoryUsageAt: 1732924800 };
 const fleet: Required<FleetEntry> = { instancesRunning: 12, shareInstances: 1.5, atMs: 1732924800123 };

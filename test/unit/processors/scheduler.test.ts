@@ -598,7 +598,7 @@ describe('scheduler', () => {
       expect(placed(driver)).toEqual([['wide', 'pool-t0-0']]);
     });
 
-    it('keeps the hold where it is when a job let onto the held bin makes it look further from fitting than another', () => {
+    it('keeps the hold where it is, across a rebuild, when a job let onto the held bin makes it look further from fitting than another', () => {
       const { driver, clock } = easy();
       driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
       driver.pipeInput('predictions', { key: 'x', value: lasting('a0', 2000, T0, 40 * MIN) }); // 2,300 MiB on pool-t0-0
@@ -611,8 +611,11 @@ describe('scheduler', () => {
       // pool-t0-0 is held (it lacks 2,229 MiB, pool-t0-1 the core's tenth and 2,114 MiB); quick has no core on pool-t0-1 and is let in.
       driver.pipeInput('predictions', { key: 'x', value: lasting('quick', 500, T0 + 1_801_000, 2 * MIN) });
       expect(placed(driver)).toEqual([['quick', 'pool-t0-0']]);
-      // A minute on, a full pass: with quick's 575 MiB counted, pool-t0-0 would look further off
-      // than pool-t0-1, and the hold would move, letting this hour-long job onto pool-t0-0.
+      expect(driver.store('running').get('quick')?.backfilledFor).toBe('wide');
+      // A minute on, a full pass of a task rebuilt from its stores: with quick's 575 MiB counted,
+      // pool-t0-0 would look further off than pool-t0-1, and the hold would move, letting this
+      // hour-long job onto pool-t0-0.
+      driver.reopenTask();
       driver.pipeInput('predictions', { key: 'x', value: lasting('hour', 1000, T0 + 1_862_000, 60 * MIN) });
       expect(placed(driver)).toEqual([]);
       finish(driver, 'quick', T0 + 33 * MIN);
