@@ -6,8 +6,8 @@ import { lackingRoom, type Bin } from './placement';
  * jobs let onto it (`backfill`: they leave before the job's expected start, or fit beside it).
  * Lower-ranked jobs cannot make that lack grow, so another bin is held only if it comes closer
  * still, and the job starts in the end. Choosing by predicted ends instead let the hold jump between bins
- * as runs outlived their predictions, and the wide jobs waited longer (the closing note of the
- * twenty-fifth session has prm simulate's figures). Predictions only say when the held bin is
+ * as runs outlived their predictions, and the wide jobs waited longer (prm simulate's figures are
+ * in the message of the commit that went back to this rule). Predictions only say when the held bin is
  * expected to have room (the shadow time), which decides what may backfill it. Times are in
  * whatever unit the caller's clock has, the same for every argument.
  */
