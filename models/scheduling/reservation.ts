@@ -1,4 +1,4 @@
-import { lackingRoom, type Bin } from './placement';
+import { lackingRoom, partsThatFit, type Bin } from './placement';
 
 /*
  * EASY backfilling's reservation for a starved wide job. Which bin is held does not go by
@@ -44,11 +44,12 @@ export interface Reservation extends ExpectedStart {
   bin: string;
 }
 
-/** Slack on fits, as bestFit's rounding: a job that fits is never refused for a rounding error. */
+/** Slack on a bin's size against the job's, as the scheduler's: a job as large as the bin is never refused for a rounding error. */
 const SLACK = 1e-6;
 
+/** Whether the room holds the job, by bestFit's own rounding (partsThatFit). */
 function fits(needCores: number, needMemory: number, freeCores: number, freeMemory: number): boolean {
-  return needCores <= freeCores * (1 + SLACK) + SLACK && needMemory <= freeMemory * (1 + SLACK) + SLACK;
+  return partsThatFit({ freeCores, freeMemory }, needCores, needMemory) > 0;
 }
 
 /**

@@ -633,13 +633,14 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     // runs it on a whole instance, and the reservation still throttles this task.
     const cores = Math.min(job.job.cores, t.widest);
     const memory = Math.min(job.job.memory, t.roomiest);
+    const entry = t.entries.get(job.job.id)!;
     const hold = t.stopper !== undefined && byRank(job, t.stopper) >= 0 ? t.hold : undefined;
     const bins = hold ? (t.unheldBins ??= t.bins.filter((b) => b.id !== hold.bin)) : t.bins;
     let [placed] = bestFit(bins, cores, memory, 1, c.instanceCores, c.instanceMemoryBytes);
     let backfilledFor: string | undefined;
     if (!placed && hold) {
       const held = t.bins.find((b) => b.id === hold.bin);
-      if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), t.entries.get(job.job.id)!.timeoutMs)) {
+      if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), entry.timeoutMs)) {
         placed = { bin: held, replicas: 1 };
         backfilledFor = t.stopper!.job.id;
       }
@@ -648,7 +649,6 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     placed.bin.freeCores -= cores;
     placed.bin.freeMemory -= memory;
     reserve(t.reserved, placed.bin.id, cores, memory);
-    const entry = t.entries.get(job.job.id)!;
     const priority = breakdown(t.model, job, now);
     t.model.dispatch(job.job.id, now);
     t.entries.delete(entry.requestId);
@@ -686,20 +686,18 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   /** The reservation for a starved job, with its expected start from the running jobs' expected ends. */
   function holdFor(ctx: Ctx, t: TaskModel, q: QueuedJob, now: number): Reservation | undefined {
     const nowMs = poolNowMs(t, now);
+    // One pass over the running jobs: per bin, when each is expected to end, and what those let in for this job hold.
+    const runningOn = new Map<string, RunningRoom[]>();
     const returning = new Map<string, { cores: number; memory: number }>();
     for (const [, r] of ctx.store('running').entries()) {
+      let onBin = runningOn.get(r.instanceId);
+      if (!onBin) runningOn.set(r.instanceId, (onBin = []));
+      onBin.push({ cores: r.cores, memory: r.memoryBytes, endsAt: expectedEnd(r, nowMs) });
       if (r.backfilledFor === q.job.id) reserve(returning, r.instanceId, r.cores, r.memoryBytes);
     }
-    const runningOn = (bin: string): RunningRoom[] => {
-      const onBin: RunningRoom[] = [];
-      for (const [, r] of ctx.store('running').entries()) {
-        if (r.instanceId === bin) onBin.push({ cores: r.cores, memory: r.memoryBytes, endsAt: expectedEnd(r, nowMs) });
-      }
-      return onBin;
-    };
     const cores = Math.min(q.job.cores, t.widest);
     const memory = Math.min(q.job.memory, t.roomiest);
-    return reserveFor(t.bins, runningOn, cores, memory, nowMs, c.instanceCores, c.instanceMemoryBytes, (bin) => returning.get(bin));
+    return reserveFor(t.bins, (bin) => runningOn.get(bin) ?? [], cores, memory, nowMs, c.instanceCores, c.instanceMemoryBytes, (bin) => returning.get(bin));
   }
 
   /**
