@@ -1,4 +1,4 @@
-import { MinHeap } from '../../models/scheduling/min-heap';
+import { KeyedMinHeap } from '../../models/scheduling/min-heap';
 import { bestFit, partsThatFit, type Bin } from '../../models/scheduling/placement';
 import { backfill, reserveFor, type Reservation, type RunningRoom } from '../../models/scheduling/reservation';
 import { RecentRequests, type RecentRequestsOptions } from '../../models/scheduling/recent-requests';
@@ -186,8 +186,12 @@ interface TaskModel {
    * own telemetry would have come before, unless the run was lost.
    */
   poolTimeMs: number;
-  /** Leases of the running jobs, soonest end first; one whose running entry went or changed (a retry) is stale and skipped. */
-  leases: MinHeap<Lease>;
+  /**
+   * The running jobs' leases, soonest end first, one per running entry: a run's goes when its
+   * telemetry settles it, so the heap holds the running set rather than every run dispatched
+   * within the last timeout and grace (at 5,000 dispatches a second, six million ended runs).
+   */
+  leases: KeyedMinHeap<string, Lease>;
 }
 
 interface Lease {
@@ -326,7 +330,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     recent.restore(ctx.store('dispatched').entries());
     const t: TaskModel = {
       model, entries, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
-      poolTimeMs: ctx.store('sequence').get(POOL_TIME_KEY) ?? -Infinity, leases: MinHeap.of(leases, leaseOrder),
+      poolTimeMs: ctx.store('sequence').get(POOL_TIME_KEY) ?? -Infinity, leases: KeyedMinHeap.of(leases, leaseOrder, (l) => l.requestId),
     };
     resize(t, ctx.partition, shareOf(ctx.store('fleet').get(c.pool)));
     models.set(ctx, t);
@@ -381,6 +385,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function settle(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry, r: RunningEntry, actualSeconds: number): void {
     const id = telemetry.requestId;
     ctx.store('running').delete(id);
+    t.leases.delete(id);
     unreserve(ctx, t, r);
     const charged = r.job ?? r.charged;
     if (charged && Number.isFinite(actualSeconds)) {
@@ -427,7 +432,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     for (let lease = t.leases.peek(); lease && lease.untilMs < t.poolTimeMs; lease = t.leases.peek()) {
       t.leases.pop();
       const r = running.get(lease.requestId);
-      if (!r || leaseUntil(r) !== lease.untilMs) continue; // released, or running again (a retry) under a newer lease
+      if (!r) throw new Error(`the lease of ${lease.requestId} outlived its running entry`);
       running.delete(lease.requestId);
       unreserve(ctx, t, r);
       expired++;
