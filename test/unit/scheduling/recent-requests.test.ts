@@ -56,6 +56,24 @@ describe('RecentRequests', () => {
     expect(b.expire(1000)).toEqual(['w']);
   });
 
+  it('moves an id remembered again to the back: it is forgotten after the ids remembered since, once', () => {
+    const r = new RecentRequests({ retentionMs: 100, maxIds: 2 });
+    r.remember('a', 0);
+    r.remember('b', 10);
+    r.remember('a', 20); // a retried run dispatched again
+    expect(r.remember('c', 30).forgotten).toEqual(['b']);
+    expect(r.remember('d', 40).forgotten).toEqual(['a']);
+    expect(r.expire(1000)).toEqual(['c', 'd']);
+    expect(r.size).toBe(0);
+    // Thousands of ids through a small bound: the order's consumed front is cut off and the rest still comes out in order.
+    const big = new RecentRequests({ retentionMs: 100, maxIds: 10 });
+    const out: string[] = [];
+    for (let i = 0; i < 5000; i++) out.push(...big.remember(`id-${i % 3000}`, 50).forgotten);
+    expect(out).toHaveLength(4990);
+    expect(out.slice(-3)).toEqual(['id-1987', 'id-1988', 'id-1989']);
+    expect(big.expire(150)).toEqual(Array.from({ length: 10 }, (_, i) => `id-${1990 + i}`));
+  });
+
   it('refuses a retention or a bound that is not positive', () => {
     expect(() => new RecentRequests({ retentionMs: 0, maxIds: 1 })).toThrow(RangeError);
     expect(() => new RecentRequests({ retentionMs: 1, maxIds: 0 })).toThrow(RangeError);
