@@ -10,6 +10,27 @@ interface Bench {
   run(argv: string[]): Promise<number>;
 }
 
+/** Memory and CPU readings for the in-process benches: a full GC before each memory reading makes a heap delta the state's size, not garbage. */
+function measuring() {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const v8 = require('node:v8') as typeof import('node:v8');
+  const vm = require('node:vm') as typeof import('node:vm');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  v8.setFlagsFromString('--expose-gc');
+  return {
+    gc: vm.runInNewContext('gc') as () => void,
+    memory: () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; },
+    cpuClock: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; },
+    log: (line: string) => process.stderr.write(`${line}\n`),
+  };
+}
+
+/** A figure per row: name, value, goal. */
+function printRows(rows: [string, string, string][]): void {
+  const w = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(`${rows.map(([k, v, g]) => `${k.padEnd(w)}  ${v.padStart(12)}  ${g}`).join('\n')}\n`);
+}
+
 const profiles: Bench = {
   summary: 'memory per user profile and profile updates per second on one core',
   usage: `prm bench profiles [--users 100000] [--events 50] [--updates 2000000] [--seed 1] [--json FILE]
@@ -26,23 +47,10 @@ const profiles: Bench = {
     for (const [name, v] of [['users', users], ['events', eventsPerUser], ['updates', updates]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer`);
     }
-    /* eslint-disable @typescript-eslint/no-require-imports */
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { runProfileBench } = require('../../models/profiles/profile-benchmark') as typeof import('../../models/profiles/profile-benchmark');
-    const v8 = require('node:v8') as typeof import('node:v8');
-    const vm = require('node:vm') as typeof import('node:vm');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    // A full GC before each reading makes the heap delta the profiles' size, not garbage.
-    v8.setFlagsFromString('--expose-gc');
-    const gc = vm.runInNewContext('gc') as () => void;
-    const report = runProfileBench({
-      users, eventsPerUser, updates, seed: numberFlag('seed', values.seed, 1),
-      memory: () => { const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; },
-      gc,
-      clock: () => performance.now(),
-      cpuClock: () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; },
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
-    const rows: [string, string, string][] = [
+    const report = runProfileBench({ users, eventsPerUser, updates, seed: numberFlag('seed', values.seed, 1), clock: () => performance.now(), ...measuring() });
+    printRows([
       ['profiles in memory', report.users.toLocaleString('en'), ''],
       ['bytes per profile (heap + buffers)', report.bytes_per_profile_in_memory.toFixed(0), 'goal <= 2048'],
       ['bytes per profile (binary)', report.bytes_per_profile_binary.toFixed(0), 'goal <= 2048'],
@@ -50,9 +58,44 @@ const profiles: Bench = {
       ['updates per CPU-second (one core)', Math.round(report.updates_per_second).toLocaleString('en'), 'goal >= 200,000'],
       ['updates per wall-second (shared machine)', Math.round(report.updates_per_wall_second).toLocaleString('en'), ''],
       ['ns per update', report.ns_per_update.toFixed(0), ''],
-    ];
-    const w = Math.max(...rows.map((r) => r[0].length));
-    process.stdout.write(`${rows.map(([k, v, g]) => `${k.padEnd(w)}  ${v.padStart(12)}  ${g}`).join('\n')}\n`);
+    ]);
+    if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  },
+};
+
+const scheduler: Bench = {
+  summary: 'what a scheduler task holds per running job and per ended run, and records per CPU-second',
+  usage: `prm bench scheduler [--running 50000] [--recent 500000] [--ended 2000000] [--users 1000] [--json FILE]
+  --running N   jobs kept running (dispatched, their telemetry not yet come) through the run (default 50000)
+  --recent N    request ids a task remembers as dispatched, its recentRequests.maxIds (default the scheduler's, 500000)
+  --ended N     runs dispatched and settled by their telemetry, at least four times --recent (default four times)
+Through one scheduler task in this process, its stores in memory (no Kafka). The last row must be
+about zero: a task's state is bounded by its running and queued jobs and the ids it remembers.`,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      running: { type: 'string' }, recent: { type: 'string' }, ended: { type: 'string' }, users: { type: 'string' }, json: { type: 'string' },
+    });
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const { DEFAULT_RECENT_REQUESTS } = require('../../streams/processors/scheduler') as typeof import('../../streams/processors/scheduler');
+    const { runSchedulerStateBench } = require('../../streams/bench/scheduler-state') as typeof import('../../streams/bench/scheduler-state');
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const running = numberFlag('running', values.running, 50_000);
+    const recentIds = numberFlag('recent', values.recent, DEFAULT_RECENT_REQUESTS.maxIds);
+    const ended = numberFlag('ended', values.ended, 4 * recentIds);
+    const users = numberFlag('users', values.users, 1000);
+    for (const [name, v] of [['running', running], ['recent', recentIds], ['ended', ended], ['users', users]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer`);
+    }
+    if (ended < 4 * recentIds) throw new UsageError(`--ended must be at least four times --recent (${4 * recentIds})`);
+    const report = runSchedulerStateBench({ running, recentIds, ended, users, ...measuring() });
+    printRows([
+      ['running jobs', report.running.toLocaleString('en'), ''],
+      ['bytes per running job (heap + buffers)', report.bytes_per_running_job.toFixed(0), ''],
+      [`bytes per ended run, first ${(report.ended / 2).toLocaleString('en')} (remembered ids fill up, turn over)`, report.bytes_per_ended_run_filling.toFixed(1), ''],
+      [`bytes per ended run, next ${(report.ended / 2).toLocaleString('en')}`, report.bytes_per_ended_run_after.toFixed(1), 'goal ~0 (bounded state)'],
+      ['records per CPU-second (predictions + telemetry)', Math.round(report.records_per_cpu_second).toLocaleString('en'), ''],
+    ]);
     if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
     return 0;
   },
@@ -161,7 +204,7 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
   },
 };
 
-const BENCHES: Record<string, Bench> = { profiles, pipeline };
+const BENCHES: Record<string, Bench> = { profiles, scheduler, pipeline };
 
 const usage = `usage: prm bench <name> [options]
 
@@ -172,7 +215,7 @@ ${Object.values(BENCHES).map((b) => b.usage).join('\n\n')}`;
 
 export const command: Command = {
   name: 'bench',
-  summary: 'Benchmarks that print a table and write JSON (profiles, pipeline)',
+  summary: 'Benchmarks that print a table and write JSON (profiles, scheduler, pipeline)',
   usage,
   async run(argv) {
     const [name, ...rest] = argv;
