@@ -28,10 +28,12 @@ export class MinHeap<T> {
     return this.items.length === 0 ? undefined : this.removeAt(0);
   }
 
-  /** Puts `items` in heap order in place and takes them over. */
+  /**
+   * Puts `items` in heap order in place and takes them over. Only the items sifted are reported
+   * moved: each must already know its index in `items` (a keyed heap's slots are made knowing it).
+   */
   protected heapify(items: T[]): void {
     this.items = items;
-    items.forEach((item, i) => this.moved(item, i));
     for (let i = (items.length >> 1) - 1; i >= 0; i--) this.siftDown(i, items[i]!);
   }
 
