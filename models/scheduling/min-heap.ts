@@ -147,6 +147,11 @@ export class KeyedMinHeap<K, T> {
     return top.item;
   }
 
+  /** Every item, in no particular order. Do not change the heap while iterating. */
+  *values(): IterableIterator<T> {
+    for (const slot of this.slots.values()) yield slot.item;
+  }
+
   /** Drops the item of `key`; returns it, or undefined if there was none. */
   delete(key: K): T | undefined {
     const slot = this.slots.get(key);

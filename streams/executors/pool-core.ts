@@ -1,4 +1,5 @@
 import type { ClusterMetrics, ExecutionTelemetry, ExitStatus, ResourceAllocation } from '../../schemas/types.generated';
+import { KeyedMinHeap } from '../../models/scheduling/min-heap';
 import { commandTarget, rememberCommand, type ScalerBounds, validateBounds } from '../scaler/scaler';
 import type { ScaleCommand } from '../../schemas/types.generated';
 
@@ -64,13 +65,22 @@ export interface RunningJob extends PoolJob {
   ioRate: number;
 }
 
-/** Everything the pool keeps, plain JSON so it lives in a changelogged store. */
-export interface PoolState {
+/** A dispatched job no ready instance has room for yet. */
+export interface WaitingJob extends PoolJob {
+  /** Its place in the waiting line (PoolMeta.nextArrival when it came). */
+  arrival: number;
+}
+
+/**
+ * What the pool keeps besides its jobs: plain JSON, small (its instances are bounded by
+ * maxInstances), one store entry. The jobs are an entry each: at a few hundred dispatches a
+ * second a pool holds thousands, and one entry for all of them outgrew the broker's record limit.
+ */
+export interface PoolMeta {
   instances: SimInstance[];
-  running: RunningJob[];
-  /** Dispatched jobs no ready instance has room for yet, in arrival order. */
-  waiting: PoolJob[];
   nextInstance: number;
+  /** The next waiting job's arrival number. */
+  nextArrival: number;
   appliedCommandIds: string[];
   /** Start of the current sample interval and the CPU and I/O done in it so far. */
   sampleSince: number;
@@ -84,16 +94,81 @@ export interface PoolState {
   nextSampleAt: number;
 }
 
+/** Waiting jobs in arrival order. Taking the first is O(1): the consumed front is cut off only once it is most of the array. */
+export class WaitingLine {
+  private jobs: WaitingJob[] = [];
+  private head = 0;
+  private readonly ids = new Set<string>();
+
+  /** A line of `jobs`, put in arrival order. */
+  static of(jobs: WaitingJob[]): WaitingLine {
+    const line = new WaitingLine();
+    for (const job of jobs.sort((a, b) => a.arrival - b.arrival)) line.push(job);
+    return line;
+  }
+
+  get length(): number {
+    return this.jobs.length - this.head;
+  }
+
+  first(): WaitingJob | undefined {
+    return this.jobs[this.head];
+  }
+
+  has(requestId: string): boolean {
+    return this.ids.has(requestId);
+  }
+
+  push(job: WaitingJob): void {
+    this.jobs.push(job);
+    this.ids.add(job.requestId);
+  }
+
+  shift(): WaitingJob | undefined {
+    if (this.head >= this.jobs.length) return undefined;
+    const job = this.jobs[this.head++]!;
+    this.ids.delete(job.requestId);
+    if (this.head >= 1024 && this.head * 2 >= this.jobs.length) {
+      this.jobs = this.jobs.slice(this.head);
+      this.head = 0;
+    }
+    return job;
+  }
+}
+
+/** The pool in memory: its meta and its jobs, indexed for the lookups each event makes. */
+export interface PoolState {
+  meta: PoolMeta;
+  /** Running jobs by request id, soonest end first (ties by request id, for a deterministic order). */
+  running: KeyedMinHeap<string, RunningJob>;
+  waiting: WaitingLine;
+}
+
+const endOrder = (a: RunningJob, b: RunningJob): number => a.endsAt - b.endsAt || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0);
+
+/** The pool as its store entries hold it. */
+export function poolOf(meta: PoolMeta, running: RunningJob[], waiting: WaitingJob[]): PoolState {
+  return { meta, running: KeyedMinHeap.of(running, endOrder, (r) => r.requestId), waiting: WaitingLine.of(waiting) };
+}
+
 export type PoolTimer = { name: 'job-end' | 'boot' | 'sample'; key: string; at: number };
 
-/** What a step of the pool produced: telemetry of ended jobs, metrics samples, timers to set. */
+/**
+ * What a step of the pool produced: telemetry of ended jobs, metrics samples, timers to set, and
+ * the jobs that changed, in order (a job may be queued, started and ended in one step), for the
+ * shell to write to its stores.
+ */
 export interface PoolEffects {
   telemetry: ExecutionTelemetry[];
   metrics: ClusterMetrics[];
   timers: PoolTimer[];
+  queued: WaitingJob[];
+  started: RunningJob[];
+  /** Request ids of the runs that ended. */
+  ended: string[];
 }
 
-const emptyEffects = (): PoolEffects => ({ telemetry: [], metrics: [], timers: [] });
+const emptyEffects = (): PoolEffects => ({ telemetry: [], metrics: [], timers: [], queued: [], started: [], ended: [] });
 
 export function validatePoolConfig(c: PoolConfig): void {
   validateBounds(c);
@@ -108,30 +183,31 @@ export function validatePoolConfig(c: PoolConfig): void {
 
 /** A fresh pool at `now` with its initial instances already ready, and its first sample timer. */
 export function newPool(c: PoolConfig, now: number): { state: PoolState; effects: PoolEffects } {
-  const state: PoolState = {
-    instances: [], running: [], waiting: [], nextInstance: 1, appliedCommandIds: [],
+  const meta: PoolMeta = {
+    instances: [], nextInstance: 1, nextArrival: 0, appliedCommandIds: [],
     sampleSince: now, sampleCpuMs: 0, sampleIoBytes: 0, paidInstanceMs: 0, accountedAt: now,
     now, nextSampleAt: now + c.sampleIntervalMs,
   };
-  for (let i = 0; i < c.initialInstances; i++) launch(state, c, now, true);
+  for (let i = 0; i < c.initialInstances; i++) launch(meta, c, now, true);
+  const state = poolOf(meta, [], []);
   const effects = emptyEffects();
   effects.timers.push({ name: 'sample', key: c.pool, at: now + c.sampleIntervalMs });
   return { state, effects };
 }
 
-function accrue(state: PoolState, now: number): void {
-  if (now > state.accountedAt) {
-    state.paidInstanceMs += state.instances.length * (now - state.accountedAt);
-    state.accountedAt = now;
+function accrue(meta: PoolMeta, now: number): void {
+  if (now > meta.accountedAt) {
+    meta.paidInstanceMs += meta.instances.length * (now - meta.accountedAt);
+    meta.accountedAt = now;
   }
 }
 
-function launch(state: PoolState, c: PoolConfig, now: number, ready: boolean): SimInstance {
+function launch(meta: PoolMeta, c: PoolConfig, now: number, ready: boolean): SimInstance {
   const inst: SimInstance = {
-    id: `${c.pool}-vm-${state.nextInstance++}`, launchedAt: now, readyAt: ready ? now : now + c.bootDelayMs,
+    id: `${c.pool}-vm-${meta.nextInstance++}`, launchedAt: now, readyAt: ready ? now : now + c.bootDelayMs,
     freeCpuMillicores: c.instanceCpuMillicores, freeMemoryBytes: c.instanceMemoryBytes, jobs: 0,
   };
-  state.instances.push(inst);
+  meta.instances.push(inst);
   return inst;
 }
 
@@ -143,12 +219,14 @@ function neverFits(c: PoolConfig, job: PoolJob): boolean {
 /** A job arrives: it starts on a ready instance with room, or waits for one. */
 export function dispatch(state: PoolState, c: PoolConfig, job: PoolJob, now: number): PoolEffects {
   const effects = emptyEffects();
-  if (state.running.some((r) => r.requestId === job.requestId) || state.waiting.some((w) => w.requestId === job.requestId)) return effects;
+  if (state.running.has(job.requestId) || state.waiting.has(job.requestId)) return effects;
   if (neverFits(c, job)) {
     effects.telemetry.push(telemetryOf({ ...job, instanceId: job.preferredInstance, startedAt: now, endsAt: now, exitStatus: 'NOT_RUN', cpuRate: 0, ioRate: 0 }, null));
     return effects;
   }
-  state.waiting.push(job);
+  const waiting: WaitingJob = { ...job, arrival: state.meta.nextArrival++ };
+  state.waiting.push(waiting);
+  effects.queued.push(waiting);
   startWaiting(state, c, now, effects);
   return effects;
 }
@@ -159,17 +237,20 @@ function fits(inst: SimInstance, job: PoolJob, now: number): boolean {
 
 /** Starts waiting jobs in arrival order while they fit somewhere (no overtaking: a big head job waits, the rest queue behind it). */
 function startWaiting(state: PoolState, c: PoolConfig, now: number, effects: PoolEffects): void {
-  while (state.waiting.length > 0) {
-    const job = state.waiting[0]!;
-    const preferred = state.instances.find((i) => i.id === job.preferredInstance && fits(i, job, now));
+  for (;;) {
+    const job = state.waiting.first();
+    if (!job) return;
+    const instances = state.meta.instances;
+    const preferred = instances.find((i) => i.id === job.preferredInstance && fits(i, job, now));
     // Best fit: the ready instance left with the least free CPU, so big holes stay open.
-    const inst = preferred ?? state.instances
+    const inst = preferred ?? instances
       .filter((i) => fits(i, job, now))
       .sort((a, b) => a.freeCpuMillicores - b.freeCpuMillicores || a.id.localeCompare(b.id))[0];
     if (!inst) return;
     state.waiting.shift();
     const run = start(job, inst, now, c);
     state.running.push(run);
+    effects.started.push(run);
     effects.timers.push({ name: 'job-end', key: run.requestId, at: run.endsAt });
   }
 }
@@ -197,13 +278,14 @@ export function plannedRun(job: PoolJob, startedAt: number, c?: Pick<PoolConfig,
   return { endsAt: startedAt + Math.round(runFor), exitStatus, cpuRate };
 }
 
-function start(job: PoolJob, inst: SimInstance, now: number, c: PoolConfig): RunningJob {
+function start(job: WaitingJob, inst: SimInstance, now: number, c: PoolConfig): RunningJob {
   inst.freeCpuMillicores -= job.allocation.cpuMillicores;
   inst.freeMemoryBytes -= job.allocation.memoryBytes;
   inst.jobs++;
   const plan = plannedRun(job, now, c);
   const wall = Math.max(1, job.usage.durationMs);
-  return { ...job, instanceId: inst.id, startedAt: now, endsAt: plan.endsAt, exitStatus: plan.exitStatus, cpuRate: plan.cpuRate, ioRate: (job.usage.ioReadBytes + job.usage.ioWriteBytes) / wall };
+  const { arrival: _, ...dispatched } = job;
+  return { ...dispatched, instanceId: inst.id, startedAt: now, endsAt: plan.endsAt, exitStatus: plan.exitStatus, cpuRate: plan.cpuRate, ioRate: (job.usage.ioReadBytes + job.usage.ioWriteBytes) / wall };
 }
 
 function telemetryOf(run: RunningJob, exitCode: number | null): ExecutionTelemetry {
@@ -221,22 +303,20 @@ function telemetryOf(run: RunningJob, exitCode: number | null): ExecutionTelemet
 }
 
 /** Adds what a running job did between `from` and `to` to the current sample. */
-function accountWork(state: PoolState, run: RunningJob, to: number): void {
-  const from = Math.max(run.startedAt, state.sampleSince);
+function accountWork(meta: PoolMeta, run: RunningJob, to: number): void {
+  const from = Math.max(run.startedAt, meta.sampleSince);
   if (to > from) {
-    state.sampleCpuMs += run.cpuRate * (to - from);
-    state.sampleIoBytes += run.ioRate * (to - from);
+    meta.sampleCpuMs += run.cpuRate * (to - from);
+    meta.sampleIoBytes += run.ioRate * (to - from);
   }
 }
 
 /** A job ends: its telemetry, its room freed, waiting jobs started. */
-function endJob(state: PoolState, c: PoolConfig, requestId: string, now: number, effects: PoolEffects): void {
-  const k = state.running.findIndex((r) => r.requestId === requestId);
-  if (k < 0) return;
-  const run = state.running[k]!;
-  state.running.splice(k, 1);
-  accountWork(state, run, run.endsAt);
-  const inst = state.instances.find((i) => i.id === run.instanceId);
+function endJob(state: PoolState, c: PoolConfig, run: RunningJob, now: number, effects: PoolEffects): void {
+  state.running.delete(run.requestId);
+  effects.ended.push(run.requestId);
+  accountWork(state.meta, run, run.endsAt);
+  const inst = state.meta.instances.find((i) => i.id === run.instanceId);
   if (inst) {
     inst.freeCpuMillicores += run.allocation.cpuMillicores;
     inst.freeMemoryBytes += run.allocation.memoryBytes;
@@ -254,20 +334,20 @@ function endJob(state: PoolState, c: PoolConfig, requestId: string, now: number,
  */
 export function advanceTo(state: PoolState, c: PoolConfig, now: number): PoolEffects {
   const effects = emptyEffects();
+  const meta = state.meta;
   for (;;) {
-    let endAt = Infinity;
-    let ending: RunningJob | undefined;
-    for (const r of state.running) if (r.endsAt < endAt || (r.endsAt === endAt && ending && r.requestId < ending.requestId)) { endAt = r.endsAt; ending = r; }
+    const ending = state.running.peek();
+    const endAt = ending?.endsAt ?? Infinity;
     let bootAt = Infinity;
-    for (const i of state.instances) if (i.readyAt > state.now && i.readyAt < bootAt) bootAt = i.readyAt;
-    const at = Math.min(endAt, bootAt, state.nextSampleAt);
+    for (const i of meta.instances) if (i.readyAt > meta.now && i.readyAt < bootAt) bootAt = i.readyAt;
+    const at = Math.min(endAt, bootAt, meta.nextSampleAt);
     if (at > now) break;
-    state.now = Math.max(state.now, at);
-    if (ending && endAt === at) endJob(state, c, ending.requestId, at, effects);
+    meta.now = Math.max(meta.now, at);
+    if (ending && endAt === at) endJob(state, c, ending, at, effects);
     else if (bootAt === at) startWaiting(state, c, at, effects);
     else sample(state, c, at, effects);
   }
-  state.now = Math.max(state.now, now);
+  meta.now = Math.max(meta.now, now);
   return effects;
 }
 
@@ -278,25 +358,26 @@ export function advanceTo(state: PoolState, c: PoolConfig, now: number): PoolEff
  */
 export function applyScale(state: PoolState, c: PoolConfig, command: ScaleCommand, now: number): PoolEffects {
   const effects = emptyEffects();
-  if (state.appliedCommandIds.includes(command.commandId)) return effects;
-  state.appliedCommandIds = rememberCommand(state.appliedCommandIds, command.commandId);
-  accrue(state, now);
-  const target = commandTarget(command, state.instances.length, c);
-  for (let n = state.instances.length; n < target; n++) {
-    const inst = launch(state, c, now, c.bootDelayMs === 0);
+  const meta = state.meta;
+  if (meta.appliedCommandIds.includes(command.commandId)) return effects;
+  meta.appliedCommandIds = rememberCommand(meta.appliedCommandIds, command.commandId);
+  accrue(meta, now);
+  const target = commandTarget(command, meta.instances.length, c);
+  for (let n = meta.instances.length; n < target; n++) {
+    const inst = launch(meta, c, now, c.bootDelayMs === 0);
     effects.timers.push({ name: 'boot', key: inst.id, at: inst.readyAt });
   }
-  let excess = state.instances.length - target;
+  let excess = meta.instances.length - target;
   if (excess > 0) {
     const victims = new Set<string>();
-    const byPreference = [...state.instances].sort((a, b) => b.readyAt - a.readyAt || b.id.localeCompare(a.id));
+    const byPreference = [...meta.instances].sort((a, b) => b.readyAt - a.readyAt || b.id.localeCompare(a.id));
     for (const inst of byPreference) {
       if (excess === 0) break;
       if (inst.jobs > 0) continue;
       victims.add(inst.id);
       excess--;
     }
-    state.instances = state.instances.filter((i) => !victims.has(i.id));
+    meta.instances = meta.instances.filter((i) => !victims.has(i.id));
   }
   if (c.bootDelayMs === 0) startWaiting(state, c, now, effects);
   return effects;
@@ -304,29 +385,33 @@ export function applyScale(state: PoolState, c: PoolConfig, command: ScaleComman
 
 /** One ClusterMetrics for the interval that just ended, and the next sample's timer. */
 function sample(state: PoolState, c: PoolConfig, now: number, effects: PoolEffects): void {
-  accrue(state, now);
-  for (const run of state.running) accountWork(state, run, now);
-  const ready = state.instances.filter((i) => i.readyAt <= now);
-  const interval = Math.max(1, now - state.sampleSince);
+  const meta = state.meta;
+  accrue(meta, now);
+  let memUsed = 0;
+  for (const run of state.running.values()) {
+    accountWork(meta, run, now);
+    memUsed += Math.min(run.usage.peakMemoryBytes, run.allocation.memoryBytes);
+  }
+  const ready = meta.instances.filter((i) => i.readyAt <= now);
+  const interval = Math.max(1, now - meta.sampleSince);
   const cpuCapacity = ready.length * c.instanceCpuMillicores;
   const memCapacity = ready.length * c.instanceMemoryBytes;
-  const memUsed = state.running.reduce((s, r) => s + Math.min(r.usage.peakMemoryBytes, r.allocation.memoryBytes), 0);
   const cpuReserved = ready.reduce((s, i) => s + c.instanceCpuMillicores - i.freeCpuMillicores, 0);
   const memReserved = ready.reduce((s, i) => s + c.instanceMemoryBytes - i.freeMemoryBytes, 0);
   const clamp = (x: number) => (Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0);
   effects.metrics.push({
     pool: c.pool, at: new Date(now),
-    instancesRunning: ready.length, instancesBooting: state.instances.length - ready.length,
+    instancesRunning: ready.length, instancesBooting: meta.instances.length - ready.length,
     cpuCapacityMillicores: cpuCapacity, memoryCapacityBytes: memCapacity,
-    cpuUtilization: cpuCapacity > 0 ? clamp(state.sampleCpuMs / ((cpuCapacity / 1000) * interval)) : 0,
+    cpuUtilization: cpuCapacity > 0 ? clamp(meta.sampleCpuMs / ((cpuCapacity / 1000) * interval)) : 0,
     memoryUtilization: memCapacity > 0 ? clamp(memUsed / memCapacity) : 0,
-    ioUtilization: ready.length > 0 ? clamp((state.sampleIoBytes / (interval / 1000)) / (ready.length * c.instanceIoBytesPerSecond)) : 0,
+    ioUtilization: ready.length > 0 ? clamp((meta.sampleIoBytes / (interval / 1000)) / (ready.length * c.instanceIoBytesPerSecond)) : 0,
     queueDepth: state.waiting.length,
     reservedFraction: ready.length > 0 ? clamp(Math.max(cpuReserved / cpuCapacity, memReserved / memCapacity)) : 0,
   });
-  state.sampleSince = now;
-  state.sampleCpuMs = 0;
-  state.sampleIoBytes = 0;
-  state.nextSampleAt = now + c.sampleIntervalMs;
-  effects.timers.push({ name: 'sample', key: c.pool, at: state.nextSampleAt });
+  meta.sampleSince = now;
+  meta.sampleCpuMs = 0;
+  meta.sampleIoBytes = 0;
+  meta.nextSampleAt = now + c.sampleIntervalMs;
+  effects.timers.push({ name: 'sample', key: c.pool, at: meta.nextSampleAt });
 }

@@ -127,6 +127,43 @@ describe('simulated VM pool', () => {
     expect(driver.store('pools').get('default')!.instances).toHaveLength(2);
   });
 
+  it('keeps each job in an entry of its own, so a pool holding thousands logs a commit of what changed, and a reopened task goes on in order', () => {
+    const { driver, clock: wall } = pool({});
+    const jobs = 3000; // one core each for 10 min (allocatedUsage): 4 run, the rest wait on the 4-core instance
+    for (let i = 0; i < jobs; i++) driver.pipeInput('dispatches', { key: 'default', value: dispatchOf(`j${i}`, T0 + i), timestamp: T0 + i });
+    expect(driver.store('running').size).toBe(4);
+    expect(driver.store('waiting').size).toBe(jobs - 4);
+    // One entry for the whole pool was ~1 MB here, over the broker's record limit at a few thousand jobs.
+    expect(JSON.stringify(driver.store('pools').get('default')).length).toBeLessThan(2048);
+    driver.reopenTask();
+    wall.set(T0 + 3 * 600_000 + 4); // events from the future are refused
+    driver.pipeInput('clock', { key: 'default', value: { pool: 'default', at: new Date(wall.now()), source: 'test' }, timestamp: wall.now() });
+    const ended = driver.readOutput('telemetry').map((t) => t.value!);
+    // Each run's end starts the next job in arrival order on its core: j(i) starts 10 min after j(i-4).
+    const first12 = Array.from({ length: 12 }, (_, i) => [`j${i}`, T0 + Math.floor(i / 4) * 600_000 + (i % 4)]);
+    expect(ended.map((t) => [t.requestId, t.startedAt.getTime()])).toEqual(first12);
+    expect(driver.store('running').size).toBe(4);
+    expect(driver.store('waiting').size).toBe(jobs - 16);
+  });
+
+  it('takes over a pool an earlier version stored as one entry, its jobs inside', () => {
+    const { driver, clock: wall } = pool({ a: usage(10_000) });
+    driver.pipeInput('dispatches', { key: 'default', value: dispatchOf('a', T0, 4000), timestamp: T0 });
+    driver.pipeInput('dispatches', { key: 'default', value: dispatchOf('b', T0 + 1, 4000), timestamp: T0 + 1 });
+    const whole = { ...driver.store('pools').get('default')!, running: [driver.store('running').get('a')!], waiting: [driver.store('waiting').get('b')!] };
+    delete (whole as { nextArrival?: number }).nextArrival;
+    driver.store('running').delete('a');
+    driver.store('waiting').delete('b');
+    driver.store('pools').put('default', whole);
+    driver.reopenTask();
+    wall.set(T0 + 700_000);
+    driver.pipeInput('clock', { key: 'default', value: { pool: 'default', at: new Date(wall.now()), source: 'test' }, timestamp: wall.now() });
+    const ended = driver.readOutput('telemetry').map((t) => t.value!);
+    expect(ended.map((t) => [t.requestId, t.startedAt.getTime()])).toEqual([['a', T0], ['b', T0 + 10_000]]);
+    expect(driver.store('pools').get('default')).not.toHaveProperty('running');
+    expect(driver.store('pools').get('default')!.nextArrival).toBe(1);
+  });
+
   it('scale-in removes idle instances only', () => {
     const { driver } = pool({ a: usage(100_000) });
     driver.pipeInput('dispatches', { key: 'a', value: dispatchOf('a', T0), timestamp: T0 });
