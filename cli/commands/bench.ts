@@ -101,6 +101,47 @@ about zero: a task's state is bounded by its running and queued jobs and the ids
   },
 };
 
+const schedulerQueue: Bench = {
+  summary: 'what a dispatch pass costs a scheduler task whose pool is full, by the depth of its queue',
+  usage: `prm bench scheduler-queue [--depths 0,1000,10000] [--running 1000] [--instances 50] [--cycles 3000] [--users 200] [--json FILE]
+  --depths D      queued jobs behind the full pool, one measurement each on a fresh task; the first is
+                  the baseline the others are compared with (default 0,1000,10000: up to a task's limit)
+  --running N     jobs running at once, which fill the pool (default 1000)
+  --instances N   instances the pool has, each a bin of the task's (default 50)
+  --cycles C      runs ended per depth, each followed by a new request (default 3000)
+Through one scheduler task in this process, its stores in memory (no Kafka). Each run's end frees one
+job's room, which a pass over the queue fills, so the queue keeps its depth.`,
+  async run(argv) {
+    const { values } = parseFlags(argv, {
+      depths: { type: 'string' }, running: { type: 'string' }, instances: { type: 'string' }, cycles: { type: 'string' }, users: { type: 'string' }, json: { type: 'string' },
+    });
+    const depths = (values.depths ?? '0,1000,10000').split(',').map((d) => numberFlag('depths', d.trim(), 0));
+    if (depths.some((d) => !Number.isInteger(d) || d < 0)) throw new UsageError('--depths must be a comma-separated list of integers >= 0');
+    const running = numberFlag('running', values.running, 1000);
+    const instances = numberFlag('instances', values.instances, 50);
+    const cycles = numberFlag('cycles', values.cycles, 3000);
+    const users = numberFlag('users', values.users, 200);
+    for (const [name, v] of [['running', running], ['instances', instances], ['cycles', cycles], ['users', users]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new UsageError(`--${name} must be a positive integer`);
+    }
+    if (running % instances !== 0) throw new UsageError('--running must be a multiple of --instances (as many jobs on each)');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runSchedulerQueueBench } = require('../../streams/bench/scheduler-queue') as typeof import('../../streams/bench/scheduler-queue');
+    const { cpuClock, log } = measuring();
+    const report = runSchedulerQueueBench({ depths, running, instances, cycles, users, cpuClock, log });
+    printRows([
+      ['running jobs (the pool full) / instances', `${report.running.toLocaleString('en')} / ${report.instances}`, ''],
+      ...report.depths.map((d): [string, string, string] => [
+        `queued ${d.queued.toLocaleString('en')}: records per CPU-second / µs per ended run`,
+        `${Math.round(d.records_per_cpu_second).toLocaleString('en')} / ${d.us_per_ended_run.toFixed(0)}`,
+        `${d.ratio_to_baseline.toFixed(3)} of queued ${report.depths[0]!.queued.toLocaleString('en')}`,
+      ]),
+    ]);
+    if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  },
+};
+
 const pipeline: Bench = {
   summary: 'the decision path on Kafka (exactly-once): throughput, latency, ratio to a raw loop',
   usage: `prm bench pipeline [--rate 5000] [--duration 20] [--backlog 200000] [--users 2000] [--novel-code 0]
@@ -204,12 +245,12 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
   },
 };
 
-const BENCHES: Record<string, Bench> = { profiles, scheduler, pipeline };
+const BENCHES: Record<string, Bench> = { profiles, scheduler, 'scheduler-queue': schedulerQueue, pipeline };
 
 const usage = `usage: prm bench <name> [options]
 
 benchmarks:
-${Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(10)} ${b.summary}`).join('\n')}
+${Object.entries(BENCHES).map(([name, b]) => `  ${name.padEnd(15)} ${b.summary}`).join('\n')}
 
 ${Object.values(BENCHES).map((b) => b.usage).join('\n\n')}`;
 

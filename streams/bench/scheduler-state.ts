@@ -2,7 +2,7 @@ import { ManualClock } from '../runtime/clock';
 import { ProcessorTestDriver } from '../runtime/test-driver';
 import { localTopics } from '../processors/event-topics';
 import { schedulerProcessor } from '../processors/scheduler';
-import type { ExecutionTelemetry, PredictedDemand } from '../../schemas/types.generated';
+import { benchPrediction, benchTelemetry } from './scheduler-records';
 
 export interface SchedulerStateBenchOptions {
   /** Jobs kept running (dispatched, their telemetry not yet come) while the others come and go. */
@@ -59,7 +59,6 @@ export function runSchedulerStateBench(o: SchedulerStateBenchOptions): Scheduler
     recentRequests: { maxIds: o.recentIds },
   });
   const driver = new ProcessorTestDriver(processor, { clock });
-  const q = (x: number) => ({ p50: x, p90: 1.5 * x, p99: 2 * x });
   let next = 0;
   const admit = () => {
     const i = next++;
@@ -67,22 +66,11 @@ export function runSchedulerStateBench(o: SchedulerStateBenchOptions): Scheduler
     // Wall time keeps up with event time: records stamped ahead of it are refused as from the future.
     clock.set(at);
     const userId = `user-${i % o.users}`;
-    const p: PredictedDemand = {
-      requestId: `bench-${i}`, userId, predictedAt: new Date(at), submittedAt: new Date(at), tier: 'STANDARD', priority: i % 10, deadline: null,
-      // Runs take `running` gaps each, well within their timeout (three times the p99, at most 5 min): none is presumed lost.
-      cpuMs: q(1000), peakMemoryBytes: q(256 * MIB), ioBytes: q(0), durationMs: q(60_000), components: [], profileObservations: 0,
-    };
-    driver.pipeInput('predictions', { key: userId, value: p });
+    driver.pipeInput('predictions', { key: userId, value: benchPrediction(i, at, userId) });
   };
   const settle = (i: number) => {
     const userId = `user-${i % o.users}`;
-    const endedAt = new Date(T0 + next * GAP_MS);
-    const t: ExecutionTelemetry = {
-      requestId: `bench-${i}`, userId, instanceId: 'bench-0', startedAt: new Date(T0 + i * GAP_MS), endedAt,
-      cpuMs: 900, peakMemoryBytes: 200 * MIB, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'OK', exitCode: 0,
-      allocated: { cpuMillicores: 1000, memoryBytes: 300 * MIB, timeoutMs: 300_000 },
-    };
-    driver.pipeInput('telemetry', { key: userId, value: t });
+    driver.pipeInput('telemetry', { key: userId, value: benchTelemetry(i, userId, 'bench-0', T0 + i * GAP_MS, T0 + next * GAP_MS) });
   };
   const drop = () => {
     driver.readRawOutput('dispatches');

@@ -156,6 +156,12 @@ interface TaskModel {
   /** Reserved cores and memory per instance id, over every running job. */
   reserved: Map<string, { cores: number; memory: number }>;
   bins: TaskBin[];
+  /**
+   * The most free cores and the most free memory on any of `bins` (not necessarily the same
+   * bin), or undefined when a bin's room shrank since they were taken: what `mightFit` compares
+   * each queued job with, so a pass over a long queue costs one look per job, not one per bin.
+   */
+  largestRoom?: { cores: number; memory: number };
   /** The task's share of the pool, in instances, that `bins` divide. */
   share: number;
   /** Largest share of an instance this task has, before reservations: what a big job reserves. */
@@ -407,6 +413,10 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (bin) {
       bin.freeCores += r.cores;
       bin.freeMemory += r.memoryBytes;
+      if (t.largestRoom) {
+        t.largestRoom.cores = Math.max(t.largestRoom.cores, bin.freeCores);
+        t.largestRoom.memory = Math.max(t.largestRoom.memory, bin.freeMemory);
+      }
     } else {
       resize(t, ctx.partition, t.share); // it was charged to the bins a smaller share left (see resize)
     }
@@ -555,6 +565,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.share = share;
     t.bins = taskBins(partition, share, c);
     t.unheldBins = undefined;
+    t.largestRoom = undefined;
     t.widest = Math.max(...t.bins.map((b) => b.freeCores));
     t.roomiest = Math.max(...t.bins.map((b) => b.freeMemory));
     const byId = new Map(t.bins.map((b) => [b.id, b]));
@@ -653,6 +664,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (!placed) return;
     placed.bin.freeCores -= cores;
     placed.bin.freeMemory -= memory;
+    t.largestRoom = undefined;
     reserve(t.reserved, placed.bin.id, cores, memory);
     const priority = breakdown(t.model, job, now);
     t.model.dispatch(job.job.id, now);
@@ -727,15 +739,11 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
    * with slack over bestFit's rounding so it never refuses a job that would fit.
    */
   function mightFit(t: TaskModel, q: QueuedJob): boolean {
+    if (t.bins.length === 0) return false;
+    const room = (t.largestRoom ??= largestRoom(t.bins));
     const cores = Math.min(q.job.cores, t.widest);
     const memory = Math.min(q.job.memory, t.roomiest);
-    let coresFit = false;
-    let memoryFits = memory <= 0;
-    for (const b of t.bins) {
-      if (cores <= b.freeCores * (1 + 1e-6)) coresFit = true;
-      if (memory <= b.freeMemory * (1 + 1e-6)) memoryFits = true;
-    }
-    return coresFit && memoryFits;
+    return cores <= room.cores * (1 + 1e-6) && (memory <= 0 || memory <= room.memory * (1 + 1e-6));
   }
 
   function remember(ctx: Ctx, t: TaskModel, id: string): void {
@@ -790,6 +798,17 @@ function reserve(reserved: Map<string, { cores: number; memory: number }>, insta
   } else {
     reserved.set(instanceId, { cores, memory });
   }
+}
+
+/** The most free cores and the most free memory over `bins`. */
+function largestRoom(bins: readonly TaskBin[]): { cores: number; memory: number } {
+  let cores = -Infinity;
+  let memory = -Infinity;
+  for (const b of bins) {
+    if (b.freeCores > cores) cores = b.freeCores;
+    if (b.freeMemory > memory) memory = b.freeMemory;
+  }
+  return { cores, memory };
 }
 
 /**
