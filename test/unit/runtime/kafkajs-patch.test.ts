@@ -121,6 +121,30 @@ describe('kafkajs patch: a transactional producer\'s retries govern its transact
     await eos.initProducerId();
     expect(f.calls.filter((c) => c === 'initProducerId')).toHaveLength(2);
   });
+
+  it('sends a transaction\'s offsets again while the last transaction settles, rather than failing the transaction', async () => {
+    const f = fakeCluster();
+    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0', retry: { retries: 5, initialRetryTime: 1, maxRetryTime: 2 } });
+    await eos.initProducerId();
+    await transaction(eos, 0);
+    // A chunk that wrote no records: its offsets are the transaction's first request.
+    f.failOnce('addOffsetsToTxn', 'CONCURRENT_TRANSACTIONS');
+    eos.beginTransaction();
+    await eos.sendOffsets({ consumerGroupId: 'app.proc', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '11' }] }] });
+    await eos.commit();
+    expect(f.calls.filter((c) => c === 'addOffsetsToTxn')).toHaveLength(3);
+    expect(f.calls.filter((c) => c === 'endTxn')).toHaveLength(2);
+  });
+
+  it('leaves other answers to adding offsets to the caller', async () => {
+    const f = fakeCluster();
+    const eos = createEosManager({ logger: newLogger(), cluster: f.cluster, transactional: true, transactionalId: 'app.proc.0', retry: { retries: 5, initialRetryTime: 1, maxRetryTime: 2 } });
+    await eos.initProducerId();
+    f.failOnce('addOffsetsToTxn', 'NOT_COORDINATOR');
+    eos.beginTransaction();
+    await expect(eos.sendOffsets({ consumerGroupId: 'app.proc', topics: [{ topic: 'in', partitions: [{ partition: 0, offset: '1' }] }] })).rejects.toThrow('not the correct coordinator');
+    expect(f.calls.filter((c) => c === 'addOffsetsToTxn')).toHaveLength(1);
+  });
 });
 
 describe('kafkajs patch: grouping messages by partition', () => {
