@@ -1,5 +1,5 @@
 import { FairShare } from './fair-share';
-import { MinHeap } from './min-heap';
+import { KeyedMinHeap, MinHeap } from './min-heap';
 import { totalCores, totalMemory, type DurationForecast, type JobRequest } from './job';
 
 export interface SchedulerWeights {
@@ -98,6 +98,64 @@ interface UserTerms {
 /** The per-user terms at one instant, each user's worked out once (memoised). */
 type TermsAt = (user: string) => UserTerms;
 
+/** Queued job ids, highest key first. */
+interface RankedIds {
+  ids: string[];
+  keys: number[];
+}
+
+/**
+ * A user's queued jobs in two lists, by what their scores cannot exceed (see Scheduler.ceilingOf).
+ * Those that have not yet waited the ageing cap gain the same score for every second they wait,
+ * so their order by ceiling less the ageing they had at arrival (`fresh`) holds at any instant;
+ * those that have (`capped`) gain no more, so their order by ceiling does.
+ */
+interface UserQueue {
+  fresh: RankedIds;
+  capped: RankedIds;
+}
+
+/** Puts `id` into `list` after every key not lower than `key`. */
+function insertRanked(list: RankedIds, id: string, key: number): void {
+  let [lo, hi] = [0, list.keys.length];
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list.keys[mid]! >= key) lo = mid + 1;
+    else hi = mid;
+  }
+  list.ids.splice(lo, 0, id);
+  list.keys.splice(lo, 0, key);
+}
+
+function removeRanked(list: RankedIds, id: string): void {
+  const at = list.ids.indexOf(id);
+  list.ids.splice(at, 1);
+  list.keys.splice(at, 1);
+}
+
+/**
+ * Slack for floating-point rounding between a ceiling and a score summed in another order: a
+ * fresh job's key takes its ageing at arrival (about 2e6 for an epoch in seconds), whose rounding
+ * is about 1e-9 of a score.
+ */
+const CEILING_SLACK = 1e-6;
+
+/**
+ * One dispatch pass's view of the queue at one instant (Scheduler.rankingAt): every job's score
+ * and its user's terms are those of the pass's start, as when a pass scored every job up front.
+ */
+export interface QueueRanking {
+  /** The best-ranked queued job `keep` accepts (score descending, then arrival order), if any. */
+  best(keep: (q: QueuedJob) => boolean): ScoredJob | undefined;
+  /** Every queued job `keep` accepts, best first. */
+  all(keep: (q: QueuedJob) => boolean): ScoredJob[];
+  /**
+   * The best-ranked job that cannot fit and has waited too long to be overtaken again
+   * (`mustNotBeOvertaken`): no job ranked below it may start until it has.
+   */
+  stopper(cannotFit: (q: QueuedJob) => boolean): ScoredJob | undefined;
+}
+
 /** Best first: score descending, then arrival order (FIFO ties); a total order, so deterministic. */
 export function byRank(a: ScoredJob, b: ScoredJob): number {
   return b.score - a.score || a.seq - b.seq;
@@ -129,6 +187,20 @@ export interface ScoreParts {
  */
 export class Scheduler {
   private readonly queue = new Map<string, QueuedJob>();
+  /** The queue again, by user: a pass takes jobs in order of what their scores cannot exceed, and scores few. */
+  private readonly byUser = new Map<string, UserQueue>();
+  /** The jobs in the users' `fresh` lists, oldest first: each moves to `capped` once it has waited the ageing cap. */
+  private readonly fresh = new KeyedMinHeap<string, { id: string; user: string; arrival: number; ceiling: number }>((a, b) => a.arrival - b.arrival, (a) => a.id);
+  /** The latest arrival ever queued: no queued job has waited less than from it. */
+  private latestArrival = -Infinity;
+  /**
+   * Queued jobs not yet filed in `byUser` and the heaps: filed when a pass or `smallest` needs
+   * them, so a job dispatched as it arrives (a pool with room) costs no filing at all.
+   */
+  private readonly unfiled = new Set<string>();
+  /** Queued jobs by cores and by memory per replica, least first: see `smallest`. */
+  private readonly byCores = new KeyedMinHeap<string, { id: string; cores: number }>((a, b) => a.cores - b.cores, (a) => a.id);
+  private readonly byMemory = new KeyedMinHeap<string, { id: string; memory: number }>((a, b) => a.memory - b.memory, (a) => a.id);
   private readonly fair: FairShare;
   private readonly inflation = new Map<string, { excess: number; at: number }>();
   private readonly w: SchedulerWeights;
@@ -168,8 +240,10 @@ export class Scheduler {
     if (this.queue.size >= this.o.maxQueue) {
       return { admitted: false, reason: 'queue_full', explanation: `job ${job.id}: queue holds its limit of ${this.o.maxQueue} jobs` };
     }
-    this.queue.set(job.id, { job, forecast, seq: this.seq++ });
+    const q: QueuedJob = { job, forecast, seq: this.seq++ };
+    this.queue.set(job.id, q);
     this.fair.enqueued(job.user);
+    this.unfiled.add(job.id);
     return { admitted: true };
   }
 
@@ -182,7 +256,22 @@ export class Scheduler {
     const q = this.queue.get(id);
     if (!q || !(memory >= 0) || memory > this.o.limits.instanceMemory) return false;
     this.queue.set(id, { ...q, job: { ...q.job, memory } });
+    if (!this.unfiled.has(id)) {
+      this.byMemory.delete(id);
+      this.byMemory.push({ id, memory });
+    }
     return true;
+  }
+
+  /**
+   * The fewest cores and the least memory per replica any queued job asks for (not necessarily
+   * the same job's): when the largest room left holds neither, no job fits and a pass can stop
+   * without looking at any.
+   */
+  smallest(): { cores: number; memory: number } | undefined {
+    this.fileArrivals();
+    const [cores, memory] = [this.byCores.peek(), this.byMemory.peek()];
+    return cores && memory && { cores: cores.cores, memory: memory.memory };
   }
 
   /** A queued job by id. */
@@ -270,38 +359,116 @@ export class Scheduler {
   }
 
   /**
-   * The queued jobs `keep` accepts and their scores at `now`, side by side and not sorted: a
-   * dispatch pass that skips jobs which cannot fit need not rank, nor copy, a long queue.
+   * The ranking a dispatch pass at `now` picks from, one job at a time, without scoring the whole
+   * queue at every pick (a full pool's every freed slot made a pass over a long queue). Users are
+   * taken in order of the highest ceiling among their jobs, less their fair-share term, and each
+   * user's jobs in order of ceiling, until no ceiling left can reach the best score found: the
+   * same job that scoring every one would pick. The per-user terms are taken for every queued
+   * user at the start, so dispatches during the pass (which charge their users) do not change it.
    */
-  scoredWhere(now: number, keep: (q: QueuedJob) => boolean): { jobs: QueuedJob[]; scores: number[] } {
-    const users = this.termsAt(now);
-    const jobs: QueuedJob[] = [];
-    const scores: number[] = [];
-    for (const q of this.queue.values()) {
-      if (!keep(q)) continue;
-      jobs.push(q);
-      scores.push(this.scoreWith(q, now, users));
+  rankingAt(now: number): QueueRanking {
+    this.fileArrivals();
+    const cap = this.o.ageCapSeconds;
+    for (let f = this.fresh.peek(); f && now - f.arrival >= cap; f = this.fresh.peek()) {
+      this.fresh.pop();
+      const queue = this.byUser.get(f.user)!;
+      removeRanked(queue.fresh, f.id);
+      insertRanked(queue.capped, f.id, f.ceiling);
     }
-    return { jobs, scores };
+    const users = this.termsAt(now);
+    const fairOf = new Map<string, number>();
+    for (const user of this.byUser.keys()) fairOf.set(user, this.w.fair * users(user).fair);
+    // A fresh job's ageing is at most its wait from its arrival to the later of now and the
+    // latest arrival (a record can be older than the jobs it finds queued, which then have none).
+    const freshAgeing = (this.w.age * Math.max(now, this.latestArrival)) / cap;
+    const scores = new Map<string, number>();
+    const scoreOf = (q: QueuedJob) => {
+      let score = scores.get(q.job.id);
+      if (score === undefined) scores.set(q.job.id, (score = this.scoreWith(q, now, users)));
+      return score;
+    };
+    const bestOf = (keep: (q: QueuedJob) => boolean, cappedOnly: boolean): ScoredJob | undefined => {
+      const cursors: { list: RankedIds; at: number; ceiling: number; offset: number }[] = [];
+      for (const [user, queue] of this.byUser) {
+        const fair = fairOf.get(user)!;
+        if (!cappedOnly && queue.fresh.ids.length > 0) cursors.push({ list: queue.fresh, at: 0, ceiling: queue.fresh.keys[0]! + freshAgeing - fair, offset: freshAgeing - fair });
+        if (queue.capped.ids.length > 0) cursors.push({ list: queue.capped, at: 0, ceiling: queue.capped.keys[0]! + this.w.age - fair, offset: this.w.age - fair });
+      }
+      const highest = MinHeap.of(cursors, (a, b) => b.ceiling - a.ceiling);
+      let found: QueuedJob | undefined;
+      let foundScore = -Infinity;
+      for (let c = highest.peek(); c; c = highest.peek()) {
+        if (found && c.ceiling + CEILING_SLACK < foundScore) break;
+        const q = this.queue.get(c.list.ids[c.at]!)!;
+        if (keep(q)) {
+          const score = scoreOf(q);
+          if (!found || score > foundScore || (score === foundScore && q.seq < found.seq)) [found, foundScore] = [q, score];
+        }
+        highest.pop();
+        if (++c.at < c.list.ids.length) {
+          c.ceiling = c.list.keys[c.at]! + c.offset;
+          highest.push(c);
+        }
+      }
+      return found && scoredJob(found, foundScore);
+    };
+    const all = (keep: (q: QueuedJob) => boolean): ScoredJob[] => {
+      const ranked: ScoredJob[] = [];
+      for (const q of this.queue.values()) if (keep(q)) ranked.push(scoredJob(q, scoreOf(q)));
+      return ranked.sort(byRank);
+    };
+    return {
+      best: (keep) => bestOf(keep, false),
+      // Every job that must not be overtaken at `now` is in a capped list: the lists were brought up to it.
+      stopper: (cannotFit) => bestOf((q) => this.mustNotBeOvertaken(q, now) && cannotFit(q), true),
+      all,
+    };
+  }
+
+  /**
+   * What no score of `q` can exceed, whatever its wait, its user's terms and its deadline's
+   * nearness: its tier, its size as predicted (the guard's inflation only makes a job larger) and
+   * a deadline's full weight. Adding the longest wait's term and taking its user's fair-share term
+   * gives a ceiling on its score at one instant.
+   */
+  private ceilingOf(q: QueuedJob): number {
+    const { job } = q;
+    const tier = this.o.tiers === 1 ? 1 : 1 - job.tier / (this.o.tiers - 1);
+    const work = totalCores(job) * q.forecast[this.o.sizeQuantile];
+    const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
+    return this.w.tier * tier + this.w.size * size + (job.deadline === undefined ? 0 : this.w.deadline);
+  }
+
+  private fileArrivals(): void {
+    for (const id of this.unfiled) this.index(this.queue.get(id)!);
+    this.unfiled.clear();
+  }
+
+  /** Files a queued job under its user, as fresh: the first pass that finds it capped moves it. */
+  private index(q: QueuedJob): void {
+    const { id, user, arrival } = q.job;
+    let queue = this.byUser.get(user);
+    if (!queue) this.byUser.set(user, (queue = { fresh: { ids: [], keys: [] }, capped: { ids: [], keys: [] } }));
+    const ceiling = this.ceilingOf(q);
+    insertRanked(queue.fresh, id, ceiling - (this.w.age * arrival) / this.o.ageCapSeconds);
+    this.fresh.push({ id, user, arrival, ceiling });
+    if (arrival > this.latestArrival) this.latestArrival = arrival;
+    this.byCores.push({ id, cores: q.job.cores });
+    this.byMemory.push({ id, memory: q.job.memory });
+  }
+
+  private unindex(q: QueuedJob): void {
+    const { id, user } = q.job;
+    const queue = this.byUser.get(user)!;
+    if (this.fresh.delete(id)) removeRanked(queue.fresh, id);
+    else removeRanked(queue.capped, id);
+    if (queue.fresh.ids.length === 0 && queue.capped.ids.length === 0) this.byUser.delete(user);
+    this.byCores.delete(id);
+    this.byMemory.delete(id);
   }
 
   score(q: QueuedJob, now: number): number {
     return this.scoreWith(q, now, this.termsAt(now));
-  }
-
-  /**
-   * The best-ranked job that cannot fit and has waited too long to be overtaken again
-   * (`mustNotBeOvertaken`): no job ranked below it may start until it has.
-   */
-  stopper(now: number, cannotFit: (q: QueuedJob) => boolean): ScoredJob | undefined {
-    const users = this.termsAt(now);
-    let best: ScoredJob | undefined;
-    for (const q of this.queue.values()) {
-      if (!this.mustNotBeOvertaken(q, now) || !cannotFit(q)) continue;
-      const score = this.scoreWith(q, now, users);
-      if (!best || score > best.score || (score === best.score && q.seq < best.seq)) best = scoredJob(q, score);
-    }
-    return best;
   }
 
   /** The per-user terms (inflation, fair share) at `now`, each user's computed once. */
@@ -376,6 +543,7 @@ export class Scheduler {
     const q = this.queue.get(id);
     if (!q) throw new RangeError(`job ${id} is not queued`);
     this.queue.delete(id);
+    if (!this.unfiled.delete(id)) this.unindex(q);
     this.fair.dequeued(q.job.user);
     this.fair.charge(q.job.user, totalCores(q.job) * q.forecast.p50, totalMemory(q.job) * q.forecast.p50, now);
     return q;

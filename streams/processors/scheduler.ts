@@ -170,7 +170,7 @@ interface TaskModel {
   /** After a rebuild every queued job gets a chance, not only the record's own. */
   fullPassDue: boolean;
   /**
-   * The starved wide job of the last full pass, if any (see Scheduler.stopper), and the bin held
+   * The starved wide job of the last full pass, if any (see QueueRanking.stopper), and the bin held
    * for it, EASY backfilling's reservation (models/scheduling/reservation.ts): the bin where it
    * lacks the least room, and when its running jobs are expected to have made room there. Jobs
    * ranked below it start on the other bins, and on the held one only if their timeout ends
@@ -250,8 +250,9 @@ const prioritiesPerTier = 10;
  *
  * Work per record is bounded: the model lives in memory between records (see TaskModel). At the
  * end of every record no queued job fits, so a new prediction can only dispatch itself, and only
- * freed or added capacity (telemetry, a fleet sample) makes a pass over the queue, which ranks
- * only the jobs that might fit the largest free share.
+ * freed or added capacity (telemetry, a fleet sample) makes a pass over the queue, which takes
+ * the jobs in order of what their scores cannot exceed and scores only those that might still be
+ * the best that fits (Scheduler.rankingAt).
  */
 export function schedulerProcessor(o: SchedulerProcessorOptions) {
   const c = checkSchedulerPool(o.capacity);
@@ -612,30 +613,24 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.lastFullPass = now;
     // A wide job that waited past the ageing cap is not overtaken by smaller ones any more, or
     // they would fill every gap it needs (backfill starvation): a bin is held for it.
-    t.stopper = t.model.stopper(now, (q) => !mightFit(t, q));
+    const ranking = t.model.rankingAt(now);
+    t.stopper = ranking.stopper((q) => !mightFit(t, q));
     t.hold = t.stopper && holdFor(ctx, t, t.stopper, now);
     t.unheldBins = undefined;
-    const { jobs, scores } = t.model.scoredWhere(now, (q) => mightFit(t, q));
     // In rank order, each job that fits is placed. Freed room usually admits a job or two, so
-    // pick the best remaining job that might still fit a few times before sorting them all.
-    for (let picks = 0; jobs.length > 0; picks++) {
+    // pick the best job that might still fit a few times before ranking all that might.
+    const tried = new Set<string>();
+    const untried = (q: QueuedJob) => !tried.has(q.job.id) && mightFit(t, q);
+    for (let picks = 0; ; picks++) {
       if (picks === 8) {
-        const ranked = jobs.map((q, i) => scoredJob(q, scores[i]!)).sort(byRank);
-        for (const job of ranked) place(ctx, t, job, now, arrived);
+        for (const job of ranking.all(untried)) place(ctx, t, job, now, arrived);
         return;
       }
-      let best = -1;
-      for (let i = 0; i < jobs.length; i++) {
-        const better = best < 0 || scores[i]! > scores[best]! || (scores[i] === scores[best] && jobs[i]!.seq < jobs[best]!.seq);
-        if (better && mightFit(t, jobs[i]!)) best = i;
-      }
-      if (best < 0) return;
-      const job = scoredJob(jobs[best]!, scores[best]!);
-      // Order among the rest does not matter: each pick scans them all.
-      jobs[best] = jobs[jobs.length - 1]!;
-      scores[best] = scores[scores.length - 1]!;
-      jobs.pop();
-      scores.pop();
+      const smallest = t.model.smallest();
+      if (!smallest || !mightFitSize(t, smallest.cores, smallest.memory)) return;
+      const job = ranking.best(untried);
+      if (!job) return;
+      tried.add(job.job.id);
       place(ctx, t, job, now, arrived);
     }
   }
@@ -739,10 +734,15 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
    * with slack over bestFit's rounding so it never refuses a job that would fit.
    */
   function mightFit(t: TaskModel, q: QueuedJob): boolean {
+    return mightFitSize(t, q.job.cores, q.job.memory);
+  }
+
+  /** `mightFit` for a replica of `jobCores` and `jobMemory`. */
+  function mightFitSize(t: TaskModel, jobCores: number, jobMemory: number): boolean {
     if (t.bins.length === 0) return false;
     const room = (t.largestRoom ??= largestRoom(t.bins));
-    const cores = Math.min(q.job.cores, t.widest);
-    const memory = Math.min(q.job.memory, t.roomiest);
+    const cores = Math.min(jobCores, t.widest);
+    const memory = Math.min(jobMemory, t.roomiest);
     return cores <= room.cores * (1 + 1e-6) && (memory <= 0 || memory <= room.memory * (1 + 1e-6));
   }
 

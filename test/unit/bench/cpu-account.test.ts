@@ -24,7 +24,8 @@ describe('CPU account', () => {
     // The machine ran at least this process.
     expect(span.machineBusySeconds!).toBeGreaterThan(span.harnessSeconds - 0.03);
     expect(span.stealSeconds).toBeGreaterThanOrEqual(0);
-    expect(span.wallSeconds).toBeGreaterThanOrEqual(0.3);
+    // At least the main thread's share of the CPU burnt (helper threads count towards the 300 ms too).
+    expect(span.wallSeconds).toBeGreaterThan(0.25);
   });
 
   it('reports no broker CPU once the process is gone', () => {
