@@ -358,6 +358,10 @@ export class Scheduler {
     for (let i = rest.pop(); i !== undefined; i = rest.pop()) yield scoredJob(fits[i]!, scores[i]!);
   }
 
+  score(q: QueuedJob, now: number): number {
+    return this.scoreWith(q, now, this.termsAt(now));
+  }
+
   /**
    * The ranking a dispatch pass at `now` picks from, one job at a time, without scoring the whole
    * queue at every pick (a full pool's every freed slot made a pass over a long queue). Users are
@@ -432,11 +436,7 @@ export class Scheduler {
    * gives a ceiling on its score at one instant.
    */
   private ceilingOf(q: QueuedJob): number {
-    const { job } = q;
-    const tier = this.o.tiers === 1 ? 1 : 1 - job.tier / (this.o.tiers - 1);
-    const work = totalCores(job) * q.forecast[this.o.sizeQuantile];
-    const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
-    return this.w.tier * tier + this.w.size * size + (job.deadline === undefined ? 0 : this.w.deadline);
+    return this.w.tier * this.tierTerm(q.job) + this.w.size * this.sizeTerm(q, 1) + (q.job.deadline === undefined ? 0 : this.w.deadline);
   }
 
   private fileArrivals(): void {
@@ -467,10 +467,6 @@ export class Scheduler {
     this.byMemory.delete(id);
   }
 
-  score(q: QueuedJob, now: number): number {
-    return this.scoreWith(q, now, this.termsAt(now));
-  }
-
   /** The per-user terms (inflation, fair share) at `now`, each user's computed once. */
   private termsAt(now: number): TermsAt {
     const penalty = this.fair.penalties(now);
@@ -488,12 +484,22 @@ export class Scheduler {
   private scoreWith(q: QueuedJob, now: number, users: TermsAt): number {
     const { job } = q;
     const u = users(job.user);
-    const tier = this.o.tiers === 1 ? 1 : 1 - job.tier / (this.o.tiers - 1);
-    const work = totalCores(job) * q.forecast[this.o.sizeQuantile] * u.inflation;
-    const size = 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
+    const tier = this.tierTerm(job);
+    const size = this.sizeTerm(q, u.inflation);
     const age = Math.min(1, Math.max(0, now - job.arrival) / this.o.ageCapSeconds);
     const deadline = job.deadline === undefined ? 0 : this.urgency(this.startWithin(q, now, u.inflation));
     return this.w.tier * tier + this.w.size * size + this.w.age * age + this.w.deadline * deadline - this.w.fair * u.fair;
+  }
+
+  /** 1 for tier 0 down to 0 for the lowest tier. */
+  private tierTerm(job: JobRequest): number {
+    return this.o.tiers === 1 ? 1 : 1 - job.tier / (this.o.tiers - 1);
+  }
+
+  /** 1 for a tiny job down to 0 at `sizeScaleCoreSeconds` of predicted work, under the guard's inflation. */
+  private sizeTerm(q: QueuedJob, inflation: number): number {
+    const work = totalCores(q.job) * q.forecast[this.o.sizeQuantile] * inflation;
+    return 1 - Math.min(1, Math.log1p(work) / Math.log1p(this.o.sizeScaleCoreSeconds));
   }
 
   /** Seconds left before `q` must start to meet its deadline, at its predicted run time under the guard's inflation. */
