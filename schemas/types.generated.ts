@@ -221,6 +221,8 @@ export interface ExecutionTelemetry {
   exitCode?: number | null;
   /** What the scheduler reserved for the job. */
   allocated: ResourceAllocation;
+  /** Which run of the request this measures: the attempt of the dispatch it ran (JobDispatch.attempt). A request is run again after a run out of memory, or once its run is presumed lost; the scheduler settles a run only with telemetry of that run. */
+  attempt?: number;
 }
 
 /** How an execution ended. */
@@ -273,7 +275,7 @@ export interface JobDispatch {
   priorityScore: number;
   /** Why the job had its score. */
   priority: PriorityBreakdown;
-  /** Which run of the request this is: 1, then one more for each run the executor ended out of memory and the scheduler retried with a larger memory reservation. */
+  /** Which run of the request this is: 1, then one more for each run the scheduler started again: after the executor ended one out of memory (with a larger memory reservation), or once one was presumed lost (no telemetry within its lease). Echoed in the run's ExecutionTelemetry.attempt. */
   attempt?: number;
 }
 

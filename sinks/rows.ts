@@ -60,6 +60,7 @@ export function telemetryRow(event: ExecutionTelemetry): ExecutionTelemetryRow {
     allocated_cpu_millicores: event.allocated.cpuMillicores,
     allocated_memory_bytes: event.allocated.memoryBytes,
     allocated_timeout_ms: event.allocated.timeoutMs,
+    attempt: event.attempt ?? 1,
   };
 }
 

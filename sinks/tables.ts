@@ -67,6 +67,7 @@ export interface ExecutionTelemetryRow {
   allocated_cpu_millicores: number;
   allocated_memory_bytes: number;
   allocated_timeout_ms: number;
+  attempt: number;
 }
 
 export const executionTelemetry: TableSpec<ExecutionTelemetryRow> = {
@@ -87,6 +88,7 @@ export const executionTelemetry: TableSpec<ExecutionTelemetryRow> = {
     allocated_cpu_millicores: 'integer',
     allocated_memory_bytes: 'bigint',
     allocated_timeout_ms: 'bigint',
+    attempt: 'integer',
   },
 };
 

@@ -127,6 +127,10 @@ export class KeyedMinHeap<K, T> {
     return this.slots.has(key);
   }
 
+  get(key: K): T | undefined {
+    return this.slots.get(key)?.item;
+  }
+
   peek(): T | undefined {
     return this.heap.peek()?.item;
   }

@@ -546,12 +546,18 @@ export class Scheduler {
 
   /** Takes a job out of the queue to run; charges its predicted work to its user at once. */
   dispatch(id: string, now: number): QueuedJob {
+    const q = this.withdraw(id);
+    this.fair.charge(q.job.user, totalCores(q.job) * q.forecast.p50, totalMemory(q.job) * q.forecast.p50, now);
+    return q;
+  }
+
+  /** Takes a job out of the queue without running it (it is no longer wanted); charges nothing. */
+  withdraw(id: string): QueuedJob {
     const q = this.queue.get(id);
     if (!q) throw new RangeError(`job ${id} is not queued`);
     this.queue.delete(id);
     if (!this.unfiled.delete(id)) this.unindex(q);
     this.fair.dequeued(q.job.user);
-    this.fair.charge(q.job.user, totalCores(q.job) * q.forecast.p50, totalMemory(q.job) * q.forecast.p50, now);
     return q;
   }
 

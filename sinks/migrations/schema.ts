@@ -299,6 +299,20 @@ export const migrations: Migration[] = [
       ],
     }),
   },
+  {
+    id: 9,
+    name: 'telemetry attempts',
+    transactional: true,
+    // A run presumed lost is dispatched again, and its telemetry may still come: which run a row
+    // measures (ExecutionTelemetry.attempt), in the unique key too, as migration 8 found for dispatches.
+    plan: () => ({
+      statements: [
+        `ALTER TABLE ${S}.execution_telemetry ADD COLUMN IF NOT EXISTS attempt integer NOT NULL DEFAULT 1`,
+        `ALTER TABLE ${S}.execution_telemetry DROP CONSTRAINT IF EXISTS execution_telemetry_request_id_ended_at_key`,
+        `ALTER TABLE ${S}.execution_telemetry ADD CONSTRAINT execution_telemetry_request_attempt_key UNIQUE (request_id, attempt, ended_at)`,
+      ],
+    }),
+  },
 ];
 
 const requestFeatures: TimeSeriesTable = {

@@ -53,6 +53,8 @@ export interface PoolJob {
   preferredInstance: string;
   allocation: ResourceAllocation;
   usage: JobUsage;
+  /** The dispatch's attempt, reported back in the run's telemetry; absent in jobs stored before it (1). */
+  attempt?: number;
 }
 
 export interface RunningJob extends PoolJob {
@@ -98,7 +100,7 @@ export interface PoolMeta {
 export class WaitingLine {
   private jobs: WaitingJob[] = [];
   private head = 0;
-  private readonly ids = new Set<string>();
+  private readonly byId = new Map<string, WaitingJob>();
 
   /** A line of `jobs`, put in arrival order. */
   static of(jobs: WaitingJob[]): WaitingLine {
@@ -115,19 +117,19 @@ export class WaitingLine {
     return this.jobs[this.head];
   }
 
-  has(requestId: string): boolean {
-    return this.ids.has(requestId);
+  get(requestId: string): WaitingJob | undefined {
+    return this.byId.get(requestId);
   }
 
   push(job: WaitingJob): void {
     this.jobs.push(job);
-    this.ids.add(job.requestId);
+    this.byId.set(job.requestId, job);
   }
 
   shift(): WaitingJob | undefined {
     if (this.head >= this.jobs.length) return undefined;
     const job = this.jobs[this.head++]!;
-    this.ids.delete(job.requestId);
+    this.byId.delete(job.requestId);
     if (this.head >= 1024 && this.head * 2 >= this.jobs.length) {
       this.jobs = this.jobs.slice(this.head);
       this.head = 0;
@@ -219,9 +221,16 @@ function neverFits(c: PoolConfig, job: PoolJob): boolean {
 /** A job arrives: it starts on a ready instance with room, or waits for one. */
 export function dispatch(state: PoolState, c: PoolConfig, job: PoolJob, now: number): PoolEffects {
   const effects = emptyEffects();
-  if (state.running.has(job.requestId) || state.waiting.has(job.requestId)) return effects;
+  const held = state.running.get(job.requestId) ?? state.waiting.get(job.requestId);
+  if (held) {
+    // A dispatch delivered again is dropped. A newer run of a request whose run the scheduler
+    // presumed lost while the pool still holds it is refused, so its reservation is freed now
+    // rather than when its own lease ends: the run held reports for itself.
+    if ((job.attempt ?? 1) > (held.attempt ?? 1)) effects.telemetry.push(notRun(job, now));
+    return effects;
+  }
   if (neverFits(c, job)) {
-    effects.telemetry.push(telemetryOf({ ...job, instanceId: job.preferredInstance, startedAt: now, endsAt: now, exitStatus: 'NOT_RUN', cpuRate: 0, ioRate: 0 }, null));
+    effects.telemetry.push(notRun(job, now));
     return effects;
   }
   const waiting: WaitingJob = { ...job, arrival: state.meta.nextArrival++ };
@@ -229,6 +238,11 @@ export function dispatch(state: PoolState, c: PoolConfig, job: PoolJob, now: num
   effects.queued.push(waiting);
   startWaiting(state, c, now, effects);
   return effects;
+}
+
+/** The report of a job the pool refused at `now`: it used nothing. */
+function notRun(job: PoolJob, now: number): ExecutionTelemetry {
+  return telemetryOf({ ...job, instanceId: job.preferredInstance, startedAt: now, endsAt: now, exitStatus: 'NOT_RUN', cpuRate: 0, ioRate: 0 }, null);
 }
 
 function fits(inst: SimInstance, job: PoolJob, now: number): boolean {
@@ -298,7 +312,7 @@ function telemetryOf(run: RunningJob, exitCode: number | null): ExecutionTelemet
     // A job never started held no memory, whatever its trace says it would have.
     peakMemoryBytes: run.exitStatus === 'NOT_RUN' ? 0 : Math.round(Math.min(run.usage.peakMemoryBytes, run.allocation.memoryBytes)),
     ioReadBytes: Math.round(run.usage.ioReadBytes * fraction), ioWriteBytes: Math.round(run.usage.ioWriteBytes * fraction),
-    exitStatus: run.exitStatus, exitCode, allocated: run.allocation,
+    exitStatus: run.exitStatus, exitCode, allocated: run.allocation, attempt: run.attempt ?? 1,
   };
 }
 

@@ -31,6 +31,7 @@ export function telemetryOf(d: JobDispatch, result: ExecutionResult, host: strin
     // A code the process chose; a kill by a limit or a signal has none.
     exitCode: result.signal === 0 && (result.status === 'OK' || result.status === 'ERROR') ? result.exit_code : null,
     allocated: d.allocation,
+    attempt: d.attempt ?? 1,
   };
 }
 
@@ -44,6 +45,7 @@ export function notRunTelemetry(d: JobDispatch, host: string, at: number): Execu
   return {
     requestId: d.requestId, userId: d.userId, instanceId: host, startedAt: new Date(at), endedAt: new Date(at),
     cpuMs: 0, peakMemoryBytes: 0, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'NOT_RUN', exitCode: null, allocated: d.allocation,
+    attempt: d.attempt ?? 1,
   };
 }
 

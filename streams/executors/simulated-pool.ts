@@ -143,7 +143,7 @@ export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
         const now = state.meta.now; // the event time, or the pool's own if the record arrived behind it
         if (record.input === 'dispatches') {
           const d = record.value;
-          const job: PoolJob = { requestId: d.requestId, userId: d.userId, preferredInstance: d.instanceId, allocation: d.allocation, usage: usageOf(d) };
+          const job: PoolJob = { requestId: d.requestId, userId: d.userId, preferredInstance: d.instanceId, allocation: d.allocation, usage: usageOf(d), attempt: d.attempt ?? 1 };
           emit(ctx, dispatch(state, c, job, now));
         } else if (record.input === 'scaleCommands') {
           emit(ctx, applyScale(state, c, record.value, now));

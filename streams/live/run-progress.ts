@@ -8,24 +8,24 @@ export type RunCounts = {
   predictions: number;
   /** Requests dispatched at least once. */
   dispatched: number;
-  /** Requests finished: every run dispatched has its telemetry (a run out of memory is dispatched again). */
+  /** Requests finished: the latest run dispatched has its telemetry (a run out of memory, or presumed lost, is dispatched again). */
   finished: number;
 };
 
 export async function countRun(db: Queryable, runId: string): Promise<RunCounts> {
   const pattern = runIdPattern(runId);
   const of = (table: string) => `FROM ${SCHEMA}.${table} WHERE request_id LIKE $1 ESCAPE '\\'`;
-  // One run per request is in flight at a time (a retry is dispatched once the run before it
-  // ended), so each unfinished request lacks exactly one telemetry row: the requests finished
-  // are those dispatched less the dispatches still without telemetry.
-  const { rows } = await db.query<{ requests: number; predictions: number; dispatched: number; dispatches: number; telemetry: number }>(
-    `SELECT (SELECT count(*) ${of('execution_requests')})::int AS requests, (SELECT count(*) ${of('demand_predictions')})::int AS predictions,
-            (SELECT count(DISTINCT request_id) ${of('job_dispatches')})::int AS dispatched, (SELECT count(*) ${of('job_dispatches')})::int AS dispatches,
-            (SELECT count(*) ${of('execution_telemetry')})::int AS telemetry`,
+  // By the attempt each row names: a presumed-lost run's telemetry may never come, or come after
+  // its retry's, so counting rows would leave such a request unfinished for good.
+  const { rows } = await db.query<RunCounts>(
+    `WITH latest AS (SELECT request_id, max(attempt) AS attempt ${of('job_dispatches')} GROUP BY request_id)
+     SELECT (SELECT count(*) ${of('execution_requests')})::int AS requests, (SELECT count(*) ${of('demand_predictions')})::int AS predictions,
+            (SELECT count(*) FROM latest)::int AS dispatched,
+            (SELECT count(*) FROM latest d WHERE EXISTS (
+               SELECT 1 FROM ${SCHEMA}.execution_telemetry t WHERE t.request_id = d.request_id AND t.attempt >= d.attempt))::int AS finished`,
     [pattern],
   );
-  const r = rows[0]!;
-  return { requests: r.requests, predictions: r.predictions, dispatched: r.dispatched, finished: Math.max(0, r.dispatched - (r.dispatches - r.telemetry)) };
+  return rows[0]!;
 }
 
 /** One progress line: a bar of the finished share and the stage counts. */

@@ -58,18 +58,21 @@ export interface SchedulerProcessorOptions {
   /**
    * Runs a request may get: a run that ends out of memory (OOM) is queued again, keeping its
    * place by submission time, with twice the memory reserved (at most an instance's), as Borg
-   * and Autopilot raise a limit after an OOM kill. Default 3; 1 turns retries off. Other
+   * and Autopilot raise a limit after an OOM kill; so is a run presumed lost (see
+   * `runLeaseGraceMs`), with the same reservation. Default 3; 1 turns retries off. Other
    * failures are not retried: a timeout guards against runaway code, an error is the code's own.
    */
   maxAttempts?: number;
   /**
    * How long past a run's timeout, in the pool's time, the scheduler waits for its telemetry
    * before it presumes the run lost (an executor gone without a word) and frees its
-   * reservation: without a bound, every lost run would hold its room for good. The pool's time
+   * reservation, and queues the request again (see `maxAttempts`): without a bound, every lost
+   * run would hold its room for good, and its request would never run. The pool's time
    * is what its telemetry on the task's partition says (see TaskModel.poolTimeMs), never the
    * predictions', which run ahead of it when a task catches up. Generous on purpose: a run that
-   * waited in the pool for room, or whose telemetry is late, only delays it, and telemetry that
-   * comes after all changes nothing. Default 15 minutes (DEFAULT_RUN_LEASE_GRACE_MS); a replay
+   * waited in the pool for room, or whose telemetry is late, only delays it. Telemetry that
+   * comes after all, while the retry still waits, takes the retry back (unless it says the run
+   * never started or ran out of memory); once the retry runs, both runs stand. Default 15 minutes (DEFAULT_RUN_LEASE_GRACE_MS); a replay
    * faster than real time needs more, as the pipeline's pauses are in wall time.
    */
   runLeaseGraceMs?: number;
@@ -119,7 +122,7 @@ export interface RunningEntry {
    * What the model charged the job's user at dispatch, in entries written before `job` was kept:
    * `job` holds the same (its user, cores and duration quantiles), so newer entries do not repeat it.
    */
-  charged?: { userId: string; cores: number; durationP50Ms: number; durationP90Ms: number };
+  charged?: ChargedRun;
   /**
    * The job as it was queued: its telemetry settles the user's real usage against what the model
    * charged at dispatch (and feeds the underestimate guard), and a run out of memory is queued
@@ -214,10 +217,24 @@ function leaseOrder(a: Lease, b: Lease): number {
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
 export const OOM_RETRIES_KEY = 'oom-retries';
+/** What a dispatch charged a run's user, to settle it when the run ends. */
+type ChargedRun = { userId: string; cores: number; durationP50Ms: number; durationP90Ms: number };
+
+/** Which run of its request a queued or running job is; absent means the first. */
+function attemptOf(job: { attempt?: number } | undefined): number {
+  return job?.attempt ?? 1;
+}
+
 /** What the scheduler logs (warn) for each run presumed lost, with its requestId. */
 export const RUN_PRESUMED_LOST = 'run presumed lost: no telemetry within its lease, reservation freed';
 /** In the `sequence` store: how many runs were presumed lost (no telemetry within their lease) and their reservations freed. */
 export const LEASES_EXPIRED_KEY = 'leases-expired';
+/** In the `sequence` store: how many runs presumed lost were queued again. */
+export const LOST_RETRIES_KEY = 'lost-retries';
+/** In the `sequence` store: queued retries taken back because the run presumed lost reported after all. */
+export const RETRIES_WITHDRAWN_KEY = 'retries-withdrawn';
+/** In the `sequence` store: telemetry of a run other than the request's current one (a duplicate, or a run presumed lost), which settles nothing. */
+export const STALE_TELEMETRY_KEY = 'stale-telemetry';
 /** In the `sequence` store: the pool's time as the task knows it (TaskModel.poolTimeMs). */
 const POOL_TIME_KEY = 'pool-time';
 /** Default of `runLeaseGraceMs`. */
@@ -384,9 +401,38 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const running = ctx.store('running');
     const r = running.get(id);
     // The run first: telemetry past its own lease settles it rather than finding it lost.
-    if (r) settle(ctx, t, telemetry, r, actualSeconds);
+    if (r && attemptOf(r.job) === (telemetry.attempt ?? 1)) settle(ctx, t, telemetry, r, actualSeconds);
+    else if (r || t.entries.has(id)) ofAnotherRun(ctx, t, telemetry, actualSeconds);
     advancePoolTime(ctx, t, telemetry.endedAt.getTime());
     dispatchWhatFits(ctx, t);
+  }
+
+  /**
+   * Telemetry of a run other than the one the request has running or queued now: a duplicate of
+   * a run that ran out of memory (its retry must not be settled by it), or the run presumed lost
+   * reporting after all. While that run's retry still waits, it is taken back: the request ran.
+   * Not if the report says the run never started, or ran out of memory (the retry it owed).
+   */
+  function ofAnotherRun(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry, actualSeconds: number): void {
+    const id = telemetry.requestId;
+    const sequence = ctx.store('sequence');
+    const retry = t.entries.get(id);
+    const ran = telemetry.exitStatus !== 'NOT_RUN' && telemetry.exitStatus !== 'OOM';
+    if (retry && ran && attemptOf(retry) > (telemetry.attempt ?? 1)) {
+      t.model.withdraw(id);
+      t.entries.delete(id);
+      ctx.store('queue').delete(id);
+      sequence.put(RETRIES_WITHDRAWN_KEY, (sequence.get(RETRIES_WITHDRAWN_KEY) ?? 0) + 1);
+      settleUser(ctx, t, id, retry, retry.memoryBytes, actualSeconds);
+      logger.info('run presumed lost reported after all: its queued retry taken back', {
+        requestId: id, userId: telemetry.userId, attempt: telemetry.attempt ?? 1, retryAttempt: attemptOf(retry), exitStatus: telemetry.exitStatus, partition: ctx.partition,
+      });
+      return;
+    }
+    sequence.put(STALE_TELEMETRY_KEY, (sequence.get(STALE_TELEMETRY_KEY) ?? 0) + 1);
+    logger.info('telemetry of another run of the request: settles nothing', {
+      requestId: id, userId: telemetry.userId, attempt: telemetry.attempt ?? 1, exitStatus: telemetry.exitStatus, partition: ctx.partition,
+    });
   }
 
   function settle(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry, r: RunningEntry, actualSeconds: number): void {
@@ -395,17 +441,21 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.leases.delete(id);
     unreserve(ctx, t, r);
     const charged = r.job ?? r.charged;
-    if (charged && Number.isFinite(actualSeconds)) {
-      const { userId, cores, durationP50Ms, durationP90Ms } = charged;
-      const now = ctx.eventTime / 1000;
-      t.model.complete(
-        { job: { id, user: userId, tier: 0, arrival: now, cores, memory: r.memoryBytes, replicas: 1 }, forecast: { p50: durationP50Ms / 1000, p90: durationP90Ms / 1000 }, seq: 0 },
-        Math.max(0, actualSeconds),
-        now,
-      );
-      saveUser(ctx, t, userId);
-    }
+    if (charged) settleUser(ctx, t, id, charged, r.memoryBytes, actualSeconds);
     if (telemetry.exitStatus === 'OOM' && r.job) requeueAfterOom(ctx, t, r.job, telemetry.endedAt.getTime());
+  }
+
+  /** Settles the user's fair share and guard to what the run took (`charged`: what its dispatch charged). */
+  function settleUser(ctx: Ctx, t: TaskModel, id: string, charged: ChargedRun, memoryBytes: number, actualSeconds: number): void {
+    if (!Number.isFinite(actualSeconds)) return;
+    const { userId, cores, durationP50Ms, durationP90Ms } = charged;
+    const now = ctx.eventTime / 1000;
+    t.model.complete(
+      { job: { id, user: userId, tier: 0, arrival: now, cores, memory: memoryBytes, replicas: 1 }, forecast: { p50: durationP50Ms / 1000, p90: durationP90Ms / 1000 }, seq: 0 },
+      Math.max(0, actualSeconds),
+      now,
+    );
+    saveUser(ctx, t, userId);
   }
 
   function unreserve(ctx: Ctx, t: TaskModel, r: RunningEntry): void {
@@ -430,8 +480,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
 
   /**
    * Moves the pool's time on to a reported run's end, and frees the reservations of runs whose
-   * lease it has passed without their telemetry: presumed lost. Their users are not settled
-   * (what a lost run used is unknown), and telemetry that comes later finds no running entry.
+   * lease it has passed without their telemetry: presumed lost, and queued again while attempts
+   * remain. Their users are not settled (what a lost run used is unknown) until telemetry comes
+   * after all (`ofAnotherRun`).
    */
   function advancePoolTime(ctx: Ctx, t: TaskModel, endedAtMs: number): void {
     if (!(endedAtMs > t.poolTimeMs)) return;
@@ -447,9 +498,12 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       running.delete(lease.requestId);
       unreserve(ctx, t, r);
       expired++;
+      // Its request has not run: it goes back to the queue while attempts remain (an OOM retry
+      // already queued for it, from a duplicate report, is not doubled).
+      const retry = r.job && attemptOf(r.job) < maxAttempts && !t.entries.has(lease.requestId) ? requeue(ctx, t, r.job, t.poolTimeMs, LOST_RETRIES_KEY) : undefined;
       logger.warn(RUN_PRESUMED_LOST, {
         requestId: lease.requestId, userId: r.job?.userId, instanceId: r.instanceId, cores: r.cores, memoryBytes: r.memoryBytes,
-        leaseUntilMs: lease.untilMs, poolTimeMs: t.poolTimeMs, partition: ctx.partition,
+        leaseUntilMs: lease.untilMs, poolTimeMs: t.poolTimeMs, partition: ctx.partition, attempt: attemptOf(r.job), retryAttempt: retry?.attempt ?? null,
       });
     }
     if (expired > 0) sequence.put(LEASES_EXPIRED_KEY, (sequence.get(LEASES_EXPIRED_KEY) ?? 0) + expired);
@@ -457,26 +511,35 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
 
   /**
    * Queues a run that ended out of memory again with twice the memory (at most an instance's),
-   * while attempts remain and the reservation can still grow. It keeps its submission time, so
-   * ageing ranks it by how long the request has waited in all, and takes a new admission number.
+   * while attempts remain and the reservation can still grow.
    */
   function requeueAfterOom(ctx: Ctx, t: TaskModel, job: QueuedEntry, endedAtMs: number): void {
-    const attempt = job.attempt ?? 1;
+    const attempt = attemptOf(job);
     const memoryBytes = Math.min(c.instanceMemoryBytes, job.memoryBytes * 2);
     raiseSiblings(ctx, t, job, memoryBytes);
     if (attempt >= maxAttempts || memoryBytes <= job.memoryBytes || t.entries.has(job.requestId)) return;
+    const entry = requeue(ctx, t, { ...job, memoryBytes }, endedAtMs, OOM_RETRIES_KEY);
+    logger.info('out-of-memory run queued again with more memory', {
+      requestId: job.requestId, userId: job.userId, attempt: entry.attempt, memoryBytes, previousMemoryBytes: job.memoryBytes, partition: ctx.partition,
+    });
+  }
+
+  /**
+   * Queues the job's next run, no earlier than `notBeforeMs`, counted under `countKey`. It keeps
+   * its submission time, so ageing ranks it by how long the request has waited in all, and takes
+   * a new admission number.
+   */
+  function requeue(ctx: Ctx, t: TaskModel, job: QueuedEntry, notBeforeMs: number, countKey: string): QueuedEntry {
     if (t.entries.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; the retry of ${job.requestId} not admitted`);
     const sequence = ctx.store('sequence');
     const seq = sequence.get('next') ?? 0;
     sequence.put('next', seq + 1);
-    sequence.put(OOM_RETRIES_KEY, (sequence.get(OOM_RETRIES_KEY) ?? 0) + 1);
-    const entry: QueuedEntry = { ...job, memoryBytes, attempt: attempt + 1, seq, notBeforeMs: endedAtMs };
+    sequence.put(countKey, (sequence.get(countKey) ?? 0) + 1);
+    const entry: QueuedEntry = { ...job, attempt: attemptOf(job) + 1, seq, notBeforeMs };
     admitToModel(t.model, entry);
     t.entries.set(entry.requestId, entry);
     ctx.store('queue').put(entry.requestId, entry);
-    logger.info('out-of-memory run queued again with more memory', {
-      requestId: job.requestId, userId: job.userId, attempt: entry.attempt, memoryBytes, previousMemoryBytes: job.memoryBytes, partition: ctx.partition,
-    });
+    return entry;
   }
 
   /**

@@ -91,8 +91,10 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** The request ids of a topic's records, read_committed: every one expected, then a while for any duplicate. */
-/** Each record's request id and, for dispatches, which run of the request it is. */
+/**
+ * Each record's request id and, for dispatches and telemetry, which run of the request it is,
+ * read_committed: every one expected, then a while for any duplicate.
+ */
 async function requestIdsOn(catalogueName: string): Promise<{ requestId: string; attempt: number }[]> {
   const name = `${run.topicPrefix}${catalogueName}`;
   const serde = await EventSerde.start({ registry: connection.registry, topics: [findTopic(name, prefixedCatalogue(run.topicPrefix))] });
@@ -123,7 +125,7 @@ async function requestIdsOn(catalogueName: string): Promise<{ requestId: string;
   return ids;
 }
 
-/** Every request once, and each of its runs once (a run out of memory is dispatched again as the next attempt). */
+/** Every request once, and each of its runs once (a run out of memory is dispatched again as the next attempt, and reported as it). */
 function expectExactlyOnce(records: { requestId: string; attempt: number }[]) {
   const attempts = new Map<string, number[]>();
   for (const r of records) attempts.set(r.requestId, [...(attempts.get(r.requestId) ?? []), r.attempt]);
@@ -141,9 +143,10 @@ describe('the live pipeline, end to end on the real stack', () => {
     expect(run.counts).toEqual({ requests: REQUESTS, predictions: REQUESTS, dispatched: REQUESTS, finished: REQUESTS });
   });
 
-  it('gives every request exactly one PredictedDemand and exactly one JobDispatch', async () => {
+  it('gives every request exactly one PredictedDemand, and each of its runs exactly one JobDispatch and one telemetry report naming it', async () => {
     expectExactlyOnce(await requestIdsOn('prm.demand-predictions'));
     expectExactlyOnce(await requestIdsOn('prm.dispatches'));
+    expectExactlyOnce(await requestIdsOn('prm.telemetry'));
   });
 
   it('retrains the code estimator from the history and the predictor then predicts with the new version', async () => {

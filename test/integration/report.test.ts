@@ -64,7 +64,7 @@ function telemetry(run: string, id: string, user: string, startS: number, endS: 
   return {
     ended_at: at(endS), request_id: `${run}/${id}`, user_id: user, instance_id: 'vm-1', started_at: at(startS), cpu_ms: cpuMs,
     peak_memory_bytes: 1000, io_read_bytes: 0, io_write_bytes: 0, exit_status: status, exit_code: status === 'OK' ? 0 : 1,
-    allocated_cpu_millicores: 1000, allocated_memory_bytes: 2 ** 30, allocated_timeout_ms: 30_000,
+    allocated_cpu_millicores: 1000, allocated_memory_bytes: 2 ** 30, allocated_timeout_ms: 30_000, attempt: 1,
   };
 }
 

@@ -161,6 +161,16 @@ describe.each([
     expect(stored.rows.map((r) => r.attempt)).toEqual([1, 2]);
   });
 
+  it('keeps the telemetry of each run of a request, even ending at the same instant, and skips a replayed one', async () => {
+    const writer = createBatchWriter(db, { log: quiet });
+    // A run presumed lost and its retry, both refused at once (NOT_RUN) in the same millisecond.
+    const report = (attempt: number) => rows.telemetryRow({ ...telemetry(998, 97, 40, 0), exitStatus: 'NOT_RUN', exitCode: null, attempt });
+    expect(await writer.write([batchOf(tables.executionTelemetry, [report(1), report(2)])])).toEqual({ inserted: 2, duplicates: 0 });
+    expect(await writer.write([batchOf(tables.executionTelemetry, [report(2)])])).toEqual({ inserted: 0, duplicates: 1 });
+    const stored = await db.query<{ attempt: number }>('SELECT attempt FROM prm.execution_telemetry WHERE request_id = $1 ORDER BY attempt', [report(1).request_id]);
+    expect(stored.rows.map((r) => r.attempt)).toEqual([1, 2]);
+  });
+
   it('writes nothing of a transaction in which one batch fails, and does not retry a data error', async () => {
     const writer = createBatchWriter(db, { log: quiet });
     const fresh = rows.telemetryRow(telemetry(999, 3, 30, 1));

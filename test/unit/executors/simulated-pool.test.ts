@@ -68,9 +68,9 @@ describe('simulated VM pool', () => {
     expect(late!.endedAt.getTime()).toBe(T0 + 41_000);
   });
 
-  it('runs a dispatched job for its duration and emits telemetry at its end in event time', () => {
+  it('runs a dispatched job for its duration and emits telemetry at its end in event time, naming the run', () => {
     const { driver } = pool({ a: usage(10_000, 8_000) });
-    driver.pipeInput('dispatches', { key: 'a', value: dispatchOf('a', T0), timestamp: T0 });
+    driver.pipeInput('dispatches', { key: 'a', value: { ...dispatchOf('a', T0), attempt: 2 }, timestamp: T0 });
     expect(driver.readOutput('telemetry')).toHaveLength(0);
     // A later record moves the watermark past the job's end: the timer fires.
     driver.pipeInput('dispatches', { key: 'z', value: { ...dispatchOf('z', T0 + 20_000), pool: 'other' }, timestamp: T0 + 20_000 });
@@ -79,7 +79,7 @@ describe('simulated VM pool', () => {
     const t = out[0]!;
     expect(t.key).toBe('u-a');
     expect(t.timestamp).toBe(T0 + 10_000);
-    expect(t.value).toMatchObject({ requestId: 'a', instanceId: 'default-vm-1', exitStatus: 'OK', exitCode: 0, ioReadBytes: 1000 });
+    expect(t.value).toMatchObject({ requestId: 'a', instanceId: 'default-vm-1', exitStatus: 'OK', exitCode: 0, ioReadBytes: 1000, attempt: 2 });
     expect(t.value!.startedAt.getTime()).toBe(T0);
     expect(t.value!.endedAt.getTime()).toBe(T0 + 10_000);
     expect(t.value!.cpuMs).toBeCloseTo(8_000);
@@ -89,8 +89,22 @@ describe('simulated VM pool', () => {
     const { driver } = pool({ huge: usage(10_000) });
     driver.pipeInput('dispatches', { key: 'huge', value: dispatchOf('huge', T0, 8000), timestamp: T0 });
     const [t] = driver.readOutput('telemetry').map((o) => o.value!);
-    expect(t).toMatchObject({ requestId: 'huge', exitStatus: 'NOT_RUN', exitCode: null, cpuMs: 0, peakMemoryBytes: 0 });
+    expect(t).toMatchObject({ requestId: 'huge', exitStatus: 'NOT_RUN', exitCode: null, cpuMs: 0, peakMemoryBytes: 0, attempt: 1 });
     expect(t!.endedAt.getTime()).toBe(T0);
+  });
+
+  it('drops a dispatch delivered again, and refuses a newer run of a request it still holds (NOT_RUN), so that run\'s room is freed', () => {
+    const { driver } = pool({ a: usage(60_000) });
+    driver.pipeInput('dispatches', { key: 'a', value: dispatchOf('a', T0), timestamp: T0 });
+    driver.pipeInput('dispatches', { key: 'a', value: dispatchOf('a', T0 + 1000), timestamp: T0 + 1000 });
+    expect(driver.readOutput('telemetry')).toEqual([]);
+    driver.pipeInput('dispatches', { key: 'a', value: { ...dispatchOf('a', T0 + 2000), attempt: 2 }, timestamp: T0 + 2000 });
+    const refused = driver.readOutput('telemetry').map((o) => o.value!);
+    expect(refused).toMatchObject([{ requestId: 'a', attempt: 2, exitStatus: 'NOT_RUN', cpuMs: 0 }]);
+    expect(refused[0]!.endedAt.getTime()).toBe(T0 + 2000);
+    // The run it holds goes on and reports as itself.
+    driver.pipeInput('dispatches', { key: 'z', value: { ...dispatchOf('z', T0 + 70_000), pool: 'other' }, timestamp: T0 + 70_000 });
+    expect(driver.readOutput('telemetry').map((o) => o.value!)).toMatchObject([{ requestId: 'a', attempt: 1, exitStatus: 'OK' }]);
   });
 
   it('respects capacity: a job waits until an earlier one frees its cores', () => {

@@ -4,7 +4,9 @@ import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import type { RememberedAt } from '../../../models/scheduling/recent-requests';
 import { queuedEntrySerde, runningEntrySerde } from '../../../streams/processors/scheduler-state-serdes';
-import { checkSchedulerPool, LEASES_EXPIRED_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, schedulerProcessor, taskBins, type QueuedEntry, type RunningEntry } from '../../../streams/processors/scheduler';
+import {
+  checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, type QueuedEntry, type RunningEntry,
+} from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
@@ -30,8 +32,8 @@ function scheduler(env = setup(), options: Partial<Parameters<typeof schedulerPr
   return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, ...options }), { clock: env.clock }) };
 }
 
-function finish(driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number) {
-  driver.pipeInput('telemetry', { key: `user-${requestId}`, value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 1000), endedAt: new Date(atMs), cpuMs: 900 }) });
+function finish(driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number, attempt = 1) {
+  driver.pipeInput('telemetry', { key: `user-${requestId}`, value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 1000), endedAt: new Date(atMs), cpuMs: 900, attempt }) });
 }
 
 describe('scheduler', () => {
@@ -180,10 +182,10 @@ describe('scheduler', () => {
   });
 
   describe('a run that ends out of memory', () => {
-    const endOf = (driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number, exitStatus: 'OOM' | 'ERROR') =>
+    const endOf = (driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number, exitStatus: 'OOM' | 'ERROR', attempt = 1) =>
       driver.pipeInput('telemetry', {
         key: `user-${requestId}`,
-        value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 500), endedAt: new Date(atMs), cpuMs: 400, exitStatus }),
+        value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 500), endedAt: new Date(atMs), cpuMs: 400, exitStatus, attempt }),
       });
 
     it('is run again no earlier than the failed run ended, though the room comes from a record stamped before that', () => {
@@ -212,14 +214,31 @@ describe('scheduler', () => {
       // Submitted first, it keeps its place by submission time: the retry runs before 'later'.
       expect(second).toMatchObject({ requestId: 'big', attempt: 2, queuedMs: 1000 });
       expect(second!.allocation.memoryBytes).toBe(2 * first!.allocation.memoryBytes);
-      endOf(driver, 'big', T0 + 2000, 'OOM');
+      endOf(driver, 'big', T0 + 2000, 'OOM', 2);
       const [third] = driver.readOutput('dispatches').map((d) => d.value!);
       expect(third).toMatchObject({ requestId: 'big', attempt: 3 });
       expect(third!.allocation.memoryBytes).toBe(4 * first!.allocation.memoryBytes);
       // The third run is the last (maxAttempts 3): its failure frees the room for the next job.
-      endOf(driver, 'big', T0 + 3000, 'OOM');
+      endOf(driver, 'big', T0 + 3000, 'OOM', 3);
       expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['later', 1]]);
       expect(driver.store('sequence').get(OOM_RETRIES_KEY)).toBe(2);
+    });
+
+    it('is not settled by a duplicate of the failed run\'s telemetry: only its own run\'s report ends the retry', () => {
+      const { driver } = scheduler();
+      driver.pipeInput('predictions', { key: 'x', value: prediction('big', 'STANDARD', 5) });
+      // The same user's next request, so fair share does not put it before the retry.
+      driver.pipeInput('predictions', { key: 'x', value: { ...prediction('next', 'STANDARD', 5, T0 + 100), userId: 'user-big' } });
+      endOf(driver, 'big', T0 + 1000, 'OOM');
+      expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['big', 1], ['big', 2]]);
+      // The executor's report of the first run, delivered again: the retry holds its room and is not retried itself.
+      endOf(driver, 'big', T0 + 1000, 'OOM');
+      expect(driver.readOutput('dispatches')).toEqual([]);
+      expect(driver.store('running').get('big')?.job?.attempt).toBe(2);
+      expect(driver.store('sequence').get(OOM_RETRIES_KEY)).toBe(1);
+      expect(driver.store('sequence').get(STALE_TELEMETRY_KEY)).toBe(1);
+      finish(driver, 'big', T0 + 2000, 2);
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['next']);
     });
 
     it('raises the memory of the same user\'s queued jobs reserved alike, so a burst does not fail once per job', () => {
@@ -237,7 +256,7 @@ describe('scheduler', () => {
       expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt, d.value!.allocation.memoryBytes])).toEqual([['task-1', 2, raised]]);
       expect(driver.store('queue').get('task-2')!.memoryBytes).toBeCloseTo(raised, 0);
       expect(driver.store('queue').get('tiny')!.memoryBytes).toBe(64 * MIB);
-      finish(driver, 'task-1', T0 + 2000);
+      finish(driver, 'task-1', T0 + 2000, 2);
       expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt, d.value!.allocation.memoryBytes])).toEqual([['task-2', 1, raised]]);
     });
 
@@ -246,7 +265,7 @@ describe('scheduler', () => {
       const driver = new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, maxAttempts: 5 }), { clock: env.clock });
       const huge = { ...prediction('huge', 'STANDARD', 5), peakMemoryBytes: { p50: 1.5 * GIB, p90: 1.5 * GIB, p99: 2 * GIB } };
       driver.pipeInput('predictions', { key: 'x', value: huge });
-      for (const atMs of [T0 + 1000, T0 + 2000, T0 + 3000]) endOf(driver, 'huge', atMs, 'OOM');
+      for (const attempt of [1, 2, 3]) endOf(driver, 'huge', T0 + 1000 * attempt, 'OOM', attempt);
       const runs = driver.readOutput('dispatches').map((d) => [d.value!.attempt, d.value!.allocation.memoryBytes]);
       const first = Math.round(1.5 * 1.15 * GIB);
       expect(runs).toEqual([[1, first], [2, Math.round(2 * 1.5 * 1.15 * GIB)], [3, 4 * GIB]]);
@@ -289,7 +308,7 @@ describe('scheduler', () => {
     const leased = () => scheduler(setup(), { runLeaseGraceMs: 60_000 });
     const ids = (records: { value: JobDispatch | null }[]) => records.map((d) => d.value!.requestId);
 
-    it('is presumed lost once the pool\'s own telemetry has passed its lease: its room goes to the queue, it is counted, and telemetry coming after all changes nothing', () => {
+    it('is presumed lost once the pool\'s own telemetry has passed its lease: its room is freed, it is counted and run again', () => {
       const { driver } = leased();
       // 0.1 cores and 1,725 MiB each: two fit the task's 4 GiB instance.
       for (const [id, atMs] of [['lost', T0], ['other', T0 + 50], ['waiting', T0 + 100]] as const) driver.pipeInput('predictions', { key: 'x', value: sized(id, 1500, atMs) });
@@ -302,18 +321,59 @@ describe('scheduler', () => {
       finish(driver, 'other', T0 + 66_000);
       expect(ids(driver.readOutput('dispatches'))).toEqual(['waiting']);
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBeUndefined();
-      // A run reported ending past it: 'lost' would have reported before, so its room is freed.
+      // A run reported ending past it: 'lost' would have reported before, so its room is freed and
+      // its request runs again, no earlier than now. Its user stays charged for the lost run (what
+      // it used is unknown), so fair share puts the other user's job first.
       finish(driver, 'waiting', T0 + 66_001);
-      expect(ids(driver.readOutput('dispatches'))).toEqual(['much-later']);
-      expect([...driver.store('running').entries()].map(([id]) => id)).toEqual(['much-later']);
+      const again = driver.readOutput('dispatches').map((d) => d.value!);
+      expect(again.map((d) => [d.requestId, d.attempt])).toEqual([['much-later', 1], ['lost', 2]]);
+      expect(again[1]!.dispatchedAt.getTime()).toBe(T0 + 66_001);
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
+      expect(driver.store('sequence').get(LOST_RETRIES_KEY)).toBe(1);
 
-      // The lost run reports after all: the room it held is already taken, nothing more starts.
-      for (const id of ['next-1', 'next-2']) driver.pipeInput('predictions', { key: 'x', value: sized(id, 1500, T0 + 500_100) });
-      expect(ids(driver.readOutput('dispatches'))).toEqual(['next-1']);
-      finish(driver, 'lost', T0 + 66_002);
+      // The lost run reports after all while its retry runs: it settles nothing, the retry holds its room.
+      driver.pipeInput('predictions', { key: 'x', value: sized('next', 1500, T0 + 500_100) });
+      finish(driver, 'lost', T0 + 66_002, 1);
       expect(driver.readOutput('dispatches')).toEqual([]);
+      expect(driver.store('running').get('lost')?.job?.attempt).toBe(2);
+      expect(driver.store('sequence').get(STALE_TELEMETRY_KEY)).toBe(1);
+      // The retry's own telemetry settles it.
+      finish(driver, 'lost', T0 + 67_000, 2);
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['next']);
+      expect(driver.store('running').get('lost')).toBeUndefined();
+    });
+
+    it('takes back a queued retry when the run presumed lost reports after all, unless the run never started', () => {
+      for (const [exitStatus, withdrawn] of [['OK', true], ['NOT_RUN', false]] as const) {
+        const { driver } = leased();
+        // A free-tier run lost, two enterprise jobs waiting: when its room frees, they go first and its retry waits.
+        driver.pipeInput('predictions', { key: 'x', value: { ...sized('lost', 1500, T0), tier: 'FREE' } });
+        driver.pipeInput('predictions', { key: 'x', value: sized('other', 1500, T0 + 50) });
+        for (const id of ['ent-1', 'ent-2']) driver.pipeInput('predictions', { key: 'x', value: { ...sized(id, 1500, T0 + 100), tier: 'ENTERPRISE' } });
+        finish(driver, 'other', T0 + 66_001);
+        expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['lost', 1], ['other', 1], ['ent-1', 1], ['ent-2', 1]]);
+        expect(driver.store('queue').get('lost')?.attempt).toBe(2);
+        driver.pipeInput('telemetry', {
+          key: 'user-lost',
+          value: telemetry({ requestId: 'lost', userId: 'user-lost', startedAt: new Date(T0 + 60_000), endedAt: new Date(T0 + 66_002), cpuMs: 100, exitStatus, attempt: 1 }),
+        });
+        expect(driver.store('queue').get('lost') === undefined).toBe(withdrawn);
+        expect(driver.store('sequence').get(RETRIES_WITHDRAWN_KEY)).toBe(withdrawn ? 1 : undefined);
+        finish(driver, 'ent-1', T0 + 67_000);
+        expect(ids(driver.readOutput('dispatches'))).toEqual(withdrawn ? [] : ['lost']);
+      }
+    });
+
+    it('is not run again once its attempts are spent', () => {
+      const { driver } = scheduler(setup(), { runLeaseGraceMs: 60_000, maxAttempts: 1 });
+      driver.pipeInput('predictions', { key: 'x', value: sized('lost', 1500, T0) });
+      driver.pipeInput('predictions', { key: 'x', value: sized('other', 1500, T0 + 50) });
+      finish(driver, 'other', T0 + 66_001);
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['lost', 'other']);
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
+      expect(driver.store('sequence').get(LOST_RETRIES_KEY)).toBeUndefined();
+      expect(driver.store('running').size).toBe(0);
+      expect(driver.store('queue').size).toBe(0);
     });
 
     it('is settled by its own telemetry stamped past the lease: a late run is not counted lost', () => {
@@ -333,7 +393,8 @@ describe('scheduler', () => {
       driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0 + 500_000), endedAt: new Date(T0 + 510_000), cpuMs: 1 }) });
       expect(driver.store('running').get('behind')).toBeDefined();
       driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0 + 500_000), endedAt: new Date(T0 + 566_001), cpuMs: 1 }) });
-      expect(driver.store('running').get('behind')).toBeUndefined();
+      // Presumed lost: what runs now is its retry, leased from the pool's time.
+      expect(driver.store('running').get('behind')).toMatchObject({ job: { attempt: 2 }, leaseFromMs: T0 + 566_001 });
     });
 
     it('keeps its lease and the pool\'s time across a rebuild from the stores, and a retried run keeps its own, newer lease', () => {
@@ -357,7 +418,7 @@ describe('scheduler', () => {
       driver.pipeInput('predictions', { key: 'x', value: sized('c', 500, T0 + 3000) });
       expect(driver.store('running').get('c')?.leaseFromMs).toBe(T0 + 66_500);
       finish(driver, 'c', T0 + 67_001);
-      expect(driver.store('running').get('a')).toBeUndefined();
+      expect(driver.store('running').get('a')).toMatchObject({ job: { attempt: 3 }, leaseFromMs: T0 + 67_001 });
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
     });
 

@@ -23,7 +23,7 @@ export function sampleEvents(now: Date): { [K in EventName]: EventTypes[K] } {
     ExecutionTelemetry: {
       requestId: 'req-1', userId: 'user-7', instanceId: 'vm-a-3', startedAt: t(-4_000), endedAt: t(-1_500),
       cpuMs: 1234.75, peakMemoryBytes: 48 * 1024 * 1024, ioReadBytes: 4096, ioWriteBytes: 1 << 20,
-      exitStatus: 'TIMEOUT', exitCode: 137, allocated: { cpuMillicores: 500, memoryBytes: 128 * 1024 * 1024, timeoutMs: 2_500 },
+      exitStatus: 'TIMEOUT', exitCode: 137, allocated: { cpuMillicores: 500, memoryBytes: 128 * 1024 * 1024, timeoutMs: 2_500 }, attempt: 2,
     },
     ClusterMetrics: {
       pool: 'default', at: t(-1_000), instancesRunning: 8, instancesBooting: 2, cpuCapacityMillicores: 16_000,
