@@ -253,6 +253,8 @@ export interface FleetShare {
   shareInstances: number;
   /** The task's demand the share was allotted from, in instances: running reservations plus queued jobs, each at its dominant share of an instance. */
   demandInstances: number;
+  /** When the pool's latest sample was taken, in the pool's own time (ClusterMetrics.at); null from a broadcaster older than the field. A scheduler task whose runs all went silent hears no telemetry, so this is how its lease clock still moves. */
+  sampledAt?: Date | null;
 }
 
 /** The scheduler hands a queued job to an instance. Keyed by pool on prm.dispatches (partitioned like prm.scale-commands); the pool's executor runs it. */

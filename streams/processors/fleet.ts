@@ -112,7 +112,9 @@ export function fleetBroadcastProcessor(o: FleetBroadcastOptions) {
       ctx.forward('shares', {
         key: pool,
         partition: task,
-        value: { pool, task, at: new Date(ctx.streamTime), instancesRunning: p.instancesRunning, shareInstances: share, demandInstances: demands[task]! },
+        value: {
+          pool, task, at: new Date(ctx.streamTime), instancesRunning: p.instancesRunning, shareInstances: share, demandInstances: demands[task]!, sampledAt: new Date(p.atMs),
+        },
       });
     });
   }

@@ -65,15 +65,17 @@ export interface SchedulerProcessorOptions {
   maxAttempts?: number;
   /**
    * How long past a run's timeout, in the pool's time, the scheduler waits for its telemetry
+   * (twice as long when only the pool's samples, not its telemetry, say that time has passed)
    * before it presumes the run lost (an executor gone without a word) and frees its
    * reservation, and queues the request again (see `maxAttempts`): without a bound, every lost
-   * run would hold its room for good, and its request would never run. The pool's time
-   * is what its telemetry on the task's partition says (see TaskModel.poolTimeMs), never the
-   * predictions', which run ahead of it when a task catches up. Generous on purpose: a run that
-   * waited in the pool for room, or whose telemetry is late, only delays it. Telemetry that
+   * run would hold its room for good, and its request would never run. The pool's time is what
+   * its telemetry on the task's partition and its samples say (see TaskModel.poolTimeMs), never
+   * the predictions', which run ahead of it when a task catches up. Generous on purpose: a run
+   * that waited in the pool for room, or whose telemetry is late, only delays it. Telemetry that
    * comes after all, while the retry still waits, takes the retry back (unless it says the run
-   * never started or ran out of memory); once the retry runs, both runs stand. Default 15 minutes (DEFAULT_RUN_LEASE_GRACE_MS); a replay
-   * faster than real time needs more, as the pipeline's pauses are in wall time.
+   * never started or ran out of memory); once the retry runs, both runs stand. Default 15
+   * minutes (DEFAULT_RUN_LEASE_GRACE_MS); a replay faster than real time needs more, as the
+   * pipeline's pauses are in wall time.
    */
   runLeaseGraceMs?: number;
   /** Told of each resent request dropped and each retry. Default silent: the counts are kept in the task's stores. */
@@ -192,7 +194,8 @@ interface TaskModel {
    * The pool's time as this task knows it: the latest end of a run its telemetry reported
    * (POOL_TIME_KEY in the `sequence` store). The pool reports its runs on the partition of
    * their user, the task's own, in the order they end, so when it has passed a lease the run's
-   * own telemetry would have come before, unless the run was lost.
+   * own telemetry would have come before, unless the run was lost. Or, when later, the pool's
+   * latest sample (FleetShare.sampledAt) less a lease grace (see `follow`).
    */
   poolTimeMs: number;
   /**
@@ -611,6 +614,11 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (known && known.atMs > atMs) return; // an older share, overtaken
     const entry: FleetEntry = { instancesRunning: share.instancesRunning, shareInstances: share.shareInstances, atMs };
     fleet.put(c.pool, entry);
+    // The pool's own time, from its samples: what moves the lease clock of a task whose runs
+    // all went silent. It comes on another topic than the telemetry, with no order between the
+    // two (a restarted task may read its shares before the telemetry stamped before them), so
+    // it counts one grace less: a run is presumed lost by it only a grace later than by telemetry.
+    if (share.sampledAt) advancePoolTime(ctx, t, share.sampledAt.getTime() - leaseGraceMs);
     resize(t, ctx.partition, shareOf(entry));
     dispatchWhatFits(ctx, t);
   }

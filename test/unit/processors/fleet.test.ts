@@ -55,8 +55,11 @@ describe('fleet broadcast', () => {
     driver.pipeInput('backlog', { key: 'pool', value: backlog(0, 0.5, 0, T0 + 1000) });
     expect(driver.readOutput('shares')).toEqual([]);
     driver.pipeInput('backlog', { key: 'pool', value: backlog(0, 24, 0, T0 + 2000) });
-    const moved = driver.readOutput('shares').map((r) => [r.partition, r.value!.shareInstances]);
+    const sent = driver.readOutput('shares');
+    const moved = sent.map((r) => [r.partition, r.value!.shareInstances]);
     expect(moved.map(([p]) => p)).toEqual([0, 1, 2]);
+    // Stamped with the report's time; the pool's own time is still its latest sample's.
+    expect(sent[0]!.value).toMatchObject({ at: new Date(T0 + 2000), sampledAt: new Date(T0) });
     // Task 0 asks 6 instances: its floor of 1, 5 of the 9 left, and a third of the 4 nobody asks for.
     expect(moved[0]![1]).toBeCloseTo(1 + 5 + 4 / 3);
     expect(moved[1]![1]).toBeCloseTo(1 + 4 / 3);

@@ -364,6 +364,27 @@ describe('scheduler', () => {
       }
     });
 
+    it('is found lost by the pool\'s samples when no telemetry comes at all, a grace later than by telemetry', () => {
+      const { driver } = leased();
+      // Both runs fill the task's instance, and both go silent: no telemetry moves the task's clock.
+      for (const [id, atMs] of [['a', T0], ['b', T0 + 50]] as const) driver.pipeInput('predictions', { key: 'x', value: sized(id, 1500, atMs) });
+      driver.pipeInput('predictions', { key: 'x', value: sized('waiting', 1500, T0 + 100) });
+      expect(ids(driver.readOutput('dispatches'))).toEqual(['a', 'b']);
+      const sampled = (atMs: number) => ({ ...shareSample('pool', 1, atMs), sampledAt: new Date(atMs) });
+      // Leases end at T0 + 66 s; a sample there, or within one more grace, frees nothing.
+      driver.pipeInput('fleet', { key: 'pool', value: sampled(T0 + 126_000) });
+      expect(driver.readOutput('dispatches')).toEqual([]);
+      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBeUndefined();
+      // Past it, both are presumed lost: the waiting job and one retry take the room.
+      driver.pipeInput('fleet', { key: 'pool', value: sampled(T0 + 126_100) });
+      expect(driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['waiting', 1], ['a', 2]]);
+      expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(2);
+      expect(driver.store('queue').get('b')?.attempt).toBe(2);
+      // A share from a broadcaster without samples' times moves nothing.
+      driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 1, T0 + 900_000) });
+      expect(driver.store('running').get('a')).toBeDefined();
+    });
+
     it('is not run again once its attempts are spent', () => {
       const { driver } = scheduler(setup(), { runLeaseGraceMs: 60_000, maxAttempts: 1 });
       driver.pipeInput('predictions', { key: 'x', value: sized('lost', 1500, T0) });
