@@ -75,7 +75,7 @@ export function sampleEvents(now: Date): { [K in EventName]: EventTypes[K] } {
     SchedulerBacklog: {
       pool: 'default', task: 4, at: t(-3_000), queuedJobs: 12, queuedCores: 9.5, queuedCoreSeconds: 5_700, reservedCores: 6.25, oldestSubmittedAt: t(-95_000),
     },
-    FleetShare: { pool: 'default', task: 4, at: t(-2_000), instancesRunning: 12, shareInstances: 5.5, demandInstances: 7.25 },
+    FleetShare: { pool: 'default', task: 4, at: t(-2_000), instancesRunning: 12, shareInstances: 5.5, demandInstances: 7.25, sampledAt: t(-2_500) },
     ModelUpdated: {
       modelName: 'user-demand-lstm', version: '2026-11-28T05-00Z', algorithm: 'lstm', trainedAt: t(-600_000),
       windowStart: t(-7 * 86_400_000), windowEnd: t(-3_600_000), trainingRows: 120_000,
