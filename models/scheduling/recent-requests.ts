@@ -58,7 +58,7 @@ export class RecentRequests {
     this.ids.set(id, entry);
     this.append(id, entry.seq);
     const forgotten: string[] = [];
-    while (this.ids.size > this.o.maxIds) forgotten.push(this.forgetOldest());
+    while (this.ids.size > this.o.maxIds) forgotten.push(this.forgetHead(this.oldest()!));
     return { entry, forgotten };
   }
 
@@ -66,7 +66,7 @@ export class RecentRequests {
   expire(nowMs: number): string[] {
     const forgotten: string[] = [];
     for (let oldest = this.oldest(); oldest !== undefined && nowMs - this.ids.get(oldest)!.atMs >= this.o.retentionMs; oldest = this.oldest()) {
-      forgotten.push(this.forgetOldest());
+      forgotten.push(this.forgetHead(oldest));
     }
     return forgotten;
   }
@@ -97,8 +97,8 @@ export class RecentRequests {
     return undefined;
   }
 
-  private forgetOldest(): string {
-    const id = this.oldest()!;
+  /** Forgets `id`, the oldest (as `oldest` just found it, at `head`). */
+  private forgetHead(id: string): string {
     this.ids.delete(id);
     this.head++;
     // The consumed front is cut off once it is most of the arrays: amortised O(1) per id.
