@@ -4,7 +4,12 @@
  * read time from event time; no timers.
  */
 export class DecayingUsage {
-  private readonly usage = new Map<string, { value: number; at: number }>();
+  /**
+   * Per user: the usage as last written, and the decayed value last read with its instant. A
+   * dispatch pass reads every queued user's usage at one instant several times (the means, then
+   * each user's penalty); the exponential is worked out once per user and instant.
+   */
+  private readonly usage = new Map<string, { value: number; at: number; readAt: number; read: number }>();
   private readonly lambda: number;
 
   constructor(halfLifeSeconds: number) {
@@ -14,23 +19,28 @@ export class DecayingUsage {
 
   get(user: string, now: number): number {
     const u = this.usage.get(user);
-    return u ? u.value * Math.exp(-this.lambda * Math.max(0, now - u.at)) : 0;
+    if (!u) return 0;
+    if (u.readAt !== now) {
+      u.read = u.value * Math.exp(-this.lambda * Math.max(0, now - u.at));
+      u.readAt = now;
+    }
+    return u.read;
   }
 
   /** Adds `amount` at `now`; a negative one takes back what was added, never below nothing. */
   add(user: string, amount: number, now: number): void {
-    this.usage.set(user, { value: Math.max(0, this.get(user, now) + amount), at: now });
+    this.restore(user, Math.max(0, this.get(user, now) + amount), now);
   }
 
   /** The user's usage as last written (not decayed to now), to persist it. */
   snapshot(user: string): { value: number; at: number } | undefined {
     const u = this.usage.get(user);
-    return u && { ...u };
+    return u && { value: u.value, at: u.at };
   }
 
   /** Puts back what `snapshot` returned: decay resumes from `at`. */
   restore(user: string, value: number, at: number): void {
-    this.usage.set(user, { value, at });
+    this.usage.set(user, { value, at, readAt: NaN, read: 0 });
   }
 }
 

@@ -380,8 +380,11 @@ export class Scheduler {
       insertRanked(queue.capped, f.id, f.ceiling);
     }
     const users = this.termsAt(now);
+    // Only the fair-share term bounds a user's ceilings: the guard's inflation is taken for the
+    // users whose jobs get scored, not for every user queued.
+    const penalty = this.fair.penalties(now);
     const fairOf = new Map<string, number>();
-    for (const user of this.byUser.keys()) fairOf.set(user, this.w.fair * users(user).fair);
+    for (const user of this.byUser.keys()) fairOf.set(user, this.w.fair * penalty(user));
     // A fresh job's ageing is at most its wait from its arrival to the later of now and the
     // latest arrival (a record can be older than the jobs it finds queued, which then have none).
     const freshAgeing = (this.w.age * Math.max(now, this.latestArrival)) / cap;
