@@ -161,6 +161,7 @@ const rules: Rules = {
     c.between('ioReadBytes', v.ioReadBytes, 0, usageCeilings.ioBytes);
     c.between('ioWriteBytes', v.ioWriteBytes, 0, usageCeilings.ioBytes);
     c.allocation('allocated', v.allocated);
+    if (v.attempt !== undefined) c.atLeast('attempt', v.attempt, 1);
   },
   ClusterMetrics(v, c) {
     c.id('pool', v.pool);
@@ -192,6 +193,11 @@ const rules: Rules = {
     c.atLeast('instancesRunning', v.instancesRunning);
     c.atLeast('shareInstances', v.shareInstances);
     c.atLeast('demandInstances', v.demandInstances);
+    // It moves the scheduler's lease clock: one far ahead would find every run lost.
+    if (v.sampledAt) {
+      c.eventTime('sampledAt', v.sampledAt);
+      c.notBefore('at', v.at, 'sampledAt', v.sampledAt);
+    }
   },
   PoolClock(v, c) {
     c.id('pool', v.pool);
@@ -276,6 +282,7 @@ const rules: Rules = {
     c.allocation('allocation', v.allocation);
     c.atLeast('queuedMs', v.queuedMs);
     c.atLeast('priorityScore', v.priorityScore, -Number.MAX_VALUE);
+    if (v.attempt !== undefined) c.atLeast('attempt', v.attempt, 1);
   },
   ModelUpdated(v, c) {
     c.id('modelName', v.modelName);

@@ -59,6 +59,17 @@ describe('validateEvent', () => {
     expect(validateEvent('PredictedDemand', { ...p, cpuMs: { p50: 10, p90: 5, p99: 20 } }, ctx)).toEqual(['cpuMs quantiles are not ordered p50 <= p90 <= p99']);
   });
 
+  it('counts runs from 1, and bounds the pool time a fleet share carries by its own time and the clock', () => {
+    expect(validateEvent('ExecutionTelemetry', { ...samples().ExecutionTelemetry, attempt: 0 }, ctx)).toEqual(['attempt is 0, below 1']);
+    expect(validateEvent('JobDispatch', { ...samples().JobDispatch, attempt: -1 }, ctx)).toEqual(['attempt is -1, below 1']);
+    const share = samples().FleetShare;
+    expect(validateEvent('FleetShare', share, ctx)).toEqual([]);
+    expect(validateEvent('FleetShare', { ...share, sampledAt: null }, ctx)).toEqual([]);
+    expect(validateEvent('FleetShare', { ...share, sampledAt: new Date(share.at.getTime() + 1) }, ctx)).toEqual(['at is before sampledAt']);
+    const farAhead = { ...share, at: new Date(ctx.now + 86_400_000), sampledAt: new Date(ctx.now + 86_400_000) };
+    expect(validateEvent('FleetShare', farAhead, ctx)).toEqual([expect.stringMatching(/^at .* in the future/), expect.stringMatching(/^sampledAt .* in the future/)]);
+  });
+
   it('names what is wrong with a prediction\'s component, by index, and accepts the valid ones around it', () => {
     const p = samples().PredictedDemand;
     const good = p.components[0]!;
