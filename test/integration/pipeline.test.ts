@@ -6,6 +6,7 @@ import { ensureTopics } from '../../schemas/topic-admin';
 import { findTopic, prefixedCatalogue, valueSubject } from '../../schemas/topics';
 import type { ExecutionRequest } from '../../schemas/types.generated';
 import { registryTopics } from '../../streams/processors/event-topics';
+import { fleetBroadcastProcessor } from '../../streams/processors/fleet';
 import { predictorProcessor } from '../../streams/processors/predictor';
 import { schedulerProcessor } from '../../streams/processors/scheduler';
 import { avroDeadLetterSink } from '../../streams/dead-letters';
@@ -34,6 +35,11 @@ const queuePrefix = `${prefix}queue.`;
 const queueCatalogue = prefixedCatalogue(queuePrefix).map((t) => ({ ...t, partitions }));
 const queueSpecs = names.map((n) => findTopic(`${queuePrefix}${n}`, queueCatalogue));
 const queueTopic = (n: string) => `${queuePrefix}${n}`;
+// And the lost-run test too, with the pool's metrics in.
+const lostPrefix = `${prefix}lost.`;
+const lostCatalogue = prefixedCatalogue(lostPrefix).map((t) => ({ ...t, partitions }));
+const lostSpecs = [...names, 'prm.cluster-metrics'].map((n) => findTopic(`${lostPrefix}${n}`, lostCatalogue));
+const lostTopic = (n: string) => `${lostPrefix}${n}`;
 const app = `prm-pipeline-${run}`;
 
 let admin: Admin;
@@ -41,12 +47,13 @@ const changelogs: string[] = [];
 beforeAll(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [...specs, ...queueSpecs], { create: true, replicationFactor: 1 });
+  await ensureTopics(admin, [...specs, ...queueSpecs, ...lostSpecs], { create: true, replicationFactor: 1 });
 });
 afterAll(async () => {
-  await admin.deleteTopics({ topics: [...specs, ...queueSpecs].map((s) => s.name).concat(changelogs), timeout: 30_000 }).catch(() => undefined);
+  const all = [...specs, ...queueSpecs, ...lostSpecs];
+  await admin.deleteTopics({ topics: all.map((s) => s.name).concat(changelogs), timeout: 30_000 }).catch(() => undefined);
   await admin.disconnect();
-  for (const s of [...specs, ...queueSpecs]) await deleteSubject(registry, valueSubject(s.name)).catch(() => undefined);
+  for (const s of all) await deleteSubject(registry, valueSubject(s.name)).catch(() => undefined);
 });
 
 /** Reads a topic read_committed until `n` records arrived; returns the decoded values. */
@@ -206,6 +213,75 @@ describe('the scheduler queue on Kafka', () => {
     } finally {
       await second.stop();
     }
+    }
+  });
+});
+
+describe('a run whose executor went silent, on Kafka', () => {
+  it('is presumed lost by the pool\'s samples alone, run again as its next attempt, and its late report settles nothing', async () => {
+    const serde = await EventSerde.start({ registry, topics: lostSpecs });
+    const topics = registryTopics(serde, lostCatalogue, () => Date.now());
+    const lostApp = `${app}-lost`;
+    // One one-core instance per task and a lease of the run's timeout plus a second.
+    const scheduler = schedulerProcessor({ topics, capacity: { pool: 'lost', tasks: partitions, instances: partitions, instanceCores: 1, instanceMemoryBytes: 1024 ** 3 }, runLeaseGraceMs: 1000 });
+    const fleet = fleetBroadcastProcessor({ topics, partitions });
+    const topology = buildTopology(lostApp, [fleet, scheduler]);
+    for (const p of topology.processors) for (const s of storeNames(erase(p))) changelogs.push(changelogTopic(lostApp, p.name, s));
+    const stream = new StreamApp({
+      topology, kafka: { brokers: endpoints.kafkaBrokers }, deadLetters: avroDeadLetterSink(serde, systemClock, lostTopic('prm.dlq')), sessionTimeoutMs: 6000, logger: silentLogger,
+    });
+    const dispatchTopic = lostTopic('prm.dispatches');
+    const seen: { requestId: string; attempt: number }[] = [];
+    const consumer = kafka.consumer({ groupId: `${dispatchTopic}.lost-reader`, readUncommitted: false, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [dispatchTopic], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const d = serde.decodeSync<'JobDispatch'>(dispatchTopic, message.value!);
+        seen.push({ requestId: d.requestId, attempt: d.attempt ?? 1 });
+      },
+    });
+    await stream.start();
+    try {
+      const dispatched = (n: number) => pollUntil(`${n} dispatches`, async () => seen.length >= n, 120_000, 200);
+      const t0 = Date.now();
+      const q = (x: number) => ({ p50: x, p90: x, p99: x });
+      // A whole core each for a second (a 3 s timeout): the second waits for the first's room.
+      const prediction = (requestId: string, atMs: number) => ({
+        requestId, userId: 'silent-user', predictedAt: new Date(atMs), submittedAt: new Date(atMs), tier: 'STANDARD' as const, priority: 5, deadline: null,
+        cpuMs: q(1000), peakMemoryBytes: q(64 * 1024 * 1024), ioBytes: q(0), durationMs: q(1000), components: [], profileObservations: 0,
+      });
+      await send(serde, lostTopic('prm.demand-predictions'), [prediction('lost-run', t0), prediction('behind-it', t0 + 10)]);
+      await dispatched(1);
+      const sample = (atMs: number) => ({
+        pool: 'lost', at: new Date(atMs), instancesRunning: partitions, instancesBooting: 0, cpuCapacityMillicores: 1000 * partitions,
+        memoryCapacityBytes: partitions * 1024 ** 3, cpuUtilization: 0.5, memoryUtilization: 0.1, ioUtilization: 0, queueDepth: 0, reservedFraction: 0.5,
+      });
+      // The executor never reports. The pool's samples go on: inside one more grace past the
+      // lease (t0 + 3 s + 1 s) nothing is presumed; past it the run is, and runs again.
+      await send(serde, lostTopic('prm.cluster-metrics'), [sample(t0 + 4_500)]);
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(seen).toEqual([{ requestId: 'lost-run', attempt: 1 }]);
+      await send(serde, lostTopic('prm.cluster-metrics'), [sample(t0 + 6_000)]);
+      await dispatched(2);
+      expect(seen[1]).toEqual({ requestId: 'lost-run', attempt: 2 });
+      const telemetry = (attempt: number, endedAtMs: number) => ({
+        requestId: 'lost-run', userId: 'silent-user', instanceId: 'lost-0', startedAt: new Date(endedAtMs - 900), endedAt: new Date(endedAtMs), cpuMs: 900,
+        peakMemoryBytes: 32 * 1024 * 1024, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'OK' as const, exitCode: 0,
+        allocated: { cpuMillicores: 1000, memoryBytes: 64 * 1024 * 1024, timeoutMs: 3000 }, attempt,
+      });
+      // The first run reports after all, while its retry runs: the retry keeps its room.
+      await send(serde, lostTopic('prm.telemetry'), [telemetry(1, t0 + 6_100)]);
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(seen).toHaveLength(2);
+      // The retry's own report frees the room for the job behind it.
+      await send(serde, lostTopic('prm.telemetry'), [telemetry(2, t0 + 7_000)]);
+      await dispatched(3);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(seen).toEqual([{ requestId: 'lost-run', attempt: 1 }, { requestId: 'lost-run', attempt: 2 }, { requestId: 'behind-it', attempt: 1 }]);
+    } finally {
+      await stream.stop();
+      await consumer.disconnect();
     }
   });
 });
