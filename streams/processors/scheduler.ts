@@ -236,6 +236,8 @@ export const LEASES_EXPIRED_KEY = 'leases-expired';
 export const LOST_RETRIES_KEY = 'lost-retries';
 /** In the `sequence` store: queued retries taken back because the run presumed lost reported after all. */
 export const RETRIES_WITHDRAWN_KEY = 'retries-withdrawn';
+/** In the `sequence` store: retries (out of memory or lost) not queued because the queue held its limit. */
+export const RETRIES_REFUSED_KEY = 'retries-refused';
 /** In the `sequence` store: telemetry of a run other than the request's current one (a duplicate, or a run presumed lost), which settles nothing. */
 export const STALE_TELEMETRY_KEY = 'stale-telemetry';
 /** In the `sequence` store: the pool's time as the task knows it (TaskModel.poolTimeMs). */
@@ -522,7 +524,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     raiseSiblings(ctx, t, job, memoryBytes);
     if (attempt >= maxAttempts || memoryBytes <= job.memoryBytes || t.entries.has(job.requestId)) return;
     const entry = requeue(ctx, t, { ...job, memoryBytes }, endedAtMs, OOM_RETRIES_KEY);
-    logger.info('out-of-memory run queued again with more memory', {
+    if (entry) logger.info('out-of-memory run queued again with more memory', {
       requestId: job.requestId, userId: job.userId, attempt: entry.attempt, memoryBytes, previousMemoryBytes: job.memoryBytes, partition: ctx.partition,
     });
   }
@@ -530,11 +532,18 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   /**
    * Queues the job's next run, no earlier than `notBeforeMs`, counted under `countKey`. It keeps
    * its submission time, so ageing ranks it by how long the request has waited in all, and takes
-   * a new admission number.
+   * a new admission number. Not when the queue holds its limit: the retry is refused (logged and
+   * counted) rather than failing the record that ended the run, which would undo the run's end
+   * too, and, for a lease, fail every record after it until the queue drains, which it then
+   * could not.
    */
-  function requeue(ctx: Ctx, t: TaskModel, job: QueuedEntry, notBeforeMs: number, countKey: string): QueuedEntry {
-    if (t.entries.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; the retry of ${job.requestId} not admitted`);
+  function requeue(ctx: Ctx, t: TaskModel, job: QueuedEntry, notBeforeMs: number, countKey: string): QueuedEntry | undefined {
     const sequence = ctx.store('sequence');
+    if (t.entries.size >= maxQueue) {
+      sequence.put(RETRIES_REFUSED_KEY, (sequence.get(RETRIES_REFUSED_KEY) ?? 0) + 1);
+      logger.warn('retry not queued: the queue holds its limit', { requestId: job.requestId, userId: job.userId, attempt: attemptOf(job) + 1, maxQueue, partition: ctx.partition });
+      return undefined;
+    }
     const seq = sequence.get('next') ?? 0;
     sequence.put('next', seq + 1);
     sequence.put(countKey, (sequence.get(countKey) ?? 0) + 1);

@@ -5,7 +5,7 @@ import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import type { RememberedAt } from '../../../models/scheduling/recent-requests';
 import { queuedEntrySerde, runningEntrySerde } from '../../../streams/processors/scheduler-state-serdes';
 import {
-  checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, type QueuedEntry, type RunningEntry,
+  checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_REFUSED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, type QueuedEntry, type RunningEntry,
 } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
@@ -383,6 +383,27 @@ describe('scheduler', () => {
       // A share from a broadcaster without samples' times moves nothing.
       driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 1, T0 + 900_000) });
       expect(driver.store('running').get('a')).toBeDefined();
+    });
+
+    it('is not run again when the queue holds its limit: the retry is refused, the run\'s end still counts', () => {
+      for (const lost of [false, true]) {
+        const { driver } = scheduler(setup(), { runLeaseGraceMs: 60_000, maxQueue: 1 });
+        // 'a' runs, 'b' fills the queue.
+        for (const [id, atMs] of [['a', T0], ['b', T0 + 50]] as const) driver.pipeInput('predictions', { key: 'x', value: prediction(id, 'STANDARD', 5, atMs) });
+        expect(ids(driver.readOutput('dispatches'))).toEqual(['a']);
+        if (lost) {
+          // Another task's run reports past a's lease: a is lost, its retry finds the queue full.
+          driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0), endedAt: new Date(T0 + 70_000), cpuMs: 1 }) });
+        } else {
+          driver.pipeInput('telemetry', {
+            key: 'user-a', value: telemetry({ requestId: 'a', userId: 'user-a', startedAt: new Date(T0), endedAt: new Date(T0 + 1000), cpuMs: 400, exitStatus: 'OOM' }),
+          });
+        }
+        expect(driver.readDeadLetters()).toEqual([]);
+        expect(driver.store('sequence').get(RETRIES_REFUSED_KEY)).toBe(1);
+        expect(ids(driver.readOutput('dispatches'))).toEqual(['b']);
+        expect(driver.store('queue').size).toBe(0);
+      }
     });
 
     it('is not run again once its attempts are spent', () => {
