@@ -211,6 +211,14 @@ interface Lease {
   requestId: string;
 }
 
+/** What a dispatch charged a run's user, to settle it when the run ends. */
+type ChargedRun = { userId: string; cores: number; durationP50Ms: number; durationP90Ms: number };
+
+/** Which run of its request a queued or running job is; absent means the first. */
+function attemptOf(job: { attempt?: number } | undefined): number {
+  return job?.attempt ?? 1;
+}
+
 /** Soonest first; equal times by request id, so a rebuilt heap expires in the same order. */
 function leaseOrder(a: Lease, b: Lease): number {
   return a.untilMs - b.untilMs || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0);
@@ -220,14 +228,6 @@ function leaseOrder(a: Lease, b: Lease): number {
 export const RESENT_DROPPED_KEY = 'resent-dropped';
 /** In the `sequence` store: how many runs ended out of memory and were queued again. */
 export const OOM_RETRIES_KEY = 'oom-retries';
-/** What a dispatch charged a run's user, to settle it when the run ends. */
-type ChargedRun = { userId: string; cores: number; durationP50Ms: number; durationP90Ms: number };
-
-/** Which run of its request a queued or running job is; absent means the first. */
-function attemptOf(job: { attempt?: number } | undefined): number {
-  return job?.attempt ?? 1;
-}
-
 /** What the scheduler logs (warn) for each run presumed lost, with its requestId. */
 export const RUN_PRESUMED_LOST = 'run presumed lost: no telemetry within its lease, reservation freed';
 /** In the `sequence` store: how many runs were presumed lost (no telemetry within their lease) and their reservations freed. */
