@@ -302,8 +302,8 @@ prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max
   second half when that is more (a short soak cannot tell noise from a leak); lag is bounded when the
   total lag over the second half stays under N (default 4 minutes of traffic, at least 100).
   Exit 1 otherwise. The workload's longest jobs run for hours of pool time, so the jobs held
-  grow for about 10 hours of it (6 minutes at --speed 100) before they level off: a soak whose
-  second half starts sooner measures that ramp, not a leak.
+  (and the instances the planner buys) still grow after 10 hours of it (6 minutes at --speed
+  100): a soak whose second half starts that soon measures the ramp, not a leak.
 
 Kafka comes from KAFKA_BROKERS or the local stack ('npx prm stack up').
 `,
