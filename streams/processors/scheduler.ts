@@ -8,7 +8,7 @@ import type { ExecutionTelemetry, FleetShare, JobDispatch, PredictedDemand, User
 import { ConfigError } from '../runtime/errors';
 import { silentLogger, type Logger } from '../runtime/logger';
 import { numberSerde } from '../runtime/serde';
-import { defineProcessor, keyValueStore, type ProcessorContext } from '../runtime/topology';
+import { defineProcessor, type GaugeDef, keyValueStore, type ProcessorContext, type StoreDef } from '../runtime/topology';
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 import { fleetEntrySerde, queuedEntrySerde, rememberedAtSerde, runningEntrySerde, userStateSerde } from './scheduler-state-serdes';
 
@@ -240,6 +240,11 @@ export const RETRIES_WITHDRAWN_KEY = 'retries-withdrawn';
 export const RETRIES_REFUSED_KEY = 'retries-refused';
 /** In the `sequence` store: telemetry of a run other than the request's current one (a duplicate, or a run presumed lost), which settles nothing. */
 export const STALE_TELEMETRY_KEY = 'stale-telemetry';
+/** A count the task keeps in its `sequence` store under `key`, as a gauge (cumulative; it moves with the task). */
+function counted(key: string, help: string): GaugeDef<{ sequence: StoreDef<number> }> {
+  return { help, value: (s) => s.store('sequence').get(key) ?? 0 };
+}
+
 /** In the `sequence` store: the pool's time as the task knows it (TaskModel.poolTimeMs). */
 const POOL_TIME_KEY = 'pool-time';
 /** Default of `runLeaseGraceMs`. */
@@ -320,6 +325,17 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         r.input === 'predictions' ? r.value.predictedAt.getTime() : r.input === 'telemetry' ? r.value.endedAt.getTime() : r.value.at.getTime(),
     },
     onError: 'dead-letter',
+    gauges: {
+      queued_jobs: { help: 'Jobs the scheduler holds queued for capacity', value: (s) => s.store('queue').size },
+      running_jobs: { help: 'Runs dispatched whose telemetry has not come yet', value: (s) => s.store('running').size },
+      runs_presumed_lost: counted(LEASES_EXPIRED_KEY, 'Runs presumed lost (no telemetry within their lease), their room freed'),
+      lost_retries: counted(LOST_RETRIES_KEY, 'Runs presumed lost and queued again as their next attempt'),
+      oom_retries: counted(OOM_RETRIES_KEY, 'Runs ended out of memory and queued again with more memory'),
+      retries_withdrawn: counted(RETRIES_WITHDRAWN_KEY, 'Queued retries taken back: the run presumed lost reported after all'),
+      retries_refused: counted(RETRIES_REFUSED_KEY, 'Retries not queued because the queue held its limit'),
+      stale_telemetry: counted(STALE_TELEMETRY_KEY, 'Telemetry of a run other than the request\'s current one, which settled nothing'),
+      resent_dropped: counted(RESENT_DROPPED_KEY, 'Resent requests dropped: already dispatched'),
+    },
     process(ctx, record) {
       const t = taskModel(ctx);
       try {

@@ -1,6 +1,7 @@
 import { ManualClock } from './clock';
 import type { DeadLetter } from './dead-letter-sink';
 import { TopologyError } from './errors';
+import { readGauge } from './gauges';
 import { InMemoryKeyValueStore, type KeyValueStore } from './store';
 import { type OutboundMessage, Task } from './task';
 import { type AnyProcessor, erase, type ProcessorDef, type StoreMap, storeNames, type TopicMap } from './topology';
@@ -107,6 +108,11 @@ export class ProcessorTestDriver<I extends TopicMap, O extends TopicMap, S exten
   store<N extends keyof S & string>(name: N, partition = 0): KeyValueStore<S[N] extends { serde: { deserialize(b: Buffer): infer V } } ? V : never> {
     if (!(name in this.processor.stores)) throw new TopologyError(`processor '${this.processor.name}' has no store '${name}'`);
     return this.taskFor(partition).stores.get(name) as KeyValueStore<never>;
+  }
+
+  /** A gauge the processor declares (ProcessorDef.gauges), summed over the driver's tasks, as a scrape reads it. */
+  gauge(name: string): number {
+    return readGauge(this.processor, name, [...this.tasks.values()].map((t) => t.stores));
   }
 
   /**

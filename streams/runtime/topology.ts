@@ -112,6 +112,32 @@ export interface ProcessorDef<I extends TopicMap = TopicMap, O extends TopicMap 
   readonly onError?: 'fail' | 'dead-letter';
   process(ctx: ProcessorContext<S, O>, record: InputRecordOf<I>): void;
   onTimer?(ctx: ProcessorContext<S, O>, timer: Timer): void;
+  /**
+   * Numbers read from each task's stores when metrics are scraped, summed over the tasks an
+   * instance holds, as the Prometheus gauge `prm_<processor>_<name>` (see GaugeDef).
+   */
+  readonly gauges?: Readonly<Record<string, GaugeDef<NoInfer<S>>>>;
+}
+
+/**
+ * A gauge a processor derives from its state: what it counts in its stores (jobs queued, runs
+ * presumed lost) is exactly-once, where a counter bumped while processing would count a record
+ * again after an aborted transaction. A count kept in a task's state moves with the task, so a
+ * cumulative one is a gauge, summed over the instances, not a counter.
+ */
+export interface GaugeDef<S extends StoreMap> {
+  readonly help: string;
+  value(stores: StoreReader<S>): number;
+}
+
+/** A task's stores, read-only. */
+export interface StoreReader<S extends StoreMap> {
+  store<N extends keyof S & string>(name: N): Pick<KeyValueStore<ValueOf<S[N]>>, 'get' | 'size'>;
+}
+
+/** The name of a processor's gauge in Prometheus. */
+export function gaugeName(processor: string, gauge: string): string {
+  return `prm_${processor}_${gauge}`.replace(/[^a-zA-Z0-9_]/g, '_');
 }
 
 /** A processor with its types erased, as the runtime holds it. */
@@ -180,6 +206,9 @@ function validateProcessor(p: AnyProcessor): void {
   for (const t of Object.values(p.outputs)) {
     checkTopicName(where, t.name);
     if (inputNames.has(t.name)) throw new TopologyError(`${where} writes its own input topic '${t.name}'`);
+  }
+  for (const name of Object.keys(p.gauges ?? {})) {
+    if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new TopologyError(`${where}: gauge name '${name}' must match /^[a-z][a-z0-9_]*$/`);
   }
   for (const name of Object.keys(p.stores)) {
     if (!legalName.test(name) || name.startsWith('__')) {

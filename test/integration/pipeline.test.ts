@@ -265,6 +265,10 @@ describe('a run whose executor went silent, on Kafka', () => {
       await send(serde, lostTopic('prm.cluster-metrics'), [sample(t0 + 6_000)]);
       await dispatched(2);
       expect(seen[1]).toEqual({ requestId: 'lost-run', attempt: 2 });
+      // Operators see it on /metrics, from the task's state.
+      const metrics = await stream.metrics.text();
+      expect(metrics).toMatch(/^prm_scheduler_runs_presumed_lost\{app="[^"]+",processor="scheduler"\} 1$/m);
+      expect(metrics).toMatch(/^prm_scheduler_lost_retries\{app="[^"]+",processor="scheduler"\} 1$/m);
       const telemetry = (attempt: number, endedAtMs: number) => ({
         requestId: 'lost-run', userId: 'silent-user', instanceId: 'lost-0', startedAt: new Date(endedAtMs - 900), endedAt: new Date(endedAtMs), cpuMs: 900,
         peakMemoryBytes: 32 * 1024 * 1024, ioReadBytes: 0, ioWriteBytes: 0, exitStatus: 'OK' as const, exitCode: 0,

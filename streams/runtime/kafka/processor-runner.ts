@@ -4,6 +4,7 @@ import { Partitioners } from 'kafkajs';
 import { ChangeLoggingStore } from '../changelogging-store';
 import type { DeadLetterSink } from '../dead-letter-sink';
 import { ConfigError, isRetriable, StreamError, TaskRevokedError } from '../errors';
+import { registerGauges, type TaskStores } from '../gauges';
 import { instanceIdProblem } from '../instance-id';
 import { type Logger, silentLogger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
@@ -110,6 +111,8 @@ interface LoggedStore {
 interface LiveTask {
   chain: TaskChain;
   stores: LoggedStore[];
+  /** Each chained processor's stores, by name, in chain order (what its gauges read). */
+  processorStores: TaskStores[];
   /** Next offset to process per input topic: what the last commit recorded. */
   positions: Map<string, bigint>;
 }
@@ -189,6 +192,7 @@ export class ProcessorRunner {
   private readonly inputs: string[];
   private readonly labels: { app: string; processor: string };
   private readonly tasks = new Map<number, LiveTask>();
+  private readonly unregisterGauges: (() => void)[];
   private assigned = new Set<number>();
   /** The group generation this member is in (from the last join): every chunk is committed under it. */
   private member?: ConsumerGroupMetadata;
@@ -257,6 +261,8 @@ export class ProcessorRunner {
     });
     // A fatal stop is reported through `stopped`; keep an unobserved rejection from killing the process.
     this.stopped.catch(() => undefined);
+    this.unregisterGauges = this.chain.map((p, i) =>
+      registerGauges(this.metrics.registry, this.app, p, () => [...this.tasks.values()].map((t) => t.processorStores[i]!)));
   }
 
   /** Joins the group and starts processing; resolves once consuming has started. */
@@ -519,7 +525,7 @@ export class ProcessorRunner {
     const tasks = this.chain.map((processor, i) => new Task({ processor, partition, stores: taskStores[i]!, handsOver: this.plan.fused }));
     const chain = new TaskChain(tasks, this.plan);
     chain.restoreStreamTimes(streamTimes);
-    const live: LiveTask = { chain, stores, positions };
+    const live: LiveTask = { chain, stores, processorStores: taskStores, positions };
     this.tasks.set(partition, live);
     this.metrics.activeTasks.labels(this.labels).set(this.tasks.size);
     this.log.info('task restored', {
@@ -609,6 +615,7 @@ export class ProcessorRunner {
   private async shutdown(): Promise<void> {
     await this.consumer?.disconnect().catch((err: unknown) => this.log.warn('consumer did not disconnect cleanly', { err }));
     for (const p of [...this.tasks.keys()]) this.closeTask(p, 'shutdown');
+    for (const unregister of this.unregisterGauges) unregister();
     await this.transactions.close();
     await this.admin?.disconnect().catch(() => undefined);
   }

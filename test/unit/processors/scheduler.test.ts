@@ -330,6 +330,8 @@ describe('scheduler', () => {
       expect(again[1]!.dispatchedAt.getTime()).toBe(T0 + 66_001);
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
       expect(driver.store('sequence').get(LOST_RETRIES_KEY)).toBe(1);
+      // What a scrape of the scheduler's gauges reads now.
+      expect(['runs_presumed_lost', 'lost_retries', 'running_jobs', 'queued_jobs', 'stale_telemetry'].map((g) => driver.gauge(g))).toEqual([1, 1, 2, 0, 0]);
 
       // The lost run reports after all while its retry runs: it settles nothing, the retry holds its room.
       driver.pipeInput('predictions', { key: 'x', value: sized('next', 1500, T0 + 500_100) });
