@@ -9,6 +9,7 @@ import { ConfigError } from '../runtime/errors';
 import { silentLogger, type Logger } from '../runtime/logger';
 import { numberSerde } from '../runtime/serde';
 import { defineProcessor, type GaugeDef, keyValueStore, type ProcessorContext, type StoreDef } from '../runtime/topology';
+import type { KeyValueStore } from '../runtime/store';
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
 import { fleetEntrySerde, queuedEntrySerde, rememberedAtSerde, runningEntrySerde, userStateSerde } from './scheduler-state-serdes';
 
@@ -219,6 +220,18 @@ function attemptOf(job: { attempt?: number } | undefined): number {
   return job?.attempt ?? 1;
 }
 
+/** Adds `n` to the count kept under `key` in a task's `sequence` store. */
+function bump(sequence: KeyValueStore<number>, key: string, n: number): void {
+  sequence.put(key, (sequence.get(key) ?? 0) + n);
+}
+
+/** The next admission number of a task's queue, kept in its `sequence` store. */
+function nextSeq(sequence: KeyValueStore<number>): number {
+  const seq = sequence.get('next') ?? 0;
+  sequence.put('next', seq + 1);
+  return seq;
+}
+
 /** Soonest first; equal times by request id, so a rebuilt heap expires in the same order. */
 function leaseOrder(a: Lease, b: Lease): number {
   return a.untilMs - b.untilMs || (a.requestId < b.requestId ? -1 : a.requestId > b.requestId ? 1 : 0);
@@ -397,18 +410,14 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (t.entries.has(id) || ctx.store('running').get(id)) return;
     // Nor one resent after its run finished: a handled outcome, counted, not a dead letter.
     if (t.recent.has(id)) {
-      const sequence = ctx.store('sequence');
-      sequence.put(RESENT_DROPPED_KEY, (sequence.get(RESENT_DROPPED_KEY) ?? 0) + 1);
+      bump(ctx.store('sequence'), RESENT_DROPPED_KEY, 1);
       logger.info('resent request dropped: already dispatched', {
         reason: 'dispatched-recently', requestId: id, userId: p.userId, partition: ctx.partition, dispatchedAtMs: ctx.store('dispatched').get(id)?.atMs,
       });
       return;
     }
     if (t.entries.size >= maxQueue) throw new Error(`queue of task ${ctx.partition} holds its limit of ${maxQueue} jobs; ${id} not admitted`);
-    const sequence = ctx.store('sequence');
-    const seq = sequence.get('next') ?? 0;
-    sequence.put('next', seq + 1);
-    const entry = queued(p, seq);
+    const entry = queued(p, nextSeq(ctx.store('sequence')));
     admitToModel(t.model, entry);
     t.entries.set(id, entry);
     dispatchWhatFits(ctx, t, id);
@@ -422,7 +431,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const running = ctx.store('running');
     const r = running.get(id);
     // The run first: telemetry past its own lease settles it rather than finding it lost.
-    if (r && attemptOf(r.job) === (telemetry.attempt ?? 1)) settle(ctx, t, telemetry, r, actualSeconds);
+    if (r && attemptOf(r.job) === attemptOf(telemetry)) settle(ctx, t, telemetry, r, actualSeconds);
     else if (r || t.entries.has(id)) ofAnotherRun(ctx, t, telemetry, actualSeconds);
     advancePoolTime(ctx, t, telemetry.endedAt.getTime());
     dispatchWhatFits(ctx, t);
@@ -439,20 +448,20 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const sequence = ctx.store('sequence');
     const retry = t.entries.get(id);
     const ran = telemetry.exitStatus !== 'NOT_RUN' && telemetry.exitStatus !== 'OOM';
-    if (retry && ran && attemptOf(retry) > (telemetry.attempt ?? 1)) {
+    if (retry && ran && attemptOf(retry) > attemptOf(telemetry)) {
       t.model.withdraw(id);
       t.entries.delete(id);
       ctx.store('queue').delete(id);
-      sequence.put(RETRIES_WITHDRAWN_KEY, (sequence.get(RETRIES_WITHDRAWN_KEY) ?? 0) + 1);
+      bump(sequence, RETRIES_WITHDRAWN_KEY, 1);
       settleUser(ctx, t, id, retry, retry.memoryBytes, actualSeconds);
       logger.info('run presumed lost reported after all: its queued retry taken back', {
-        requestId: id, userId: telemetry.userId, attempt: telemetry.attempt ?? 1, retryAttempt: attemptOf(retry), exitStatus: telemetry.exitStatus, partition: ctx.partition,
+        requestId: id, userId: telemetry.userId, attempt: attemptOf(telemetry), retryAttempt: attemptOf(retry), exitStatus: telemetry.exitStatus, partition: ctx.partition,
       });
       return;
     }
-    sequence.put(STALE_TELEMETRY_KEY, (sequence.get(STALE_TELEMETRY_KEY) ?? 0) + 1);
+    bump(sequence, STALE_TELEMETRY_KEY, 1);
     logger.info('telemetry of another run of the request: settles nothing', {
-      requestId: id, userId: telemetry.userId, attempt: telemetry.attempt ?? 1, exitStatus: telemetry.exitStatus, partition: ctx.partition,
+      requestId: id, userId: telemetry.userId, attempt: attemptOf(telemetry), exitStatus: telemetry.exitStatus, partition: ctx.partition,
     });
   }
 
@@ -527,7 +536,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
         leaseUntilMs: lease.untilMs, poolTimeMs: t.poolTimeMs, partition: ctx.partition, attempt: attemptOf(r.job), retryAttempt: retry?.attempt ?? null,
       });
     }
-    if (expired > 0) sequence.put(LEASES_EXPIRED_KEY, (sequence.get(LEASES_EXPIRED_KEY) ?? 0) + expired);
+    if (expired > 0) bump(sequence, LEASES_EXPIRED_KEY, expired);
   }
 
   /**
@@ -556,14 +565,12 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function requeue(ctx: Ctx, t: TaskModel, job: QueuedEntry, notBeforeMs: number, countKey: string): QueuedEntry | undefined {
     const sequence = ctx.store('sequence');
     if (t.entries.size >= maxQueue) {
-      sequence.put(RETRIES_REFUSED_KEY, (sequence.get(RETRIES_REFUSED_KEY) ?? 0) + 1);
+      bump(sequence, RETRIES_REFUSED_KEY, 1);
       logger.warn('retry not queued: the queue holds its limit', { requestId: job.requestId, userId: job.userId, attempt: attemptOf(job) + 1, maxQueue, partition: ctx.partition });
       return undefined;
     }
-    const seq = sequence.get('next') ?? 0;
-    sequence.put('next', seq + 1);
-    sequence.put(countKey, (sequence.get(countKey) ?? 0) + 1);
-    const entry: QueuedEntry = { ...job, attempt: attemptOf(job) + 1, seq, notBeforeMs };
+    bump(sequence, countKey, 1);
+    const entry: QueuedEntry = { ...job, attempt: attemptOf(job) + 1, seq: nextSeq(sequence), notBeforeMs };
     admitToModel(t.model, entry);
     t.entries.set(entry.requestId, entry);
     ctx.store('queue').put(entry.requestId, entry);
@@ -786,7 +793,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       queuedMs: dispatchedAtMs - entry.submittedAtMs,
       priorityScore: job.score,
       priority,
-      attempt: entry.attempt ?? 1,
+      attempt: attemptOf(entry),
     };
     ctx.forward('dispatches', { key: c.pool, value: dispatch });
   }
