@@ -289,13 +289,6 @@ export class Scheduler {
     return false;
   }
 
-  /** Cores requested by everything queued. */
-  queuedCores(): number {
-    let c = 0;
-    for (const q of this.queue.values()) c += totalCores(q.job);
-    return c;
-  }
-
   /** Queued jobs, best first: score descending, then arrival order. */
   ordered(now: number): ScoredJob[] {
     const users = this.termsAt(now);
