@@ -72,11 +72,8 @@ export const command: Command = {
 
     const source = await readSource(file!);
     const features = createAnalyzer({ maxBytes }).analyze(source);
-    /* eslint-disable @typescript-eslint/no-require-imports */
-    const { initTfBackend } = require('../../models/tf/backend') as typeof import('../../models/tf/backend');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { artifactPath, loadEstimator } = require('../../models/code/estimator') as typeof import('../../models/code/estimator');
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    await initTfBackend((line) => process.stderr.write(`${line}\n`));
     let artifact;
     try {
       artifact = JSON.parse(await readFile(artifactPath, 'utf8'));

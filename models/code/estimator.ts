@@ -1,10 +1,9 @@
 import { join } from 'node:path';
-import type { tf } from '../tf/backend';
 import { fitDomain, guardDomain, type FeatureDomain } from './extrapolation';
 import { featureVector, type CodeFeatures } from './features';
 import { fitLinearBaseline, predictLinear, type LinearBaseline } from './linear-baseline';
 import { coverage, medianAbsLogError, quantile, spearman } from './metrics';
-import { defaultMlpOptions, loadMlp, predictMlp, serializeMlp, trainMlp, type Calibration, type MlpOptions, type SerializedMlp } from './quantile-mlp';
+import { defaultMlpOptions, denseNetOf, predictMlp, serializeMlp, trainMlp, type Calibration, type MlpOptions, type SerializedMlp } from './quantile-mlp';
 import { fitScaler, splitHeldOut, targets, toLog, toVector, type Estimate, type Sample, type Scaler, type Target } from './samples';
 import { seededRandom } from '../seeded-random';
 
@@ -67,25 +66,27 @@ export async function trainEstimator(samples: Sample[], o: TrainOptions): Promis
   // a slice of the training share it never sees sets how far above p50 they must reach.
   const { train: fit, test: calibrate } = splitHeldOut(train, 0.2, seededRandom(o.seed + 1));
   const model = await trainMlp(fit, scaler, mlpOptions);
+  let mlp: SerializedMlp;
   try {
-    // Scored as served: through the domain guard.
-    const calibration = calibrationOf(guardDomain(domain, (xs) => predictMlp(model, scaler, xs))(calibrate.map((s) => s.x)), calibrate);
-    const baselineScores = score(guardDomain(domain, (xs) => xs.map((x) => predictLinear(baseline, scaler, x)))(test.map((s) => s.x)), test);
-    const mlpScores = score(guardDomain(domain, (xs) => predictMlp(model, scaler, xs, calibration))(test.map((s) => s.x)), test);
-    const meanError = (s: Scores) => targets.reduce((sum, t) => sum + s[t].median_abs_log_error, 0) / targets.length;
-    return {
-      format: 'prm-code-estimator/1',
-      selected: meanError(mlpScores) < meanError(baselineScores) ? 'quantile-mlp' : 'log-ridge',
-      features: featureVector.map((f) => f.name),
-      scaler, domain, baseline,
-      mlp: await serializeMlp(model, mlpOptions),
-      mlpCalibration: calibration,
-      heldOut: { 'quantile-mlp': mlpScores, 'log-ridge': baselineScores },
-      training: { samples: train.length, heldOut: test.length, seed: o.seed, heldOutShare: o.heldOutShare, backend: o.backend, corpus: o.corpus },
-    };
+    mlp = await serializeMlp(model, mlpOptions);
   } finally {
     model.dispose();
   }
+  // Scored as served: the saved network, through the domain guard.
+  const net = denseNetOf(mlp);
+  const calibration = calibrationOf(guardDomain(domain, (xs) => predictMlp(net, scaler, xs))(calibrate.map((s) => s.x)), calibrate);
+  const baselineScores = score(guardDomain(domain, (xs) => xs.map((x) => predictLinear(baseline, scaler, x)))(test.map((s) => s.x)), test);
+  const mlpScores = score(guardDomain(domain, (xs) => predictMlp(net, scaler, xs, calibration))(test.map((s) => s.x)), test);
+  const meanError = (s: Scores) => targets.reduce((sum, t) => sum + s[t].median_abs_log_error, 0) / targets.length;
+  return {
+    format: 'prm-code-estimator/1',
+    selected: meanError(mlpScores) < meanError(baselineScores) ? 'quantile-mlp' : 'log-ridge',
+    features: featureVector.map((f) => f.name),
+    scaler, domain, baseline, mlp,
+    mlpCalibration: calibration,
+    heldOut: { 'quantile-mlp': mlpScores, 'log-ridge': baselineScores },
+    training: { samples: train.length, heldOut: test.length, seed: o.seed, heldOutShare: o.heldOutShare, backend: o.backend, corpus: o.corpus },
+  };
 }
 
 export function score(predictions: Estimate[], actual: Sample[]): Scores {
@@ -119,9 +120,9 @@ export async function loadEstimator(artifact: EstimatorArtifact, model: ModelNam
     const predict = guarded((xs) => xs.map((x) => predictLinear(artifact.baseline, artifact.scaler, x)));
     return { name: model, estimate: (fs) => predict(fs.map(toVector)), dispose: () => {} };
   }
-  const net: tf.LayersModel = await loadMlp(artifact.mlp);
+  const net = denseNetOf(artifact.mlp);
   const predict = guarded((xs) => predictMlp(net, artifact.scaler, xs, artifact.mlpCalibration));
-  return { name: model, estimate: (fs) => predict(fs.map(toVector)), dispose: () => net.dispose() };
+  return { name: model, estimate: (fs) => predict(fs.map(toVector)), dispose: () => {} };
 }
 
 function calibrationOf(predictions: Estimate[], actual: Sample[]): Calibration {

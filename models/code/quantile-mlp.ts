@@ -1,4 +1,5 @@
 import { tf } from '../tf/backend';
+import { DenseNet } from './dense-net';
 import { fromLog, quantileLevels, scale, targets, toLog, type Estimate, type Sample, type Scaler, type Target } from './samples';
 
 /**
@@ -81,18 +82,30 @@ export async function trainMlp(train: Sample[], scaler: Scaler, options: Partial
 export type Calibration = Record<Target, [number, number]>;
 
 /** @param calibration when given, p90 and p99 are widened to at least these gaps above p50 */
-export function predictMlp(model: tf.LayersModel, scaler: Scaler, xs: number[][], calibration?: Calibration): Estimate[] {
-  const values = tf.tidy(() => toQuantiles(model.predict(tf.tensor2d(xs.map((x) => scale(scaler, x)))) as tf.Tensor2D).arraySync());
-  return values.map((row) => {
+/**
+ * Estimates from the network's raw outputs, as `toQuantiles` shapes them in training: per target
+ * the median and two softplus gaps above it, in ln(1 + usage).
+ * @param calibration when given, p90 and p99 are widened to at least these gaps above p50
+ */
+export function predictMlp(net: DenseNet, scaler: Scaler, xs: number[][], calibration?: Calibration): Estimate[] {
+  return xs.map((x) => {
+    const raw = net.predict(scale(scaler, x));
     const out = {} as Estimate;
     targets.forEach((t, i) => {
-      const [m, q90, q99] = row.slice(i * outputsPerTarget, (i + 1) * outputsPerTarget) as [number, number, number];
+      const m = raw[i * outputsPerTarget]!;
+      const q90 = m + softplus(raw[i * outputsPerTarget + 1]!);
+      const q99 = q90 + softplus(raw[i * outputsPerTarget + 2]!);
       const [g90, g99] = calibration?.[t] ?? [0, 0];
       const p90 = Math.max(q90, m + g90);
       out[t] = { p50: fromLog(m), p90: fromLog(p90), p99: fromLog(Math.max(q99, m + g99, p90)) };
     });
     return out;
   });
+}
+
+/** ln(1 + e^x) without overflow for large x. */
+function softplus(x: number): number {
+  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
 }
 
 export async function serializeMlp(model: tf.LayersModel, options: MlpOptions): Promise<SerializedMlp> {
@@ -110,8 +123,8 @@ export async function serializeMlp(model: tf.LayersModel, options: MlpOptions): 
   return { kind: 'quantile-mlp', options, modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs, weightData: Buffer.from(data).toString('base64') };
 }
 
-export async function loadMlp(serialized: SerializedMlp): Promise<tf.LayersModel> {
+/** The network of a serialised MLP, for inference (see DenseNet). */
+export function denseNetOf(serialized: SerializedMlp): DenseNet {
   const bytes = Buffer.from(serialized.weightData, 'base64');
-  const weightData = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: serialized.modelTopology, weightSpecs: serialized.weightSpecs, weightData }));
+  return DenseNet.fromArtifacts(serialized.modelTopology, serialized.weightSpecs, bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }

@@ -14,7 +14,6 @@ import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Kafka, logLevel, Partitioners, type Producer } from 'kafkajs';
 import { createAnalyzer } from '../../models/code/analyzer';
 import { artifactPath, loadEstimator, type ModelName } from '../../models/code/estimator';
-import { initTfBackend } from '../../models/tf/backend';
 import { EventSerde } from '../../schemas/serde';
 import { prefixedCatalogue } from '../../schemas/topics';
 import { avroDeadLetterSink } from '../dead-letters';
@@ -65,7 +64,6 @@ async function startPipeline(c: WorkerConfig, log: CommitLog): Promise<() => Pro
   const catalogue = prefixedCatalogue(c.prefix);
   const serde = await EventSerde.start({ registry: { url: c.registryUrl }, topics: benchTopicSpecs(c.prefix) });
   const topics = registryTopics(serde, catalogue, () => Date.now());
-  await initTfBackend((line) => logger.info(line));
   const artifact = JSON.parse(readFileSync(artifactPath, 'utf8')) as Parameters<typeof loadEstimator>[0];
   const estimator = await loadEstimator(artifact, c.estimator as ModelName);
   const topology = buildTopology(c.app, [

@@ -2,7 +2,6 @@ import type { Kafka } from 'kafkajs';
 import { CODE_MODEL_NAME, parseArtifact, type TrainedEstimatorArtifact } from '../../models/training/artifact';
 import { BASELINE_FORECAST_VERSION, FORECAST_MODEL_NAME, parseForecastArtifact } from '../../models/training/forecast-model';
 import { loadTrainedEstimator } from '../../models/training/load';
-import { initTfBackend } from '../../models/tf/backend';
 import type { RegistryConnection } from '../../schemas/registry-http';
 import type { Queryable } from '../../sinks/database';
 import type { ActiveForecastModels } from '../processors/forecaster';
@@ -67,7 +66,6 @@ export async function followModels(o: FollowModelsOptions): Promise<FollowedMode
   let estimators: EstimatorRegistry | undefined;
   let forecasts: VersionRegistry<ActiveForecastModels> | undefined;
   if (o.follow.codeEstimator) {
-    await initTfBackend((line) => o.logger?.info(line));
     const shipped = await shippedEstimator();
     estimators = createEstimatorRegistry(await activeEstimator(shipped.version, shipped.artifact));
     appliers.push(codeEstimatorApplier(estimators));
