@@ -303,7 +303,8 @@ prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max
   total lag over the second half stays under N (default 4 minutes of traffic, at least 100).
   Exit 1 otherwise. The workload's longest jobs run for hours of pool time, so the jobs held
   (and the instances the planner buys) still grow after 10 hours of it (6 minutes at --speed
-  100): a soak whose second half starts that soon measures the ramp, not a leak.
+  100): a soak whose second half starts that soon measures the ramp, not a leak. The simulated
+  pool may buy up to 48 instances at 5 requests/s, and proportionally more at a higher rate.
 
 Kafka comes from KAFKA_BROKERS or the local stack ('npx prm stack up').
 `,

@@ -38,6 +38,16 @@ export function processorTypes(pool: string, fused = false): string[] {
  */
 const EVENT_BACKLOG_MS = 3 * 24 * 3600_000;
 
+/**
+ * The pool's cap, sized for the workload at 5 requests/s (the default rate) and grown with the
+ * rate: the jobs held at once grow with it, and at 40/s a six-minute soak's pool was still buying
+ * instances at 42 of a fixed 48 (twenty-eighth session), where a cap reached would read as a
+ * backlog (lag) that the pipeline did not cause.
+ */
+export function maxInstancesFor(rate: number): number {
+  return Math.ceil(48 * Math.max(1, rate / 5));
+}
+
 export interface HarnessOptions {
   connection: Connection;
   /** Names the run: topics verify.<id>., app prm-<id>, pool <id>, request ids <id>/<job>. */
@@ -96,7 +106,7 @@ export class Harness {
         // every scheduler task's share of the pool: jobs seldom queue for long, so the drain is
         // bounded by the longest job, and a lost job is not mistaken for a queued one.
         extra: [
-          '--instance-cores', '64', '--instance-memory-gib', '512', '--boot-delay', '60', '--min-instances', '12', '--max-instances', '48',
+          '--instance-cores', '64', '--instance-memory-gib', '512', '--boot-delay', '60', '--min-instances', '12', '--max-instances', String(maxInstancesFor(o.rate)),
           '--run-lease-grace', String(replayLeaseGraceMs(this.speed) / 1000),
         ],
       },
