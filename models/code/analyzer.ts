@@ -20,6 +20,17 @@ export interface AnalyzerOptions {
 export interface Analyzer {
   /** Never throws: refused or unparsable code yields features with `parsed: false` and a reason. */
   analyze(source: string): CodeFeatures;
+  /** What it has done since it was made (for metrics): first-seen code is the predictor's main cost. */
+  counts(): AnalyzerCounts;
+}
+
+export interface AnalyzerCounts {
+  /** Sources answered from the cache. */
+  cached: number;
+  /** Sources analysed and parsed. */
+  parsed: number;
+  /** Sources analysed and refused by a limit or unparsable (features with `parsed: false`). */
+  unparsed: number;
 }
 
 export function createAnalyzer({ maxBytes = 256 * 1024, maxNesting = 200, cacheSize = 1000 }: AnalyzerOptions = {}): Analyzer {
@@ -27,15 +38,22 @@ export function createAnalyzer({ maxBytes = 256 * 1024, maxNesting = 200, cacheS
   if (!Number.isInteger(maxNesting) || maxNesting <= 0) throw new RangeError(`maxNesting must be a positive integer, got ${maxNesting}`);
   const bySource = new LruCache<string, CodeFeatures>(cacheSize);
   const byDigest = new LruCache<string, CodeFeatures>(cacheSize);
+  const counts: AnalyzerCounts = { cached: 0, parsed: 0, unparsed: 0 };
   return {
+    counts: () => ({ ...counts }),
     analyze(source) {
       // Two caches, so that no short source can be written to equal a long one's digest.
       const short = source.length <= SOURCE_KEY_MAX_LENGTH;
       const cache = short ? bySource : byDigest;
       const key = short ? source : createHash('sha256').update(source).digest('base64');
       const hit = cache.get(key);
-      if (hit) return hit;
+      if (hit) {
+        counts.cached++;
+        return hit;
+      }
       const features = analyzeUncached(source, maxBytes, maxNesting);
+      if (features.parsed) counts.parsed++;
+      else counts.unparsed++;
       cache.set(key, features);
       return features;
     },

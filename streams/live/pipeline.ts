@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import type { Analyzer } from '../../models/code/analyzer';
+import { registerAnalyzerMetrics } from './analyzer-metrics';
 import type { Estimator } from '../../models/code/estimator';
 import { EventSerde } from '../../schemas/serde';
 import { prefixedCatalogue, type TopicSpec } from '../../schemas/topics';
@@ -187,10 +188,11 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     // A replay's jobs run at the CPU the trace says they used: the reservation is the scheduler's.
     cpuAllocation: 'request',
   };
+  const analyzer = runsPredictor ? analyzerModule().createAnalyzer() : unusedAnalyzer;
   const topology = prmTopology({
     app,
     topics,
-    analyzer: runsPredictor ? analyzerModule().createAnalyzer() : unusedAnalyzer,
+    analyzer,
     // Processors this instance does not run are still declared (names, topics); an idle estimator stands in.
     estimator: models?.estimators?.current().estimator ?? unusedEstimator,
     estimatorVersion: models?.estimators?.current().version ?? 'unused',
@@ -218,6 +220,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
     instanceId: o.instanceId,
     logger: o.logger,
   });
+  if (runsPredictor) registerAnalyzerMetrics(stream.metrics.registry, app, analyzer);
 
   let sink: SinkConsumer | undefined;
   if (runsSink) {
@@ -302,6 +305,7 @@ const unusedAnalyzer: Analyzer = {
   analyze() {
     throw new Error('the predictor does not run in this instance');
   },
+  counts: () => ({ cached: 0, parsed: 0, unparsed: 0 }),
 };
 
 const unusedEstimator: Estimator = {

@@ -219,3 +219,13 @@ describe('work estimates of common benchmark shapes', () => {
     expect(tree.recursiveFunctions).toBe(1);
   });
 });
+
+test('it counts what it answered from its cache and what it analysed, parsed or not', () => {
+  const a = createAnalyzer({ cacheSize: 2, maxBytes: 100 });
+  a.analyze('const x = 1;');
+  a.analyze('const x = 1;');
+  a.analyze('const x = 1;');
+  a.analyze('const = ;');
+  a.analyze(`const s = '${'x'.repeat(200)}';`);
+  expect(a.counts()).toEqual({ cached: 2, parsed: 1, unparsed: 2 });
+});
