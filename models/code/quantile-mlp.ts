@@ -81,7 +81,6 @@ export async function trainMlp(train: Sample[], scaler: Scaler, options: Partial
 /** Log-scale gaps above the median that held-out residuals call for, per target: [p90, p99]. */
 export type Calibration = Record<Target, [number, number]>;
 
-/** @param calibration when given, p90 and p99 are widened to at least these gaps above p50 */
 /**
  * Estimates from the network's raw outputs, as `toQuantiles` shapes them in training: per target
  * the median and two softplus gaps above it, in ln(1 + usage).
