@@ -66,6 +66,7 @@ export const command: Command = {
     const { loadCorpus, measuredPrograms } = require('../../data/code-corpus/dataset') as typeof import('../../data/code-corpus/dataset');
     const { createAnalyzer } = require('../../models/code/analyzer') as typeof import('../../models/code/analyzer');
     const est = require('../../models/code/estimator') as typeof import('../../models/code/estimator');
+    const { trainEstimator } = require('../../models/code/estimator-training') as typeof import('../../models/code/estimator-training');
     const { splitHeldOut } = require('../../models/code/samples') as typeof import('../../models/code/samples');
     const { seededRandom } = require('../../models/seeded-random') as typeof import('../../models/seeded-random');
     const { initTfBackend, tf } = require('../../models/tf/backend') as typeof import('../../models/tf/backend');
@@ -82,13 +83,13 @@ export const command: Command = {
     if (values.retrain) {
       const options = { seed, heldOutShare: share, mlp: { epochs }, corpus: dataset.parameters };
       try {
-        artifact = await est.trainEstimator(samples, { ...options, backend });
+        artifact = await trainEstimator(samples, { ...options, backend });
       } catch (err) {
         if (backend === 'cpu') throw err;
         log(`tfjs: training failed on the ${backend} backend (${(err as Error).message}); retrying on cpu`);
         await tf.setBackend('cpu');
         backend = 'cpu';
-        artifact = await est.trainEstimator(samples, { ...options, backend });
+        artifact = await trainEstimator(samples, { ...options, backend });
       }
       await writeFile(est.artifactPath, `${JSON.stringify(artifact)}\n`);
       log(`wrote ${est.artifactPath} (selected ${artifact.selected})`);

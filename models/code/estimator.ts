@@ -1,11 +1,10 @@
 import { join } from 'node:path';
-import { fitDomain, guardDomain, type FeatureDomain } from './extrapolation';
+import { guardDomain, type FeatureDomain } from './extrapolation';
 import { featureVector, type CodeFeatures } from './features';
-import { fitLinearBaseline, predictLinear, type LinearBaseline } from './linear-baseline';
-import { coverage, medianAbsLogError, quantile, spearman } from './metrics';
-import { defaultMlpOptions, denseNetOf, predictMlp, serializeMlp, trainMlp, type Calibration, type MlpOptions, type SerializedMlp } from './quantile-mlp';
-import { fitScaler, splitHeldOut, targets, toLog, toVector, type Estimate, type Sample, type Scaler, type Target } from './samples';
-import { seededRandom } from '../seeded-random';
+import { predictLinear, type LinearBaseline } from './linear-baseline';
+import { coverage, medianAbsLogError, spearman } from './metrics';
+import { denseNetOf, predictMlp, type Calibration, type SerializedMlp } from './quantile-mlp';
+import { targets, toVector, type Estimate, type Sample, type Scaler, type Target } from './samples';
 
 export type ModelName = 'quantile-mlp' | 'log-ridge';
 
@@ -38,55 +37,9 @@ export interface EstimatorArtifact {
   training: { samples: number; heldOut: number; seed: number; heldOutShare: number; backend: string; corpus: Record<string, unknown> };
 }
 
-export interface TrainOptions {
-  seed: number;
-  heldOutShare: number;
-  mlp?: Partial<MlpOptions>;
-  backend: string;
-  corpus: Record<string, unknown>;
-}
-
 /** Builds training samples from analysed programs with measured usage; refused or failed programs are left out. */
 export function toSamples(rows: { id: string; group: string; features: CodeFeatures; y: Record<Target, number> }[]): Sample[] {
   return rows.filter((r) => r.features.parsed).map((r) => ({ id: r.id, group: r.group, x: toVector(r.features), y: r.y }));
-}
-
-/**
- * Fits the baseline and the MLP on the training share, scores both on the held-out share, and
- * selects the MLP only if its mean held-out log error is lower than the baseline's.
- */
-export async function trainEstimator(samples: Sample[], o: TrainOptions): Promise<EstimatorArtifact> {
-  const { train, test } = splitHeldOut(samples, o.heldOutShare, seededRandom(o.seed));
-  if (train.length < 20 || test.length < 5) throw new RangeError(`too few samples to train (${train.length} train, ${test.length} held out)`);
-  const scaler = fitScaler(train.map((s) => s.x));
-  const domain = fitDomain(train.map((s) => s.x));
-  const baseline = fitLinearBaseline(train, scaler);
-  const mlpOptions = { ...defaultMlpOptions, ...o.mlp, seed: o.mlp?.seed ?? o.seed };
-  // The network's own upper quantiles are fitted on data it has seen and come out too narrow;
-  // a slice of the training share it never sees sets how far above p50 they must reach.
-  const { train: fit, test: calibrate } = splitHeldOut(train, 0.2, seededRandom(o.seed + 1));
-  const model = await trainMlp(fit, scaler, mlpOptions);
-  let mlp: SerializedMlp;
-  try {
-    mlp = await serializeMlp(model, mlpOptions);
-  } finally {
-    model.dispose();
-  }
-  // Scored as served: the saved network, through the domain guard.
-  const net = denseNetOf(mlp);
-  const calibration = calibrationOf(guardDomain(domain, (xs) => predictMlp(net, scaler, xs))(calibrate.map((s) => s.x)), calibrate);
-  const baselineScores = score(guardDomain(domain, (xs) => xs.map((x) => predictLinear(baseline, scaler, x)))(test.map((s) => s.x)), test);
-  const mlpScores = score(guardDomain(domain, (xs) => predictMlp(net, scaler, xs, calibration))(test.map((s) => s.x)), test);
-  const meanError = (s: Scores) => targets.reduce((sum, t) => sum + s[t].median_abs_log_error, 0) / targets.length;
-  return {
-    format: 'prm-code-estimator/1',
-    selected: meanError(mlpScores) < meanError(baselineScores) ? 'quantile-mlp' : 'log-ridge',
-    features: featureVector.map((f) => f.name),
-    scaler, domain, baseline, mlp,
-    mlpCalibration: calibration,
-    heldOut: { 'quantile-mlp': mlpScores, 'log-ridge': baselineScores },
-    training: { samples: train.length, heldOut: test.length, seed: o.seed, heldOutShare: o.heldOutShare, backend: o.backend, corpus: o.corpus },
-  };
 }
 
 export function score(predictions: Estimate[], actual: Sample[]): Scores {
@@ -123,15 +76,6 @@ export async function loadEstimator(artifact: EstimatorArtifact, model: ModelNam
   const net = denseNetOf(artifact.mlp);
   const predict = guarded((xs) => predictMlp(net, artifact.scaler, xs, artifact.mlpCalibration));
   return { name: model, estimate: (fs) => predict(fs.map(toVector)), dispose: () => {} };
-}
-
-function calibrationOf(predictions: Estimate[], actual: Sample[]): Calibration {
-  const out = {} as Calibration;
-  for (const t of targets) {
-    const gaps = actual.map((s, i) => toLog(s.y[t]) - toLog(predictions[i]![t].p50));
-    out[t] = [Math.max(0, quantile(gaps, 0.9)), Math.max(0, quantile(gaps, 0.99))];
-  }
-  return out;
 }
 
 function round(x: number): number {

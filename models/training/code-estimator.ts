@@ -1,4 +1,5 @@
-import { trainEstimator, type Estimator } from '../code/estimator';
+import type { Estimator } from '../code/estimator';
+import { trainEstimator } from '../code/estimator-training';
 import type { Estimate, Target } from '../code/samples';
 import {
   DEFAULT_CODE_EVIDENCE_STRENGTHS, fitCrossFitted, mixEstimates, type EvidenceStrengthFit, type EvidenceStrengths, type ProfiledRequest,

@@ -178,7 +178,7 @@ export async function startPipeline(o: PipelineOptions): Promise<RunningPipeline
   const runsPredictor = streamProcessors.includes('predictor');
   const follow = { codeEstimator: runsPredictor, forecaster: streamProcessors.includes('forecaster') && modelArtifacts !== undefined };
   const models: FollowedModels | undefined = follow.codeEstimator || follow.forecaster
-    ? await trainerModule().followModels({ kafka, registry: o.connection.registry, database: modelArtifacts!, prefix, logger: o.logger, follow })
+    ? await followModule().followModels({ kafka, registry: o.connection.registry, database: modelArtifacts!, prefix, logger: o.logger, follow })
     : undefined;
   const p = o.pool;
   const poolConfig: PoolConfig = {
@@ -288,12 +288,18 @@ function forecastGrid(pool: PoolShape): ForecastGrid {
 /*
  * The code analyser (TypeScript's parser) and the trainer's models (TensorFlow.js) took about 0.9
  * and 0.5 s to load of the 1.9 s the whole pipeline module took on an idle 2-core machine, and
- * several seconds in a loaded one: only a process that runs the predictor, follows models or
- * trains loads them, so every other processor starts, and restarts after a crash, that much sooner.
+ * several seconds in a loaded one: only a process that runs the predictor loads the analyser, and
+ * only one that trains (or loads a trained LSTM forecaster) loads TensorFlow.js, so every other
+ * processor starts, and restarts after a crash, that much sooner. Following models needs neither.
  */
 function analyzerModule(): typeof import('../../models/code/analyzer') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
   return require('../../models/code/analyzer') as typeof import('../../models/code/analyzer');
+}
+
+function followModule(): typeof import('../trainer/follow') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)
+  return require('../trainer/follow') as typeof import('../trainer/follow');
 }
 
 function trainerModule(): typeof import('../trainer') {

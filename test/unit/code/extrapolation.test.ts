@@ -1,4 +1,5 @@
-import { loadEstimator, trainEstimator } from '../../../models/code/estimator';
+import { loadEstimator } from '../../../models/code/estimator';
+import { trainEstimator } from '../../../models/code/estimator-training';
 import { fitDomain, guardDomain, pullIntoDomain, sizeFeaturesOf } from '../../../models/code/extrapolation';
 import { featureVector, type CodeFeatures } from '../../../models/code/features';
 import { targets, type Estimate, type Sample } from '../../../models/code/samples';

@@ -19,6 +19,11 @@ describe('the live pipeline module', () => {
     expect(loadedBy('streams/live/pipeline.ts', ['typescript', '@typescript-eslint/typescript-estree', '@tensorflow/tfjs-core'])).toEqual([]);
   });
 
+  it('follows trained models, as a predictor does, without TensorFlow.js: its estimator runs without it', () => {
+    expect(loadedBy('streams/trainer/follow.ts', ['@tensorflow/tfjs-core'])).toEqual([]);
+    expect(loadedBy('models/code/estimator-training.ts', ['@tensorflow/tfjs-core'])).toEqual(['@tensorflow/tfjs-core']);
+  });
+
   it('would see them loaded (the check can fail)', () => {
     expect(loadedBy('models/code/analyzer.ts', ['typescript', '@typescript-eslint/typescript-estree'])).toEqual(['typescript', '@typescript-eslint/typescript-estree']);
   });
