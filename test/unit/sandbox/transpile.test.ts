@@ -59,7 +59,9 @@ describe('TypeScript transpiler', () => {
     // ~2 MB of source: its syntax tree outgrows 64 MB of heap.
     expect(await t.transpile(small.repeat(20_000))).toEqual({ ok: false, reason: expect.stringMatching(/^the TypeScript compiler failed on the program: .*memory limit/) });
     expect(await t.transpile(small)).toMatchObject({ ok: true });
-  });
+    // Two compiler starts and a 64 MB heap filled: about 2 s idle, over Jest's 5 s default with
+    // both cores busy (a soak running beside the unit tests).
+  }, 20_000);
 
   it('compiles programs one at a time, each answered with its own output', async () => {
     const t = transpiler();
