@@ -4,6 +4,7 @@ import { checkBounds, clampToBounds, type ClusterView, type ScaleDecision } from
 import type { ClusterLoadForecast, ClusterMetrics, ScaleCommand, ScaleReason } from '../../schemas/types.generated';
 import { ConfigError } from '../runtime/errors';
 import { jsonSerde } from '../runtime/serde';
+import type { KeyValueStore } from '../runtime/store';
 import { defineProcessor, keyValueStore } from '../runtime/topology';
 import type { EventTopics } from './event-topics';
 
@@ -81,6 +82,16 @@ export function plannerProcessor(o: PlannerProcessorOptions) {
     },
     outputs: { commands: o.topics.topic('prm.scale-commands', 'ScaleCommand') },
     stores: { pools: keyValueStore(jsonSerde<PlannerState>()) },
+    // Summed over the pools this instance plans: target against running is how far the fleet
+    // lags the plan (boot delay, a cloud refusing instances); queued cores what drives the floor.
+    gauges: {
+      target_instances: { help: 'Instances last commanded, over the pools planned here', value: (s) => sumOverPools(s.store('pools'), (p) => p.lastCommand?.target ?? 0) },
+      running_instances: { help: 'Instances running at each pool\'s latest sample, over the pools planned here', value: (s) => sumOverPools(s.store('pools'), (p) => p.metrics?.instancesRunning ?? 0) },
+      queued_cores: {
+        help: 'Cores the scheduler tasks last reported queued for capacity, over the pools planned here',
+        value: (s) => sumOverPools(s.store('pools'), (p) => Object.values(p.backlog ?? {}).reduce((sum, b) => sum + b.cores, 0)),
+      },
+    },
     eventTime: {
       allowedLatenessMs: o.allowedLatenessMs ?? 10 * 60_000,
       timestamp: (r) => (r.input === 'forecasts' ? r.value.issuedAt.getTime() : r.value.at.getTime()),
@@ -205,4 +216,10 @@ function command(pool: string, f: ClusterLoadForecast, d: ScaleDecision, current
     explanation: `${current} -> ${d.desired} instances: ${d.explanation}`,
     forecastId: f.forecastId,
   };
+}
+
+function sumOverPools(pools: Pick<KeyValueStore<PlannerState>, 'entries'>, of: (p: PlannerState) => number): number {
+  let sum = 0;
+  for (const [, p] of pools.entries()) sum += of(p);
+  return sum;
 }

@@ -130,9 +130,9 @@ export interface GaugeDef<S extends StoreMap> {
   value(stores: StoreReader<S>): number;
 }
 
-/** A task's stores, read-only. */
+/** A task's stores, read-only: a gauge walking `entries` costs a scrape the store's size. */
 export interface StoreReader<S extends StoreMap> {
-  store<N extends keyof S & string>(name: N): Pick<KeyValueStore<ValueOf<S[N]>>, 'get' | 'size'>;
+  store<N extends keyof S & string>(name: N): Pick<KeyValueStore<ValueOf<S[N]>>, 'get' | 'size' | 'entries'>;
 }
 
 /** The name of a processor's gauge in Prometheus. */

@@ -113,5 +113,21 @@ describe('planner', () => {
     expect(queuedBacklog(driver.store('pools').get('a')!.backlog, start + step, 300)).toBe(28 * 300);
     // Reports from tasks silent for over five minutes no longer count.
     expect(queuedBacklog(driver.store('pools').get('a')!.backlog, start + minute + 5 * minute + 1, 300)).toBe(0);
+    // What a scrape reads: the command's target against the 2 running, and the 28 cores queued.
+    expect(['target_instances', 'running_instances', 'queued_cores'].map((g) => driver.gauge(g))).toEqual([out!.targetInstances, 2, 28]);
+  });
+
+  it('exports its targets, running instances and queued cores summed over its pools', () => {
+    const { driver, clock } = planner();
+    expect(driver.gauge('target_instances')).toBe(0);
+    clock.set(start);
+    driver.pipeInput('metrics', { key: 'a', value: metrics(start, 2, 4) });
+    driver.pipeInput('metrics', { key: 'b', value: { ...metrics(start, 5, 4), pool: 'b' } });
+    expect(['target_instances', 'running_instances', 'queued_cores'].map((g) => driver.gauge(g))).toEqual([0, 7, 0]);
+    driver.pipeInput('forecasts', { key: 'a', value: forecast(0, 4) });
+    clock.set(start + step);
+    driver.pipeInput('forecasts', { key: 'a', value: forecast(1, 40) });
+    const [out] = driver.readOutput('commands').map((c) => c.value!);
+    expect(driver.gauge('target_instances')).toBe(out!.targetInstances);
   });
 });
