@@ -50,6 +50,7 @@ describe('profiler', () => {
     expect(driver.readOutput('profiles').map((o) => [o.key, o.value!.observations])).toEqual([['bob', 1], ['cat', 1]]);
     expect(driver.store('profiles').get('bob')!.state.events).toBe(1);
     expect(driver.store('profiles').get('bob')!.state.duplicateEvents).toBe(1);
+    expect(driver.gauge('user_profiles')).toBe(2);
   });
 
   it('leaves out a job PRM never started: its zero usage says nothing about the code', () => {
