@@ -64,4 +64,3 @@ function calibrationOf(predictions: Estimate[], actual: Sample[]): Calibration {
   }
   return out;
 }
-

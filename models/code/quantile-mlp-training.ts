@@ -68,4 +68,3 @@ export async function serializeMlp(model: tf.LayersModel, options: MlpOptions): 
   const data = saved.weightData instanceof ArrayBuffer ? saved.weightData : tf.io.concatenateArrayBuffers(saved.weightData);
   return { kind: 'quantile-mlp', options, modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs, weightData: Buffer.from(data).toString('base64') };
 }
-

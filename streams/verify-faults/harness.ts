@@ -44,7 +44,7 @@ const EVENT_BACKLOG_MS = 3 * 24 * 3600_000;
  * instances at 42 of a fixed 48 (twenty-eighth session), where a cap reached would read as a
  * backlog (lag) that the pipeline did not cause.
  */
-export function maxInstancesFor(rate: number): number {
+function maxInstancesFor(rate: number): number {
   return Math.ceil(48 * Math.max(1, rate / 5));
 }
 
