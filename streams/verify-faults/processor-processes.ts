@@ -22,8 +22,15 @@ export interface RunFlags {
 
 export interface ProcessorSample {
   rssBytes: number;
-  /** From the heap probe, when the process has reported one. */
-  heapUsedBytes?: number;
+  /** From the heap probe, when the process has reported one (see heap-probe.ts). */
+  heap?: HeapProbe;
+}
+
+/** A heap probe's line: V8 heap in use, the nursery's committed size, memory outside the V8 heap. */
+export interface HeapProbe {
+  heapUsed: number;
+  nursery: number;
+  external: number;
 }
 
 export interface UnexpectedExit {
@@ -55,7 +62,7 @@ export class ProcessorProcesses {
   private readonly children = new Map<string, ChildProcess>();
   private readonly logs = new Map<string, WriteStream>();
   private readonly ready = new Map<string, boolean>();
-  private readonly heap = new Map<string, number>();
+  private readonly heap = new Map<string, HeapProbe>();
   private readonly exits: UnexpectedExit[] = [];
   private stopping = false;
 
@@ -91,7 +98,7 @@ export class ProcessorProcesses {
       if (line.startsWith('prm run: running')) this.ready.set(name, true);
       if (line.includes(presumedLostMark)) this.presumedLost.push((JSON.parse(line) as { requestId: string }).requestId);
       if (line.startsWith('{"event":"heap"')) {
-        this.heap.set(name, (JSON.parse(line) as { heapUsed: number }).heapUsed);
+        this.heap.set(name, JSON.parse(line) as HeapProbe);
         return;
       }
       sink.write(`${line}\n`);
@@ -156,7 +163,7 @@ export class ProcessorProcesses {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
       const kib = Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? NaN);
-      return { rssBytes: kib * 1024, heapUsedBytes: this.heap.get(name) };
+      return { rssBytes: kib * 1024, heap: this.heap.get(name) };
     } catch {
       return undefined;
     }

@@ -1,0 +1,38 @@
+import { processFacts, type SoakSample } from '../../../streams/verify-faults/soak';
+
+/** Samples every 60 s over the second half of a 30-minute soak, for one process 'p'. */
+function second(rss: (t: number) => number, nursery?: (t: number) => number): SoakSample[] {
+  return Array.from({ length: 16 }, (_, i) => {
+    const t = 900 + i * 60;
+    return {
+      t, rssMiB: { p: rss(t) }, heapMiB: nursery ? { p: 30 } : {}, nurseryMiB: nursery ? { p: nursery(t) } : {}, externalMiB: nursery ? { p: 5 } : {},
+      lag: { p: 3 }, totalLag: 3, requests: 0, finished: 0,
+    };
+  });
+}
+
+describe('a soak process\'s memory facts', () => {
+  it('does not judge a step in RSS that is the nursery growing to its bound, and reports both', () => {
+    // The fleet broadcast's, thirtieth session: nursery 64 -> 128 MiB at about 1,050 s, RSS up as much.
+    const samples = second((t) => (t < 1050 ? 158 : 212) - (t - 900) / 600, (t) => (t < 1050 ? 64 : 128));
+    const facts = processFacts(samples, samples, 'p', 128);
+    expect(facts.rssSlopeMiBPerHour).toBeGreaterThan(128);
+    expect(facts.nurseryGrowthMiB).toBe(64);
+    expect(facts.outsideNurserySlopeMiBPerHour).toBeLessThan(0);
+    expect(facts.flat).toBe(true);
+  });
+
+  it('fails memory that grows outside the nursery', () => {
+    const samples = second((t) => 150 + (t - 900) / 15, () => 128); // 240 MiB an hour
+    const facts = processFacts(samples, samples, 'p', 128);
+    expect(facts.outsideNurserySlopeMiBPerHour).toBeCloseTo(240, 0);
+    expect(facts.flat).toBe(false);
+  });
+
+  it('judges the plain RSS of a process that never reported its heap', () => {
+    const samples = second((t) => (t < 1050 ? 158 : 212));
+    const facts = processFacts(samples, samples, 'p', 128);
+    expect(facts.outsideNurserySlopeMiBPerHour).toBeNull();
+    expect(facts.flat).toBe(false);
+  });
+});
