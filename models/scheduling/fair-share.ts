@@ -1,47 +1,22 @@
 /**
- * Per-user usage (core-seconds) that decays exponentially with a half-life, so a user's past
- * consumption lowers its priority for a while and then is forgiven. Decay is applied lazily at
- * read time from event time; no timers.
+ * A usage (core-seconds, memory-seconds) that decays exponentially from the instant it was last
+ * written, so a user's past consumption lowers its priority for a while and then is forgiven.
+ * Decay is applied lazily from event time; no timers.
  */
-export class DecayingUsage {
-  /**
-   * Per user: the usage as last written, and the decayed value last read with its instant. A
-   * dispatch pass reads every queued user's usage at one instant several times (the means, then
-   * each user's penalty); the exponential is worked out once per user and instant.
-   */
-  private readonly usage = new Map<string, { value: number; at: number; readAt: number; read: number }>();
-  private readonly lambda: number;
+interface DecayingUsage {
+  value: number;
+  at: number;
+  /** The usage's weight (see `FairShare.weight`) at the reference instant `ref`. */
+  ref: number;
+  weight: number;
+}
 
-  constructor(halfLifeSeconds: number) {
-    if (!(halfLifeSeconds > 0)) throw new RangeError(`halfLifeSeconds must be positive, got ${halfLifeSeconds}`);
-    this.lambda = Math.LN2 / halfLifeSeconds;
-  }
-
-  get(user: string, now: number): number {
-    const u = this.usage.get(user);
-    if (!u) return 0;
-    if (u.readAt !== now) {
-      u.read = u.value * Math.exp(-this.lambda * Math.max(0, now - u.at));
-      u.readAt = now;
-    }
-    return u.read;
-  }
-
-  /** Adds `amount` at `now`; a negative one takes back what was added, never below nothing. */
-  add(user: string, amount: number, now: number): void {
-    this.restore(user, Math.max(0, this.get(user, now) + amount), now);
-  }
-
-  /** The user's usage as last written (not decayed to now), to persist it. */
-  snapshot(user: string): { value: number; at: number } | undefined {
-    const u = this.usage.get(user);
-    return u && { value: u.value, at: u.at };
-  }
-
-  /** Puts back what `snapshot` returned: decay resumes from `at`. */
-  restore(user: string, value: number, at: number): void {
-    this.usage.set(user, { value, at, readAt: NaN, read: 0 });
-  }
+/** What fair share keeps of a user: its usage of each resource, if ever charged, and its queued jobs. */
+interface UserUsage {
+  user: string;
+  cores?: DecayingUsage;
+  memory?: DecayingUsage;
+  queued: number;
 }
 
 /** A user's decayed usage of both resources, as last written, to persist it. */
@@ -64,40 +39,41 @@ export interface UsageSnapshot {
  * itself, still gets the whole cluster. Old usage counts for less than recent usage, as both decay.
  */
 export class FairShare {
-  private readonly cores: DecayingUsage;
-  private readonly memory: DecayingUsage;
-  /** Queued jobs per user: the users who compete for the next dispatch. */
-  private readonly queued = new Map<string, number>();
+  private readonly lambda: number;
+  /** Event seconds between the instants usages are compared at (see `referenceOf`). */
+  private readonly referenceStep: number;
+  private readonly users = new Map<string, UserUsage>();
   /**
-   * The same users, sorted: the means are summed in this order, so a model rebuilt from its
-   * stores (users queued again in another order) gets the very same floating-point sums.
+   * The users with queued jobs, who compete for the next dispatch, sorted by name: the means are
+   * summed in this order, so a model rebuilt from its stores (users queued again in another
+   * order) gets the very same floating-point sums.
    */
-  private readonly active: string[] = [];
-  /** Bumped by every change, so penalties at one instant are worked out once between changes. */
+  private readonly active: UserUsage[] = [];
+  /** Bumped by every change, so penalties are worked out once between changes. */
   private version = 0;
-  private cached?: { now: number; version: number; penalty: (user: string) => number };
+  private cached?: { ref: number; version: number; penalty: (user: string) => number };
 
   constructor(halfLifeSeconds: number) {
-    this.cores = new DecayingUsage(halfLifeSeconds);
-    this.memory = new DecayingUsage(halfLifeSeconds);
+    if (!(halfLifeSeconds > 0)) throw new RangeError(`halfLifeSeconds must be positive, got ${halfLifeSeconds}`);
+    this.lambda = Math.LN2 / halfLifeSeconds;
+    this.referenceStep = REFERENCE_STEP_HALF_LIVES * halfLifeSeconds;
   }
 
   enqueued(user: string): void {
-    const n = this.queued.get(user) ?? 0;
-    this.queued.set(user, n + 1);
-    if (n === 0) {
-      this.active.splice(sortedIndex(this.active, user), 0, user);
+    const u = this.userOf(user);
+    if (u.queued++ === 0) {
+      this.active.splice(sortedIndex(this.active, user), 0, u);
       this.version++;
     }
   }
 
   dequeued(user: string): void {
-    const n = (this.queued.get(user) ?? 0) - 1;
-    if (n > 0) {
-      this.queued.set(user, n);
-      return;
+    const u = this.users.get(user);
+    if (u && u.queued > 0 && --u.queued > 0) return;
+    if (u?.queued === 0) {
+      const at = sortedIndex(this.active, user);
+      if (this.active[at] === u) this.active.splice(at, 1);
     }
-    if (this.queued.delete(user)) this.active.splice(sortedIndex(this.active, user), 1);
     this.version++;
   }
 
@@ -107,62 +83,113 @@ export class FairShare {
    * usage on record.
    */
   charge(user: string, coreSeconds: number, memorySeconds: number, now: number): void {
-    adjust(this.cores, user, coreSeconds, now);
-    adjust(this.memory, user, memorySeconds, now);
+    const u = this.userOf(user);
+    u.cores = this.adjusted(u.cores, coreSeconds, now);
+    u.memory = this.adjusted(u.memory, memorySeconds, now);
     this.version++;
   }
 
   /**
-   * The penalty of each user at `now`, in [0, 1). The means over the active users are taken once,
-   * so a pass over the queue costs one sweep of its users; a user scored without queued work (a
-   * what-if score) is counted among them.
+   * The penalty of each user at `now`, in [0, 1); a user scored without queued work (a what-if
+   * score) is counted among the active ones. As every usage decays alike, a ratio of two of them
+   * stays as it is while time passes: penalties change only with a charge or with who is queued,
+   * and the means over the active users are taken once between changes, not at every instant.
+   * Usages are compared at an instant `now` fixes (`referenceOf`), so a model rebuilt from its
+   * stores gives bit-identical penalties.
    */
   penalties(now: number): (user: string) => number {
+    const ref = this.referenceOf(now);
     const c = this.cached;
-    if (c && c.now === now && c.version === this.version) return c.penalty;
-    const penalty = this.penaltiesNow(now);
-    this.cached = { now, version: this.version, penalty };
+    if (c && c.ref === ref && c.version === this.version) return c.penalty;
+    const penalty = this.penaltiesAt(ref);
+    this.cached = { ref, version: this.version, penalty };
     return penalty;
   }
 
-  private penaltiesNow(now: number): (user: string) => number {
+  snapshot(user: string): UsageSnapshot | undefined {
+    const u = this.users.get(user);
+    if (!u?.cores && !u?.memory) return undefined;
+    return { coreSeconds: u.cores && { value: u.cores.value, at: u.cores.at }, memorySeconds: u.memory && { value: u.memory.value, at: u.memory.at } };
+  }
+
+  /** Puts back what `snapshot` returned: decay resumes from each usage's `at`. */
+  restore(user: string, s: UsageSnapshot): void {
+    const u = this.userOf(user);
+    if (s.coreSeconds && s.coreSeconds.value > 0) u.cores = written(s.coreSeconds.value, s.coreSeconds.at);
+    if (s.memorySeconds && s.memorySeconds.value > 0) u.memory = written(s.memorySeconds.value, s.memorySeconds.at);
+    this.version++;
+  }
+
+  private penaltiesAt(ref: number): (user: string) => number {
     let coreSum = 0;
     let memorySum = 0;
-    for (const user of this.active) {
-      coreSum += this.cores.get(user, now);
-      memorySum += this.memory.get(user, now);
+    for (const u of this.active) {
+      coreSum += this.weight(u.cores, ref);
+      memorySum += this.weight(u.memory, ref);
     }
     const active = this.active.length;
     return (user) => {
-      const c = this.cores.get(user, now);
-      const m = this.memory.get(user, now);
-      const counted = this.queued.has(user);
+      const u = this.users.get(user);
+      const c = this.weight(u?.cores, ref);
+      const m = this.weight(u?.memory, ref);
+      const counted = u !== undefined && u.queued > 0;
       const n = counted ? active : active + 1;
       const dominant = Math.max(ratio(c, (coreSum + (counted ? 0 : c)) / n), ratio(m, (memorySum + (counted ? 0 : m)) / n));
       return dominant / (1 + dominant);
     };
   }
 
-  snapshot(user: string): UsageSnapshot | undefined {
-    const coreSeconds = this.cores.snapshot(user);
-    const memorySeconds = this.memory.snapshot(user);
-    return coreSeconds || memorySeconds ? { coreSeconds, memorySeconds } : undefined;
+  /**
+   * The instant usages are compared at: `now` rounded down to a whole number of reference steps.
+   * Weights grow back by at most 2^REFERENCE_STEP_HALF_LIVES from it, far inside a double's range,
+   * and are worked out again only when time crosses a step.
+   */
+  private referenceOf(now: number): number {
+    return Math.floor(now / this.referenceStep) * this.referenceStep;
   }
 
-  restore(user: string, s: UsageSnapshot): void {
-    if (s.coreSeconds && s.coreSeconds.value > 0) this.cores.restore(user, s.coreSeconds.value, s.coreSeconds.at);
-    if (s.memorySeconds && s.memorySeconds.value > 0) this.memory.restore(user, s.memorySeconds.value, s.memorySeconds.at);
-    this.version++;
+  /**
+   * The usage decayed to the instant `ref`, grown back for one written after it: the same
+   * multiple, for every user, of its usage at any instant after all of their writes. So weights
+   * compare users as their usages would, without an exponential per user at every instant
+   * compared; a weight is worked out again only after a write or for a new `ref`.
+   */
+  private weight(d: DecayingUsage | undefined, ref: number): number {
+    if (!d) return 0;
+    if (d.ref !== ref) {
+      d.weight = d.value * Math.exp(-this.lambda * (ref - d.at));
+      d.ref = ref;
+    }
+    return d.weight;
+  }
+
+  private adjusted(d: DecayingUsage | undefined, amount: number, now: number): DecayingUsage | undefined {
+    const current = d ? d.value * Math.exp(-this.lambda * Math.max(0, now - d.at)) : 0;
+    if (amount > 0 || (amount < 0 && current > 0)) return written(Math.max(0, current + amount), now);
+    return d;
+  }
+
+  private userOf(user: string): UserUsage {
+    let u = this.users.get(user);
+    if (!u) this.users.set(user, (u = { user, queued: 0 }));
+    return u;
   }
 }
 
-/** Where `user` is, or belongs, in the sorted `users`. */
-function sortedIndex(users: string[], user: string): number {
+/** Half-lives between the instants usages are compared at (see FairShare.referenceOf). */
+const REFERENCE_STEP_HALF_LIVES = 64;
+
+function written(value: number, at: number): DecayingUsage {
+  return { value, at, ref: NaN, weight: 0 };
+}
+
+/** Where `user` is, or belongs, in `users` sorted by name. */
+function sortedIndex(users: UserUsage[], user: string): number {
   let lo = 0;
   let hi = users.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (users[mid]! < user) lo = mid + 1;
+    if (users[mid]!.user < user) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -171,8 +198,4 @@ function sortedIndex(users: string[], user: string): number {
 /** x over the mean, 0 when nobody used the resource (0 / 0: everyone is equal). */
 function ratio(x: number, mean: number): number {
   return mean > 0 ? x / mean : 0;
-}
-
-function adjust(usage: DecayingUsage, user: string, amount: number, now: number): void {
-  if (amount > 0 || (amount < 0 && usage.get(user, now) > 0)) usage.add(user, amount, now);
 }

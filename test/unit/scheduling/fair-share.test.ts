@@ -66,6 +66,26 @@ describe('FairShare', () => {
     expect(build([...users].reverse())).toEqual(build(users));
   });
 
+  it('ranks users alike whenever it is read, hundreds of half-lives on included, until usage or the queue changes', () => {
+    const f = new FairShare(3600);
+    for (const [u, cores, memory, at] of [['a', 3, 1, 0], ['b', 40, 2, 100], ['c', 0.5, 9, 900]] as const) {
+      f.enqueued(u);
+      f.charge(u, cores, memory, at);
+    }
+    const at = (now: number) => ['a', 'b', 'c'].map(f.penalties(now));
+    const first = at(1000);
+    for (const now of [5000, 64 * 3600 + 1, 300 * 3600]) at(now).forEach((p, i) => expect(p).toBeCloseTo(first[i]!, 12));
+    // Everyone's usage has decayed to nothing: nobody is penalised rather than every ratio 0/0.
+    expect(at(1e12)).toEqual([0, 0, 0]);
+    // A charge changes the ranking: 'c' now holds all the recent usage, three times the mean of three.
+    f.charge('c', 1000, 0, 300 * 3600);
+    const [a, b, c] = at(300 * 3600);
+    expect(c).toBeCloseTo(3 / 4, 12);
+    // 'b' stood highest in cores, where it is now nothing next to 'c'; 'a' in memory, which did not change.
+    expect(b).toBeLessThan(first[1]! / 2);
+    expect(a).toBeCloseTo(first[0]!, 12);
+  });
+
   it('survives a snapshot and restore of both resources', () => {
     const f = new FairShare(600);
     f.enqueued('a');
