@@ -304,16 +304,11 @@ export class Scheduler {
    * shrinks while dispatching). A job that cannot fit and may still be overtaken changes nothing
    * in a pass, so it is left out; of those that cannot fit and must not be overtaken, only the
    * best-ranked matters: it ends the pass, so it comes last and everything ranked below it is cut.
-   */
-  dispatchable(now: number, mightFit: (q: QueuedJob) => boolean): ScoredJob[] {
-    return Array.from(this.dispatchOrder(now, mightFit));
-  }
-
-  /**
-   * `dispatchable(now, mightFit)` one job at a time: the candidates are heaped, not sorted, so a
-   * pass that fills the room after a few jobs pays for those few rather than for sorting them all.
-   * With `belowStopper`, the jobs that might fit but rank below the starved wide job follow it, in
-   * rank order: for a pass that holds room for that job and backfills the rest.
+   *
+   * One job at a time: the candidates are heaped, not sorted, so a pass that fills the room after
+   * a few jobs pays for those few rather than for sorting them all. With `belowStopper`, the jobs
+   * that might fit but rank below the starved wide job follow it, in rank order: for a pass that
+   * holds room for that job and backfills the rest.
    */
   *dispatchOrder(now: number, mightFit: (q: QueuedJob) => boolean, belowStopper = false): Generator<ScoredJob, void, undefined> {
     const users = this.termsAt(now);

@@ -233,7 +233,7 @@ describe('Scheduler', () => {
     expect(s.admit(job('bad', { tier: 7 }), SHORT)).toMatchObject({ admitted: false, reason: 'invalid_request' });
     expect(s.size).toBe(2);
   });
-  it('dispatchable keeps the order of ordered(), leaves out jobs that cannot act, and ends at the first starved wide job', () => {
+  it('dispatchOrder keeps the order of ordered(), leaves out jobs that cannot act, and ends at the first starved wide job', () => {
     const s = new Scheduler({ limits, ageCapSeconds: 600 });
     s.admit(job('old-wide', { tier: 2, cores: 8, arrival: 0 }), SHORT);
     s.admit(job('old-wider', { tier: 2, cores: 8, replicas: 2, arrival: 0 }), SHORT);
@@ -246,15 +246,15 @@ describe('Scheduler', () => {
     const full = s.ordered(at).map((q) => q.job.id);
     const stop = full.indexOf('old-wide') < full.indexOf('old-wider') ? 'old-wide' : 'old-wider';
     const expected = full.slice(0, full.indexOf(stop) + 1).filter((id) => id === stop || !id.includes('wide'));
-    expect(s.dispatchable(at, small).map((q) => q.job.id)).toEqual(expected);
+    expect([...s.dispatchOrder(at, small)].map((q) => q.job.id)).toEqual(expected);
     expect(expected[expected.length - 1]).toBe(stop);
     expect(expected).not.toContain('gold-wide');
     // Before the wide jobs age past the cap nothing stops the pass: all fitting jobs, in order.
-    expect(s.dispatchable(550, small).map((q) => q.job.id)).toEqual(s.ordered(550).map((q) => q.job.id).filter((id) => !id.includes('wide')));
-    expect(s.dispatchable(at, () => true).map((q) => q.job.id)).toEqual(full);
+    expect([...s.dispatchOrder(550, small)].map((q) => q.job.id)).toEqual(s.ordered(550).map((q) => q.job.id).filter((id) => !id.includes('wide')));
+    expect([...s.dispatchOrder(at, () => true)].map((q) => q.job.id)).toEqual(full);
   });
 
-  it('dispatchOrder yields the order of dispatchable one job at a time', () => {
+  it('dispatchOrder yields that order one job at a time, the fitting jobs below the stopper after it when asked', () => {
     const s = new Scheduler({ limits, ageCapSeconds: 600 });
     for (let i = 0; i < 40; i++) s.admit(job(`j${i}`, { tier: i % 3, cores: 1 + (i % 4), arrival: 10 * i, user: `u${i % 5}` }), i % 2 ? SHORT : LONG);
     const fits = (q: { job: JobRequest }) => q.job.cores <= 3;

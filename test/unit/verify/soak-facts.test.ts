@@ -4,8 +4,10 @@ import { processFacts, type SoakSample } from '../../../streams/verify-faults/so
 function second(rss: (t: number) => number, nursery?: (t: number) => number): SoakSample[] {
   return Array.from({ length: 16 }, (_, i) => {
     const t = 900 + i * 60;
+    // A process without the heap probe has RSS samples only.
+    const probed = (v: number): Record<string, number> => (nursery ? { p: v } : {});
     return {
-      t, rssMiB: { p: rss(t) }, heapMiB: nursery ? { p: 30 } : {}, nurseryMiB: nursery ? { p: nursery(t) } : {}, externalMiB: nursery ? { p: 5 } : {},
+      t, rssMiB: { p: rss(t) }, heapMiB: probed(30), nurseryMiB: probed(nursery?.(t) ?? 0), externalMiB: probed(5),
       lag: { p: 3 }, totalLag: 3, requests: 0, finished: 0,
     };
   });
