@@ -211,9 +211,9 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
     // A backlog's records wait from their publication before the phase: their wait says nothing.
     print('\nwhere the workers\' committed chunks spent their time, p50 / p99 ms (latency phases: the measured window; waiting: from the first record\'s send;\n a pipeline transaction carries every task\'s chunk of a round, a raw loop\'s one chunk)');
     print(renderTable([
-      ['phase', 'chunks', 'records p50', 'waiting', 'processing', 'committing'],
+      ['phase', 'chunks', 'records p50', 'written per record', 'waiting', 'processing', 'committing'],
       ...report.phases.map((p) => [
-        p.phase, cell(p.transactions?.count ?? null), cell(p.transactions?.recordsP50 ?? null),
+        p.phase, cell(p.transactions?.count ?? null), cell(p.transactions?.recordsP50 ?? null), p.transactions ? p.transactions.writtenPerRecord.toFixed(2) : '-',
         p.offeredPerSecond === null ? '-' : stage(p.transactions?.waitMs), stage(p.transactions?.processMs), stage(p.transactions?.commitMs),
       ]),
     ]));

@@ -54,6 +54,11 @@ export interface StageMs {
 export interface TransactionBreakdown {
   count: number;
   recordsP50: number;
+  /**
+   * Records written per input record: what the broker appends (and a transaction commits) for
+   * each request. The raw loops write one; the pipeline its outputs and changelog entries.
+   */
+  writtenPerRecord: number;
   /** First record's timestamp to the chunk being taken up: the producer's send, the fetch, the batch before it. */
   waitMs: StageMs;
   processMs: StageMs;
@@ -182,7 +187,9 @@ const stage = (ms: number[]): StageMs => ({ p50: round(quantile(ms, 0.5)), p99: 
 
 function breakdown(c: WorkerCommits): TransactionBreakdown | null {
   if (c.records.length === 0) return null;
-  return { count: c.records.length, recordsP50: quantile(c.records, 0.5), waitMs: stage(c.waitMs), processMs: stage(c.processMs), commitMs: stage(c.commitMs) };
+  const written = c.written.reduce((a, b) => a + b, 0);
+  const records = c.records.reduce((a, b) => a + b, 0);
+  return { count: c.records.length, recordsP50: quantile(c.records, 0.5), writtenPerRecord: Math.round((written / records) * 100) / 100, waitMs: stage(c.waitMs), processMs: stage(c.processMs), commitMs: stage(c.commitMs) };
 }
 
 function recordPath(c: WorkerCommits): RecordPath | null {
@@ -200,7 +207,7 @@ const describeRecordPath = (r: RecordPath | null): string =>
 const describeBreakdown = (t: TransactionBreakdown | null): string =>
   t === null
     ? 'no transactions reported'
-    : `${t.count} chunks of ${t.recordsP50} records (p50); p50/p99 ms: waited ${describeStage(t.waitMs)}, processed ${describeStage(t.processMs)}, committed ${describeStage(t.commitMs)}`;
+    : `${t.count} chunks of ${t.recordsP50} records (p50), ${t.writtenPerRecord} written per record; p50/p99 ms: waited ${describeStage(t.waitMs)}, processed ${describeStage(t.processMs)}, committed ${describeStage(t.commitMs)}`;
 
 /**
  * `prm bench pipeline`: on fresh prefixed topics, a backlog of realistic requests is drained (a)

@@ -50,6 +50,8 @@ export interface WorkerEventLoop {
  */
 export interface WorkerCommits {
   records: number[];
+  /** Per chunk, the records its transaction wrote (outputs, changelog entries, dead letters). */
+  written: number[];
   waitMs: number[];
   processMs: number[];
   commitMs: number[];
@@ -66,7 +68,7 @@ export type RecordStage = (typeof recordStages)[number];
 
 /** No commits yet: a worker's log at its start and at the start of a measured window. */
 export function emptyCommits(): WorkerCommits {
-  return { records: [], waitMs: [], processMs: [], commitMs: [], perRecord: perStage(() => ({})) };
+  return { records: [], written: [], waitMs: [], processMs: [], commitMs: [], perRecord: perStage(() => ({})) };
 }
 
 function perStage(f: (stage: RecordStage) => MsCounts): Record<RecordStage, MsCounts> {
@@ -77,6 +79,7 @@ function perStage(f: (stage: RecordStage) => MsCounts): Record<RecordStage, MsCo
 export function mergeCommits(a: WorkerCommits, b: WorkerCommits): WorkerCommits {
   return {
     records: [...a.records, ...b.records],
+    written: [...a.written, ...b.written],
     waitMs: [...a.waitMs, ...b.waitMs],
     processMs: [...a.processMs, ...b.processMs],
     commitMs: [...a.commitMs, ...b.commitMs],

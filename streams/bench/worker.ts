@@ -43,6 +43,7 @@ class CommitLog {
 
   add(t: CommitTiming): void {
     this.commits.records.push(t.records);
+    this.commits.written.push(t.written);
     this.commits.waitMs.push(t.startedAt - t.firstRecordAt);
     this.commits.processMs.push(t.processedAt - t.startedAt);
     this.commits.commitMs.push(t.committedAt - t.processedAt);
@@ -146,7 +147,7 @@ async function startRawLoop(c: WorkerConfig, transactional: boolean, log: Commit
           await consumer.commitOffsets(offsets);
         }
         log.add({
-          partition: batch.partition, records: chunk.length, firstRecordAt: Number(chunk[0]!.timestamp), recordTimestamps: chunk.map((m) => Number(m.timestamp)), fetchedAt, startedAt, processedAt, committedAt: Date.now(),
+          partition: batch.partition, records: chunk.length, written: messages.length, firstRecordAt: Number(chunk[0]!.timestamp), recordTimestamps: chunk.map((m) => Number(m.timestamp)), fetchedAt, startedAt, processedAt, committedAt: Date.now(),
         });
         resolveOffset(last);
         await heartbeat();

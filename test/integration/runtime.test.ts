@@ -106,6 +106,10 @@ describe('stream runtime on Kafka', () => {
     // Every committed chunk is reported once, its stages in order.
     expect(commits.reduce((n, c) => n + c.records, 0)).toBe(301);
     for (const c of commits) expect(c.startedAt <= c.processedAt && c.processedAt <= c.committedAt && c.firstRecordAt <= c.startedAt).toBe(true);
+    // What they wrote: 300 counts and a dead letter, and each chunk's last count of each of the 7 keys it saw.
+    const written = commits.reduce((n, c) => n + c.written, 0);
+    expect(written).toBeGreaterThanOrEqual(301 + 7);
+    expect(written).toBeLessThanOrEqual(301 + 7 * commits.length);
     await first.stop();
 
     // A new instance of the same app starts from the committed offsets with the restored counts.

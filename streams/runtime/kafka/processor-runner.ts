@@ -86,6 +86,8 @@ export interface CommitTiming {
   partition: number;
   /** Input records the chunk committed. */
   records: number;
+  /** Records the chunk's transaction wrote for it: outputs, changelog entries, dead letters. */
+  written: number;
   /** Timestamp of the chunk's first record: for records stamped when produced, when it was sent. */
   firstRecordAt: number;
   /** Every record's timestamp, in order: a latency tail is per record, and a stall puts many records in one chunk. */
@@ -469,7 +471,7 @@ export class ProcessorRunner {
       this.metrics.commitLatency.labels(this.labels).observe((committedAt - processedAt) / 1000);
       // The optional call builds the timestamps only for a listener.
       this.onCommit?.({
-        partition, records: todo.length, firstRecordAt: Number(todo[0]!.timestamp), recordTimestamps: todo.map((m) => Number(m.timestamp)), fetchedAt, startedAt, processedAt, committedAt,
+        partition, records: todo.length, written: messages.length, firstRecordAt: Number(todo[0]!.timestamp), recordTimestamps: todo.map((m) => Number(m.timestamp)), fetchedAt, startedAt, processedAt, committedAt,
       });
       this.metrics.consumerLag.labels({ ...this.labels, topic, partition: String(partition) }).set(Number(BigInt(highWatermark) - next));
       return 'processed';
