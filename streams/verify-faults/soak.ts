@@ -86,10 +86,10 @@ export interface SoakReport {
  * The RSS judged leaves out the V8 nursery's committed size. V8 doubles the nursery when enough
  * survives its scavenges, up to `--max-semi-space-size` (processorNodeFlags: 64 MB a semi-space,
  * 128 MiB for the two), and keeps it: a quiet process gets there late, in one step. In two
- * 30-minute soaks at 40 requests/s the fleet broadcast's RSS stepped up by about 54 MiB in the
+ * 30-minute soaks at 40 requests/s the fleet broadcast's RSS stepped up by about 50 MiB in the
  * second half and stayed there, failing the threshold; with this probe, its nursery went 64 ->
- * 128 MiB between the same two samples, and its RSS less the nursery fell slightly over the
- * second half. That growth is bounded by the flag, where a leak's is not: it is reported
+ * 128 MiB at the sample where the step began (the RSS follows as the new pages are first
+ * written), and its RSS less the nursery fell slightly over the second half. That growth is bounded by the flag, where a leak's is not: it is reported
  * (`nurseryGrowthMiB`, and the plain RSS slope), not judged.
  */
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
