@@ -73,6 +73,8 @@ export class FairShare {
     if (u?.queued === 0) {
       const at = sortedIndex(this.active, user);
       if (this.active[at] === u) this.active.splice(at, 1);
+      // Nothing queued and never charged (a job withdrawn before it ran): nothing to remember.
+      if (!u.cores && !u.memory) this.users.delete(user);
     }
     this.version++;
   }
