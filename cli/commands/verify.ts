@@ -306,10 +306,11 @@ prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max
   from a leak). The nursery grows in steps to the bound its flag sets (--max-semi-space-size) and
   stays, a quiet process late in a run; its growth and the plain RSS slope are reported beside the
   judged slope. Lag is bounded when the total lag over the second half stays under N (default
-  4 minutes of traffic, at least 100). Exit 1 otherwise. The workload's longest jobs run for hours of pool time, so the jobs held
-  (and the instances the planner buys) still grow after 10 hours of it (6 minutes at --speed
-  100): a soak whose second half starts that soon measures the ramp, not a leak. The simulated
-  pool may buy up to 48 instances at 5 requests/s, and proportionally more at a higher rate.
+  4 minutes of traffic, at least 100). Exit 1 otherwise. The workload's longest jobs run for
+  hours of pool time, so the jobs held (and the instances the planner buys) still grow after 10
+  hours of it (6 minutes at --speed 100): a soak whose second half starts that soon measures the
+  ramp, not a leak. The simulated pool may buy up to 48 instances at 5 requests/s, and
+  proportionally more at a higher rate.
 
 Kafka comes from KAFKA_BROKERS or the local stack ('npx prm stack up').
 `,

@@ -289,8 +289,8 @@ function forecastGrid(pool: PoolShape): ForecastGrid {
  * The code analyser (TypeScript's parser) and the trainer's models (TensorFlow.js) took about 0.9
  * and 0.5 s to load of the 1.9 s the whole pipeline module took on an idle 2-core machine, and
  * several seconds in a loaded one: only a process that runs the predictor loads the analyser, and
- * only one that trains loads TensorFlow.js, so every other
- * processor starts, and restarts after a crash, that much sooner. Following models needs neither.
+ * only one that trains loads TensorFlow.js, so every other processor starts, and restarts after a
+ * crash, that much sooner. Following models needs neither.
  */
 function analyzerModule(): typeof import('../../models/code/analyzer') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded on first use (see above)

@@ -89,8 +89,9 @@ export interface SoakReport {
  * 30-minute soaks at 40 requests/s the fleet broadcast's RSS stepped up by about 50 MiB in the
  * second half and stayed there, failing the threshold; with this probe, its nursery went 64 ->
  * 128 MiB at the sample where the step began (the RSS follows as the new pages are first
- * written), and its RSS less the nursery fell slightly over the second half. That growth is bounded by the flag, where a leak's is not: it is reported
- * (`nurseryGrowthMiB`, and the plain RSS slope), not judged.
+ * written), and its RSS less the nursery fell slightly over the second half. That growth is
+ * bounded by the flag, where a leak's is not: it is reported (`nurseryGrowthMiB`, and the plain
+ * RSS slope), not judged.
  */
 export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const wallMs = o.minutes * 60_000;

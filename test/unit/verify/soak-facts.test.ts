@@ -15,7 +15,7 @@ function second(rss: (t: number) => number, nursery?: (t: number) => number): So
 
 describe('a soak process\'s memory facts', () => {
   it('does not judge a step in RSS that is the nursery growing to its bound, and reports both', () => {
-    // The fleet broadcast's, thirtieth session: nursery 64 -> 128 MiB at about 1,050 s, RSS up as much.
+    // Shaped on the fleet broadcast's, thirtieth session: its nursery 64 -> 128 MiB once, its RSS up as much, then flat.
     const samples = second((t) => (t < 1050 ? 158 : 212) - (t - 900) / 600, (t) => (t < 1050 ? 64 : 128));
     const facts = processFacts(samples, samples, 'p', 128);
     expect(facts.rssSlopeMiBPerHour).toBeGreaterThan(128);
