@@ -21,16 +21,21 @@ export interface RememberedAt {
  * walk from the front, and the same records always forget the same ids.
  */
 export class RecentRequests {
-  private readonly ids = new Map<string, RememberedAt>();
   /**
-   * Remembering order, oldest first from `head`, with each place's seq. The Map is not walked
-   * for the oldest: V8's Map keeps deleted entries in place until it rehashes, and a walk from
-   * its front steps over every id forgotten since, which at a few hundred thousand ids cost tens
-   * of microseconds a record. An id remembered again keeps its earlier place, skipped as stale
-   * (its seq is not the entry's).
+   * Each id's seq: a number, not its RememberedAt, so a task's hundreds of thousands of ids
+   * are not as many objects on the heap (its store holds those it must).
+   */
+  private readonly ids = new Map<string, number>();
+  /**
+   * Remembering order, oldest first from `head`, with each place's seq and time. The Map is not
+   * walked for the oldest: V8's Map keeps deleted entries in place until it rehashes, and a walk
+   * from its front steps over every id forgotten since, which at a few hundred thousand ids cost
+   * tens of microseconds a record. An id remembered again keeps its earlier place, skipped as
+   * stale (its seq is not the id's).
    */
   private orderIds: string[] = [];
   private orderSeqs: number[] = [];
+  private orderAtMs: number[] = [];
   private head = 0;
   private nextSeq = 0;
   private latestMs = -Infinity;
@@ -50,24 +55,23 @@ export class RecentRequests {
 
   /**
    * Remembers `id` as of `atMs` (an earlier time than the latest remembered counts as the latest,
-   * to keep the order). Returns the new entry and the ids forgotten to stay within `maxIds`.
+   * to keep the order). Returns when and in what order it was remembered, for the caller to
+   * store, and the ids forgotten to stay within `maxIds`.
    */
   remember(id: string, atMs: number): { entry: RememberedAt; forgotten: string[] } {
     this.latestMs = Math.max(this.latestMs, atMs);
-    const entry = { atMs: this.latestMs, seq: this.nextSeq++ };
-    this.ids.set(id, entry);
-    this.append(id, entry.seq);
+    const seq = this.nextSeq++;
+    this.ids.set(id, seq);
+    this.append(id, seq, this.latestMs);
     const forgotten: string[] = [];
-    while (this.ids.size > this.o.maxIds) forgotten.push(this.forgetHead(this.oldest()!));
-    return { entry, forgotten };
+    while (this.ids.size > this.o.maxIds && this.skipStale()) forgotten.push(this.forgetHead());
+    return { entry: { atMs: this.latestMs, seq }, forgotten };
   }
 
   /** Forgets the ids remembered `retentionMs` or longer before `nowMs`; returns them. */
   expire(nowMs: number): string[] {
     const forgotten: string[] = [];
-    for (let oldest = this.oldest(); oldest !== undefined && nowMs - this.ids.get(oldest)!.atMs >= this.o.retentionMs; oldest = this.oldest()) {
-      forgotten.push(this.forgetHead(oldest));
-    }
+    while (this.skipStale() && nowMs - this.orderAtMs[this.head]! >= this.o.retentionMs) forgotten.push(this.forgetHead());
     return forgotten;
   }
 
@@ -75,36 +79,38 @@ export class RecentRequests {
   restore(entries: Iterable<[string, RememberedAt]>): void {
     const sorted = [...entries].sort(([, a], [, b]) => a.seq - b.seq);
     for (const [id, e] of sorted) {
-      this.ids.set(id, e);
-      this.append(id, e.seq);
+      this.ids.set(id, e.seq);
+      this.append(id, e.seq, e.atMs);
       this.latestMs = Math.max(this.latestMs, e.atMs);
       this.nextSeq = Math.max(this.nextSeq, e.seq + 1);
     }
   }
 
-  private append(id: string, seq: number): void {
+  private append(id: string, seq: number, atMs: number): void {
     this.orderIds.push(id);
     this.orderSeqs.push(seq);
+    this.orderAtMs.push(atMs);
   }
 
-  /** The oldest id remembered, dropping the stale places before it; undefined when none is. */
-  private oldest(): string | undefined {
+  /** Moves `head` past stale places to the oldest id remembered; false when none is. */
+  private skipStale(): boolean {
     while (this.head < this.orderIds.length) {
-      const id = this.orderIds[this.head]!;
-      if (this.ids.get(id)?.seq === this.orderSeqs[this.head]) return id;
+      if (this.ids.get(this.orderIds[this.head]!) === this.orderSeqs[this.head]) return true;
       this.head++;
     }
-    return undefined;
+    return false;
   }
 
-  /** Forgets `id`, the oldest (as `oldest` just found it, at `head`). */
-  private forgetHead(id: string): string {
+  /** Forgets the oldest id, at `head` (as `skipStale` just found it); returns it. */
+  private forgetHead(): string {
+    const id = this.orderIds[this.head]!;
     this.ids.delete(id);
     this.head++;
     // The consumed front is cut off once it is most of the arrays: amortised O(1) per id.
     if (this.head >= 1024 && this.head * 2 >= this.orderIds.length) {
       this.orderIds = this.orderIds.slice(this.head);
       this.orderSeqs = this.orderSeqs.slice(this.head);
+      this.orderAtMs = this.orderAtMs.slice(this.head);
       this.head = 0;
     }
     return id;

@@ -85,7 +85,7 @@ export function runSchedulerStateBench(o: SchedulerStateBenchOptions): Scheduler
   drop();
   o.gc();
   const withRunning = o.memory();
-  const dispatched = driver.store('running').size;
+  const dispatched = driver.gauge('running_jobs');
   if (dispatched !== o.running) throw new Error(`${dispatched} of ${o.running} jobs dispatched: the bench's pool is too small`);
   o.log(`bench scheduler: ${o.running} running jobs, ${((withRunning - empty) / o.running).toFixed(0)} bytes each`);
 
@@ -108,7 +108,7 @@ export function runSchedulerStateBench(o: SchedulerStateBenchOptions): Scheduler
   o.gc();
   const after = o.memory();
   o.log(`bench scheduler: ${half} more ended, ${((after - filled) / half).toFixed(1)} bytes retained each`);
-  if (driver.store('running').size !== o.running) throw new Error(`${driver.store('running').size} jobs running, expected ${o.running}: some were settled or lost`);
+  if (driver.gauge('running_jobs') !== o.running) throw new Error(`${driver.gauge('running_jobs')} jobs running, expected ${o.running}: some were settled or lost`);
   return {
     running: o.running, ended: 2 * half, recent_ids: o.recentIds, users: o.users,
     bytes_per_running_job: (withRunning - empty) / o.running,

@@ -1,12 +1,11 @@
 import type * as avro from 'avsc';
-import type { RememberedAt } from '../../models/scheduling/recent-requests';
 import type { UserState } from '../../models/scheduling/scheduler';
 import { avroStateSerde } from '../runtime/avro-state-serde';
-import type { FleetEntry, QueuedEntry, RunningEntry } from './scheduler';
+import type { DispatchedEntry, FleetEntry, QueuedEntry, RunningEntry } from './scheduler';
 
 /**
- * The scheduler's store values as Avro (see avroStateSerde): a dispatch writes a running entry,
- * a dispatched id and its user's usage, each a changelog record. Every field of the state types
+ * The scheduler's store values as Avro (see avroStateSerde): a dispatch writes the request's
+ * dispatched entry with its run and its user's usage, each a changelog record. Every field of the state types
  * is here; the round-trip test holds the two together (an undeclared field would be dropped).
  * Tiers are strings, not the event enum, so that a new tier never makes old state unreadable.
  */
@@ -19,9 +18,9 @@ interface FieldSchema {
   default?: null;
 }
 
-function record(name: string, fields: FieldSchema[]): avro.Schema {
+function record(name: string, fields: FieldSchema[], aliases?: string[]): avro.Schema {
   // avsc's schema types are not exported piecewise; this is the one place the shape is asserted.
-  return { type: 'record', name, namespace: 'io.prm.state.scheduler', fields } as avro.Schema;
+  return { type: 'record', name, namespace: 'io.prm.state.scheduler', fields, ...(aliases && { aliases }) } as avro.Schema;
 }
 
 const queuedEntry = record('QueuedEntry', [
@@ -34,16 +33,18 @@ const queuedEntry = record('QueuedEntry', [
 
 export const queuedEntrySerde = avroStateSerde<QueuedEntry>(queuedEntry);
 
+const charged = record('Charged', [{ name: 'userId', type: 'string' }, { name: 'cores', type: double }, { name: 'durationP50Ms', type: double }, { name: 'durationP90Ms', type: double }]);
+
 const runningEntryV1: FieldSchema[] = [
   { name: 'instanceId', type: 'string' }, { name: 'cores', type: double }, { name: 'memoryBytes', type: double },
-  {
-    name: 'charged', default: null,
-    type: ['null', record('Charged', [{ name: 'userId', type: 'string' }, { name: 'cores', type: double }, { name: 'durationP50Ms', type: double }, { name: 'durationP90Ms', type: double }])],
-  },
+  { name: 'charged', type: ['null', charged], default: null },
   { name: 'job', type: ['null', queuedEntry], default: null },
 ];
 
-/** Version 2 added the lease (`leaseFromMs`) and `backfilledFor`; changelogs logged with version 1 still restore. */
+/**
+ * The legacy `running` store's values. Version 2 added the lease (`leaseFromMs`) and
+ * `backfilledFor`; changelogs logged with version 1 still restore.
+ */
 export const runningEntrySerde = avroStateSerde<RunningEntry>(
   record('RunningEntry', [...runningEntryV1, { name: 'leaseFromMs', ...optionalDouble }, { name: 'backfilledFor', type: ['null', 'string'], default: null }]),
   [record('RunningEntry', runningEntryV1)],
@@ -58,4 +59,20 @@ export const fleetEntrySerde = avroStateSerde<FleetEntry>(record('FleetEntry', [
   { name: 'instancesRunning', type: double }, { name: 'shareInstances', ...optionalDouble }, { name: 'atMs', type: double },
 ]));
 
-export const rememberedAtSerde = avroStateSerde<RememberedAt>(record('RememberedAt', [{ name: 'atMs', type: double }, { name: 'seq', type: double }]));
+const rememberedAt: FieldSchema[] = [{ name: 'atMs', type: double }, { name: 'seq', type: double }];
+
+/**
+ * Version 2 holds the run on the remembered id (DispatchedEntry): every RunningEntry field,
+ * absent while nothing runs. Ids logged with version 1 (RememberedAt, which the record is still
+ * known as) restore without one.
+ */
+export const dispatchedEntrySerde = avroStateSerde<DispatchedEntry>(
+  record('DispatchedEntry', [
+    ...rememberedAt,
+    { name: 'instanceId', type: ['null', 'string'], default: null }, { name: 'cores', ...optionalDouble }, { name: 'memoryBytes', ...optionalDouble },
+    { name: 'charged', type: ['null', charged], default: null }, { name: 'job', type: ['null', queuedEntry], default: null },
+    { name: 'leaseFromMs', ...optionalDouble }, { name: 'backfilledFor', type: ['null', 'string'], default: null },
+    { name: 'forgotten', type: ['null', 'boolean'], default: null },
+  ], ['RememberedAt']),
+  [record('RememberedAt', rememberedAt)],
+);

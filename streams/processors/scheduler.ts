@@ -1,7 +1,7 @@
 import { KeyedMinHeap } from '../../models/scheduling/min-heap';
 import { bestFit, partsThatFit, type Bin } from '../../models/scheduling/placement';
 import { backfill, reserveFor, type Reservation, type RunningRoom } from '../../models/scheduling/reservation';
-import { RecentRequests, type RecentRequestsOptions } from '../../models/scheduling/recent-requests';
+import { RecentRequests, type RecentRequestsOptions, type RememberedAt } from '../../models/scheduling/recent-requests';
 import { byRank, Scheduler, scoredJob, type QueuedJob, type ScoredJob } from '../../models/scheduling/scheduler';
 import { userKeyedPartitions } from '../../schemas/topics';
 import type { ExecutionTelemetry, FleetShare, JobDispatch, PredictedDemand, UserTier } from '../../schemas/types.generated';
@@ -11,7 +11,7 @@ import { numberSerde } from '../runtime/serde';
 import { defineProcessor, type GaugeDef, keyValueStore, type ProcessorContext, type StoreDef } from '../runtime/topology';
 import type { KeyValueStore } from '../runtime/store';
 import { NEVER_LATE_MS, type EventTopics } from './event-topics';
-import { fleetEntrySerde, queuedEntrySerde, rememberedAtSerde, runningEntrySerde, userStateSerde } from './scheduler-state-serdes';
+import { dispatchedEntrySerde, fleetEntrySerde, queuedEntrySerde, runningEntrySerde, userStateSerde } from './scheduler-state-serdes';
 
 const MIB = 1024 * 1024;
 /**
@@ -149,6 +149,28 @@ export interface RunningEntry {
 }
 
 /**
+ * In the `dispatched` store, by request id: a request dispatched lately (see RecentRequests), and
+ * while its run runs (until telemetry or its lease ends it) the run, its RunningEntry fields on
+ * the same entry. One entry for both, so a dispatch writes one changelog record and a run's end
+ * one more, where a store of runs beside a store of ids took three (the run, the id, the run's
+ * tombstone); and a running job is one object in memory.
+ */
+export interface DispatchedEntry extends RememberedAt, Partial<RunningEntry> {
+  /**
+   * Past the request's retention (or beyond the ids a task remembers) while its run still runs:
+   * kept for the run alone, and deleted when it ends. `atMs` and `seq` no longer count.
+   */
+  forgotten?: boolean;
+}
+
+/** A dispatched entry while its run runs. */
+type RunningDispatch = DispatchedEntry & RunningEntry;
+
+function isRunning(e: DispatchedEntry): e is RunningDispatch {
+  return e.instanceId !== undefined;
+}
+
+/**
  * The in-memory scheduling model of one task, kept in step with its stores so a record costs a
  * bounded amount of work instead of re-admitting the whole queue. It belongs to the task's
  * context, so a reopened task (after an abort its stores are back at the last commit; a
@@ -159,6 +181,8 @@ interface TaskModel {
   model: Scheduler;
   /** The queued jobs by request id: the queue store, plus a new arrival not yet written to it. */
   entries: Map<string, QueuedEntry>;
+  /** The running jobs by request id: the `dispatched` store's entries that hold a run. */
+  running: Map<string, RunningDispatch>;
   /** Reserved cores and memory per instance id, over every running job. */
   reserved: Map<string, { cores: number; memory: number }>;
   bins: TaskBin[];
@@ -189,7 +213,7 @@ interface TaskModel {
   unheldBins?: TaskBin[];
   /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
   lastFullPass: number;
-  /** Request ids dispatched lately: the `dispatched` store, oldest first. */
+  /** Request ids dispatched lately: the `dispatched` store's entries not `forgotten`, oldest first. */
   recent: RecentRequests;
   /**
    * The pool's time as this task knows it: the latest end of a run its telemetry reported
@@ -200,7 +224,7 @@ interface TaskModel {
    */
   poolTimeMs: number;
   /**
-   * The running jobs' leases, soonest end first, one per running entry: a run's goes when its
+   * The running jobs' leases, soonest end first, one per run: a run's goes when its
    * telemetry settles it, so the heap holds the running set rather than every run dispatched
    * within the last timeout and grace (at 5,000 dispatches a second, six million ended runs).
    */
@@ -280,8 +304,8 @@ const prioritiesPerTier = 10;
  * share of the running instances; telemetry of a dispatched job frees its reservation, and the
  * task's share on prm.fleet-shares (allotted from every task's demand by the fleet-broadcast
  * processor) resizes that part as instances come and go and demand moves. Everything the queue is lives
- * in changelogged stores (the queue, the running reservations, the admission counter, each
- * user's fair-share and underestimate state, and the request ids dispatched lately), so a
+ * in changelogged stores (the queue, the admission counter, each user's fair-share and
+ * underestimate state, and the request ids dispatched lately with their runs' reservations), so a
  * restored task dispatches exactly what the crashed one would have. Ordering and placement are
  * models/scheduling's: its score (tier, predicted size, ageing, fair share relative to the other
  * waiting users) with FIFO ties, best fit, and a bin held for a wide job that has waited the
@@ -325,12 +349,16 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     },
     stores: {
       queue: keyValueStore(queuedEntrySerde),
-      running: keyValueStore(runningEntrySerde),
       sequence: keyValueStore(numberSerde),
       fleet: keyValueStore(fleetEntrySerde),
       users: keyValueStore(userStateSerde),
-      /** Request ids dispatched lately (see RecentRequests), so a resent request does not run twice. */
-      dispatched: keyValueStore(rememberedAtSerde),
+      /** Requests dispatched lately, so a resent one does not run twice, and their runs while they run (see DispatchedEntry). */
+      dispatched: keyValueStore(dispatchedEntrySerde),
+      /**
+       * Runs as a runtime before DispatchedEntry logged them, apart: moved into `dispatched` when
+       * a task's model is built, so a deployed changelog restores. Empty otherwise.
+       */
+      running: keyValueStore(runningEntrySerde),
     },
     eventTime: {
       allowedLatenessMs: NEVER_LATE_MS, // every prediction is queued and dispatched
@@ -340,7 +368,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     onError: 'dead-letter',
     gauges: {
       queued_jobs: { help: 'Jobs the scheduler holds queued for capacity', value: (s) => s.store('queue').size },
-      running_jobs: { help: 'Runs dispatched whose telemetry has not come yet', value: (s) => s.store('running').size },
+      running_jobs: { help: 'Runs dispatched whose telemetry has not come yet', value: (s) => runsIn(s.store('dispatched').entries()) },
       runs_presumed_lost: counted(LEASES_EXPIRED_KEY, 'Runs presumed lost (no telemetry within their lease), their room freed'),
       lost_retries: counted(LOST_RETRIES_KEY, 'Runs presumed lost and queued again as their next attempt'),
       oom_retries: counted(OOM_RETRIES_KEY, 'Runs ended out of memory and queued again with more memory'),
@@ -377,17 +405,23 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       admitToModel(model, e);
       entries.set(e.requestId, e);
     }
+    moveLegacyRuns(ctx);
+    const running = new Map<string, RunningDispatch>();
     const reserved = new Map<string, { cores: number; memory: number }>();
     const leases: Lease[] = [];
-    for (const [requestId, r] of ctx.store('running').entries()) {
-      reserve(reserved, r.instanceId, r.cores, r.memoryBytes);
-      const untilMs = leaseUntil(r);
+    const remembered: [string, RememberedAt][] = [];
+    for (const [requestId, run] of ctx.store('dispatched').entries()) {
+      if (!run.forgotten) remembered.push([requestId, run]);
+      if (!isRunning(run)) continue;
+      running.set(requestId, run);
+      reserve(reserved, run.instanceId, run.cores, run.memoryBytes);
+      const untilMs = leaseUntil(run);
       if (untilMs !== undefined) leases.push({ untilMs, requestId });
     }
     const recent = new RecentRequests(recentOptions);
-    recent.restore(ctx.store('dispatched').entries());
+    recent.restore(remembered);
     const t: TaskModel = {
-      model, entries, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
+      model, entries, running, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
       poolTimeMs: ctx.store('sequence').get(POOL_TIME_KEY) ?? -Infinity, leases: KeyedMinHeap.of(leases, leaseOrder, (l) => l.requestId),
     };
     resize(t, ctx.partition, shareOf(ctx.store('fleet').get(c.pool)));
@@ -395,19 +429,52 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     return t;
   }
 
+  /** Moves the runs of the legacy `running` store into `dispatched`, in the record's transaction. */
+  function moveLegacyRuns(ctx: Ctx): void {
+    const legacy = ctx.store('running');
+    if (legacy.size === 0) return;
+    const dispatched = ctx.store('dispatched');
+    for (const [id, run] of [...legacy.entries()]) {
+      const known = dispatched.get(id);
+      // An id not remembered any more was forgotten while its run ran.
+      dispatched.put(id, known ? { ...known, ...run } : { ...run, atMs: ctx.streamTime, seq: -1, forgotten: true });
+      legacy.delete(id);
+    }
+  }
+
   /**
    * Forgets the dispatched ids past their retention. By stream time, the latest event time the
    * task has seen (a changelogged part of its state), so a replay forgets exactly the same ids.
    */
   function forgetExpired(ctx: Ctx, t: TaskModel): void {
+    for (const id of t.recent.expire(ctx.streamTime)) forget(ctx, t, id);
+  }
+
+  /** Drops a request id the task no longer remembers from the store, or marks it so while its run still runs. */
+  function forget(ctx: Ctx, t: TaskModel, id: string): void {
     const dispatched = ctx.store('dispatched');
-    for (const id of t.recent.expire(ctx.streamTime)) dispatched.delete(id);
+    const run = t.running.get(id);
+    if (!run) {
+      dispatched.delete(id);
+      return;
+    }
+    const kept = { ...run, forgotten: true };
+    t.running.set(id, kept);
+    dispatched.put(id, kept);
+  }
+
+  /** The request's run ended (settled, or presumed lost): its entry keeps the id while it is remembered. */
+  function endRun(ctx: Ctx, t: TaskModel, id: string, run: RunningDispatch): void {
+    t.running.delete(id);
+    t.leases.delete(id);
+    if (t.recent.has(id)) ctx.store('dispatched').put(id, { atMs: run.atMs, seq: run.seq });
+    else ctx.store('dispatched').delete(id);
   }
 
   function admit(ctx: Ctx, t: TaskModel, p: PredictedDemand): void {
     const id = p.requestId;
     // A redelivered prediction must not queue or dispatch the job twice.
-    if (t.entries.has(id) || ctx.store('running').get(id)) return;
+    if (t.entries.has(id) || t.running.has(id)) return;
     // Nor one resent after its run finished: a handled outcome, counted, not a dead letter.
     if (t.recent.has(id)) {
       bump(ctx.store('sequence'), RESENT_DROPPED_KEY, 1);
@@ -428,8 +495,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function release(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry): void {
     const id = telemetry.requestId;
     const actualSeconds = (telemetry.endedAt.getTime() - telemetry.startedAt.getTime()) / 1000;
-    const running = ctx.store('running');
-    const r = running.get(id);
+    const r = t.running.get(id);
     // The run first: telemetry past its own lease settles it rather than finding it lost.
     if (r && attemptOf(r.job) === attemptOf(telemetry)) settle(ctx, t, telemetry, r, actualSeconds);
     else if (r || t.entries.has(id)) ofAnotherRun(ctx, t, telemetry, actualSeconds);
@@ -465,10 +531,9 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     });
   }
 
-  function settle(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry, r: RunningEntry, actualSeconds: number): void {
+  function settle(ctx: Ctx, t: TaskModel, telemetry: ExecutionTelemetry, r: RunningDispatch, actualSeconds: number): void {
     const id = telemetry.requestId;
-    ctx.store('running').delete(id);
-    t.leases.delete(id);
+    endRun(ctx, t, id, r);
     unreserve(ctx, t, r);
     const charged = r.job ?? r.charged;
     if (charged) settleUser(ctx, t, id, charged, r.memoryBytes, actualSeconds);
@@ -519,13 +584,11 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.poolTimeMs = endedAtMs;
     const sequence = ctx.store('sequence');
     sequence.put(POOL_TIME_KEY, endedAtMs);
-    const running = ctx.store('running');
     let expired = 0;
     for (let lease = t.leases.peek(); lease && lease.untilMs < t.poolTimeMs; lease = t.leases.peek()) {
-      t.leases.pop();
-      const r = running.get(lease.requestId);
-      if (!r) throw new Error(`the lease of ${lease.requestId} outlived its running entry`);
-      running.delete(lease.requestId);
+      const r = t.running.get(lease.requestId);
+      if (!r) throw new Error(`the lease of ${lease.requestId} outlived its run`);
+      endRun(ctx, t, lease.requestId, r);
       unreserve(ctx, t, r);
       expired++;
       // Its request has not run: it goes back to the queue while attempts remain (an OOM retry
@@ -768,20 +831,20 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     t.model.dispatch(job.job.id, now);
     t.entries.delete(entry.requestId);
     if (entry.requestId !== arrived) ctx.store('queue').delete(entry.requestId);
-    remember(ctx, t, entry.requestId);
     // The record that freed the room can be older than the job: topics are read at their own
     // pace, so a run's end (or a fleet change) stamped before the job's submission, or before
     // the end of the run a retry repeats, may come in after it. The job leaves no earlier.
     const dispatchedAtMs = Math.max(ctx.eventTime, entry.submittedAtMs, entry.notBeforeMs ?? -Infinity);
-    const running: RunningEntry = {
+    const { entry: remembered, forgotten } = t.recent.remember(entry.requestId, ctx.streamTime);
+    const running: RunningDispatch = {
+      atMs: remembered.atMs, seq: remembered.seq,
       instanceId: placed.bin.id, cores, memoryBytes: memory,
       job: entry,
       leaseFromMs: Math.max(dispatchedAtMs, t.poolTimeMs),
     };
     // Set only when let onto a held bin: an absent optional field is how the state schema logs "none".
     if (backfilledFor !== undefined) running.backfilledFor = backfilledFor;
-    ctx.store('running').put(entry.requestId, running);
-    t.leases.push({ untilMs: leaseUntil(running)!, requestId: entry.requestId });
+    startRun(ctx, t, entry.requestId, running, forgotten);
     saveUser(ctx, t, entry.userId);
     const dispatch: JobDispatch = {
       requestId: entry.requestId,
@@ -804,7 +867,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     // One pass over the running jobs: per bin, when each is expected to end, and what those let in for this job hold.
     const runningOn = new Map<string, RunningRoom[]>();
     const returning = new Map<string, { cores: number; memory: number }>();
-    for (const [, r] of ctx.store('running').entries()) {
+    for (const r of t.running.values()) {
       let onBin = runningOn.get(r.instanceId);
       if (!onBin) runningOn.set(r.instanceId, (onBin = []));
       onBin.push({ cores: r.cores, memory: r.memoryBytes, endsAt: expectedEnd(r, nowMs) });
@@ -849,11 +912,15 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     return cores <= room.cores * (1 + 1e-6) && (memory <= 0 || memory <= room.memory * (1 + 1e-6));
   }
 
-  function remember(ctx: Ctx, t: TaskModel, id: string): void {
-    const dispatched = ctx.store('dispatched');
-    const { entry, forgotten } = t.recent.remember(id, ctx.streamTime);
-    dispatched.put(id, entry);
-    for (const old of forgotten) dispatched.delete(old);
+  /**
+   * Stores the request's run, remembered as dispatched, as its entry of the `dispatched` store;
+   * `forgotten`: the ids remembering it made the task forget.
+   */
+  function startRun(ctx: Ctx, t: TaskModel, id: string, run: RunningDispatch, forgotten: readonly string[]): void {
+    t.running.set(id, run);
+    t.leases.push({ untilMs: leaseUntil(run)!, requestId: id });
+    ctx.store('dispatched').put(id, run);
+    for (const old of forgotten) forget(ctx, t, old);
   }
 
   function saveUser(ctx: Ctx, t: TaskModel, user: string): void {
@@ -891,6 +958,13 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     if (p.deadline) entry.deadlineMs = p.deadline.getTime();
     return entry;
   }
+}
+
+/** How many of the entries hold a run: the task's running jobs. */
+function runsIn(entries: Iterable<[string, DispatchedEntry]>): number {
+  let runs = 0;
+  for (const [, e] of entries) if (isRunning(e)) runs++;
+  return runs;
 }
 
 function reserve(reserved: Map<string, { cores: number; memory: number }>, instanceId: string, cores: number, memory: number): void {

@@ -1,7 +1,6 @@
-import type { RememberedAt } from '../../../models/scheduling/recent-requests';
 import type { UserState } from '../../../models/scheduling/scheduler';
-import type { FleetEntry, QueuedEntry, RunningEntry } from '../../../streams/processors/scheduler';
-import { fleetEntrySerde, queuedEntrySerde, rememberedAtSerde, runningEntrySerde, userStateSerde } from '../../../streams/processors/scheduler-state-serdes';
+import type { DispatchedEntry, FleetEntry, QueuedEntry, RunningEntry } from '../../../streams/processors/scheduler';
+import { dispatchedEntrySerde, fleetEntrySerde, queuedEntrySerde, runningEntrySerde, userStateSerde } from '../../../streams/processors/scheduler-state-serdes';
 import { jsonSerde, type Serde } from '../../../streams/runtime/serde';
 
 // Required<…>: a field added to a state type does not compile here until the sample has it, and
@@ -18,14 +17,14 @@ const running: Required<RunningEntry> = {
 };
 const user: Required<UserState> = { usage: 12.5, usageAt: 1732924800.5, inflationExcess: 0.25, inflationAt: 1732924700, memoryUsage: 3.5e9, memoryUsageAt: 1732924800 };
 const fleet: Required<FleetEntry> = { instancesRunning: 12, shareInstances: 1.5, atMs: 1732924800123 };
-const remembered: Required<RememberedAt> = { atMs: 1732924800123, seq: 99 };
+const dispatched: Required<DispatchedEntry> = { atMs: 1732924800123, seq: 99, ...running, forgotten: true };
 
 const cases: [string, Serde<never>, object, object][] = [
   ['queued entry', queuedEntrySerde as Serde<never>, job, { ...job, attempt: undefined, notBeforeMs: undefined, deadlineMs: undefined }],
   ['running entry', runningEntrySerde as Serde<never>, running, { instanceId: 'pool-a-3', cores: 0.5, memoryBytes: 1, job: { ...job, attempt: undefined, notBeforeMs: undefined, deadlineMs: undefined } }],
   ['user state', userStateSerde as Serde<never>, user, { usage: 1, usageAt: 2, inflationExcess: 0, inflationAt: 3 }],
   ['fleet entry', fleetEntrySerde as Serde<never>, fleet, { instancesRunning: 3, atMs: 4 }],
-  ['dispatched id', rememberedAtSerde as Serde<never>, remembered, remembered],
+  ['dispatched entry', dispatchedEntrySerde as Serde<never>, dispatched, { atMs: 1732924800123, seq: 99 }],
 ];
 
 describe('scheduler state serdes', () => {
@@ -50,6 +49,12 @@ describe('scheduler state serdes', () => {
         memoryBytes: 268435456, timeoutMs: 60000, durationP50Ms: 1234.5, durationP90Ms: 3456.7, seq: 42,
       },
     });
+  });
+
+  it('restores a dispatched id an older runtime logged before its entry held the run (version 1), with no run', () => {
+    // Logged by the serde of 136e0cf (rememberedAtSerde) for { atMs: 1732924800123, seq: 99 }.
+    const v1 = Buffer.from('AQCwx9+lN3lCAAAAAADAWEA=', 'base64');
+    expect(dispatchedEntrySerde.deserialize(v1)).toStrictEqual({ atMs: 1732924800123, seq: 99 });
   });
 
   it('logs a dispatched job in under half the bytes JSON took', () => {

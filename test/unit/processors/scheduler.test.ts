@@ -2,10 +2,9 @@ import type { FleetShare, JobDispatch, PredictedDemand, UserTier } from '../../.
 import { ConfigError } from '../../../streams/runtime/errors';
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
-import type { RememberedAt } from '../../../models/scheduling/recent-requests';
-import { queuedEntrySerde, runningEntrySerde } from '../../../streams/processors/scheduler-state-serdes';
+import { dispatchedEntrySerde, queuedEntrySerde } from '../../../streams/processors/scheduler-state-serdes';
 import {
-  checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_REFUSED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, type QueuedEntry, type RunningEntry,
+  checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_REFUSED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, type DispatchedEntry, type QueuedEntry, type RunningEntry,
 } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
@@ -32,7 +31,20 @@ function scheduler(env = setup(), options: Partial<Parameters<typeof schedulerPr
   return { ...env, driver: new ProcessorTestDriver(schedulerProcessor({ topics: env.topics, capacity, ...options }), { clock: env.clock }) };
 }
 
-function finish(driver: ReturnType<typeof scheduler>['driver'], requestId: string, atMs: number, attempt = 1) {
+type Driver = ReturnType<typeof scheduler>['driver'];
+
+/** The run a task holds for a request: its entry in the `dispatched` store, if it holds one. */
+function runOf(driver: Driver, requestId: string): DispatchedEntry | undefined {
+  const entry = driver.store('dispatched').get(requestId);
+  return entry?.instanceId === undefined ? undefined : entry;
+}
+
+/** How many runs a task holds. */
+function runCount(driver: Driver): number {
+  return [...driver.store('dispatched').entries()].filter(([, e]) => e.instanceId !== undefined).length;
+}
+
+function finish(driver: Driver, requestId: string, atMs: number, attempt = 1) {
   driver.pipeInput('telemetry', { key: `user-${requestId}`, value: telemetry({ requestId, userId: `user-${requestId}`, startedAt: new Date(atMs - 1000), endedAt: new Date(atMs), cpuMs: 900, attempt }) });
 }
 
@@ -95,7 +107,7 @@ describe('scheduler', () => {
       const { driver } = remembering();
       driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5) });
       finish(driver, 'a', T0 + 1000);
-      expect(driver.store('running').size).toBe(0);
+      expect(runCount(driver)).toBe(0);
       driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5, T0 + 2000) });
       driver.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5, T0 + 3000) });
       expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
@@ -128,7 +140,7 @@ describe('scheduler', () => {
       finish(before, 'a', T0 + 1000);
       before.readOutput('dispatches');
       const { driver: after } = remembering(env);
-      const serde = jsonSerde<RememberedAt>();
+      const serde = jsonSerde<DispatchedEntry>();
       for (const [k, v] of before.store('dispatched').entries()) after.store('dispatched').put(k, serde.deserialize(serde.serialize(v)));
       after.pipeInput('predictions', { key: 'x', value: prediction('a', 'STANDARD', 5, T0 + 2000) });
       expect(after.readOutput('dispatches')).toEqual([]);
@@ -139,6 +151,26 @@ describe('scheduler', () => {
       const { topics } = setup();
       expect(() => schedulerProcessor({ topics, capacity, recentRequests: { retentionMs: 0 } })).toThrow(ConfigError);
       expect(() => schedulerProcessor({ topics, capacity, recentRequests: { maxIds: 0.5 } })).toThrow(ConfigError);
+    });
+
+    it('keeps a run whose id it forgot while it ran, until the run ends, and does not remember the id after a rebuild', () => {
+      const env = setup();
+      // Two instances' share, 0.5-core jobs: four run at once, and the task remembers two ids.
+      const { driver } = scheduler(env, { recentRequests: { retentionMs, maxIds: 2 } });
+      driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
+      const halfCore = (id: string, atMs: number) => ({ ...prediction(id, 'STANDARD', 5, atMs), cpuMs: { p50: 500, p90: 750, p99: 1000 } });
+      for (const [i, id] of ['a', 'b', 'c'].entries()) driver.pipeInput('predictions', { key: 'x', value: halfCore(id, T0 + i) });
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a', 'b', 'c']);
+      expect(driver.store('dispatched').get('a')).toMatchObject({ forgotten: true, job: { requestId: 'a' } });
+      expect(runCount(driver)).toBe(3);
+      driver.reopenTask();
+      finish(driver, 'a', T0 + 1000);
+      expect(driver.store('dispatched').get('a')).toBeUndefined();
+      expect(runOf(driver, 'b')).toBeDefined();
+      // Not remembered, and not running: a resent 'a' is a new request by now.
+      driver.pipeInput('predictions', { key: 'x', value: halfCore('a', T0 + 1001) });
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a']);
+      expect(driver.store('sequence').get(RESENT_DROPPED_KEY)).toBeUndefined();
     });
   });
 
@@ -234,7 +266,7 @@ describe('scheduler', () => {
       // The executor's report of the first run, delivered again: the retry holds its room and is not retried itself.
       endOf(driver, 'big', T0 + 1000, 'OOM');
       expect(driver.readOutput('dispatches')).toEqual([]);
-      expect(driver.store('running').get('big')?.job?.attempt).toBe(2);
+      expect(runOf(driver, 'big')?.job?.attempt).toBe(2);
       expect(driver.store('sequence').get(OOM_RETRIES_KEY)).toBe(1);
       expect(driver.store('sequence').get(STALE_TELEMETRY_KEY)).toBe(1);
       finish(driver, 'big', T0 + 2000, 2);
@@ -293,7 +325,7 @@ describe('scheduler', () => {
       // 'b' took the freed room; the retry of 'a' waits in the queue store.
       expect(before.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.attempt])).toEqual([['a', 1], ['b', 1]]);
       const { driver: after } = scheduler(env);
-      for (const name of ['queue', 'running', 'sequence', 'dispatched'] as const) {
+      for (const name of ['queue', 'sequence', 'dispatched'] as const) {
         const source = before.store(name) as unknown as { entries(): Iterable<[string, unknown]> };
         for (const [k, v] of source.entries()) (after.store(name) as unknown as { put(k: string, v: unknown): void }).put(k, JSON.parse(JSON.stringify(v)));
       }
@@ -312,11 +344,11 @@ describe('scheduler', () => {
       const { driver } = leased();
       // 0.1 cores and 1,725 MiB each: two fit the task's 4 GiB instance.
       for (const [id, atMs] of [['lost', T0], ['other', T0 + 50], ['waiting', T0 + 100]] as const) driver.pipeInput('predictions', { key: 'x', value: sized(id, 1500, atMs) });
-      expect(driver.store('running').get('lost')?.leaseFromMs).toBe(T0);
+      expect(runOf(driver, 'lost')?.leaseFromMs).toBe(T0);
       expect(ids(driver.readOutput('dispatches'))).toEqual(['lost', 'other']);
       // Predictions, however late their event time, are not the pool's clock.
       driver.pipeInput('predictions', { key: 'x', value: sized('much-later', 1500, T0 + 500_000) });
-      expect(driver.store('running').get('lost')).toBeDefined();
+      expect(runOf(driver, 'lost')).toBeDefined();
       // 'other' ends exactly at the lease's end (T0 + 6 s timeout + 60 s): it still holds.
       finish(driver, 'other', T0 + 66_000);
       expect(ids(driver.readOutput('dispatches'))).toEqual(['waiting']);
@@ -337,12 +369,12 @@ describe('scheduler', () => {
       driver.pipeInput('predictions', { key: 'x', value: sized('next', 1500, T0 + 500_100) });
       finish(driver, 'lost', T0 + 66_002, 1);
       expect(driver.readOutput('dispatches')).toEqual([]);
-      expect(driver.store('running').get('lost')?.job?.attempt).toBe(2);
+      expect(runOf(driver, 'lost')?.job?.attempt).toBe(2);
       expect(driver.store('sequence').get(STALE_TELEMETRY_KEY)).toBe(1);
       // The retry's own telemetry settles it.
       finish(driver, 'lost', T0 + 67_000, 2);
       expect(ids(driver.readOutput('dispatches'))).toEqual(['next']);
-      expect(driver.store('running').get('lost')).toBeUndefined();
+      expect(runOf(driver, 'lost')).toBeUndefined();
     });
 
     it('takes back a queued retry when the run presumed lost reports after all, unless the run never started', () => {
@@ -384,7 +416,7 @@ describe('scheduler', () => {
       expect(driver.store('queue').get('b')?.attempt).toBe(2);
       // A share from a broadcaster without samples' times moves nothing.
       driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 1, T0 + 900_000) });
-      expect(driver.store('running').get('a')).toBeDefined();
+      expect(runOf(driver, 'a')).toBeDefined();
     });
 
     it('is not run again when the queue holds its limit: the retry is refused, the run\'s end still counts', () => {
@@ -416,7 +448,7 @@ describe('scheduler', () => {
       expect(ids(driver.readOutput('dispatches'))).toEqual(['lost', 'other']);
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
       expect(driver.store('sequence').get(LOST_RETRIES_KEY)).toBeUndefined();
-      expect(driver.store('running').size).toBe(0);
+      expect(runCount(driver)).toBe(0);
       expect(driver.store('queue').size).toBe(0);
     });
 
@@ -425,7 +457,7 @@ describe('scheduler', () => {
       driver.pipeInput('predictions', { key: 'x', value: prediction('slow', 'STANDARD', 5) });
       finish(driver, 'slow', T0 + 70_000);
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBeUndefined();
-      expect(driver.store('running').size).toBe(0);
+      expect(runCount(driver)).toBe(0);
     });
 
     it('counts from the pool\'s time when the dispatch is stamped before it: a task catching up does not expire what it just dispatched', () => {
@@ -433,12 +465,12 @@ describe('scheduler', () => {
       driver.pipeInput('predictions', { key: 'x', value: prediction('first', 'STANDARD', 5) });
       finish(driver, 'first', T0 + 500_000); // the pool is at T0 + 500 s
       driver.pipeInput('predictions', { key: 'x', value: prediction('behind', 'STANDARD', 5, T0 + 1000) });
-      expect(driver.store('running').get('behind')?.leaseFromMs).toBe(T0 + 500_000);
+      expect(runOf(driver, 'behind')?.leaseFromMs).toBe(T0 + 500_000);
       driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0 + 500_000), endedAt: new Date(T0 + 510_000), cpuMs: 1 }) });
-      expect(driver.store('running').get('behind')).toBeDefined();
+      expect(runOf(driver, 'behind')).toBeDefined();
       driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0 + 500_000), endedAt: new Date(T0 + 566_001), cpuMs: 1 }) });
       // Presumed lost: what runs now is its retry, leased from the pool's time.
-      expect(driver.store('running').get('behind')).toMatchObject({ job: { attempt: 2 }, leaseFromMs: T0 + 566_001 });
+      expect(runOf(driver, 'behind')).toMatchObject({ job: { attempt: 2 }, leaseFromMs: T0 + 566_001 });
     });
 
     it('keeps its lease and the pool\'s time across a rebuild from the stores, and a retried run keeps its own, newer lease', () => {
@@ -450,19 +482,19 @@ describe('scheduler', () => {
         value: telemetry({ requestId: 'a', userId: 'user-a', startedAt: new Date(T0), endedAt: new Date(T0 + 1000), cpuMs: 400, exitStatus: 'OOM' }),
       });
       expect(ids(driver.readOutput('dispatches'))).toEqual(['a', 'a']);
-      expect(driver.store('running').get('a')).toMatchObject({ leaseFromMs: T0 + 1000, job: { attempt: 2 } });
+      expect(runOf(driver, 'a')).toMatchObject({ leaseFromMs: T0 + 1000, job: { attempt: 2 } });
       // The first run's lease (until T0 + 66 s) is stale: the retry runs on.
       driver.reopenTask();
       driver.pipeInput('predictions', { key: 'x', value: sized('b', 500, T0 + 2000) });
       finish(driver, 'b', T0 + 66_500);
-      expect(driver.store('running').get('a')).toBeDefined();
+      expect(runOf(driver, 'a')).toBeDefined();
       driver.reopenTask();
       // A rebuilt task knows the pool's time: telemetry stamped before it does not turn it back.
       driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'elsewhere', userId: 'u', startedAt: new Date(T0), endedAt: new Date(T0 + 100), cpuMs: 1 }) });
       driver.pipeInput('predictions', { key: 'x', value: sized('c', 500, T0 + 3000) });
-      expect(driver.store('running').get('c')?.leaseFromMs).toBe(T0 + 66_500);
+      expect(runOf(driver, 'c')?.leaseFromMs).toBe(T0 + 66_500);
       finish(driver, 'c', T0 + 67_001);
-      expect(driver.store('running').get('a')).toMatchObject({ job: { attempt: 3 }, leaseFromMs: T0 + 67_001 });
+      expect(runOf(driver, 'a')).toMatchObject({ job: { attempt: 3 }, leaseFromMs: T0 + 67_001 });
       expect(driver.store('sequence').get(LEASES_EXPIRED_KEY)).toBe(1);
     });
 
@@ -483,13 +515,13 @@ describe('scheduler', () => {
 
     // A new task on another instance: its stores are what the changelogs hold (serde round trip).
     const { driver: after } = scheduler(env);
-    const copy = <V>(name: 'queue' | 'running' | 'sequence', serde: { serialize(v: V): Buffer; deserialize(b: Buffer): V }) => {
+    const copy = <V>(name: 'queue' | 'dispatched' | 'sequence', serde: { serialize(v: V): Buffer; deserialize(b: Buffer): V }) => {
       for (const [k, v] of (before.store(name) as unknown as { entries(): Iterable<[string, V]> }).entries()) {
         (after.store(name) as unknown as { put(k: string, v: V): void }).put(k, serde.deserialize(serde.serialize(v)));
       }
     };
     copy('queue', jsonSerde<QueuedEntry>());
-    copy('running', jsonSerde<RunningEntry>());
+    copy('dispatched', jsonSerde<DispatchedEntry>());
     copy('sequence', numberSerde);
 
     after.pipeInput('predictions', { key: 'x', value: prediction('later', 'FREE', 1, T0 + 3) });
@@ -512,13 +544,13 @@ describe('scheduler', () => {
     before.readOutput('dispatches');
 
     const { driver: after } = scheduler(env);
-    const copy = <V>(name: 'queue' | 'running' | 'sequence', serde: { serialize(v: V): Buffer; deserialize(b: Buffer): V }) => {
+    const copy = <V>(name: 'queue' | 'dispatched' | 'sequence', serde: { serialize(v: V): Buffer; deserialize(b: Buffer): V }) => {
       for (const [k, v] of (before.store(name) as unknown as { entries(): Iterable<[string, V]> }).entries()) {
         (after.store(name) as unknown as { put(k: string, v: V): void }).put(k, serde.deserialize(serde.serialize(v)));
       }
     };
     copy('queue', queuedEntrySerde);
-    copy('running', runningEntrySerde);
+    copy('dispatched', dispatchedEntrySerde);
     copy('sequence', numberSerde);
     finish(after, 'running', T0 + 2000);
     finish(after, 'urgent', T0 + 4000);
@@ -557,7 +589,7 @@ describe('scheduler', () => {
     expect(before.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['h1']);
     expect(before.store('users').get('heavy')!.usage).toBeCloseTo(1); // one core for its predicted p50 of 1 s
 
-    const restored = (stores: readonly ('queue' | 'running' | 'sequence' | 'fleet' | 'users')[]) => {
+    const restored = (stores: readonly ('queue' | 'dispatched' | 'sequence' | 'fleet' | 'users')[]) => {
       const { driver } = scheduler(env); // a new processor instance: nothing in memory
       for (const name of stores) {
         const serde = name === 'sequence' ? numberSerde : jsonSerde<unknown>();
@@ -568,9 +600,9 @@ describe('scheduler', () => {
       driver.pipeInput('telemetry', { key: 'heavy', value: telemetry({ requestId: 'h1', userId: 'heavy', startedAt: new Date(T0 + 1000), endedAt: new Date(T0 + 2000) }) });
       return driver.readOutput('dispatches').map((d) => d.value!.requestId);
     };
-    expect(restored(['queue', 'running', 'sequence', 'fleet', 'users'])).toEqual(['l1']);
+    expect(restored(['queue', 'dispatched', 'sequence', 'fleet', 'users'])).toEqual(['l1']);
     // Without the users store the rebuilt model has forgotten heavy's usage: FIFO puts h2 first.
-    expect(restored(['queue', 'running', 'sequence', 'fleet'])).toEqual(['h2']);
+    expect(restored(['queue', 'dispatched', 'sequence', 'fleet'])).toEqual(['h2']);
   });
 
   it('settles a finished job\'s real usage with its user and remembers an underestimate', () => {
@@ -583,14 +615,47 @@ describe('scheduler', () => {
     expect(state.inflationExcess).toBeCloseTo(3);
   });
 
-  it('settles a run from an entry an older scheduler wrote (what it charged, no job)', () => {
+  it('settles a run from an entry an older scheduler wrote (what it charged, no job, in its own store)', () => {
     const { driver } = scheduler();
     driver.pipeInput('predictions', { key: 'x', value: prediction('slow', 'STANDARD', 5) });
-    const { job, ...older } = driver.store('running').get('slow')!;
-    driver.store('running').put('slow', { ...older, charged: { userId: job!.userId, cores: job!.cores, durationP50Ms: job!.durationP50Ms, durationP90Ms: job!.durationP90Ms } });
+    const { atMs, seq, job, instanceId, cores, memoryBytes } = driver.store('dispatched').get('slow')!;
+    const remembered = { atMs, seq };
+    driver.store('dispatched').put('slow', remembered);
+    driver.store('running').put('slow', {
+      instanceId: instanceId!, cores: cores!, memoryBytes: memoryBytes!,
+      charged: { userId: job!.userId, cores: job!.cores, durationP50Ms: job!.durationP50Ms, durationP90Ms: job!.durationP90Ms },
+    });
     driver.reopenTask();
     driver.pipeInput('telemetry', { key: 'x', value: telemetry({ requestId: 'slow', userId: 'user-slow', startedAt: new Date(T0), endedAt: new Date(T0 + 6000) }) });
     expect(driver.store('users').get('user-slow')!.inflationExcess).toBeCloseTo(3);
+    expect(driver.store('running').size).toBe(0);
+    expect(driver.store('dispatched').get('slow')).toEqual(remembered);
+  });
+
+  it('moves the runs an older scheduler kept in a store of their own into their dispatched entries, leases and all', () => {
+    const env = setup();
+    const { driver: before } = scheduler(env);
+    before.pipeInput('predictions', { key: 'x', value: prediction('kept', 'STANDARD', 5) });
+    before.readOutput('dispatches');
+    // As the older layout logged it: the id in `dispatched`, the run in `running`; and a run whose id it had forgotten.
+    const { driver: after } = scheduler(env);
+    const { atMs, seq, ...fields } = before.store('dispatched').get('kept')!;
+    const remembered = { atMs, seq };
+    const run = fields as RunningEntry;
+    after.store('dispatched').put('kept', remembered);
+    after.store('running').put('kept', run);
+    after.store('running').put('unremembered', { ...run, job: { ...run.job!, requestId: 'unremembered', userId: 'user-unremembered' } });
+    after.pipeInput('predictions', { key: 'x', value: prediction('kept', 'STANDARD', 5, T0 + 1000) }); // a resend: the run still holds it
+    expect(after.readOutput('dispatches')).toEqual([]);
+    expect(after.store('running').size).toBe(0);
+    expect(after.store('dispatched').get('kept')).toEqual({ ...remembered, ...run });
+    expect(after.store('dispatched').get('unremembered')).toMatchObject({ forgotten: true, job: { requestId: 'unremembered' } });
+    expect(runCount(after)).toBe(2);
+    finish(after, 'kept', T0 + 2000);
+    finish(after, 'unremembered', T0 + 2500);
+    expect(after.store('dispatched').get('kept')).toEqual(remembered);
+    expect(after.store('dispatched').get('unremembered')).toBeUndefined();
+    expect(runCount(after)).toBe(0);
   });
 
   it('keeps its in-memory model per task: two tasks of one partition (an old and a new owner) do not share it', () => {
@@ -716,7 +781,7 @@ describe('scheduler', () => {
       // pool-t0-0 is held (it lacks 2,229 MiB, pool-t0-1 the core's tenth and 2,114 MiB); quick has no core on pool-t0-1 and is let in.
       driver.pipeInput('predictions', { key: 'x', value: lasting('quick', 500, T0 + 1_801_000, 2 * MIN) });
       expect(placed(driver)).toEqual([['quick', 'pool-t0-0']]);
-      expect(driver.store('running').get('quick')?.backfilledFor).toBe('wide');
+      expect(runOf(driver, 'quick')?.backfilledFor).toBe('wide');
       // A minute on, a full pass of a task rebuilt from its stores: with quick's 575 MiB counted,
       // pool-t0-0 would look further off than pool-t0-1, and the hold would move, letting this
       // hour-long job onto pool-t0-0.
