@@ -41,14 +41,15 @@ const runningEntryV1: FieldSchema[] = [
   { name: 'job', type: ['null', queuedEntry], default: null },
 ];
 
+const runningEntryFields: FieldSchema[] = [
+  ...runningEntryV1, { name: 'leaseFromMs', ...optionalDouble }, { name: 'backfilledFor', type: ['null', 'string'], default: null },
+];
+
 /**
  * The legacy `running` store's values. Version 2 added the lease (`leaseFromMs`) and
  * `backfilledFor`; changelogs logged with version 1 still restore.
  */
-export const runningEntrySerde = avroStateSerde<RunningEntry>(
-  record('RunningEntry', [...runningEntryV1, { name: 'leaseFromMs', ...optionalDouble }, { name: 'backfilledFor', type: ['null', 'string'], default: null }]),
-  [record('RunningEntry', runningEntryV1)],
-);
+export const runningEntrySerde = avroStateSerde<RunningEntry>(record('RunningEntry', runningEntryFields), [record('RunningEntry', runningEntryV1)]);
 
 export const userStateSerde = avroStateSerde<UserState>(record('UserState', [
   { name: 'usage', type: double }, { name: 'usageAt', type: double }, { name: 'inflationExcess', type: double }, { name: 'inflationAt', type: double },
@@ -61,17 +62,20 @@ export const fleetEntrySerde = avroStateSerde<FleetEntry>(record('FleetEntry', [
 
 const rememberedAt: FieldSchema[] = [{ name: 'atMs', type: double }, { name: 'seq', type: double }];
 
+/** A field as the dispatched entry holds it: absent (null) while nothing runs. */
+function absentWhileIdle(field: FieldSchema): FieldSchema {
+  return field.default === null ? field : { name: field.name, type: ['null', field.type], default: null };
+}
+
 /**
  * Version 2 holds the run on the remembered id (DispatchedEntry): every RunningEntry field,
- * absent while nothing runs. Ids logged with version 1 (RememberedAt, which the record is still
- * known as) restore without one.
+ * derived from the running entry's so that a field added to runs is in both, absent while
+ * nothing runs. Ids logged with version 1 (RememberedAt, which the record is still known as)
+ * restore without one.
  */
 export const dispatchedEntrySerde = avroStateSerde<DispatchedEntry>(
   record('DispatchedEntry', [
-    ...rememberedAt,
-    { name: 'instanceId', type: ['null', 'string'], default: null }, { name: 'cores', ...optionalDouble }, { name: 'memoryBytes', ...optionalDouble },
-    { name: 'charged', type: ['null', charged], default: null }, { name: 'job', type: ['null', queuedEntry], default: null },
-    { name: 'leaseFromMs', ...optionalDouble }, { name: 'backfilledFor', type: ['null', 'string'], default: null },
+    ...rememberedAt, ...runningEntryFields.map(absentWhileIdle),
     { name: 'forgotten', type: ['null', 'boolean'], default: null },
   ], ['RememberedAt']),
   [record('RememberedAt', rememberedAt)],

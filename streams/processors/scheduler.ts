@@ -153,7 +153,9 @@ export interface RunningEntry {
  * while its run runs (until telemetry or its lease ends it) the run, its RunningEntry fields on
  * the same entry. One entry for both, so a dispatch writes one changelog record and a run's end
  * one more, where a store of runs beside a store of ids took three (the run, the id, the run's
- * tombstone); and a running job is one object in memory.
+ * tombstone); and a running job is one object in memory. Of the run's fields, `charged` comes
+ * here only with a run moved from the legacy `running` store (entries written before `job` was
+ * kept), so it stays while such state can still be restored.
  */
 export interface DispatchedEntry extends RememberedAt, Partial<RunningEntry> {
   /**
@@ -164,9 +166,9 @@ export interface DispatchedEntry extends RememberedAt, Partial<RunningEntry> {
 }
 
 /** A dispatched entry while its run runs. */
-type RunningDispatch = DispatchedEntry & RunningEntry;
+export type RunningDispatch = DispatchedEntry & RunningEntry;
 
-function isRunning(e: DispatchedEntry): e is RunningDispatch {
+export function isRunning(e: DispatchedEntry): e is RunningDispatch {
   return e.instanceId !== undefined;
 }
 

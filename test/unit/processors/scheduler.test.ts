@@ -4,7 +4,7 @@ import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
 import { dispatchedEntrySerde, queuedEntrySerde } from '../../../streams/processors/scheduler-state-serdes';
 import {
-  checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_REFUSED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, type DispatchedEntry, type QueuedEntry, type RunningEntry,
+  checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_REFUSED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, isRunning, type DispatchedEntry, type QueuedEntry, type RunningDispatch, type RunningEntry,
 } from '../../../streams/processors/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
@@ -34,14 +34,14 @@ function scheduler(env = setup(), options: Partial<Parameters<typeof schedulerPr
 type Driver = ReturnType<typeof scheduler>['driver'];
 
 /** The run a task holds for a request: its entry in the `dispatched` store, if it holds one. */
-function runOf(driver: Driver, requestId: string): DispatchedEntry | undefined {
+function runOf(driver: Driver, requestId: string): RunningDispatch | undefined {
   const entry = driver.store('dispatched').get(requestId);
-  return entry?.instanceId === undefined ? undefined : entry;
+  return entry && isRunning(entry) ? entry : undefined;
 }
 
 /** How many runs a task holds. */
 function runCount(driver: Driver): number {
-  return [...driver.store('dispatched').entries()].filter(([, e]) => e.instanceId !== undefined).length;
+  return [...driver.store('dispatched').entries()].filter(([, e]) => isRunning(e)).length;
 }
 
 function finish(driver: Driver, requestId: string, atMs: number, attempt = 1) {
