@@ -187,11 +187,12 @@ const checks: Record<string, Check> = {
         keep: values.keep === true,
         say,
       });
-      const rows = [['process', 'RSS start MiB', 'RSS end MiB', 'RSS slope MiB/h (2nd half)', 'nursery growth MiB', 'RSS less nursery slope', 'heap slope MiB/h', 'max lag (2nd half)', 'flat']];
+      // Slopes over the second half, MiB/h; the RSS less the nursery is judged, the rest say where it grows.
+      const rows = [['process', 'RSS start MiB', 'RSS end MiB', 'RSS slope', 'nursery growth MiB', 'RSS less nursery slope', 'old gen committed', 'live heap', 'outside heap', 'max lag (2nd half)', 'flat']];
       for (const [name, p] of Object.entries(report.processes)) {
         rows.push([
           name, String(p.rssStartMiB), String(p.rssEndMiB), String(p.rssSlopeMiBPerHour), String(p.nurseryGrowthMiB ?? '-'), String(p.outsideNurserySlopeMiBPerHour ?? '-'),
-          String(p.heapSlopeMiBPerHour ?? '-'), String(p.maxLagSecondHalf), String(p.flat),
+          String(p.oldCommittedSlopeMiBPerHour ?? '-'), String(p.liveSlopeMiBPerHour ?? '-'), String(p.outsideHeapSlopeMiBPerHour ?? '-'), String(p.maxLagSecondHalf), String(p.flat),
         ]);
       }
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
@@ -305,12 +306,14 @@ prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max
   squares), or than 32 MiB over the second half when that is more (a short soak cannot tell noise
   from a leak). The nursery grows in steps to the bound its flag sets (--max-semi-space-size) and
   stays, a quiet process late in a run; its growth and the plain RSS slope are reported beside the
-  judged slope. Lag is bounded when the total lag over the second half stays under N (default
-  4 minutes of traffic, at least 100). Exit 1 otherwise. The workload's longest jobs run for
-  hours of pool time, so the jobs held (and the instances the planner buys) still grow after 10
-  hours of it (6 minutes at --speed 100): a soak whose second half starts that soon measures the
-  ramp, not a leak. The simulated pool may buy up to 48 instances at 5 requests/s, and
-  proportionally more at a higher rate.
+  judged slope, and so is where the memory grows: the old generation V8 keeps committed, the heap
+  live after full collections (what a leak of objects grows), and the memory outside the heap.
+  Lag is bounded when the total lag over the second half stays under N (default 4 minutes of
+  traffic, at least 100). Exit 1 otherwise. The workload's longest jobs run for hours of pool
+  time, so the jobs held (and the instances the planner buys) still grow after 10 hours of it
+  (6 minutes at --speed 100): a soak whose second half starts that soon measures the ramp, not a
+  leak. The simulated pool may buy up to 48 instances at 5 requests/s, and proportionally more
+  at a higher rate.
 
 Kafka comes from KAFKA_BROKERS or the local stack ('npx prm stack up').
 `,

@@ -26,10 +26,16 @@ export interface ProcessorSample {
   heap?: HeapProbe;
 }
 
-/** A heap probe's line: V8 heap in use, the nursery's committed size, memory outside the V8 heap. */
+/** A heap probe's line, in bytes (see heap-probe.ts). */
 export interface HeapProbe {
+  /** The V8 heap in use, garbage included. */
   heapUsed: number;
+  /** The V8 heap's committed size, the nursery included. */
+  heapTotal: number;
+  /** The V8 heap in use after the latest full collection; null before the first. */
+  liveAfterFullGc: number | null;
   nursery: number;
+  /** Outside the V8 heap: Buffers, ArrayBuffers. */
   external: number;
 }
 

@@ -32,8 +32,13 @@ export interface SoakSample {
   t: number;
   /** Resident MiB per processor type. */
   rssMiB: Record<string, number>;
+  /** The V8 heap in use, garbage included (see heap-probe.ts). */
   heapMiB: Record<string, number>;
-  /** The V8 nursery's committed MiB (see heap-probe.ts). */
+  /** The V8 heap in use after the process's latest full collection (none before its first). */
+  liveMiB: Record<string, number>;
+  /** The V8 heap's committed MiB, the nursery included. */
+  heapCommittedMiB: Record<string, number>;
+  /** The V8 nursery's committed MiB. */
   nurseryMiB: Record<string, number>;
   /** MiB outside the V8 heap (Buffers, ArrayBuffers). */
   externalMiB: Record<string, number>;
@@ -50,6 +55,12 @@ export interface SoakProcessFacts {
   /** Least-squares slope of RSS over the second half, MiB per hour. */
   rssSlopeMiBPerHour: number;
   heapSlopeMiBPerHour: number | null;
+  /** Of the heap after full collections: a leak of JavaScript objects grows this. */
+  liveSlopeMiBPerHour: number | null;
+  /** Of the V8 heap's committed size less the nursery: the old generation V8 keeps, live or not. */
+  oldCommittedSlopeMiBPerHour: number | null;
+  /** Of RSS less the V8 heap's committed size: native memory (Buffers, malloc, code). */
+  outsideHeapSlopeMiBPerHour: number | null;
   externalSlopeMiBPerHour: number | null;
   /** How much the nursery's committed size grew over the second half. */
   nurseryGrowthMiB: number | null;
@@ -133,6 +144,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
 async function sample(h: Harness, t: number): Promise<SoakSample> {
   const rssMiB: Record<string, number> = {};
   const heapMiB: Record<string, number> = {};
+  const liveMiB: Record<string, number> = {};
+  const heapCommittedMiB: Record<string, number> = {};
   const nurseryMiB: Record<string, number> = {};
   const externalMiB: Record<string, number> = {};
   const lag: Record<string, number> = {};
@@ -142,6 +155,8 @@ async function sample(h: Harness, t: number): Promise<SoakSample> {
       rssMiB[type] = round(s.rssBytes / 2 ** 20);
       if (s.heap) {
         heapMiB[type] = round(s.heap.heapUsed / 2 ** 20);
+        if (s.heap.liveAfterFullGc !== null) liveMiB[type] = round(s.heap.liveAfterFullGc / 2 ** 20);
+        heapCommittedMiB[type] = round(s.heap.heapTotal / 2 ** 20);
         nurseryMiB[type] = round(s.heap.nursery / 2 ** 20);
         externalMiB[type] = round(s.heap.external / 2 ** 20);
       }
@@ -150,7 +165,7 @@ async function sample(h: Harness, t: number): Promise<SoakSample> {
     if (position) lag[type] = position.lag;
   }
   const finished = await h.telemetryRows().then((rows) => rows.size).catch(() => -1);
-  return { t: round(t), rssMiB, heapMiB, nurseryMiB, externalMiB, lag, totalLag: Object.values(lag).reduce((a, b) => a + b, 0), requests: h.traffic.sent, finished };
+  return { t: round(t), rssMiB, heapMiB, liveMiB, heapCommittedMiB, nurseryMiB, externalMiB, lag, totalLag: Object.values(lag).reduce((a, b) => a + b, 0), requests: h.traffic.sent, finished };
 }
 
 /**
@@ -161,22 +176,36 @@ async function sample(h: Harness, t: number): Promise<SoakSample> {
 export function processFacts(samples: readonly SoakSample[], second: readonly SoakSample[], type: string, maxSlope: number): SoakProcessFacts {
   const rss = pointsOf(second, (s) => s.rssMiB[type]);
   const heap = pointsOf(second, (s) => s.heapMiB[type]);
+  const live = pointsOf(second, (s) => s.liveMiB[type]);
+  const oldCommitted = pointsOf(second, (s) => minus(s.heapCommittedMiB[type], s.nurseryMiB[type]));
+  const outsideHeap = pointsOf(second, (s) => minus(s.rssMiB[type], s.heapCommittedMiB[type]));
   const external = pointsOf(second, (s) => s.externalMiB[type]);
   const nursery = pointsOf(second, (s) => s.nurseryMiB[type]);
-  const outsideNursery = pointsOf(second, (s) => (s.nurseryMiB[type] === undefined ? undefined : s.rssMiB[type]! - s.nurseryMiB[type]!));
+  const outsideNursery = pointsOf(second, (s) => minus(s.rssMiB[type], s.nurseryMiB[type]));
   const rssSlope = slopePerHour(rss);
   const judgedSlope = outsideNursery.length >= 2 ? slopePerHour(outsideNursery) : rssSlope;
   return {
     rssStartMiB: samples.find((s) => s.rssMiB[type] !== undefined)?.rssMiB[type] ?? 0,
     rssEndMiB: samples.at(-1)?.rssMiB[type] ?? 0,
     rssSlopeMiBPerHour: round(rssSlope),
-    heapSlopeMiBPerHour: heap.length >= 2 ? round(slopePerHour(heap)) : null,
-    externalSlopeMiBPerHour: external.length >= 2 ? round(slopePerHour(external)) : null,
+    heapSlopeMiBPerHour: slopeOrNull(heap),
+    liveSlopeMiBPerHour: slopeOrNull(live),
+    oldCommittedSlopeMiBPerHour: slopeOrNull(oldCommitted),
+    outsideHeapSlopeMiBPerHour: slopeOrNull(outsideHeap),
+    externalSlopeMiBPerHour: slopeOrNull(external),
     nurseryGrowthMiB: nursery.length >= 2 ? round(nursery.at(-1)![1] - nursery[0]![1]) : null,
     outsideNurserySlopeMiBPerHour: outsideNursery.length >= 2 ? round(judgedSlope) : null,
     maxLagSecondHalf: Math.max(0, ...second.map((s) => s.lag[type] ?? 0)),
     flat: judgedSlope <= maxSlope,
   };
+}
+
+function minus(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+
+function slopeOrNull(points: readonly (readonly [number, number])[]): number | null {
+  return points.length >= 2 ? round(slopePerHour(points)) : null;
 }
 
 function pointsOf(samples: readonly SoakSample[], value: (s: SoakSample) => number | undefined): (readonly [number, number])[] {

@@ -7,7 +7,7 @@ function second(rss: (t: number) => number, nursery?: (t: number) => number): So
     // A process without the heap probe has RSS samples only.
     const probed = (v: number): Record<string, number> => (nursery ? { p: v } : {});
     return {
-      t, rssMiB: { p: rss(t) }, heapMiB: probed(30), nurseryMiB: probed(nursery?.(t) ?? 0), externalMiB: probed(5),
+      t, rssMiB: { p: rss(t) }, heapMiB: probed(30), liveMiB: probed(20), heapCommittedMiB: probed((nursery?.(t) ?? 0) + 40), nurseryMiB: probed(nursery?.(t) ?? 0), externalMiB: probed(5),
       lag: { p: 3 }, totalLag: 3, requests: 0, finished: 0,
     };
   });
@@ -31,10 +31,24 @@ describe('a soak process\'s memory facts', () => {
     expect(facts.flat).toBe(false);
   });
 
+  it('tells growth of the committed old generation from growth of the live heap and of native memory', () => {
+    // RSS up 60 MiB an hour, all of it V8 keeping more heap committed; what it holds live and
+    // what lies outside the heap flat.
+    const samples = second((t) => 150 + (t - 900) / 60, () => 64).map((s) => ({
+      ...s, heapCommittedMiB: { p: 64 + 40 + (s.t - 900) / 60 }, liveMiB: { p: 20 },
+    }));
+    const facts = processFacts(samples, samples, 'p', 128);
+    expect(facts.outsideNurserySlopeMiBPerHour).toBeCloseTo(60, 0);
+    expect(facts.oldCommittedSlopeMiBPerHour).toBeCloseTo(60, 0);
+    expect(facts.liveSlopeMiBPerHour).toBe(0);
+    expect(facts.outsideHeapSlopeMiBPerHour).toBe(0);
+  });
+
   it('judges the plain RSS of a process that never reported its heap', () => {
     const samples = second((t) => (t < 1050 ? 158 : 212));
     const facts = processFacts(samples, samples, 'p', 128);
     expect(facts.outsideNurserySlopeMiBPerHour).toBeNull();
+    expect(facts.liveSlopeMiBPerHour).toBeNull();
     expect(facts.flat).toBe(false);
   });
 });
