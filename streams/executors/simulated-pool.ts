@@ -1,5 +1,5 @@
 import type { JobDispatch } from '../../schemas/types.generated';
-import type { EventTopics } from '../processors/event-topics';
+import { type EventTopics, NEVER_LATE_MS } from '../processors/event-topics';
 import { jsonSerde } from '../runtime/serde';
 import { defineProcessor, keyValueStore, type ProcessorContext } from '../runtime/topology';
 import {
@@ -43,7 +43,7 @@ export function allocatedUsage(d: JobDispatch): JobUsage {
 /**
  * A simulated VM pool for replays, on the stream runtime: dispatches start jobs on instances with
  * room, each runs for its usage in event time and its ExecutionTelemetry is emitted when it ends
- * (an event-time timer); scale commands launch instances that are ready after the boot delay, or
+ * (an event-time timer, where timers fire: see `timersFire`); scale commands launch instances that are ready after the boot delay, or
  * remove idle ones; every `sampleIntervalMs` of event time a ClusterMetrics sample describes the
  * pool. The pool's instances and counters are one store entry, keyed by pool name, and each of its
  * jobs is one (running or waiting), keyed by request id, so a commit logs what changed in it.
@@ -57,6 +57,12 @@ export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
   const c = o.config;
   validatePoolConfig(c);
   const usageOf = (d: JobDispatch) => o.usage?.(d) ?? allocatedUsage(d);
+  /**
+   * Dispatches allowed behind the pool's time without bound hold the watermark back for good, so
+   * no timer could fire (the runtime refuses them): the pool's time then moves with its inputs
+   * alone, the replay's prm.pool-clock among them, as `advanceTo` at each record.
+   */
+  const timersFire = (o.allowedLatenessMs ?? 0) < NEVER_LATE_MS;
   const outputs = {
     telemetry: o.topics.topic('prm.telemetry', 'ExecutionTelemetry'),
     metrics: o.topics.topic('prm.cluster-metrics', 'ClusterMetrics'),
@@ -100,7 +106,7 @@ export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
   const emit = (ctx: Ctx, effects: PoolEffects) => {
     for (const t of effects.telemetry) ctx.forward('telemetry', { key: t.userId, value: t, timestamp: t.endedAt.getTime() });
     for (const m of effects.metrics) ctx.forward('metrics', { key: m.pool, value: m, timestamp: m.at.getTime() });
-    for (const t of effects.timers) ctx.schedule(t);
+    if (timersFire) for (const t of effects.timers) ctx.schedule(t);
     const waiting = ctx.store('waiting');
     const running = ctx.store('running');
     for (const w of effects.queued) waiting.put(w.requestId, w);

@@ -1,6 +1,9 @@
 import { jsonSerde, numberSerde } from '../../../streams/runtime/serde';
 import { ProcessorTestDriver } from '../../../streams/runtime/test-driver';
-import { defineProcessor, keyValueStore, topic } from '../../../streams/runtime/topology';
+import { InMemoryKeyValueStore } from '../../../streams/runtime/store';
+import { type RuntimeEntry, Task } from '../../../streams/runtime/task';
+import { TopologyError } from '../../../streams/runtime/errors';
+import { defineProcessor, erase, keyValueStore, RUNTIME_STORE, topic } from '../../../streams/runtime/topology';
 import { hoppingWindows, tumblingWindows, windowedKey } from '../../../streams/runtime/windows';
 
 const events = topic('events', jsonSerde<{ n: number }>());
@@ -124,6 +127,41 @@ describe('event time on the test driver', () => {
     expect(driver.readOutput('fired')).toEqual([]);
     driver.pipeInput('ticks', { key: 'z', value: { op: 'schedule', at: 10_000 }, timestamp: 400 });
     expect(driver.readOutput('fired').map((r) => [r.key, r.value])).toEqual([['x', 300]]);
+  });
+
+  describe('with an allowed lateness that holds the watermark back for good', () => {
+    const ticks = topic('ticks', jsonSerde<{ at: number }>());
+    const timed = (allowedLatenessMs: number) => defineProcessor({
+      name: 'timed',
+      inputs: { ticks },
+      outputs: {},
+      stores: {},
+      eventTime: { allowedLatenessMs },
+      process(ctx, r) {
+        ctx.schedule({ name: 't', key: r.key ?? '', at: r.value.at });
+      },
+      onTimer() {},
+    });
+
+    it('refuses a timer, which could never fire', () => {
+      const driver = new ProcessorTestDriver(timed(Number.MAX_SAFE_INTEGER));
+      expect(() => driver.pipeInput('ticks', { key: 'x', value: { at: 100 }, timestamp: 0 })).toThrow(TopologyError);
+      expect(() => driver.pipeInput('ticks', { key: 'x', value: { at: 100 }, timestamp: 0 })).toThrow(/can never fire/);
+    });
+
+    it('deletes the timers an earlier runtime logged, and keeps them under a lateness that lets them fire', () => {
+      const restored = () => new InMemoryKeyValueStore<RuntimeEntry>();
+      const neverLate = restored();
+      const bounded = restored();
+      for (const store of [neverLate, bounded]) {
+        store.put('timer\u0000t\u0000x', { kind: 'timer', name: 't', key: 'x', at: 100 });
+        store.put('stream-time', { kind: 'stream-time', t: 50 });
+      }
+      new Task({ processor: erase(timed(Number.MAX_SAFE_INTEGER)), partition: 0, stores: new Map([[RUNTIME_STORE, neverLate]]) });
+      new Task({ processor: erase(timed(1000)), partition: 0, stores: new Map([[RUNTIME_STORE, bounded]]) });
+      expect([...neverLate.entries()].map(([, e]) => e.kind)).toEqual(['stream-time']);
+      expect([...bounded.entries()].map(([, e]) => e.kind)).toEqual(['timer', 'stream-time']);
+    });
   });
 
   it('takes event time from the record when the processor supplies an extractor, and dead-letters a bad one', () => {
