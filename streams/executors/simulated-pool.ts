@@ -1,7 +1,7 @@
 import type { JobDispatch } from '../../schemas/types.generated';
-import { type EventTopics, NEVER_LATE_MS } from '../processors/event-topics';
+import type { EventTopics } from '../processors/event-topics';
 import { jsonSerde } from '../runtime/serde';
-import { defineProcessor, keyValueStore, type ProcessorContext } from '../runtime/topology';
+import { defineProcessor, keyValueStore, type ProcessorContext, timerCanFire } from '../runtime/topology';
 import {
   advanceTo, applyScale, dispatch, type JobUsage, newPool, type PoolConfig, type PoolEffects, type PoolJob, type PoolMeta, poolOf,
   type PoolState, type RunningJob, validatePoolConfig, type WaitingJob,
@@ -43,8 +43,8 @@ export function allocatedUsage(d: JobDispatch): JobUsage {
 /**
  * A simulated VM pool for replays, on the stream runtime: dispatches start jobs on instances with
  * room, each runs for its usage in event time and its ExecutionTelemetry is emitted when it ends
- * (an event-time timer, where timers fire: see `timersFire`); scale commands launch instances that are ready after the boot delay, or
- * remove idle ones; every `sampleIntervalMs` of event time a ClusterMetrics sample describes the
+ * (an event-time timer, where timers can fire: see `emit`); scale commands launch instances that
+ * are ready after the boot delay, or remove idle ones; every `sampleIntervalMs` of event time a ClusterMetrics sample describes the
  * pool. The pool's instances and counters are one store entry, keyed by pool name, and each of its
  * jobs is one (running or waiting), keyed by request id, so a commit logs what changed in it.
  *
@@ -57,12 +57,7 @@ export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
   const c = o.config;
   validatePoolConfig(c);
   const usageOf = (d: JobDispatch) => o.usage?.(d) ?? allocatedUsage(d);
-  /**
-   * Dispatches allowed behind the pool's time without bound hold the watermark back for good, so
-   * no timer could fire (the runtime refuses them): the pool's time then moves with its inputs
-   * alone, the replay's prm.pool-clock among them, as `advanceTo` at each record.
-   */
-  const timersFire = (o.allowedLatenessMs ?? 0) < NEVER_LATE_MS;
+  const allowedLatenessMs = o.allowedLatenessMs ?? 0;
   const outputs = {
     telemetry: o.topics.topic('prm.telemetry', 'ExecutionTelemetry'),
     metrics: o.topics.topic('prm.cluster-metrics', 'ClusterMetrics'),
@@ -106,7 +101,10 @@ export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
   const emit = (ctx: Ctx, effects: PoolEffects) => {
     for (const t of effects.telemetry) ctx.forward('telemetry', { key: t.userId, value: t, timestamp: t.endedAt.getTime() });
     for (const m of effects.metrics) ctx.forward('metrics', { key: m.pool, value: m, timestamp: m.at.getTime() });
-    if (timersFire) for (const t of effects.timers) ctx.schedule(t);
+    // Dispatches allowed behind the pool's time without bound hold the watermark back for good, so
+    // no timer can fire (the runtime refuses them): the pool's time then moves with its inputs
+    // alone, the replay's prm.pool-clock among them, as `advanceTo` at each record.
+    for (const t of effects.timers) if (timerCanFire(t.at, allowedLatenessMs)) ctx.schedule(t);
     const waiting = ctx.store('waiting');
     const running = ctx.store('running');
     for (const w of effects.queued) waiting.put(w.requestId, w);
@@ -138,7 +136,7 @@ export function simulatedPoolProcessor(o: SimulatedPoolOptions) {
     outputs,
     stores,
     eventTime: {
-      allowedLatenessMs: o.allowedLatenessMs ?? 0,
+      allowedLatenessMs,
       timestamp: (r) =>
         r.input === 'dispatches' ? r.value.dispatchedAt.getTime() : r.input === 'scaleCommands' ? r.value.issuedAt.getTime() : r.value.at.getTime(),
     },

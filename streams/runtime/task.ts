@@ -12,6 +12,7 @@ import {
   type Timer,
   type TopicDef,
   type TopicMap,
+  timerCanFire,
   usesEventTime,
 } from './topology';
 import type { KeyValueStore } from './store';
@@ -120,18 +121,9 @@ export class Task {
   }
 
   /**
-   * A timer fires once the watermark reaches it. With an allowed lateness that holds the
-   * watermark back without bound (NEVER_LATE_MS: every record is on time), none ever can: it
-   * would only take room in the runtime store and its changelog, forever.
-   */
-  private canFire(at: number): boolean {
-    return at + this.allowedLatenessMs <= Number.MAX_SAFE_INTEGER;
-  }
-
-  /**
    * Reads the timers from the runtime store. Stream time is committed with the input offsets
    * (see restoreStreamTime); a stream-time entry there is from a runtime that logged it. Timers
-   * that can never fire, which a runtime logged before it refused them (see canFire), are
+   * that can never fire, which a runtime logged before it refused them (see timerCanFire), are
    * deleted: their tombstones go out with the task's first transaction.
    */
   private loadRuntimeStore(): void {
@@ -141,7 +133,7 @@ export class Task {
     const neverFire: string[] = [];
     for (const [key, entry] of this.runtimeStore.entries()) {
       if (entry.kind === 'stream-time') this.streamTime = entry.t;
-      else if (this.canFire(entry.at)) this.timers.push({ name: entry.name, key: entry.key, at: entry.at });
+      else if (timerCanFire(entry.at, this.allowedLatenessMs)) this.timers.push({ name: entry.name, key: entry.key, at: entry.at });
       else neverFire.push(key);
     }
     for (const key of neverFire) this.runtimeStore.delete(key);
@@ -308,7 +300,7 @@ export class Task {
       schedule(timer) {
         if (!runtimeStore || !p.onTimer) throw new TopologyError(`processor '${p.name}' scheduled a timer but defines no onTimer`);
         if (!Number.isFinite(timer.at)) throw new TopologyError(`processor '${p.name}' scheduled timer '${timer.name}' at ${timer.at}`);
-        if (!task.canFire(timer.at)) {
+        if (!timerCanFire(timer.at, task.allowedLatenessMs)) {
           throw new TopologyError(`processor '${p.name}' scheduled timer '${timer.name}', which can never fire: its allowed lateness (${task.allowedLatenessMs} ms) holds the watermark back for good`);
         }
         runtimeStore.put(timerKey(timer.name, timer.key), { kind: 'timer', ...timer });

@@ -233,6 +233,15 @@ function checkTopicName(where: string, name: string): void {
   }
 }
 
+/**
+ * A timer fires once the watermark reaches it. With an allowed lateness that holds the watermark
+ * back without bound (NEVER_LATE_MS: every record is on time), none ever can: it would only take
+ * room in the runtime store and its changelog, forever. The runtime refuses such timers.
+ */
+export function timerCanFire(at: number, allowedLatenessMs: number): boolean {
+  return at + allowedLatenessMs <= Number.MAX_SAFE_INTEGER;
+}
+
 /** Whether a processor needs the runtime store (stream time and timers survive failover in it). */
 export function usesEventTime(p: AnyProcessor): boolean {
   return p.eventTime !== undefined || p.onTimer !== undefined;

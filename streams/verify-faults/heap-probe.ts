@@ -19,19 +19,16 @@ let collections = new GCProfiler();
 collections.start();
 /** Until the process's first full collection, nothing is known of its live heap. */
 let liveAfterFullGc: number | null = null;
-let fullGcs = 0;
 
 setInterval(() => {
   const window = collections.stop();
   collections = new GCProfiler();
   collections.start();
   for (const gc of window.statistics) {
-    if (gc.gcType !== 'MarkSweepCompact') continue;
-    liveAfterFullGc = gc.afterGC.heapStatistics.usedHeapSize;
-    fullGcs++;
+    if (gc.gcType === 'MarkSweepCompact') liveAfterFullGc = gc.afterGC.heapStatistics.usedHeapSize;
   }
   const { heapUsed, heapTotal, external } = process.memoryUsage();
   const nursery = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0;
-  process.stderr.write(`${JSON.stringify({ event: 'heap', heapUsed, heapTotal, liveAfterFullGc, fullGcs, nursery, external })}\n`);
+  process.stderr.write(`${JSON.stringify({ event: 'heap', heapUsed, heapTotal, liveAfterFullGc, nursery, external })}\n`);
 }, 5000).unref();
 export {};
