@@ -27,16 +27,12 @@ export class RecentRequests {
    */
   private readonly ids = new Map<string, number>();
   /**
-   * Remembering order, oldest first from `head`, with each place's seq and time. The Map is not
-   * walked for the oldest: V8's Map keeps deleted entries in place until it rehashes, and a walk
-   * from its front steps over every id forgotten since, which at a few hundred thousand ids cost
-   * tens of microseconds a record. An id remembered again keeps its earlier place, skipped as
-   * stale (its seq is not the id's).
+   * Remembering order, oldest first. The Map is not walked for the oldest: V8's Map keeps
+   * deleted entries in place until it rehashes, and a walk from its front steps over every id
+   * forgotten since, which at a few hundred thousand ids cost tens of microseconds a record. An
+   * id remembered again keeps its earlier place, skipped as stale (its seq is not the id's).
    */
-  private orderIds: string[] = [];
-  private orderSeqs: number[] = [];
-  private orderAtMs: number[] = [];
-  private head = 0;
+  private readonly order = new RememberingOrder();
   private nextSeq = 0;
   private latestMs = -Infinity;
 
@@ -53,6 +49,11 @@ export class RecentRequests {
     return this.ids.size;
   }
 
+  /** Places its order holds, stale and dropped ones included: what its memory grows with. */
+  get placesHeld(): number {
+    return this.order.placesHeld();
+  }
+
   /**
    * Remembers `id` as of `atMs` (an earlier time than the latest remembered counts as the latest,
    * to keep the order). Returns when and in what order it was remembered, for the caller to
@@ -62,7 +63,7 @@ export class RecentRequests {
     this.latestMs = Math.max(this.latestMs, atMs);
     const seq = this.nextSeq++;
     this.ids.set(id, seq);
-    this.append(id, seq, this.latestMs);
+    this.order.append(id, seq, this.latestMs);
     const forgotten: string[] = [];
     while (this.ids.size > this.o.maxIds && this.skipStale()) forgotten.push(this.forgetHead());
     return { entry: { atMs: this.latestMs, seq }, forgotten };
@@ -71,7 +72,7 @@ export class RecentRequests {
   /** Forgets the ids remembered `retentionMs` or longer before `nowMs`; returns them. */
   expire(nowMs: number): string[] {
     const forgotten: string[] = [];
-    while (this.skipStale() && nowMs - this.orderAtMs[this.head]! >= this.o.retentionMs) forgotten.push(this.forgetHead());
+    while (this.skipStale() && nowMs - this.oldestAtMs() >= this.o.retentionMs) forgotten.push(this.forgetHead());
     return forgotten;
   }
 
@@ -80,39 +81,84 @@ export class RecentRequests {
     const sorted = [...entries].sort(([, a], [, b]) => a.seq - b.seq);
     for (const [id, e] of sorted) {
       this.ids.set(id, e.seq);
-      this.append(id, e.seq, e.atMs);
+      this.order.append(id, e.seq, e.atMs);
       this.latestMs = Math.max(this.latestMs, e.atMs);
       this.nextSeq = Math.max(this.nextSeq, e.seq + 1);
     }
   }
 
-  private append(id: string, seq: number, atMs: number): void {
-    this.orderIds.push(id);
-    this.orderSeqs.push(seq);
-    this.orderAtMs.push(atMs);
-  }
-
-  /** Moves `head` past stale places to the oldest id remembered; false when none is. */
+  /** Moves past stale places to the oldest id remembered; false when none is. */
   private skipStale(): boolean {
-    while (this.head < this.orderIds.length) {
-      if (this.ids.get(this.orderIds[this.head]!) === this.orderSeqs[this.head]) return true;
-      this.head++;
+    for (let place = this.order.oldest(); place !== undefined; place = this.order.oldest()) {
+      if (this.ids.get(place.ids[place.at]!) === place.seqs[place.at]) return true;
+      this.order.dropOldest();
     }
     return false;
   }
 
-  /** Forgets the oldest id, at `head` (as `skipStale` just found it); returns it. */
+  /** When the oldest id (as `skipStale` just found it) was remembered. */
+  private oldestAtMs(): number {
+    const place = this.order.oldest()!;
+    return place.atMs[place.at]!;
+  }
+
+  /** Forgets the oldest id (as `skipStale` just found it); returns it. */
   private forgetHead(): string {
-    const id = this.orderIds[this.head]!;
+    const place = this.order.oldest()!;
+    const id = place.ids[place.at]!;
     this.ids.delete(id);
-    this.head++;
-    // The consumed front is cut off once it is most of the arrays: amortised O(1) per id.
-    if (this.head >= 1024 && this.head * 2 >= this.orderIds.length) {
-      this.orderIds = this.orderIds.slice(this.head);
-      this.orderSeqs = this.orderSeqs.slice(this.head);
-      this.orderAtMs = this.orderAtMs.slice(this.head);
-      this.head = 0;
-    }
+    this.order.dropOldest();
     return id;
+  }
+}
+
+const CHUNK_PLACES = 1024;
+
+/** Places in remembering order, a fixed number per chunk. */
+interface OrderChunk {
+  readonly ids: string[];
+  readonly seqs: Float64Array;
+  readonly atMs: Float64Array;
+  /** Places filled. */
+  length: number;
+  /** The oldest place not yet dropped. */
+  at: number;
+}
+
+/**
+ * A queue of (id, seq, time) places, in chunks, each let go whole once its last place is
+ * dropped. Beyond the places not yet dropped it holds at most one chunk, so a task whose ids
+ * come and go at a steady rate holds a steady amount: one array cut only when its consumed front
+ * was half of it held up to twice the ids (their strings included) and grew the whole time
+ * between cuts, a retention window long.
+ */
+class RememberingOrder {
+  private readonly chunks: OrderChunk[] = [];
+
+  append(id: string, seq: number, atMs: number): void {
+    let last = this.chunks[this.chunks.length - 1];
+    if (last === undefined || last.length === CHUNK_PLACES) {
+      last = { ids: [], seqs: new Float64Array(CHUNK_PLACES), atMs: new Float64Array(CHUNK_PLACES), length: 0, at: 0 };
+      this.chunks.push(last);
+    }
+    last.ids.push(id);
+    last.seqs[last.length] = seq;
+    last.atMs[last.length] = atMs;
+    last.length++;
+  }
+
+  placesHeld(): number {
+    return this.chunks.length === 0 ? 0 : (this.chunks.length - 1) * CHUNK_PLACES + this.chunks[this.chunks.length - 1]!.length;
+  }
+
+  /** The chunk holding the oldest place, at its `at`; undefined when no place is left. */
+  oldest(): OrderChunk | undefined {
+    return this.chunks[0];
+  }
+
+  dropOldest(): void {
+    const first = this.chunks[0]!;
+    first.at++;
+    if (first.at === first.length) this.chunks.shift();
   }
 }

@@ -35,6 +35,18 @@ describe('RecentRequests', () => {
     expect(largest).toBe(100); // 1000 ms of ids, one every 10 ms
   });
 
+  it('holds, beyond the ids it remembers, at most a chunk of places it has forgotten, window after window', () => {
+    const r = new RecentRequests({ retentionMs: 10_000, maxIds: 1_000_000 });
+    let mostHeld = 0;
+    for (let t = 0; t < 100_000; t++) {
+      r.expire(t);
+      r.remember(`id-${t}`, t);
+      if (t >= 10_000) mostHeld = Math.max(mostHeld, r.placesHeld - r.size);
+    }
+    expect(r.size).toBe(10_000);
+    expect(mostHeld).toBeLessThanOrEqual(1024);
+  });
+
   it('keeps its order when told an earlier time than the latest: it counts as the latest', () => {
     const r = new RecentRequests({ retentionMs: 100, maxIds: 10 });
     r.remember('late', 50);
@@ -65,7 +77,7 @@ describe('RecentRequests', () => {
     expect(r.remember('d', 40).forgotten).toEqual(['a']);
     expect(r.expire(1000)).toEqual(['c', 'd']);
     expect(r.size).toBe(0);
-    // Thousands of ids through a small bound: the order's consumed front is cut off and the rest still comes out in order.
+    // Thousands of ids through a small bound: the order's consumed chunks are let go and the rest still comes out in order.
     const big = new RecentRequests({ retentionMs: 100, maxIds: 10 });
     const out: string[] = [];
     for (let i = 0; i < 5000; i++) out.push(...big.remember(`id-${i % 3000}`, 50).forgotten);
