@@ -94,7 +94,7 @@ export const command: Command = {
     try {
       await service.recorder.start();
       await service.recorder.caughtUp();
-      process.stderr.write(`train: analyser features of ${service.recorder.recorded()} new requests recorded\n`);
+      process.stderr.write(`train: analyser features of ${service.recorder.recorded()} requests recorded\n`);
       if (everySeconds === undefined) {
         const result = await trainer.runTrainingCycle(service.deps, at ?? new Date());
         if (values.json !== '-') print(report(result));

@@ -27,6 +27,12 @@ export interface FeatureRecorder {
   /** Resolves once every request on the topic at start-up is recorded (call after start). */
   caughtUp(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * Requests whose features its writes stored or found stored already. Not the rows its inserts
+   * reported new: a write whose reply was lost (the connection dropped after the commit) is
+   * retried, finds its rows there and reports none, though this recorder stored them. A batch
+   * read again after its offsets failed to commit counts again.
+   */
   recorded(): number;
 }
 
@@ -73,7 +79,8 @@ export function createFeatureRecorder(o: FeatureRecorderOptions): FeatureRecorde
             }
             await heartbeat();
           }
-          count += await recordRequestFeatures(o.database, analysed);
+          await recordRequestFeatures(o.database, analysed);
+          count += analysed.length;
           if (batch.isEmpty()) return;
           const last = batch.lastOffset();
           await consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);

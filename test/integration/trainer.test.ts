@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Admin, Kafka } from 'kafkajs';
+import type { QueryResultRow } from 'pg';
 import { createAnalyzer } from '../../models/code/analyzer';
 import { DEFAULT_CODE_EVIDENCE_STRENGTHS } from '../../models/demand/evidence-strength';
 import { CODE_MODEL_NAME } from '../../models/training/artifact';
@@ -332,14 +333,27 @@ describe.each([
     reference.dispose();
     await createBatchWriter(db, { log: () => undefined }).write([batchOf(tables.executionTelemetry, telemetry.map(rows.telemetryRow))]);
 
-    const recorder = createFeatureRecorder({ kafka, registry, database: db, prefix, logger: warnings });
+    // The reply to its first write is lost after the rows were stored, as when a connection
+    // drops after the commit: the batch is read and written again, and finds its rows there.
+    let replyLost = false;
+    const losesFirstReply: Queryable = {
+      async query<R extends QueryResultRow = QueryResultRow>(sql: string, params?: unknown[]) {
+        const result = await db.query<R>(sql, params);
+        if (replyLost || !sql.includes('prm.request_features')) return result;
+        replyLost = true;
+        throw Object.assign(new Error('Connection terminated unexpectedly'), { code: 'ECONNRESET' });
+      },
+    };
+    const recorder = createFeatureRecorder({ kafka, registry, database: losesFirstReply, prefix, logger: warnings });
     await within('feature recorder start', 30_000, recorder.start());
     try {
       await within('feature recorder reading prm.requests to its end', 30_000, recorder.caughtUp());
     } finally {
       await within('feature recorder stop', 20_000, recorder.stop());
     }
+    expect(replyLost).toBe(true);
     expect(recorder.recorded()).toBe(80);
+    expect(await countRows(`SELECT count(*) AS n FROM prm.request_features WHERE request_id LIKE $1`, [`${run}-p%`])).toBe(80);
     const stored = await db.query<{ features: { parsed: boolean; estimatedOps: number } }>(`SELECT features FROM prm.request_features WHERE request_id = $1`, [requests[4]!.requestId]);
     expect(stored.rows[0]!.features).toMatchObject({ parsed: true, estimatedOps: analyzer.analyze(requests[4]!.code).estimatedOps });
 
