@@ -187,7 +187,7 @@ const checks: Record<string, Check> = {
         keep: values.keep === true,
         say,
       });
-      // Slopes over the second half, MiB/h; the RSS less the nursery is judged, the rest say where it grows.
+      // Slopes over the second half, MiB/h; the RSS less the nursery and the live heap are judged, the rest say where it grows.
       const rows = [['process', 'RSS start MiB', 'RSS end MiB', 'RSS slope', 'nursery growth MiB', 'RSS less nursery slope', 'old gen committed', 'live heap', 'outside heap', 'max lag (2nd half)', 'flat']];
       for (const [name, p] of Object.entries(report.processes)) {
         rows.push([
@@ -202,6 +202,7 @@ const checks: Record<string, Check> = {
           ['minutes / rate (req/s) / event speed', `${report.minutes} / ${report.rate} / x${report.speed.toFixed(0)}`],
           ['requests published / finished', `${report.requests} / ${report.finished}`],
           ['RSS slope allowed (MiB/h)', report.allowedRssSlopeMiBPerHour],
+          ['live heap slope allowed (MiB/h)', report.allowedLiveSlopeMiBPerHour],
           ['memory flat (every process)', report.memoryFlat],
           ['max total lag, second half', report.maxLagSecondHalf],
           ['lag bound', report.lagBound],
@@ -308,6 +309,8 @@ prm verify soak [--minutes M] [--rate R] [--sample-seconds S] [--speed X] [--max
   stays, a quiet process late in a run; its growth and the plain RSS slope are reported beside the
   judged slope, and so is where the memory grows: the old generation V8 keeps committed, the heap
   live after full collections (what a leak of objects grows), and the memory outside the heap.
+  The live heap is judged too: it may grow no more than 4 MiB over the second half (its slope),
+  since V8 can hide a leak of objects in RSS for a long time before it multiplies it.
   Lag is bounded when the total lag over the second half stays under N (default 4 minutes of
   traffic, at least 100). Exit 1 otherwise. The workload's longest jobs run for hours of pool
   time, so the jobs held (and the instances the planner buys) still grow after 10 hours of it
