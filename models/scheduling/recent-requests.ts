@@ -114,11 +114,15 @@ export class RecentRequests {
 
 const CHUNK_PLACES = 1024;
 
-/** Places in remembering order, a fixed number per chunk. */
+/**
+ * Places in remembering order, a fixed number per chunk. Plain arrays, not typed ones: a typed
+ * array this size keeps its numbers outside the V8 heap, freed only when a sweeper gets to it
+ * after the chunk is collected, so a task letting chunks go would seem to hold the freed ones.
+ */
 interface OrderChunk {
   readonly ids: string[];
-  readonly seqs: Float64Array;
-  readonly atMs: Float64Array;
+  readonly seqs: number[];
+  readonly atMs: number[];
   /** Places filled. */
   length: number;
   /** The oldest place not yet dropped. */
@@ -138,10 +142,10 @@ class RememberingOrder {
   append(id: string, seq: number, atMs: number): void {
     let last = this.chunks[this.chunks.length - 1];
     if (last === undefined || last.length === CHUNK_PLACES) {
-      last = { ids: [], seqs: new Float64Array(CHUNK_PLACES), atMs: new Float64Array(CHUNK_PLACES), length: 0, at: 0 };
+      last = { ids: new Array<string>(CHUNK_PLACES), seqs: new Array<number>(CHUNK_PLACES), atMs: new Array<number>(CHUNK_PLACES), length: 0, at: 0 };
       this.chunks.push(last);
     }
-    last.ids.push(id);
+    last.ids[last.length] = id;
     last.seqs[last.length] = seq;
     last.atMs[last.length] = atMs;
     last.length++;
