@@ -355,7 +355,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       fleet: keyValueStore(fleetEntrySerde),
       users: keyValueStore(userStateSerde),
       /** Requests dispatched lately, so a resent one does not run twice, and their runs while they run (see DispatchedEntry). */
-      dispatched: keyValueStore(dispatchedEntrySerde),
+      // Counts the entries holding a run, which the running_jobs gauge reads.
+      dispatched: keyValueStore(dispatchedEntrySerde, { counts: isRunning }),
       /**
        * Runs as a runtime before DispatchedEntry logged them, apart: moved into `dispatched` when
        * a task's model is built, so a deployed changelog restores. Empty otherwise.
@@ -370,7 +371,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     onError: 'dead-letter',
     gauges: {
       queued_jobs: { help: 'Jobs the scheduler holds queued for capacity', value: (s) => s.store('queue').size },
-      running_jobs: { help: 'Runs dispatched whose telemetry has not come yet', value: (s) => runsIn(s.store('dispatched').entries()) },
+      running_jobs: { help: 'Runs dispatched whose telemetry has not come yet', value: (s) => s.store('dispatched').counted },
       runs_presumed_lost: counted(LEASES_EXPIRED_KEY, 'Runs presumed lost (no telemetry within their lease), their room freed'),
       lost_retries: counted(LOST_RETRIES_KEY, 'Runs presumed lost and queued again as their next attempt'),
       oom_retries: counted(OOM_RETRIES_KEY, 'Runs ended out of memory and queued again with more memory'),
@@ -963,12 +964,6 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
 }
 
 /** How many of the entries hold a run: the task's running jobs. */
-function runsIn(entries: Iterable<[string, DispatchedEntry]>): number {
-  let runs = 0;
-  for (const [, e] of entries) if (isRunning(e)) runs++;
-  return runs;
-}
-
 function reserve(reserved: Map<string, { cores: number; memory: number }>, instanceId: string, cores: number, memory: number): void {
   const r = reserved.get(instanceId);
   if (r) {

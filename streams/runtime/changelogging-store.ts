@@ -39,6 +39,10 @@ export class ChangeLoggingStore<V> implements KeyValueStore<V> {
     return this.inner.size;
   }
 
+  get counted(): number {
+    return this.inner.counted;
+  }
+
   /**
    * What the open transaction changed, one entry per key. A key it created and deleted again
    * (a job queued and dispatched in one chunk) was never in the committed changelog, so it owes

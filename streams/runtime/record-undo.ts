@@ -74,4 +74,8 @@ class UndoableStore<V> implements KeyValueStore<V> {
   get size(): number {
     return this.inner.size;
   }
+
+  get counted(): number {
+    return this.inner.counted;
+  }
 }

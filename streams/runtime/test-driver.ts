@@ -2,9 +2,9 @@ import { ManualClock } from './clock';
 import type { DeadLetter } from './dead-letter-sink';
 import { TopologyError } from './errors';
 import { readGauge } from './gauges';
-import { InMemoryKeyValueStore, type KeyValueStore } from './store';
+import type { KeyValueStore } from './store';
 import { type OutboundMessage, Task } from './task';
-import { type AnyProcessor, erase, type ProcessorDef, type StoreMap, storeNames, type TopicMap } from './topology';
+import { type AnyProcessor, emptyStore, erase, type ProcessorDef, type StoreMap, storeNames, type TopicMap } from './topology';
 
 type ValueOf<T> = T extends { serde: { deserialize(b: Buffer): infer V } } ? V : never;
 
@@ -145,7 +145,7 @@ export class ProcessorTestDriver<I extends TopicMap, O extends TopicMap, S exten
   private taskFor(partition: number) {
     let entry = this.tasks.get(partition);
     if (!entry) {
-      const stores = new Map<string, KeyValueStore<unknown>>(storeNames(this.processor).map((n) => [n, new InMemoryKeyValueStore<unknown>()]));
+      const stores = new Map<string, KeyValueStore<unknown>>(storeNames(this.processor).map((n) => [n, emptyStore(this.processor, n)]));
       entry = { task: new Task({ processor: this.processor, partition, stores }), stores };
       this.tasks.set(partition, entry);
     }

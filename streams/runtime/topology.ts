@@ -1,6 +1,6 @@
 import { TopologyError } from './errors';
 import type { Serde } from './serde';
-import type { KeyValueStore } from './store';
+import { InMemoryKeyValueStore, type KeyValueStore } from './store';
 
 /** A Kafka topic a processor reads or writes, with the serde for its values. */
 export interface TopicDef<V> {
@@ -15,10 +15,12 @@ export function topic<V>(name: string, serde: Serde<V>): TopicDef<V> {
 /** A keyed state store a processor owns; its changelog topic is named after it. */
 export interface StoreDef<V> {
   readonly serde: Serde<V>;
+  /** Which entries the store counts (KeyValueStore.counted), for a gauge to read without walking it. */
+  counts?(value: V): boolean;
 }
 
-export function keyValueStore<V>(serde: Serde<V>): StoreDef<V> {
-  return { serde };
+export function keyValueStore<V>(serde: Serde<V>, options: Pick<StoreDef<V>, 'counts'> = {}): StoreDef<V> {
+  return { serde, ...options };
 }
 
 export type TopicMap = Record<string, TopicDef<unknown>>;
@@ -132,7 +134,7 @@ export interface GaugeDef<S extends StoreMap> {
 
 /** A task's stores, read-only: a gauge walking `entries` costs a scrape the store's size. */
 export interface StoreReader<S extends StoreMap> {
-  store<N extends keyof S & string>(name: N): Pick<KeyValueStore<ValueOf<S[N]>>, 'get' | 'size' | 'entries'>;
+  store<N extends keyof S & string>(name: N): Pick<KeyValueStore<ValueOf<S[N]>>, 'get' | 'size' | 'entries' | 'counted'>;
 }
 
 /** The name of a processor's gauge in Prometheus. */
@@ -250,6 +252,12 @@ export function usesEventTime(p: AnyProcessor): boolean {
 /** Names of the stores whose changelogs a processor's task restores, runtime store included. */
 export function storeNames(p: AnyProcessor): string[] {
   return [...Object.keys(p.stores), ...(usesEventTime(p) ? [RUNTIME_STORE] : [])];
+}
+
+/** An empty in-memory store for one of `storeNames(p)`, counting what its definition says. */
+export function emptyStore(p: AnyProcessor, name: string): KeyValueStore<unknown> {
+  const def = p.stores[name];
+  return new InMemoryKeyValueStore<unknown>(def?.counts ? (value) => def.counts!(value) : undefined);
 }
 
 export function changelogTopic(app: string, processor: string, store: string): string {

@@ -10,7 +10,6 @@ import { type Logger, silentLogger } from '../logger';
 import { RuntimeMetrics } from '../metrics';
 import { type RetryOptions, withRetry } from '../retry';
 import { jsonSerde, type Serde } from '../serde';
-import { InMemoryKeyValueStore, type KeyValueStore } from '../store';
 import { type OutboundMessage, type RuntimeEntry, Task } from '../task';
 import { type ChainPlan, planChain, TaskChain } from '../task-chain';
 import {
@@ -18,6 +17,7 @@ import {
   changelogTopic,
   consumerGroupId,
   type DeclaredProcessor,
+  emptyStore,
   erase,
   RUNTIME_STORE,
   storeNames,
@@ -497,7 +497,7 @@ export class ProcessorRunner {
     const taskStores = this.chain.map(() => new Map<string, ChangeLoggingStore<unknown>>());
     const targets = this.chain.flatMap((p, i) =>
       storeNames(p).map((name) => {
-        const inner: KeyValueStore<unknown> = new InMemoryKeyValueStore<unknown>();
+        const inner = emptyStore(p, name);
         const store = new ChangeLoggingStore(inner);
         const serde = storeSerde(p, name);
         const changelog = changelogTopic(this.app, p.name, name);

@@ -44,3 +44,25 @@ describe('ChangeLoggingStore', () => {
     expect(store.changes()).toEqual([]);
   });
 });
+
+describe('a store counting the entries its definition names', () => {
+  it('keeps the count through puts that change an entry either way, deletes, and a rollback', () => {
+    const isOdd = (v: number) => v % 2 === 1;
+    const store = new ChangeLoggingStore(new InMemoryKeyValueStore<number>(isOdd));
+    store.put('a', 1);
+    store.put('b', 3);
+    store.put('c', 4);
+    store.delete('never-there');
+    expect(store.counted).toBe(2);
+    store.commit();
+    store.put('a', 2); // counted -> not
+    store.put('c', 5); // not -> counted
+    store.put('b', 7); // counted -> counted
+    store.delete('b');
+    expect(store.counted).toBe(1);
+    store.rollback();
+    expect(store.counted).toBe(2);
+    expect(store.counted).toBe([...store.entries()].filter(([, v]) => isOdd(v)).length);
+    expect(new InMemoryKeyValueStore<number>().counted).toBe(0);
+  });
+});
