@@ -132,9 +132,8 @@ interface OrderChunk {
 /**
  * A queue of (id, seq, time) places, in chunks, each let go whole once its last place is
  * dropped. Beyond the places not yet dropped it holds at most one chunk, so a task whose ids
- * come and go at a steady rate holds a steady amount: one array cut only when its consumed front
- * was half of it held up to twice the ids (their strings included) and grew the whole time
- * between cuts, a retention window long.
+ * come and go at a steady rate holds a steady amount, where a single array cut only once half
+ * of it is consumed holds up to twice the ids and grows for a retention window between cuts.
  */
 class RememberingOrder {
   private readonly chunks: OrderChunk[] = [];

@@ -169,15 +169,17 @@ export async function readAnalyzedTrainingRows(db: Queryable, window: Window): P
   }));
 }
 
-/** Stores the analyser's features of requests (idempotent: a request already there is skipped). */
-export async function recordRequestFeatures(db: Queryable, analysed: readonly { requestId: string; userId: string; analyzedAt: Date; features: CodeFeatures }[]): Promise<number> {
-  if (analysed.length === 0) return 0;
-  const result = await db.query(
+/**
+ * Stores the analyser's features of requests (idempotent: a request already there is skipped).
+ * Returns nothing: how many rows were new says nothing of what a retried write stored.
+ */
+export async function recordRequestFeatures(db: Queryable, analysed: readonly { requestId: string; userId: string; analyzedAt: Date; features: CodeFeatures }[]): Promise<void> {
+  if (analysed.length === 0) return;
+  await db.query(
     `INSERT INTO prm.request_features (analyzed_at, request_id, user_id, features)
      SELECT * FROM unnest($1::timestamptz[], $2::text[], $3::text[], $4::jsonb[]) ON CONFLICT DO NOTHING`,
     [analysed.map((a) => a.analyzedAt), analysed.map((a) => a.requestId), analysed.map((a) => a.userId), analysed.map((a) => JSON.stringify(a.features))],
   );
-  return result.rowCount ?? 0;
 }
 
 const MIB = 1024 * 1024;

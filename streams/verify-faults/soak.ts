@@ -213,13 +213,14 @@ export function processFacts(samples: readonly SoakSample[], second: readonly So
   const outsideNursery = pointsOf(second, (s) => minus(s.rssMiB[type], s.nurseryMiB[type]));
   const rssSlope = slopePerHour(rss);
   const judgedSlope = outsideNursery.length >= 2 ? slopePerHour(outsideNursery) : rssSlope;
-  const liveFlat = live.length >= 2 ? slopePerHour(live) <= allowed.live : null;
+  const liveSlope = slopeOrNull(live);
+  const liveFlat = liveSlope === null ? null : liveSlope <= allowed.live;
   return {
     rssStartMiB: samples.find((s) => s.rssMiB[type] !== undefined)?.rssMiB[type] ?? 0,
     rssEndMiB: samples.at(-1)?.rssMiB[type] ?? 0,
     rssSlopeMiBPerHour: round(rssSlope),
     heapSlopeMiBPerHour: slopeOrNull(heap),
-    liveSlopeMiBPerHour: slopeOrNull(live),
+    liveSlopeMiBPerHour: liveSlope,
     oldCommittedSlopeMiBPerHour: slopeOrNull(oldCommitted),
     outsideHeapSlopeMiBPerHour: slopeOrNull(outsideHeap),
     externalSlopeMiBPerHour: slopeOrNull(external),
