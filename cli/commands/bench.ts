@@ -173,7 +173,10 @@ const pipeline: Bench = {
 Runs on the configured Kafka (KAFKA_BROKERS / SCHEMA_REGISTRY_URL, else the local stack), on topics
 prefixed bench.pipeline.<run>.; progress on stderr, the table on stdout. The worker processes run
 with the node flags recommended for processors (--v8-pool-size: one core fewer than the machine
-has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
+has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them. PRM_BENCH_ALLOC_PROFILE_DIR=dir
+writes each worker's sampling heap profile of its measured window; PRM_BENCH_ALLOC_PROFILE_KEEP
+says of which objects: all (default), survivors (no scavenge collected them: the old generation's
+share, garbage included) or live (alive at the end).`,
   async run(argv) {
     const { values } = parseFlags(argv, {
       rate: { type: 'string' }, duration: { type: 'string' }, backlog: { type: 'string' }, users: { type: 'string' },
@@ -199,7 +202,13 @@ has); PRM_BENCH_WORKER_NODE_FLAGS adds to them or overrides them.`,
     const { resolveEndpoints } = require('../../stack/endpoints') as typeof import('../../stack/endpoints');
     const { runPipelineBench } = require('../../streams/bench/pipeline-bench') as typeof import('../../streams/bench/pipeline-bench');
     const { renderTable, print, emitJson } = require('../output') as typeof import('../output');
+    const { allocationsKept } = require('../../streams/bench/allocation-profile') as typeof import('../../streams/bench/allocation-profile');
     /* eslint-enable @typescript-eslint/no-require-imports */
+    try {
+      allocationsKept(process.env.PRM_BENCH_ALLOC_PROFILE_KEEP);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     const estimator = values.estimator ?? (JSON.parse(readFileSync(artifactPath, 'utf8')) as { selected: string }).selected;
     if (estimator !== 'quantile-mlp' && estimator !== 'log-ridge') throw new UsageError('--estimator must be quantile-mlp or log-ridge');
     const endpoints = resolveEndpoints({ DATABASE_URL: 'unused', ...process.env });

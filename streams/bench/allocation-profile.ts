@@ -3,15 +3,29 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * A V8 sampling heap profile of everything allocated, collected or not (node's --heap-prof keeps
- * only what is still alive at exit, which hides the short-lived garbage that drives scavenges).
- * Written as a .heapprofile that Chrome DevTools opens.
+ * Which sampled allocations a profile keeps:
+ * - `all`: everything, collected or not: the garbage that drives scavenges (node's --heap-prof
+ *   keeps only what is alive at exit, which hides it);
+ * - `survivors`: what no scavenge collected: objects promoted to the old generation or allocated
+ *   there (pretenured sites; a long-lived Map's new hash table when it grows, shrinks or
+ *   rehashes), alive or collected by a full GC since. Less `live`, it is the old-generation
+ *   garbage that drives full collections and their pauses;
+ * - `live`: what is still alive when the profile is written.
  */
+export type AllocationsKept = 'all' | 'survivors' | 'live';
+
+export const ALLOCATIONS_KEPT: readonly AllocationsKept[] = ['all', 'survivors', 'live'];
+
+/** A V8 sampling heap profile, written as a .heapprofile that Chrome DevTools opens. */
 export class AllocationProfile {
   private readonly session = new Session();
   private running = false;
 
-  constructor(private readonly dir: string, private readonly label: string) {
+  constructor(
+    private readonly dir: string,
+    private readonly label: string,
+    private readonly kept: AllocationsKept = 'all',
+  ) {
     this.session.connect();
   }
 
@@ -20,8 +34,8 @@ export class AllocationProfile {
     if (this.running) this.session.post('HeapProfiler.stopSampling');
     this.session.post('HeapProfiler.startSampling', {
       samplingInterval: 16 * 1024,
-      includeObjectsCollectedByMajorGC: true,
-      includeObjectsCollectedByMinorGC: true,
+      includeObjectsCollectedByMajorGC: this.kept !== 'live',
+      includeObjectsCollectedByMinorGC: this.kept === 'all',
     });
     this.running = true;
   }
@@ -37,4 +51,12 @@ export class AllocationProfile {
       });
     });
   }
+}
+
+/** PRM_BENCH_ALLOC_PROFILE_KEEP's value (default `all`); anything else is refused with the choices. */
+export function allocationsKept(value: string | undefined): AllocationsKept {
+  if (value === undefined || value === '') return 'all';
+  const kept = ALLOCATIONS_KEPT.find((k) => k === value);
+  if (!kept) throw new Error(`PRM_BENCH_ALLOC_PROFILE_KEEP must be one of ${ALLOCATIONS_KEPT.join(', ')}, got '${value}'`);
+  return kept;
 }

@@ -26,7 +26,7 @@ import { StreamApp, kafkajsLogCreator } from '../runtime/kafka/stream-app';
 import { jsonLogger } from '../runtime/logger';
 import { buildTopology } from '../runtime/topology';
 import { countMs } from './stats';
-import { AllocationProfile } from './allocation-profile';
+import { AllocationProfile, allocationsKept } from './allocation-profile';
 import { benchTopicSpecs, emptyCommits, type WorkerCommits, type WorkerConfig, type WorkerUsage } from './worker-config';
 import { REQUEST_PATH } from '../topology';
 
@@ -178,8 +178,11 @@ async function main(): Promise<void> {
   // Linux: how long the main thread was runnable but waiting for a CPU (a 2-core machine shared
   // with the broker), which delays the event loop as surely as anything on it.
   let schedAtMark = mainThreadSchedule();
-  // PRM_BENCH_ALLOC_PROFILE_DIR=dir: a sampling profile of every allocation, from the measured window's start.
-  const allocations = process.env.PRM_BENCH_ALLOC_PROFILE_DIR ? new AllocationProfile(process.env.PRM_BENCH_ALLOC_PROFILE_DIR, config.mode) : undefined;
+  // PRM_BENCH_ALLOC_PROFILE_DIR=dir: a sampling profile of allocations from the measured window's
+  // start; PRM_BENCH_ALLOC_PROFILE_KEEP says which (AllocationsKept, default all).
+  const allocations = process.env.PRM_BENCH_ALLOC_PROFILE_DIR
+    ? new AllocationProfile(process.env.PRM_BENCH_ALLOC_PROFILE_DIR, config.mode, allocationsKept(process.env.PRM_BENCH_ALLOC_PROFILE_KEEP))
+    : undefined;
   allocations?.restart();
   process.on('SIGUSR2', () => {
     allocations?.restart();
