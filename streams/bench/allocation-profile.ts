@@ -12,9 +12,9 @@ import { join } from 'node:path';
  *   garbage that drives full collections and their pauses;
  * - `live`: what is still alive when the profile is written.
  */
-export type AllocationsKept = 'all' | 'survivors' | 'live';
+const ALLOCATIONS_KEPT = ['all', 'survivors', 'live'] as const;
 
-export const ALLOCATIONS_KEPT: readonly AllocationsKept[] = ['all', 'survivors', 'live'];
+export type AllocationsKept = (typeof ALLOCATIONS_KEPT)[number];
 
 /** A V8 sampling heap profile, written as a .heapprofile that Chrome DevTools opens. */
 export class AllocationProfile {
