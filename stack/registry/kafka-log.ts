@@ -72,7 +72,10 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
     reader.on(reader.events.CRASH, ({ payload }) => {
       if (payload.restart || reader !== consumer || closed) return;
       const reason = rootMessage(payload.error);
-      if (!serving) {
+      // A broker restarted with offsets to load answers "the coordinator is loading" until it has
+      // read them, which can outlast kafkajs' retries: while starting, such a stop is replaced
+      // like one while serving, and the catch-up timeout still bounds the start.
+      if (!serving && !isTransient(payload.error)) {
         onFatal(new KafkaLogError(`the registry topic consumer stopped: ${reason}`));
         return;
       }
@@ -131,6 +134,7 @@ export async function openKafkaLog({ brokers, topic, follower, log, onFatal, cat
     await withTimeout(atEnd, catchUpTimeoutMs, `reading ${topic} to its end offset ${endOffset} took over ${catchUpTimeoutMs} ms`);
     serving = true;
   } catch (err) {
+    closed = true;
     await Promise.allSettled([consumer.disconnect(), producer.disconnect(), admin.disconnect()]);
     throw err instanceof KafkaLogError ? err : new KafkaLogError(`cannot use Kafka topic ${topic}: ${rootMessage(err)}`);
   }
@@ -186,13 +190,26 @@ async function retryWhileRetriable<T>(action: () => Promise<T>, attempts = 10, d
   }
 }
 
+/** The chain of causes kafkajs builds (retries exceeded -> the error retried), outermost first. */
+function causes(err: unknown): { message?: string; retriable?: unknown }[] {
+  const chain: { message?: string; retriable?: unknown; originalError?: unknown; cause?: unknown }[] = [];
+  for (let current = err as (typeof chain)[number] | undefined; current && chain.length < 6; current = (current.originalError ?? current.cause) as typeof current) {
+    chain.push(current);
+  }
+  return chain;
+}
+
+/**
+ * Whether a stop is worth another reader: some error on its chain says it is retriable (a
+ * coordinator loading or moving, a broker away), even when kafkajs' retries ran out around it.
+ */
+export function isTransient(err: unknown): boolean {
+  return causes(err).some((e) => e.retriable === true);
+}
+
 /** kafkajs wraps the cause (retries exceeded -> connection error); the innermost says what happened. */
 function rootMessage(err: unknown): string {
-  let current = err as { message?: string; originalError?: unknown; cause?: unknown } | undefined;
-  for (let depth = 0; depth < 5 && current && (current.originalError || current.cause); depth++) {
-    current = (current.originalError ?? current.cause) as typeof current;
-  }
-  return current?.message ?? String(err);
+  return causes(err).at(-1)?.message ?? String(err);
 }
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
