@@ -18,8 +18,21 @@ import { availableParallelism } from 'node:os';
  * worker CPU per 1,000 requests 164-178 ms to 145-150 ms. It costs up to about 3 × 64 MB of heap
  * per process.
  *
+ * `--no-allocation-site-pretenuring`: V8 allocates straight in the old generation the objects of
+ * an allocation site whose objects have survived scavenges, which a processor's sites do while a
+ * transaction holds them (its outputs, the chunk's bookkeeping). Those die soon after, but in the
+ * old generation, and until a full collection finds them dead everything they point to in the
+ * nursery is kept and copied by every scavenge. Which sites V8 pretenures changes from run to run:
+ * in `prm bench pipeline` at 5,000 requests/s the scavenges copied 2.7 to 7 MB each with it (three
+ * runs), 3.6 MB without (two). Alternating runs on one broker (2 cores, seven pairs): p99 at
+ * 5,000/s 42-82 ms (median 54) against 56-107 (71), lower in five pairs of seven; GC time at that
+ * rate 653-784 ms against 679-1,113; draining 25,441-36,068 requests/s (median 31,348) against
+ * 24,600-30,900 (28,813) at a tenth less CPU. Long-lived state (a running job) is now copied out
+ * of the nursery instead of allocated in the old generation, which costs less than what
+ * pretenuring kept alive.
+ *
  * Deployments pass them in NODE_OPTIONS (see the README); the bench starts its workers with them.
  */
 export function processorNodeFlags(cores = availableParallelism()): string[] {
-  return [`--v8-pool-size=${Math.max(1, Math.min(4, cores - 1))}`, '--max-semi-space-size=64'];
+  return [`--v8-pool-size=${Math.max(1, Math.min(4, cores - 1))}`, '--max-semi-space-size=64', '--no-allocation-site-pretenuring'];
 }

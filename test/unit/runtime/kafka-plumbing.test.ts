@@ -136,6 +136,9 @@ describe('processorNodeFlags', () => {
   it('gives the young generation room for a transaction\'s worth of short-lived records', () => {
     expect(processorNodeFlags(2)).toContain('--max-semi-space-size=64');
   });
+  it('keeps a transaction\'s short-lived objects out of the old generation: no allocation-site pretenuring', () => {
+    expect(processorNodeFlags(2)).toContain('--no-allocation-site-pretenuring');
+  });
 });
 
 describe('kafkajsLogCreator', () => {
