@@ -260,7 +260,7 @@ share, garbage included) or live (alive at the end).`,
     print(`\nrequests ${report.setup.requestBytes} B, dispatches ${report.setup.dispatchBytes} B (Avro, mean); estimator ${estimator}; ${values.unfused ? 'unfused' : 'fused'}; ${instances} process(es) per system under test (node ${report.setup.workerNodeFlags.join(' ')}); ` +
       `${report.machine.cpus} cpus, load average ${report.machine.loadAverageStart.map((x) => x.toFixed(2)).join(' ')} at start, ` +
       `${report.machine.loadAverageEnd.map((x) => x.toFixed(2)).join(' ')} at end`);
-    print(report.goals.map((g) => `goal ${g.goal}: ${g.measured} -> ${g.met ? 'met' : 'MISSED'}`).join('\n'));
+    print(report.goals.map((g) => `goal ${g.goal}: ${g.measured} -> ${g.met === null ? 'not judged' : g.met ? 'met' : 'MISSED'}`).join('\n'));
     emitJson(values.json, report);
     return 0;
   },

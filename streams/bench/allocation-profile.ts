@@ -1,5 +1,5 @@
 import { Session } from 'node:inspector';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -26,6 +26,8 @@ export class AllocationProfile {
     private readonly label: string,
     private readonly kept: AllocationsKept = 'all',
   ) {
+    // As node's --cpu-prof-dir does: the directory is made when missing, not found at the end of a run.
+    mkdirSync(dir, { recursive: true });
     this.session.connect();
   }
 
@@ -46,8 +48,13 @@ export class AllocationProfile {
       this.session.post('HeapProfiler.stopSampling', (err, result) => {
         this.running = false;
         if (err) return reject(err);
-        writeFileSync(join(this.dir, `${this.label}-${process.pid}.heapprofile`), JSON.stringify(result.profile));
-        resolve();
+        // Thrown inside the inspector's callback, a failed write would settle nothing.
+        try {
+          writeFileSync(join(this.dir, `${this.label}-${process.pid}.heapprofile`), JSON.stringify(result.profile));
+          resolve();
+        } catch (writeErr) {
+          reject(writeErr);
+        }
       });
     });
   }

@@ -40,15 +40,16 @@ export function quantileOfCounts(counts: MsCounts, q: number): number {
 /**
  * Records per second in steady state, from the arrival times (ms, ascending) of the records
  * read: the first and last `trim` of them are left out, so start-up (group join, task restore)
- * and the tail of a drained backlog do not count. NaN with too few records to tell.
+ * and the tail of a drained backlog do not count. `seconds` is how long that steady window
+ * lasted, which says how much the rate can be trusted. NaN with too few records to tell.
  */
-export function steadyRate(arrivalsMs: ArrayLike<number>, trim = 0.1): number {
+export function steadyRate(arrivalsMs: ArrayLike<number>, trim = 0.1): { perSecond: number; seconds: number } {
   const n = arrivalsMs.length;
   const from = Math.floor(n * trim);
   const to = Math.max(from, Math.ceil(n * (1 - trim)) - 1);
-  const spanMs = arrivalsMs[to]! - arrivalsMs[from]!;
-  if (n < 20 || !(spanMs > 0)) return NaN;
-  return ((to - from) * 1000) / spanMs;
+  const spanMs = n > 0 ? arrivalsMs[to]! - arrivalsMs[from]! : NaN;
+  if (n < 20 || !(spanMs > 0)) return { perSecond: NaN, seconds: Number.isFinite(spanMs) ? spanMs / 1000 : NaN };
+  return { perSecond: ((to - from) * 1000) / spanMs, seconds: spanMs / 1000 };
 }
 
 /** A growable Float64 series: millions of samples without an array of boxed numbers. */

@@ -203,7 +203,9 @@ async function main(): Promise<void> {
       eventLoop: { p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6, runMs: sched.runMs - schedAtMark.runMs, cpuWaitMs: sched.waitMs - schedAtMark.waitMs },
       commits: commits.commits,
     };
-    void (allocations?.write() ?? Promise.resolve())
+    // A profile that cannot be written must not keep the worker from stopping and reporting.
+    const profiled = allocations?.write().catch((err: unknown) => logger.error('bench worker could not write its allocation profile', { err }));
+    void Promise.resolve(profiled)
       .then(stop)
       .catch((err: unknown) => logger.error('bench worker did not stop cleanly', { err }))
       .finally(() => {

@@ -13,8 +13,11 @@ describe('bench statistics', () => {
   it('measures the steady rate without the start-up and the tail', () => {
     // 1000 records at 1 per ms after a 5 s start-up stall of the first 50: steady 1000/s.
     const arrivals = Array.from({ length: 1000 }, (_, i) => (i < 50 ? 5000 : 5000 + i));
-    expect(steadyRate(arrivals)).toBeCloseTo(1000, 0);
-    expect(steadyRate([1, 2, 3])).toBeNaN();
+    const steady = steadyRate(arrivals);
+    expect(steady.perSecond).toBeCloseTo(1000, 0);
+    expect(steady.seconds).toBeCloseTo(0.799, 3); // records 100..899, 1 ms apart
+    expect(steadyRate([1, 2, 3]).perSecond).toBeNaN();
+    expect(steadyRate([]).perSecond).toBeNaN();
   });
 
   it('takes the same quantiles from counts per millisecond, merged over instances', () => {
