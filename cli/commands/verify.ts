@@ -55,8 +55,7 @@ const checks: Record<string, Check> = {
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { runExactlyOnce } = require('../../streams/runtime/verify/exactly-once') as typeof import('../../streams/runtime/verify/exactly-once');
-      const report = await runExactlyOnce({
-        brokers: await brokers(),
+      const options = {
         records: positiveInt('records', values.records, 20_000),
         kills: positiveInt('kills', values.kills, 2, 0),
         pauses: positiveInt('pauses', values.pauses, 1, 0),
@@ -67,7 +66,9 @@ const checks: Record<string, Check> = {
         fused: values.fused === true,
         stableIds: values['stable-ids'] === true,
         progress: say,
-      });
+      };
+      // After the flags: every one is checked before a missing stack is reported.
+      const report = await runExactlyOnce({ ...options, brokers: await brokers() });
       const { check: _check, ...facts } = report;
       process.stdout.write(
         table([
@@ -95,7 +96,8 @@ const checks: Record<string, Check> = {
       const { values } = parseFlags(argv, { keys: { type: 'string' }, json: { type: 'string' } });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { runRestoreBench } = require('../../streams/runtime/verify/restore-bench') as typeof import('../../streams/runtime/verify/restore-bench');
-      const facts = await runRestoreBench({ brokers: await brokers(), keys: positiveInt('keys', values.keys, 1_000_000), progress: say });
+      const keys = positiveInt('keys', values.keys, 1_000_000);
+      const facts = await runRestoreBench({ brokers: await brokers(), keys, progress: say });
       process.stdout.write(
         table([
           ['keys', facts.keys],
@@ -137,7 +139,6 @@ const checks: Record<string, Check> = {
       const unknown = faults.filter((f) => !known.includes(f));
       if (unknown.length > 0) throw new UsageError(`unknown fault ${unknown.join(', ')}: choose from ${known.join(', ')}`);
       const report = await runFaults({
-        connection: connectionFromEnv(),
         requests: positiveInt('requests', values.requests, 600),
         faults,
         killsPerType: positiveInt('kills', values.kills, 2),
@@ -148,6 +149,8 @@ const checks: Record<string, Check> = {
         keep: values.keep === true,
         fused,
         say,
+        // Last: every flag is checked before a missing stack is reported.
+        connection: connectionFromEnv(),
       });
       process.stdout.write(faultsTable(report));
       writeJson(values.json, report);
@@ -176,16 +179,19 @@ const checks: Record<string, Check> = {
       exitOnInterrupt();
       const minutes = numberFlag('minutes', values.minutes, 30);
       if (!(minutes > 0)) throw new UsageError(`--minutes must be positive, got ${minutes}`);
+      const rate = numberFlag('rate', values.rate, 5);
+      if (!(rate > 0)) throw new UsageError(`--rate must be positive, got ${rate}`);
       const report = await runSoak({
-        connection: connectionFromEnv(),
         minutes,
-        rate: numberFlag('rate', values.rate, 5),
+        rate,
         sampleSeconds: positiveInt('sample-seconds', values['sample-seconds'], 10),
         speed: positiveInt('speed', values.speed, 30, 2),
         maxRssSlopeMiBPerHour: numberFlag('max-rss-slope', values['max-rss-slope'], 50),
         maxLag: values['max-lag'] === undefined ? undefined : positiveInt('max-lag', values['max-lag'], 0, 0),
         keep: values.keep === true,
         say,
+        // Last: every flag is checked before a missing stack is reported.
+        connection: connectionFromEnv(),
       });
       // Slopes over the second half, MiB/h; the RSS less the nursery and the live heap are judged, the rest say where it grows.
       const rows = [['process', 'RSS start MiB', 'RSS end MiB', 'RSS slope', 'nursery growth MiB', 'RSS less nursery slope', 'old gen committed', 'live heap', 'outside heap', 'max lag (2nd half)', 'flat']];
