@@ -51,6 +51,10 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`prm ${name}: ${err.message}\n\n${command.usage.trim()}\n`);
       return 2;
     }
-    throw err;
+    // Named, so that a failure inside a script of several prm commands says which one failed.
+    // Not instanceof Error: an error from another realm (a vm context) is one too.
+    const message = typeof err === 'object' && err !== null && 'message' in err ? String(err.message) : String(err);
+    process.stderr.write(`prm ${name}: ${message}\n`);
+    return 1;
   }
 }

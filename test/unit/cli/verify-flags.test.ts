@@ -1,18 +1,4 @@
-import { main } from '../../../cli/main';
-
-/** Runs `prm verify ...` in this process, collecting what it writes on stderr. */
-async function verify(...argv: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { code: await main(['verify', ...argv]), stderr };
-  } finally {
-    spy.mockRestore();
-  }
-}
+import { runPrm } from './run-prm';
 
 describe('prm verify flags', () => {
   // No stack and no KAFKA_BROKERS here: a check that looked for the stack first would report that instead.
@@ -31,7 +17,7 @@ describe('prm verify flags', () => {
     [['exactly-once', '--records', '0'], '--records must be an integer >= 1, got 0'],
     [['restore', '--keys', '0'], '--keys must be an integer >= 1, got 0'],
   ])('%j is refused as a usage error before anything connects', async (argv, message) => {
-    const { code, stderr } = await verify(...argv);
+    const { code, stderr } = await runPrm('verify', ...argv);
     expect(stderr).toContain(`prm verify: ${message}`);
     expect(code).toBe(2);
   });
