@@ -57,10 +57,15 @@ describe('prm topics', () => {
 
   it('run refuses to start processors while catalogue topics are missing, naming the command that creates them', async () => {
     const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let said = '';
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      said += String(chunk);
+      return true;
+    });
     try {
-      await expect(main(['run', '--processors', 'profiler', '--topic-prefix', prefix])).rejects.toThrow(
-        `${names.length} of the catalogue's topics do not exist (${names.join(', ')}): create them first with 'npx prm topics create --prefix ${prefix}'`,
+      expect(await main(['run', '--processors', 'profiler', '--topic-prefix', prefix])).toBe(1);
+      expect(said).toContain(
+        `prm run: ${names.length} of the catalogue's topics do not exist (${names.join(', ')}): create them first with 'npx prm topics create --prefix ${prefix}'\n`,
       );
     } finally {
       stdout.mockRestore();
