@@ -18,12 +18,15 @@ export function parseFlags<T extends Options>(argv: string[], options: T, allowP
     throw new UsageError((err as Error).message);
   }
   const json: unknown = (parsed.values as Record<string, unknown>).json;
-  if (options.json?.type === 'string' && typeof json === 'string' && json !== '-') checkWritableFile('json', json);
+  if (options.json?.type === 'string' && typeof json === 'string' && json !== '-') checkWritableFile('--json', json);
   return parsed;
 }
 
-/** A UsageError unless `file` can be created or replaced: its directory exists and is writable, and it is not a directory. */
-export function checkWritableFile(flag: string, file: string): void {
+/**
+ * A UsageError unless `file` can be created or replaced: its directory exists and is writable,
+ * and it is not a directory. `label` names the argument as the user wrote it (`--json`, `OUT`).
+ */
+export function checkWritableFile(label: string, file: string): void {
   const dir = dirname(resolve(file));
   const problem = (() => {
     try {
@@ -39,7 +42,7 @@ export function checkWritableFile(flag: string, file: string): void {
     const existing = statSync(file, { throwIfNoEntry: false });
     return existing?.isDirectory() ? 'it is a directory' : undefined;
   })();
-  if (problem) throw new UsageError(`--${flag} ${file}: cannot be written: ${problem}`);
+  if (problem) throw new UsageError(`${label} ${file}: cannot be written: ${problem}`);
 }
 /** A numeric flag: undefined stays undefined, anything else must be a finite number. */
 export function numberFlag(name: string, value: string | undefined, fallback: number): number {

@@ -4,5 +4,7 @@
 require('tsx/cjs');
 require('./main.ts').main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
-  (err) => { process.stderr.write(`prm: ${err && err.message ? err.message : String(err)}\n`); process.exitCode = 1; },
+  // main() reports a failing command itself (`prm <command>: ...`); what reaches here failed
+  // while loading the commands, so the stack says which module and where.
+  (err) => { process.stderr.write(`prm: could not load its commands: ${err && err.stack ? err.stack : String(err)}\n`); process.exitCode = 1; },
 );

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from '../command';
 import { UsageError } from '../command';
-import { numberFlag, parseFlags } from '../args';
+import { checkWritableFile, numberFlag, parseFlags } from '../args';
 import type { Estimate, Quantiles } from '../../models/code/samples';
 
 const usage = `
@@ -47,6 +47,7 @@ export const command: Command = {
     const out = values.bench ? first : second;
     if (!values.bench && !file) throw new UsageError('a FILE (or - for stdin) is required');
     if (extra.length > 0 || (values.bench && second !== undefined) || (out !== undefined && !values.json)) throw new UsageError('unexpected argument');
+    if (out !== undefined) checkWritableFile('OUT', out);
     const maxBytes = numberFlag('max-bytes', values['max-bytes'], 256 * 1024);
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new UsageError('--max-bytes must be a positive integer');
     /* eslint-disable @typescript-eslint/no-require-imports */

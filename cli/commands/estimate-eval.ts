@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from '../command';
 import { UsageError } from '../command';
-import { numberFlag, parseFlags } from '../args';
+import { checkWritableFile, numberFlag, parseFlags } from '../args';
 import { join } from 'node:path';
 import type { EstimatorArtifact, ModelName, Scores } from '../../models/code/estimator';
 import type { WorkloadCheck } from '../../models/code/workload-check';
@@ -54,6 +54,7 @@ export const command: Command = {
     }, true);
     const [out, ...extra] = positionals;
     if (extra.length > 0 || (out !== undefined && !values.json)) throw new UsageError('unexpected argument');
+    if (out !== undefined) checkWritableFile('OUT', out);
     const seed = numberFlag('seed', values.seed, 7);
     const share = numberFlag('held-out', values['held-out'], 0.25);
     const epochs = numberFlag('epochs', values.epochs, 800);

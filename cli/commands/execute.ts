@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from '../command';
 import { UsageError } from '../command';
-import { numberFlag, parseFlags } from '../args';
+import { checkWritableFile, numberFlag, parseFlags } from '../args';
 import { readSource } from './analyze';
 
 const usage = `
@@ -39,6 +39,7 @@ export const command: Command = {
     const [file, out, ...extra] = positionals;
     if (!file) throw new UsageError('a FILE (or - for stdin) is required');
     if (extra.length > 0 || (out !== undefined && !values.json)) throw new UsageError(`unexpected argument '${extra[0] ?? out}'`);
+    if (out !== undefined) checkWritableFile('OUT', out);
     const limits = {
       cpuMs: numberFlag('cpu-ms', values['cpu-ms'], 10_000),
       memoryMb: numberFlag('memory-mb', values['memory-mb'], 512),

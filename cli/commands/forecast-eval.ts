@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from '../command';
 import { UsageError } from '../command';
-import { numberFlag, parseFlags } from '../args';
+import { checkWritableFile, numberFlag, parseFlags } from '../args';
 
 const usage = `
 usage: prm forecast-eval --trace FILE [--trace FILE ...] --format bitbrains --train-until ISO
@@ -48,6 +48,8 @@ export const command: Command = {
     if (!Number.isInteger(horizon) || horizon < 1 || horizon > 288) throw new UsageError('--horizon must be an integer in 1..288');
     const users = numberFlag('users', values.users, Infinity);
     if (!(users >= 1)) throw new UsageError('--users must be at least 1');
+    // Before the training: the artifact is written only after minutes of it.
+    if (values['save-model']) checkWritableFile('--save-model', values['save-model']);
     // require, not import(): cli/prm.cjs registers tsx for CommonJS only, so import() of a .ts
     // module fails at run time. Loading here keeps the command cheap to list.
     /* eslint-disable @typescript-eslint/no-require-imports */

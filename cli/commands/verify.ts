@@ -2,7 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { numberFlag, parseFlags } from '../args';
 import { type Command, UsageError } from '../command';
 
-/** A `prm verify <check>`: each check parses its own flags and returns the exit code. */
+/**
+ * A `prm verify <check>`: each check parses its own flags and returns the exit code. Every check
+ * turns all its flags into options before it looks for the stack, so a bad flag is reported as
+ * such, not as a missing stack or after a run has started.
+ */
 interface Check {
   summary: string;
   run(argv: string[]): Promise<number>;
@@ -67,7 +71,6 @@ const checks: Record<string, Check> = {
         stableIds: values['stable-ids'] === true,
         progress: say,
       };
-      // After the flags: every one is checked before a missing stack is reported.
       const report = await runExactlyOnce({ ...options, brokers: await brokers() });
       const { check: _check, ...facts } = report;
       process.stdout.write(
@@ -138,7 +141,7 @@ const checks: Record<string, Check> = {
       const faults = values.faults?.split(',').map((f) => f.trim()).filter(Boolean) ?? known;
       const unknown = faults.filter((f) => !known.includes(f));
       if (unknown.length > 0) throw new UsageError(`unknown fault ${unknown.join(', ')}: choose from ${known.join(', ')}`);
-      const report = await runFaults({
+      const options = {
         requests: positiveInt('requests', values.requests, 600),
         faults,
         killsPerType: positiveInt('kills', values.kills, 2),
@@ -149,9 +152,8 @@ const checks: Record<string, Check> = {
         keep: values.keep === true,
         fused,
         say,
-        // Last: every flag is checked before a missing stack is reported.
-        connection: connectionFromEnv(),
-      });
+      };
+      const report = await runFaults({ ...options, connection: connectionFromEnv() });
       process.stdout.write(faultsTable(report));
       writeJson(values.json, report);
       const clean = Object.values(report.faults).every((f) => f.lost === 0 && f.duplicated === 0 && f.recovered_in_s !== null && f.predictor_restarted_in_outage_s !== null);
@@ -181,7 +183,7 @@ const checks: Record<string, Check> = {
       if (!(minutes > 0)) throw new UsageError(`--minutes must be positive, got ${minutes}`);
       const rate = numberFlag('rate', values.rate, 5);
       if (!(rate > 0)) throw new UsageError(`--rate must be positive, got ${rate}`);
-      const report = await runSoak({
+      const options = {
         minutes,
         rate,
         sampleSeconds: positiveInt('sample-seconds', values['sample-seconds'], 10),
@@ -190,9 +192,8 @@ const checks: Record<string, Check> = {
         maxLag: values['max-lag'] === undefined ? undefined : positiveInt('max-lag', values['max-lag'], 0, 0),
         keep: values.keep === true,
         say,
-        // Last: every flag is checked before a missing stack is reported.
-        connection: connectionFromEnv(),
-      });
+      };
+      const report = await runSoak({ ...options, connection: connectionFromEnv() });
       // Slopes over the second half, MiB/h; the RSS less the nursery and the live heap are judged, the rest say where it grows.
       const rows = [['process', 'RSS start MiB', 'RSS end MiB', 'RSS slope', 'nursery growth MiB', 'RSS less nursery slope', 'old gen committed', 'live heap', 'outside heap', 'max lag (2nd half)', 'flat']];
       for (const [name, p] of Object.entries(report.processes)) {

@@ -3,13 +3,13 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { main } from '../../cli/main';
 import { deleteSubject } from '../../schemas/registry-http';
 import type { SubjectReport } from '../../schemas/subject-check';
 import type { TopicReport } from '../../schemas/topic-admin';
 import { topicCatalogue, valueSubject } from '../../schemas/topics';
 import { resolveEndpoints } from '../../stack/endpoints';
 import { until } from '../support/deadline';
+import { runPrm } from '../support/run-prm';
 
 const endpoints = resolveEndpoints({ ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? 'unused' });
 const kafka = new Kafka({ clientId: 'prm-topics-test', brokers: endpoints.kafkaBrokers, logLevel: logLevel.NOTHING });
@@ -21,15 +21,8 @@ interface CliResult { reports: TopicReport[]; schemaIds: Record<string, number>;
 
 async function prm(args: string[]): Promise<{ code: number; json: CliResult }> {
   const file = join(dir, `${Math.random().toString(36).slice(2)}.json`);
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    const code = await main(['topics', ...args, '--prefix', prefix, '--json', file]);
-    return { code, json: JSON.parse(readFileSync(file, 'utf8')) as CliResult };
-  } finally {
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+  const { code } = await runPrm('topics', ...args, '--prefix', prefix, '--json', file);
+  return { code, json: JSON.parse(readFileSync(file, 'utf8')) as CliResult };
 }
 
 let admin: Admin;
@@ -56,21 +49,11 @@ describe('prm topics', () => {
   });
 
   it('run refuses to start processors while catalogue topics are missing, naming the command that creates them', async () => {
-    const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
-    let said = '';
-    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      said += String(chunk);
-      return true;
-    });
-    try {
-      expect(await main(['run', '--processors', 'profiler', '--topic-prefix', prefix])).toBe(1);
-      expect(said).toContain(
-        `prm run: ${names.length} of the catalogue's topics do not exist (${names.join(', ')}): create them first with 'npx prm topics create --prefix ${prefix}'\n`,
-      );
-    } finally {
-      stdout.mockRestore();
-      stderr.mockRestore();
-    }
+    const { code, stderr } = await runPrm('run', '--processors', 'profiler', '--topic-prefix', prefix);
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      `prm run: ${names.length} of the catalogue's topics do not exist (${names.join(', ')}): create them first with 'npx prm topics create --prefix ${prefix}'\n`,
+    );
   });
 
   it('create makes the catalogue and registers the value schemas; a second run changes nothing', async () => {

@@ -1,4 +1,4 @@
-import { runPrm } from './run-prm';
+import { runPrm } from '../../support/run-prm';
 
 describe('prm', () => {
   it('names the command that failed, and exits 1', async () => {

@@ -1,4 +1,4 @@
-import { runPrm } from './run-prm';
+import { runPrm } from '../../support/run-prm';
 
 describe('prm verify flags', () => {
   // No stack and no KAFKA_BROKERS here: a check that looked for the stack first would report that instead.
