@@ -313,6 +313,15 @@ export const migrations: Migration[] = [
       ],
     }),
   },
+  {
+    id: 10,
+    name: 'monthly partitions in UTC',
+    transactional: true,
+    // Plain PostgreSQL only: ensure_partitions as created by migration 1 counted months in the
+    // session's TimeZone, so outside UTC a month's partition overlapped the next one and every
+    // row of that next month was refused. Partitions already made keep their bounds.
+    plan: (engine) => (engine.kind === 'postgresql' ? { statements: [ensurePartitions] } : { statements: [], skipped: 'TimescaleDB partitions by its own chunks' }),
+  },
 ];
 
 const requestFeatures: TimeSeriesTable = {
@@ -322,6 +331,44 @@ const requestFeatures: TimeSeriesTable = {
   body: `analyzed_at timestamptz NOT NULL, request_id text NOT NULL, user_id text NOT NULL, features jsonb NOT NULL,
     UNIQUE (request_id, analyzed_at)`,
 };
+
+/**
+ * Creates the monthly partitions covering [from_time, to_time], months in UTC whatever the
+ * session's TimeZone: timestamptz + interval counts months in the session's zone, which gave
+ * partitions ending a day or a DST hour off (migration 10). A month whose rows already sit in the
+ * default partition is left there (attaching it would fail), and so is one that overlaps a
+ * partition created with those wrong bounds; a concurrent creator winning the race is fine.
+ */
+const ensurePartitions = `CREATE OR REPLACE FUNCTION ${S}.ensure_partitions(parent regclass, from_time timestamptz, to_time timestamptz) RETURNS integer
+   LANGUAGE plpgsql AS $$
+   DECLARE
+     month_start timestamptz := date_trunc('month', from_time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
+     next_start timestamptz;
+     parent_schema text;
+     parent_name text;
+     partition_name text;
+     created integer := 0;
+   BEGIN
+     SELECT n.nspname, c.relname INTO parent_schema, parent_name
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = parent;
+     WHILE month_start <= to_time LOOP
+       next_start := ((month_start AT TIME ZONE 'UTC') + INTERVAL '1 month') AT TIME ZONE 'UTC';
+       partition_name := parent_name || '_p' || to_char(month_start AT TIME ZONE 'UTC', 'YYYYMM');
+       IF to_regclass(format('%I.%I', parent_schema, partition_name)) IS NULL THEN
+         BEGIN
+           EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
+             parent_schema, partition_name, parent, month_start, next_start);
+           created := created + 1;
+         EXCEPTION
+           WHEN duplicate_table OR unique_violation THEN NULL;
+           WHEN check_violation THEN NULL;
+           WHEN invalid_object_definition THEN NULL;
+         END;
+       END IF;
+       month_start := next_start;
+     END LOOP;
+     RETURN created;
+   END $$`;
 
 /** What plain PostgreSQL needs to run the same SQL: a time_bucket over date_bin, and partition upkeep. */
 function plainSupport(): string[] {
@@ -333,35 +380,6 @@ function plainSupport(): string[] {
     `CREATE OR REPLACE FUNCTION public.time_bucket(bucket_width interval, ts timestamptz, origin timestamptz) RETURNS timestamptz
        LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT
        AS $$ SELECT date_bin(bucket_width, ts, origin) $$`,
-    // Creates the monthly partitions covering [from_time, to_time]. A month whose rows already
-    // sit in the default partition is left there (attaching it would fail); a concurrent
-    // creator winning the race is fine.
-    `CREATE OR REPLACE FUNCTION ${S}.ensure_partitions(parent regclass, from_time timestamptz, to_time timestamptz) RETURNS integer
-       LANGUAGE plpgsql AS $$
-       DECLARE
-         month_start timestamptz := date_trunc('month', from_time AT TIME ZONE 'UTC') AT TIME ZONE 'UTC';
-         parent_schema text;
-         parent_name text;
-         partition_name text;
-         created integer := 0;
-       BEGIN
-         SELECT n.nspname, c.relname INTO parent_schema, parent_name
-           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = parent;
-         WHILE month_start <= to_time LOOP
-           partition_name := parent_name || '_p' || to_char(month_start AT TIME ZONE 'UTC', 'YYYYMM');
-           IF to_regclass(format('%I.%I', parent_schema, partition_name)) IS NULL THEN
-             BEGIN
-               EXECUTE format('CREATE TABLE %I.%I PARTITION OF %s FOR VALUES FROM (%L) TO (%L)',
-                 parent_schema, partition_name, parent, month_start, month_start + INTERVAL '1 month');
-               created := created + 1;
-             EXCEPTION
-               WHEN duplicate_table OR unique_violation THEN NULL;
-               WHEN check_violation THEN NULL;
-             END;
-           END IF;
-           month_start := month_start + INTERVAL '1 month';
-         END LOOP;
-         RETURN created;
-       END $$`,
+    ensurePartitions,
   ];
 }

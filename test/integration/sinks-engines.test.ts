@@ -241,6 +241,25 @@ describe.each([
       const inDefault = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM prm.execution_telemetry_default');
       expect(inDefault.rows[0]?.n).toBe(0);
     });
+
+    it('makes each month its partition in UTC whatever the session\'s time zone', async () => {
+      // New York's DST ends on 3 November 2024: months counted in that zone gave a November that
+      // overlapped December, and every December row was refused.
+      const bounds = await db.session(async (session) => {
+        await session.query(`SET TimeZone = 'America/New_York'`);
+        await session.query(`SELECT prm.ensure_partitions('prm.cluster_metrics'::regclass, '2024-10-15T00:00:00Z', '2024-12-15T00:00:00Z')`);
+        await session.query(`SET TimeZone = 'UTC'`);
+        return session.query<{ name: string; bound: string }>(
+          `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'prm.cluster_metrics'::regclass AND c.relname > 'cluster_metrics_p202409' ORDER BY 1`,
+        );
+      });
+      expect(bounds.rows.map((r) => [r.name, r.bound])).toEqual([
+        ['cluster_metrics_p202410', "FOR VALUES FROM ('2024-10-01 00:00:00+00') TO ('2024-11-01 00:00:00+00')"],
+        ['cluster_metrics_p202411', "FOR VALUES FROM ('2024-11-01 00:00:00+00') TO ('2024-12-01 00:00:00+00')"],
+        ['cluster_metrics_p202412', "FOR VALUES FROM ('2024-12-01 00:00:00+00') TO ('2025-01-01 00:00:00+00')"],
+      ]);
+    });
   } else {
     it('keeps rows in hypertable chunks', async () => {
       const chunks = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM show_chunks('prm.execution_telemetry', older_than => TIMESTAMPTZ '2024-03-06', newer_than => TIMESTAMPTZ '2024-03-03')`);
