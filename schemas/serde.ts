@@ -1,6 +1,7 @@
 import { SchemaRegistry, SchemaType, COMPATIBILITY } from '@kafkajs/confluent-schema-registry';
 import * as avro from 'avsc';
 import { avroOptions, avroType } from './avro';
+import { blockGuard, OversizedBlockError } from './block-guard';
 import {
   BadRecordError, ConfigError, EncodeError, InvalidRecordError, MalformedRecordError, RegistryUnavailableError,
   SchemaIncompatibleError, SchemaNotLoadedError, TruncatedRecordError, UnknownSchemaIdError, WrongSchemaError,
@@ -112,9 +113,13 @@ export class EventSerde {
     }
     if ('failure' in resolution) throw resolution.failure;
     try {
+      resolution.guard?.(body);
       return type.fromBuffer(body, resolution.resolver) as EventTypes[E];
     } catch (err) {
       const message = (err as Error).message;
+      // Checked before avsc allocates what the record declares (see blockGuard).
+      if (err instanceof OversizedBlockError && err.endsEarly) throw new TruncatedRecordError(`Avro body of schema ${schemaId} ends early: ${message}`, schemaId, err);
+      if (err instanceof OversizedBlockError) throw new MalformedRecordError(`Avro body of schema ${schemaId} does not decode: ${message}`, schemaId, err);
       if (/truncated/.test(message)) throw new TruncatedRecordError(`Avro body of schema ${schemaId} ends early: ${message}`, schemaId, err);
       throw new MalformedRecordError(`Avro body does not decode as schema ${schemaId}: ${message}`, schemaId, err);
     }
@@ -179,7 +184,7 @@ export class EventSerde {
     if (!pending) {
       pending = this.buildResolver(topic, schemaId)
         .then(
-          (resolver) => void this.resolved.set(key, { resolver }),
+          ({ resolver, writer }) => void this.resolved.set(key, { resolver, guard: blockGuard(writer) }),
           (err: unknown) => {
             if (!(err instanceof BadRecordError)) throw err;
             this.resolved.set(key, { failure: err });
@@ -191,9 +196,9 @@ export class EventSerde {
     return pending;
   }
 
-  private async buildResolver(topic: string, schemaId: number): Promise<avro.Resolver | undefined> {
+  private async buildResolver(topic: string, schemaId: number): Promise<{ resolver: avro.Resolver | undefined; writer: avro.Type }> {
     const { type: reader, schemaId: ownId } = this.binding(topic);
-    if (schemaId === ownId) return undefined;
+    if (schemaId === ownId) return { resolver: undefined, writer: reader };
     let writer: unknown;
     try {
       writer = await this.registry.getSchema(schemaId);
@@ -207,7 +212,7 @@ export class EventSerde {
       throw new WrongSchemaError(`schema ${schemaId} is ${writerType.name ?? 'an unnamed type'}, but ${topic} carries ${reader.name}`, schemaId);
     }
     try {
-      return reader.createResolver(writerType);
+      return { resolver: reader.createResolver(writerType), writer: writerType };
     } catch (err) {
       throw new WrongSchemaError(`schema ${schemaId} cannot be read as ${topic}'s ${reader.name}: ${(err as Error).message}`, schemaId, err);
     }
@@ -233,7 +238,8 @@ export interface TopicValueSerde<T> {
   handOver?(value: T): T;
 }
 
-type Resolution = { resolver: avro.Resolver | undefined } | { failure: BadRecordError };
+/** How to read one writer schema's records: its resolver (undefined: our own schema) and block-count guard. */
+type Resolution = { resolver: avro.Resolver | undefined; guard: ((body: Buffer) => void) | undefined } | { failure: BadRecordError };
 
 function resolutionKey(topic: string, schemaId: number): string {
   return `${topic}\u0000${schemaId}`;

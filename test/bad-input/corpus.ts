@@ -1,4 +1,5 @@
 import { avroType } from '../../schemas/avro';
+import { eventSchema } from '../../schemas/events';
 import type { EventSerde } from '../../schemas/serde';
 import type {
   ClusterMetrics, DeadLetterReason, EventName, EventTypes, ExecutionRequest, ExecutionTelemetry, ExitStatus, ParseStatus, PredictedDemand, UserProfile,
@@ -146,6 +147,13 @@ function garbage(n: number, seed: number): Buffer {
 const badEnumWriter = avroType({ type: 'record', name: 'ExecutionRequest', namespace: 'io.prm.events', fields: [
   { name: 'requestId', type: 'string' }, { name: 'userId', type: 'string' }, { name: 'tier', type: 'long' }] });
 
+// A PredictedDemand with a long where the components array goes: it reads as an array block
+// declaring that many items, followed by too few bytes to hold them.
+const predictedDemand = eventSchema('PredictedDemand');
+const componentsCountWriter = avroType({
+  ...predictedDemand,
+  fields: (predictedDemand.fields ?? []).map((f) => (f.name === 'components' ? { name: 'components', type: 'long' } : f)),
+});
 
 /**
  * The bad-input corpus (issue 9 item 4): each case, what it sends where and what must become of
@@ -186,6 +194,12 @@ export const corpus: BadInputCase[] = [
   { name: 'binary-garbage-record', input: '4 KiB of pseudo-random bytes after a valid header',
     build: (ctx) => [{ topic: 'prm.requests', key: 'user.garbage', value: frame(ctx.serde.schemaId(ctx.topic('prm.requests')), garbage(4 * KiB, 7)) }],
     expected: { kind: 'dead-letter', reason: 'TRUNCATED', message: /ends early/ } },
+  { name: 'array-count-bomb', input: 'a prediction whose components array declares 2^31 items in a record of a few hundred bytes',
+    build: (ctx) => {
+      const p = { ...sampleEvents(new Date(ctx.now)).PredictedDemand, requestId: 'bad.array-count-bomb', userId: 'user.array-count-bomb', components: 2 ** 31 };
+      return [{ topic: 'prm.demand-predictions', key: p.userId, value: frame(ctx.serde.schemaId(ctx.topic('prm.demand-predictions')), componentsCountWriter.toBuffer(p)) }];
+    },
+    expected: { kind: 'dead-letter', reason: 'TRUNCATED', message: /ends early: an array or map declares 2147483648 items/ } },
 
   // ── request values ─────────────────────────────────────────────────────────────────────────
   { name: 'empty-user-id', input: 'userId ""',
