@@ -1,5 +1,6 @@
 import { parse, type TSESTree } from '@typescript-eslint/typescript-estree';
 import { createHash } from 'node:crypto';
+import { StepBudget, StepBudgetExhausted } from './budget';
 import { summarise } from './call-graph';
 import { ConstantFolder } from './evaluate';
 import { unparsedFeatures, type CodeFeatures } from './features';
@@ -15,7 +16,21 @@ export interface AnalyzerOptions {
   maxNesting?: number;
   /** Analyses kept, of short sources and of long ones each (see SOURCE_KEY_MAX_LENGTH). Default 1000. */
   cacheSize?: number;
+  /**
+   * Work allowed after parsing, in steps (AST nodes indexed and walked, call edges, folded
+   * expressions: see StepBudget). A source that needs more is reported like one over a size
+   * limit (`parsed: false`, "analysis ran past its N-step limit"). Default DEFAULT_MAX_STEPS.
+   */
+  maxSteps?: number;
 }
+
+/**
+ * The default step budget. 250 KB of concatenated corpus programs takes about 190,000 steps,
+ * and the costliest linear shapes found at that size (a call to a name defined thousands of
+ * times, at every line) about 760,000; a step takes 0.5 to 2 µs, so the budget ends any
+ * analysis after a second or two of work at most, whatever the source.
+ */
+export const DEFAULT_MAX_STEPS = 2_000_000;
 
 export interface Analyzer {
   /** Never throws: refused or unparsable code yields features with `parsed: false` and a reason. */
@@ -33,9 +48,10 @@ export interface AnalyzerCounts {
   unparsed: number;
 }
 
-export function createAnalyzer({ maxBytes = 256 * 1024, maxNesting = 200, cacheSize = 1000 }: AnalyzerOptions = {}): Analyzer {
+export function createAnalyzer({ maxBytes = 256 * 1024, maxNesting = 200, cacheSize = 1000, maxSteps = DEFAULT_MAX_STEPS }: AnalyzerOptions = {}): Analyzer {
   if (!Number.isInteger(maxBytes) || maxBytes <= 0) throw new RangeError(`maxBytes must be a positive integer, got ${maxBytes}`);
   if (!Number.isInteger(maxNesting) || maxNesting <= 0) throw new RangeError(`maxNesting must be a positive integer, got ${maxNesting}`);
+  if (!Number.isInteger(maxSteps) || maxSteps <= 0) throw new RangeError(`maxSteps must be a positive integer, got ${maxSteps}`);
   const bySource = new LruCache<string, CodeFeatures>(cacheSize);
   const byDigest = new LruCache<string, CodeFeatures>(cacheSize);
   const counts: AnalyzerCounts = { cached: 0, parsed: 0, unparsed: 0 };
@@ -51,7 +67,7 @@ export function createAnalyzer({ maxBytes = 256 * 1024, maxNesting = 200, cacheS
         counts.cached++;
         return hit;
       }
-      const features = analyzeUncached(source, maxBytes, maxNesting);
+      const features = analyzeUncached(source, maxBytes, maxNesting, maxSteps);
       if (features.parsed) counts.parsed++;
       else counts.unparsed++;
       cache.set(key, features);
@@ -68,7 +84,7 @@ export function createAnalyzer({ maxBytes = 256 * 1024, maxNesting = 200, cacheS
  */
 const SOURCE_KEY_MAX_LENGTH = 4096;
 
-function analyzeUncached(source: string, maxBytes: number, maxNesting: number): CodeFeatures {
+function analyzeUncached(source: string, maxBytes: number, maxNesting: number, maxSteps: number): CodeFeatures {
   const bytes = Buffer.byteLength(source, 'utf8');
   if (bytes > maxBytes) return unparsedFeatures(bytes, 0, `source is ${bytes} bytes, over the ${maxBytes}-byte limit`);
   const { lines, loc } = countLines(source);
@@ -86,9 +102,19 @@ function analyzeUncached(source: string, maxBytes: number, maxNesting: number): 
     const message = err instanceof RangeError ? 'expression nests too deeply to parse' : `parse error: ${(err as Error).message.split('\n')[0]}`;
     return unparsedFeatures(bytes, lines, message);
   }
-  const index = indexProgram(program);
-  const walk = walkProgram(program, index);
-  const fold = new ConstantFolder(index);
+  try {
+    return featuresOf(program, bytes, lines, loc, new StepBudget(maxSteps));
+  } catch (err) {
+    // Like the byte and nesting limits: the reason names the limit, every figure is 0.
+    if (err instanceof StepBudgetExhausted) return unparsedFeatures(bytes, lines, err.message);
+    throw err;
+  }
+}
+
+function featuresOf(program: TSESTree.Program, bytes: number, lines: number, loc: number, budget: StepBudget): CodeFeatures {
+  const index = indexProgram(program, budget);
+  const walk = walkProgram(program, index, budget);
+  const fold = new ConstantFolder(index, budget);
   const graph = summarise(walk.tallies, walk.edges, (fn) => fold.largestArgument(fn));
   const decisions = walk.tallies.reduce((sum, t) => sum + t.decisions, 0);
   return {

@@ -1,4 +1,5 @@
 import { UNKNOWN_TRIP } from './loop-trip';
+import { plus, times, WORK_CAP } from './saturating';
 import type { CallEdge, FunctionTally } from './walker';
 
 export interface CallGraphSummary {
@@ -13,14 +14,13 @@ export interface CallGraphSummary {
   maxLoopDepth: number;
 }
 
-const CAP = 1e15;
-
 /**
  * Spreads per-function tallies over the call graph: a call made `w` times to `g` adds `w` times
  * g's total. Recursion (a strongly connected component) is priced by its branching and the
  * constant it starts from: one self-call site with argument n runs ~n times; two or more run
  * ~φ^n (the Fibonacci shape), capped. Components are visited callees-first (Tarjan's order),
  * so every callee's total is known when its callers are summed: one linear pass, no recursion.
+ * Sums and products saturate at WORK_CAP (see saturating.ts), so every figure stays finite.
  *
  * @param argumentOf the largest constant a function's parameters receive, if any
  */
@@ -42,37 +42,41 @@ export function summarise(tallies: FunctionTally[], edges: CallEdge[], argumentO
   let recursionArgument = 0;
 
   components.forEach((members, c) => {
-    const inner = members.flatMap((f) => out[f]!.filter((e) => componentOf[e.to] === c));
-    const recursive = inner.length > 0;
+    // Self-call sites per member: the most of any member is the component's branching.
+    let branching = 0;
     let local = { ops: 0, allocations: 0, delay: 0, depth: 0 };
     for (const f of members) {
       const t = tallies[f]!;
-      local.ops += t.ops;
-      local.allocations += t.allocations;
-      local.delay += t.timerDelayMs;
+      local.ops = plus(local.ops, t.ops);
+      local.allocations = plus(local.allocations, t.allocations);
+      local.delay = plus(local.delay, t.timerDelayMs);
       local.depth = Math.max(local.depth, t.maxLoopDepth);
+      let inner = 0;
       for (const e of out[f]!) {
-        if (componentOf[e.to] === c) continue;
-        local.ops += e.weight * ops[e.to]!;
-        local.allocations += e.weight * allocations[e.to]!;
-        local.delay += e.weight * delays[e.to]!;
+        if (componentOf[e.to] === c) {
+          inner++;
+          continue;
+        }
+        local.ops = plus(local.ops, times(e.weight, ops[e.to]!));
+        local.allocations = plus(local.allocations, times(e.weight, allocations[e.to]!));
+        local.delay = plus(local.delay, times(e.weight, delays[e.to]!));
         local.depth = Math.max(local.depth, e.loopDepth + depth[e.to]!);
       }
+      branching = Math.max(branching, inner);
     }
-    if (recursive) {
+    if (branching > 0) {
       recursiveFunctions += members.length;
       if (members.length > 1) mutualRecursion = true;
-      const branching = Math.max(...members.map((f) => inner.filter((e) => e.from === f).length));
-      const argument = Math.max(0, ...members.map((f) => argumentOf(f) ?? 0));
+      const argument = members.reduce((m, f) => Math.max(m, argumentOf(f) ?? 0), 0);
       recursionBranching = Math.max(recursionBranching, branching);
       recursionArgument = Math.max(recursionArgument, argument);
       const calls = recursionCalls(branching, argument);
-      local = { ops: local.ops * calls, allocations: local.allocations * calls, delay: local.delay * calls, depth: local.depth + 1 };
+      local = { ops: times(local.ops, calls), allocations: times(local.allocations, calls), delay: times(local.delay, calls), depth: local.depth + 1 };
     }
     for (const f of members) {
-      ops[f] = Math.min(CAP, local.ops);
-      allocations[f] = Math.min(CAP, local.allocations);
-      delays[f] = Math.min(CAP, local.delay);
+      ops[f] = Math.min(WORK_CAP, local.ops);
+      allocations[f] = Math.min(WORK_CAP, local.allocations);
+      delays[f] = Math.min(WORK_CAP, local.delay);
       depth[f] = local.depth;
     }
   });

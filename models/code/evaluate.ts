@@ -1,9 +1,12 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { unlimited, type StepBudget } from './budget';
 import { loopTrip, UNKNOWN_TRIP } from './loop-trip';
-import type { Node, ProgramIndex } from './program-index';
+import { callSitesOf, type Node, type ProgramIndex } from './program-index';
 
 /** Typical values of loop counters in scope, by name (see `ConstantFolder.number`). */
 export type Counters = ReadonlyMap<string, number>;
+
+type Initialiser = { init: Node; fn: number };
 
 /** How far an evaluation may chase names through initialisers and call sites. */
 const MAX_DEPTH = 12;
@@ -24,8 +27,12 @@ export class ConstantFolder {
   private readonly paramCache = new Map<string, number | undefined>();
   private readonly nameCache = new Map<string, number | undefined>();
   private readonly inProgress = new Set<string>();
+  private readonly startCache = new Map<string, number | undefined>();
+  private readonly initialisersByFn = new Map<string, Map<number, Initialiser[]>>();
+  private readonly paramPositions = new Map<number, Map<string, number>>();
 
-  constructor(private readonly index: ProgramIndex) {}
+  /** @param budget charged one step per expression evaluated (see StepBudget) */
+  constructor(private readonly index: ProgramIndex, private readonly budget: StepBudget = unlimited()) {}
 
   /**
    * @param counters typical values of the enclosing loops' counters (their midpoints), so that
@@ -33,11 +40,13 @@ export class ConstantFolder {
    */
   number(expr: Node, fn: number, depth = 0, counters?: Counters): number | undefined {
     if (depth > MAX_DEPTH) return undefined;
+    this.budget.spend();
     const d = depth + 1;
     const num = (e: Node) => this.number(e, fn, d, counters);
     switch (expr.type) {
       case 'Literal':
-        return typeof expr.value === 'number' ? expr.value : undefined;
+        // `1e999` is Infinity: not a size anything could have.
+        return typeof expr.value === 'number' ? finite(expr.value) : undefined;
       case 'Identifier':
         return counters?.get(expr.name) ?? this.name(expr.name, fn, 'number', d);
       case 'UnaryExpression': {
@@ -83,6 +92,7 @@ export class ConstantFolder {
 
   length(expr: Node, fn: number, depth = 0): number | undefined {
     if (depth > MAX_DEPTH) return undefined;
+    this.budget.spend();
     const d = depth + 1;
     switch (expr.type) {
       case 'Literal':
@@ -116,7 +126,7 @@ export class ConstantFolder {
         if (method === 'repeat' && first) {
           const unit = this.length(callee.object, fn, d);
           const times = this.number(first, fn, d);
-          return unit === undefined || times === undefined ? undefined : unit * times;
+          return unit === undefined || times === undefined ? undefined : finite(unit * times);
         }
         if (['fill', 'map', 'slice', 'reverse', 'sort', 'toSorted', 'concat', 'keys', 'values', 'entries'].includes(method)) return this.length(callee.object, fn, d);
         return undefined;
@@ -136,20 +146,58 @@ export class ConstantFolder {
     return best;
   }
 
-  /** The value a variable starts with even if it changes later (a loop counter), preferring a declaration in `fn`. */
+  /**
+   * The value a variable starts with even if it changes later (a loop counter): the first
+   * declaration that folds, those in `fn` first, then the rest in source order. At most
+   * MAX_INITIALISERS declarations are tried, as in `name`, and without counters the answer is
+   * memoised per name and function: every while loop asks, and a source declaring one name
+   * thousands of times must not make each ask scan them all.
+   */
   initialNumber(name: string, fn: number, counters?: Counters): number | undefined {
-    const inits = this.index.initialisers.get(name) ?? [];
-    const ordered = [...inits.filter((i) => i.fn === fn), ...inits.filter((i) => i.fn !== fn)];
-    for (const { init, fn: owner } of ordered) {
-      const v = this.number(init, owner, 0, counters);
-      if (v !== undefined) return v;
+    const memo = !counters || counters.size === 0;
+    const key = `${name}@${fn}`;
+    if (memo && this.startCache.has(key)) return this.startCache.get(key);
+    const own = this.initialisersIn(name).get(fn) ?? [];
+    let tried = 0;
+    let found: number | undefined;
+    for (const { init, fn: owner } of own) {
+      if (tried++ >= MAX_INITIALISERS) break;
+      found = this.number(init, owner, 0, counters);
+      if (found !== undefined) break;
     }
-    return undefined;
+    if (found === undefined) {
+      // Skips at most own.length (< MAX_INITIALISERS here) declarations of `fn` on the way.
+      for (const { init, fn: owner } of this.index.initialisers.get(name) ?? []) {
+        if (tried >= MAX_INITIALISERS) break;
+        if (owner === fn) continue;
+        tried++;
+        found = this.number(init, owner, 0, counters);
+        if (found !== undefined) break;
+      }
+    }
+    if (memo) this.startCache.set(key, found);
+    return found;
+  }
+
+  /** A name's initialisers grouped by the function declaring them, built once per name. */
+  private initialisersIn(name: string): Map<number, Initialiser[]> {
+    let byFn = this.initialisersByFn.get(name);
+    if (!byFn) {
+      byFn = new Map();
+      for (const i of this.index.initialisers.get(name) ?? []) {
+        const list = byFn.get(i.fn);
+        if (list) list.push(i);
+        else byFn.set(i.fn, [i]);
+      }
+      this.initialisersByFn.set(name, byFn);
+    }
+    return byFn;
   }
 
   private name(name: string, fn: number, kind: 'number' | 'length', depth: number): number | undefined {
     for (let f = fn; f >= 0; f = this.index.functions[f]!.parent) {
-      const position = this.index.functions[f]!.params.indexOf(name);
+      this.budget.spend();
+      const position = this.paramPosition(f, name);
       if (position >= 0) return this.param(f, position, kind, depth);
     }
     if (kind === 'number' && this.index.reassigned.has(name)) return undefined;
@@ -196,6 +244,7 @@ export class ConstantFolder {
    */
   private property(object: Node, key: string, fn: number, depth: number): number | undefined {
     if (depth > MAX_DEPTH) return undefined;
+    this.budget.spend();
     const d = depth + 1;
     if (object.type === 'ObjectExpression') {
       const prop = object.properties.find((p) => p.type === 'Property' && !p.computed && propertyKey(p.key) === key);
@@ -205,19 +254,27 @@ export class ConstantFolder {
     let owner = -1;
     let position = -1;
     for (let f = fn; f >= 0 && position < 0; f = this.index.functions[f]!.parent) {
-      position = this.index.functions[f]!.params.indexOf(object.name);
+      this.budget.spend();
+      position = this.paramPosition(f, object.name);
       owner = f;
     }
     if (position < 0 && this.index.reassigned.has(object.name)) return undefined;
-    const cacheKey = position >= 0 ? `${owner}:${position}.${key}` : `${object.name}.${key}`;
+    const cacheKey = position >= 0 ? `${this.callKey(owner)}:${position}.${key}` : `${object.name}.${key}`;
     if (this.nameCache.has(cacheKey)) return this.nameCache.get(cacheKey);
     if (this.inProgress.has(cacheKey)) return undefined;
     this.inProgress.add(cacheKey);
-    const sources = position >= 0
-      ? (this.index.callsTo.get(owner) ?? []).flatMap((site) => (site.args[position] ? [{ init: site.args[position]!, fn: site.caller }] : []))
-      : (this.index.initialisers.get(object.name) ?? []);
+    const sources: Initialiser[] = [];
+    if (position >= 0) {
+      for (const site of callSitesOf(this.index, owner)) {
+        if (sources.length >= MAX_INITIALISERS) break;
+        const arg = site.args[position];
+        if (arg) sources.push({ init: arg, fn: site.caller });
+      }
+    } else {
+      sources.push(...(this.index.initialisers.get(object.name) ?? []).slice(0, MAX_INITIALISERS));
+    }
     let best: number | undefined;
-    for (const { init, fn: from } of sources.slice(0, MAX_INITIALISERS)) {
+    for (const { init, fn: from } of sources) {
       const v = this.property(init, key, from, d);
       if (v !== undefined && (best === undefined || v > best)) best = v;
     }
@@ -228,12 +285,12 @@ export class ConstantFolder {
 
   /** The largest constant passed at any visible call site for this parameter. */
   private param(fn: number, position: number, kind: 'number' | 'length', depth: number): number | undefined {
-    const key = `${fn}:${position}:${kind}`;
+    const key = `${this.callKey(fn)}:${position}:${kind}`;
     if (this.paramCache.has(key)) return this.paramCache.get(key);
     if (this.inProgress.has(key)) return undefined;
     this.inProgress.add(key);
     let best: number | undefined;
-    for (const site of this.index.callsTo.get(fn) ?? []) {
+    for (const site of callSitesOf(this.index, fn)) {
       const arg = site.args[position];
       if (!arg) continue;
       const v = kind === 'number' ? this.number(arg, site.caller, depth) : this.length(arg, site.caller, depth);
@@ -242,6 +299,27 @@ export class ConstantFolder {
     this.inProgress.delete(key);
     this.paramCache.set(key, best);
     return best;
+  }
+
+  /** `params.indexOf(name)` of function `f`, by a map built once per function (a function may have thousands). */
+  private paramPosition(f: number, name: string): number {
+    let positions = this.paramPositions.get(f);
+    if (!positions) {
+      positions = new Map();
+      const params = this.index.functions[f]!.params;
+      for (let i = params.length - 1; i >= 0; i--) positions.set(params[i]!, i);
+      this.paramPositions.set(f, positions);
+    }
+    return positions.get(name) ?? -1;
+  }
+
+  /**
+   * What a function's call sites are cached under: its name, since every function of a name
+   * receives the same calls (see `callSitesOf`), so a name defined many times is folded once.
+   */
+  private callKey(fn: number): string {
+    const name = this.index.functions[fn]?.name;
+    return name ? `#${name}` : String(fn);
   }
 
   private mathCall(expr: TSESTree.CallExpression, num: (e: Node) => number | undefined): number | undefined {

@@ -1,4 +1,5 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
+import { unlimited, type StepBudget } from './budget';
 
 export type Node = TSESTree.Node;
 
@@ -27,7 +28,12 @@ export interface ProgramIndex {
   functions: FunctionInfo[];
   functionOf: Map<Node, number>;
   byName: Map<string, number[]>;
-  callsTo: Map<number, CallSite[]>;
+  /**
+   * Call sites by the name called. Every function of that name is taken to receive each of
+   * them (see `callSitesOf`); keeping them by name, not per function, keeps the index linear
+   * when a source defines one name many times.
+   */
+  callsByName: Map<string, CallSite[]>;
   /** Initialisers of variables by name (all scopes flattened; shadowing is rare in practice). */
   initialisers: Map<string, { init: Node; fn: number }[]>;
   /** Variables assigned after their declaration: not constants. */
@@ -94,21 +100,21 @@ export function calleeName(callee: Node): string | undefined {
 }
 
 /** Builds the index in one iterative pass (no recursion: hostile nesting cannot overflow it). */
-export function indexProgram(program: TSESTree.Program): ProgramIndex {
+export function indexProgram(program: TSESTree.Program, budget: StepBudget = unlimited()): ProgramIndex {
   const index: ProgramIndex = {
     functions: [{ params: [], node: program, parent: -1 }],
     functionOf: new Map([[program as Node, 0]]),
     byName: new Map(),
-    callsTo: new Map(),
+    callsByName: new Map(),
     initialisers: new Map(),
     reassigned: new Set(),
     inline: new Set(),
     growth: new Map(),
     reassignedMembers: new Set(),
   };
-  const calls: { name: string; caller: number; args: Node[] }[] = [];
   const stack: { node: Node; fn: number; name?: string; loops?: LoopChain }[] = [{ node: program, fn: 0 }];
   while (stack.length > 0) {
+    budget.spend();
     const { node, fn, name, loops: around } = stack.pop()!;
     // Loops repeat what is in them only within one function: a function body starts afresh.
     let loops = around;
@@ -129,22 +135,22 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
       case 'AssignmentExpression':
         if (node.left.type === 'Identifier') index.reassigned.add(node.left.name);
         // `s += piece` in a loop builds a string as long as the loop runs (in pieces).
-        if (node.left.type === 'Identifier' && node.operator === '+=') push(index.growth, node.left.name, { kind: 'append', fn: inner, items: 1, loops: chainToList(loops) });
-        noteMemberWrite(index, node.left, inner, loops);
+        if (node.left.type === 'Identifier' && node.operator === '+=') push(index.growth, node.left.name, { kind: 'append', fn: inner, items: 1, loops: chainToList(loops, budget) });
+        noteMemberWrite(index, node.left, inner, loops, budget);
         break;
       case 'UpdateExpression':
         if (node.argument.type === 'Identifier') index.reassigned.add(node.argument.name);
-        else if (node.argument.type === 'MemberExpression') noteMemberWrite(index, node.argument, inner, undefined);
+        else if (node.argument.type === 'MemberExpression') noteMemberWrite(index, node.argument, inner, undefined, budget);
         break;
       case 'CallExpression':
       case 'NewExpression': {
         const called = calleeName(node.callee);
-        if (called) calls.push({ name: called, caller: inner, args: node.arguments });
+        if (called) push(index.callsByName, called, { caller: inner, args: node.arguments });
         if (isFunction(node.callee)) index.inline.add(node.callee);
         for (const arg of node.arguments) if (isFunction(arg)) index.inline.add(arg);
         const callee = node.callee;
         if ((called === 'push' || called === 'unshift') && callee.type === 'MemberExpression' && callee.object.type === 'Identifier') {
-          push(index.growth, callee.object.name, { kind: 'append', fn: inner, items: Math.max(1, node.arguments.length), loops: chainToList(loops) });
+          push(index.growth, callee.object.name, { kind: 'append', fn: inner, items: Math.max(1, node.arguments.length), loops: chainToList(loops, budget) });
         }
         break;
       }
@@ -159,10 +165,13 @@ export function indexProgram(program: TSESTree.Program): ProgramIndex {
       stack.push({ node: child, fn: inner, name: names?.get(child), loops: inLoop ? { loop: node, up: loops } : loops });
     }
   }
-  for (const call of calls) {
-    for (const target of index.byName.get(call.name) ?? []) push(index.callsTo, target, { caller: call.caller, args: call.args });
-  }
   return index;
+}
+
+/** The visible calls of function `fn`: every call by its name (so, of every function of that name). */
+export function callSitesOf(index: ProgramIndex, fn: number): CallSite[] {
+  const name = index.functions[fn]?.name;
+  return (name !== undefined && index.callsByName.get(name)) || [];
 }
 
 /**
@@ -208,15 +217,16 @@ function namesForChildren(node: Node, ownName: string | undefined): Map<Node, st
 }
 
 /** `xs[k] = v` grows `xs`; `obj.key = v` makes `obj.key` no constant. */
-function noteMemberWrite(index: ProgramIndex, target: Node, fn: number, loops: LoopChain | undefined): void {
+function noteMemberWrite(index: ProgramIndex, target: Node, fn: number, loops: LoopChain | undefined, budget: StepBudget): void {
   if (target.type !== 'MemberExpression' || target.object.type !== 'Identifier') return;
   if (!target.computed && target.property.type === 'Identifier') index.reassignedMembers.add(`${target.object.name}.${target.property.name}`);
-  else if (target.computed) push(index.growth, target.object.name, { kind: 'index', fn, items: 1, loops: chainToList(loops) });
+  else if (target.computed) push(index.growth, target.object.name, { kind: 'index', fn, items: 1, loops: chainToList(loops, budget) });
 }
 
-function chainToList(chain: LoopChain | undefined): Node[] {
+function chainToList(chain: LoopChain | undefined, budget: StepBudget): Node[] {
   const out: Node[] = [];
   for (let c = chain; c; c = c.up) out.push(c.loop);
+  budget.spend(out.length);
   return out;
 }
 

@@ -1,9 +1,11 @@
 import type { TSESTree } from '@typescript-eslint/typescript-estree';
 import { builtinModules } from 'node:module';
+import { unlimited, type StepBudget } from './budget';
 import { ConstantFolder, type Counters } from './evaluate';
 import type { CodeFeatures } from './features';
 import { calleeName, childrenOf, isFunction, repeatsWithLoop, type Node, type ProgramIndex } from './program-index';
 import { counterMidpoint, loopTrip, UNKNOWN_TRIP } from './loop-trip';
+import { plus, times, WORK_CAP } from './saturating';
 
 /** Per-function tallies, before the call graph spreads them to callers. */
 export interface FunctionTally {
@@ -71,6 +73,13 @@ const builtinMethods = new Set(['get', 'set', 'has', 'delete', 'add', 'clear', '
 /** Built-in methods whose cost grows with the receiver's length. */
 const linearBuiltins = new Set(['join', 'split', 'slice', 'concat', 'indexOf', 'lastIndexOf', 'includes', 'reverse', 'fill', 'copyWithin', 'replace', 'replaceAll', 'match', 'matchAll', 'toUpperCase', 'toLowerCase', 'trim', 'flat', 'structuredClone', 'toReversed', 'search', 'localeCompare', 'normalize']);
 const timers = new Set(['setTimeout', 'setInterval', 'setImmediate', 'queueMicrotask']);
+/**
+ * Functions of one name that a call by that name is linked to: the first this many in source
+ * order, and the caller itself if it has the name (so recursion stays visible). A call by a
+ * name is taken to reach every function of that name, and a source that defines one name
+ * thousands of times would otherwise make an edge per call site and definition (quadratic).
+ */
+export const MAX_CALL_TARGETS = 16;
 const builtins = new Set(builtinModules);
 
 interface Frame {
@@ -92,8 +101,8 @@ interface Frame {
  * passed inline (`arr.forEach(x => ...)`, `new Promise(r => ...)`, IIFEs) are walked as part
  * of the function that passes them, weighted by how often the callee runs them.
  */
-export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Walk {
-  const fold = new ConstantFolder(index);
+export function walkProgram(program: TSESTree.Program, index: ProgramIndex, budget: StepBudget = unlimited()): Walk {
+  const fold = new ConstantFolder(index, budget);
   const counts: Counts = {
     maxNesting: 0, loops: 0, unboundedLoops: 0, maxLoopBound: 0, imports: 0, externalImports: 0,
     maxArrayLiteral: 0, maxStringLiteral: 0, maxNumericLiteral: 0, maxAllocationSize: 0, allocations: 0,
@@ -114,10 +123,11 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
   const allocate = (tally: FunctionTally, weight: number, loopDepth: number, size: number) => {
     counts.allocations++;
     if (loopDepth > 0) counts.allocationsInLoops++;
-    tally.allocations += weight * Math.max(1, size);
+    tally.allocations = plus(tally.allocations, times(weight, Math.max(1, size)));
   };
 
   while (stack.length > 0) {
+    budget.spend();
     const frame = stack.pop()!;
     const { node, ctx } = frame;
     let { scope, weight, loopDepth, nesting, counters } = frame;
@@ -128,13 +138,13 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
       if (!index.inline.has(node)) counters = undefined;
       scope = index.functionOf.get(node) ?? scope;
       const repeat = repeatOf.get(node) ?? 1;
-      weight *= repeat;
+      weight = times(weight, repeat);
       if (repeat > 1) loopDepth++;
     }
     if (nestingTypes.has(node.type) && !elseIfs.has(node)) nesting++;
     counts.maxNesting = Math.max(counts.maxNesting, nesting);
     // Work is counted in AST nodes evaluated: each node, weighted by how often it runs.
-    tally.ops += weight;
+    tally.ops = plus(tally.ops, weight);
 
     switch (node.type) {
       case 'IfStatement':
@@ -183,7 +193,7 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
         break;
       case 'Literal':
         if (typeof node.value === 'string') counts.maxStringLiteral = Math.max(counts.maxStringLiteral, node.value.length);
-        else if (typeof node.value === 'number') counts.maxNumericLiteral = Math.max(counts.maxNumericLiteral, Math.abs(node.value));
+        else if (typeof node.value === 'number' && Number.isFinite(node.value)) counts.maxNumericLiteral = Math.max(counts.maxNumericLiteral, Math.abs(node.value));
         else if ('regex' in node && node.regex) counts.regexps++;
         break;
       case 'NewExpression': {
@@ -213,11 +223,11 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
       if (counter) childCounters = new Map(counters).set(counter.variable, counter.value);
       if (trip === undefined) counts.unboundedLoops++;
       else counts.maxLoopBound = Math.max(counts.maxLoopBound, trip);
-      childWeight = weight * Math.max(1, trip ?? UNKNOWN_TRIP);
+      childWeight = times(weight, Math.max(1, trip ?? UNKNOWN_TRIP));
       childLoopDepth = loopDepth + 1;
       tally.maxLoopDepth = Math.max(tally.maxLoopDepth, childLoopDepth);
     } else if (node.type === 'CallExpression' || node.type === 'NewExpression') {
-      const repeat = callbackRepeat(node, fold, scope, counts, (delay) => { tally.timerDelayMs += weight * delay; });
+      const repeat = callbackRepeat(node, fold, scope, counts, (delay) => { tally.timerDelayMs = plus(tally.timerDelayMs, times(weight, delay)); });
       if (isFunction(node.callee)) repeatOf.set(node.callee, repeat);
       for (const arg of node.arguments) if (isFunction(arg)) repeatOf.set(arg, repeat);
       if (repeat > 1) tally.maxLoopDepth = Math.max(tally.maxLoopDepth, loopDepth + 1);
@@ -226,13 +236,21 @@ export function walkProgram(program: TSESTree.Program, index: ProgramIndex): Wal
         if (allocatingMethods.has(name) && node.callee.type === 'MemberExpression') allocate(tally, weight, loopDepth, name === 'repeat' ? (fold.length(node, scope) ?? 1) : 1);
         if (name === 'require' && node.arguments[0]?.type === 'Literal' && typeof node.arguments[0].value === 'string') countImport(counts, node.arguments[0].value);
         if (name === 'from' && node.callee.type === 'MemberExpression') counts.maxAllocationSize = Math.max(counts.maxAllocationSize, fold.length(node, scope) ?? 0);
-        tally.ops += weight * builtinWork(node, name, fold, scope);
+        tally.ops = plus(tally.ops, times(weight, builtinWork(node, name, fold, scope)));
       }
       if (name) {
         // `this.map.get(k)` inside a class's own `get` is Map's get, not recursion: a method named
         // like a built-in is taken to call itself only through `this`.
         const builtinCall = node.callee.type === 'MemberExpression' && node.callee.object.type !== 'ThisExpression' && builtinMethods.has(name);
-        for (const to of index.byName.get(name) ?? []) if (!(builtinCall && to === ctx)) edges.push({ from: ctx, to, weight, loopDepth });
+        const targets = index.byName.get(name) ?? [];
+        const linked = targets.length > MAX_CALL_TARGETS ? targets.slice(0, MAX_CALL_TARGETS) : targets;
+        // Past the cap, a function of the name still calls itself (targets are in index order).
+        if (linked !== targets && index.functions[ctx]!.name === name && ctx > linked[linked.length - 1]!) linked.push(ctx);
+        for (const to of linked) {
+          if (builtinCall && to === ctx) continue;
+          budget.spend();
+          edges.push({ from: ctx, to, weight, loopDepth });
+        }
       }
     }
 
@@ -268,13 +286,13 @@ function callbackRepeat(node: TSESTree.CallExpression | TSESTree.NewExpression, 
   if (sorts.has(name)) {
     counts.sortCalls++;
     const size = n ?? UNKNOWN_TRIP;
-    return Math.max(1, size * Math.log2(Math.max(2, size)));
+    return Math.max(1, times(size, Math.log2(Math.max(2, size))));
   }
   if (higherOrder.has(name)) {
     counts.higherOrderCalls++;
-    return Math.max(1, n ?? UNKNOWN_TRIP);
+    return Math.min(WORK_CAP, Math.max(1, n ?? UNKNOWN_TRIP));
   }
-  if (name === 'from' && receiver.type === 'Identifier' && receiver.name === 'Array') return Math.max(1, fold.length(node, scope) ?? UNKNOWN_TRIP);
+  if (name === 'from' && receiver.type === 'Identifier' && receiver.name === 'Array') return Math.min(WORK_CAP, Math.max(1, fold.length(node, scope) ?? UNKNOWN_TRIP));
   return 1;
 }
 
@@ -293,7 +311,7 @@ function builtinWork(node: TSESTree.CallExpression, name: string, fold: Constant
   if (receiver.type === 'Identifier' && (receiver.name === 'Math' || receiver.name === 'Object' || receiver.name === 'Number' || receiver.name === 'String')) return 0;
   if (sorts.has(name) && node.arguments.length === 0) {
     const n = fold.length(receiver, scope) ?? UNKNOWN_TRIP;
-    return n * Math.log2(Math.max(2, n));
+    return times(n, Math.log2(Math.max(2, n)));
   }
   if (!linearBuiltins.has(name)) return 0;
   return fold.length(receiver, scope) ?? UNKNOWN_TRIP;

@@ -34,6 +34,8 @@ export function codeFeaturesEvent(request: Pick<ExecutionRequest, 'requestId' | 
 
 function parseStatusOf(f: CodeFeatures): ParseStatus {
   if (f.parsed) return 'OK';
+  // The step budget bounds the analysis' work, i.e. its time: the analyser has no clock of its own.
+  if (/-step limit/.test(f.reason ?? '')) return 'TIMEOUT';
   return /limit|nest deeper/.test(f.reason ?? '') ? 'TOO_LARGE' : 'SYNTAX_ERROR';
 }
 
