@@ -193,6 +193,8 @@ export class Scheduler {
   private readonly fresh = new KeyedMinHeap<string, { id: string; user: string; arrival: number; ceiling: number }>((a, b) => a.arrival - b.arrival, (a) => a.id);
   /** The latest arrival ever queued: no queued job has waited less than from it. */
   private latestArrival = -Infinity;
+  /** The latest `now` a pass filed the jobs capped by (`rankingAt`): `fresh` holds the rest. */
+  private filedThrough = -Infinity;
   /**
    * Queued jobs not yet filed in `byUser` and the heaps: filed when a pass or `smallest` needs
    * them, so a job dispatched as it arrives (a pool with room) costs no filing at all.
@@ -361,6 +363,7 @@ export class Scheduler {
   rankingAt(now: number): QueueRanking {
     this.fileArrivals();
     const cap = this.o.ageCapSeconds;
+    if (now > this.filedThrough) this.filedThrough = now;
     for (let f = this.fresh.peek(); f && now - f.arrival >= cap; f = this.fresh.peek()) {
       this.fresh.pop();
       const queue = this.byUser.get(f.user)!;
@@ -532,7 +535,25 @@ export class Scheduler {
    * longer: smaller jobs behind it would keep filling every gap (backfill starvation of wide jobs).
    */
   mustNotBeOvertaken(q: QueuedJob, now: number): boolean {
-    return now - q.job.arrival >= this.o.ageCapSeconds;
+    return this.capped(q.job.arrival, now);
+  }
+
+  /** Whether a job that arrived at `arrival` has waited the ageing cap at `now` (`mustNotBeOvertaken`). */
+  capped(arrival: number, now: number): boolean {
+    return now - arrival >= this.o.ageCapSeconds;
+  }
+
+  /**
+   * The earliest arrival among the queued jobs that had not waited the ageing cap at `at`
+   * (Infinity if none): the next job to reach it, when no job arrives before it does. One look
+   * right after `rankingAt(at)` at the latest time a pass saw (it filed the others as capped);
+   * otherwise a look at every queued job.
+   */
+  oldestUncapped(at: number): number {
+    if (this.unfiled.size === 0 && at === this.filedThrough) return this.fresh.peek()?.arrival ?? Infinity;
+    let oldest = Infinity;
+    for (const q of this.queue.values()) if (q.job.arrival < oldest && !this.capped(q.job.arrival, at)) oldest = q.job.arrival;
+    return oldest;
   }
 
   /** Takes a job out of the queue to run; charges its predicted work to its user at once. */

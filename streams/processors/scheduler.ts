@@ -199,7 +199,10 @@ interface TaskModel {
   /** Largest share of an instance this task has, before reservations: what a big job reserves. */
   widest: number;
   roomiest: number;
-  /** After a rebuild every queued job gets a chance, not only the record's own. */
+  /**
+   * Before the task's first full pass (nothing of one in its stores: a new task, or state an
+   * older scheduler wrote), every queued job gets a chance, not only the record's own.
+   */
   fullPassDue: boolean;
   /**
    * The starved wide job of the last full pass, if any (see QueueRanking.stopper), and the bin held
@@ -213,8 +216,20 @@ interface TaskModel {
   hold?: Reservation;
   /** `bins` less the held one, kept while both stay (the bins are updated in place). */
   unheldBins?: TaskBin[];
-  /** Event seconds of the last full pass: jobs age past the cap between records, so passes recur. */
+  /**
+   * Event seconds of the last full pass: jobs age past the cap between records, so passes recur.
+   * It, `stopper` and `hold` are kept in the `sequence` store (PASS_AT_KEY and after), so a task
+   * rebuilt from its stores places a new arrival as the live one would have, rather than after
+   * a full pass of its own, which can decide otherwise.
+   */
   lastFullPass: number;
+  /**
+   * The earliest arrival (event seconds) of a queued job that had not waited the ageing cap at
+   * `lastFullPass` (Infinity if none): once it has, a full pass is due, so a job that reached the
+   * cap since the last one is protected (`stopper`) from the next arrival on. A function of the
+   * queue store and `lastFullPass`, so a rebuilt task finds the same.
+   */
+  oldestUncapped: number;
   /** Request ids dispatched lately: the `dispatched` store's entries not `forgotten`, oldest first. */
   recent: RecentRequests;
   /**
@@ -284,6 +299,18 @@ function counted(key: string, help: string): GaugeDef<{ sequence: StoreDef<numbe
   return { help, value: (s) => s.store('sequence').get(key) ?? 0 };
 }
 
+/**
+ * In the `sequence` store: the last full pass's event seconds (TaskModel.lastFullPass), its
+ * stopper (by admission number, with its score then) and its hold (the bin's index in the task's
+ * bins, the expected start and what is spare then), absent when it had none.
+ */
+const PASS_AT_KEY = 'pass-at';
+const STOPPER_SEQ_KEY = 'stopper-seq';
+const STOPPER_SCORE_KEY = 'stopper-score';
+const HOLD_BIN_KEY = 'hold-bin';
+const HOLD_STARTS_AT_KEY = 'hold-starts-at';
+const HOLD_SPARE_CORES_KEY = 'hold-spare-cores';
+const HOLD_SPARE_MEMORY_KEY = 'hold-spare-memory';
 /** In the `sequence` store: the pool's time as the task knows it (TaskModel.poolTimeMs). */
 const POOL_TIME_KEY = 'pool-time';
 /** Default of `runLeaseGraceMs`. */
@@ -316,7 +343,8 @@ const prioritiesPerTier = 10;
  *
  * Work per record is bounded: the model lives in memory between records (see TaskModel). At the
  * end of every record no queued job fits, so a new prediction can only dispatch itself, and only
- * freed or added capacity (telemetry, a fleet sample) makes a pass over the queue, which takes
+ * freed or added capacity (telemetry, a fleet sample), a queued job reaching the ageing cap, or a
+ * minute of event time since the last (see `passDue`) makes a pass over the queue, which takes
  * the jobs in order of what their scores cannot exceed and scores only those that might still be
  * the best that fits (Scheduler.rankingAt).
  */
@@ -424,12 +452,63 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const recent = new RecentRequests(recentOptions);
     recent.restore(remembered);
     const t: TaskModel = {
-      model, entries, running, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity, recent,
-      poolTimeMs: ctx.store('sequence').get(POOL_TIME_KEY) ?? -Infinity, leases: KeyedMinHeap.of(leases, leaseOrder, (l) => l.requestId),
+      model, entries, running, reserved, bins: [], share: 0, widest: 0, roomiest: 0, fullPassDue: true, lastFullPass: -Infinity,
+      oldestUncapped: Infinity, recent, poolTimeMs: ctx.store('sequence').get(POOL_TIME_KEY) ?? -Infinity,
+      leases: KeyedMinHeap.of(leases, leaseOrder, (l) => l.requestId),
     };
     resize(t, ctx.partition, shareOf(ctx.store('fleet').get(c.pool)));
+    restorePass(ctx, t);
     models.set(ctx, t);
     return t;
+  }
+
+  /**
+   * The last full pass as the stores keep it (see TaskModel.lastFullPass); none kept, or one that
+   * no longer matches the queue or the bins, leaves a full pass due.
+   */
+  function restorePass(ctx: Ctx, t: TaskModel): void {
+    const sequence = ctx.store('sequence');
+    const at = sequence.get(PASS_AT_KEY);
+    if (at === undefined) return;
+    const stopperSeq = sequence.get(STOPPER_SEQ_KEY);
+    let stopper: ScoredJob | undefined;
+    if (stopperSeq !== undefined) {
+      let id: string | undefined;
+      for (const e of t.entries.values()) if (e.seq === stopperSeq) id = e.requestId;
+      const q = id === undefined ? undefined : t.model.queued(id);
+      if (!q) return;
+      stopper = scoredJob(q, sequence.get(STOPPER_SCORE_KEY) ?? -Infinity);
+    }
+    const holdBin = sequence.get(HOLD_BIN_KEY);
+    let hold: Reservation | undefined;
+    if (holdBin !== undefined) {
+      const bin = t.bins[holdBin];
+      if (!bin) return;
+      hold = {
+        bin: bin.id, startsAt: sequence.get(HOLD_STARTS_AT_KEY) ?? Infinity,
+        spareCores: sequence.get(HOLD_SPARE_CORES_KEY) ?? 0, spareMemory: sequence.get(HOLD_SPARE_MEMORY_KEY) ?? 0,
+      };
+    }
+    Object.assign(t, { fullPassDue: false, lastFullPass: at, stopper, hold, oldestUncapped: t.model.oldestUncapped(at) });
+  }
+
+  /** Keeps the last full pass and what it decided in the `sequence` store (see TaskModel.lastFullPass). */
+  function savePass(ctx: Ctx, t: TaskModel): void {
+    const sequence = ctx.store('sequence');
+    keep(sequence, PASS_AT_KEY, t.lastFullPass);
+    keep(sequence, STOPPER_SEQ_KEY, t.stopper && t.entries.get(t.stopper.job.id)?.seq);
+    keep(sequence, STOPPER_SCORE_KEY, t.stopper?.score);
+    saveHold(ctx, t);
+  }
+
+  function saveHold(ctx: Ctx, t: TaskModel): void {
+    const sequence = ctx.store('sequence');
+    const hold = t.hold;
+    const at = hold && t.bins.findIndex((b) => b.id === hold.bin);
+    keep(sequence, HOLD_BIN_KEY, at);
+    keep(sequence, HOLD_STARTS_AT_KEY, hold?.startsAt);
+    keep(sequence, HOLD_SPARE_CORES_KEY, hold?.spareCores);
+    keep(sequence, HOLD_SPARE_MEMORY_KEY, hold?.spareMemory);
   }
 
   /** Moves the runs of the legacy `running` store into `dispatched`, in the record's transaction. */
@@ -639,6 +718,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     const entry: QueuedEntry = { ...job, attempt: attemptOf(job) + 1, seq: nextSeq(sequence), notBeforeMs };
     admitToModel(t.model, entry);
     t.entries.set(entry.requestId, entry);
+    queuedSincePass(t, entry.requestId);
     ctx.store('queue').put(entry.requestId, entry);
     return entry;
   }
@@ -770,20 +850,55 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
    * owed a full pass.
    */
   function dispatchWhatFits(ctx: Ctx, t: TaskModel, arrived?: string): void {
-    if (t.entries.size === 0 || t.bins.length === 0) return;
+    if (t.entries.size === 0) {
+      // Nothing queued (the last job taken back): nothing for a pass to protect.
+      if (t.stopper || t.oldestUncapped !== Infinity) {
+        Object.assign(t, { stopper: undefined, hold: undefined, unheldBins: undefined, oldestUncapped: Infinity });
+        if (!t.fullPassDue) savePass(ctx, t);
+      }
+      return;
+    }
+    if (t.bins.length === 0) return;
     const now = ctx.eventTime / 1000;
-    if (arrived !== undefined && !t.fullPassDue && now - t.lastFullPass < FULL_PASS_EVERY_SECONDS) {
+    if (arrived !== undefined && !passDue(t, now)) {
       const q = t.model.queued(arrived)!;
       const job = scoredJob(q, t.model.score(q, now));
       if (mightFit(t, q)) place(ctx, t, job, now, arrived);
+      if (t.entries.has(arrived)) queuedSincePass(t, arrived);
       return;
     }
+    fullPass(ctx, t, now, arrived);
     t.fullPassDue = false;
     t.lastFullPass = now;
+    t.oldestUncapped = t.model.oldestUncapped(now);
+    savePass(ctx, t);
+  }
+
+  /**
+   * Whether a record's arrival gets a full pass, not only a try of its own: before the task's
+   * first, a minute of event time after the last, or once a job queued before the arrival has
+   * waited the ageing cap since the last, so it is protected (TaskModel.stopper) from then on.
+   * Only from what the stores keep and the record, so a task rebuilt from them passes when the
+   * live one would. An arrival that has waited the cap already (a prediction half an hour late)
+   * makes no pass of its own, or a task catching up would pass at every record: the next pass
+   * protects it.
+   */
+  function passDue(t: TaskModel, now: number): boolean {
+    return t.fullPassDue || !(now - t.lastFullPass < FULL_PASS_EVERY_SECONDS) || t.model.capped(t.oldestUncapped, now);
+  }
+
+  /** A job queued since the last full pass: `oldestUncapped` as a rebuild from the queue store finds it. */
+  function queuedSincePass(t: TaskModel, id: string): void {
+    const arrival = t.model.queued(id)!.job.arrival;
+    if (arrival < t.oldestUncapped && !t.model.capped(arrival, t.lastFullPass)) t.oldestUncapped = arrival;
+  }
+
+  /** `dispatchWhatFits` over the whole queue. */
+  function fullPass(ctx: Ctx, t: TaskModel, now: number, arrived: string | undefined): void {
     // A wide job that waited past the ageing cap is not overtaken by smaller ones any more, or
     // they would fill every gap it needs (backfill starvation): a bin is held for it.
     const ranking = t.model.rankingAt(now);
-    t.stopper = ranking.stopper((q) => !mightFit(t, q));
+    t.stopper = ranking.stopper((q) => !fitsNow(t, q));
     t.hold = t.stopper && holdFor(ctx, t, t.stopper, now);
     t.unheldBins = undefined;
     // In rank order, each job that fits is placed. Freed room usually admits a job or two, so
@@ -823,6 +938,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       if (held && partsThatFit(held, cores, memory) > 0 && backfill(hold, cores, memory, poolNowMs(t, now), entry.timeoutMs)) {
         placed = { bin: held, replicas: 1 };
         backfilledFor = t.stopper!.job.id;
+        saveHold(ctx, t); // the room it takes of what the hold has spare
       }
     }
     if (!placed) return;
@@ -906,6 +1022,22 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     return mightFitSize(t, q.job.cores, q.job.memory);
   }
 
+  /**
+   * Whether the job fits on one of this task's bins now, as `place` would reserve it (before any
+   * hold): what makes a job that has waited the ageing cap the pass's stopper when false.
+   * `mightFit` alone is not enough: the most free cores and the most free memory can be on
+   * different bins, and a job that fits on neither would then never get a bin held, while
+   * smaller jobs kept filling the gaps it needs. `mightFit` first, as a cheap prefilter: the
+   * per-bin look is only for a capped job it lets through.
+   */
+  function fitsNow(t: TaskModel, q: QueuedJob): boolean {
+    if (!mightFit(t, q)) return false;
+    const cores = Math.min(q.job.cores, t.widest);
+    const memory = Math.min(q.job.memory, t.roomiest);
+    for (const b of t.bins) if (partsThatFit(b, cores, memory) > 0) return true;
+    return false;
+  }
+
   /** `mightFit` for a replica of `jobCores` and `jobMemory`. */
   function mightFitSize(t: TaskModel, jobCores: number, jobMemory: number): boolean {
     if (t.bins.length === 0) return false;
@@ -960,6 +1092,16 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     // Set only when given: an absent optional field is how the state schema logs "none".
     if (p.deadline) entry.deadlineMs = p.deadline.getTime();
     return entry;
+  }
+}
+
+/** Puts `value` under `key`, or deletes the key for undefined; writes nothing when the store holds it already. */
+function keep(store: KeyValueStore<number>, key: string, value: number | undefined): void {
+  const known = store.get(key);
+  if (value === undefined) {
+    if (known !== undefined) store.delete(key);
+  } else if (!Object.is(known, value)) {
+    store.put(key, value);
   }
 }
 

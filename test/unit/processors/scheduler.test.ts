@@ -768,6 +768,70 @@ describe('scheduler', () => {
       expect(placed(driver)).toEqual([['wide', 'pool-t0-0']]);
     });
 
+    it('holds a bin for a wide job that fits on no single bin, though one has its cores and another its memory', () => {
+      const { driver, clock } = scheduler(setup(), { capacity: { ...capacity, maxTimeoutMs: 360_000_000 }, runLeaseGraceMs: 3_600_000 });
+      /** A STANDARD job reserving `cores` and `memoryMiB` (plus 15%), predicted to run `ms` (p50 = p90 = p99). */
+      const shaped = (id: string, cores: number, memoryMiB: number, atMs: number, ms: number): PredictedDemand => {
+        const q = (x: number) => ({ p50: x, p90: x, p99: x });
+        return { ...prediction(id, 'STANDARD', 5, atMs), cpuMs: q(cores * ms), peakMemoryBytes: q(memoryMiB * MIB), durationMs: q(ms) };
+      };
+      driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
+      driver.pipeInput('predictions', { key: 'x', value: shaped('hog', 0.1, 3500, T0, 10 * 3_600_000) }); // 0.9 cores and 71 MiB left on pool-t0-0
+      driver.pipeInput('predictions', { key: 'x', value: shaped('f1', 0.3, 100, T0 + 1, 1_900_000 - 1) }); // three of 0.3 cores and 115 MiB:
+      driver.pipeInput('predictions', { key: 'x', value: shaped('f2', 0.3, 100, T0 + 2, 1_960_000 - 2) }); // 0.1 cores and 3.7 GiB left on pool-t0-1
+      driver.pipeInput('predictions', { key: 'x', value: shaped('f3', 0.3, 100, T0 + 3, 2_020_000 - 3) });
+      // 0.5 cores and 1,150 MiB: pool-t0-0 has the cores, pool-t0-1 the memory, neither both.
+      driver.pipeInput('predictions', { key: 'x', value: shaped('wide', 0.5, 1000, T0 + 10, 100_000) });
+      expect(placed(driver)).toEqual([['hog', 'pool-t0-0'], ['f1', 'pool-t0-1'], ['f2', 'pool-t0-1'], ['f3', 'pool-t0-1']]);
+      // Past the ageing cap a small job arrives as f1 ends: the room f1 leaves is held for the wide
+      // job (it lacks only a tenth of a core there once f2 ends too), not filled again.
+      clock.set(T0 + 10 * 3_600_000);
+      driver.pipeInput('predictions', { key: 'x', value: shaped('late', 0.3, 100, T0 + 1_900_000, 180_000) });
+      finish(driver, 'f1', T0 + 1_900_000);
+      expect(placed(driver)).toEqual([]);
+      finish(driver, 'f2', T0 + 1_960_000);
+      expect(placed(driver)).toEqual([['wide', 'pool-t0-1']]);
+      finish(driver, 'f3', T0 + 2_020_000);
+      expect(placed(driver)).toEqual([['late', 'pool-t0-1']]);
+    });
+
+    /** A full pass at `atMs`: telemetry of a run the task never dispatched (it frees no room). */
+    const passAt = (driver: Driver, atMs: number) =>
+      driver.pipeInput('telemetry', { key: 'u', value: telemetry({ requestId: 'nobody', userId: 'u', startedAt: new Date(atMs - 1000), endedAt: new Date(atMs) }) });
+
+    it.each([['live', false], ['rebuilt from its stores', true]])('protects a wide job from the first arrival after it reached the ageing cap, less than a minute after a full pass (%s)', (_, rebuilt) => {
+      const { driver, clock } = easy();
+      driver.pipeInput('predictions', { key: 'x', value: lasting('a', 2000, T0, 40 * MIN) }); // 2,300 MiB of the 4,096
+      driver.pipeInput('predictions', { key: 'x', value: lasting('wide', 3500, T0 + 10, 10 * MIN) }); // 4,025 MiB: waits, capped from T0 + 1,810 s
+      expect(placed(driver)).toEqual([['a', 'pool-t0-0']]);
+      clock.set(T0 + 10 * 3_600_000);
+      passAt(driver, T0 + 1_790_000); // 20 s before the wide job reaches the cap: nothing held yet
+      if (rebuilt) driver.reopenTask();
+      // 30 s on, past the cap: an hour-long job would delay the wide job's start, so it waits.
+      driver.pipeInput('predictions', { key: 'x', value: lasting('hour', 500, T0 + 1_820_000, 60 * MIN) });
+      expect(placed(driver)).toEqual([]);
+      finish(driver, 'a', T0 + 40 * MIN);
+      expect(placed(driver)).toEqual([['wide', 'pool-t0-0']]);
+    });
+
+    it('places an arrival in a task rebuilt from its stores by the last full pass\'s hold, as the live task does, not by a pass of its own', () => {
+      const outcomes = [false, true].map((rebuilt) => {
+        const { driver, clock } = easy();
+        driver.pipeInput('predictions', { key: 'x', value: lasting('a', 2000, T0, 40 * MIN) }); // p90 40 min, timeout 160 min
+        driver.pipeInput('predictions', { key: 'x', value: lasting('wide', 3500, T0 + 10, 10 * MIN) });
+        expect(placed(driver)).toEqual([['a', 'pool-t0-0']]);
+        clock.set(T0 + 10 * 3_600_000);
+        // Held for the wide job: pool-t0-0, expected to have room when a's p90 ends, at T0 + 40 min.
+        passAt(driver, T0 + 2_350_000);
+        if (rebuilt) driver.reopenTask();
+        // 55 s on, a's p90 has passed: a pass now would expect it to end only by its timeout, and
+        // let a job killed long before that onto the held bin. The live task keeps its pass's hold.
+        driver.pipeInput('predictions', { key: 'x', value: lasting('mid', 500, T0 + 2_405_000, 2 * MIN) });
+        return placed(driver);
+      });
+      expect(outcomes).toEqual([[], []]);
+    });
+
     it('keeps the hold where it is, across a rebuild, when a job let onto the held bin makes it look further from fitting than another', () => {
       const { driver, clock } = easy();
       driver.pipeInput('fleet', { key: 'pool', value: shareSample('pool', 2, T0) });
