@@ -37,17 +37,33 @@ export class ProfileModel {
     return {
       data, landmarkSeconds: NaN, firstSeenSeconds: NaN, lastSeenSeconds: NaN, events: 0, lateEvents: 0, duplicateEvents: 0,
       usageWeight: 0, rateWeight: 0, gapWeight: 0, gapSum: 0, gapSquares: 0, last: [NaN, NaN, NaN, NaN, NaN],
+      recentIds: [], recentTimes: [],
     };
+  }
+
+  /** A deep copy: updating it leaves `s` as it was. */
+  copy(s: ProfileState): ProfileState {
+    return { ...s, data: s.data.slice(), last: [...s.last], recentIds: [...s.recentIds], recentTimes: [...s.recentTimes] };
   }
 
   /**
    * Records one event. Policy for imperfect streams (documented repair, never silent):
    * - a non-finite time or a NaN/negative/infinite usage value throws ProfileInputError;
-   * - an exact repeat of the last event (same time and values) is a redelivery: dropped, counted
-   *   in `duplicateEvents`, returns 'duplicate';
+   * - an event older than the last one by more than `maxLatenessSeconds` throws ProfileInputError
+   *   (route it to the dead-letter topic);
+   * - a redelivery is dropped, counted in `duplicateEvents`, and returns 'duplicate': an event
+   *   whose `id` is remembered (the profile remembers the ids of the executions within the
+   *   lateness window, whatever their order, at most `redeliveryMemory` of them), or, for an event
+   *   without an id, an exact repeat of the last event (same time and values);
+   * - an event whose `id` is not remembered is always recorded, by the rules below. Trade-off:
+   *   a redelivery of an execution already forgotten (for want of room, when more than
+   *   `redeliveryMemory` came within the lateness window, or because the profile was restored
+   *   from a snapshot without remembered executions) is counted again. That is rare and costs
+   *   one extra observation; refusing such events instead would dead-letter real telemetry of
+   *   the busiest users and of every profile right after an upgrade;
    * - an event up to `maxLatenessSeconds` older than the last one is recorded with its own decay
-   *   weight but does not touch inter-arrival statistics (its gap is unknown): returns 'late';
-   * - an event older than that throws ProfileInputError (route it to the dead-letter topic).
+   *   weight but does not touch inter-arrival statistics (its gap is unknown): returns 'late'.
+   * `firstSeenSeconds` is the earliest time recorded, whatever the order of arrival.
    */
   update(s: ProfileState, e: UsageEvent): UpdateOutcome {
     const t = e.timeSeconds;
@@ -60,7 +76,8 @@ export class ProfileModel {
     if (late && s.lastSeenSeconds - t > this.config.maxLatenessSeconds) {
       throw new ProfileInputError(`event at ${t} is ${s.lastSeenSeconds - t}s older than the last one (limit ${this.config.maxLatenessSeconds}s)`);
     }
-    if (s.events > 0 && isRepeat(s.last, e)) { s.duplicateEvents++; return 'duplicate'; }
+    const id = e.id === undefined ? undefined : executionHash(e.id);
+    if (id === undefined ? s.events > 0 && isRepeat(s.last, e) : s.recentIds.includes(id)) { s.duplicateEvents++; return 'duplicate'; }
 
     if (Number.isNaN(s.landmarkSeconds)) s.landmarkSeconds = t;
     else if ((t - s.landmarkSeconds) / Math.min(this.config.usageHalfLifeSeconds, this.config.rateHalfLifeSeconds) > MAX_HALF_LIVES_FROM_LANDMARK) this.rebase(s, t);
@@ -90,9 +107,11 @@ export class ProfileModel {
     s.usageWeight += wu;
     s.rateWeight += wr;
     s.events++;
+    if (!(t >= s.firstSeenSeconds)) s.firstSeenSeconds = t; // the earliest, also when it comes late (NaN: the first)
+    if (id !== undefined) this.remember(s, id, t);
     if (late) { s.lateEvents++; return 'late'; }
-    if (s.events === 1) s.firstSeenSeconds = t;
     s.lastSeenSeconds = t;
+    this.forgetBeyondLateness(s);
     // In place: a fresh tuple per update would be most of the garbage this hot path makes.
     const last = s.last;
     last[0] = t;
@@ -101,6 +120,34 @@ export class ProfileModel {
     last[3] = e.ioMb ?? NaN;
     last[4] = e.durationMs ?? NaN;
     return 'recorded';
+  }
+
+  /**
+   * Adds an execution to those remembered, keeping time order; past the cap, forgets the earliest
+   * (a later redelivery of it would be counted again: see `update`).
+   */
+  private remember(s: ProfileState, id: number, t: number): void {
+    const { recentIds: ids, recentTimes: times } = s;
+    let i = times.length;
+    while (i > 0 && times[i - 1]! > t) i--;
+    ids.splice(i, 0, id);
+    times.splice(i, 0, t);
+    const excess = ids.length - this.config.redeliveryMemory;
+    if (excess > 0) {
+      ids.splice(0, excess);
+      times.splice(0, excess);
+    }
+  }
+
+  /** Forgets executions too old for any event of their time to be accepted again. */
+  private forgetBeyondLateness(s: ProfileState): void {
+    const oldest = s.lastSeenSeconds - this.config.maxLatenessSeconds;
+    let n = 0;
+    while (n < s.recentTimes.length && s.recentTimes[n]! < oldest) n++;
+    if (n > 0) {
+      s.recentIds.splice(0, n);
+      s.recentTimes.splice(0, n);
+    }
   }
 
   /** Moves the landmark to `to`, rescaling every decayed quantity; queries are unchanged. */
@@ -142,6 +189,8 @@ export class ProfileModel {
     into.events += from.events;
     into.lateEvents += from.lateEvents;
     into.duplicateEvents += from.duplicateEvents;
+    from.recentIds.forEach((id, i) => { if (!into.recentIds.includes(id)) this.remember(into, id, from.recentTimes[i]!); });
+    this.forgetBeyondLateness(into);
   }
 
   /** Events' decayed weight as of `asOf`: "how many recent events" this profile rests on. */
@@ -228,6 +277,23 @@ export function dayOfWeek(t: number): number {
 function isRepeat(last: ProfileState['last'], e: UsageEvent): boolean {
   const same = (a: number, b: number | undefined) => (b === undefined ? Number.isNaN(a) : a === b);
   return last[0] === e.timeSeconds && same(last[1], e.cpuMs) && same(last[2], e.peakMemoryMb) && same(last[3], e.ioMb) && same(last[4], e.durationMs);
+}
+
+/**
+ * A 53-bit hash of an execution id (cyrb53): stored as an exact float64, 16 bytes an execution
+ * with its time. Two of a user's executions within the lateness window collide with odds ~ n / 2^53.
+ */
+export function executionHash(id: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 function minDefined(a: number, b: number): number {

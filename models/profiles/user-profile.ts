@@ -12,16 +12,30 @@ export interface ProfileConfig {
   relativeAccuracy: number;
   /** How far behind the last event an event may arrive and still count. Default 1 h. */
   maxLatenessSeconds: number;
+  /**
+   * Most executions (events with an `id`) a profile remembers to recognise a redelivery within
+   * `maxLatenessSeconds`. Default 256 (16 bytes each when stored). For a user with more executions
+   * than this within the lateness window, the earliest are forgotten: an execution not remembered
+   * is always recorded, so a redelivery of a forgotten one is counted again (see
+   * `ProfileModel.update`). Nothing is ever refused for want of memory.
+   */
+  redeliveryMemory: number;
 }
 
 export const DEFAULT_PROFILE_CONFIG: ProfileConfig = {
-  usageHalfLifeSeconds: 86_400, rateHalfLifeSeconds: 7 * 86_400, buckets: 56, relativeAccuracy: 0.08, maxLatenessSeconds: 3_600,
+  usageHalfLifeSeconds: 86_400, rateHalfLifeSeconds: 7 * 86_400, buckets: 56, relativeAccuracy: 0.08, maxLatenessSeconds: 3_600, redeliveryMemory: 256,
 };
 
 /** One finished job (or request) of a user; absent usage fields are simply not recorded. */
 export interface UsageEvent {
   /** Event time, epoch seconds (the job's start: arrivals are counted at this time). */
   timeSeconds: number;
+  /**
+   * What identifies this one execution (e.g. its request id and attempt). With it, a redelivery
+   * is recognised while the execution is remembered (within `maxLatenessSeconds` and
+   * `redeliveryMemory`); without it, only an exact repeat of the last event.
+   */
+  id?: string;
   cpuMs?: number;
   peakMemoryMb?: number;
   ioMb?: number;
@@ -44,6 +58,7 @@ export type UpdateOutcome = 'recorded' | 'late' | 'duplicate';
 export function checkProfileConfig(c: ProfileConfig): void {
   if (!(c.usageHalfLifeSeconds > 0) || !(c.rateHalfLifeSeconds > 0)) throw new RangeError('profile half-lives must be positive seconds');
   if (!(c.maxLatenessSeconds >= 0)) throw new RangeError('maxLatenessSeconds must be >= 0');
+  if (!(Number.isInteger(c.redeliveryMemory) && c.redeliveryMemory >= 0)) throw new RangeError('redeliveryMemory must be an integer >= 0');
   new LogHistogramLayout(c.buckets, c.relativeAccuracy);
 }
 
@@ -93,6 +108,12 @@ export interface ProfileState {
   gapWeight: number;
   gapSum: number;
   gapSquares: number;
-  /** The last in-order event, to recognise an exact redelivery. */
+  /** The last in-order event, to recognise an exact redelivery of an event without an id. */
   last: [number, number, number, number, number];
+  /**
+   * Executions recorded within `maxLatenessSeconds` of the last event: 53-bit hashes of their ids
+   * and their event times, in parallel, ascending by time; at most `redeliveryMemory` of them.
+   */
+  recentIds: number[];
+  recentTimes: number[];
 }

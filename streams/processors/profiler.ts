@@ -1,6 +1,6 @@
 import { ProfileModel } from '../../models/profiles/profile-model';
 import { decodeProfile, encodeProfile } from '../../models/profiles/profile-snapshot';
-import type { ProfileConfig, ProfileState } from '../../models/profiles/user-profile';
+import type { ProfileConfig, ProfileState, UsageEvent } from '../../models/profiles/user-profile';
 import type { ExecutionTelemetry, ExitStatus } from '../../schemas/types.generated';
 import { DecodeError } from '../runtime/errors';
 import type { Serde } from '../runtime/serde';
@@ -21,7 +21,11 @@ export interface ProfileEntry {
   extras: ProfileExtras;
 }
 
-/** The model's compact binary form after a length-prefixed JSON header of the extras. */
+/**
+ * The model's compact binary form after a length-prefixed JSON header of the extras. The state
+ * carries the executions it remembers, so a task restored from the changelog recognises the same
+ * redeliveries the task before it would have.
+ */
 export function profileEntrySerde(model: ProfileModel): Serde<ProfileEntry> {
   return {
     serialize(entry) {
@@ -44,9 +48,11 @@ const exitField: Record<Exclude<ExitStatus, 'NOT_RUN'>, keyof ProfileExtras['exi
 
 /**
  * Telemetry in, the user's rolling profile updated (models/profiles) and its snapshot out on the
- * compacted prm.user-profiles topic. A redelivered execution changes nothing and emits nothing;
- * telemetry too old for the profile is dead-lettered with the model's reason; a job PRM never
- * started (NOT_RUN) is left out.
+ * compacted prm.user-profiles topic. A redelivered execution (the same request id and attempt,
+ * in any order, while the profile remembers it: within its lateness window and redeliveryMemory)
+ * changes nothing and emits nothing; past that, a rare redelivery is counted again rather than
+ * any telemetry being refused (ProfileModel.update). Telemetry too old for the profile is
+ * dead-lettered with the model's reason; a job PRM never started (NOT_RUN) is left out.
  */
 export function profilerProcessor(o: ProfilerOptions) {
   const model = new ProfileModel(o.profile);
@@ -55,7 +61,8 @@ export function profilerProcessor(o: ProfilerOptions) {
     inputs: { telemetry: o.topics.topic('prm.telemetry', 'ExecutionTelemetry') },
     outputs: { profiles: o.topics.topic('prm.user-profiles', 'UserProfile') },
     stores: { profiles: keyValueStore(profileEntrySerde(model)) },
-    // What the profiler's memory and restore time grow with (about 2 KB a profile).
+    // What the profiler's memory and restore time grow with (about 2 KB a profile, up to 4 KB more
+    // for a user with hundreds of executions within the lateness window: ProfileConfig.redeliveryMemory).
     gauges: { user_profiles: { help: 'Users with a profile held by this instance', value: (s) => s.store('profiles').size } },
     eventTime: {
       // Lateness is judged per user by the profile model (older than that user's last event by more
@@ -72,7 +79,7 @@ export function profilerProcessor(o: ProfilerOptions) {
       // Copied, not mutated in place: the store must keep the old value if this record is undone.
       const stored = store.get(t.userId);
       const entry: ProfileEntry = stored
-        ? { state: { ...stored.state, data: stored.state.data.slice(), last: [...stored.state.last] }, extras: structuredClone(stored.extras) }
+        ? { state: model.copy(stored.state), extras: structuredClone(stored.extras) }
         : { state: model.create(), extras: emptyExtras() };
       const event = usage(t);
       const gapMs = entry.state.events > 0 && event.timeSeconds >= entry.state.lastSeenSeconds ? (event.timeSeconds - entry.state.lastSeenSeconds) * 1000 : 0;
@@ -99,9 +106,11 @@ function duration(t: ExecutionTelemetry): number {
   return Math.max(0, t.endedAt.getTime() - t.startedAt.getTime());
 }
 
-function usage(t: ExecutionTelemetry) {
+function usage(t: ExecutionTelemetry): UsageEvent {
   return {
     timeSeconds: t.startedAt.getTime() / 1000,
+    // One execution: a request's run again after OOM or a lost lease is another attempt, and counts.
+    id: JSON.stringify([t.requestId, t.attempt ?? 1]),
     cpuMs: t.cpuMs,
     peakMemoryMb: t.peakMemoryBytes / MIB,
     ioMb: (t.ioReadBytes + t.ioWriteBytes) / MIB,

@@ -53,6 +53,83 @@ describe('profiler', () => {
     expect(driver.gauge('user_profiles')).toBe(2);
   });
 
+  it('ignores a redelivery of an earlier execution, not only of the last one (A, B, A, A)', () => {
+    const a = telemetry({ requestId: 'A', userId: 'bob', startedAt: new Date(T0 - 3 * minute), cpuMs: 5000, exitStatus: 'OOM' });
+    const b = telemetry({ requestId: 'B', userId: 'bob', startedAt: new Date(T0 - 2 * minute), cpuMs: 10 });
+    const once = profiler();
+    for (const t of [a, b]) once.driver.pipeInput('telemetry', { key: 'bob', value: t });
+    const want = once.driver.readOutput('profiles').map((o) => o.value!);
+
+    const { driver } = profiler();
+    for (const t of [a, b, a, a]) driver.pipeInput('telemetry', { key: 'bob', value: t });
+    const got = driver.readOutput('profiles').map((o) => o.value!);
+    expect(got).toEqual(want); // the redeliveries emit nothing and change nothing
+    expect(got[1]!.observations).toBe(2);
+    expect(got[1]!.exitCounts).toEqual({ ok: 1, error: 0, timeout: 0, oom: 1 });
+    const state = driver.store('profiles').get('bob')!.state;
+    expect([state.events, state.lateEvents, state.duplicateEvents]).toEqual([2, 0, 2]);
+    expect(driver.store('profiles').get('bob')!.extras).toEqual(once.driver.store('profiles').get('bob')!.extras);
+    expect(driver.readDeadLetters()).toEqual([]);
+  });
+
+  it('ignores a redelivery that arrives out of order, and counts another attempt of the same request', () => {
+    const { driver } = profiler();
+    const a = telemetry({ requestId: 'A', userId: 'bob', startedAt: new Date(T0 - 3 * minute), cpuMs: 5000, exitStatus: 'OOM' });
+    const b = telemetry({ requestId: 'B', userId: 'bob', startedAt: new Date(T0 - 2 * minute), cpuMs: 10 });
+    for (const t of [b, a, b, a]) driver.pipeInput('telemetry', { key: 'bob', value: t });
+    expect(driver.readOutput('profiles').map((o) => o.value!.observations)).toEqual([1, 2]);
+    // The scheduler ran A again with more memory: a second execution, not a redelivery.
+    driver.pipeInput('telemetry', { key: 'bob', value: telemetry({ requestId: 'A', attempt: 2, userId: 'bob', startedAt: new Date(T0 - minute), cpuMs: 4000 }) });
+    const out = driver.readOutput('profiles').map((o) => o.value!);
+    expect(out.map((p) => [p.observations, p.exitCounts.oom, p.exitCounts.ok])).toEqual([[3, 1, 2]]);
+    expect(driver.store('profiles').get('bob')!.state.duplicateEvents).toBe(2);
+    expect(driver.readDeadLetters()).toEqual([]);
+  });
+
+  it('a task restored from the changelog recognises the same redeliveries', () => {
+    const { driver } = profiler();
+    const a = telemetry({ requestId: 'A', userId: 'bob', startedAt: new Date(T0 - 3 * minute), cpuMs: 5000, exitStatus: 'OOM' });
+    const b = telemetry({ requestId: 'B', userId: 'bob', startedAt: new Date(T0 - 2 * minute), cpuMs: 10 });
+    for (const t of [a, b]) driver.pipeInput('telemetry', { key: 'bob', value: t });
+    driver.readOutput('profiles');
+    const serde = profileEntrySerde(new ProfileModel());
+    const store = driver.store('profiles');
+    store.put('bob', serde.deserialize(serde.serialize(store.get('bob')!)));
+    driver.reopenTask();
+    driver.pipeInput('telemetry', { key: 'bob', value: a });
+    expect(driver.readOutput('profiles')).toEqual([]);
+    expect(driver.store('profiles').get('bob')!.state.events).toBe(2);
+    expect(driver.store('profiles').get('bob')!.state.duplicateEvents).toBe(1);
+  });
+
+  it('takes telemetry of a user busier than redeliveryMemory, a remembered redelivery still ignored', () => {
+    const env = setup();
+    const driver = new ProcessorTestDriver(profilerProcessor({ topics: env.topics, profile: { redeliveryMemory: 2 } }), { clock: env.clock });
+    const run = (i: number) => telemetry({ requestId: `r${i}`, userId: 'bob', startedAt: new Date(T0 - (10 - i) * minute), cpuMs: 10 });
+    for (const i of [1, 2, 3, 4]) driver.pipeInput('telemetry', { key: 'bob', value: run(i) });
+    driver.readOutput('profiles');
+    // r0 was never seen and is earlier than anything remembered; r1 was forgotten for want of room.
+    driver.pipeInput('telemetry', { key: 'bob', value: run(0) });
+    driver.pipeInput('telemetry', { key: 'bob', value: run(1) });
+    driver.pipeInput('telemetry', { key: 'bob', value: run(4) }); // remembered: a redelivery
+    expect(driver.readOutput('profiles').map((o) => o.value!.observations)).toEqual([5, 6]);
+    const state = driver.store('profiles').get('bob')!.state;
+    expect([state.events, state.lateEvents, state.duplicateEvents]).toEqual([6, 2, 1]);
+    expect(driver.readDeadLetters()).toEqual([]);
+  });
+
+  it('reports the earliest start as first seen, whatever order the telemetry comes in', () => {
+    const a = telemetry({ requestId: 'A', userId: 'bob', startedAt: new Date(T0 - 3 * minute), cpuMs: 50 });
+    const b = telemetry({ requestId: 'B', userId: 'bob', startedAt: new Date(T0 - 2 * minute), cpuMs: 10 });
+    const firstSeen = (order: (typeof a)[]) => {
+      const { driver } = profiler();
+      for (const t of order) driver.pipeInput('telemetry', { key: 'bob', value: t });
+      return driver.readOutput('profiles').map((o) => o.value!.firstSeenAt.getTime());
+    };
+    expect(firstSeen([a, b])).toEqual([T0 - 3 * minute, T0 - 3 * minute]);
+    expect(firstSeen([b, a])).toEqual([T0 - 2 * minute, T0 - 3 * minute]);
+  });
+
   it('leaves out a job PRM never started: its zero usage says nothing about the code', () => {
     const { driver } = profiler();
     driver.pipeInput('telemetry', { key: 'dan', value: telemetry({ requestId: 'd1', userId: 'dan', startedAt: new Date(T0 - 2 * minute), cpuMs: 400 }) });
