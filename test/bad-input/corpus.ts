@@ -269,6 +269,15 @@ export const corpus: BadInputCase[] = [
   { name: 'code-at-analyser-limit', input: '255 KiB of valid statements (just under both size limits)',
     build: (ctx) => badRequest(ctx, 'code-at-analyser-limit', { code: 'a += 1;\n'.repeat((255 * KiB) / 8) }),
     expected: { kind: 'predicted' } },
+  { name: 'same-named-functions', input: '8,000 functions all named f and 32,000 calls of f (248 KB): one call edge per pair was 2.3 GB and minutes',
+    build: (ctx) => badRequest(ctx, 'same-named-functions', { code: 'function f(){}\n'.repeat(8000) + 'f();'.repeat(32000) }),
+    expected: { kind: 'predicted' } },
+  { name: 'redeclared-loop-counters', input: "'let q = y; while(q<1);' 11,000 times (242 KB): each loop rescanned every declaration of q",
+    build: (ctx) => badRequest(ctx, 'redeclared-loop-counters', { code: 'let q = y; while(q<1);'.repeat(11000) }),
+    expected: { kind: 'predicted' } },
+  { name: 'nested-loops-overflow', input: '26 nested loops of 1e12 trips each: their product overflows a double',
+    build: (ctx) => badRequest(ctx, 'nested-loops-overflow', { code: `${'for (let i = 0; i < 1e12; i++) '.repeat(26)}f();` }),
+    expected: { kind: 'predicted' } },
 
   // ── time, order and identity ───────────────────────────────────────────────────────────────
   { name: 'request-two-days-old', input: 'submittedAt two days ago, after newer requests (out of order)',
