@@ -229,8 +229,13 @@ export class Scheduler {
     if (
       !(job.cores > 0) || !(job.memory >= 0) || !Number.isInteger(job.replicas) || job.replicas < 1 || !Number.isInteger(job.tier) || job.tier < 0 || job.tier >= this.o.tiers
       || (job.deadline !== undefined && !Number.isFinite(job.deadline))
+      // A NaN forecast would rank first in its tier (every comparison with it is false).
+      || !(forecast.p50 >= 0) || !(forecast.p90 >= forecast.p50) || !Number.isFinite(forecast.p90)
     ) {
-      return { admitted: false, reason: 'invalid_request', explanation: `job ${job.id}: cores must be > 0, memory >= 0, replicas a positive integer, tier in 0..${this.o.tiers - 1}, a deadline finite` };
+      return {
+        admitted: false, reason: 'invalid_request',
+        explanation: `job ${job.id}: cores must be > 0, memory >= 0, replicas a positive integer, tier in 0..${this.o.tiers - 1}, a deadline finite, the duration forecast finite with 0 <= p50 <= p90`,
+      };
     }
     if (job.cores > instanceCores || job.memory > instanceMemory) {
       return { admitted: false, reason: 'replica_too_large', explanation: `job ${job.id}: a replica needs ${job.cores} cores / ${job.memory} memory, an instance has ${instanceCores} / ${instanceMemory}` };

@@ -40,6 +40,8 @@ export class SizeEstimator {
   }
 
   observe(user: string, durationSeconds: number): void {
+    // One NaN would poison the population's moments, and with them every user's estimate for good.
+    if (!(durationSeconds >= 0) || !Number.isFinite(durationSeconds)) throw new RangeError(`duration must be a finite number >= 0 seconds, got ${durationSeconds}`);
     const x = Math.log(Math.max(durationSeconds, 1));
     let u = this.users.get(user);
     if (!u) {

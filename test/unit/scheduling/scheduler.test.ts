@@ -189,6 +189,15 @@ describe('Scheduler', () => {
       expect(s.admit(job('nan', { deadline: NaN }), SHORT)).toMatchObject({ admitted: false, reason: 'invalid_request' });
       expect(() => new Scheduler({ limits, deadlineHorizonSeconds: 0 })).toThrow(RangeError);
     });
+
+    it('refuses a duration forecast that is not finite, negative or out of order, which would otherwise rank first', () => {
+      const s = new Scheduler({ limits });
+      for (const forecast of [{ p50: NaN, p90: 10 }, { p50: 1, p90: Infinity }, { p50: -1, p90: 10 }, { p50: 10, p90: 5 }]) {
+        expect(s.admit(job(`bad-${forecast.p50}-${forecast.p90}`, { tier: 0 }), forecast)).toMatchObject({ admitted: false, reason: 'invalid_request' });
+      }
+      expect(s.admit(job('good', { tier: 2 }), SHORT)).toMatchObject({ admitted: true });
+      expect(s.ordered(0).map((q) => q.job.id)).toEqual(['good']);
+    });
   });
 
   it('settles a user\'s usage to what its jobs held: more for an overrun, less for a short run, nothing for one never started', () => {
