@@ -110,14 +110,12 @@ function partitionKeeper(db: Database) {
         const key = `${batch.table.name}:${at.getUTCFullYear()}-${at.getUTCMonth()}`;
         if (!ensured.has(key) && !months.has(key)) months.set(key, at);
       }
-      if (months.size === 0) return;
-      const times = [...months.values()].map((d) => d.getTime());
-      await db.query(`SELECT ${SCHEMA}.ensure_partitions($1::regclass, $2, $3)`, [
-        batch.table.name,
-        new Date(Math.min(...times)),
-        new Date(Math.max(...times)),
-      ]);
-      for (const key of months.keys()) ensured.add(key);
+      // Each month the batch has rows in, not the range between them: one row from years ago
+      // among today's would otherwise make a partition for every month in between.
+      for (const [key, at] of months) {
+        await db.query(`SELECT ${SCHEMA}.ensure_partitions($1::regclass, $2, $2)`, [batch.table.name, at]);
+        ensured.add(key);
+      }
     },
   };
 }

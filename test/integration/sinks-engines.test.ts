@@ -242,6 +242,18 @@ describe.each([
       expect(inDefault.rows[0]?.n).toBe(0);
     });
 
+    it('makes partitions for the months a batch has rows in, not every month between them', async () => {
+      const writer = createBatchWriter(db, { log: quiet });
+      const sample = (when: Date) => rows.clusterMetricsRow({ pool: `it-${run}-months`, at: when, instancesRunning: 1, instancesBooting: 0, cpuCapacityMillicores: 1000,
+        memoryCapacityBytes: 2 ** 30, cpuUtilization: 0.5, memoryUtilization: 0.5, ioUtilization: 0, queueDepth: 0 });
+      await writer.write([batchOf(tables.clusterMetrics, [sample(new Date('2001-06-15T00:00:00Z')), sample(new Date('2003-02-10T00:00:00Z'))])]);
+      const parts = await db.query<{ name: string }>(
+        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+          WHERE i.inhparent = 'prm.cluster_metrics'::regclass AND c.relname BETWEEN 'cluster_metrics_p2000' AND 'cluster_metrics_p2004' ORDER BY 1`,
+      );
+      expect(parts.rows.map((r) => r.name)).toEqual(['cluster_metrics_p200106', 'cluster_metrics_p200302']);
+    });
+
     it('makes each month its partition in UTC whatever the session\'s time zone', async () => {
       // New York's DST ends on 3 November 2024: months counted in that zone gave a November that
       // overlapped December, and every December row was refused.
