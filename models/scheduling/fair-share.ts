@@ -114,12 +114,42 @@ export class FairShare {
     return { coreSeconds: u.cores && { value: u.cores.value, at: u.cores.at }, memorySeconds: u.memory && { value: u.memory.value, at: u.memory.at } };
   }
 
-  /** Puts back what `snapshot` returned: decay resumes from each usage's `at`. */
+  /**
+   * Puts back what `snapshot` returned: decay resumes from each usage's `at`. A usage refunded
+   * to nothing is put back too: when it was written counts (see `writtenAt`), so a model rebuilt
+   * from its stores forgets the user when the live one does.
+   */
   restore(user: string, s: UsageSnapshot): void {
     const u = this.userOf(user);
-    if (s.coreSeconds && s.coreSeconds.value > 0) u.cores = written(s.coreSeconds.value, s.coreSeconds.at);
-    if (s.memorySeconds && s.memorySeconds.value > 0) u.memory = written(s.memorySeconds.value, s.memorySeconds.at);
+    if (s.coreSeconds && s.coreSeconds.value >= 0) u.cores = written(s.coreSeconds.value, s.coreSeconds.at);
+    if (s.memorySeconds && s.memorySeconds.value >= 0) u.memory = written(s.memorySeconds.value, s.memorySeconds.at);
     this.version++;
+  }
+
+  /** How many jobs the user has queued. */
+  queued(user: string): number {
+    return this.users.get(user)?.queued ?? 0;
+  }
+
+  /** The latest instant the user's usage was written at, or undefined for a user with none on record. */
+  writtenAt(user: string): number | undefined {
+    const u = this.users.get(user);
+    if (!u?.cores && !u?.memory) return undefined;
+    return Math.max(u.cores?.at ?? -Infinity, u.memory?.at ?? -Infinity);
+  }
+
+  /**
+   * Drops all that is kept of a user with nothing queued (see Scheduler.forgetIdle): it then
+   * ranks as a user never charged. False, and nothing dropped, for a user with jobs queued.
+   */
+  forget(user: string): boolean {
+    const u = this.users.get(user);
+    if (!u) return true;
+    if (u.queued > 0) return false;
+    this.users.delete(user);
+    // Not among the active users, so no mean moves; but a what-if score reads the users afresh.
+    this.version++;
+    return true;
   }
 
   private penaltiesAt(ref: number): (user: string) => number {

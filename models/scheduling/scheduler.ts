@@ -161,6 +161,30 @@ export function byRank(a: ScoredJob, b: ScoredJob): number {
   return b.score - a.score || a.seq - b.seq;
 }
 
+/**
+ * Half-lives (of the longer of fair share's and the underestimate guard's) after its last write
+ * that an idle user is forgotten (Scheduler.forgetIdle), so per-user state does not grow with
+ * every user the service has ever seen. Its usage then weighs 2^-40 < 1e-12 of a charge of the
+ * same size made now, and its inflation's excess 2^-40 of what it was (under 1e-11 at the cap
+ * of 8), so forgetting it moves no size or deadline term measurably. It is not among the users
+ * the fair-share means are taken over (nothing queued), and if it queues again it counts as
+ * never charged: a ratio moves measurably only when every user then waiting has itself had
+ * nothing charged for tens of half-lives (a task that started nothing for more than a day at
+ * the default hour), where the ranking compared usages all but decayed away anyway.
+ */
+export const FORGET_AFTER_HALF_LIVES = 40;
+
+interface IdleUser {
+  user: string;
+  /** When its state was last written (event seconds). */
+  at: number;
+}
+
+/** Earliest written first; equal times by name, so a rebuilt heap forgets in the same order. */
+function idleOrder(a: IdleUser, b: IdleUser): number {
+  return a.at - b.at || (a.user < b.user ? -1 : a.user > b.user ? 1 : 0);
+}
+
 /** A forecast under which any job counts as the largest: scoreParts' size term. */
 const unboundedForecast: DurationForecast = { p50: Infinity, p90: Infinity };
 
@@ -205,6 +229,15 @@ export class Scheduler {
   private readonly byMemory = new KeyedMinHeap<string, { id: string; memory: number }>((a, b) => a.memory - b.memory, (a) => a.id);
   private readonly fair: FairShare;
   private readonly inflation = new Map<string, { excess: number; at: number }>();
+  /** Runs outstanding per user, as the caller reports them (`runStarted`, `runEnded`). */
+  private readonly runs = new Map<string, number>();
+  /**
+   * The users with state kept (usage or inflation) and nothing queued or running, by when their
+   * state was last written, earliest first (ties by name): `forgetIdle` pops those past the horizon.
+   */
+  private readonly idle = new KeyedMinHeap<string, IdleUser>(idleOrder, (u) => u.user);
+  /** Event seconds after its last write an idle user is forgotten (see FORGET_AFTER_HALF_LIVES). */
+  private readonly forgetAfter: number;
   private readonly w: SchedulerWeights;
   private readonly o: Required<Omit<SchedulerOptions, 'weights' | 'limits'>> & Pick<SchedulerOptions, 'limits'>;
   private seq = 0;
@@ -221,6 +254,7 @@ export class Scheduler {
     if (!Number.isInteger(this.o.maxQueue) || this.o.maxQueue < 1) throw new RangeError('maxQueue must be a positive integer');
     if (Object.values(this.w).some((x) => !(x >= 0))) throw new RangeError('weights must be >= 0');
     this.fair = new FairShare(this.o.fairShareHalfLifeSeconds);
+    this.forgetAfter = FORGET_AFTER_HALF_LIVES * Math.max(this.o.fairShareHalfLifeSeconds, this.o.underestimateHalfLifeSeconds);
   }
 
   /** Admission control: a job is queued or rejected with a reason, never silently dropped. */
@@ -250,6 +284,7 @@ export class Scheduler {
     const q: QueuedJob = { job, forecast, seq: this.seq++ };
     this.queue.set(job.id, q);
     this.fair.enqueued(job.user);
+    this.idle.delete(job.user);
     this.unfiled.add(job.id);
     return { admitted: true };
   }
@@ -565,6 +600,7 @@ export class Scheduler {
   dispatch(id: string, now: number): QueuedJob {
     const q = this.withdraw(id);
     this.fair.charge(q.job.user, totalCores(q.job) * q.forecast.p50, totalMemory(q.job) * q.forecast.p50, now);
+    this.track(q.job.user);
     return q;
   }
 
@@ -575,6 +611,7 @@ export class Scheduler {
     this.queue.delete(id);
     if (!this.unfiled.delete(id)) this.unindex(q);
     this.fair.dequeued(q.job.user);
+    this.track(q.job.user);
     return q;
   }
 
@@ -595,6 +632,61 @@ export class Scheduler {
       const current = this.inflationOf(q.job.user, now);
       if (ratio > current) this.inflation.set(q.job.user, { excess: ratio - 1, at: now });
     }
+    this.track(q.job.user);
+  }
+
+  /**
+   * A run of the user's started (`dispatch` does not count one): its user is kept while it runs,
+   * as its end settles the user's usage against the charge (see `complete`) and needs its record.
+   */
+  runStarted(user: string): void {
+    this.runs.set(user, (this.runs.get(user) ?? 0) + 1);
+    this.idle.delete(user);
+  }
+
+  /** A run `runStarted` counted ended (settled or not). */
+  runEnded(user: string): void {
+    const n = this.runs.get(user) ?? 0;
+    if (n <= 1) this.runs.delete(user);
+    else this.runs.set(user, n - 1);
+    this.track(user);
+  }
+
+  /**
+   * Forgets the users with nothing queued, no run outstanding (as reported to `runStarted`) and
+   * their state (usage and inflation) last written more than FORGET_AFTER_HALF_LIVES of the longer
+   * half-life before `now`, at most `limit` of them, earliest written first; returns them. A pure
+   * function of the model's state and `now`, so a model rebuilt from what `userState` kept
+   * forgets the same users at the same `now`. Each user costs O(log n) once, when it goes.
+   */
+  forgetIdle(now: number, limit = Infinity): string[] {
+    const forgotten: string[] = [];
+    for (let u = this.idle.peek(); u && forgotten.length < limit && now - u.at > this.forgetAfter; u = this.idle.peek()) {
+      this.idle.pop();
+      this.fair.forget(u.user);
+      this.inflation.delete(u.user);
+      forgotten.push(u.user);
+    }
+    return forgotten;
+  }
+
+  /**
+   * Files a user whose state or activity changed among the idle ones, by its last write, or
+   * takes it out while it has work queued or running; a user with nothing kept is dropped at once.
+   */
+  private track(user: string): void {
+    if (this.fair.queued(user) > 0 || this.runs.has(user)) {
+      this.idle.delete(user);
+      return;
+    }
+    const at = Math.max(this.fair.writtenAt(user) ?? -Infinity, this.inflation.get(user)?.at ?? -Infinity);
+    if (at === -Infinity) {
+      // Nothing to remember (a job of no predicted work): nothing `userState` would keep either.
+      this.idle.delete(user);
+      this.fair.forget(user);
+    } else if (this.idle.get(user)?.at !== at) {
+      this.idle.push({ user, at });
+    }
   }
 
   /** The user's fair-share and guard state, to persist it; undefined for a user never charged nor inflated. */
@@ -614,6 +706,7 @@ export class Scheduler {
       memorySeconds: s.memoryUsage !== undefined ? { value: s.memoryUsage, at: s.memoryUsageAt ?? s.usageAt } : undefined,
     });
     if (s.inflationExcess > 0) this.inflation.set(user, { excess: s.inflationExcess, at: s.inflationAt });
+    this.track(user);
   }
 
   /** >= 1: how much this user's predictions are currently distrusted. */

@@ -261,6 +261,18 @@ function attemptOf(job: { attempt?: number } | undefined): number {
   return job?.attempt ?? 1;
 }
 
+/** Whose run it is: its job's user, or for an entry written before `job` was kept, the user charged. */
+function userOfRun(r: RunningEntry): string | undefined {
+  return r.job?.userId ?? r.charged?.userId;
+}
+
+/**
+ * Idle users forgotten at most per record (see forgetIdleUsers): a burst (every user idle since a
+ * long pause) is spread over the records after it instead of one large transaction. Records write
+ * about one user each on average, so the sweep keeps up.
+ */
+const USERS_FORGOTTEN_PER_RECORD = 32;
+
 /** Adds `n` to the count kept under `key` in a task's `sequence` store. */
 function bump(sequence: KeyValueStore<number>, key: string, n: number): void {
   sequence.put(key, (sequence.get(key) ?? 0) + n);
@@ -334,7 +346,7 @@ const prioritiesPerTier = 10;
  * task's share on prm.fleet-shares (allotted from every task's demand by the fleet-broadcast
  * processor) resizes that part as instances come and go and demand moves. Everything the queue is lives
  * in changelogged stores (the queue, the admission counter, each user's fair-share and
- * underestimate state, and the request ids dispatched lately with their runs' reservations), so a
+ * underestimate state until the user has been idle for the horizon (forgetIdleUsers), and the request ids dispatched lately with their runs' reservations), so a
  * restored task dispatches exactly what the crashed one would have. Ordering and placement are
  * models/scheduling's: its score (tier, predicted size, ageing, fair share relative to the other
  * waiting users) with FIFO ties, best fit, and a bin held for a wide job that has waited the
@@ -412,6 +424,7 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       const t = taskModel(ctx);
       try {
         forgetExpired(ctx, t);
+        forgetIdleUsers(ctx, t);
         if (record.input === 'predictions') admit(ctx, t, record.value);
         else if (record.input === 'telemetry') release(ctx, t, record.value);
         else if (record.value.pool === c.pool) follow(ctx, t, record.value);
@@ -445,6 +458,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
       if (!run.forgotten) remembered.push([requestId, run]);
       if (!isRunning(run)) continue;
       running.set(requestId, run);
+      const user = userOfRun(run);
+      if (user !== undefined) model.runStarted(user);
       reserve(reserved, run.instanceId, run.cores, run.memoryBytes);
       const untilMs = leaseUntil(run);
       if (untilMs !== undefined) leases.push({ untilMs, requestId });
@@ -532,6 +547,20 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
     for (const id of t.recent.expire(ctx.streamTime)) forget(ctx, t, id);
   }
 
+  /**
+   * Forgets the users idle for the horizon (Scheduler.forgetIdle: nothing queued, no run, state
+   * last written FORGET_AFTER_HALF_LIVES half-lives before) and deletes their `users` entries in
+   * the same record, at most USERS_FORGOTTEN_PER_RECORD a record. By stream time, as ids are: the
+   * users store and the queue and runs say who is idle since when, so a task rebuilt from its
+   * stores forgets exactly the users the live one does.
+   */
+  function forgetIdleUsers(ctx: Ctx, t: TaskModel): void {
+    const forgotten = t.model.forgetIdle(ctx.streamTime / 1000, USERS_FORGOTTEN_PER_RECORD);
+    if (forgotten.length === 0) return;
+    const users = ctx.store('users');
+    for (const user of forgotten) users.delete(user);
+  }
+
   /** Drops a request id the task no longer remembers from the store, or marks it so while its run still runs. */
   function forget(ctx: Ctx, t: TaskModel, id: string): void {
     const dispatched = ctx.store('dispatched');
@@ -549,6 +578,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
   function endRun(ctx: Ctx, t: TaskModel, id: string, run: RunningDispatch): void {
     t.running.delete(id);
     t.leases.delete(id);
+    const user = userOfRun(run);
+    if (user !== undefined) t.model.runEnded(user);
     if (t.recent.has(id)) ctx.store('dispatched').put(id, { atMs: run.atMs, seq: run.seq });
     else ctx.store('dispatched').delete(id);
   }
@@ -1053,6 +1084,8 @@ export function schedulerProcessor(o: SchedulerProcessorOptions) {
    */
   function startRun(ctx: Ctx, t: TaskModel, id: string, run: RunningDispatch, forgotten: readonly string[]): void {
     t.running.set(id, run);
+    const user = userOfRun(run);
+    if (user !== undefined) t.model.runStarted(user);
     t.leases.push({ untilMs: leaseUntil(run)!, requestId: id });
     ctx.store('dispatched').put(id, run);
     for (const old of forgotten) forget(ctx, t, old);

@@ -6,6 +6,7 @@ import { dispatchedEntrySerde, queuedEntrySerde } from '../../../streams/process
 import {
   checkSchedulerPool, LEASES_EXPIRED_KEY, LOST_RETRIES_KEY, OOM_RETRIES_KEY, RESENT_DROPPED_KEY, RETRIES_REFUSED_KEY, RETRIES_WITHDRAWN_KEY, schedulerProcessor, STALE_TELEMETRY_KEY, taskBins, isRunning, type DispatchedEntry, type QueuedEntry, type RunningDispatch, type RunningEntry,
 } from '../../../streams/processors/scheduler';
+import { FORGET_AFTER_HALF_LIVES } from '../../../models/scheduling/scheduler';
 import { setup, T0, telemetry } from './fixtures';
 
 const GIB = 1024 ** 3;
@@ -904,6 +905,79 @@ describe('scheduler', () => {
     expect(taskBins(1, 0.25, c).map((b) => [b.id, b.freeCores])).toEqual([['pool-t1-0', 2]]);
     expect(taskBins(3, 0, c)).toEqual([]);
     expect(taskBins(3, Number.NaN, c)).toEqual([]);
+  });
+
+  describe('forgetting users idle past the horizon', () => {
+    // The processor's scheduler keeps the default half-lives, an hour each.
+    const HORIZON_MS = FORGET_AFTER_HALF_LIVES * 3_600_000;
+    const ofUser = (requestId: string, userId: string, atMs: number) => ({ ...prediction(requestId, 'STANDARD', 5, atMs), userId });
+    const ended = (driver: Driver, requestId: string, userId: string, endMs: number, ranMs = 1000, exitStatus: 'OK' | 'NOT_RUN' = 'OK') =>
+      driver.pipeInput('telemetry', { key: userId, value: telemetry({ requestId, userId, startedAt: new Date(endMs - ranMs), endedAt: new Date(endMs), exitStatus }) });
+    const users = (driver: Driver) => [...driver.store('users').entries()].map(([user]) => user).sort();
+
+    /**
+     * On the task's one-core bin: 'idle' is charged at T0 (its run as predicted settles nothing
+     * more), 'refunded' is refunded all it was charged (a run that never started) at T0 + 3.5 s,
+     * 'waiter' runs by T0 + 3 s and queues a job behind 'runner's run, outstanding from T0 + 4 s
+     * (its telemetry never comes). The clock then moves past the horizon, for the records after.
+     */
+    function idleAndBusy(driver: Driver, clock: ReturnType<typeof setup>['clock']): void {
+      driver.pipeInput('predictions', { key: 'idle', value: ofUser('a', 'idle', T0) });
+      ended(driver, 'a', 'idle', T0 + 1000);
+      driver.pipeInput('predictions', { key: 'waiter', value: ofUser('b', 'waiter', T0 + 2000) });
+      ended(driver, 'b', 'waiter', T0 + 3000);
+      driver.pipeInput('predictions', { key: 'refunded', value: ofUser('n', 'refunded', T0 + 3100) });
+      ended(driver, 'n', 'refunded', T0 + 3500, 0, 'NOT_RUN');
+      driver.pipeInput('predictions', { key: 'runner', value: ofUser('r', 'runner', T0 + 4000) });
+      driver.pipeInput('predictions', { key: 'waiter', value: ofUser('b2', 'waiter', T0 + 5000) });
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['a', 'b', 'n', 'r']);
+      expect(driver.store('users').get('refunded')).toMatchObject({ usage: 0, usageAt: (T0 + 3500) / 1000 });
+      clock.set(T0 + HORIZON_MS + 3_600_000);
+    }
+
+    it('deletes an idle user from its model and its users store, and keeps users with a job queued or a run outstanding until they are idle too', () => {
+      const { driver, clock } = scheduler(setup(), { maxAttempts: 1 });
+      idleAndBusy(driver, clock);
+      expect(users(driver)).toEqual(['idle', 'refunded', 'runner', 'waiter']);
+      // At the horizon from idle's last write nothing goes; a record past it forgets idle.
+      driver.pipeInput('predictions', { key: 'late', value: ofUser('late-1', 'late', T0 + HORIZON_MS) });
+      expect(users(driver)).toEqual(['idle', 'refunded', 'runner', 'waiter']);
+      driver.pipeInput('predictions', { key: 'late', value: ofUser('late-2', 'late', T0 + 10_000 + HORIZON_MS) });
+      // Everyone was written longer ago than that, but waiter has a job queued and runner a run outstanding.
+      expect(users(driver)).toEqual(['runner', 'waiter']);
+      // The pool's time passes runner's lease: its run is presumed lost (no retry), runner is idle,
+      // and it goes with the next record. The freed room starts the job ranked first (FIFO: b2).
+      ended(driver, 'elsewhere', 'late', T0 + 20_000 + HORIZON_MS);
+      expect(driver.readOutput('dispatches').map((d) => d.value!.requestId)).toEqual(['b2']);
+      expect(users(driver)).toEqual(['runner', 'waiter']);
+      ended(driver, 'elsewhere', 'late', T0 + 21_000 + HORIZON_MS);
+      expect(users(driver)).toEqual(['waiter']); // waiter: charged just now for b2, which runs
+      // A forgotten user comes back as a new one.
+      driver.pipeInput('predictions', { key: 'idle', value: ofUser('a2', 'idle', T0 + 22_000 + HORIZON_MS) });
+      expect(driver.store('queue').get('a2')).toBeDefined();
+    });
+
+    it('forgets the same users, and dispatches the same jobs, in a task rebuilt from its stores as in the live one', () => {
+      const outcomes = [false, true].map((rebuilt) => {
+        const { driver, clock } = scheduler(setup(), { maxAttempts: 1 });
+        const seen: unknown[] = [];
+        const step = (record: () => void) => {
+          if (rebuilt) driver.reopenTask();
+          record();
+          seen.push(users(driver), driver.readOutput('dispatches').map((d) => [d.value!.requestId, d.value!.priorityScore, d.value!.priority]));
+        };
+        idleAndBusy(driver, clock);
+        step(() => driver.pipeInput('predictions', { key: 'late', value: ofUser('late-1', 'late', T0 + 10_000 + HORIZON_MS) }));
+        step(() => ended(driver, 'elsewhere', 'late', T0 + 20_000 + HORIZON_MS));
+        step(() => driver.pipeInput('predictions', { key: 'refunded', value: ofUser('n2', 'refunded', T0 + 21_000 + HORIZON_MS) }));
+        step(() => ended(driver, 'b2', 'waiter', T0 + 22_000 + HORIZON_MS, 5000));
+        step(() => ended(driver, 'late-1', 'late', T0 + 23_000 + HORIZON_MS));
+        return seen;
+      });
+      expect(outcomes[1]).toEqual(outcomes[0]);
+      expect(outcomes[0]![0]).toEqual(['runner', 'waiter']); // idle and refunded forgotten
+      expect(outcomes[0]![4]).toEqual(['waiter']); // runner forgotten the record after its run was presumed lost
+    });
   });
 
   it('rejects a pool with no instances', () => {

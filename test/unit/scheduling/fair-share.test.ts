@@ -99,4 +99,30 @@ describe('FairShare', () => {
     expect(['a', 'b'].map(g.penalties(600))).toEqual(['a', 'b'].map(f.penalties(600)));
     expect(f.penalties(600)('b')).toBeGreaterThan(f.penalties(600)('a'));
   });
+
+  it('forgets a user with nothing queued, and then scores it as a user never charged (penalties cached before are not reused)', () => {
+    const f = new FairShare(3600);
+    f.enqueued('a');
+    f.charge('gone', 1000, 10, 0);
+    f.charge('a', 0, 0, 0);
+    // A what-if score of 'gone' against 'a', who used nothing: twice the mean of the two.
+    expect(f.penalties(0)('gone')).toBeCloseTo(2 / 3, 12);
+    expect(f.forget('a')).toBe(false); // queued: kept
+    expect(f.forget('gone')).toBe(true);
+    expect(f.snapshot('gone')).toBeUndefined();
+    expect(f.writtenAt('gone')).toBeUndefined();
+    expect(f.penalties(0)('gone')).toBe(0);
+    expect(f.queued('a')).toBe(1);
+  });
+
+  it('restores a usage refunded to nothing with the time it was written, so a rebuilt model forgets the user when the live one does', () => {
+    const f = new FairShare(3600);
+    f.charge('u', 10, 5, 0);
+    f.charge('u', -20, -10, 100);
+    expect(f.snapshot('u')).toEqual({ coreSeconds: { value: 0, at: 100 }, memorySeconds: { value: 0, at: 100 } });
+    const g = new FairShare(3600);
+    g.restore('u', f.snapshot('u')!);
+    expect(g.writtenAt('u')).toBe(100);
+    expect(g.snapshot('u')).toEqual(f.snapshot('u'));
+  });
 });

@@ -1,5 +1,5 @@
 import type { JobRequest } from '../../../models/scheduling/job';
-import { Scheduler } from '../../../models/scheduling/scheduler';
+import { FORGET_AFTER_HALF_LIVES, Scheduler, type UserState } from '../../../models/scheduling/scheduler';
 
 const limits = { instanceCores: 8, instanceMemory: 16, maxInstances: 4 };
 
@@ -292,5 +292,57 @@ describe('Scheduler', () => {
     expect(s.some((q) => q.job.cores > 4)).toBe(true);
     expect(s.some((q) => q.job.cores > 6)).toBe(false);
   });
-});
 
+  describe('forgetting idle users', () => {
+    const HALF_LIFE = 600;
+    const HORIZON = FORGET_AFTER_HALF_LIVES * HALF_LIFE;
+    const options = { limits, fairShareHalfLifeSeconds: HALF_LIFE, underestimateHalfLifeSeconds: HALF_LIFE };
+
+    /** Runs a job of `user`'s from `at` for `actual` seconds (p50 10 s, p90 20 s). */
+    function ran(s: Scheduler, id: string, user: string, at: number, actual: number): void {
+      s.admit(job(id, { user, arrival: at }), SHORT);
+      s.complete(s.dispatch(id, at), actual, at + actual);
+    }
+
+    it('forgets a user charged once and idle past the horizon, and keeps one with a job queued or a run outstanding', () => {
+      const s = new Scheduler(options);
+      ran(s, 'o1', 'once', 0, 50); // overran its p90: inflated too, written at 50
+      expect(s.userState('once')).toMatchObject({ usageAt: 50, inflationAt: 50 });
+      ran(s, 'q1', 'queued', 0, 10);
+      s.admit(job('q2', { user: 'queued', arrival: 10 }), SHORT);
+      s.admit(job('r1', { user: 'running', arrival: 0 }), SHORT);
+      s.dispatch('r1', 0);
+      s.runStarted('running');
+      ran(s, 'l1', 'later', 1000, 10);
+      // Exactly at the horizon nothing goes; past it, the user idle since.
+      expect(s.forgetIdle(50 + HORIZON)).toEqual([]);
+      expect(s.forgetIdle(50 + HORIZON + 1)).toEqual(['once']);
+      expect(s.userState('once')).toBeUndefined();
+      expect(s.inflationOf('once', 50 + HORIZON + 1)).toBe(1);
+      expect(s.userState('queued')).toBeDefined();
+      expect(s.userState('running')).toBeDefined();
+      // Once idle, each goes by when its state was last written, not when it became idle.
+      s.withdraw('q2');
+      s.runEnded('running');
+      expect(s.forgetIdle(1000 + HORIZON + 1)).toEqual(['queued', 'running', 'later']);
+      expect(['queued', 'running', 'later'].map((u) => s.userState(u))).toEqual([undefined, undefined, undefined]);
+      // A forgotten user comes back as a new one.
+      s.admit(job('o2', { user: 'once', arrival: 2 * HORIZON }), SHORT);
+      expect(s.ordered(2 * HORIZON)[0]!.job.id).toBe('o2');
+    });
+
+    it('forgets at most `limit` users a call, earliest written first, and the same ones in a model rebuilt from what it kept', () => {
+      const live = new Scheduler(options);
+      for (let i = 0; i < 6; i++) ran(live, `j${i}`, `u${5 - i}`, 100 * i, i % 2 === 0 ? 10 : 0); // odd ones refunded to nothing
+      live.admit(job('k', { user: 'u0', arrival: 900 }), SHORT);
+      const rebuilt = new Scheduler(options);
+      for (let i = 0; i < 6; i++) rebuilt.restoreUser(`u${i}`, JSON.parse(JSON.stringify(live.userState(`u${i}`))) as UserState);
+      rebuilt.admit(job('k', { user: 'u0', arrival: 900 }), SHORT);
+      for (const s of [live, rebuilt]) {
+        expect(s.forgetIdle(HORIZON + 1000, 2)).toEqual(['u5', 'u4']);
+        expect(s.forgetIdle(HORIZON + 1000)).toEqual(['u3', 'u2', 'u1']); // u0 has a job queued
+        expect(s.userState('u0')).toBeDefined();
+      }
+    });
+  });
+});
